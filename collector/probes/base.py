@@ -1,0 +1,35 @@
+"""What every collector-side reachability probe returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Verdict(str, Enum):
+    """Monitoring-plugin style outcome; the value is the plugin exit code's meaning."""
+
+    OK = "ok"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+    @property
+    def exit_code(self) -> int:
+        return {"ok": 0, "warning": 1, "critical": 2}[self.value]
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """One check of one target at one moment."""
+
+    kind: str  # "ssh", "http", "sip", "tcp"
+    target: str
+    verdict: Verdict
+    latency_ms: float | None
+    detail: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict is Verdict.OK
