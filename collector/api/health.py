@@ -1,0 +1,48 @@
+"""Liveness, readiness, metrics and the OpenAPI document."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import Connection, text
+
+from collector.appkeys import DATABASE, METRICS
+from collector.notify import outbox
+from collector.store import faults as fault_store
+
+OPENAPI = Path(__file__).with_name("openapi.json")
+
+
+async def healthz(_request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+def _ping(conn: Connection) -> None:
+    conn.execute(text("SELECT 1"))
+
+
+async def readyz(request: web.Request) -> web.Response:
+    try:
+        await request.app[DATABASE].read(_ping)
+    except Exception as exc:  # any failure to reach the database means "not ready"
+        return web.json_response({"status": "unavailable", "error": str(exc)}, status=503)
+    return web.json_response({"status": "ok"})
+
+
+async def metrics(request: web.Request) -> web.Response:
+    db, registry = request.app[DATABASE], request.app[METRICS]
+    open_counts = await db.read(fault_store.open_counts_by_severity)
+    for severity in ("critical", "major", "minor"):
+        registry.open_faults.labels(severity=severity).set(open_counts.get(severity, 0))
+    depth = await db.read(outbox.depth_by_status)
+    for status in ("pending", "sent", "failed"):
+        registry.outbox_depth.labels(status=status).set(depth.get(status, 0))
+    body = generate_latest(registry.registry)
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+async def openapi(_request: web.Request) -> web.Response:
+    return web.json_response(json.loads(OPENAPI.read_text()))

@@ -1,0 +1,95 @@
+"""The collector's aiohttp application: wiring only, the work lives in the modules it names."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+
+from aiohttp import web
+
+from collector.api import health, reports
+from collector.appkeys import CLOCK, CONFIG, DATABASE, HOST_KEYS, METRICS, REPORT_WRITER
+from collector.config import CollectorConfig
+from collector.database import Database
+from collector.ingest import HostKeys, ReportWriter
+from collector.metrics import Metrics
+from collector.monitor import Monitor
+from collector.notify.sender import OutboxSender, Transport
+from collector.notify.smtp import SmtpTransport
+from collector.scheduler import Schedules
+from collector.store.db import make_engine, migrate
+
+log = logging.getLogger(__name__)
+
+MONITOR = web.AppKey("monitor", Monitor)
+SENDER = web.AppKey("sender", OutboxSender)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(
+    config: CollectorConfig,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+    transport: Transport | None = None,
+    run_schedules: bool = True,
+) -> web.Application:
+    """Build the application; the database is migrated when it starts."""
+    app = web.Application(client_max_size=1024 * 1024)
+    db = Database(make_engine(config.database.url))
+    metrics = Metrics()
+    monitor = Monitor(db, config, clock)
+    app[CONFIG] = config
+    app[CLOCK] = clock
+    app[DATABASE] = db
+    app[METRICS] = metrics
+    app[HOST_KEYS] = HostKeys(db)
+    app[REPORT_WRITER] = ReportWriter(db, clock, on_committed=monitor.wake)
+    app[MONITOR] = monitor
+    app[SENDER] = OutboxSender(db, transport or SmtpTransport(config.smtp), config, metrics, clock)
+    _add_routes(app)
+    app.cleanup_ctx.append(_lifecycle(run_schedules))
+    return app
+
+
+def _add_routes(app: web.Application) -> None:
+    app.router.add_post("/api/v1/reports", reports.post_report)
+    app.router.add_get("/healthz", health.healthz)
+    app.router.add_get("/readyz", health.readyz)
+    app.router.add_get("/metrics", health.metrics)
+    app.router.add_get("/api/v1/openapi.json", health.openapi)
+    from collector.api import resources  # the JSON API for operators and tools
+    from dashboard import routes as dashboard_routes
+
+    resources.setup(app)
+    dashboard_routes.setup(app)
+
+
+def _lifecycle(
+    run_schedules: bool,
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        config, db = app[CONFIG], app[DATABASE]
+        migrate(db.engine)
+        if config.inventory_file is not None:
+            from collector.inventory_file import load_inventory
+
+            await db.write(load_inventory, config.inventory_file, app[CLOCK]())
+        app[REPORT_WRITER].start()
+        app[MONITOR].start()
+        schedules = Schedules()
+        if run_schedules:
+            schedules.every(config.monitoring.sweep_interval_s, app[MONITOR].sweep, "heartbeat")
+            schedules.every(config.mail.send_interval_s, app[SENDER].deliver_due, "outbox")
+            schedules.start()
+        log.info("collector ready on %s", config.http.public_url)
+        yield
+        schedules.shutdown()
+        await app[MONITOR].stop()
+        await app[REPORT_WRITER].stop()
+        db.close()
+
+    return lifecycle

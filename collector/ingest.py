@@ -1,0 +1,107 @@
+"""Accepting reports: signing keys cached in memory, writes grouped into shared commits.
+
+Group commit is what lets one SQLite file keep up with a fleet: every report waiting when a
+transaction starts is written by that transaction, and each sender is answered only after
+the commit that holds its report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+from collector.database import Database
+from collector.store import inventory
+from collector.store.reports import IncomingReport, store_reports
+
+log = logging.getLogger(__name__)
+
+
+class HostKeys:
+    """Signing keys by host id, reloaded from the database when an unknown host calls."""
+
+    def __init__(self, db: Database, min_reload_interval_s: float = 2.0) -> None:
+        self._db = db
+        self._keys: dict[str, bytes] = {}
+        self._loaded_at = float("-inf")
+        self._min_interval = min_reload_interval_s
+        self._lock = asyncio.Lock()
+
+    async def get(self, host_id: str) -> bytes | None:
+        key = self._keys.get(host_id)
+        if key is None and time.monotonic() - self._loaded_at >= self._min_interval:
+            await self.reload()
+            key = self._keys.get(host_id)
+        return key
+
+    async def reload(self) -> None:
+        async with self._lock:
+            self._keys = await self._db.read(inventory.host_keys)
+            self._loaded_at = time.monotonic()
+
+    def forget(self) -> None:
+        """Drop the cache: the next lookup reads the database (after a key was rotated)."""
+        self._loaded_at = float("-inf")
+        self._keys = {}
+
+
+class ReportWriter:
+    """Queues reports and commits them in batches on the database's writer thread."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Callable[[], datetime],
+        on_committed: Callable[[], None] = lambda: None,
+        max_batch: int = 500,
+        max_queue: int = 5000,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._on_committed = on_committed
+        self._max_batch = max_batch
+        self.max_queue = max_queue
+        self._queue: asyncio.Queue[tuple[IncomingReport, asyncio.Future[bool]]] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def depth(self) -> int:
+        return self._queue.qsize()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="report-writer")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def submit(self, report: IncomingReport) -> bool:
+        """Store the report; True when new, False when that seq was stored before."""
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        await self._queue.put((report, future))
+        return await future
+
+    async def _run(self) -> None:
+        while True:
+            batch = [await self._queue.get()]
+            while len(batch) < self._max_batch and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            await self._commit(batch)
+
+    async def _commit(self, batch: list[tuple[IncomingReport, asyncio.Future[bool]]]) -> None:
+        try:
+            outcome = await self._db.write(store_reports, [r for r, _ in batch], self._clock())
+        except Exception as exc:  # the batch fails as one; every sender hears about it
+            log.exception("storing %d reports failed", len(batch))
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        for (_, future), new in zip(batch, outcome, strict=True):
+            if not future.done():
+                future.set_result(new)
+        self._on_committed()

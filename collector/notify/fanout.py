@@ -1,0 +1,80 @@
+"""Who is told what: every fault change becomes outbox rows in the caller's transaction.
+
+Customers and the vendor's NOC hear about every fault, 24/7, whatever the contract tier
+(seed 002); a host with no contract also tells the vendor's sales contact.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection
+
+from collector.config import CollectorConfig
+from collector.notify import ack_links, messages, outbox
+from collector.store import faults as fault_store
+from collector.store import inventory
+from collector.store.faults import FaultView
+
+
+def ack_url(config: CollectorConfig, fault_id: int, recipient: str, now: datetime) -> str:
+    expires = now + timedelta(seconds=config.mail.ack_link_ttl_s)
+    token = ack_links.make_token(config.secret_key, fault_id, recipient, expires)
+    return f"{config.http.public_url.rstrip('/')}/ack/{token}"
+
+
+def _queue(conn: Connection, mail: messages.Mail, fault: FaultView, now: datetime) -> None:
+    outbox.enqueue(
+        conn,
+        kind=mail.kind,
+        recipient=mail.recipient,
+        subject=mail.subject,
+        body=mail.body,
+        now=now,
+        fault_id=fault.id,
+    )
+
+
+def fault_opened(
+    conn: Connection, fault: FaultView, config: CollectorConfig, now: datetime, *, covered: bool
+) -> None:
+    for email in inventory.contact_emails(conn, fault.customer_id):
+        _queue(
+            conn,
+            messages.fault_opened(fault, email, ack_url(config, fault.id, email, now)),
+            fault,
+            now,
+        )
+    _queue(conn, messages.fault_opened(fault, config.mail.noc, None), fault, now)
+    if not covered:
+        _queue(conn, messages.not_covered(fault, config.mail.sales), fault, now)
+    fault_store.mark_notified(conn, fault.id, now)
+
+
+def fault_reminder(
+    conn: Connection, fault: FaultView, config: CollectorConfig, now: datetime
+) -> None:
+    for email in inventory.contact_emails(conn, fault.customer_id):
+        url = ack_url(config, fault.id, email, now)
+        _queue(conn, messages.fault_reminder(fault, email, url), fault, now)
+    _queue(conn, messages.fault_reminder(fault, config.mail.noc, None), fault, now)
+    fault_store.mark_notified(conn, fault.id, now)
+
+
+def fault_resolved(
+    conn: Connection, fault: FaultView, config: CollectorConfig, now: datetime
+) -> None:
+    recipients = [*inventory.contact_emails(conn, fault.customer_id), config.mail.noc]
+    for email in recipients:
+        _queue(conn, messages.fault_resolved(fault, email, now), fault, now)
+
+
+def fault_acknowledged(
+    conn: Connection,
+    fault: FaultView,
+    config: CollectorConfig,
+    now: datetime,
+    by: str,
+    comment: str,
+) -> None:
+    _queue(conn, messages.fault_acknowledged(fault, config.mail.noc, by, comment), fault, now)

@@ -1,0 +1,85 @@
+"""What the emails say. Subjects are built to be triaged from a phone's lock screen:
+severity first, then customer, host and what is wrong."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from collector.store.faults import FaultView
+
+
+@dataclass(frozen=True)
+class Mail:
+    kind: str
+    recipient: str
+    subject: str
+    body: str
+
+
+def subject(fault: FaultView, state: str | None = None) -> str:
+    label = state or fault.severity.upper()
+    return f"{label}: {fault.customer_name} / {fault.host_name}: {fault.title}"
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%a %d %b %Y %H:%M UTC")
+
+
+def _facts(fault: FaultView) -> str:
+    return (
+        f"Customer: {fault.customer_name}\n"
+        f"Host:     {fault.host_name} ({fault.host_id})\n"
+        f"Problem:  {fault.title}\n"
+        f"Severity: {fault.severity}\n"
+        f"Since:    {_when(fault.opened_at)}\n"
+        f"Detail:   {fault.detail or '-'}\n"
+        f"Fault:    #{fault.id}\n"
+    )
+
+
+def fault_opened(fault: FaultView, recipient: str, ack_url: str | None) -> Mail:
+    ack = (
+        f"\nIf you are dealing with this, acknowledge it here (you will be asked to confirm):\n"
+        f"{ack_url}\n"
+        if ack_url
+        else ""
+    )
+    body = f"Faultdesk has found a fault.\n\n{_facts(fault)}{ack}"
+    return Mail("fault_opened", recipient, subject(fault), body)
+
+
+def fault_reminder(fault: FaultView, recipient: str, ack_url: str | None) -> Mail:
+    mail = fault_opened(fault, recipient, ack_url)
+    body = "Reminder: this fault is still open and nobody has acknowledged it.\n\n" + mail.body
+    return Mail(
+        "fault_reminder", recipient, subject(fault, "STILL " + fault.severity.upper()), body
+    )
+
+
+def fault_resolved(fault: FaultView, recipient: str, resolved_at: datetime) -> Mail:
+    body = (
+        f"The fault has cleared at {_when(resolved_at)}.\n\n{_facts(fault)}"
+        f"Duration: {_duration(resolved_at - fault.opened_at)}\n"
+    )
+    return Mail("fault_resolved", recipient, subject(fault, "RESOLVED"), body)
+
+
+def fault_acknowledged(fault: FaultView, recipient: str, by: str, comment: str) -> Mail:
+    body = f"{by} acknowledged this fault.\nComment: {comment or '-'}\n\n{_facts(fault)}"
+    return Mail("fault_acknowledged", recipient, subject(fault, "ACKNOWLEDGED"), body)
+
+
+def not_covered(fault: FaultView, recipient: str) -> Mail:
+    body = (
+        "A fault was found on a host whose customer has no support contract in force.\n"
+        "The customer has been told; no response target applies. A sales conversation may.\n\n"
+        + _facts(fault)
+    )
+    return Mail("not_covered", recipient, subject(fault, "NO CONTRACT"), body)
+
+
+def _duration(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours} h {rest // 60} min" if hours else f"{rest // 60} min {rest % 60} s"

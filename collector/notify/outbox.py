@@ -1,0 +1,118 @@
+"""The outbox: messages written in the same transaction as the change they announce.
+
+A sender claims due messages with a compare-and-set on ``attempts`` and a lease, so two
+collectors never send the same message twice at once, and a sender that dies mid-delivery
+leaves the message to be retried when its lease runs out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from collector.store.schema import outbox
+
+#: How long a claimed message is left alone before another attempt may take it.
+CLAIM_LEASE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    id: int
+    kind: str
+    recipient: str
+    subject: str
+    body: str
+    attempts: int
+    fault_id: int | None
+
+
+def enqueue(
+    conn: Connection,
+    *,
+    kind: str,
+    recipient: str,
+    subject: str,
+    body: str,
+    now: datetime,
+    fault_id: int | None = None,
+) -> int:
+    result = conn.execute(
+        insert(outbox).values(
+            created_at=now,
+            fault_id=fault_id,
+            kind=kind,
+            recipient=recipient,
+            subject=subject,
+            body=body,
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+        )
+    )
+    return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def claim_due(conn: Connection, now: datetime, limit: int = 50) -> list[OutgoingMessage]:
+    """Claim up to ``limit`` due messages for delivery by this sender."""
+    rows = conn.execute(
+        select(outbox)
+        .where(outbox.c.status == "pending", outbox.c.next_attempt_at <= now)
+        .order_by(outbox.c.next_attempt_at, outbox.c.id)
+        .limit(limit)
+    ).all()
+    claimed = []
+    for row in rows:
+        result = conn.execute(
+            update(outbox)
+            .where(outbox.c.id == row.id, outbox.c.attempts == row.attempts)
+            .values(attempts=row.attempts + 1, next_attempt_at=now + CLAIM_LEASE)
+        )
+        if result.rowcount == 1:
+            claimed.append(
+                OutgoingMessage(
+                    row.id,
+                    row.kind,
+                    row.recipient,
+                    row.subject,
+                    row.body,
+                    row.attempts + 1,
+                    row.fault_id,
+                )
+            )
+    return claimed
+
+
+def mark_sent(conn: Connection, message_id: int, now: datetime) -> None:
+    conn.execute(
+        update(outbox)
+        .where(outbox.c.id == message_id)
+        .values(status="sent", sent_at=now, last_error=None)
+    )
+
+
+def mark_failed(
+    conn: Connection, message_id: int, error: str, *, retry_at: datetime | None
+) -> None:
+    """Record a failed attempt; ``retry_at`` None means give up (shown to operators)."""
+    values: dict[str, Any] = {"last_error": error[:2000]}
+    if retry_at is None:
+        values["status"] = "failed"
+    else:
+        values["next_attempt_at"] = retry_at
+    conn.execute(update(outbox).where(outbox.c.id == message_id).values(**values))
+
+
+def depth_by_status(conn: Connection) -> dict[str, int]:
+    rows = conn.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status))
+    return {status: int(count) for status, count in rows}
+
+
+def recent(conn: Connection, limit: int = 100, fault_id: int | None = None) -> list[Any]:
+    query = select(outbox).order_by(outbox.c.id.desc()).limit(limit)
+    if fault_id is not None:
+        query = query.where(outbox.c.fault_id == fault_id)
+    return list(conn.execute(query))

@@ -1,0 +1,173 @@
+"""Customers, their contacts and contracts, and their hosts with signing keys."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from collector.store.schema import contacts, contracts, customers, hosts
+
+
+class NotFound(LookupError):
+    """The named customer or host does not exist."""
+
+
+class AlreadyExists(ValueError):
+    """A customer or host with that id exists already."""
+
+
+@dataclass(frozen=True)
+class Host:
+    id: str
+    customer_id: str
+    name: str
+    kind: str
+    interval_s: float
+    last_seen_at: datetime | None
+    last_seq: int | None
+
+
+@dataclass(frozen=True)
+class Contract:
+    tier: str
+    starts_on: datetime
+    ends_on: datetime | None
+    ports: int
+
+
+def new_host_key() -> str:
+    """A fresh 256-bit signing key, hex encoded."""
+    return secrets.token_hex(32)
+
+
+def add_customer(conn: Connection, customer_id: str, name: str, now: datetime) -> None:
+    if conn.execute(select(customers.c.id).where(customers.c.id == customer_id)).first():
+        raise AlreadyExists(f"customer {customer_id!r} exists already")
+    conn.execute(insert(customers).values(id=customer_id, name=name, created_at=now))
+
+
+def set_contacts(conn: Connection, customer_id: str, people: Iterable[tuple[str, str]]) -> None:
+    """Replace the customer's contacts with ``(name, email)`` pairs."""
+    _require_customer(conn, customer_id)
+    conn.execute(delete(contacts).where(contacts.c.customer_id == customer_id))
+    rows = [{"customer_id": customer_id, "name": n, "email": e} for n, e in people]
+    if rows:
+        conn.execute(insert(contacts), rows)
+
+
+def contact_emails(conn: Connection, customer_id: str) -> list[str]:
+    query = select(contacts.c.email).where(contacts.c.customer_id == customer_id)
+    return list(conn.scalars(query.order_by(contacts.c.id)))
+
+
+def add_contract(
+    conn: Connection,
+    customer_id: str,
+    tier: str,
+    starts_on: datetime,
+    ends_on: datetime | None,
+    ports: int = 0,
+    note: str = "",
+) -> None:
+    _require_customer(conn, customer_id)
+    conn.execute(
+        insert(contracts).values(
+            customer_id=customer_id,
+            tier=tier,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            ports=ports,
+            note=note,
+        )
+    )
+
+
+def current_contract(conn: Connection, customer_id: str, at: datetime) -> Contract | None:
+    """The contract in force at ``at``: the latest one started and not yet ended."""
+    query = (
+        select(contracts)
+        .where(contracts.c.customer_id == customer_id, contracts.c.starts_on <= at)
+        .order_by(contracts.c.starts_on.desc(), contracts.c.id.desc())
+    )
+    for row in conn.execute(query):
+        if row.ends_on is None or row.ends_on > at:
+            return Contract(row.tier, row.starts_on, row.ends_on, row.ports)
+    return None
+
+
+def add_host(
+    conn: Connection,
+    host_id: str,
+    customer_id: str,
+    now: datetime,
+    *,
+    name: str | None = None,
+    kind: str = "server",
+    interval_s: float = 60.0,
+    key: str | None = None,
+) -> str:
+    """Create a host and return its signing key (the only time it is handed out)."""
+    _require_customer(conn, customer_id)
+    if conn.execute(select(hosts.c.id).where(hosts.c.id == host_id)).first():
+        raise AlreadyExists(f"host {host_id!r} exists already")
+    key = key or new_host_key()
+    conn.execute(
+        insert(hosts).values(
+            id=host_id,
+            customer_id=customer_id,
+            name=name or host_id,
+            kind=kind,
+            key=key,
+            interval_s=interval_s,
+            created_at=now,
+        )
+    )
+    return key
+
+
+def rotate_host_key(conn: Connection, host_id: str) -> str:
+    key = new_host_key()
+    result = conn.execute(update(hosts).where(hosts.c.id == host_id).values(key=key))
+    if result.rowcount == 0:
+        raise NotFound(f"no host {host_id!r}")
+    return key
+
+
+def host_keys(conn: Connection) -> dict[str, bytes]:
+    """Every host's signing key, for the ingest cache."""
+    return {row.id: row.key.encode() for row in conn.execute(select(hosts.c.id, hosts.c.key))}
+
+
+def get_host(conn: Connection, host_id: str) -> Host:
+    row = conn.execute(select(hosts).where(hosts.c.id == host_id)).first()
+    if row is None:
+        raise NotFound(f"no host {host_id!r}")
+    return _host(row)
+
+
+def list_hosts(conn: Connection, customer_id: str | None = None) -> list[Host]:
+    query = select(hosts).order_by(hosts.c.customer_id, hosts.c.id)
+    if customer_id is not None:
+        query = query.where(hosts.c.customer_id == customer_id)
+    return [_host(row) for row in conn.execute(query)]
+
+
+def list_customers(conn: Connection) -> list[dict[str, Any]]:
+    rows = conn.execute(select(customers).order_by(customers.c.name))
+    return [{"id": r.id, "name": r.name, "created_at": r.created_at} for r in rows]
+
+
+def _host(row: Any) -> Host:
+    return Host(
+        row.id, row.customer_id, row.name, row.kind, row.interval_s, row.last_seen_at, row.last_seq
+    )
+
+
+def _require_customer(conn: Connection, customer_id: str) -> None:
+    if not conn.execute(select(customers.c.id).where(customers.c.id == customer_id)).first():
+        raise NotFound(f"no customer {customer_id!r}")

@@ -1,0 +1,88 @@
+"""Operator accounts (argon2 password hashes) and their API tokens (stored as SHA-256)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Connection, insert, select, update
+
+from collector.store.inventory import AlreadyExists, NotFound
+from collector.store.schema import api_tokens, operators
+
+_hasher = PasswordHasher()
+
+
+@dataclass(frozen=True)
+class Operator:
+    id: int
+    username: str
+
+
+def add_operator(conn: Connection, username: str, password: str, now: datetime) -> Operator:
+    if conn.execute(select(operators.c.id).where(operators.c.username == username)).first():
+        raise AlreadyExists(f"operator {username!r} exists already")
+    result = conn.execute(
+        insert(operators).values(
+            username=username, password_hash=_hasher.hash(password), created_at=now
+        )
+    )
+    return Operator(int(result.inserted_primary_key[0]), username)  # type: ignore[index]
+
+
+def set_password(conn: Connection, username: str, password: str) -> None:
+    result = conn.execute(
+        update(operators)
+        .where(operators.c.username == username)
+        .values(password_hash=_hasher.hash(password))
+    )
+    if not result.rowcount:
+        raise NotFound(f"no operator {username!r}")
+
+
+def check_password(conn: Connection, username: str, password: str) -> Operator | None:
+    row = conn.execute(select(operators).where(operators.c.username == username)).first()
+    if row is None:
+        _hasher.hash(password)  # same work either way: no timing hint that the name exists
+        return None
+    try:
+        _hasher.verify(row.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    return Operator(row.id, row.username)
+
+
+def get_operator(conn: Connection, operator_id: int) -> Operator | None:
+    row = conn.execute(select(operators).where(operators.c.id == operator_id)).first()
+    return Operator(row.id, row.username) if row else None
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(conn: Connection, username: str, name: str, now: datetime) -> str:
+    """A new API token for the operator; returned once, only its digest is kept."""
+    row = conn.execute(select(operators.c.id).where(operators.c.username == username)).first()
+    if row is None:
+        raise NotFound(f"no operator {username!r}")
+    token = "fd_" + secrets.token_urlsafe(32)
+    conn.execute(
+        insert(api_tokens).values(
+            operator_id=row.id, name=name, token_sha256=_digest(token), created_at=now
+        )
+    )
+    return token
+
+
+def operator_for_token(conn: Connection, token: str) -> Operator | None:
+    row = conn.execute(
+        select(operators.c.id, operators.c.username)
+        .join_from(api_tokens, operators)
+        .where(api_tokens.c.token_sha256 == _digest(token))
+    ).first()
+    return Operator(row.id, row.username) if row else None

@@ -1,0 +1,214 @@
+"""The database schema (SQLAlchemy Core). Changes go through a migration in ``migrations/``.
+
+All timestamps are UTC. SQLite has no time zone type, so ``UtcDateTime`` stores naive UTC and
+hands back aware UTC datetimes on both databases.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, whatever the database."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use UTC-aware datetimes")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("customer_id", ForeignKey("customers.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("email", String(320), nullable=False),
+    UniqueConstraint("customer_id", "email"),
+)
+
+contracts = Table(
+    "contracts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("customer_id", ForeignKey("customers.id", ondelete="CASCADE"), nullable=False),
+    Column("tier", String(64), nullable=False),
+    Column("starts_on", UtcDateTime, nullable=False),
+    Column("ends_on", UtcDateTime, nullable=True),
+    Column("ports", Integer, nullable=False, default=0),
+    Column("note", Text, nullable=False, default=""),
+    Index("ix_contracts_customer", "customer_id", "starts_on"),
+)
+
+hosts = Table(
+    "hosts",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    Column("customer_id", ForeignKey("customers.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(32), nullable=False, default="server"),
+    # The shared HMAC key the agent signs with. Shown once when created.
+    Column("key", String(128), nullable=False),
+    Column("interval_s", Float, nullable=False, default=60.0),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_seen_at", UtcDateTime, nullable=True),
+    Column("last_seq", BigInteger, nullable=True),
+)
+
+reports = Table(
+    "reports",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("host_id", ForeignKey("hosts.id", ondelete="CASCADE"), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("sampled_at", UtcDateTime, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("body", JSON, nullable=False),
+    # Set once the fault engine has evaluated the report; a crash leaves it for the next run.
+    Column("processed_at", UtcDateTime, nullable=True),
+    UniqueConstraint("host_id", "seq"),
+    Index("ix_reports_unprocessed", "processed_at", "id"),
+)
+
+check_states = Table(
+    "check_states",
+    metadata,
+    Column("host_id", ForeignKey("hosts.id", ondelete="CASCADE"), primary_key=True),
+    Column("check_key", String(200), primary_key=True),
+    Column("state", JSON, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+faults = Table(
+    "faults",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("host_id", ForeignKey("hosts.id", ondelete="CASCADE"), nullable=False),
+    Column("check_key", String(200), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("title", String(300), nullable=False),
+    Column("detail", Text, nullable=False, default=""),
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("resolved_at", UtcDateTime, nullable=True),
+    Column("acknowledged_at", UtcDateTime, nullable=True),
+    Column("acknowledged_by", String(320), nullable=True),
+    Column("ack_comment", Text, nullable=True),
+    Column("ack_address", String(64), nullable=True),
+    Column("last_notified_at", UtcDateTime, nullable=True),
+    Index("ix_faults_open", "resolved_at", "host_id", "check_key"),
+)
+
+fault_events = Table(
+    "fault_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("fault_id", ForeignKey("faults.id", ondelete="CASCADE"), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("detail", Text, nullable=False, default=""),
+    Index("ix_fault_events_fault", "fault_id", "at"),
+)
+
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("fault_id", ForeignKey("faults.id", ondelete="CASCADE"), nullable=False, unique=True),
+    Column("customer_id", ForeignKey("customers.id", ondelete="CASCADE"), nullable=False),
+    Column("tier", String(64), nullable=False),
+    Column("covered", Boolean, nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("status", String(16), nullable=False, default="open"),
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("response_due_at", UtcDateTime, nullable=True),
+    # The tier's policy as it stood when the incident opened, so later catalogue edits
+    # never move a promise already made.
+    Column("policy", JSON, nullable=False),
+    Column("closed_at", UtcDateTime, nullable=True),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("fault_id", ForeignKey("faults.id", ondelete="SET NULL"), nullable=True),
+    Column("kind", String(32), nullable=False),
+    Column("recipient", String(320), nullable=False),
+    Column("subject", String(400), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("status", String(16), nullable=False, default="pending"),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("last_error", Text, nullable=True),
+    Column("sent_at", UtcDateTime, nullable=True),
+    Index("ix_outbox_due", "status", "next_attempt_at"),
+)
+
+operators = Table(
+    "operators",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(100), nullable=False, unique=True),
+    Column("password_hash", String(200), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("operator_id", ForeignKey("operators.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(100), nullable=False),
+    # SHA-256 of the token: the token itself is shown once and never stored.
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("created_at", UtcDateTime, nullable=False),
+)
