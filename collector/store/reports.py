@@ -36,8 +36,9 @@ def store_reports(conn: Connection, batch: Sequence[IncomingReport], now: dateti
                 body=item.body,
             )
             .on_conflict_do_nothing(index_elements=["host_id", "seq"])
+            .returning(reports.c.id)
         )
-        outcome.append(conn.execute(statement).rowcount == 1)
+        outcome.append(conn.execute(statement).first() is not None)
     for host_id in {item.host_id for item in batch}:
         newest = max(item.seq for item in batch if item.host_id == host_id)
         higher = case(
