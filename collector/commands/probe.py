@@ -1,0 +1,210 @@
+"""``faultdesk-collector probe ssh|http|sip|tcp TARGET``: run one probe now, plugin style.
+
+For the engineer setting up a new customer, and for comparing verdicts with other tools: one
+line ``SSH OK - SSH-2.0-OpenSSH_9.2p1 in 1.2 ms | time=0.001200s`` and the monitoring-plugin
+exit code (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN — usage errors included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import types
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any, NoReturn
+
+from collector.probes.base import ProbeResult
+
+log = logging.getLogger(__name__)
+
+EXIT_UNKNOWN = 3
+
+
+class PluginArgumentParser(argparse.ArgumentParser):
+    """argparse exits 2 on a usage error, which a monitoring system reads as CRITICAL."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_UNKNOWN, f"{self.prog}: error: {message}\n")
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "probe", help="run one reachability probe now and print its verdict", description=__doc__
+    )
+    # The "probe" parser itself is built by the shared registry; give it the plugin exit code.
+    parser.error = types.MethodType(PluginArgumentParser.error, parser)  # type: ignore[method-assign]
+    kinds = parser.add_subparsers(
+        dest="kind", required=True, metavar="KIND", parser_class=PluginArgumentParser
+    )
+    _add_ssh(kinds)
+    _add_http(kinds)
+    _add_sip(kinds)
+    _add_tcp(kinds)
+
+
+def _add_ssh(kinds: argparse._SubParsersAction[PluginArgumentParser]) -> None:
+    ssh = kinds.add_parser("ssh", help="SSH banner, or key login with a pinned host key")
+    ssh.add_argument("target", metavar="HOST[:PORT]", type=host_and_port(22))
+    ssh.add_argument("--user", help="log in as this user (needs --key)")
+    ssh.add_argument("--key", help="private key file for the login")
+    ssh.add_argument(
+        "--host-key",
+        help="pinned host key: an OpenSSH public key line (ssh-keyscan) or a file of one",
+    )
+    _add_timeout(ssh, 10.0)
+    ssh.set_defaults(func=_run_ssh)
+
+
+def _add_http(kinds: argparse._SubParsersAction[PluginArgumentParser]) -> None:
+    http = kinds.add_parser("http", help="HTTP(S) status, body text and certificate expiry")
+    http.add_argument("target", metavar="URL", type=http_url)
+    http.add_argument("--expect-status", type=status_set, help="accepted codes, e.g. 200,301")
+    http.add_argument("--expect-text", help="text the body must contain")
+    http.add_argument("--no-follow", action="store_true", help="do not follow redirects")
+    http.add_argument("--ca-file", help="trust this CA (PEM) instead of the system store")
+    http.add_argument("--cert-warning-days", type=float, default=14)
+    http.add_argument("--cert-critical-days", type=float, default=3)
+    _add_timeout(http, 10.0)
+    http.set_defaults(func=_run_http)
+
+
+def _add_sip(kinds: argparse._SubParsersAction[PluginArgumentParser]) -> None:
+    sip = kinds.add_parser("sip", help="SIP OPTIONS ping")
+    sip.add_argument("target", metavar="HOST[:PORT]", type=host_and_port(5060))
+    sip.add_argument("--transport", choices=("udp", "tcp"), default="udp")
+    _add_timeout(sip, 4.0)
+    sip.set_defaults(func=_run_sip)
+
+
+def _add_tcp(kinds: argparse._SubParsersAction[PluginArgumentParser]) -> None:
+    tcp = kinds.add_parser("tcp", help="TCP port open")
+    tcp.add_argument("target", metavar="HOST:PORT", type=host_and_port(None))
+    _add_timeout(tcp, 5.0)
+    tcp.set_defaults(func=_run_tcp)
+
+
+def _add_timeout(parser: argparse.ArgumentParser, default_s: float) -> None:
+    parser.add_argument(
+        "--timeout", type=float, default=default_s, help=f"seconds (default {default_s:g})"
+    )
+
+
+def host_and_port(default_port: int | None) -> Callable[[str], tuple[str, int]]:
+    """Parse ``host``, ``host:port``, ``[v6]:port`` or a bare IPv6 address."""
+
+    def parse(text: str) -> tuple[str, int]:
+        host, port_text = text, ""
+        if text.startswith("["):
+            host, _, rest = text[1:].partition("]")
+            port_text = rest.removeprefix(":")
+        elif text.count(":") == 1:
+            host, port_text = text.split(":")
+        if not port_text and default_port is not None:
+            return host, default_port
+        if not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {text!r}")
+        return host, int(port_text)
+
+    return parse
+
+
+def http_url(text: str) -> str:
+    if not text.lower().startswith(("http://", "https://")):
+        raise argparse.ArgumentTypeError(f"expected an http:// or https:// URL, got {text!r}")
+    return text
+
+
+def status_set(text: str) -> set[int]:
+    try:
+        return {int(code) for code in text.split(",") if code.strip()}
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected codes like 200,301, got {text!r}") from None
+
+
+def _run_ssh(args: argparse.Namespace) -> int:
+    from collector.probes.ssh import SshLogin, probe_ssh
+
+    host, port = args.target
+    login = None
+    if args.user or args.key or args.host_key:
+        if not (args.user and args.key):
+            return _usage("ssh: --user and --key go together (--host-key pins the login)")
+        try:
+            login = SshLogin(args.user, args.key, _read_host_key(args.host_key))
+        except (OSError, ValueError) as exc:
+            return _usage(f"ssh: --host-key: {exc}")
+    return _run(probe_ssh(host, port, login=login, timeout_s=args.timeout))
+
+
+def _read_host_key(value: str | None) -> str | None:
+    """A key line as given, or the first key line of the file it names (ssh-keyscan > file)."""
+    if value is None or not Path(value).is_file():
+        return value
+    lines = [line for line in Path(value).read_text().splitlines() if line.strip()]
+    keys = [line for line in lines if not line.startswith("#")]
+    if not keys:
+        raise ValueError(f"no key in {value}")
+    return keys[0]
+
+
+def _run_http(args: argparse.Namespace) -> int:
+    from collector.probes.http import probe_http
+
+    return _run(
+        probe_http(
+            args.target,
+            expect_status=args.expect_status,
+            expect_text=args.expect_text,
+            follow_redirects=not args.no_follow,
+            cert_warning_days=args.cert_warning_days,
+            cert_critical_days=args.cert_critical_days,
+            ca_file=args.ca_file,
+            timeout_s=args.timeout,
+        )
+    )
+
+
+def _run_sip(args: argparse.Namespace) -> int:
+    # Imported here so the other probes work while the SIP probe is missing or broken.
+    from collector.probes.sip import probe_sip
+
+    host, port = args.target
+    return _run(probe_sip(host, port, transport=args.transport, timeout_s=args.timeout))
+
+
+def _run_tcp(args: argparse.Namespace) -> int:
+    from collector.probes.tcp import probe_tcp
+
+    host, port = args.target
+    return _run(probe_tcp(host, port, timeout_s=args.timeout))
+
+
+def _run(probe: Coroutine[Any, Any, ProbeResult]) -> int:
+    """The one boundary: whatever goes wrong inside a probe is UNKNOWN, never a traceback."""
+    try:
+        result = asyncio.run(probe)
+    except Exception as exc:
+        log.debug("probe failed", exc_info=True)
+        sys.stdout.write(f"UNKNOWN - {type(exc).__name__}: {exc}\n")
+        return EXIT_UNKNOWN
+    sys.stdout.write(format_result(result) + "\n")
+    return result.verdict.exit_code
+
+
+def format_result(result: ProbeResult) -> str:
+    """``SSH OK - <detail> in 1.2 ms | time=0.001200s``, as Nagios-style plugins print."""
+    line = f"{result.kind.upper()} {result.verdict.value.upper()} - {result.detail}"
+    if result.latency_ms is None:
+        return line
+    if not result.detail.endswith(" ms"):  # the SIP probe already says "200 OK in 3.1 ms"
+        line += f" in {result.latency_ms:.1f} ms"
+    return f"{line} | time={result.latency_ms / 1000:.6f}s"
+
+
+def _usage(message: str) -> int:
+    sys.stderr.write(f"faultdesk-collector probe {message}\n")
+    return EXIT_UNKNOWN
