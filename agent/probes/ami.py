@@ -13,11 +13,9 @@ Standard library only: it runs on customer PBXs. It speaks the wire protocol as 
 * ``Command`` answered either with repeated ``Output:`` keys (Asterisk 14+) or, before that,
   ``Response: Follows`` then raw CLI text ended by ``--END COMMAND--``.
 
-Errors::
-
-    AmiError                      a ``Response: Error`` (``.message`` holds Asterisk's text)
-     ├── AmiAuthError             login refused (Asterisk then closes the socket)
-     └── AmiConnectionError       cannot connect, timed out, connection closed, not AMI at all
+Errors: ``AmiError`` is a ``Response: Error`` (``.message`` holds Asterisk's text);
+``AmiAuthError(AmiError)`` a refused login (Asterisk then closes the socket);
+``AmiConnectionError(AmiError)`` no usable connection: refused, timed out, closed, not AMI.
 """
 
 from __future__ import annotations
@@ -206,8 +204,6 @@ class AmiClient:
     ) -> None:
         self.close()
 
-    # -- connection --------------------------------------------------------------------------
-
     def connect(self) -> str:
         """Open the socket and read the banner; return the AMI protocol version."""
         where = f"{self.host}:{self.port}"
@@ -233,8 +229,6 @@ class AmiClient:
         if self._sock is not None:
             self._sock.close()
             self._sock = None
-
-    # -- authentication ----------------------------------------------------------------------
 
     def login(self, username: str, secret: str) -> str:
         """Log in by MD5 challenge, or plaintext if the server refuses challenges.
@@ -276,8 +270,6 @@ class AmiClient:
         except AmiError as exc:
             log.debug("AMI logoff: %s", exc.message)
 
-    # -- actions -----------------------------------------------------------------------------
-
     def action(self, name: str, params: dict[str, str] | None = None) -> AmiMessage:
         """Send one action and return its response; ``Response: Error`` raises AmiError."""
         action_id = self.send(name, params)
@@ -310,15 +302,16 @@ class AmiClient:
             raise AmiConnectionError("not connected to AMI")
         action_id = f"faultdesk-{next(self._ids)}"
         lines = [f"Action: {name}", f"ActionID: {action_id}"]
-        lines += [f"{key}: {value}" for key, value in (params or {}).items()]
+        for key, value in (params or {}).items():
+            if "\r" in value or "\n" in value:  # would inject headers; the value may be a secret
+                raise AmiError(f"{name}: the {key} value contains a line break")
+            lines.append(f"{key}: {value}")
         try:
             self._sock.settimeout(self.timeout_s)
             self._sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
         except OSError as exc:
             raise AmiConnectionError(f"cannot send {name} to AMI: {exc}") from exc
         return action_id
-
-    # -- reading -----------------------------------------------------------------------------
 
     def _with_deadline(self, read: Callable[[], T]) -> T:
         """Run one read sequence with a fresh deadline: no single action waits forever."""
