@@ -1,0 +1,117 @@
+"""What the JSON API accepts: request bodies as pydantic models, and query parameters.
+
+Every refusal is a 400 naming the field (``contacts.1.email``, ``open``...), raised before
+anything is written.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal, TypeVar
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+
+from collector.api.errors import refuse
+
+#: Ids appear in URLs and mail subjects: letters, digits, dot, dash and underscore.
+IDENTIFIER = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+EMAIL = r"^[^@\s<>]+@[^@\s<>]+$"
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ContactIn(_Strict):
+    name: str = Field(min_length=1, max_length=200)
+    email: str = Field(pattern=EMAIL, max_length=320)
+
+
+class ContractIn(_Strict):
+    tier: str = Field(min_length=1, max_length=64)
+    starts_on: date
+    ends_on: date | None = None
+    ports: int = Field(0, ge=0)
+
+    @field_validator("ends_on")
+    @classmethod
+    def _after_start(cls, value: date | None, info: ValidationInfo) -> date | None:
+        starts = info.data.get("starts_on")
+        if value is not None and starts is not None and value <= starts:
+            raise ValueError("must be after starts_on")
+        return value
+
+
+class NewCustomer(_Strict):
+    id: str = Field(min_length=1, max_length=64, pattern=IDENTIFIER)
+    name: str = Field(min_length=1, max_length=200)
+    contacts: list[ContactIn] = Field(default_factory=list, max_length=50)
+    #: Left out: the installation month of Cat1 (see ``collector.domain.contracts``).
+    contract: ContractIn | None = None
+
+    @field_validator("contacts")
+    @classmethod
+    def _distinct_emails(cls, value: list[ContactIn]) -> list[ContactIn]:
+        emails = [c.email.lower() for c in value]
+        if len(set(emails)) != len(emails):
+            raise ValueError("each contact needs a different email address")
+        return value
+
+
+class NewHost(_Strict):
+    id: str = Field(min_length=1, max_length=128, pattern=IDENTIFIER)
+    customer_id: str = Field(min_length=1, max_length=64)
+    name: str | None = Field(None, min_length=1, max_length=200)
+    kind: Literal["server", "pbx"] = "server"
+    interval_s: float = Field(60.0, gt=0, le=86400)
+
+
+class Acknowledgement(_Strict):
+    comment: str = Field("", max_length=2000)
+
+
+async def parse_body(request: web.Request, model: type[Model]) -> Model:
+    """The request's JSON body as ``model``; an empty body counts as ``{}``."""
+    raw = await request.read()
+    try:
+        return model.model_validate_json(raw or b"{}")
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        reason = f"{field}: {first['msg']}" if field else f"body: {first['msg']}"
+        raise refuse(400, reason, field=field or None) from None
+
+
+def flag(request: web.Request, name: str) -> bool | None:
+    """A true/false query parameter; None when absent."""
+    value = request.query.get(name)
+    if value is None:
+        return None
+    if value.lower() in ("true", "1", "yes"):
+        return True
+    if value.lower() in ("false", "0", "no"):
+        return False
+    raise refuse(400, f"{name} must be true or false", field=name)
+
+
+def limit(request: web.Request, default: int = 200, maximum: int = 1000) -> int:
+    """The ``limit`` query parameter: how many rows at most, newest first."""
+    return number(request, "limit", default=default, low=1, high=maximum) or default
+
+
+def number(
+    request: web.Request, name: str, *, default: int | None = None, low: int = 1, high: int
+) -> int | None:
+    value = request.query.get(name)
+    if value is None:
+        return default
+    try:
+        parsed = int(value)
+    except ValueError:
+        raise refuse(400, f"{name} must be a whole number", field=name) from None
+    if not low <= parsed <= high:
+        raise refuse(400, f"{name} must be between {low} and {high}", field=name)
+    return parsed
