@@ -1,0 +1,243 @@
+"""One watched check: observations in, a debounced fault lifecycle out.
+
+``evaluate`` is the whole state machine. A check raises after enough bad observations (or a
+long enough bad spell), changes severity within the same raised fault, recovers after enough
+good ones, and turns into one *flapping* fault when it keeps changing its mind. Every call
+returns the new state and the transitions it made; no transition, no mail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from collector.domain.policy import (
+    CheckPolicy,
+    Severity,
+    Status,
+    from_iso,
+    opt_from_iso,
+    opt_iso,
+    to_iso,
+)
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What one look at a check found, at ``at`` (UTC)."""
+
+    check_key: str
+    at: datetime
+    status: Status
+    value: float | None = None
+    detail: str = ""
+
+
+class TransitionKind(StrEnum):
+    RAISED = "raised"
+    SEVERITY_CHANGED = "severity_changed"
+    FLAPPING_STARTED = "flapping_started"  # opens the fault when none was raised yet
+    FLAPPING_ENDED = "flapping_ended"  # quiet again and still failing: the fault stays
+    RECOVERED = "recovered"
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A change of a check's fault. ``severity`` is the fault's severity after the change."""
+
+    kind: TransitionKind
+    check_key: str
+    at: datetime
+    severity: Severity | None
+    previous_severity: Severity | None
+    status: Status
+    detail: str
+    value: float | None = None
+    flapping: bool = False  # whether the check is flapping after the change
+
+
+@dataclass(frozen=True)
+class CheckState:
+    """Everything ``evaluate`` remembers about one check between observations."""
+
+    check_key: str
+    status: Status | None = None  # last observed, None before the first observation
+    value: float | None = None
+    detail: str = ""
+    observed_at: datetime | None = None
+    bad_count: int = 0
+    bad_since: datetime | None = None
+    good_count: int = 0
+    last_bad_status: Status | None = None
+    raised: bool = False
+    severity: Severity | None = None
+    flapping: bool = False
+    changes: tuple[datetime, ...] = ()  # status changes inside the flap window
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "check_key": self.check_key,
+            "status": None if self.status is None else self.status.value,
+            "value": self.value,
+            "detail": self.detail,
+            "observed_at": opt_iso(self.observed_at),
+            "bad_count": self.bad_count,
+            "bad_since": opt_iso(self.bad_since),
+            "good_count": self.good_count,
+            "last_bad_status": None if self.last_bad_status is None else self.last_bad_status.value,
+            "raised": self.raised,
+            "severity": None if self.severity is None else self.severity.value,
+            "flapping": self.flapping,
+            "changes": [to_iso(moment) for moment in self.changes],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CheckState:
+        def status(name: str) -> Status | None:
+            return None if data.get(name) is None else Status(data[name])
+
+        return cls(
+            check_key=data["check_key"],
+            status=status("status"),
+            value=data.get("value"),
+            detail=data.get("detail", ""),
+            observed_at=opt_from_iso(data.get("observed_at")),
+            bad_count=int(data.get("bad_count", 0)),
+            bad_since=opt_from_iso(data.get("bad_since")),
+            good_count=int(data.get("good_count", 0)),
+            last_bad_status=status("last_bad_status"),
+            raised=bool(data.get("raised", False)),
+            severity=None if data.get("severity") is None else Severity(data["severity"]),
+            flapping=bool(data.get("flapping", False)),
+            changes=tuple(from_iso(text) for text in data.get("changes", ())),
+        )
+
+
+def evaluate(
+    state: CheckState, observation: Observation, policy: CheckPolicy, now: datetime
+) -> tuple[CheckState, list[Transition]]:
+    """Fold one observation into the check's state.
+
+    Observations older than the last one are ignored (a replayed or re-sent report must not
+    rewind the check). Times in the future (agent clock skew) are clamped to ``now``.
+    """
+    at = min(observation.at, now)
+    if state.observed_at is not None and at < state.observed_at:
+        return state, []
+    observation = replace(observation, at=at)
+    state = _record(state, observation, policy)
+    if state.flapping:
+        return _while_flapping(state, observation, policy)
+    if len(state.changes) >= policy.flap_changes:
+        return _start_flapping(state, observation, policy)
+    if observation.status is Status.OK:
+        return _on_good(state, observation, policy)
+    return _on_bad(state, observation, policy)
+
+
+def _record(state: CheckState, obs: Observation, policy: CheckPolicy) -> CheckState:
+    """Counters, last values and the flap window, before any decision is taken."""
+    changed = state.status is not None and obs.status is not state.status
+    horizon = obs.at - timedelta(seconds=policy.flap_window_s)
+    changes = tuple(t for t in state.changes if t > horizon) + ((obs.at,) if changed else ())
+    common = replace(
+        state, status=obs.status, value=obs.value, detail=obs.detail, observed_at=obs.at
+    )
+    if obs.status is Status.OK:
+        return replace(common, good_count=state.good_count + 1, bad_count=0, bad_since=None,
+                       changes=changes)  # fmt: skip
+    return replace(
+        common,
+        good_count=0,
+        bad_count=state.bad_count + 1,
+        bad_since=state.bad_since or obs.at,
+        last_bad_status=obs.status,
+        changes=changes,
+    )
+
+
+def _transition(
+    kind: TransitionKind, state: CheckState, obs: Observation, previous: Severity | None
+) -> Transition:
+    return Transition(
+        kind,
+        obs.check_key,
+        obs.at,
+        state.severity,
+        previous,
+        obs.status,
+        obs.detail,
+        obs.value,
+        state.flapping,
+    )
+
+
+def _on_bad(
+    state: CheckState, obs: Observation, policy: CheckPolicy
+) -> tuple[CheckState, list[Transition]]:
+    severity = policy.severity_for(obs.status)
+    if not state.raised:
+        if not _should_raise(state, obs, policy):
+            return state, []
+        raised = replace(state, raised=True, severity=severity)
+        return raised, [_transition(TransitionKind.RAISED, raised, obs, None)]
+    # An unknown reading says nothing about how bad the fault is: keep its severity.
+    if obs.status is Status.UNKNOWN or severity is state.severity:
+        return state, []
+    changed = replace(state, severity=severity)
+    return changed, [_transition(TransitionKind.SEVERITY_CHANGED, changed, obs, state.severity)]
+
+
+def _should_raise(state: CheckState, obs: Observation, policy: CheckPolicy) -> bool:
+    if policy.raise_after is not None and state.bad_count >= policy.raise_after:
+        return True
+    if policy.raise_for_s is not None and state.bad_since is not None:
+        return (obs.at - state.bad_since).total_seconds() >= policy.raise_for_s
+    return False
+
+
+def _on_good(
+    state: CheckState, obs: Observation, policy: CheckPolicy
+) -> tuple[CheckState, list[Transition]]:
+    if not state.raised or state.good_count < policy.recover_after:
+        return state, []
+    recovered = replace(state, raised=False, severity=None)
+    return recovered, [_transition(TransitionKind.RECOVERED, recovered, obs, state.severity)]
+
+
+def _start_flapping(
+    state: CheckState, obs: Observation, policy: CheckPolicy
+) -> tuple[CheckState, list[Transition]]:
+    """One fault for the whole flapping spell, at the severity of the worst recent reading."""
+    worst = _worse(state.severity, policy.severity_for(state.last_bad_status or Status.UNKNOWN))
+    flapping = replace(state, flapping=True, raised=True, severity=worst)
+    return flapping, [_transition(TransitionKind.FLAPPING_STARTED, flapping, obs, state.severity)]
+
+
+def _while_flapping(
+    state: CheckState, obs: Observation, policy: CheckPolicy
+) -> tuple[CheckState, list[Transition]]:
+    """Silent while the check flaps, except that it may get worse; settle once quiet."""
+    if state.changes:
+        worse = _worse(state.severity, policy.severity_for(obs.status))
+        if worse is state.severity or obs.status is Status.UNKNOWN:
+            return state, []
+        escalated = replace(state, severity=worse)
+        return escalated, [
+            _transition(TransitionKind.SEVERITY_CHANGED, escalated, obs, state.severity)
+        ]
+    if obs.status is Status.OK:
+        settled = replace(state, flapping=False, raised=False, severity=None)
+        return settled, [_transition(TransitionKind.RECOVERED, settled, obs, state.severity)]
+    severity = state.severity if obs.status is Status.UNKNOWN else policy.severity_for(obs.status)
+    settled = replace(state, flapping=False, severity=severity)
+    return settled, [_transition(TransitionKind.FLAPPING_ENDED, settled, obs, state.severity)]
+
+
+def _worse(a: Severity | None, b: Severity | None) -> Severity | None:
+    if a is None or b is None:
+        return a or b
+    return a if a.rank >= b.rank else b
