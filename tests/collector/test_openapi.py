@@ -1,0 +1,284 @@
+"""The OpenAPI document says exactly what the collector serves, in the shapes it answers with."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import ClientResponse, web
+from aiohttp.test_utils import TestClient, TestServer
+from pydantic import BaseModel
+
+from agent import protocol
+from collector.api import bodies, report_body
+from collector.api.health import OPENAPI
+from collector.app import create_app
+from collector.appkeys import DATABASE
+from collector.store import faults as fault_store
+from collector.store import incidents as incident_store
+from collector.store.operators import add_operator, create_token
+from dashboard import csrf
+from tests.support.collector import collector_config, signed
+from tests.support.collector import report_body as sample_report
+
+DOCUMENT: dict[str, Any] = json.loads(OPENAPI.read_text())
+NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+#: Routes for tools and customers' mail; the rest are the operators' HTML dashboard and assets.
+PUBLIC = re.compile(r"^/(api/|ack/|healthz$|readyz$|metrics$)")
+
+
+def normalised(path: str) -> str:
+    return re.sub(r"\{[^}]*\}", "{}", path)
+
+
+def documented_operations() -> set[tuple[str, str]]:
+    methods = {"get", "post", "put", "patch", "delete"}
+    return {
+        (method.upper(), normalised(path))
+        for path, item in DOCUMENT["paths"].items()
+        for method in item
+        if method in methods
+    }
+
+
+def served_operations(app: web.Application) -> set[tuple[str, str]]:
+    served = set()
+    for route in app.router.routes():
+        path = route.resource.canonical if route.resource else ""
+        if route.method != "HEAD" and PUBLIC.match(path):
+            served.add((route.method, normalised(path)))
+    return served
+
+
+def resolve(ref: str) -> Any:
+    node: Any = DOCUMENT
+    for part in ref.removeprefix("#/").split("/"):
+        node = node[part]
+    return node
+
+
+def refs(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        found = [node["$ref"]] if "$ref" in node else []
+        return found + [r for value in node.values() for r in refs(value)]
+    if isinstance(node, list):
+        return [r for value in node for r in refs(value)]
+    return []
+
+
+def test_it_documents_every_public_route_and_nothing_else(sqlite_url: str, tmp_path: Path) -> None:
+    app = create_app(collector_config(sqlite_url, tmp_path), run_schedules=False)
+    assert served_operations(app) == documented_operations()
+
+
+def test_it_resolves_every_reference() -> None:
+    for ref in refs(DOCUMENT):
+        assert ref.startswith("#/"), ref
+        resolve(ref)
+
+
+def test_it_puts_every_json_api_operation_behind_the_bearer_token() -> None:
+    open_paths = {"/api/v1/reports", "/api/v1/openapi.json"}
+    for path, item in DOCUMENT["paths"].items():
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            protected = path.startswith("/api/v1/") and path not in open_paths
+            assert ("security" in operation) == protected, (method, path)
+            if protected:
+                assert operation["security"] == [{"bearerAuth": []}]
+                assert "401" in operation["responses"]
+
+
+@pytest.mark.parametrize(
+    ("model", "schema"),
+    [
+        (report_body.ReportBody, "ReportBody"),
+        (report_body.ProbeEntryModel, "ProbeEntry"),
+        (bodies.NewCustomer, "NewCustomer"),
+        (bodies.ContactIn, "Contact"),
+        (bodies.ContractIn, "Contract"),
+        (bodies.NewHost, "NewHost"),
+        (bodies.Acknowledgement, "Acknowledgement"),
+    ],
+)
+def test_it_documents_request_bodies_as_they_are_validated(
+    model: type[BaseModel], schema: str
+) -> None:
+    documented = DOCUMENT["components"]["schemas"][schema]
+    actual = model.model_json_schema()
+    assert set(documented["properties"]) == set(actual["properties"])
+    assert set(documented.get("required", [])) == set(actual.get("required", []))
+
+
+def test_it_names_the_ack_forms_fields_as_the_page_reads_them() -> None:
+    form = DOCUMENT["components"]["schemas"]["AckForm"]
+    assert set(form["properties"]) == {"comment", csrf.FIELD}
+
+
+# A small checker for the JSON Schema keywords the document uses, so responses can be held to it.
+def check(value: Any, schema: dict[str, Any], where: str = "$") -> None:
+    if "$ref" in schema:
+        return check(value, resolve(schema["$ref"]), where)
+    if "oneOf" in schema:
+        failures = []
+        for option in schema["oneOf"]:
+            try:
+                return check(value, option, where)
+            except AssertionError as exc:
+                failures.append(str(exc))
+        raise AssertionError(f"{where}: matches no option: {failures}")
+    check_type(value, schema, where)
+    if "enum" in schema:
+        assert value in schema["enum"], f"{where}: {value!r} not in {schema['enum']}"
+    if "const" in schema:
+        assert value == schema["const"], where
+    if schema.get("format") == "date-time" and value is not None:
+        assert value.endswith("Z"), f"{where}: {value!r} is not UTC with Z"
+        datetime.fromisoformat(value)
+    if isinstance(value, dict):
+        check_object(value, schema, where)
+    if isinstance(value, list) and "items" in schema:
+        for index, item in enumerate(value):
+            check(item, schema["items"], f"{where}[{index}]")
+    return None
+
+
+def check_type(value: Any, schema: dict[str, Any], where: str) -> None:
+    names = schema.get("type")
+    if names is None:
+        return
+    types = {
+        "string": str,
+        "integer": int,
+        "number": (int, float),
+        "boolean": bool,
+        "object": dict,
+        "array": list,
+        "null": type(None),
+    }
+    allowed = [names] if isinstance(names, str) else names
+    ok = any(isinstance(value, types[n]) for n in allowed)
+    if isinstance(value, bool) and "boolean" not in allowed:
+        ok = False
+    assert ok, f"{where}: {value!r} is not {names}"
+
+
+def check_object(value: dict[str, Any], schema: dict[str, Any], where: str) -> None:
+    properties = schema.get("properties", {})
+    for name in schema.get("required", []):
+        assert name in value, f"{where}: missing {name}"
+    for name, item in value.items():
+        if name in properties:
+            check(item, properties[name], f"{where}.{name}")
+        elif isinstance(schema.get("additionalProperties"), dict):
+            check(item, schema["additionalProperties"], f"{where}.{name}")
+        else:
+            assert schema.get("additionalProperties", True) is not False, f"{where}: extra {name}"
+
+
+class Documented:
+    """A test client whose every JSON answer is checked against the document."""
+
+    def __init__(self, client: TestClient[Any, Any], token: str) -> None:
+        self.client = client
+        self.auth = {"Authorization": f"Bearer {token}"}
+
+    async def call(
+        self, method: str, template: str, status: int, path: str | None = None, **kwargs: Any
+    ) -> Any:
+        kwargs.setdefault("headers", self.auth)
+        response = await self.client.request(method, path or template, **kwargs)
+        assert response.status == status, await response.text()
+        return await self.conforms(response, method, template)
+
+    async def conforms(self, response: ClientResponse, method: str, template: str) -> Any:
+        operation = DOCUMENT["paths"][template][method.lower()]
+        documented = operation["responses"][str(response.status)]
+        if "$ref" in documented:
+            documented = resolve(documented["$ref"])
+        content_type = response.headers["Content-Type"].split(";")[0]
+        assert content_type in documented["content"], (template, content_type)
+        if content_type != "application/json":
+            return await response.text()
+        body = await response.json()
+        check(body, documented["content"][content_type]["schema"])
+        return body
+
+
+@pytest.fixture
+async def documented(tmp_path: Path, sqlite_url: str) -> AsyncIterator[Documented]:
+    app = create_app(collector_config(sqlite_url, tmp_path), clock=lambda: NOW, run_schedules=False)
+    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+        db = app[DATABASE]
+        await db.write(add_operator, "alice", "correct horse battery", NOW)
+        yield Documented(client, await db.write(create_token, "alice", "tests", NOW))
+
+
+async def open_fault_with_incident(client: TestClient[Any, Any]) -> int:
+    db = client.app[DATABASE]
+    fault_id = await db.write(
+        fault_store.open_fault,
+        host_id="pbx-1",
+        check_key="heartbeat",
+        severity="critical",
+        title="Agent silent",
+        detail="no report for 3 intervals",
+        at=NOW,
+    )
+    await db.write(
+        incident_store.open_incident,
+        fault_id=fault_id,
+        customer_id="acme",
+        tier="cat1",
+        covered=True,
+        severity="critical",
+        opened_at=NOW,
+        response_due_at=None,
+        policy={"tier": "cat1"},
+    )
+    return fault_id
+
+
+async def test_it_answers_in_the_documented_shapes(documented: Documented) -> None:
+    call = documented.call
+    customer = {"id": "acme", "name": "Acme", "contacts": [{"name": "A", "email": "a@x.example"}]}
+    await call("POST", "/api/v1/customers", 201, json=customer)
+    await call("POST", "/api/v1/customers", 409, json=customer)
+    await call("POST", "/api/v1/customers", 400, json={"id": "x"})
+    await call("GET", "/api/v1/customers", 200)
+    created = await call("POST", "/api/v1/hosts", 201, json={"id": "pbx-1", "customer_id": "acme"})
+    await call("GET", "/api/v1/hosts", 200, params={"customer": "acme"})
+    await call("GET", "/api/v1/hosts", 404, params={"customer": "nobody"})
+    await call("GET", "/api/v1/hosts/{id}", 200, "/api/v1/hosts/pbx-1")
+    await call("GET", "/api/v1/hosts/{id}", 404, "/api/v1/hosts/nothing")
+    await call("POST", "/api/v1/hosts/{id}/rotate-key", 404, "/api/v1/hosts/nothing/rotate-key")
+    await call("GET", "/api/v1/hosts", 401, headers={})
+    body = protocol.encode(sample_report("pbx-1", 1))
+    await call("POST", "/api/v1/reports", 200, data=body, headers=signed(body, key=created["key"]))
+    await call("POST", "/api/v1/reports", 401, data=body, headers=signed(body, key="0" * 64))
+    await call(
+        "POST", "/api/v1/reports", 400, data=b"[]", headers=signed(b"[]", key=created["key"])
+    )
+    fault_id = await open_fault_with_incident(documented.client)
+    fault_path = f"/api/v1/faults/{fault_id}"
+    await call("GET", "/api/v1/faults", 200, params={"open": "true"})
+    await call("GET", "/api/v1/faults", 400, params={"open": "perhaps"})
+    await call("GET", "/api/v1/faults/{id}", 200, fault_path)
+    await call("POST", "/api/v1/faults/{id}/acknowledge", 200, fault_path + "/acknowledge")
+    await call("POST", "/api/v1/faults/{id}/acknowledge", 409, fault_path + "/acknowledge")
+    await call("GET", "/api/v1/incidents", 200)
+    await call("GET", "/api/v1/outbox", 200)
+    for path in ("/healthz", "/readyz", "/metrics"):
+        await call("GET", path, 200, headers={})
+
+
+async def test_it_serves_this_document(documented: Documented) -> None:
+    served = await documented.call("GET", "/api/v1/openapi.json", 200, headers={})
+    assert served == DOCUMENT
+    assert served["openapi"].startswith("3.1")
