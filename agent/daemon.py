@@ -1,0 +1,322 @@
+"""The agent's loop: sample every probe each interval, spool the report, deliver the spool.
+
+Each report goes to the spool before any attempt to send it, and the spool is delivered oldest
+first whenever the collector answers, so replayed reports and live ones arrive in ``seq`` order
+and nothing is only in memory. The loop runs in a worker thread and sleeps on an Event; the
+main thread only waits for it and turns signals into requests (SIGTERM/SIGINT stop, SIGHUP
+reloads), so a signal never lands while the worker holds a lock.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from agent.config import AgentConfig, ConfigError, load_config
+from agent.keyfile import KeyFileError, read_host_key
+from agent.probes.base import ProbeEntry, entry, run_probe
+from agent.protocol import MAX_BODY_BYTES, build_report, encode
+from agent.sender import Outcome, Sender, SendResult, backoff_delay, jitter
+from agent.spool import STATE_FILE, AgentState, Spool
+
+log = logging.getLogger(__name__)
+
+Metrics = dict[str, Any]
+#: The collector refuses longer error texts.
+MAX_ERROR_CHARS = 4000
+
+
+@dataclass(frozen=True)
+class ConfiguredProbe:
+    """A probe ready to run, with what its event detector needs to remember between samples."""
+
+    name: str
+    collect: Callable[[], ProbeEntry]
+    detect_events: Callable[[Metrics | None, Metrics], list[dict[str, Any]]] | None = None
+    remember: Callable[[Metrics], Metrics] | None = None
+
+
+def build_probes(config: AgentConfig) -> list[ConfiguredProbe]:
+    """The configured probes; each family's module is imported only when it is configured."""
+    probes: list[ConfiguredProbe] = []
+    if config.system is not None:
+        from agent.probes import system
+
+        collect = partial(system.collect, config.system)
+        probes.append(ConfiguredProbe("system", collect, system.detect_events, system.remember))
+    if config.services is not None:
+        from agent.probes.services import ServicesProbe
+
+        services = ServicesProbe(config.services, scan_every=config.process_scan_every)
+        probes.append(ConfiguredProbe("services", services.collect))
+    if config.asterisk is not None:
+        from agent.probes import asterisk
+
+        collect = partial(asterisk.collect, config.asterisk)
+        probes.append(ConfiguredProbe("asterisk", collect, asterisk.detect_events, _pbx_times))
+    if config.sip is not None:
+        from agent.probes import sip
+
+        probes.append(ConfiguredProbe("sip", partial(sip.collect, config.sip)))
+    return probes
+
+
+def _pbx_times(metrics: Metrics) -> Metrics:
+    return {"startup_at": metrics.get("startup_at"), "reload_at": metrics.get("reload_at")}
+
+
+def sample_probes(
+    probes: list[ConfiguredProbe], memory: dict[str, Any]
+) -> tuple[dict[str, ProbeEntry], list[dict[str, Any]]]:
+    """Run every probe (a failing one becomes an error entry) and detect events.
+
+    ``memory`` holds, per probe, what the previous sample that had it remembered; samples
+    without it (the PBX was down) leave it alone so a restart during an outage is still seen.
+    """
+    entries: dict[str, ProbeEntry] = {}
+    events: list[dict[str, Any]] = []
+    for probe in probes:
+        result = run_probe(probe.name, probe.collect)
+        if isinstance(result.get("error"), str) and len(result["error"]) > MAX_ERROR_CHARS:
+            result["error"] = result["error"][: MAX_ERROR_CHARS - 1] + "…"
+        entries[probe.name] = result
+        if probe.detect_events is None or probe.remember is None:
+            continue
+        current = probe.remember(result.get("metrics") or {})
+        if all(value is None for value in current.values()):
+            continue
+        try:
+            events += probe.detect_events(memory.get(probe.name), current)
+        except Exception:  # a boundary, like run_probe: a detector bug must not stop the report
+            log.exception("event detection for probe %s failed", probe.name)
+        memory[probe.name] = current
+    return entries, events
+
+
+def agent_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("faultdesk")
+    except PackageNotFoundError:  # running from a source checkout
+        return "0+source"
+
+
+class Agent:
+    """One running agent: its config, probes, spool, persisted state and sender."""
+
+    def __init__(self, config_path: Path, config: AgentConfig, key: bytes) -> None:
+        self.config_path = config_path
+        self.config = config
+        self.version = agent_version()
+        self.spool = Spool(config.spool_dir, config.spool_max_bytes, config.spool_max_age_s)
+        self.state = AgentState.load(config.spool_dir / STATE_FILE)
+        self.state.dropped += self.spool.enforce_bounds()
+        self.probes: list[ConfiguredProbe] = build_probes(config)
+        self.sender = _sender(config, key)
+        self._wake = threading.Event()
+        self._stopping = False
+        self._reload_requested = False
+        self._failures = 0
+        self._next_send = 0.0
+        self._next_sample = 0.0
+
+    def request_stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+
+    def request_reload(self) -> None:
+        self._reload_requested = True
+        self._wake.set()
+
+    def run_forever(self) -> None:
+        """Sample on schedule and deliver, until :meth:`request_stop`."""
+        log.info(
+            "agent %s for host %s reporting to %s every %gs (%d reports spooled)",
+            self.version,
+            self.config.host_id,
+            self.sender.url,
+            self.config.interval_s,
+            len(self.spool),
+        )
+        self._next_sample = time.monotonic()
+        while not self._stopping:
+            if self._reload_requested:
+                self._reload_requested = False
+                self.reload()
+            now = time.monotonic()
+            if now >= self._next_sample:
+                self.sample_once()
+                self._next_sample += self.config.interval_s
+                if self._next_sample <= now:  # fell behind (suspend, slow probe): skip ahead
+                    self._next_sample = now + self.config.interval_s
+            if len(self.spool) and time.monotonic() >= self._next_send:
+                self.deliver_spool(until=self._next_sample)
+            wake_at = self._next_sample
+            if len(self.spool):
+                wake_at = min(wake_at, self._next_send)
+            self._wake.wait(max(0.0, wake_at - time.monotonic()))
+            self._wake.clear()
+        log.info("agent stopping (%d reports spooled for later)", len(self.spool))
+
+    def sample_once(self) -> int | None:
+        """Sample every probe and spool the report; returns its ``seq`` (None if not stored)."""
+        sampled_at = datetime.now(UTC)
+        probes, events = sample_probes(self.probes, self.state.memory)
+        seq = self.state.next_seq(self.spool.max_seq())
+        probes["spool"] = self._spool_entry()
+        if self.state.dropped:
+            events.append({"kind": "spool_dropped", "count": self.state.dropped})
+        body = encode(
+            build_report(
+                host_id=self.config.host_id,
+                seq=seq,
+                sampled_at=sampled_at,
+                interval_s=self.config.interval_s,
+                agent_version=self.version,
+                probes=probes,
+                events=events,
+            )
+        )
+        if len(body) > MAX_BODY_BYTES:
+            log.error("report seq %d is %d bytes, over the collector's limit", seq, len(body))
+        try:
+            dropped = self.spool.add(seq, body)
+            self.state.dropped = dropped
+            self.state.save()
+        except OSError as exc:  # a full or read-only disk: keep sampling, say so each time
+            log.error("cannot write report seq %d to the spool: %s", seq, exc)
+            return None
+        return seq
+
+    def _spool_entry(self) -> ProbeEntry:
+        """The spool's own health, in every report: how much is waiting and what was lost."""
+        age = self.spool.oldest_age_s()
+        metrics: dict[str, Any] = {
+            "depth": len(self.spool),
+            "bytes": self.spool.total_bytes,
+            "oldest_age_s": None if age is None else round(age, 1),
+            "dropped": self.state.dropped,
+        }
+        if self.state.dropped:
+            lost = f"{self.state.dropped} undelivered reports dropped (spool size or age limit)"
+            return entry("warning", metrics, lost)
+        return entry("ok", metrics)
+
+    def deliver_spool(self, until: float = math.inf) -> None:
+        """Send spooled reports oldest first until one has to wait or ``until`` (monotonic)."""
+        while not self._stopping and time.monotonic() < until:
+            seq = self.spool.oldest_seq()
+            if seq is None:
+                return
+            try:
+                body = self.spool.read(seq)
+            except OSError as exc:
+                log.error("spooled report seq %d unreadable (%s); dropping it", seq, exc)
+                self.spool.remove(seq)
+                continue
+            result = self.sender.send(body)
+            if result.outcome is Outcome.RETRY:
+                self._postpone(seq, result)
+                return
+            if result.outcome is Outcome.REFUSED:
+                log.error(
+                    "collector refused report seq %d (HTTP %s: %s); dropping it, "
+                    "it can never be accepted",
+                    seq,
+                    result.status,
+                    result.detail,
+                )
+            elif self._failures:
+                log.info(
+                    "collector reachable again after %d failed attempts; "
+                    "delivering %d spooled reports",
+                    self._failures,
+                    len(self.spool),
+                )
+            self._failures = 0
+            self.spool.remove(seq)
+
+    def _postpone(self, seq: int, result: SendResult) -> None:
+        self._failures += 1
+        interval = self.config.interval_s
+        delay = backoff_delay(self._failures, min(2.0, interval / 4), interval, jitter)
+        if result.retry_after_s is not None:
+            delay = max(delay, result.retry_after_s)
+        self._next_send = time.monotonic() + delay
+        say = log.warning if self._failures == 1 else log.debug
+        say(
+            "report seq %d not delivered (%s%s); %d reports kept in the spool, next try in %.1fs",
+            seq,
+            f"HTTP {result.status}: " if result.status else "",
+            result.detail,
+            len(self.spool),
+            delay,
+        )
+
+    def reload(self) -> None:
+        """Re-read the config file; a bad new config is logged and the old one kept."""
+        try:
+            config = load_config(self.config_path)
+            key = read_host_key(config.key_file)
+        except (ConfigError, KeyFileError) as exc:
+            log.error("reload refused, keeping the running configuration: %s", exc)
+            return
+        if config.spool_dir != self.config.spool_dir:
+            log.warning("spool_dir changes need a restart; still using %s", self.config.spool_dir)
+        self.spool.max_bytes = config.spool_max_bytes
+        self.spool.max_age_s = config.spool_max_age_s
+        self.probes = build_probes(config)
+        self.sender = _sender(config, key)
+        self.config = config
+        logging.getLogger().setLevel(config.log_level.upper())
+        self._next_send = 0.0
+        log.info("configuration reloaded from %s", self.config_path)
+
+
+def _sender(config: AgentConfig, key: bytes) -> Sender:
+    return Sender(
+        config.collector_url,
+        config.host_id,
+        key,
+        timeout_s=config.timeout_s,
+        ca_bundle=config.ca_bundle,
+    )
+
+
+def run_agent(config_path: Path, config: AgentConfig, key: bytes) -> int:
+    """Run until SIGTERM/SIGINT (exit 0); SIGHUP reloads. Returns the process exit code."""
+    agent = Agent(config_path, config, key)
+    crashed: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            agent.run_forever()
+        except BaseException as exc:
+            crashed.append(exc)
+            log.critical("agent loop crashed", exc_info=True)
+
+    def on_stop(signum: int, frame: FrameType | None) -> None:
+        log.info("%s received", signal.Signals(signum).name)
+        agent.request_stop()
+
+    def on_reload(signum: int, frame: FrameType | None) -> None:
+        agent.request_reload()
+
+    signal.signal(signal.SIGTERM, on_stop)
+    signal.signal(signal.SIGINT, on_stop)
+    signal.signal(signal.SIGHUP, on_reload)
+    worker = threading.Thread(target=work, name="agent-loop")
+    worker.start()
+    worker.join()  # signal handlers run in this (main) thread while it waits here
+    return 1 if crashed else 0
