@@ -154,39 +154,22 @@ async def _probe_login(host: str, port: int, login: SshLogin, timeout_s: float) 
     started = time.perf_counter()
     try:
         async with asyncio.timeout(timeout_s):
-            conn = await asyncssh.connect(
-                host,
-                port,
-                username=login.username,
-                client_keys=[client_key],
-                # A (keys, CA keys, revoked keys) tuple trusts exactly the pinned key and makes
-                # asyncssh offer only its algorithm, so the server cannot pick another key type.
-                known_hosts=([pinned], [], []) if pinned is not None else None,
-                client_factory=lambda: recorder,
-                config=None,  # ignore ~/.ssh/config: the probe is configured by the collector
-                agent_path=None,
-                preferred_auth="publickey",
-            )
+            conn = await _connect(host, port, login.username, client_key, pinned, recorder)
     except asyncssh.HostKeyNotVerifiable:
         return _host_key_changed(target, pinned, recorder.presented)
-    except asyncssh.KeyExchangeFailed as exc:
+    except (asyncssh.KeyExchangeFailed, asyncssh.ConnectionLost, ConnectionResetError) as exc:
+        detail = _describe_login_error(exc, login.username, timeout_s)
         if pinned is None:
-            return ProbeResult("ssh", target, Verdict.CRITICAL, None, f"key exchange: {exc}")
-        # The server no longer has a key of the pinned type at all; fetch what it does have.
+            return ProbeResult("ssh", target, Verdict.CRITICAL, None, detail)
+        # OpenSSH hangs up without a word when it has no host key of the pinned type, so ask
+        # (key exchange only) which key it presents now; the pinned one means another cause.
         presented = await _fetch_host_key(host, port, timeout_s)
-        if presented == pinned:  # same key, so the exchange failed for another reason
-            return ProbeResult("ssh", target, Verdict.CRITICAL, None, f"key exchange: {exc}")
+        if presented is None or presented == pinned:
+            return ProbeResult("ssh", target, Verdict.CRITICAL, None, detail)
         return _host_key_changed(target, pinned, presented)
-    except asyncssh.PermissionDenied:
-        detail = f"login refused for user {login.username}"
+    except (TimeoutError, OSError, asyncssh.Error) as exc:
+        detail = _describe_login_error(exc, login.username, timeout_s)
         return ProbeResult("ssh", target, Verdict.CRITICAL, None, detail)
-    except TimeoutError:
-        detail = f"no login within {timeout_s:g} s"
-        return ProbeResult("ssh", target, Verdict.CRITICAL, None, detail)
-    except OSError as exc:
-        return ProbeResult("ssh", target, Verdict.CRITICAL, None, describe_connect_error(exc))
-    except asyncssh.Error as exc:
-        return ProbeResult("ssh", target, Verdict.CRITICAL, None, f"SSH error: {exc.reason}")
     latency_ms = (time.perf_counter() - started) * 1000.0
     try:
         banner = str(conn.get_extra_info("server_version"))
@@ -202,6 +185,42 @@ async def _probe_login(host: str, port: int, login: SshLogin, timeout_s: float) 
     }
     detail = f"logged in as {login.username}, {banner}"
     return ProbeResult("ssh", target, Verdict.OK, latency_ms, detail, data)
+
+
+async def _connect(
+    host: str,
+    port: int,
+    username: str,
+    client_key: asyncssh.SSHKey,
+    pinned: asyncssh.SSHKey | None,
+    recorder: _HostKeyRecorder,
+) -> asyncssh.SSHClientConnection:
+    return await asyncssh.connect(
+        host,
+        port,
+        username=username,
+        client_keys=[client_key],
+        # A (keys, CA keys, revoked keys) tuple trusts exactly the pinned key and makes asyncssh
+        # offer only its algorithm, so the server cannot pick another key type. The key is
+        # checked when the server signs the exchange, before any authentication request.
+        known_hosts=([pinned], [], []) if pinned is not None else None,
+        client_factory=lambda: recorder,
+        config=None,  # ignore ~/.ssh/config: the probe is configured by the collector
+        agent_path=None,
+        preferred_auth="publickey",
+    )
+
+
+def _describe_login_error(exc: Exception, username: str, timeout_s: float) -> str:
+    if isinstance(exc, asyncssh.PermissionDenied):
+        return f"login refused for user {username}"
+    if isinstance(exc, TimeoutError):
+        return f"no login within {timeout_s:g} s"
+    if isinstance(exc, OSError):
+        return describe_connect_error(exc)
+    if isinstance(exc, asyncssh.Error):
+        return f"SSH error: {exc.reason}"
+    return str(exc)
 
 
 def _host_key_changed(

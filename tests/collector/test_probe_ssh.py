@@ -115,6 +115,23 @@ async def test_it_never_attempts_login_when_the_host_key_changed(
     assert "publickey" not in log
 
 
+async def test_it_reports_a_changed_key_when_the_pinned_key_type_is_gone(
+    sshd: Sshd, tmp_path: Path
+) -> None:
+    ecdsa_pin = public_key_line(generate_keypair(tmp_path, "old_ecdsa", key_type="ecdsa"))
+    login = SshLogin(sshd.username, str(sshd.client_key_path), ecdsa_pin)
+
+    result = await probe_ssh(sshd.host, sshd.port, login=login)
+
+    assert result.verdict is Verdict.CRITICAL
+    assert result.data["host_key_changed"] is True
+    assert result.data["host_key"] == sshd.host_key_line  # the ed25519 key it has now
+    # Two connections (the pinned attempt, then a key-exchange-only look); neither authenticated.
+    log = sshd.wait_for_log("do_cleanup [preauth]", count=2)
+    assert "no matching host key type found" in log
+    assert "userauth-request" not in log
+
+
 async def test_it_says_connection_refused_on_a_closed_port() -> None:
     result = await probe_ssh("127.0.0.1", _closed_port(), timeout_s=5)
 

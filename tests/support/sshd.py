@@ -37,12 +37,12 @@ class Sshd:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
-    def wait_for_log(self, text: str, timeout_s: float = 10.0) -> str:
-        """Wait until ``text`` appears in the log (sshd writes it asynchronously)."""
+    def wait_for_log(self, text: str, count: int = 1, timeout_s: float = 10.0) -> str:
+        """Wait for ``count`` occurrences of ``text`` (sshd writes its log asynchronously)."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             log = self.log()
-            if text in log:
+            if log.count(text) >= count:
                 return log
             time.sleep(0.02)
         raise AssertionError(f"{text!r} not in sshd log:\n{self.log()}")
@@ -58,12 +58,12 @@ def require_binary(path: str) -> None:
     pytest.skip(message)
 
 
-def generate_keypair(directory: Path, name: str) -> Path:
-    """An unencrypted ed25519 key pair ``name`` and ``name.pub``; returns the private key path."""
+def generate_keypair(directory: Path, name: str, key_type: str = "ed25519") -> Path:
+    """An unencrypted key pair ``name`` and ``name.pub``; returns the private key path."""
     require_binary("ssh-keygen")
     path = directory / name
     subprocess.run(
-        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(path)],
+        ["ssh-keygen", "-q", "-t", key_type, "-N", "", "-C", name, "-f", str(path)],
         check=True,
         capture_output=True,
     )
