@@ -4,6 +4,22 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from dashboard import ack, fault_views, login, views
+from dashboard.render import STATIC
+
 
 def setup(app: web.Application) -> None:
     """Add the dashboard's routes to the collector application."""
+    router = app.router
+    router.add_get("/", views.overview)
+    router.add_get("/login", login.login_page)
+    router.add_post("/login", login.login)
+    router.add_post("/logout", login.logout)
+    router.add_get("/faults", fault_views.fault_list)
+    router.add_get("/faults/{fault_id}", fault_views.fault_detail)
+    router.add_post("/faults/{fault_id}/ack", fault_views.acknowledge)
+    router.add_get("/incidents", views.incidents)
+    router.add_get("/mail", views.mail)
+    router.add_get("/ack/{token}", ack.confirm_page)
+    router.add_post("/ack/{token}", ack.acknowledge)
+    router.add_static("/static/", STATIC)

@@ -1,0 +1,137 @@
+"""The customer's acknowledgement link: GET shows the fault and asks; only POST acknowledges.
+
+Mail security scanners fetch every link in a message before a person sees it, so the GET
+must change nothing. The link itself is the credential (signed, expiring, naming the
+recipient); whoever confirms is recorded as that recipient, with the client address.
+
+The address is ``request.remote`` as seen by the collector: ``X-Forwarded-For`` is not
+trusted, since without a configured list of proxies anyone could write any address into it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+from collector.actions import FaultNotFound, acknowledge_fault
+from collector.appkeys import CLOCK, CONFIG, DATABASE
+from collector.notify.ack_links import AckClaim, InvalidLink, read_token
+from collector.store.faults import FaultView, get_fault
+from dashboard import csrf
+from dashboard.render import render
+
+log = logging.getLogger(__name__)
+
+MAX_COMMENT = 2000
+#: Reading a token "as of" this moment tells a genuine but expired link from a broken one.
+_LONG_AGO = datetime(1970, 1, 2, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    status: int
+    message: str
+
+
+NO_SUCH_FAULT = Refusal(404, "This fault no longer exists.")
+
+
+def read_link(request: web.Request) -> AckClaim | Refusal:
+    """The link's claim, or why it cannot be used: 410 when expired, 400 when not valid."""
+    secret, token = request.app[CONFIG].secret_key, request.match_info["token"]
+    try:
+        return read_token(secret, token, request.app[CLOCK]())
+    except InvalidLink as exc:
+        return Refusal(410 if _is_genuine(secret, token) else 400, str(exc))
+
+
+def _is_genuine(secret: str, token: str) -> bool:
+    try:
+        read_token(secret, token, _LONG_AGO)
+    except InvalidLink:
+        return False
+    return True
+
+
+async def refuse(request: web.Request, refusal: Refusal) -> web.Response:
+    context = {"title": "Cannot acknowledge", "message": refusal.message}
+    return await render(request, "error.html", context, status=refusal.status)
+
+
+async def _page(
+    request: web.Request, stage: str, fault: FaultView, claim: AckClaim, status: int = 200
+) -> web.Response:
+    token = request.match_info["token"]
+    context: dict[str, Any] = {
+        "stage": stage,
+        "fault": fault,
+        "claim": claim,
+        "ack_field": csrf.ack_form_token(request.app[CONFIG].secret_key, token),
+        "max_comment": MAX_COMMENT,
+    }
+    # The URL is the credential: keep it out of any Referer header.
+    return await render(
+        request, "ack.html", context, status=status, headers={"Referrer-Policy": "no-referrer"}
+    )
+
+
+def _stage_before_acknowledging(fault: FaultView) -> str:
+    if fault.acknowledged_at is not None:
+        return "already"
+    return "confirm" if fault.is_open else "cleared"
+
+
+async def confirm_page(request: web.Request) -> web.Response:
+    """GET /ack/{token}: show the fault and a confirm form. Changes nothing."""
+    claim = read_link(request)
+    if isinstance(claim, Refusal):
+        return await refuse(request, claim)
+    fault = await request.app[DATABASE].read(get_fault, claim.fault_id)
+    if fault is None:
+        return await refuse(request, NO_SUCH_FAULT)
+    return await _page(request, _stage_before_acknowledging(fault), fault, claim)
+
+
+async def acknowledge(request: web.Request) -> web.Response:
+    """POST /ack/{token}: acknowledge as the link's recipient, then say thank you."""
+    claim = read_link(request)
+    if isinstance(claim, Refusal):
+        return await refuse(request, claim)
+    config, db = request.app[CONFIG], request.app[DATABASE]
+    form = await request.post()
+    if not csrf.ack_form_is_genuine(
+        config.secret_key, request.match_info["token"], form.get(csrf.FIELD)
+    ):
+        return await csrf.refused(request)
+    comment = form.get("comment", "")
+    comment = comment.strip() if isinstance(comment, str) else ""
+    if len(comment) > MAX_COMMENT:
+        return await refuse(
+            request, Refusal(400, f"The comment is longer than {MAX_COMMENT} characters.")
+        )
+    fault = await db.read(get_fault, claim.fault_id)
+    if fault is None:
+        return await refuse(request, NO_SUCH_FAULT)
+    if _stage_before_acknowledging(fault) == "cleared":
+        return await _page(request, "cleared", fault, claim, status=409)
+    address, now = request.remote or "unknown", request.app[CLOCK]()
+    try:
+        done = await db.write(
+            acknowledge_fault,
+            claim.fault_id,
+            by=claim.recipient,
+            comment=comment,
+            address=address,
+            now=now,
+            config=config,
+        )
+    except FaultNotFound:
+        return await refuse(request, NO_SUCH_FAULT)
+    if done:
+        log.info("fault #%d acknowledged by %s from %s", fault.id, claim.recipient, address)
+    fault = await db.read(get_fault, claim.fault_id) or fault
+    return await _page(request, "thanks" if done else "already", fault, claim)

@@ -1,0 +1,91 @@
+"""Jinja2 rendering for every dashboard page: autoescaped, with the security headers set once."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from aiohttp import web
+from markupsafe import Markup, escape
+
+from collector.appkeys import CLOCK
+from dashboard import sessions, timefmt
+
+TEMPLATES = Path(__file__).with_name("templates")
+STATIC = Path(__file__).with_name("static")
+
+#: Pages carry forms that change things: no framing (clickjacking), no foreign scripts or styles.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; style-src 'self'; script-src 'none'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+_URL = re.compile(r"https?://[^\s<>\"']+")
+
+
+def link_own_urls(text: str, public_url: str) -> Markup:
+    """Escape a mail body and make links of the collector's own URLs (the ack links) only.
+
+    Fault details quote what agents sent; a URL in there is not ours and stays plain text.
+    """
+    prefix, out, last = public_url.rstrip("/") + "/", [], 0
+    for match in _URL.finditer(text):
+        out.append(escape(text[last : match.start()]))
+        url = match.group(0)
+        if url.startswith(prefix):
+            out.append(Markup('<a class="mail-link" href="{0}">{0}</a>').format(url))
+        else:
+            out.append(escape(url))
+        last = match.end()
+    out.append(escape(text[last:]))
+    return Markup("").join(out)
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["utc"] = timefmt.utc
+    env.filters["ago"] = timefmt.ago
+    env.filters["due"] = timefmt.due
+    env.filters["link_own_urls"] = link_own_urls
+    return env
+
+
+ENVIRONMENT = _environment()
+
+
+async def render(
+    request: web.Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> web.Response:
+    """Render ``template`` with the operator, CSRF token and ``now`` every page may use."""
+    session = sessions.current_session(request)
+    page: dict[str, Any] = {
+        "now": request.app[CLOCK](),
+        "operator": await sessions.current_operator(request),
+        "csrf_token": session.csrf_token if session else "",
+        "path": request.path,
+    }
+    page.update(context or {})
+    html = ENVIRONMENT.get_template(template).render(page)
+    response = web.Response(text=html, status=status, content_type="text/html")
+    response.headers.update(SECURITY_HEADERS)
+    response.headers.update(headers or {})
+    return response

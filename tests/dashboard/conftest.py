@@ -1,0 +1,209 @@
+"""A collector application on a temporary SQLite database, a fixed clock, and some data.
+
+Hashing a password with argon2 takes most of a second on a busy machine, so the seeded
+database (operator included) is built once per session and copied for each test, and tests
+that are not about logging in get a signed session cookie instead of going through the form.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import Connection, func, select
+
+from collector.app import create_app
+from collector.appkeys import DATABASE
+from collector.config import CollectorConfig
+from collector.database import Database
+from collector.notify import fanout
+from collector.store import faults, incidents, inventory, operators, schema
+from collector.store.db import make_engine, migrate
+from dashboard import sessions
+
+START = datetime(2024, 5, 6, 10, 0, tzinfo=UTC)  # a Monday morning
+OPERATOR, PASSWORD = "olga", "correct horse battery staple"
+CONTACT = "pat@acme.example"
+
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class Clock:
+    """The application's clock, moved by the test and by nothing else."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+
+
+def make_config(tmp_path: Path, **http: object) -> CollectorConfig:
+    return CollectorConfig.model_validate(
+        {
+            "secret_key": "dashboard-tests-secret-0123456789",
+            "database": {"url": f"sqlite:///{tmp_path / 'faultdesk.db'}"},
+            "http": {"secure_cookies": False, **http},
+            "mail": {"noc": "noc@vendor.example"},
+        }
+    )
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(START)
+
+
+@pytest.fixture(scope="session")
+def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Seeded]:
+    """A migrated, seeded database file built once; each test gets its own copy."""
+    directory = tmp_path_factory.mktemp("template")
+    config = make_config(directory)
+    engine = make_engine(config.database.url)
+    migrate(engine)
+    db = Database(engine)
+    try:
+        seeded = db.transaction(seed, config, START)
+    finally:
+        db.close()
+    return directory, seeded
+
+
+@pytest.fixture
+def config(tmp_path: Path, template: tuple[Path, Seeded]) -> CollectorConfig:
+    for path in template[0].iterdir():
+        shutil.copy(path, tmp_path / path.name)
+    return make_config(tmp_path)
+
+
+@pytest.fixture
+def app(config: CollectorConfig, clock: Clock) -> web.Application:
+    return create_app(config, clock=clock, run_schedules=False)
+
+
+@pytest.fixture
+async def client(app: web.Application) -> AsyncIterator[TestClient[web.Request, web.Application]]:
+    async with TestClient(TestServer(app)) as client:
+        yield client
+
+
+@pytest.fixture
+def db(app: web.Application, client: TestClient[web.Request, web.Application]) -> Database:
+    """The application's database, migrated (the client has started the application)."""
+    return app[DATABASE]
+
+
+@dataclass(frozen=True)
+class Seeded:
+    fault_id: int
+    incident_id: int
+    operator: operators.Operator
+
+
+def seed(conn: Connection, config: CollectorConfig, now: datetime) -> Seeded:
+    """A customer with a contact, two hosts, an operator, and one open fault with its mail."""
+    inventory.add_customer(conn, "acme", "Acme <Widgets> & Co", now)
+    inventory.set_contacts(conn, "acme", [("Pat", CONTACT)])
+    inventory.add_host(conn, "pbx1", "acme", now, name="acme-pbx", kind="pbx", interval_s=60)
+    inventory.add_host(conn, "web1", "acme", now, interval_s=60)
+    operator = operators.add_operator(conn, OPERATOR, PASSWORD, now)
+    fault_id = faults.open_fault(
+        conn,
+        host_id="pbx1",
+        check_key="disk:/var",
+        severity="critical",
+        title="Disk /var 97% full",
+        detail="see <script>alert(1)</script> https://elsewhere.example/x",
+        at=now - timedelta(minutes=30),
+    )
+    incident_id = incidents.open_incident(
+        conn,
+        fault_id=fault_id,
+        customer_id="acme",
+        tier="cat2",
+        covered=True,
+        severity="critical",
+        opened_at=now - timedelta(minutes=30),
+        response_due_at=now + timedelta(hours=3, minutes=20),
+        policy={},
+    )
+    fault = faults.get_fault(conn, fault_id)
+    assert fault is not None
+    fanout.fault_opened(conn, fault, config, now - timedelta(minutes=30), covered=True)
+    return Seeded(fault_id, incident_id, operator)
+
+
+@pytest.fixture
+def seeded(db: Database, template: tuple[Path, Seeded]) -> Seeded:
+    """What the test's copy of the seeded database holds."""
+    return template[1]
+
+
+@pytest.fixture
+def operator_client(
+    client: TestClient[web.Request, web.Application], config: CollectorConfig, seeded: Seeded
+) -> TestClient[web.Request, web.Application]:
+    """The client, logged in as the seeded operator by a signed cookie (no argon2 round)."""
+    session = sessions.new_session(START, seeded.operator)
+    value = sessions.encode(config.secret_key, session)
+    client.session.cookie_jar.update_cookies({sessions.COOKIE: value}, client.make_url("/"))
+    return client
+
+
+def csrf_token(html: str) -> str:
+    match = _CSRF.search(html)
+    assert match, "no CSRF field on the page"
+    return match.group(1)
+
+
+async def log_in(
+    client: TestClient[web.Request, web.Application],
+    username: str = OPERATOR,
+    password: str = PASSWORD,
+) -> int:
+    """Log in through the form, as a browser would; returns the POST's status."""
+    page = await client.get("/login")
+    token = csrf_token(await page.text())
+    form = {"username": username, "password": password, "csrf_token": token, "next": "/"}
+    response = await client.post("/login", data=form, allow_redirects=False)
+    return response.status
+
+
+def snapshot(conn: Connection) -> tuple[object, ...]:
+    """Everything an acknowledgement could change: fault rows, their events, the outbox."""
+    return (
+        [tuple(row) for row in conn.execute(select(schema.faults).order_by(schema.faults.c.id))],
+        conn.execute(select(func.count()).select_from(schema.fault_events)).scalar(),
+        conn.execute(select(func.count()).select_from(schema.outbox)).scalar(),
+    )
+
+
+def fault_row(conn: Connection, fault_id: int) -> Any:
+    return conn.execute(select(schema.faults).where(schema.faults.c.id == fault_id)).one()
+
+
+def ack_path(conn: Connection, recipient: str = CONTACT) -> str:
+    """The path of the acknowledgement link in the first mail written to ``recipient``."""
+    body = (
+        conn.execute(
+            select(schema.outbox.c.body)
+            .where(schema.outbox.c.recipient == recipient)
+            .order_by(schema.outbox.c.id)
+        )
+        .scalars()
+        .first()
+    )
+    match = re.search(r"https?://[^/\s]+(/ack/\S+)", body or "")
+    assert match, f"no ack link in the mail to {recipient}"
+    return match.group(1)
