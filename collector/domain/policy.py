@@ -195,7 +195,11 @@ DEFAULT_OVERRIDES: tuple[tuple[str, CheckPolicy], ...] = (
     ("service:", CheckPolicy(critical_severity=Severity.MAJOR)),
     ("unit:", CheckPolicy(critical_severity=Severity.MAJOR)),
     ("port:", CheckPolicy(critical_severity=Severity.MAJOR)),
-    ("asterisk.endpoint:", CheckPolicy(critical_severity=Severity.MAJOR)),
+    # A phone that is switched off is worth knowing about, not waking anyone for.
+    (
+        "asterisk.endpoint:",
+        CheckPolicy(warning_severity=Severity.MINOR, critical_severity=Severity.MAJOR),
+    ),
     ("remote.", CheckPolicy(warning_severity=Severity.MINOR)),
     ("cert.", replace(_QUICK, warning_severity=Severity.MINOR, critical_severity=Severity.MAJOR)),
 )

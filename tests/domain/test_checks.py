@@ -8,7 +8,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from collector.domain.checks import CheckState, Observation, Transition, TransitionKind, evaluate
-from collector.domain.policy import CheckPolicy, Severity, Status
+from collector.domain.policy import (
+    CheckPolicy,
+    NotificationPolicy,
+    PolicyBook,
+    Severity,
+    Status,
+    Thresholds,
+)
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 OK, WARN, CRIT, UNKNOWN = Status.OK, Status.WARNING, Status.CRITICAL, Status.UNKNOWN
@@ -170,3 +177,37 @@ def test_it_round_trips_its_state_through_json() -> None:
 def test_it_refuses_a_policy_that_cannot_work(bad: dict[str, object]) -> None:
     with pytest.raises(ValueError):
         CheckPolicy(**bad)  # type: ignore[arg-type]
+
+
+def test_it_picks_the_policy_of_the_longest_matching_check_prefix() -> None:
+    book = PolicyBook()
+    assert book.for_check("service:asterisk") == CheckPolicy(critical_severity=Severity.MAJOR)
+    heartbeat = book.for_check("agent.heartbeat")
+    assert heartbeat.raise_after == 1 and heartbeat.recover_after == 1
+    assert book.for_check("disk:/var").severity_for(Status.WARNING) is Severity.MINOR
+    assert book.for_check("remote.ssh").severity_for(Status.CRITICAL) is Severity.CRITICAL
+    assert book.for_check("cert.http").severity_for(Status.WARNING) is Severity.MINOR
+    assert book.for_check("something.new") == CheckPolicy()
+
+
+def test_it_reads_policies_and_thresholds_from_partial_configuration() -> None:
+    book = PolicyBook.from_json(
+        {
+            "default": {"raise_after": 3},
+            "checks": {"disk:": {"raise_after": 2}, "sip": {"warning_severity": "minor"}},
+        }
+    )
+    assert book.for_check("service:x").raise_after == 2  # the shipped override still applies
+    assert book.for_check("unknown").raise_after == 3
+    assert book.for_check("disk:/").raise_after == 2 and book.for_check("disk:/").recover_after == 1
+    assert book.for_check("sip").severity_for(Status.WARNING) is Severity.MINOR
+    assert book.for_check("sip").raise_after == 3
+    thresholds = Thresholds.from_json({"disk": {"warning": 80}, "heartbeat_missed_intervals": 5})
+    assert (thresholds.disk.warning, thresholds.disk.critical) == (80, 95)
+    assert thresholds.heartbeat_missed_intervals == 5
+    assert Thresholds.from_json(Thresholds().to_json()) == Thresholds()
+    assert NotificationPolicy.from_json({"reminder_interval_s": 60}).reminder_interval_s == 60
+    with pytest.raises(ValueError, match="raise_afterr"):
+        PolicyBook.from_json({"default": {"raise_afterr": 1}})
+    with pytest.raises(ValueError, match="dsk"):
+        Thresholds.from_json({"dsk": {"warning": 1}})
