@@ -144,18 +144,21 @@ def _record(state: CheckState, obs: Observation, policy: CheckPolicy) -> CheckSt
     horizon = obs.at - timedelta(seconds=policy.flap_window_s)
     changes = tuple(t for t in state.changes if t > horizon) + ((obs.at,) if changed else ())
     common = replace(
-        state, status=obs.status, value=obs.value, detail=obs.detail, observed_at=obs.at
+        state,
+        status=obs.status,
+        value=obs.value,
+        detail=obs.detail,
+        observed_at=obs.at,
+        changes=changes,
     )
     if obs.status is Status.OK:
-        return replace(common, good_count=state.good_count + 1, bad_count=0, bad_since=None,
-                       changes=changes)  # fmt: skip
+        return replace(common, good_count=state.good_count + 1, bad_count=0, bad_since=None)
     return replace(
         common,
         good_count=0,
         bad_count=state.bad_count + 1,
         bad_since=state.bad_since or obs.at,
         last_bad_status=obs.status,
-        changes=changes,
     )
 
 

@@ -127,10 +127,8 @@ class FaultState:
 @dataclass(frozen=True)
 class FaultDecision:
     """One thing to do to one fault, and the mail to write with it (``mail`` None: none).
-
-    ``held`` says why a mail that would otherwise have gone out did not (``"maintenance"`` or
-    ``"suppressed:<check key>"``), for the fault's history; it will be mailed when due.
-    """
+    ``held``: why a mail that was due did not go out (``"maintenance"``, ``"suppressed:<check>"``),
+    for the fault's history; ``notifications_due`` sends it once the hold lifts."""
 
     kind: DecisionKind
     key: FaultKey

@@ -143,6 +143,7 @@ class CheckPolicy:
     has been non-ok for ``raise_for_s`` seconds, whichever is configured and comes first; it
     recovers after ``recover_after`` consecutive oks. ``flap_changes`` status changes within
     ``flap_window_s`` make the check flapping until it has been quiet for a whole window.
+    Durations are judged when an observation arrives, so checks need regular observations.
     """
 
     raise_after: int | None = 2
