@@ -193,17 +193,12 @@ def fault_row(conn: Connection, fault_id: int) -> Any:
     return conn.execute(select(schema.faults).where(schema.faults.c.id == fault_id)).one()
 
 
-def ack_path(conn: Connection, recipient: str = CONTACT) -> str:
-    """The path of the acknowledgement link in the first mail written to ``recipient``."""
-    body = (
-        conn.execute(
-            select(schema.outbox.c.body)
-            .where(schema.outbox.c.recipient == recipient)
-            .order_by(schema.outbox.c.id)
-        )
-        .scalars()
-        .first()
-    )
+def ack_path(conn: Connection, recipient: str = CONTACT, fault_id: int | None = None) -> str:
+    """The path of the acknowledgement link in the first mail to ``recipient`` (about a fault)."""
+    query = select(schema.outbox.c.body).where(schema.outbox.c.recipient == recipient)
+    if fault_id is not None:
+        query = query.where(schema.outbox.c.fault_id == fault_id)
+    body = conn.scalars(query.order_by(schema.outbox.c.id)).first()
     match = re.search(r"https?://[^/\s]+(/ack/\S+)", body or "")
     assert match, f"no ack link in the mail to {recipient}"
     return match.group(1)

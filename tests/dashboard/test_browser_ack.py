@@ -1,0 +1,105 @@
+"""A real browser follows a mailed ack link and confirms; an operator then sees it acknowledged."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from sqlalchemy import Connection
+
+from collector.app import create_app
+from collector.appkeys import DATABASE
+from collector.config import CollectorConfig
+from collector.database import Database
+from collector.notify import fanout
+from collector.store import faults
+from tests.dashboard.conftest import (
+    CONTACT,
+    OPERATOR,
+    PASSWORD,
+    START,
+    Clock,
+    Seeded,
+    ack_path,
+    make_config,
+    snapshot,
+)
+from tests.support.browser import TIMEOUT_MS, chromium
+
+pytestmark = [pytest.mark.integration, pytest.mark.e2e]
+
+
+@dataclass(frozen=True)
+class LiveCollector:
+    base_url: str
+    config: CollectorConfig
+    db: Database
+
+
+@pytest.fixture
+async def live(template: tuple[Path, Seeded], tmp_path: Path) -> AsyncIterator[LiveCollector]:
+    """The collector on a real loopback port, its public URL (used in mailed links) that port."""
+    for path in template[0].iterdir():
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    config = make_config(tmp_path, public_url=base_url)
+    app = create_app(config, clock=Clock(START), run_schedules=False)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    try:
+        await web.SockSite(runner, sock).start()
+        yield LiveCollector(base_url, config, app[DATABASE])
+    finally:
+        await runner.cleanup()
+        sock.close()
+
+
+def _fault_with_mail(conn: Connection, config: CollectorConfig, now: datetime) -> int:
+    fault_id = faults.open_fault(
+        conn,
+        host_id="web1",
+        check_key="heartbeat",
+        severity="major",
+        title="Agent silent for 3 intervals",
+        detail="",
+        at=now - timedelta(minutes=5),
+    )
+    fault = faults.get_fault(conn, fault_id)
+    assert fault is not None
+    fanout.fault_opened(conn, fault, config, now - timedelta(minutes=5), covered=True)
+    return fault_id
+
+
+async def test_it_acknowledges_from_the_mailed_link_in_a_browser(live: LiveCollector) -> None:
+    fault_id = await live.db.write(_fault_with_mail, live.config, START)
+    link = live.base_url + await live.db.read(ack_path, CONTACT, fault_id)
+    async with chromium() as browser:
+        page = await browser.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        before = await live.db.read(snapshot)
+        await page.goto(link)
+        await page.locator("#confirm").wait_for()
+        assert "Agent silent for 3 intervals" in await page.content()
+        assert await live.db.read(snapshot) == before  # looking changes nothing
+
+        await page.fill("#comment", "Restarting the agent now")
+        await page.click("#confirm")
+        await page.locator("#thanks").wait_for()
+        assert CONTACT in await page.locator("#thanks + p").inner_text()
+
+        await page.goto(f"{live.base_url}/faults")
+        await page.fill("#username", OPERATOR)
+        await page.fill("#password", PASSWORD)
+        await page.click("#login")
+        row = page.locator(f'[data-fault-id="{fault_id}"]')
+        await row.wait_for()
+        assert await row.get_attribute("data-acknowledged") == "true"
+        assert CONTACT in await row.inner_text()
+        await page.close()
