@@ -10,17 +10,16 @@ The shape of the file is documented at the top of ``config/tiers.yaml`` itself.
 
 from __future__ import annotations
 
-import re
 import sys
 import sysconfig
-from datetime import date, time, timedelta
-from decimal import Decimal
+from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import holidays
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from collector.domain.calendar import BusinessCalendar, DateOverride, Holiday, WorkingHours
 from collector.domain.tiers import (
@@ -32,12 +31,22 @@ from collector.domain.tiers import (
     Target,
     Tier,
 )
+from collector.tiers_schema import (
+    DAY_NAMES,
+    BillingSpec,
+    CalendarSpec,
+    CatalogueSpec,
+    EscalationSpec,
+    TargetSpec,
+    TierSpec,
+    parse_clock,
+    parse_duration,
+    parse_weekdays,
+)
+
+__all__ = ["CatalogueError", "default_catalogue_path", "load_catalogue", "parse_duration"]
 
 Loc = tuple[str | int, ...]
-_DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_DURATION = re.compile(r"^\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*$")
-_CLOCK = re.compile(r"^(\d{2}):(\d{2})$")
-
 
 #: Where the catalogue ships: ``config/*.yaml`` goes to ``share/faultdesk/config`` on install.
 _SHARE = Path("share", "faultdesk", "config", "tiers.yaml")
@@ -59,104 +68,6 @@ def default_catalogue_path() -> Path:
 
 class CatalogueError(ValueError):
     """The catalogue is unusable; the message lists every problem as file:line: field: why."""
-
-
-def _target_shorthand(value: Any) -> Any:
-    """``"8h"`` means ``{within: 8h}``; ``"next_business_day"`` means ``{business_days: 1}``."""
-    if value == "next_business_day":
-        return {"business_days": 1}
-    return {"within": value} if isinstance(value, str) else value
-
-
-def _days_shorthand(value: Any) -> Any:
-    return {"other": value} if isinstance(value, int) else value
-
-
-def _hours_shorthand(value: Any) -> Any:
-    return {"mon-sun": ["00:00-24:00"]} if value == "24x7" else value
-
-
-SeverityName = Literal["critical", "major", "minor"]
-TargetName = Literal[
-    "first_response", "resolution", "on_site", "parts_dispatch", "parts_delivery", "part_return"
-]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class TargetSpec(_Strict):
-    within: str | None = None
-    business_days: Annotated[dict[str, int] | None, BeforeValidator(_days_shorthand)] = None
-    same_day_cutoff: str | None = None
-    calendar: str | None = None
-
-
-TargetValue = Annotated[TargetSpec, BeforeValidator(_target_shorthand)]
-
-
-class HolidaySource(_Strict):
-    country: str
-    subdiv: str | None = None
-
-
-class OverrideSpec(_Strict):
-    hours: list[str] = []
-    reason: str
-
-
-class CalendarSpec(_Strict):
-    zone: str
-    hours: Annotated[dict[str, list[str]], BeforeValidator(_hours_shorthand)]
-    holidays: HolidaySource | None = None
-    closed: dict[date, str] = {}
-    overrides: dict[date, OverrideSpec] = {}
-
-
-class EscalationSpec(_Strict):
-    pages_on_call: bool = False
-    page_severities: list[SeverityName] = []
-    page_response: str | None = None
-    repage_after: str | None = None
-    escalate_after: str | None = None
-
-
-class BillingSpec(_Strict):
-    price: Decimal | None = None
-    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
-    price_per: Literal["incident", "year"] | None = None
-    plus_vat: bool = False
-    per_port: Decimal | None = None
-    max_hours_per_incident: str | None = None
-    credit_valid_days: Annotated[int, Field(ge=1)] | None = None
-    charge_product_defects: bool = True
-    vendor_may_decline: bool = False
-
-
-class EntitlementSpec(_Strict):
-    front_of_queue: bool = False
-    named_contacts: Annotated[int, Field(ge=1)] | None = None
-    not_covered: list[str] = []
-    included: list[str] = []
-
-
-class TierSpec(_Strict):
-    title: str
-    source: str
-    covered: bool = True
-    calendar: str | None = None
-    targets: dict[TargetName, TargetValue] = {}
-    severities: dict[SeverityName, dict[TargetName, TargetValue | None]] = {}
-    escalation: EscalationSpec = EscalationSpec()
-    billing: BillingSpec = BillingSpec()
-    entitlement: EntitlementSpec = EntitlementSpec()
-
-
-class CatalogueSpec(_Strict):
-    version: Literal[1]
-    calendars: dict[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")], CalendarSpec]
-    tiers: dict[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")], TierSpec]
 
 
 class _Problems(Exception):
@@ -234,6 +145,8 @@ def _build(spec: CatalogueSpec) -> dict[str, Tier]:
         built = _attempt(problems, ("calendars", name), _build_calendar, name, cal)
         if built is not None:
             calendars[name] = built
+    if problems:  # tiers naming a broken calendar would only repeat its error
+        raise _Problems(problems)
     tiers = {}
     for name, tier in spec.tiers.items():
         built_tier = _attempt(problems, ("tiers", name), _build_tier, name, tier, calendars)
@@ -268,12 +181,13 @@ def _field(loc: Loc, convert: Any, *args: Any) -> Any:
 
 
 def _build_calendar(name: str, spec: CalendarSpec) -> BusinessCalendar:
+    _field(("zone",), ZoneInfo, spec.zone)
     weekly: list[tuple[WorkingHours, ...] | None] = [None] * 7
     for key, texts in spec.hours.items():
         hours = tuple(_field(("hours", key), WorkingHours.parse, text) for text in texts)
-        for day in _field(("hours", key), _weekdays, key):
+        for day in _field(("hours", key), parse_weekdays, key):
             if weekly[day] is not None:
-                raise _FieldError(("hours", key), f"{_DAY_NAMES[day]} is given twice")
+                raise _FieldError(("hours", key), f"{DAY_NAMES[day]} is given twice")
             weekly[day] = hours
     if spec.holidays is not None:
         source = spec.holidays
@@ -297,34 +211,6 @@ def _build_calendar(name: str, spec: CalendarSpec) -> BusinessCalendar:
         overrides,
         name,
     )
-
-
-def _weekdays(key: str) -> list[int]:
-    """``mon``, ``mon-fri``, ``sat-sun``, ``mon-sun``; Monday is 0."""
-    first, _, last = key.partition("-")
-    if first not in _DAY_NAMES or (last and last not in _DAY_NAMES):
-        raise ValueError(f"{key!r} is not a weekday or range like mon-fri")
-    start, end = _DAY_NAMES.index(first), _DAY_NAMES.index(last or first)
-    if end < start:
-        raise ValueError(f"{key!r} runs backwards; write it Monday first")
-    return list(range(start, end + 1))
-
-
-def parse_duration(text: str) -> timedelta:
-    """``8h``, ``90m``, ``1h30m``, ``45min``."""
-    match = _DURATION.match(text)
-    if not match or not any(match.groups()):
-        raise ValueError(f"duration {text!r} must look like 8h, 90m or 1h30m")
-    hours, minutes = (int(part or 0) for part in match.groups())
-    return timedelta(hours=hours, minutes=minutes)
-
-
-def parse_clock(text: str) -> time:
-    """``15:00`` as a local time of day."""
-    match = _CLOCK.match(text)
-    if not match or int(match[1]) > 23 or int(match[2]) > 59:
-        raise ValueError(f"time {text!r} must look like 15:00 (quote it in YAML)")
-    return time(int(match[1]), int(match[2]))
 
 
 def _optional_duration(loc: Loc, text: str | None) -> timedelta | None:
