@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-
-from collector.store.faults import FaultView
-from collector.store.inventory import Host
 
 #: Severity order; an unknown severity string ranks lowest rather than breaking the page.
 SEVERITY_RANK = {"minor": 1, "major": 2, "critical": 3}
@@ -21,30 +18,36 @@ class HostStatus:
     late: bool
 
 
-def worst_severity(faults: Iterable[FaultView]) -> str | None:
-    severities = [fault.severity for fault in faults]
+def worst_severity(severities: Iterable[str]) -> str | None:
     return max(severities, key=lambda s: SEVERITY_RANK.get(s, 0), default=None)
 
 
-def is_late(host: Host, now: datetime, missed_intervals: int) -> bool:
+def is_late(
+    last_seen_at: datetime | None, interval_s: float, now: datetime, missed_intervals: int
+) -> bool:
     """Late once it has missed as many reports as the heartbeat fault allows."""
-    if host.last_seen_at is None:
+    if last_seen_at is None:
         return True
-    return now - host.last_seen_at > timedelta(seconds=host.interval_s * missed_intervals)
+    return now - last_seen_at > timedelta(seconds=interval_s * missed_intervals)
 
 
 def host_status(
-    host: Host, open_faults: list[FaultView], now: datetime, missed_intervals: int
+    last_seen_at: datetime | None,
+    interval_s: float,
+    open_severities: Sequence[str],
+    now: datetime,
+    missed_intervals: int,
 ) -> HostStatus:
     """Critical beats silent beats lesser faults: the badge shows the most urgent thing.
 
     A silent host ranks above a major fault because nothing else about it can be trusted.
     """
-    worst, late = worst_severity(open_faults), is_late(host, now, missed_intervals)
-    count = len(open_faults)
+    worst = worst_severity(open_severities)
+    late = is_late(last_seen_at, interval_s, now, missed_intervals)
+    count = len(open_severities)
     if worst == "critical":
         return HostStatus("critical", "bad", count, late)
-    if late and host.last_seen_at is not None:
+    if late and last_seen_at is not None:
         return HostStatus("silent", "bad", count, late)
     if worst is not None:
         return HostStatus(worst, "warn", count, late)
@@ -53,7 +56,14 @@ def host_status(
     return HostStatus("ok", "ok", count, late)
 
 
-def customer_level(statuses: Iterable[HostStatus]) -> str:
-    """The worst level among a customer's hosts."""
+def level_of_severity(severity: str | None) -> str:
+    """How a fault not tied to one host (a whole site) colours its customer."""
+    if severity is None:
+        return "ok"
+    return "bad" if severity == "critical" else "warn"
+
+
+def worst_level(levels: Iterable[str]) -> str:
+    """The worst of several levels; "ok" for none."""
     order = {"ok": 0, "unknown": 1, "warn": 2, "bad": 3}
-    return max((s.level for s in statuses), key=order.__getitem__, default="ok")
+    return max(levels, key=order.__getitem__, default="ok")

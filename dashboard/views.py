@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -18,7 +19,13 @@ from collector.store.faults import FaultView
 from collector.store.inventory import Host
 from dashboard.render import render
 from dashboard.sessions import require_operator
-from dashboard.status import HostStatus, customer_level, host_status
+from dashboard.status import (
+    HostStatus,
+    host_status,
+    level_of_severity,
+    worst_level,
+    worst_severity,
+)
 
 #: Enough for a screenful of history; older mail is in the database.
 MAIL_PAGE = 200
@@ -36,6 +43,8 @@ class CustomerRow:
     name: str
     level: str
     hosts: list[HostRow]
+    #: Open faults about the customer's site as a whole rather than one host.
+    site_faults: list[FaultView]
 
 
 def _overview_facts(conn: Connection) -> tuple[list[dict[str, Any]], list[Host], list[FaultView]]:
@@ -51,29 +60,36 @@ def customer_rows(
     customers: list[dict[str, Any]],
     hosts: list[Host],
     open_faults: list[FaultView],
-    request: web.Request,
+    now: datetime,
+    missed_intervals: int,
 ) -> list[CustomerRow]:
-    now = request.app[CLOCK]()
-    missed = request.app[CONFIG].monitoring.heartbeat_missed_intervals
-    faults_by_host: dict[str, list[FaultView]] = defaultdict(list)
+    severities: dict[str | None, list[str]] = defaultdict(list)
+    site_faults: dict[str, list[FaultView]] = defaultdict(list)
     for fault in open_faults:
-        faults_by_host[fault.host_id].append(fault)
+        if fault.host_id is None:
+            site_faults[fault.customer_id].append(fault)
+        else:
+            severities[fault.host_id].append(fault.severity)
     hosts_by_customer: dict[str, list[HostRow]] = defaultdict(list)
     for host in hosts:
-        status = host_status(host, faults_by_host[host.id], now, missed)
+        status = host_status(
+            host.last_seen_at, host.interval_s, severities[host.id], now, missed_intervals
+        )
         hosts_by_customer[host.customer_id].append(HostRow(host, status))
     rows = []
     for customer in customers:
-        host_rows = hosts_by_customer[customer["id"]]
-        level = customer_level(row.status for row in host_rows)
-        rows.append(CustomerRow(customer["id"], customer["name"], level, host_rows))
+        host_rows, site = hosts_by_customer[customer["id"]], site_faults[customer["id"]]
+        site_level = level_of_severity(worst_severity(f.severity for f in site))
+        level = worst_level([site_level, *(row.status.level for row in host_rows)])
+        rows.append(CustomerRow(customer["id"], customer["name"], level, host_rows, site))
     return rows
 
 
 @require_operator
 async def overview(request: web.Request) -> web.Response:
     customers, hosts, open_faults = await request.app[DATABASE].read(_overview_facts)
-    rows = customer_rows(customers, hosts, open_faults, request)
+    missed = request.app[CONFIG].monitoring.heartbeat_missed_intervals
+    rows = customer_rows(customers, hosts, open_faults, request.app[CLOCK](), missed)
     counts: dict[str, int] = defaultdict(int)
     for row in rows:
         for host_row in row.hosts:

@@ -4,46 +4,37 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from collector.store.faults import FaultView
-from collector.store.inventory import Host
-from dashboard.status import customer_level, host_status
+from dashboard.status import host_status, level_of_severity, worst_level
 
 NOW = datetime(2024, 5, 6, 10, 0, tzinfo=UTC)
 
 
-def _host(seen_minutes_ago: float | None) -> Host:
-    seen = None if seen_minutes_ago is None else NOW - timedelta(minutes=seen_minutes_ago)
-    return Host("h1", "c1", "h1", "server", 60.0, seen, None)
-
-
-def _fault(severity: str) -> FaultView:
-    return FaultView(
-        1, "h1", "h1", "c1", "C", "k", severity, "t", "", NOW, None, None, None, None, None
-    )
+def _seen(minutes_ago: float) -> datetime:
+    return NOW - timedelta(minutes=minutes_ago)
 
 
 def test_it_is_ok_when_reporting_without_faults() -> None:
-    assert host_status(_host(1), [], NOW, 3).label == "ok"
+    assert host_status(_seen(1), 60, [], NOW, 3).label == "ok"
 
 
 def test_it_is_silent_after_the_allowed_missed_reports() -> None:
-    assert host_status(_host(3), [], NOW, 3).label == "ok"
-    status = host_status(_host(3.5), [], NOW, 3)
+    assert host_status(_seen(3), 60, [], NOW, 3).label == "ok"
+    status = host_status(_seen(3.5), 60, [], NOW, 3)
     assert (status.label, status.level, status.late) == ("silent", "bad", True)
 
 
 def test_it_ranks_critical_over_silent_over_lesser_faults() -> None:
-    assert host_status(_host(10), [_fault("critical")], NOW, 3).label == "critical"
-    assert host_status(_host(10), [_fault("major")], NOW, 3).label == "silent"
-    status = host_status(_host(1), [_fault("minor"), _fault("major")], NOW, 3)
+    assert host_status(_seen(10), 60, ["critical"], NOW, 3).label == "critical"
+    assert host_status(_seen(10), 60, ["major"], NOW, 3).label == "silent"
+    status = host_status(_seen(1), 60, ["minor", "major"], NOW, 3)
     assert (status.label, status.level, status.open_faults) == ("major", "warn", 2)
 
 
 def test_it_says_when_a_host_has_never_reported() -> None:
-    assert host_status(_host(None), [], NOW, 3).label == "no reports yet"
+    assert host_status(None, 60, [], NOW, 3).label == "no reports yet"
 
 
 def test_it_gives_a_customer_its_worst_level() -> None:
-    statuses = [host_status(_host(1), [], NOW, 3), host_status(_host(10), [], NOW, 3)]
-    assert customer_level(statuses) == "bad"
-    assert customer_level([]) == "ok"
+    assert worst_level(["ok", "bad", "warn"]) == "bad"
+    assert worst_level([]) == "ok"
+    assert [level_of_severity(s) for s in ("critical", "minor", None)] == ["bad", "warn", "ok"]
