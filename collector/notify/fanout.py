@@ -12,7 +12,6 @@ from sqlalchemy import Connection
 
 from collector.config import CollectorConfig
 from collector.notify import ack_links, messages, outbox
-from collector.store import faults as fault_store
 from collector.store import inventory
 from collector.store.faults import FaultView
 
@@ -48,7 +47,6 @@ def fault_opened(
     _queue(conn, messages.fault_opened(fault, config.mail.noc, None), fault, now)
     if not covered:
         _queue(conn, messages.not_covered(fault, config.mail.sales), fault, now)
-    fault_store.mark_notified(conn, fault.id, now)
 
 
 def fault_reminder(
@@ -58,7 +56,6 @@ def fault_reminder(
         url = ack_url(config, fault.id, email, now)
         _queue(conn, messages.fault_reminder(fault, email, url), fault, now)
     _queue(conn, messages.fault_reminder(fault, config.mail.noc, None), fault, now)
-    fault_store.mark_notified(conn, fault.id, now)
 
 
 def fault_resolved(

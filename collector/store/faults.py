@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, insert, or_, select, update
 
+from collector.domain.faults import FaultKey, FaultState
+from collector.domain.policy import Severity
 from collector.store.schema import customers, fault_events, faults, hosts
 
 
 @dataclass(frozen=True)
 class FaultView:
     id: int
-    host_id: str
+    host_id: str | None
     host_name: str
     customer_id: str
     customer_name: str
@@ -28,6 +30,8 @@ class FaultView:
     acknowledged_by: str | None
     ack_comment: str | None
     last_notified_at: datetime | None
+    suppressed_by: str | None
+    flapping: bool
 
     @property
     def is_open(self) -> bool:
@@ -64,11 +68,53 @@ def _view(row: Any) -> FaultView:
         row.acknowledged_by,
         row.ack_comment,
         row.last_notified_at,
+        row.suppressed_by,
+        row.flapping,
     )
 
 
 def record_event(conn: Connection, fault_id: int, at: datetime, kind: str, detail: str) -> None:
     conn.execute(insert(fault_events).values(fault_id=fault_id, at=at, kind=kind, detail=detail))
+
+
+def engine_state(row: Any) -> FaultState:
+    """The engine's view of a fault row; acknowledgement is people's, so it comes from the row."""
+    state = FaultState.from_json(row.engine_state)
+    return replace(state, acknowledged_at=row.acknowledged_at)
+
+
+def save_state(
+    conn: Connection, fault_id: int | None, state: FaultState, title: str, at: datetime
+) -> int:
+    """Insert (``fault_id`` None) or update the fault row from the engine's state."""
+    values = {
+        "severity": state.severity.value,
+        "detail": state.detail,
+        "resolved_at": state.resolved_at,
+        "last_notified_at": state.last_notified_at,
+        "suppressed_by": state.suppressed_by,
+        "flapping": state.flapping,
+        "recovery_owed": (
+            not state.is_open
+            and state.notified_severity is not None
+            and not state.recovery_notified
+        ),
+        "engine_state": state.to_json(),
+    }
+    if fault_id is not None:
+        conn.execute(update(faults).where(faults.c.id == fault_id).values(**values))
+        return fault_id
+    result = conn.execute(
+        insert(faults).values(
+            customer_id=state.key.customer_id,
+            host_id=state.key.host_id,
+            check_key=state.key.check_key,
+            title=title,
+            opened_at=state.opened_at,
+            **values,
+        )
+    )
+    return int(result.inserted_primary_key[0])  # type: ignore[index]
 
 
 def open_fault(
@@ -81,58 +127,40 @@ def open_fault(
     detail: str,
     at: datetime,
 ) -> int:
-    result = conn.execute(
-        insert(faults).values(
-            host_id=host_id,
-            check_key=check_key,
-            severity=severity,
-            title=title,
-            detail=detail,
-            opened_at=at,
-        )
-    )
-    fault_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+    """Open a fault on a host directly (tests, and faults recorded by hand), with its event."""
+    customer_id = conn.scalar(select(hosts.c.customer_id).where(hosts.c.id == host_id))
+    if customer_id is None:
+        raise LookupError(f"no host {host_id!r}")
+    key = FaultKey(customer_id, host_id, check_key)
+    state = FaultState(key, Severity(severity), at, detail=detail)
+    fault_id = save_state(conn, None, state, title, at)
     record_event(conn, fault_id, at, "opened", f"{severity}: {title}")
     return fault_id
 
 
-def find_open(conn: Connection, host_id: str, check_key: str) -> FaultView | None:
-    row = conn.execute(
-        _views().where(
-            faults.c.host_id == host_id,
-            faults.c.check_key == check_key,
-            faults.c.resolved_at.is_(None),
-        )
-    ).first()
-    return _view(row) if row else None
+def open_states(conn: Connection, customer_id: str) -> dict[FaultKey, tuple[int, FaultState]]:
+    """The customer's open faults as the engine sees them, by key."""
+    rows = conn.execute(
+        select(faults).where(faults.c.customer_id == customer_id, faults.c.resolved_at.is_(None))
+    )
+    found = {}
+    for row in rows:
+        state = engine_state(row)
+        found[state.key] = (row.id, state)
+    return found
+
+
+def states_owing_mail(conn: Connection) -> list[tuple[int, FaultState]]:
+    """Open faults, and resolved ones whose recovery mail is still owed: the sweep's work."""
+    rows = conn.execute(
+        select(faults).where(or_(faults.c.resolved_at.is_(None), faults.c.recovery_owed))
+    )
+    return [(row.id, engine_state(row)) for row in rows]
 
 
 def get_fault(conn: Connection, fault_id: int) -> FaultView | None:
     row = conn.execute(_views().where(faults.c.id == fault_id)).first()
     return _view(row) if row else None
-
-
-def change_severity(
-    conn: Connection, fault_id: int, severity: str, title: str, detail: str, at: datetime
-) -> None:
-    conn.execute(
-        update(faults)
-        .where(faults.c.id == fault_id)
-        .values(severity=severity, title=title, detail=detail)
-    )
-    record_event(conn, fault_id, at, "severity", f"now {severity}: {title}")
-
-
-def resolve(conn: Connection, fault_id: int, at: datetime, detail: str) -> bool:
-    """Resolve an open fault; False when it was resolved already (nothing changed)."""
-    result = conn.execute(
-        update(faults)
-        .where(faults.c.id == fault_id, faults.c.resolved_at.is_(None))
-        .values(resolved_at=at)
-    )
-    if result.rowcount:
-        record_event(conn, fault_id, at, "resolved", detail)
-    return bool(result.rowcount)
 
 
 def acknowledge(
@@ -148,10 +176,6 @@ def acknowledge(
         note = f"by {by} from {address}" + (f": {comment}" if comment else "")
         record_event(conn, fault_id, at, "acknowledged", note)
     return bool(result.rowcount)
-
-
-def mark_notified(conn: Connection, fault_id: int, at: datetime) -> None:
-    conn.execute(update(faults).where(faults.c.id == fault_id).values(last_notified_at=at))
 
 
 def list_faults(

@@ -28,6 +28,7 @@ class Host:
     name: str
     kind: str
     interval_s: float
+    created_at: datetime
     last_seen_at: datetime | None
     last_seq: int | None
 
@@ -164,7 +165,14 @@ def list_customers(conn: Connection) -> list[dict[str, Any]]:
 
 def _host(row: Any) -> Host:
     return Host(
-        row.id, row.customer_id, row.name, row.kind, row.interval_s, row.last_seen_at, row.last_seq
+        row.id,
+        row.customer_id,
+        row.name,
+        row.kind,
+        row.interval_s,
+        row.created_at,
+        row.last_seen_at,
+        row.last_seq,
     )
 
 

@@ -131,7 +131,9 @@ faults = Table(
     "faults",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("host_id", ForeignKey("hosts.id", ondelete="CASCADE"), nullable=False),
+    Column("customer_id", ForeignKey("customers.id", ondelete="CASCADE"), nullable=False),
+    # None for a fault about a whole customer site rather than one host.
+    Column("host_id", ForeignKey("hosts.id", ondelete="CASCADE"), nullable=True),
     Column("check_key", String(200), nullable=False),
     Column("severity", String(16), nullable=False),
     Column("title", String(300), nullable=False),
@@ -143,7 +145,28 @@ faults = Table(
     Column("ack_comment", Text, nullable=True),
     Column("ack_address", String(64), nullable=True),
     Column("last_notified_at", UtcDateTime, nullable=True),
-    Index("ix_faults_open", "resolved_at", "host_id", "check_key"),
+    # The check key of the fault that explains this one (then it is recorded, not mailed).
+    Column("suppressed_by", String(200), nullable=True),
+    Column("flapping", Boolean, nullable=False, default=False),
+    # Resolved, but the recovery mail is still held back (maintenance): the sweep sends it.
+    Column("recovery_owed", Boolean, nullable=False, default=False),
+    # The fault engine's view of the fault (collector.domain.faults.FaultState), mail ledger
+    # included; the columns above are what people and queries read.
+    Column("engine_state", JSON, nullable=False),
+    Index("ix_faults_open", "resolved_at", "customer_id", "host_id", "check_key"),
+)
+
+maintenance_windows = Table(
+    "maintenance_windows",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("customer_id", ForeignKey("customers.id", ondelete="CASCADE"), nullable=False),
+    Column("host_id", ForeignKey("hosts.id", ondelete="CASCADE"), nullable=True),
+    # collector.domain.maintenance.MaintenanceWindow.to_json()
+    Column("spec", JSON, nullable=False),
+    Column("created_by", String(100), nullable=False, default=""),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("ended_at", UtcDateTime, nullable=True),
 )
 
 fault_events = Table(

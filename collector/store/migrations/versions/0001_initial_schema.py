@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 01:47:47.457079
+Create Date: 2026-11-22 02:00:59.946100
 """
 
 from __future__ import annotations
@@ -123,7 +123,8 @@ def upgrade() -> None:
     op.create_table(
         "faults",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("host_id", sa.String(length=128), nullable=False),
+        sa.Column("customer_id", sa.String(length=64), nullable=False),
+        sa.Column("host_id", sa.String(length=128), nullable=True),
         sa.Column("check_key", sa.String(length=200), nullable=False),
         sa.Column("severity", sa.String(length=16), nullable=False),
         sa.Column("title", sa.String(length=300), nullable=False),
@@ -135,6 +136,16 @@ def upgrade() -> None:
         sa.Column("ack_comment", sa.Text(), nullable=True),
         sa.Column("ack_address", sa.String(length=64), nullable=True),
         sa.Column("last_notified_at", UtcDateTime(), nullable=True),
+        sa.Column("suppressed_by", sa.String(length=200), nullable=True),
+        sa.Column("flapping", sa.Boolean(), nullable=False),
+        sa.Column("recovery_owed", sa.Boolean(), nullable=False),
+        sa.Column("engine_state", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customers.id"],
+            name=op.f("fk_faults_customer_id_customers"),
+            ondelete="CASCADE",
+        ),
         sa.ForeignKeyConstraint(
             ["host_id"], ["hosts.id"], name=op.f("fk_faults_host_id_hosts"), ondelete="CASCADE"
         ),
@@ -142,9 +153,32 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("faults", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_faults_open", ["resolved_at", "host_id", "check_key"], unique=False
+            "ix_faults_open", ["resolved_at", "customer_id", "host_id", "check_key"], unique=False
         )
 
+    op.create_table(
+        "maintenance_windows",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("customer_id", sa.String(length=64), nullable=False),
+        sa.Column("host_id", sa.String(length=128), nullable=True),
+        sa.Column("spec", sa.JSON(), nullable=False),
+        sa.Column("created_by", sa.String(length=100), nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.Column("ended_at", UtcDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customers.id"],
+            name=op.f("fk_maintenance_windows_customer_id_customers"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["host_id"],
+            ["hosts.id"],
+            name=op.f("fk_maintenance_windows_host_id_hosts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_maintenance_windows")),
+    )
     op.create_table(
         "reports",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -249,6 +283,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_reports_unprocessed")
 
     op.drop_table("reports")
+    op.drop_table("maintenance_windows")
     with op.batch_alter_table("faults", schema=None) as batch_op:
         batch_op.drop_index("ix_faults_open")
 

@@ -1,0 +1,40 @@
+"""Human titles for check keys: what a fault is about, in a subject line's few words."""
+
+from __future__ import annotations
+
+_TITLES = {
+    "agent.heartbeat": "Agent not reporting",
+    "host.down": "Host down",
+    "site.down": "Site down",
+    "asterisk.ami": "PBX not answering (Asterisk AMI)",
+    "sip": "SIP service",
+    "ssh.hostkey": "SSH host key changed",
+}
+
+_PREFIXES = {
+    "disk": "Disk space {}",
+    "inodes": "Inodes {}",
+    "service": "Process {} not running",
+    "unit": "Service {}",
+    "port": "Port {} not listening",
+    "probe": "Agent probe {} failing",
+    "asterisk.registration": "Trunk registration {}",
+    "asterisk.trunk": "Trunk {} unreachable",
+    "asterisk.endpoint": "Phone {} unavailable",
+    "remote.ssh": "SSH access lost {}",
+    "remote.http": "HTTP access lost {}",
+    "remote.sip": "SIP access lost {}",
+    "remote.tcp": "TCP port closed {}",
+    "cert.http": "TLS certificate expiring {}",
+    "site.down": "Site {} down",
+}
+
+
+def describe_check(check_key: str) -> str:
+    """``"disk:/var"`` → ``"Disk space /var"``; unknown keys come back as they are."""
+    if check_key in _TITLES:
+        return _TITLES[check_key]
+    prefix, _, name = check_key.partition(":")
+    if prefix in _PREFIXES:
+        return _PREFIXES[prefix].format(name).strip()
+    return check_key

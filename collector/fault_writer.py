@@ -1,0 +1,66 @@
+"""Stores the fault engine's decisions: the fault row, its history, its incident, its mail."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from sqlalchemy import Connection
+
+from collector.config import CollectorConfig
+from collector.domain.describe import describe_check
+from collector.domain.faults import DecisionKind, FaultDecision, FaultState, Mail, apply_decision
+from collector.incident_policy import IncidentOpener
+from collector.notify import fanout
+from collector.store import faults as fault_store
+from collector.store import incidents
+
+
+class FaultWriter:
+    def __init__(
+        self, conn: Connection, config: CollectorConfig, now: datetime, opener: IncidentOpener
+    ) -> None:
+        self._conn = conn
+        self._config = config
+        self._now = now
+        self._opener = opener
+
+    def apply(
+        self, fault_id: int | None, before: FaultState | None, decision: FaultDecision
+    ) -> tuple[int, FaultState]:
+        """Persist ``decision`` on the fault (a new row for OPEN); returns its id and state."""
+        conn = self._conn
+        after = apply_decision(before, decision)
+        if decision.kind is DecisionKind.OPEN:
+            fault_id = None
+        title = describe_check(decision.key.check_key)
+        fault_id = fault_store.save_state(conn, fault_id, after, title, decision.at)
+        note = decision.detail + (f" (mail held: {decision.held})" if decision.held else "")
+        fault_store.record_event(conn, fault_id, decision.at, decision.kind.value, note)
+        covered = True
+        if decision.kind is DecisionKind.OPEN:
+            covered = self._opener.open(conn, fault_id, after)
+        elif decision.kind is DecisionKind.RESOLVE:
+            incidents.close_for_fault(conn, fault_id, decision.at)
+        if decision.mail is not None:
+            self._mail(fault_id, decision.mail, covered)
+        return fault_id, after
+
+    def set_suppression(self, fault_id: int, fault: FaultState, by: str | None) -> None:
+        """Another fault now explains this one (or no longer does)."""
+        fault_store.save_state(
+            self._conn, fault_id, replace(fault, suppressed_by=by), "", self._now
+        )
+        note = f"explained by {by}: not mailed" if by else "no longer explained by another fault"
+        fault_store.record_event(self._conn, fault_id, self._now, "suppression", note)
+
+    def _mail(self, fault_id: int, mail: Mail, covered: bool) -> None:
+        view = fault_store.get_fault(self._conn, fault_id)
+        if view is None:
+            return
+        if mail is Mail.RESOLVED:
+            fanout.fault_resolved(self._conn, view, self._config, self._now)
+        elif mail is Mail.REMINDER:
+            fanout.fault_reminder(self._conn, view, self._config, self._now)
+        else:
+            fanout.fault_opened(self._conn, view, self._config, self._now, covered=covered)
