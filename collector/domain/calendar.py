@@ -183,6 +183,13 @@ class BusinessCalendar:
         return cls(zone=zone, weekly=(day,) * 7, name=name)
 
     @property
+    def is_always_open(self) -> bool:
+        """24x7 with no holidays or overrides: working time is simply elapsed time."""
+        whole_day = (WorkingHours(0, MINUTES_PER_DAY),)
+        closures = self.holiday_country or self.extra_holidays or self.overrides
+        return not closures and all(day == whole_day for day in self.weekly)
+
+    @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.zone)
 

@@ -79,7 +79,8 @@ class Target:
     def describe(self, region: str = DEFAULT_REGION) -> str:
         """The rule in words, e.g. "2 h working time" or "same day if by 15:00"."""
         if self.within is not None:
-            return f"{format_duration(self.within)} working time"
+            clock = "around the clock" if self.calendar.is_always_open else "working time"
+            return f"{format_duration(self.within)} {clock}"
         days = self.business_days_for(region)
         counted = "next business day" if days == 1 else f"{days} business days"
         if self.same_day_cutoff is not None:

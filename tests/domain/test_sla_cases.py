@@ -104,6 +104,8 @@ def test_it_pages_premium_critical_around_the_clock(tiers: dict[str, Tier]) -> N
     assert due(premium, at, "major")["first_response"] == utc("2026-11-02T19:00-05:00")
     assert premium.escalation.pages("critical") and not premium.escalation.pages("major")
     assert premium.escalation.page_response == timedelta(hours=1)
+    assert premium.targets("critical")["first_response"].describe() == "1 h around the clock"
+    assert premium.targets("major")["first_response"].describe() == "12 h working time"
 
 
 def test_it_crosses_the_european_march_change_on_per_incident(tiers: dict[str, Tier]) -> None:
