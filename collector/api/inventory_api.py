@@ -5,7 +5,9 @@ A host's key is in the answer to its creation and to a rotation, and nowhere els
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -15,14 +17,34 @@ from sqlalchemy.exc import IntegrityError
 from collector.api.bodies import ContractIn, NewCustomer, NewHost, parse_body
 from collector.api.errors import refuse
 from collector.api.render import contract_json, host_json, host_with_key_json, rfc3339
-from collector.appkeys import CLOCK, DATABASE, HOST_KEYS
+from collector.appkeys import CLOCK, CONFIG, DATABASE, HOST_KEYS
+from collector.config import CollectorConfig
 from collector.domain.contracts import installation_contract, start_of_day_utc
 from collector.store import inventory
 from collector.store.inventory import AlreadyExists, NotFound
 from collector.store.operators import Operator
 from collector.store.schema import contacts
+from collector.tiers_catalogue import default_catalogue_path, load_catalogue
 
 INSTALLATION_NOTE = "included with the installation: one month of Cat1"
+
+
+@functools.cache
+def _catalogue_tiers(path: Path) -> frozenset[str]:
+    return frozenset(load_catalogue(path))
+
+
+def tier_names(config: CollectorConfig) -> frozenset[str]:
+    """The tiers a contract may name: those of the catalogue the collector runs with."""
+    return _catalogue_tiers(config.tiers_file or default_catalogue_path())
+
+
+def unknown_tier(body: NewCustomer, config: CollectorConfig) -> str | None:
+    """Why the body's contract tier cannot be used, or None when it can."""
+    known = tier_names(config)
+    if body.contract is None or body.contract.tier in known:
+        return None
+    return f"unknown tier {body.contract.tier!r}; the catalogue has {', '.join(sorted(known))}"
 
 
 def _contacts_by_customer(conn: Connection) -> dict[str, list[dict[str, str]]]:
@@ -72,6 +94,9 @@ async def list_customers(request: web.Request, _operator: Operator) -> web.Respo
 
 async def post_customer(request: web.Request, _operator: Operator) -> web.Response:
     body = await parse_body(request, NewCustomer)
+    problem = unknown_tier(body, request.app[CONFIG])
+    if problem:
+        raise refuse(400, problem, field="contract.tier")
     try:
         created = await request.app[DATABASE].write(create_customer, body, request.app[CLOCK]())
     except (AlreadyExists, IntegrityError):

@@ -127,6 +127,10 @@ async def test_it_refuses_bad_customer_bodies_naming_the_field(api: Api) -> None
             },
             "contract.ends_on",
         ),
+        (
+            {"id": "a", "name": "x", "contract": {"tier": "gold", "starts_on": "2026-01-01"}},
+            "contract.tier",
+        ),
     ]
     for body, field in cases:
         refusal = await api.post("/api/v1/customers", body, status=400)
