@@ -1,17 +1,17 @@
 """The agent's configuration: one YAML file read and validated in one place.
 
-Plain dataclasses and hand-written checks instead of a validation library, because the agent
-must stay small on customer hosts. Every error names the file, the line when PyYAML knows it,
+Immutable named tuples and hand-written checks instead of a validation library (or even
+``dataclasses``, which brings ``inspect`` and ``ast`` along), because the agent must stay small
+on customer hosts. Every error names the file, the line when PyYAML knows it,
 and the dotted field, so the engineer installing the agent can fix it without guessing.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import math
-from dataclasses import dataclass, field
+import socket
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 from urllib.parse import urlsplit
 
 DEFAULT_CONFIG_PATH = Path("/etc/faultdesk/agent.yaml")
@@ -24,15 +24,13 @@ class ConfigError(Exception):
     """The config file cannot be used; the message says where and why."""
 
 
-@dataclass(frozen=True)
-class SystemSettings:
+class SystemSettings(NamedTuple):
     """The ``system`` probe: on by default; mount points can be left out (backup disks...)."""
 
     exclude_mountpoints: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class PortCheck:
+class PortCheck(NamedTuple):
     """A local port that must have a listener."""
 
     port: int
@@ -42,8 +40,7 @@ class PortCheck:
         return f"{self.port}/{self.protocol}"
 
 
-@dataclass(frozen=True)
-class ServicesSettings:
+class ServicesSettings(NamedTuple):
     """The ``services`` probe: named processes, systemd units and listening ports."""
 
     processes: tuple[str, ...] = ()
@@ -51,8 +48,7 @@ class ServicesSettings:
     ports: tuple[PortCheck, ...] = ()
 
 
-@dataclass(frozen=True)
-class AgentConfig:
+class AgentConfig(NamedTuple):
     """A validated agent configuration. Probes left out of the file are ``None`` (off)."""
 
     path: Path
@@ -67,7 +63,7 @@ class AgentConfig:
     timeout_s: float = 10.0
     process_scan_every: int = 5
     log_level: str = "info"
-    system: SystemSettings | None = field(default_factory=SystemSettings)
+    system: SystemSettings | None = SystemSettings()
     services: ServicesSettings | None = None
     asterisk: Any = None  # agent.probes.asterisk.AsteriskSettings, imported only when configured
     sip: Any = None  # agent.probes.sip.SipSettings, imported only when configured
@@ -85,12 +81,19 @@ def load_config(path: Path | str) -> AgentConfig:
 
 
 def is_loopback_host(host: str) -> bool:
+    """``localhost``, or an address in 127.0.0.0/8 or ``::1`` (a name like 127.x.example is not)."""
     if host == "localhost":
         return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    for family, loopback in ((socket.AF_INET, None), (socket.AF_INET6, _IPV6_LOOPBACK)):
+        try:
+            packed = socket.inet_pton(family, host)
+        except OSError:
+            continue
+        return packed == loopback if loopback else packed[0] == 127
+    return False
+
+
+_IPV6_LOOPBACK = bytes(15) + b"\x01"
 
 
 def _os_reason(exc: BaseException) -> str:

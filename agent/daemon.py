@@ -15,12 +15,11 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, NamedTuple
 
 from agent.config import AgentConfig, ConfigError, load_config
 from agent.keyfile import KeyFileError, read_host_key
@@ -36,8 +35,7 @@ Metrics = dict[str, Any]
 MAX_ERROR_CHARS = 4000
 
 
-@dataclass(frozen=True)
-class ConfiguredProbe:
+class ConfiguredProbe(NamedTuple):
     """A probe ready to run, with what its event detector needs to remember between samples."""
 
     name: str
@@ -103,13 +101,33 @@ def sample_probes(
     return entries, events
 
 
-def agent_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
+def encode_report(report: dict[str, Any]) -> bytes:
+    """The wire body; a probe whose data is not JSON becomes an error entry, not a lost report."""
     try:
-        return version("faultdesk")
-    except PackageNotFoundError:  # running from a source checkout
-        return "0+source"
+        return encode(report)
+    except (TypeError, ValueError):
+        pass
+    for name, probe_entry in report["probes"].items():
+        try:
+            encode(probe_entry)
+        except (TypeError, ValueError) as exc:
+            log.error("probe %s returned data that is not JSON: %s", name, exc)
+            report["probes"][name] = entry("error", {}, f"probe returned non-JSON data: {exc}")
+    report["events"] = [e for e in report["events"] if _is_json(e)]
+    return encode(report)
+
+
+def _is_json(value: Any) -> bool:
+    try:
+        encode(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+#: The distribution's version (pyproject.toml; a test keeps them equal). A constant, because
+#: asking importlib.metadata would cost the agent several MiB of memory.
+AGENT_VERSION = "0.1.0"
 
 
 class Agent:
@@ -118,7 +136,7 @@ class Agent:
     def __init__(self, config_path: Path, config: AgentConfig, key: bytes) -> None:
         self.config_path = config_path
         self.config = config
-        self.version = agent_version()
+        self.version = AGENT_VERSION
         self.spool = Spool(config.spool_dir, config.spool_max_bytes, config.spool_max_age_s)
         self.state = AgentState.load(config.spool_dir / STATE_FILE)
         self.state.dropped += self.spool.enforce_bounds()
@@ -177,17 +195,16 @@ class Agent:
         probes["spool"] = self._spool_entry()
         if self.state.dropped:
             events.append({"kind": "spool_dropped", "count": self.state.dropped})
-        body = encode(
-            build_report(
-                host_id=self.config.host_id,
-                seq=seq,
-                sampled_at=sampled_at,
-                interval_s=self.config.interval_s,
-                agent_version=self.version,
-                probes=probes,
-                events=events,
-            )
+        report = build_report(
+            host_id=self.config.host_id,
+            seq=seq,
+            sampled_at=sampled_at,
+            interval_s=self.config.interval_s,
+            agent_version=self.version,
+            probes=probes,
+            events=events,
         )
+        body = encode_report(report)
         if len(body) > MAX_BODY_BYTES:
             log.error("report seq %d is %d bytes, over the collector's limit", seq, len(body))
         try:
@@ -296,7 +313,11 @@ def _sender(config: AgentConfig, key: bytes) -> Sender:
 
 def run_agent(config_path: Path, config: AgentConfig, key: bytes) -> int:
     """Run until SIGTERM/SIGINT (exit 0); SIGHUP reloads. Returns the process exit code."""
-    agent = Agent(config_path, config, key)
+    try:
+        agent = Agent(config_path, config, key)
+    except OSError as exc:  # the spool directory cannot be created or read
+        log.critical("cannot use spool_dir %s: %s", config.spool_dir, exc)
+        return 2
     crashed: list[BaseException] = []
 
     def work() -> None:

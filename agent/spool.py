@@ -19,9 +19,8 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +52,7 @@ def _fsync_directory(directory: Path) -> None:
         os.close(fd)
 
 
-@dataclass
-class _Spooled:
+class _Spooled(NamedTuple):
     size: int
     written_at: float
 
@@ -147,15 +145,17 @@ class Spool:
         return self.directory / f"{seq:0{_SEQ_DIGITS}d}{_SUFFIX}"
 
 
-@dataclass
 class AgentState:
     """What must outlive the process: the last ``seq`` used, drops not yet reported, and what
     the event detectors remember (the boot time, Asterisk's startup time...)."""
 
-    path: Path
-    seq: int = 0
-    dropped: int = 0
-    memory: dict[str, Any] = field(default_factory=dict)
+    def __init__(
+        self, path: Path, seq: int = 0, dropped: int = 0, memory: dict[str, Any] | None = None
+    ) -> None:
+        self.path = path
+        self.seq = seq
+        self.dropped = dropped
+        self.memory: dict[str, Any] = memory if memory is not None else {}
 
     @classmethod
     def load(cls, path: Path) -> AgentState:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.config import AgentConfig, ConfigError, PortCheck, load_config
+from agent.config import AgentConfig, ConfigError, PortCheck, is_loopback_host, load_config
 
 BASE = """\
 collector_url: https://collector.example.net
@@ -100,3 +100,20 @@ def test_it_refuses_a_host_id_with_spaces(tmp_path: Path) -> None:
 def test_it_says_when_the_file_is_missing(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"missing\.yaml: cannot read config file"):
         load_config(tmp_path / "missing.yaml")
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("localhost", True),
+        ("127.0.0.1", True),
+        ("127.8.9.10", True),
+        ("::1", True),
+        ("127.0.0.1.example.com", False),
+        ("10.0.0.1", False),
+        ("::2", False),
+        ("collector.example.net", False),
+    ],
+)
+def test_it_knows_which_hosts_are_loopback(host: str, loopback: bool) -> None:
+    assert is_loopback_host(host) is loopback

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+import tomllib
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -23,7 +24,7 @@ import pytest
 
 from agent import protocol
 from agent.config import AgentConfig, load_config
-from agent.daemon import Agent, ConfiguredProbe, sample_probes
+from agent.daemon import AGENT_VERSION, Agent, ConfiguredProbe, sample_probes
 from agent.probes.base import entry
 
 pytestmark = pytest.mark.integration
@@ -141,6 +142,22 @@ def _wait_for(condition: Callable[[], bool], what: str) -> None:
 
 
 # --- one cycle at a time, in process ----------------------------------------------------------
+
+
+def test_it_reports_the_version_the_package_declares() -> None:
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert pyproject["project"]["version"] == AGENT_VERSION
+
+
+def test_it_turns_a_probe_with_non_json_data_into_an_error_entry(
+    tmp_path: Path, collector: StandInCollector
+) -> None:
+    agent = _agent(tmp_path, collector.url)
+    agent.probes.append(ConfiguredProbe("odd", lambda: entry("ok", {"when": object()})))
+    agent.sample_once()
+    report = _spooled(agent)[0]
+    assert report["probes"]["odd"]["status"] == "error"
+    assert report["probes"]["system"]["status"] == "ok"
 
 
 def test_it_keeps_reporting_when_one_probe_fails() -> None:

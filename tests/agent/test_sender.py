@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import ssl
 import subprocess
 import threading
@@ -14,7 +16,15 @@ from pathlib import Path
 import pytest
 
 from agent import protocol
-from agent.sender import Outcome, Sender, backoff_delay, check_collector, parse_retry_after
+from agent.sender import (
+    HttpClient,
+    Outcome,
+    Sender,
+    backoff_delay,
+    check_collector,
+    https_proxy,
+    parse_retry_after,
+)
 
 KEY = b"ab" * 32
 BODY = b'{"host":"pbx-1","seq":41}'
@@ -58,6 +68,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(answer.status)
         for name, value in answer.headers.items():
             self.send_header(name, value)
+        if answer.headers.get("Transfer-Encoding") == "chunked":
+            self.end_headers()
+            half = len(answer.body) // 2
+            for chunk in (answer.body[:half], answer.body[half:], b""):
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            return
         self.send_header("Content-Length", str(len(answer.body)))
         self.end_headers()
         self.wfile.write(answer.body)
@@ -125,6 +141,30 @@ def test_it_retries_server_errors(serve: list[Collector], status: int) -> None:
     assert (result.outcome, result.detail) == (Outcome.RETRY, "database is down")
 
 
+def test_it_reads_a_chunked_answer(serve: list[Collector]) -> None:
+    answer = json.dumps({"reason": "host: unknown"}).encode()
+    server = _start(serve, Answer(400, answer, {"Transfer-Encoding": "chunked"}))
+    result = _sender(server.url).send(BODY)
+    assert (result.outcome, result.detail) == (Outcome.REFUSED, "host: unknown")
+
+
+def test_it_retries_when_the_answer_is_not_http() -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+
+        def babble() -> None:
+            peer, _ = listener.accept()
+            with peer:
+                peer.recv(65536)
+                peer.sendall(b"SSH-2.0-OpenSSH_9.2\r\n")
+
+        threading.Thread(target=babble, daemon=True).start()
+        result = _sender(f"http://127.0.0.1:{listener.getsockname()[1]}").send(BODY)
+    assert (result.outcome, result.status) == (Outcome.RETRY, None)
+    assert "not HTTP" in result.detail
+
+
 def test_it_does_not_follow_a_redirect(serve: list[Collector]) -> None:
     server = _start(serve, Answer(302, b"", {"Location": "http://127.0.0.1:9/elsewhere"}))
     result = _sender(server.url).send(BODY)
@@ -183,6 +223,63 @@ def test_it_refuses_a_certificate_it_cannot_verify(
     assert result.outcome is Outcome.RETRY
     assert "CERTIFICATE_VERIFY_FAILED" in result.detail
     assert server.received == []
+
+
+def _connect_proxy(seen: list[str]) -> socket.socket:
+    """A minimal HTTP CONNECT proxy that relays one tunnel."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+
+    def relay(source: socket.socket, sink: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                sink.sendall(data)
+        with contextlib.suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)
+
+    def serve() -> None:
+        client, _ = listener.accept()
+        head = b""
+        while not head.endswith(b"\r\n\r\n"):
+            head += client.recv(1)
+        seen.append(head.decode().splitlines()[0])
+        host, _, port = head.split()[1].decode().rpartition(":")
+        upstream = socket.create_connection((host, int(port)))
+        client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        back = threading.Thread(target=relay, args=(upstream, client))
+        back.start()
+        relay(client, upstream)
+        back.join()
+        client.close()
+        upstream.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return listener
+
+
+def test_it_tunnels_tls_through_a_connect_proxy(
+    serve: list[Collector], tls_files: tuple[Path, Path]
+) -> None:
+    server = _start(serve, Answer(200, b"{}"), tls=_tls(*tls_files))
+    seen: list[str] = []
+    with _connect_proxy(seen) as proxy:
+        client = HttpClient(
+            server.url, 5, tls_files[0], proxy=("127.0.0.1", proxy.getsockname()[1])
+        )
+        status, _, _ = client.exchange("POST", BODY)
+    assert status == 200
+    assert seen == [f"CONNECT 127.0.0.1:{server.server_address[1]} HTTP/1.1"]
+    assert server.received[0][1] == BODY
+
+
+def test_it_takes_the_proxy_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("https_proxy", "http://proxy.example:3128")
+    monkeypatch.setenv("no_proxy", "internal.example, .corp.example")
+    assert https_proxy("collector.example.net") == ("proxy.example", 3128)
+    assert https_proxy("faultdesk.corp.example") is None
+    assert https_proxy("internal.example") is None
+    assert https_proxy("127.0.0.1") is None
 
 
 def test_it_checks_the_collector_health_endpoint(serve: list[Collector]) -> None:
