@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,6 @@ from agent import protocol
 from collector.app import create_app
 from collector.appkeys import DATABASE
 from collector.database import Database
-from collector.domain.contracts import add_months
 from collector.store import faults as fault_store
 from collector.store import incidents as incident_store
 from collector.store.operators import add_operator, create_token
@@ -267,9 +266,3 @@ async def test_it_lists_incidents(api: Api) -> None:
     assert incident["closed_at"] is None
     assert (await api.get(f"/api/v1/faults/{fault_id}"))["incident"] == incident
     assert (await api.get("/api/v1/incidents", 400, limit="0"))["field"] == "limit"
-
-
-def test_it_counts_the_installation_month_in_calendar_months() -> None:
-    assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
-    assert add_months(date(2028, 1, 31), 1) == date(2028, 2, 29)
-    assert add_months(date(2026, 12, 15), 1) == date(2027, 1, 15)

@@ -153,7 +153,7 @@ def check_type(value: Any, schema: dict[str, Any], where: str) -> None:
     names = schema.get("type")
     if names is None:
         return
-    types = {
+    types: dict[str, type | tuple[type, ...]] = {
         "string": str,
         "integer": int,
         "number": (int, float),
