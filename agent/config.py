@@ -122,6 +122,10 @@ def _parse_yaml(path: Path, text: str) -> tuple[Any, dict[FieldPath, int]]:
         if isinstance(current, yaml.MappingNode):
             for key_node, value_node in current.value:
                 key = (*prefix, str(key_node.value))
+                if key in lines:  # PyYAML would silently keep the last one
+                    name = ".".join(str(part) for part in key)
+                    line = key_node.start_mark.line + 1
+                    raise ConfigError(f"{path}:{line}: {name}: duplicate key")
                 lines[key] = key_node.start_mark.line + 1
                 stack.append((value_node, key))
         elif isinstance(current, yaml.SequenceNode):

@@ -22,7 +22,7 @@ from types import FrameType
 from typing import Any, NamedTuple
 
 from agent.config import AgentConfig, ConfigError, load_config
-from agent.keyfile import KeyFileError, read_host_key
+from agent.keyfile import KeyFileError, open_to_others, read_host_key
 from agent.probes.base import ProbeEntry, entry, run_probe
 from agent.protocol import MAX_BODY_BYTES, build_report, encode
 from agent.sender import Outcome, Sender, SendResult, backoff_delay, jitter
@@ -60,6 +60,7 @@ def build_probes(config: AgentConfig) -> list[ConfiguredProbe]:
     if config.asterisk is not None:
         from agent.probes import asterisk
 
+        _warn_if_open(Path(config.asterisk.secret_file))
         collect = partial(asterisk.collect, config.asterisk)
         probes.append(ConfiguredProbe("asterisk", collect, asterisk.detect_events, _pbx_times))
     if config.sip is not None:
@@ -67,6 +68,16 @@ def build_probes(config: AgentConfig) -> list[ConfiguredProbe]:
 
         probes.append(ConfiguredProbe("sip", partial(sip.collect, config.sip)))
     return probes
+
+
+def _warn_if_open(secret_file: Path) -> None:
+    mode = open_to_others(secret_file)
+    if mode is not None:
+        log.warning(
+            "AMI secret file %s is accessible by group or others (mode %04o); chmod 600 it",
+            secret_file,
+            mode,
+        )
 
 
 def _pbx_times(metrics: Metrics) -> Metrics:

@@ -48,3 +48,12 @@ def read_secret_file(path: Path, what: str = "key file") -> str:
 def read_host_key(path: Path) -> bytes:
     """The host's signing key as the collector uses it: the text it showed, as bytes."""
     return read_secret_file(path, "host key file").encode()
+
+
+def open_to_others(path: Path) -> int | None:
+    """The file's mode when group or others may use it, else None (also when it is missing)."""
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return None
+    return mode if mode & 0o077 else None

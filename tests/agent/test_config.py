@@ -69,6 +69,11 @@ def test_it_refuses_unknown_keys(tmp_path: Path) -> None:
     assert "agent.yaml:4: intervall_s: unknown key" in message
 
 
+def test_it_refuses_a_key_given_twice(tmp_path: Path) -> None:
+    message = _error(tmp_path, BASE + "interval_s: 30\ninterval_s: 60\n")
+    assert message.endswith("agent.yaml:5: interval_s: duplicate key")
+
+
 def test_it_requires_the_basic_keys(tmp_path: Path) -> None:
     message = _error(tmp_path, "collector_url: https://c.example\nhost_id: h\n")
     assert message.endswith("agent.yaml: key_file: is required")

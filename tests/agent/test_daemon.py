@@ -306,6 +306,26 @@ def test_it_exits_zero_on_sigterm(tmp_path: Path, collector: StandInCollector) -
     assert "SIGTERM received" in (tmp_path / "agent.log").read_text()
 
 
+def test_it_reloads_on_sighup_and_keeps_running_on_a_bad_file(
+    tmp_path: Path, collector: StandInCollector
+) -> None:
+    config = _write_config(tmp_path, collector.url, interval_s=30)
+    agent = _start_agent(config, tmp_path)
+    log = tmp_path / "agent.log"
+    try:
+        _wait_for(lambda: len(collector.stored) == 1, "the first report")
+        agent.send_signal(signal.SIGHUP)
+        _wait_for(lambda: "configuration reloaded" in log.read_text(), "the reload")
+        config.write_text(config.read_text().replace("interval_s: 30", "interval_s: soon"))
+        agent.send_signal(signal.SIGHUP)
+        _wait_for(lambda: "reload refused" in log.read_text(), "the refused reload")
+        assert agent.poll() is None
+        assert _stop(agent) == 0
+    finally:
+        agent.kill()
+    assert "interval_s: must be a number > 0" in log.read_text()
+
+
 def test_it_refuses_to_start_with_a_key_file_others_can_read(tmp_path: Path) -> None:
     config = _write_config(tmp_path, "http://127.0.0.1:9")
     (tmp_path / "host.key").chmod(0o644)
