@@ -1,0 +1,67 @@
+"""A real SMTP server (aiosmtpd) on loopback that keeps what it receives, for tests."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+
+@dataclass
+class Inbox:
+    """Messages received, in order; ``wait_for`` polls until one matches."""
+
+    messages: list[EmailMessage] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        self.messages.append(message)
+        return "250 OK"
+
+    def matching(self, to: str, subject_starts: str) -> list[EmailMessage]:
+        return [
+            m
+            for m in self.messages
+            if m["To"] == to and str(m["Subject"]).startswith(subject_starts)
+        ]
+
+    async def wait_for(
+        self, to: str, subject_starts: str, timeout_s: float = 30.0
+    ) -> EmailMessage:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while loop.time() < deadline:
+            found = self.matching(to, subject_starts)
+            if found:
+                return found[-1]
+            await asyncio.sleep(0.1)
+        seen = [(m["To"], m["Subject"]) for m in self.messages]
+        raise AssertionError(f"no mail to {to} starting {subject_starts!r}; got {seen}")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def smtp_server() -> Iterator[tuple[Inbox, int]]:
+    """An SMTP server on 127.0.0.1 in its own thread; yields the inbox and the port."""
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
