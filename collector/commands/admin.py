@@ -12,15 +12,14 @@ import argparse
 import getpass
 import logging
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from email.utils import parseaddr
 from pathlib import Path
 from typing import TypeAlias, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 
 from collector.api import inventory_api
 from collector.api.bodies import ContractIn, NewCustomer, NewHost
@@ -34,10 +33,6 @@ Model = TypeVar("Model", bound=BaseModel)
 AdminHandler = Callable[[argparse.Namespace, CollectorConfig, Engine], int]
 MIN_PASSWORD = 8
 KEY_FILE = "/etc/faultdesk/host.key"
-
-
-class Refused(Exception):
-    """The command cannot do what was asked; the message says why (exit 1)."""
 
 
 class BadArgument(Exception):
@@ -64,12 +59,6 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-@contextmanager
-def transaction(engine: Engine) -> Iterator[Connection]:
-    with engine.begin() as conn:
-        yield conn
-
-
 def admin(handler: AdminHandler) -> Callable[[argparse.Namespace], int]:
     """Load the config, open and migrate the database, run ``handler``, turn refusals into exits."""
 
@@ -82,7 +71,7 @@ def admin(handler: AdminHandler) -> Callable[[argparse.Namespace], int]:
         try:
             migrate(engine)
             return handler(args, config, engine)
-        except (inventory.NotFound, inventory.AlreadyExists, Refused, ConfigError) as exc:
+        except (inventory.NotFound, inventory.AlreadyExists, ConfigError) as exc:
             sys.stderr.write(f"faultdesk-collector: {exc}\n")
             return 1
         except BadArgument as exc:
@@ -138,7 +127,7 @@ def customer_add(args: argparse.Namespace, config: CollectorConfig, engine: Engi
     problem = inventory_api.unknown_tier(body, config)
     if problem:
         raise BadArgument(problem)
-    with transaction(engine) as conn:
+    with engine.begin() as conn:
         created = inventory_api.create_customer(conn, body, now())
     terms = created["contract"]
     say(f"Customer {created['id']} added: {created['name']}")
@@ -153,7 +142,7 @@ def customer_add(args: argparse.Namespace, config: CollectorConfig, engine: Engi
 
 
 def customer_list(args: argparse.Namespace, config: CollectorConfig, engine: Engine) -> int:
-    with transaction(engine) as conn:
+    with engine.begin() as conn:
         customers = inventory_api.customers_json(conn, now())
     rows = []
     for c in customers:
@@ -191,7 +180,7 @@ def host_add(args: argparse.Namespace, config: CollectorConfig, engine: Engine) 
         kind=args.kind,
         interval_s=args.interval,
     )
-    with transaction(engine) as conn:
+    with engine.begin() as conn:
         host, key = inventory_api.create_host(conn, body, now())
     every = f"{host.kind}, reports every {host.interval_s:g} s"
     say(f"Host {host.id} added for customer {host.customer_id} ({every}).")
@@ -200,7 +189,7 @@ def host_add(args: argparse.Namespace, config: CollectorConfig, engine: Engine) 
 
 
 def host_list(args: argparse.Namespace, config: CollectorConfig, engine: Engine) -> int:
-    with transaction(engine) as conn:
+    with engine.begin() as conn:
         hosts = inventory.list_hosts(conn, args.customer)
     rows = [
         [h.id, h.customer_id, h.kind, f"{h.interval_s:g} s", _when(h.last_seen_at), h.name]
@@ -215,7 +204,7 @@ def _when(moment: datetime | None) -> str:
 
 
 def host_rotate_key(args: argparse.Namespace, config: CollectorConfig, engine: Engine) -> int:
-    with transaction(engine) as conn:
+    with engine.begin() as conn:
         key = inventory.rotate_host_key(conn, args.id)
     say(f"Host {args.id} has a new signing key; reports signed with the old one are refused.")
     show_key(args.id, key)
@@ -236,7 +225,7 @@ def read_password(args: argparse.Namespace) -> str:
 
 def operator_add(args: argparse.Namespace, config: CollectorConfig, engine: Engine) -> int:
     password = read_password(args)
-    with transaction(engine) as conn:
+    with engine.begin() as conn:
         operators.add_operator(conn, args.username, password, now())
     say(f"Operator {args.username} added; they can sign in to the dashboard now.")
     return 0
@@ -244,14 +233,14 @@ def operator_add(args: argparse.Namespace, config: CollectorConfig, engine: Engi
 
 def operator_passwd(args: argparse.Namespace, config: CollectorConfig, engine: Engine) -> int:
     password = read_password(args)
-    with transaction(engine) as conn:
+    with engine.begin() as conn:
         operators.set_password(conn, args.username, password)
     say(f"Password changed for operator {args.username}.")
     return 0
 
 
 def token_create(args: argparse.Namespace, config: CollectorConfig, engine: Engine) -> int:
-    with transaction(engine) as conn:
+    with engine.begin() as conn:
         token = operators.create_token(conn, args.username, args.name, now())
     say(
         f"API token {args.name!r} for operator {args.username}, shown this once:",
@@ -264,7 +253,7 @@ def token_create(args: argparse.Namespace, config: CollectorConfig, engine: Engi
 
 
 def inventory_load(args: argparse.Namespace, config: CollectorConfig, engine: Engine) -> int:
-    with transaction(engine) as conn:
+    with engine.begin() as conn:
         load_inventory(conn, args.file, now())
         customers, hosts = len(inventory.list_customers(conn)), len(inventory.list_hosts(conn))
     say(f"Loaded {args.file}: the database now has {customers} customers and {hosts} hosts.")
