@@ -221,9 +221,12 @@ class _Reader:
         for key in ("spool_max_bytes", "process_scan_every"):
             if key in top:
                 values[key] = self.integer((key,), top[key])
-        for key in ("spool_dir", "ca_bundle"):
-            if key in top:
-                values[key] = Path(self.text((key,), top[key]))
+        if "spool_dir" in top:
+            values["spool_dir"] = Path(self.text(("spool_dir",), top["spool_dir"]))
+        if "ca_bundle" in top:
+            values["ca_bundle"] = Path(self.text(("ca_bundle",), top["ca_bundle"]))
+            if not values["ca_bundle"].is_file():
+                self.fail(("ca_bundle",), f"no such file: {values['ca_bundle']}")
         if "log_level" in top:
             values["log_level"] = self.choice(("log_level",), top["log_level"], LOG_LEVELS)
         values.update(self.probes(top.get("probes")))

@@ -296,8 +296,8 @@ class Agent:
         """Re-read the config file; a bad new config is logged and the old one kept."""
         try:
             config = load_config(self.config_path)
-            key = read_host_key(config.key_file)
-        except (ConfigError, KeyFileError) as exc:
+            sender = _sender(config, read_host_key(config.key_file))
+        except (ConfigError, KeyFileError, OSError) as exc:
             log.error("reload refused, keeping the running configuration: %s", exc)
             return
         if config.spool_dir != self.config.spool_dir:
@@ -305,7 +305,7 @@ class Agent:
         self.spool.max_bytes = config.spool_max_bytes
         self.spool.max_age_s = config.spool_max_age_s
         self.probes = build_probes(config)
-        self.sender = _sender(config, key)
+        self.sender = sender
         self.config = config
         logging.getLogger().setLevel(config.log_level.upper())
         self._next_send = 0.0
@@ -326,8 +326,8 @@ def run_agent(config_path: Path, config: AgentConfig, key: bytes) -> int:
     """Run until SIGTERM/SIGINT (exit 0); SIGHUP reloads. Returns the process exit code."""
     try:
         agent = Agent(config_path, config, key)
-    except OSError as exc:  # the spool directory cannot be created or read
-        log.critical("cannot use spool_dir %s: %s", config.spool_dir, exc)
+    except OSError as exc:  # spool_dir not writable, ca_bundle not PEM...
+        log.critical("cannot start: %s", exc)
         return 2
     crashed: list[BaseException] = []
 

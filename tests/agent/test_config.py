@@ -37,10 +37,21 @@ def test_it_fills_defaults_and_turns_only_the_system_probe_on(tmp_path: Path) ->
 
 
 def test_it_reads_every_documented_key_of_the_example(tmp_path: Path) -> None:
-    example = Path(__file__).parents[2] / "config" / "agent.example.yaml"
-    config = load_config(example)
+    example = (Path(__file__).parents[2] / "config" / "agent.example.yaml").read_text()
+    ca_bundle = tmp_path / "ca.pem"
+    ca_bundle.write_text("")
+    example = example.replace(
+        "# ca_bundle: /etc/faultdesk/collector-ca.pem", f"ca_bundle: {ca_bundle}"
+    )
+    config = _load(tmp_path, example)
+    assert config.ca_bundle == ca_bundle
     assert config.services is not None and config.services.units
     assert config.asterisk is not None and config.sip is not None
+
+
+def test_it_refuses_a_missing_ca_bundle(tmp_path: Path) -> None:
+    message = _error(tmp_path, BASE + "ca_bundle: /nonexistent/ca.pem\n")
+    assert message.endswith("agent.yaml:4: ca_bundle: no such file: /nonexistent/ca.pem")
 
 
 def test_it_reads_services_with_tcp_and_udp_ports(tmp_path: Path) -> None:
