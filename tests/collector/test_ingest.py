@@ -23,6 +23,8 @@ from collector.store.schema import hosts
 from tests.support.collector import HOST_KEY, collector_config, report_body, signed
 
 NOW = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
+NAIVE = "2026-01-01T00:00:00"
+BAD = {"system": {"status": "fine"}}
 
 
 def _seed(conn: Connection) -> None:
@@ -55,7 +57,7 @@ async def test_it_stores_a_signed_report_and_answers_with_its_seq(client: Any) -
     assert await response.json() == {"accepted": True, "seq": 7, "duplicate": False}
     db = client.app[DATABASE]
     assert await db.read(stored_seqs, "pbx-1") == [7]
-    count, (last_seen, last_seq) = await db.read(_snapshot)
+    _, (last_seen, last_seq) = await db.read(_snapshot)
     assert last_seq == 7 and last_seen is not None
 
 
@@ -95,8 +97,8 @@ def _bad_requests() -> list[tuple[str, int, str | None, Any]]:
         ("JSON array", 400, None, lambda: _with(b"[]")),
         ("missing seq", 400, "seq", lambda: _with(_drop(good(), "seq"))),
         ("negative seq", 400, "seq", lambda: _with(good(seq=-1))),
-        ("naive sampled_at", 400, "sampled_at", lambda: _with(good(sampled_at="2026-01-01T00:00:00"))),
-        ("unknown probe status", 400, "probes.system.status", lambda: _with(good(probes={"system": {"status": "fine"}}))),
+        ("naive sampled_at", 400, "sampled_at", lambda: _with(good(sampled_at=NAIVE))),
+        ("unknown probe status", 400, "probes.system.status", lambda: _with(good(probes=BAD))),
         ("unexpected field", 400, "extra", lambda: _with(good(extra=1))),
         ("host mismatch", 400, "host", lambda: _with(good(host="other"))),
         ("body over 1 MiB", 413, None, lambda: _with(good(agent_version="x" * (1024 * 1024)))),

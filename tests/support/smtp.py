@@ -34,9 +34,7 @@ class Inbox:
             if m["To"] == to and str(m["Subject"]).startswith(subject_starts)
         ]
 
-    async def wait_for(
-        self, to: str, subject_starts: str, timeout_s: float = 30.0
-    ) -> EmailMessage:
+    async def wait_for(self, to: str, subject_starts: str, timeout_s: float = 30.0) -> EmailMessage:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
         while loop.time() < deadline:
