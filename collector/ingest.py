@@ -21,21 +21,30 @@ log = logging.getLogger(__name__)
 
 
 class HostKeys:
-    """Signing keys by host id, reloaded from the database when an unknown host calls."""
+    """Signing keys by host id, cached in memory.
 
-    def __init__(self, db: Database, min_reload_interval_s: float = 2.0) -> None:
+    The cache reloads (at most every ``min_reload_interval_s``) when a host is unknown or its
+    signature fails, so a host or key added by another process works within seconds, and at
+    least every ``max_age_s`` so a key rotated elsewhere stops working.
+    """
+
+    def __init__(
+        self, db: Database, min_reload_interval_s: float = 2.0, max_age_s: float = 30.0
+    ) -> None:
         self._db = db
         self._keys: dict[str, bytes] = {}
         self._loaded_at = float("-inf")
         self._min_interval = min_reload_interval_s
+        self._max_age = max_age_s
         self._lock = asyncio.Lock()
 
-    async def get(self, host_id: str) -> bytes | None:
-        key = self._keys.get(host_id)
-        if key is None and time.monotonic() - self._loaded_at >= self._min_interval:
+    async def get(self, host_id: str, *, stale: bool = False) -> bytes | None:
+        """The host's key; ``stale`` says the cached one just failed, so look again."""
+        age = time.monotonic() - self._loaded_at
+        wanted = stale or host_id not in self._keys
+        if age >= self._max_age or (wanted and age >= self._min_interval):
             await self.reload()
-            key = self._keys.get(host_id)
-        return key
+        return self._keys.get(host_id)
 
     async def reload(self) -> None:
         async with self._lock:

@@ -36,12 +36,15 @@ async def _accept(request: web.Request) -> web.Response:
     body = await _read_body(request)
     host_id = request.headers.get(protocol.HOST_HEADER, "")
     timestamp = _timestamp(request)
-    key = await request.app[HOST_KEYS].get(host_id) if host_id else None
+    keys = request.app[HOST_KEYS]
+    key = await keys.get(host_id) if host_id else None
     if key is None:
         raise refuse(401, "unknown host", field=protocol.HOST_HEADER)
     signature = request.headers.get(protocol.SIGNATURE_HEADER, "")
     if not protocol.signature_matches(key, timestamp, body, signature):
-        raise refuse(401, "bad signature", field=protocol.SIGNATURE_HEADER)
+        key = await keys.get(host_id, stale=True)  # rotated since the cache was loaded?
+        if key is None or not protocol.signature_matches(key, timestamp, body, signature):
+            raise refuse(401, "bad signature", field=protocol.SIGNATURE_HEADER)
     report = _parse(body)
     if report.host != host_id:
         raise refuse(400, "body host does not match the signing host", field="host")
