@@ -17,23 +17,19 @@ COMMAND_MODULES = (
     "collector.commands.service",
     "collector.commands.admin",
     "collector.commands.sla",
-    "collector.commands.incident",
     "collector.commands.probe",
 )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="faultdesk-collector", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="faultdesk-collector",
+        description="Faultdesk collector: run the service, migrate, and administer it.",
+    )
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue  # a command group not built yet
-        module.register(subparsers)
+        importlib.import_module(name).register(subparsers)
     return parser
 
 
