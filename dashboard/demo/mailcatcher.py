@@ -67,7 +67,7 @@ class Mailbox:
             received_at=self._clock(),
             sender=sender,
             recipients=tuple(recipients),
-            subject=str(parsed.get("Subject", "")),
+            subject=str(parsed.get("Subject", "")).strip(),  # a folded header starts with a space
             body=part.get_content() if part is not None else "",
         )
         self._messages = [*self._messages[-(self._limit - 1) :], mail]
