@@ -1,0 +1,128 @@
+"""The outbox sender against a real SMTP server: delivered, retried, or given up visibly."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import Connection, select
+
+from collector.config import CollectorConfig, MailSettings, SmtpSettings
+from collector.database import Database
+from collector.metrics import Metrics
+from collector.notify import outbox
+from collector.notify.sender import OutboxSender, retry_delay
+from collector.notify.smtp import SmtpTransport
+from collector.store.db import make_engine, migrate
+from collector.store.schema import outbox as outbox_table
+from tests.support.collector import collector_config
+from tests.support.smtp import free_port, smtp_server
+
+pytestmark = pytest.mark.integration
+
+NOW = datetime(2026, 11, 2, 3, 0, tzinfo=UTC)  # 03:00 on a Monday: mail goes out 24/7
+
+
+class RefusingHandler:
+    """An SMTP server that refuses every recipient for good (550)."""
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        return "550 5.1.1 no such user"
+
+
+@pytest.fixture
+def db(sqlite_url: str) -> Iterator[Database]:
+    engine = make_engine(sqlite_url)
+    migrate(engine)
+    database = Database(engine)
+    yield database
+    database.close()
+
+
+def _config(tmp_path: Path, port: int) -> CollectorConfig:
+    return collector_config(
+        "sqlite://",
+        tmp_path,
+        smtp=SmtpSettings(host="127.0.0.1", port=port, timeout_s=5),
+        mail=MailSettings(max_attempts=3, retry_base_s=10),
+    )
+
+
+def _queue(conn: Connection) -> int:
+    return outbox.enqueue(
+        conn, kind="fault_opened", recipient="jo@acme.example", subject="MAJOR: test",
+        body="hello", now=NOW,
+    )  # fmt: skip
+
+
+def _row(conn: Connection, message_id: int) -> Any:
+    return conn.execute(select(outbox_table).where(outbox_table.c.id == message_id)).one()
+
+
+def _sender(db: Database, config: CollectorConfig, clock: list[datetime]) -> OutboxSender:
+    return OutboxSender(db, SmtpTransport(config.smtp), config, Metrics(), lambda: clock[0])
+
+
+async def test_it_delivers_due_mail_over_smtp_and_marks_it_sent(
+    db: Database, tmp_path: Path
+) -> None:
+    with smtp_server() as (inbox, port):
+        message_id = db.transaction(_queue)
+        sender = _sender(db, _config(tmp_path, port), [NOW])
+        assert await sender.deliver_due() == 1
+        assert await sender.deliver_due() == 0  # sent once, not again
+    (mail,) = inbox.messages
+    assert (mail["To"], mail["Subject"]) == ("jo@acme.example", "MAJOR: test")
+    row = db.transaction(_row, message_id)
+    assert (row.status, row.attempts, row.sent_at) == ("sent", 1, NOW)
+
+
+async def test_it_retries_with_backoff_while_the_relay_is_down(
+    db: Database, tmp_path: Path
+) -> None:
+    port = free_port()  # nothing listens here yet
+    message_id = db.transaction(_queue)
+    clock = [NOW]
+    sender = _sender(db, _config(tmp_path, port), clock)
+    assert await sender.deliver_due() == 0
+    row = db.transaction(_row, message_id)
+    assert row.status == "pending" and row.last_error and row.next_attempt_at > NOW
+    assert await sender.deliver_due() == 0  # not due again yet
+    assert db.transaction(_row, message_id).attempts == 1
+
+    clock[0] = row.next_attempt_at
+    with smtp_server() as (inbox, live_port):
+        sender = _sender(db, _config(tmp_path, live_port), clock)
+        assert await sender.deliver_due() == 1
+    assert len(inbox.messages) == 1
+    assert db.transaction(_row, message_id).status == "sent"
+
+
+async def test_it_gives_up_on_a_permanent_refusal_and_keeps_the_error_visible(
+    db: Database, tmp_path: Path
+) -> None:
+    port = free_port()
+    controller = Controller(RefusingHandler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        message_id = db.transaction(_queue)
+        assert await _sender(db, _config(tmp_path, port), [NOW]).deliver_due() == 0
+    finally:
+        controller.stop()
+    row = db.transaction(_row, message_id)
+    assert row.status == "failed" and "no such user" in row.last_error
+    assert db.transaction(outbox.depth_by_status) == {"failed": 1}
+
+
+def test_it_backs_off_exponentially_with_jitter_up_to_an_hour() -> None:
+    assert retry_delay(1, 30, rng=lambda: 0.0) == 15
+    assert retry_delay(1, 30, rng=lambda: 1.0) == 30
+    assert retry_delay(3, 30, rng=lambda: 1.0) == 120
+    assert retry_delay(30, 30, rng=lambda: 1.0) == 3600
+    assert timedelta(seconds=retry_delay(2, 30)) <= timedelta(minutes=1)
