@@ -69,6 +69,8 @@ def run_demo(options: DemoOptions, out: TextIO) -> int:
     except DemoError as exc:
         sys.stderr.write(f"faultdesk demo: {exc}\n")
         return 1
+    except KeyboardInterrupt:  # Ctrl-C before the demo's own handlers were in place
+        return 130
 
 
 async def _run(options: DemoOptions, out: TextIO) -> int:
@@ -252,7 +254,8 @@ def _agent_environment() -> dict[str, str]:
 
 async def _stop_agent(agent: asyncio.subprocess.Process) -> None:
     if agent.returncode is None:
-        agent.terminate()
+        with contextlib.suppress(ProcessLookupError):  # Ctrl-C reached it too and it is gone
+            agent.terminate()
         try:
             await asyncio.wait_for(agent.wait(), timeout=10)
         except TimeoutError:

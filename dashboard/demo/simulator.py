@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import zlib
 from datetime import UTC, datetime
 
 import aiohttp
@@ -50,8 +51,8 @@ class _SimulatedAgent:
         self.key = key
         self.interval_s = interval_s
         self.seq = 0
-        # Up for a few days already, different on each host.
-        self.boot_time = time.time() - 86400 * (3 + len(host.id) % 9) - 3600 * len(host.name)
+        # Up for a while already, differently on each host but the same at every run.
+        self.boot_time = time.time() - 3600 * (50 + zlib.crc32(host.id.encode()) % 2000)
 
     async def run(self, started: float, stagger_s: float) -> None:
         loop = asyncio.get_running_loop()
