@@ -51,8 +51,12 @@ def store_reports(conn: Connection, batch: Sequence[IncomingReport], now: dateti
     return outcome
 
 
-def unprocessed_reports(conn: Connection, limit: int = 500) -> list[Any]:
-    """Reports the fault engine has not evaluated yet, oldest first."""
+def unprocessed_reports(conn: Connection, limit: int = 50) -> list[Any]:
+    """Reports the fault engine has not evaluated yet, oldest first.
+
+    Batches stay small because evaluation shares the writer thread with ingest: a long
+    evaluation transaction would hold every waiting agent's answer behind it.
+    """
     query = (
         select(reports.c.id, reports.c.host_id, reports.c.seq, reports.c.sampled_at, reports.c.body)
         .where(reports.c.processed_at.is_(None))
