@@ -196,6 +196,88 @@ incidents = Table(
     # never move a promise already made.
     Column("policy", JSON, nullable=False),
     Column("closed_at", UtcDateTime, nullable=True),
+    # Lifecycle moments (open → responded → on-site → resolved → closed); who did each is in
+    # incident_events.
+    Column("responded_at", UtcDateTime, nullable=True),
+    Column("onsite_requested_at", UtcDateTime, nullable=True),
+    Column("on_site_at", UtcDateTime, nullable=True),
+    Column("resolved_at", UtcDateTime, nullable=True),
+    # SLA mail already sent, so the sweep warns and reports a breach once each.
+    Column("sla_warned_at", UtcDateTime, nullable=True),
+    Column("sla_breached_at", UtcDateTime, nullable=True),
+    # An on-call engineer took the page (a customer's acknowledgement never stops paging).
+    Column("engineer_acknowledged_at", UtcDateTime, nullable=True),
+    Column("engineer_acknowledged_by", String(100), nullable=True),
+)
+
+incident_events = Table(
+    "incident_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("incident_id", ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("actor", String(320), nullable=False, default=""),
+    Column("detail", Text, nullable=False, default=""),
+    Index("ix_incident_events_incident", "incident_id", "at"),
+)
+
+incident_pauses = Table(
+    "incident_pauses",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("incident_id", ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False),
+    # "remote_access" (the collector cannot reach the host) or "waiting_on_customer".
+    Column("reason", String(40), nullable=False),
+    Column("starts_at", UtcDateTime, nullable=False),
+    Column("ends_at", UtcDateTime, nullable=True),
+    Index("ix_incident_pauses_incident", "incident_id", "starts_at"),
+)
+
+pages = Table(
+    "pages",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("incident_id", ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    # "page", "repage" or "escalate"
+    Column("kind", String(16), nullable=False),
+    Column("person", String(100), nullable=False),
+    Column("target", String(400), nullable=False),
+    Column("status", String(16), nullable=False, default="pending"),
+    Column("last_error", Text, nullable=True),
+    Index("ix_pages_incident", "incident_id", "at"),
+)
+
+host_checks = Table(
+    "host_checks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("host_id", ForeignKey("hosts.id", ondelete="CASCADE"), nullable=False),
+    # "ssh", "http", "sip" or "tcp"; name tells two checks of one kind apart ("" for one).
+    Column("kind", String(16), nullable=False),
+    Column("name", String(100), nullable=False, default=""),
+    Column("target", String(500), nullable=False),
+    Column("options", JSON, nullable=False),
+    Column("interval_s", Float, nullable=False, default=60.0),
+    Column("enabled", Boolean, nullable=False, default=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("host_id", "kind", "name"),
+)
+
+probe_results = Table(
+    "probe_results",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("check_id", ForeignKey("host_checks.id", ondelete="CASCADE"), nullable=False),
+    Column("host_id", ForeignKey("hosts.id", ondelete="CASCADE"), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("verdict", String(16), nullable=False),
+    Column("latency_ms", Float, nullable=True),
+    Column("detail", Text, nullable=False, default=""),
+    Column("data", JSON, nullable=False),
+    Index("ix_probe_results_check", "check_id", "at"),
+    Index("ix_probe_results_host", "host_id", "at"),
 )
 
 outbox = Table(

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 02:00:59.946100
+Create Date: 2026-11-22 02:14:05.709236
 """
 
 from __future__ import annotations
@@ -157,6 +157,23 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "host_checks",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("host_id", sa.String(length=128), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("target", sa.String(length=500), nullable=False),
+        sa.Column("options", sa.JSON(), nullable=False),
+        sa.Column("interval_s", sa.Float(), nullable=False),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["host_id"], ["hosts.id"], name=op.f("fk_host_checks_host_id_hosts"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_host_checks")),
+        sa.UniqueConstraint("host_id", "kind", "name", name=op.f("uq_host_checks_host_id")),
+    )
+    op.create_table(
         "maintenance_windows",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("customer_id", sa.String(length=64), nullable=False),
@@ -228,6 +245,14 @@ def upgrade() -> None:
         sa.Column("response_due_at", UtcDateTime(), nullable=True),
         sa.Column("policy", sa.JSON(), nullable=False),
         sa.Column("closed_at", UtcDateTime(), nullable=True),
+        sa.Column("responded_at", UtcDateTime(), nullable=True),
+        sa.Column("onsite_requested_at", UtcDateTime(), nullable=True),
+        sa.Column("on_site_at", UtcDateTime(), nullable=True),
+        sa.Column("resolved_at", UtcDateTime(), nullable=True),
+        sa.Column("sla_warned_at", UtcDateTime(), nullable=True),
+        sa.Column("sla_breached_at", UtcDateTime(), nullable=True),
+        sa.Column("engineer_acknowledged_at", UtcDateTime(), nullable=True),
+        sa.Column("engineer_acknowledged_by", sa.String(length=100), nullable=True),
         sa.ForeignKeyConstraint(
             ["customer_id"],
             ["customers.id"],
@@ -265,11 +290,116 @@ def upgrade() -> None:
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.create_index("ix_outbox_due", ["status", "next_attempt_at"], unique=False)
 
+    op.create_table(
+        "probe_results",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("check_id", sa.Integer(), nullable=False),
+        sa.Column("host_id", sa.String(length=128), nullable=False),
+        sa.Column("at", UtcDateTime(), nullable=False),
+        sa.Column("verdict", sa.String(length=16), nullable=False),
+        sa.Column("latency_ms", sa.Float(), nullable=True),
+        sa.Column("detail", sa.Text(), nullable=False),
+        sa.Column("data", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["check_id"],
+            ["host_checks.id"],
+            name=op.f("fk_probe_results_check_id_host_checks"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["host_id"],
+            ["hosts.id"],
+            name=op.f("fk_probe_results_host_id_hosts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_probe_results")),
+    )
+    with op.batch_alter_table("probe_results", schema=None) as batch_op:
+        batch_op.create_index("ix_probe_results_check", ["check_id", "at"], unique=False)
+        batch_op.create_index("ix_probe_results_host", ["host_id", "at"], unique=False)
+
+    op.create_table(
+        "incident_events",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.Column("at", UtcDateTime(), nullable=False),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("actor", sa.String(length=320), nullable=False),
+        sa.Column("detail", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["incident_id"],
+            ["incidents.id"],
+            name=op.f("fk_incident_events_incident_id_incidents"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_incident_events")),
+    )
+    with op.batch_alter_table("incident_events", schema=None) as batch_op:
+        batch_op.create_index("ix_incident_events_incident", ["incident_id", "at"], unique=False)
+
+    op.create_table(
+        "incident_pauses",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.String(length=40), nullable=False),
+        sa.Column("starts_at", UtcDateTime(), nullable=False),
+        sa.Column("ends_at", UtcDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["incident_id"],
+            ["incidents.id"],
+            name=op.f("fk_incident_pauses_incident_id_incidents"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_incident_pauses")),
+    )
+    with op.batch_alter_table("incident_pauses", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_incident_pauses_incident", ["incident_id", "starts_at"], unique=False
+        )
+
+    op.create_table(
+        "pages",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.Column("at", UtcDateTime(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("person", sa.String(length=100), nullable=False),
+        sa.Column("target", sa.String(length=400), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["incident_id"],
+            ["incidents.id"],
+            name=op.f("fk_pages_incident_id_incidents"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_pages")),
+    )
+    with op.batch_alter_table("pages", schema=None) as batch_op:
+        batch_op.create_index("ix_pages_incident", ["incident_id", "at"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("pages", schema=None) as batch_op:
+        batch_op.drop_index("ix_pages_incident")
+
+    op.drop_table("pages")
+    with op.batch_alter_table("incident_pauses", schema=None) as batch_op:
+        batch_op.drop_index("ix_incident_pauses_incident")
+
+    op.drop_table("incident_pauses")
+    with op.batch_alter_table("incident_events", schema=None) as batch_op:
+        batch_op.drop_index("ix_incident_events_incident")
+
+    op.drop_table("incident_events")
+    with op.batch_alter_table("probe_results", schema=None) as batch_op:
+        batch_op.drop_index("ix_probe_results_host")
+        batch_op.drop_index("ix_probe_results_check")
+
+    op.drop_table("probe_results")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_due")
 
@@ -284,6 +414,7 @@ def downgrade() -> None:
 
     op.drop_table("reports")
     op.drop_table("maintenance_windows")
+    op.drop_table("host_checks")
     with op.batch_alter_table("faults", schema=None) as batch_op:
         batch_op.drop_index("ix_faults_open")
 
