@@ -1,0 +1,256 @@
+"""Remote checks per host and the results of running them.
+
+A check is one probe (ssh, http, sip, tcp) against one target, run every ``interval_s``; each
+run stores one ``probe_results`` row with its latency, so the host page can show history and
+the fault engine can be fed in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy.engine import Row
+
+from collector.probes.base import ProbeResult
+from collector.store.schema import host_checks, probe_results
+
+CHECK_KINDS = ("ssh", "http", "sip", "tcp")
+
+
+@dataclass(frozen=True)
+class HostCheck:
+    """One configured remote check of one host."""
+
+    id: int
+    host_id: str
+    kind: str
+    name: str
+    target: str
+    options: dict[str, Any] = field(default_factory=dict)
+    interval_s: float = 60.0
+    enabled: bool = True
+
+    @property
+    def label(self) -> str:
+        """``kind`` or ``kind:name``: how logs and the dashboard tell checks apart."""
+        return f"{self.kind}:{self.name}" if self.name else self.kind
+
+
+@dataclass(frozen=True)
+class StoredResult:
+    """One stored run of a check."""
+
+    id: int
+    check_id: int
+    host_id: str
+    kind: str
+    name: str
+    target: str
+    at: datetime
+    verdict: str
+    latency_ms: float | None
+    detail: str
+    data: dict[str, Any]
+
+
+def _check(row: Row[Any]) -> HostCheck:
+    return HostCheck(
+        id=row.id,
+        host_id=row.host_id,
+        kind=row.kind,
+        name=row.name,
+        target=row.target,
+        options=dict(row.options or {}),
+        interval_s=float(row.interval_s),
+        enabled=bool(row.enabled),
+    )
+
+
+def add_check(
+    conn: Connection,
+    host_id: str,
+    kind: str,
+    target: str,
+    now: datetime,
+    *,
+    name: str = "",
+    options: Mapping[str, Any] | None = None,
+    interval_s: float = 60.0,
+    enabled: bool = True,
+) -> HostCheck:
+    """Create the check, or update it in place when ``(host, kind, name)`` already exists.
+
+    Updating rather than refusing makes loading an inventory file twice harmless.
+    """
+    if kind not in CHECK_KINDS:
+        raise ValueError(f"unknown check kind {kind!r}; expected one of {', '.join(CHECK_KINDS)}")
+    if interval_s <= 0:
+        raise ValueError("interval_s must be positive")
+    values = {
+        "target": target,
+        "options": dict(options or {}),
+        "interval_s": float(interval_s),
+        "enabled": enabled,
+    }
+    existing = get_check_by_name(conn, host_id, kind, name)
+    if existing is not None:
+        conn.execute(update(host_checks).where(host_checks.c.id == existing.id).values(**values))
+        check_id = existing.id
+    else:
+        statement = insert(host_checks).values(
+            host_id=host_id, kind=kind, name=name, created_at=now, **values
+        )
+        check_id = int(conn.execute(statement).inserted_primary_key[0])  # type: ignore[index]
+    found = get_check(conn, check_id)
+    assert found is not None
+    return found
+
+
+def get_check(conn: Connection, check_id: int) -> HostCheck | None:
+    row = conn.execute(select(host_checks).where(host_checks.c.id == check_id)).first()
+    return _check(row) if row is not None else None
+
+
+def get_check_by_name(
+    conn: Connection, host_id: str, kind: str, name: str = ""
+) -> HostCheck | None:
+    query = select(host_checks).where(
+        host_checks.c.host_id == host_id, host_checks.c.kind == kind, host_checks.c.name == name
+    )
+    row = conn.execute(query).first()
+    return _check(row) if row is not None else None
+
+
+def list_checks(conn: Connection, host_id: str) -> list[HostCheck]:
+    """Every check of the host, enabled or not, in a stable order."""
+    query = (
+        select(host_checks)
+        .where(host_checks.c.host_id == host_id)
+        .order_by(host_checks.c.kind, host_checks.c.name, host_checks.c.id)
+    )
+    return [_check(row) for row in conn.execute(query)]
+
+
+def all_enabled_checks(conn: Connection) -> list[HostCheck]:
+    """What the scheduler runs."""
+    query = select(host_checks).where(host_checks.c.enabled.is_(True)).order_by(host_checks.c.id)
+    return [_check(row) for row in conn.execute(query)]
+
+
+def set_enabled(conn: Connection, check_id: int, enabled: bool) -> bool:
+    """Switch a check on or off; False when there is no such check."""
+    statement = update(host_checks).where(host_checks.c.id == check_id).values(enabled=enabled)
+    return conn.execute(statement).rowcount > 0
+
+
+def remove_check(conn: Connection, check_id: int) -> bool:
+    return conn.execute(delete(host_checks).where(host_checks.c.id == check_id)).rowcount > 0
+
+
+def last_run_at(conn: Connection) -> dict[int, datetime]:
+    """Each check's newest result time, so a restarted scheduler does not run everything at once."""
+    query = select(probe_results.c.check_id, func.max(probe_results.c.at)).group_by(
+        probe_results.c.check_id
+    )
+    return {check_id: _utc(at) for check_id, at in conn.execute(query) if at is not None}
+
+
+def due_checks(conn: Connection, now: datetime) -> list[HostCheck]:
+    """Enabled checks never run, or whose last result is at least one interval old."""
+    last = last_run_at(conn)
+    due = []
+    for check in all_enabled_checks(conn):
+        previous = last.get(check.id)
+        if previous is None or previous + timedelta(seconds=check.interval_s) <= now:
+            due.append(check)
+    return due
+
+
+def record_result(conn: Connection, check: HostCheck, result: ProbeResult, at: datetime) -> int:
+    """Store one run; returns the row id."""
+    return record_results(conn, [(check, result, at)])[0]
+
+
+def record_results(
+    conn: Connection, runs: Sequence[tuple[HostCheck, ProbeResult, datetime]]
+) -> list[int]:
+    """Store several runs in one transaction (the scheduler writes in batches)."""
+    ids = []
+    for check, result, at in runs:
+        statement = insert(probe_results).values(
+            check_id=check.id,
+            host_id=check.host_id,
+            at=at,
+            verdict=result.verdict.value,
+            latency_ms=result.latency_ms,
+            detail=result.detail,
+            data=dict(result.data),
+        )
+        ids.append(int(conn.execute(statement).inserted_primary_key[0]))  # type: ignore[index]
+    return ids
+
+
+def _result_query() -> Any:
+    return select(
+        probe_results,
+        host_checks.c.kind,
+        host_checks.c.name,
+        host_checks.c.target,
+    ).join(host_checks, host_checks.c.id == probe_results.c.check_id)
+
+
+def _result(row: Row[Any]) -> StoredResult:
+    return StoredResult(
+        id=row.id,
+        check_id=row.check_id,
+        host_id=row.host_id,
+        kind=row.kind,
+        name=row.name,
+        target=row.target,
+        at=row.at,
+        verdict=row.verdict,
+        latency_ms=row.latency_ms,
+        detail=row.detail,
+        data=dict(row.data or {}),
+    )
+
+
+def recent_results(conn: Connection, host_id: str, limit: int = 50) -> list[StoredResult]:
+    """The host's newest results across all its checks, newest first."""
+    query = (
+        _result_query()
+        .where(probe_results.c.host_id == host_id)
+        .order_by(probe_results.c.at.desc(), probe_results.c.id.desc())
+        .limit(limit)
+    )
+    return [_result(row) for row in conn.execute(query)]
+
+
+def latest_by_check(conn: Connection, host_id: str) -> dict[int, StoredResult]:
+    """Each of the host's checks' newest result, keyed by check id (checks never run are absent)."""
+    newest = (
+        select(func.max(probe_results.c.id).label("id"))
+        .where(probe_results.c.host_id == host_id)
+        .group_by(probe_results.c.check_id)
+        .scalar_subquery()
+    )
+    # The highest id is the newest: results of one check are inserted in time order.
+    query = _result_query().where(probe_results.c.id.in_(newest))
+    return {row.check_id: _result(row) for row in conn.execute(query)}
+
+
+def prune_results(conn: Connection, now: datetime, retention_days: float) -> int:
+    """Delete results older than ``retention_days``; returns how many went."""
+    cutoff = now - timedelta(days=retention_days)
+    return int(conn.execute(delete(probe_results).where(probe_results.c.at < cutoff)).rowcount)
+
+
+def _utc(value: datetime) -> datetime:
+    # Belt and braces: an aggregate's result may come back naive (SQLite) or as text.
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
