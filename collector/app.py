@@ -87,7 +87,7 @@ def _lifecycle(
             schedules.start()
         log.info("collector ready on %s", config.http.public_url)
         yield
-        schedules.shutdown()
+        await schedules.shutdown()
         await app[MONITOR].stop()
         await app[REPORT_WRITER].stop()
         db.close()

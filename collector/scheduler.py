@@ -6,6 +6,7 @@ replayed, so a stalled database cannot build up a backlog of sweeps.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -19,13 +20,19 @@ Job = Callable[[], Awaitable[object]]
 class Schedules:
     def __init__(self) -> None:
         self._scheduler = AsyncIOScheduler(timezone="UTC")
+        self._running: set[asyncio.Task[object]] = set()
 
     def every(self, seconds: float, job: Job, name: str, jitter_s: float | None = None) -> None:
         async def run() -> None:
+            task = asyncio.current_task()
+            if task is not None:
+                self._running.add(task)
             try:
                 await job()
             except Exception:  # one boundary per job: a failing run is logged, the next runs
                 log.exception("scheduled job %s failed", name)
+            finally:
+                self._running.discard(task)
 
         self._scheduler.add_job(
             run,
@@ -42,6 +49,10 @@ class Schedules:
     def start(self) -> None:
         self._scheduler.start()
 
-    def shutdown(self) -> None:
+    async def shutdown(self) -> None:
+        """Stop scheduling, then let runs already under way finish (a sweep half done would
+        otherwise be cancelled mid-transaction and logged as a failure)."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+        if self._running:
+            await asyncio.gather(*self._running, return_exceptions=True)
