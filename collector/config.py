@@ -67,6 +67,19 @@ class MonitoringSettings(_Strict):
     disk_critical_percent: float = Field(95.0, gt=0, le=100)
 
 
+class ProbeSettings(_Strict):
+    """Remote checks run from the collector (SSH, HTTP, SIP, TCP), per host."""
+
+    #: Checks probing at the same moment; the rest wait their turn.
+    max_concurrency: int = Field(100, ge=1)
+    #: Interval of a check that does not set its own.
+    default_interval_s: float = Field(60.0, gt=0)
+    #: Each run is moved by up to this many seconds so checks do not all fire together.
+    jitter_s: float = Field(10.0, ge=0)
+    #: Stored results older than this are deleted.
+    results_retention_days: float = Field(14.0, gt=0)
+
+
 class CollectorConfig(_Strict):
     #: Signs acknowledgement links and session cookies. Keep it secret; rotate by restarting.
     secret_key: str = Field(min_length=16)
@@ -75,6 +88,7 @@ class CollectorConfig(_Strict):
     smtp: SmtpSettings = SmtpSettings()
     mail: MailSettings = MailSettings()
     monitoring: MonitoringSettings = MonitoringSettings()
+    probes: ProbeSettings = ProbeSettings()
     #: Tier catalogue; the one shipped in config/ when not set.
     tiers_file: Path | None = None
     #: Customers and hosts to load at start (the demo uses one); optional.
