@@ -10,15 +10,28 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.engine import Row
 
-from collector.probes.base import ProbeResult
 from collector.store.schema import host_checks, probe_results
 
 CHECK_KINDS = ("ssh", "http", "sip", "tcp")
+
+
+class ResultLike(Protocol):
+    """A probe's outcome: ``collector.probes.base.ProbeResult``, or the runner's "unknown"
+    when the probe itself broke (``verdict`` is then the plain string ``"unknown"``)."""
+
+    @property
+    def verdict(self) -> str: ...
+    @property
+    def latency_ms(self) -> float | None: ...
+    @property
+    def detail(self) -> str: ...
+    @property
+    def data(self) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -170,13 +183,13 @@ def due_checks(conn: Connection, now: datetime) -> list[HostCheck]:
     return due
 
 
-def record_result(conn: Connection, check: HostCheck, result: ProbeResult, at: datetime) -> int:
+def record_result(conn: Connection, check: HostCheck, result: ResultLike, at: datetime) -> int:
     """Store one run; returns the row id."""
     return record_results(conn, [(check, result, at)])[0]
 
 
 def record_results(
-    conn: Connection, runs: Sequence[tuple[HostCheck, ProbeResult, datetime]]
+    conn: Connection, runs: Sequence[tuple[HostCheck, ResultLike, datetime]]
 ) -> list[int]:
     """Store several runs in one transaction (the scheduler writes in batches)."""
     ids = []
@@ -185,7 +198,7 @@ def record_results(
             check_id=check.id,
             host_id=check.host_id,
             at=at,
-            verdict=result.verdict.value,
+            verdict=str(result.verdict),
             latency_ms=result.latency_ms,
             detail=result.detail,
             data=dict(result.data),

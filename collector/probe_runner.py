@@ -1,0 +1,231 @@
+"""Runs one configured check: its options JSON becomes the probe's arguments.
+
+Options are validated here, once, with the same models the inventory file and the admin
+command use, so a typo is refused when the check is added rather than failing every interval.
+
+    ssh   target host[:port]; port, user, key (private key file), host_key (pinned, an
+          OpenSSH public key line), timeout_s
+    http  target URL; expect_status (200 or [200, 301] or "200,301"), expect_text,
+          follow_redirects, ca_file, cert_warning_days, cert_critical_days, timeout_s
+    sip   target host[:port]; port, transport (udp|tcp), uri_user, timeout_s
+    tcp   target host[:port]; port (needed when the target has none), timeout_s
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import aiohttp
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from collector.probes.base import ProbeResult, Verdict
+from collector.probes.http import http_session, probe_http
+from collector.probes.sip import probe_sip
+from collector.probes.ssh import SshLogin, parse_host_key, probe_ssh
+from collector.probes.tcp import probe_tcp
+from collector.store.probe_results import HostCheck
+
+log = logging.getLogger(__name__)
+
+#: How long past its own timeout a probe may take before the runner gives up on it.
+GRACE_S = 2.0
+DEFAULT_TIMEOUT_S = {"ssh": 10.0, "http": 10.0, "sip": 4.0, "tcp": 5.0}
+DEFAULT_PORT = {"ssh": 22, "sip": 5060}
+
+
+@dataclass(frozen=True)
+class ProbeFailure:
+    """The probe itself broke (a bug, a bad option): "unknown", never evidence of an outage,
+    so a fault of ours cannot pause a customer's SLA clock as remote access lost would."""
+
+    kind: str
+    target: str
+    detail: str
+    verdict: str = "unknown"
+    latency_ms: float | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+CheckOutcome = ProbeResult | ProbeFailure
+#: What the scheduler calls to run a check; tests inject their own.
+ProbeFunction = Callable[[HostCheck], Awaitable[CheckOutcome]]
+
+
+class _Options(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    timeout_s: float | None = Field(None, gt=0)
+
+
+class SshOptions(_Options):
+    port: int | None = Field(None, ge=1, le=65535)
+    user: str | None = None
+    key: str | None = None
+    host_key: str | None = None
+
+    @field_validator("host_key")
+    @classmethod
+    def _parses(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_host_key(value)  # ValueError names the problem
+        return value
+
+    @model_validator(mode="after")
+    def _login_complete(self) -> SshOptions:
+        if bool(self.user) != bool(self.key):
+            raise ValueError("user and key go together (a key login needs both)")
+        if self.host_key and not self.user:
+            raise ValueError("host_key pins a key login: give user and key too")
+        return self
+
+
+class HttpOptions(_Options):
+    expect_status: set[int] | None = None
+    expect_text: str | None = None
+    follow_redirects: bool = True
+    ca_file: str | None = None
+    cert_warning_days: float = Field(14.0, ge=0)
+    cert_critical_days: float = Field(3.0, ge=0)
+
+    @field_validator("expect_status", mode="before")
+    @classmethod
+    def _codes(cls, value: Any) -> Any:
+        if isinstance(value, int):
+            return {value}
+        if isinstance(value, str):
+            return {int(code) for code in value.split(",") if code.strip()}
+        return value
+
+
+class SipOptions(_Options):
+    port: int | None = Field(None, ge=1, le=65535)
+    transport: Literal["udp", "tcp"] = "udp"
+    uri_user: str | None = None
+
+
+class TcpOptions(_Options):
+    port: int | None = Field(None, ge=1, le=65535)
+
+
+OPTION_MODELS: dict[str, type[_Options]] = {
+    "ssh": SshOptions,
+    "http": HttpOptions,
+    "sip": SipOptions,
+    "tcp": TcpOptions,
+}
+
+
+def parse_options(kind: str, target: str, options: Mapping[str, Any]) -> _Options:
+    """Validate a check's target and options; ValueError names the field that is wrong."""
+    model = OPTION_MODELS.get(kind)
+    if model is None:
+        raise ValueError(f"unknown check kind {kind!r}; expected one of {', '.join(OPTION_MODELS)}")
+    try:
+        parsed = model.model_validate(dict(options))
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in error['loc']) or kind}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise ValueError(f"{kind} check options: {problems}") from None
+    if kind == "http":
+        if not target.lower().startswith(("http://", "https://")):
+            raise ValueError(f"http check target must be an http(s):// URL, got {target!r}")
+    else:
+        split_target(target, getattr(parsed, "port", None), DEFAULT_PORT.get(kind))
+    return parsed
+
+
+def split_target(target: str, port: int | None, default_port: int | None) -> tuple[str, int]:
+    """``host``, ``host:port``, ``[v6]:port`` or a bare IPv6 address, with the port option."""
+    host, port_text = target, ""
+    if target.startswith("["):
+        host, _, rest = target[1:].partition("]")
+        port_text = rest.removeprefix(":")
+    elif target.count(":") == 1:
+        host, port_text = target.split(":")
+    if not host:
+        raise ValueError(f"no host in target {target!r}")
+    if port_text:
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise ValueError(f"bad port in target {target!r}")
+        if port is not None and port != int(port_text):
+            raise ValueError(f"target {target!r} and port option {port} disagree")
+        return host, int(port_text)
+    chosen = port if port is not None else default_port
+    if chosen is None:
+        raise ValueError(f"target {target!r} needs a port (host:port or the port option)")
+    return host, chosen
+
+
+class ProbeRunner:
+    """Runs checks; one shared HTTP session so connection pools and TLS contexts are reused.
+
+    ``run`` is the one boundary: whatever goes wrong inside a probe becomes a result.
+    """
+
+    def __init__(self, *, http_limit: int = 100, grace_s: float = GRACE_S) -> None:
+        self._http_limit = http_limit
+        self._grace_s = grace_s
+        self._session: aiohttp.ClientSession | None = None
+
+    async def run(self, check: HostCheck) -> CheckOutcome:
+        try:
+            options = parse_options(check.kind, check.target, check.options)
+        except ValueError as exc:
+            return ProbeFailure(check.kind, check.target, f"bad check configuration: {exc}")
+        timeout_s = options.timeout_s or DEFAULT_TIMEOUT_S[check.kind]
+        try:
+            async with asyncio.timeout(timeout_s + self._grace_s):
+                return await self._dispatch(check, options, timeout_s)
+        except TimeoutError:
+            # The probe overran its own timeout (a DNS lookup, a blocked thread): no answer.
+            detail = f"no result within {timeout_s:g} s"
+            return ProbeResult(check.kind, check.target, Verdict.CRITICAL, None, detail)
+        except Exception as exc:  # the boundary: a broken probe is unknown, not an outage
+            log.exception("check %s of %s failed to run", check.label, check.host_id)
+            return ProbeFailure(check.kind, check.target, f"{type(exc).__name__}: {exc}")
+
+    async def _dispatch(self, check: HostCheck, options: _Options, timeout_s: float) -> ProbeResult:
+        if isinstance(options, HttpOptions):
+            return await self._http(check.target, options, timeout_s)
+        host, port = split_target(
+            check.target, getattr(options, "port", None), DEFAULT_PORT.get(check.kind)
+        )
+        if isinstance(options, SshOptions):
+            login = None
+            if options.user and options.key:
+                login = SshLogin(options.user, options.key, options.host_key)
+            return await probe_ssh(host, port, timeout_s=timeout_s, login=login)
+        if isinstance(options, SipOptions):
+            return await probe_sip(
+                host,
+                port,
+                transport=options.transport,
+                timeout_s=timeout_s,
+                uri_user=options.uri_user,
+            )
+        return await probe_tcp(host, port, timeout_s=timeout_s)
+
+    async def _http(self, url: str, options: HttpOptions, timeout_s: float) -> ProbeResult:
+        if self._session is None or self._session.closed:
+            self._session = http_session(limit=self._http_limit)
+        return await probe_http(
+            url,
+            timeout_s=timeout_s,
+            expect_status=options.expect_status,
+            expect_text=options.expect_text,
+            follow_redirects=options.follow_redirects,
+            cert_warning_days=options.cert_warning_days,
+            cert_critical_days=options.cert_critical_days,
+            ca_file=options.ca_file,
+            session=self._session,
+        )
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
