@@ -46,3 +46,37 @@ class Metrics:
             ["permanent"],
             registry=self.registry,
         )
+        self._add_probe_metrics()
+
+    def _add_probe_metrics(self) -> None:
+        """Remote checks: checks per second is ``rate(faultdesk_probe_checks_run_total[5m])``."""
+        self.probe_latency = Histogram(
+            "faultdesk_probe_latency_seconds",
+            "Latency of remote checks that got an answer, by kind (ssh, http, sip, tcp).",
+            ["kind"],
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=self.registry,
+        )
+        self.probe_checks_run = Counter(
+            "faultdesk_probe_checks_run",
+            "Remote checks run, by kind.",
+            ["kind"],
+            registry=self.registry,
+        )
+        self.probe_failures = Counter(
+            "faultdesk_probe_failures",
+            "Remote checks whose verdict was not ok (warning, critical or unknown), by kind.",
+            ["kind"],
+            registry=self.registry,
+        )
+        self.probe_scheduler_lag = Histogram(
+            "faultdesk_probe_scheduler_lag_seconds",
+            "How late a remote check started compared with when it was due.",
+            buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
+            registry=self.registry,
+        )
+        self.probe_checks_waiting = Gauge(
+            "faultdesk_probe_checks_waiting",
+            "Remote checks due and waiting for a free probing slot.",
+            registry=self.registry,
+        )
