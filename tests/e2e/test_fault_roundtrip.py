@@ -10,12 +10,8 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import signal
 import sqlite3
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,82 +21,36 @@ import pytest
 from collector.store.db import make_engine
 from collector.store.operators import add_operator
 from tests.support.browser import chromium
-from tests.support.smtp import Inbox, free_port, smtp_server
+from tests.support.processes import (
+    CONTACT,
+    NOC,
+    agent_command,
+    free_port,
+    start_collector,
+    start_process,
+    stop_process,
+    write_agent_config,
+    write_collector_config,
+    write_inventory,
+)
+from tests.support.smtp import Inbox, smtp_server
 
 pytestmark = pytest.mark.e2e
 
 HOST_KEY = "5e" * 32
-CONTACT = "jo@acme.example"
-NOC = "noc@vendor.example"
-BIN = Path(sys.executable).parent
 
 
 def _write_configs(tmp: Path, http_port: int, smtp_port: int) -> tuple[Path, Path]:
-    (tmp / "inventory.yaml").write_text(
-        f"""
-customers:
-  - id: acme
-    name: Acme Ltd
-    contacts: [{{name: Jo, email: {CONTACT}}}]
-    contract: {{tier: cat2, starts_on: 2026-01-01, ends_on: 2099-01-01, ports: 10}}
-    hosts:
-      - {{id: acme-pbx, name: pbx1.acme, kind: pbx, interval_s: 1, key: "{HOST_KEY}"}}
-"""
+    write_inventory(tmp, "acme-pbx", HOST_KEY, interval_s=1)
+    collector = write_collector_config(
+        tmp,
+        http_port,
+        smtp_port,
+        mail={"send_interval_s": 0.3, "retry_base_s": 1},
+        monitoring={"sweep_interval_s": 0.5, "heartbeat_missed_intervals": 3},
     )
-    collector = tmp / "collector.yaml"
-    collector.write_text(
-        f"""
-secret_key: e2e-secret-0123456789abcdef
-http: {{host: 127.0.0.1, port: {http_port}, public_url: "http://127.0.0.1:{http_port}",
-        secure_cookies: false}}
-database: {{url: "sqlite:///{tmp}/faultdesk.db"}}
-smtp: {{host: 127.0.0.1, port: {smtp_port}, sender: faultdesk@vendor.example}}
-mail: {{noc: {NOC}, send_interval_s: 0.3, retry_base_s: 1}}
-monitoring: {{sweep_interval_s: 0.5, heartbeat_missed_intervals: 3}}
-inventory_file: inventory.yaml
-"""
-    )
-    key_file = tmp / "host.key"
-    key_file.write_text(HOST_KEY)
-    key_file.chmod(0o600)
-    agent = tmp / "agent.yaml"
-    agent.write_text(
-        f"""
-collector_url: http://127.0.0.1:{http_port}
-host_id: acme-pbx
-key_file: {key_file}
-interval_s: 1
-spool_dir: {tmp}/spool
-"""
-    )
+    agent = write_agent_config(tmp, f"http://127.0.0.1:{http_port}", "acme-pbx", HOST_KEY)
     return collector, agent
-
-
-def _wait_http(url: str, timeout_s: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError(f"{url} did not come up")
-
-
-def _start(command: list[str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as out:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture
@@ -108,16 +58,12 @@ def stack(tmp_path: Path) -> Iterator[tuple[Inbox, str, Path, Path]]:
     http_port = free_port()
     with smtp_server() as (inbox, smtp_port):
         collector_config, agent_config = _write_configs(tmp_path, http_port, smtp_port)
-        collector = _start(
-            [str(BIN / "faultdesk-collector"), "run", "--config", str(collector_config)],
-            tmp_path / "collector.log",
-        )
+        collector = start_collector(collector_config, http_port, tmp_path / "collector.log")
         try:
             base = f"http://127.0.0.1:{http_port}"
-            _wait_http(f"{base}/readyz")
             yield inbox, base, agent_config, tmp_path
         finally:
-            _stop(collector)
+            stop_process(collector)
             if os.environ.get("FAULTDESK_E2E_LOGS"):
                 print((tmp_path / "collector.log").read_text())
 
@@ -130,13 +76,13 @@ async def test_it_takes_a_fault_from_a_silent_agent_to_an_acknowledged_recovery(
     with engine.begin() as conn:
         add_operator(conn, "operator", "correct horse battery", datetime.now(UTC))
     engine.dispose()
-    agent_command = [str(BIN / "faultdesk-agent"), "run", "--config", str(agent_config)]
+    command = agent_command(agent_config)
 
-    agent = _start(agent_command, tmp / "agent.log")
+    agent = start_process(command, tmp / "agent.log")
     try:
         await _wait_reporting(tmp)
     finally:
-        _stop(agent)  # the agent stops: the collector hears nothing more
+        stop_process(agent)  # the agent stops: the collector hears nothing more
 
     alarm = await inbox.wait_for(CONTACT, "MAJOR: Acme Ltd / pbx1.acme: Agent not reporting")
     await inbox.wait_for(NOC, "MAJOR: Acme Ltd / pbx1.acme: Agent not reporting")
@@ -159,12 +105,12 @@ async def test_it_takes_a_fault_from_a_silent_agent_to_an_acknowledged_recovery(
         assert CONTACT in await row.inner_text()
 
     await inbox.wait_for(NOC, "ACKNOWLEDGED: Acme Ltd / pbx1.acme")
-    agent = _start(agent_command, tmp / "agent.log")
+    agent = start_process(command, tmp / "agent.log")
     try:
         await inbox.wait_for(CONTACT, "RESOLVED: Acme Ltd / pbx1.acme: Agent not reporting")
         await inbox.wait_for(NOC, "RESOLVED: Acme Ltd / pbx1.acme: Agent not reporting")
     finally:
-        _stop(agent)
+        stop_process(agent)
     assert agent.returncode == 0
 
 
