@@ -7,7 +7,6 @@ import json
 import os
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -25,6 +24,7 @@ import pytest
 
 from dashboard.demo import fleet
 from dashboard.demo.runner import LOCAL_HOST_ID, OPERATOR
+from tests.support.processes import free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -51,12 +51,6 @@ class Demo:
 
     def output(self) -> str:
         return self.out.read_text() + self.err.read_text()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def demo_command() -> list[str]:

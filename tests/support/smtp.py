@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -13,6 +12,8 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+
+from tests.support.processes import free_port
 
 
 @dataclass
@@ -44,12 +45,6 @@ class Inbox:
             await asyncio.sleep(0.1)
         seen = [(m["To"], m["Subject"]) for m in self.messages]
         raise AssertionError(f"no mail to {to} starting {subject_starts!r}; got {seen}")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager

@@ -10,7 +10,6 @@ import contextlib
 import getpass
 import os
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -18,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.support.processes import free_port
 
 SSHD = "/usr/sbin/sshd"
 #: sshd refuses to start without its privilege-separation directory.
@@ -86,7 +87,7 @@ def running_sshd(directory: Path) -> Iterator[Sshd]:
     authorized_keys = directory / "authorized_keys"
     authorized_keys.write_text(client_key.with_suffix(".pub").read_text())
     log_path = directory / "sshd.log"
-    port = _free_port()
+    port = free_port()
     config = directory / "sshd_config"
     config.write_text(_config_text(port, host_key, authorized_keys, directory))
     with log_path.open("wb") as log_file:
@@ -132,13 +133,6 @@ def _config_text(port: int, host_key: Path, authorized_keys: Path, directory: Pa
             "",
         ]
     )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _wait_until_listening(process: subprocess.Popen[bytes], port: int, log_path: Path) -> None:
