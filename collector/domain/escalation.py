@@ -1,0 +1,123 @@
+"""Paging decisions: whom to page about an incident now, if anyone.
+
+Given the incident's paging policy (copied from its tier), the facts of the incident, the
+escalation chain and the pages already sent, ``next_page`` returns at most one action:
+
+* nobody paged yet → page the first person in the chain (the engineer on call);
+* ``escalate_after`` since the current person was first paged, without an engineer's
+  acknowledgement → escalate to the next person in the chain (after the last, round to the
+  first again: an unanswered critical incident is never left to go quiet);
+* ``repage_after`` since the current person was last paged → page them again;
+* an engineer acknowledged, responded, or the incident ended → nothing, ever again.
+
+A customer's acknowledgement is among the facts and is deliberately ignored: it says the
+customer knows, not that an engineer is working on it (seed 000: the engineer is paged to
+respond to the customer).
+
+No person is paged again sooner than ``repage_after`` after their last page, whichever rule
+pages them — an escalation that would wrap round to someone just paged waits its turn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+
+class PageKind(StrEnum):
+    PAGE = "page"
+    REPAGE = "repage"
+    ESCALATE = "escalate"
+
+
+@dataclass(frozen=True)
+class PagingPolicy:
+    """The escalation part of a tier, for one incident's severity."""
+
+    pages: bool
+    page_response: timedelta | None = None
+    repage_after: timedelta | None = None
+    escalate_after: timedelta | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("page_response", "repage_after", "escalate_after"):
+            span = getattr(self, name)
+            if span is not None and span <= timedelta():
+                raise ValueError(f"{name} must be positive")
+
+    @property
+    def rest_between_pages(self) -> timedelta | None:
+        """The least time between two pages to one person."""
+        return self.repage_after or self.escalate_after
+
+
+@dataclass(frozen=True)
+class IncidentFacts:
+    opened_at: datetime
+    engineer_acknowledged_at: datetime | None = None
+    #: An operator recorded the response to the customer: someone has the incident.
+    responded_at: datetime | None = None
+    #: Resolved or closed: nothing left to wake anyone for.
+    ended_at: datetime | None = None
+    #: Never stops paging; here so that the rule is stated, and tested, rather than implied.
+    customer_acknowledged_at: datetime | None = None
+
+    @property
+    def engineer_has_it(self) -> bool:
+        return self.engineer_acknowledged_at is not None or self.responded_at is not None
+
+
+@dataclass(frozen=True)
+class PageSent:
+    at: datetime
+    kind: PageKind
+    person: str
+
+
+@dataclass(frozen=True)
+class PageAction:
+    kind: PageKind
+    person: str
+    #: For an escalation, whom it escalates from (they did not answer).
+    after: str | None = None
+
+
+def next_page(
+    policy: PagingPolicy,
+    facts: IncidentFacts,
+    chain: Sequence[str],
+    sent: Sequence[PageSent],
+    now: datetime,
+) -> PageAction | None:
+    """The one page to send now, or None. ``sent`` is every page so far, in any order."""
+    if not policy.pages or not chain or facts.engineer_has_it or facts.ended_at is not None:
+        return None
+    if not sent:
+        return PageAction(PageKind.PAGE, chain[0])
+    history = sorted(sent, key=lambda page: page.at)
+    levels = [page for page in history if page.kind is not PageKind.REPAGE]
+    current = (levels or history)[-1]
+    last_paged = {page.person: page.at for page in history}
+
+    def rested(person: str) -> bool:
+        rest = policy.rest_between_pages
+        last = last_paged.get(person)
+        return last is None or rest is None or now - last >= rest
+
+    if policy.escalate_after is not None and now - current.at >= policy.escalate_after:
+        following = _following(chain, current.person)
+        if rested(following):
+            return PageAction(PageKind.ESCALATE, following, after=current.person)
+    repage = policy.repage_after
+    if repage is not None and now - last_paged[current.person] >= repage:
+        return PageAction(PageKind.REPAGE, current.person)
+    return None
+
+
+def _following(chain: Sequence[str], person: str) -> str:
+    """Who comes after ``person``; the top of the chain if they are no longer in it."""
+    if person not in chain:
+        return chain[0]
+    return chain[(list(chain).index(person) + 1) % len(chain)]
