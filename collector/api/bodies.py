@@ -6,11 +6,20 @@ anything is written.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from typing import Literal, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from collector.api.errors import refuse
 
@@ -71,6 +80,84 @@ class NewHost(_Strict):
 
 class Acknowledgement(_Strict):
     comment: str = Field("", max_length=2000)
+
+
+Weekday = Literal["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+#: Recurring windows are for routine work; anything longer is a one-off with an end.
+LONGEST_OCCURRENCE_S = 7 * 86400
+
+
+def _recurring(info: ValidationInfo) -> bool | None:
+    """Whether the body's window recurs; None when ``frequency`` itself was refused."""
+    frequency = info.data.get("frequency")
+    return None if frequency is None else frequency != "once"
+
+
+class NewMaintenanceWindow(_Strict):
+    """One-off: ``starts_at`` and ``ends_at``. Recurring (daily, weekly on ``weekdays``):
+    ``local_time`` in ``timezone`` for ``duration_s``, between the optional ``starts_at``
+    (default now) and ``ends_at``. ``host_id`` narrows a customer's window to one host."""
+
+    customer_id: str = Field(min_length=1, max_length=64)
+    host_id: str | None = Field(None, min_length=1, max_length=128)
+    frequency: Literal["once", "daily", "weekly"]
+    starts_at: AwareDatetime | None = Field(None, validate_default=True)
+    ends_at: AwareDatetime | None = Field(None, validate_default=True)
+    local_time: time | None = Field(None, validate_default=True)
+    timezone: str = Field("UTC", min_length=1, max_length=64)
+    weekdays: list[Weekday] = Field(default_factory=list, max_length=7, validate_default=True)
+    duration_s: float | None = Field(None, gt=0, le=LONGEST_OCCURRENCE_S, validate_default=True)
+    reason: str = Field("", max_length=500)
+
+    @field_validator("starts_at")
+    @classmethod
+    def _start_for_one_off(cls, value: AwareDatetime | None, info: ValidationInfo) -> object:
+        if value is None and _recurring(info) is False:
+            raise ValueError("a one-off window needs starts_at")
+        return value
+
+    @field_validator("ends_at")
+    @classmethod
+    def _end_after_start(cls, value: AwareDatetime | None, info: ValidationInfo) -> object:
+        if value is None and _recurring(info) is False:
+            raise ValueError("a one-off window needs ends_at")
+        starts = info.data.get("starts_at")
+        if value is not None and starts is not None and value <= starts:
+            raise ValueError("must be after starts_at")
+        return value
+
+    @field_validator("local_time", "duration_s")
+    @classmethod
+    def _for_recurring_only(cls, value: object, info: ValidationInfo) -> object:
+        recurring = _recurring(info)
+        if value is None and recurring:
+            raise ValueError(f"a recurring window needs {info.field_name}")
+        if isinstance(value, time) and value.tzinfo is not None:
+            raise ValueError("wall-clock time in timezone: leave the UTC offset out")
+        if value is not None and recurring is False:
+            raise ValueError(f"only recurring windows have {info.field_name}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA time zone {value!r}") from None
+        return value
+
+    @field_validator("weekdays")
+    @classmethod
+    def _days_for_weekly(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        weekly = info.data.get("frequency") == "weekly"
+        if weekly and not value:
+            raise ValueError("a weekly window needs weekdays (MO, TU, WE, TH, FR, SA, SU)")
+        if value and not weekly and "frequency" in info.data:
+            raise ValueError("only weekly windows have weekdays")
+        if len(set(value)) != len(value):
+            raise ValueError("each weekday once")
+        return value
 
 
 async def parse_body(request: web.Request, model: type[Model]) -> Model:

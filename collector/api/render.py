@@ -8,6 +8,8 @@ from typing import Any
 from collector.store.faults import FaultView
 from collector.store.incidents import IncidentView
 from collector.store.inventory import Contract, Host
+from collector.store.maintenance import StoredWindow
+from collector.store.probe_results import HostCheck, StoredResult
 
 #: Said next to every signing key the API hands out.
 KEY_NOTICE = (
@@ -109,4 +111,62 @@ def outbox_json(row: Any) -> dict[str, Any]:
         "next_attempt_at": rfc3339(row.next_attempt_at),
         "last_error": row.last_error,
         "sent_at": rfc3339(row.sent_at),
+    }
+
+
+def window_state(stored: StoredWindow, now: datetime) -> str:
+    """``in_force`` now, ``scheduled`` (will be, or between occurrences), or ``ended``."""
+    if stored.is_over(now):
+        return "ended"
+    return "in_force" if stored.window.active_at(now) else "scheduled"
+
+
+def window_json(stored: StoredWindow, now: datetime) -> dict[str, Any]:
+    window, occurrence = stored.window, stored.window.occurrence_at(now)
+    return {
+        "id": stored.id,
+        "customer_id": stored.customer_id,
+        "host_id": window.host_id,
+        "frequency": window.frequency,
+        "starts_at": rfc3339(window.starts_at),
+        "ends_at": rfc3339(window.ends_at),
+        "local_time": window.local_time.isoformat() if window.local_time else None,
+        "timezone": window.timezone,
+        "weekdays": list(window.weekdays),
+        "duration_s": window.duration_s if window.frequency != "once" else None,
+        "reason": window.reason,
+        "created_by": stored.created_by,
+        "created_at": rfc3339(stored.created_at),
+        "ended_at": rfc3339(stored.ended_at),
+        "state": window_state(stored, now),
+        "in_force_until": rfc3339(occurrence[1]) if occurrence else None,
+    }
+
+
+def probe_result_json(result: StoredResult) -> dict[str, Any]:
+    return {
+        "id": result.id,
+        "check_id": result.check_id,
+        "kind": result.kind,
+        "name": result.name,
+        "target": result.target,
+        "at": rfc3339(result.at),
+        "verdict": result.verdict,
+        "latency_ms": result.latency_ms,
+        "detail": result.detail,
+        "data": result.data,
+    }
+
+
+def host_check_json(check: HostCheck, latest: StoredResult | None) -> dict[str, Any]:
+    """A check and its newest result; its options stay out (they may name key files)."""
+    return {
+        "id": check.id,
+        "kind": check.kind,
+        "name": check.name,
+        "label": check.label,
+        "target": check.target,
+        "interval_s": check.interval_s,
+        "enabled": check.enabled,
+        "latest": probe_result_json(latest) if latest else None,
     }

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, and_, insert, or_, select, update
 
 from collector.domain.maintenance import MaintenanceWindow
-from collector.store.schema import maintenance_windows
+from collector.store.schema import hosts, maintenance_windows
 
 
 def add_window(
@@ -40,3 +42,66 @@ def active_windows(conn: Connection) -> list[MaintenanceWindow]:
         select(maintenance_windows.c.spec).where(maintenance_windows.c.ended_at.is_(None))
     )
     return [MaintenanceWindow.from_json(spec) for (spec,) in rows]
+
+
+@dataclass(frozen=True)
+class StoredWindow:
+    """A window as stored: the domain's window (id and hand-ending filled in), and its author."""
+
+    id: int
+    customer_id: str
+    window: MaintenanceWindow
+    created_by: str
+    created_at: datetime
+
+    @property
+    def host_id(self) -> str | None:
+        return self.window.host_id
+
+    @property
+    def ended_at(self) -> datetime | None:
+        """When an operator ended it by hand."""
+        return self.window.ended_at
+
+    def is_over(self, now: datetime) -> bool:
+        """Ended by hand, or past its last moment; an open-ended recurring window never is."""
+        w = self.window
+        if w.ended_at is not None and w.ended_at <= now:
+            return True
+        if w.ends_at is None:
+            return False
+        # A recurring window's last occurrence starts no later than ends_at and runs its length.
+        last_moment = w.ends_at + timedelta(seconds=0 if w.frequency == "once" else w.duration_s)
+        return now >= last_moment
+
+
+def _stored(row: Any) -> StoredWindow:
+    # The spec was written before the row had an id, and ending by hand only sets the column.
+    spec = MaintenanceWindow.from_json(row.spec)
+    window = replace(spec, window_id=str(row.id), ended_at=row.ended_at)
+    return StoredWindow(row.id, row.customer_id, window, row.created_by, row.created_at)
+
+
+def get_window(conn: Connection, window_id: int) -> StoredWindow | None:
+    row = conn.execute(select(maintenance_windows).where(maintenance_windows.c.id == window_id))
+    found = row.first()
+    return _stored(found) if found else None
+
+
+def list_windows(
+    conn: Connection, *, customer_id: str | None = None, host_id: str | None = None
+) -> list[StoredWindow]:
+    """Windows newest first: of one customer, or covering one host (its own and its customer's)."""
+    table = maintenance_windows
+    query = select(table).order_by(table.c.id.desc())
+    if customer_id is not None:
+        query = query.where(table.c.customer_id == customer_id)
+    if host_id is not None:
+        owner = select(hosts.c.customer_id).where(hosts.c.id == host_id).scalar_subquery()
+        query = query.where(
+            or_(
+                table.c.host_id == host_id,
+                and_(table.c.host_id.is_(None), table.c.customer_id == owner),
+            )
+        )
+    return [_stored(row) for row in conn.execute(query)]
