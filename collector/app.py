@@ -17,6 +17,7 @@ from collector.metrics import Metrics
 from collector.monitor import Monitor
 from collector.notify.sender import OutboxSender, Transport
 from collector.notify.smtp import SmtpTransport
+from collector.probe_scheduler import ProbeScheduler
 from collector.scheduler import Schedules
 from collector.store.db import make_engine, migrate
 
@@ -81,13 +82,16 @@ def _lifecycle(
         app[REPORT_WRITER].start()
         app[MONITOR].start()
         schedules = Schedules()
+        probes = ProbeScheduler(db, config, app[CLOCK], app[METRICS])
         if run_schedules:
+            probes.install(schedules)
             schedules.every(config.monitoring.sweep_interval_s, app[MONITOR].sweep, "heartbeat")
             schedules.every(config.mail.send_interval_s, app[SENDER].deliver_due, "outbox")
             schedules.start()
         log.info("collector ready on %s", config.http.public_url)
         yield
         await schedules.shutdown()
+        await probes.stop()
         await app[MONITOR].stop()
         await app[REPORT_WRITER].stop()
         db.close()
