@@ -308,3 +308,25 @@ async def test_it_shows_probe_metrics_on_the_metrics_endpoint(
     assert samples[("faultdesk_probe_scheduler_lag_seconds_count", ())] == 3
     assert samples[("faultdesk_probe_scheduler_lag_seconds_sum", ())] == pytest.approx(6.0)
     assert samples[("faultdesk_probe_checks_waiting", ())] == 0
+
+
+async def test_it_runs_checks_when_the_app_runs_schedules(sqlite_url: str, tmp_path: Path) -> None:
+    server = await asyncio.start_server(lambda _r, writer: writer.close(), "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    engine = make_engine(sqlite_url)
+    migrate(engine)
+    with engine.begin() as conn:
+        _customer_with_host(conn)
+        probe_store.add_check(conn, HOST, "tcp", f"127.0.0.1:{port}", MONDAY)
+    engine.dispose()
+    app = create_app(_config(sqlite_url, tmp_path, jitter_s=0), run_schedules=True)
+    results: list[probe_store.StoredResult] = []
+    async with TestClient(TestServer(app)):
+        for _ in range(300):  # the first tick comes a second after start; allow a slow machine
+            await asyncio.sleep(0.1)
+            results = await app[DATABASE].read(probe_store.recent_results, HOST)
+            if results:
+                break
+    server.close()
+    await server.wait_closed()
+    assert [(r.kind, r.verdict) for r in results] == [("tcp", "ok")]
