@@ -17,6 +17,7 @@ from collector.config import CollectorConfig
 from collector.domain.faults import FaultState
 from collector.domain.sla import due_times
 from collector.domain.tiers import Tier
+from collector.incident_terms import policy_for
 from collector.store import incidents, inventory
 from collector.tiers_catalogue import default_catalogue_path, load_catalogue
 
@@ -58,13 +59,5 @@ class IncidentOpener:
 
 
 def _policy(tier: Tier | None, fault: FaultState, due: dict[str, datetime]) -> dict[str, Any]:
-    if tier is None:
-        return {"tier": NOT_COVERED, "title": "No contract in force", "targets": {}}
-    return {
-        "tier": tier.name,
-        "title": tier.title,
-        "severity": fault.severity.value,
-        "timezone": tier.calendar.zone if tier.calendar else "UTC",
-        "targets": {name: at.isoformat() for name, at in due.items()},
-        "pages_on_call": tier.escalation.pages(fault.severity.value),
-    }
+    # The terms, with each target's calendar, frozen onto the incident: see incident_terms.
+    return policy_for(tier, fault.severity.value, due)

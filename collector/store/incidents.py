@@ -1,4 +1,9 @@
-"""Incident rows: one per fault, stamped with the contract tier and its response target."""
+"""Incident rows: one per fault, stamped with the contract tier and its response target.
+
+Every change of an incident is also an ``incident_events`` row saying who did it and when.
+Lifecycle changes are compare-and-set on the status, so two operators (or two collectors)
+pressing the same button change it once.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,10 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from collector.store.schema import customers, faults, hosts, incidents
+from collector.store.schema import customers, faults, hosts, incident_events, incidents
+
+#: Who the collector itself is, in incident history.
+SYSTEM_ACTOR = "faultdesk"
 
 
 @dataclass(frozen=True)
@@ -27,6 +35,36 @@ class IncidentView:
     response_due_at: datetime | None
     closed_at: datetime | None
     policy: dict[str, Any]
+    host_id: str | None = None
+    responded_at: datetime | None = None
+    onsite_requested_at: datetime | None = None
+    on_site_at: datetime | None = None
+    resolved_at: datetime | None = None
+    sla_warned_at: datetime | None = None
+    sla_breached_at: datetime | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    @property
+    def front_of_queue(self) -> bool:
+        """The tier puts this customer at the front of the queue (seed 003, Priority)."""
+        return bool(self.policy.get("front_of_queue", False))
+
+
+def queue_order(incident: IncidentView) -> tuple[Any, ...]:
+    """Operators' queue: front-of-queue tiers first, then awaiting a first response, soonest
+    due first (no target last), then oldest."""
+    due = incident.response_due_at
+    return (
+        not incident.front_of_queue,
+        incident.responded_at is not None,
+        due is None,
+        due.timestamp() if due else 0.0,
+        incident.opened_at,
+        incident.id,
+    )
 
 
 def open_incident(
@@ -54,7 +92,10 @@ def open_incident(
             policy=policy,
         )
     )
-    return int(result.inserted_primary_key[0])  # type: ignore[index]
+    incident_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+    terms = f"under {tier}" if covered else f"not covered ({tier})"
+    record_event(conn, incident_id, opened_at, "opened", SYSTEM_ACTOR, f"{severity}, {terms}")
+    return incident_id
 
 
 def _views() -> Any:
@@ -63,38 +104,62 @@ def _views() -> Any:
             incidents,
             customers.c.name.label("customer_name"),
             hosts.c.name.label("host_name"),
+            faults.c.host_id,
             faults.c.title,
         )
         .join_from(incidents, faults)
-        .join(hosts, hosts.c.id == faults.c.host_id)
+        .outerjoin(hosts, hosts.c.id == faults.c.host_id)
         .join(customers, customers.c.id == incidents.c.customer_id)
     )
 
 
 def _view(row: Any) -> IncidentView:
     return IncidentView(
-        row.id,
-        row.fault_id,
-        row.customer_id,
-        row.customer_name,
-        row.host_name,
-        row.title,
-        row.tier,
-        row.covered,
-        row.severity,
-        row.status,
-        row.opened_at,
-        row.response_due_at,
-        row.closed_at,
-        row.policy,
+        id=row.id,
+        fault_id=row.fault_id,
+        customer_id=row.customer_id,
+        customer_name=row.customer_name,
+        host_name=row.host_name or "",
+        title=row.title,
+        tier=row.tier,
+        covered=row.covered,
+        severity=row.severity,
+        status=row.status,
+        opened_at=row.opened_at,
+        response_due_at=row.response_due_at,
+        closed_at=row.closed_at,
+        policy=row.policy or {},
+        host_id=row.host_id,
+        responded_at=row.responded_at,
+        onsite_requested_at=row.onsite_requested_at,
+        on_site_at=row.on_site_at,
+        resolved_at=row.resolved_at,
+        sla_warned_at=row.sla_warned_at,
+        sla_breached_at=row.sla_breached_at,
     )
 
 
-def list_incidents(conn: Connection, *, open_only: bool = True, limit: int = 200) -> list[Any]:
-    query = _views().order_by(incidents.c.opened_at.desc()).limit(limit)
-    if open_only:
-        query = query.where(incidents.c.closed_at.is_(None))
-    return [_view(row) for row in conn.execute(query)]
+def list_incidents(
+    conn: Connection, *, open_only: bool = True, limit: int = 200
+) -> list[IncidentView]:
+    """Open incidents in queue order (``queue_order``); with ``open_only`` False, followed by
+    closed ones, most recently closed first."""
+    still_open = [_view(r) for r in conn.execute(_views().where(incidents.c.closed_at.is_(None)))]
+    found = sorted(still_open, key=queue_order)
+    if not open_only and len(found) < limit:
+        closed = (
+            _views()
+            .where(incidents.c.closed_at.is_not(None))
+            .order_by(incidents.c.closed_at.desc(), incidents.c.id.desc())
+            .limit(limit - len(found))
+        )
+        found.extend(_view(row) for row in conn.execute(closed))
+    return found[:limit]
+
+
+def get_incident(conn: Connection, incident_id: int) -> IncidentView | None:
+    row = conn.execute(_views().where(incidents.c.id == incident_id)).first()
+    return _view(row) if row else None
 
 
 def incident_for_fault(conn: Connection, fault_id: int) -> IncidentView | None:
@@ -102,9 +167,109 @@ def incident_for_fault(conn: Connection, fault_id: int) -> IncidentView | None:
     return _view(row) if row else None
 
 
+def open_for_customer(conn: Connection, customer_id: str) -> list[IncidentView]:
+    query = _views().where(incidents.c.customer_id == customer_id, incidents.c.closed_at.is_(None))
+    return [_view(row) for row in conn.execute(query.order_by(incidents.c.id))]
+
+
+def awaiting_response(conn: Connection) -> list[IncidentView]:
+    """Open, covered incidents with no first response and no breach reported yet."""
+    query = _views().where(
+        incidents.c.closed_at.is_(None),
+        incidents.c.covered.is_(True),
+        incidents.c.responded_at.is_(None),
+        incidents.c.sla_breached_at.is_(None),
+    )
+    return [_view(row) for row in conn.execute(query.order_by(incidents.c.id))]
+
+
 def close_for_fault(conn: Connection, fault_id: int, at: datetime) -> None:
+    """The fault cleared: its incident is resolved (if nobody had) and closed."""
+    row = conn.execute(
+        select(incidents.c.id, incidents.c.resolved_at).where(
+            incidents.c.fault_id == fault_id, incidents.c.closed_at.is_(None)
+        )
+    ).first()
+    if row is None:
+        return
     conn.execute(
         update(incidents)
-        .where(incidents.c.fault_id == fault_id, incidents.c.closed_at.is_(None))
-        .values(status="resolved", closed_at=at)
+        .where(incidents.c.id == row.id)
+        .values(status="closed", closed_at=at, resolved_at=row.resolved_at or at)
     )
+    record_event(conn, row.id, at, "closed", SYSTEM_ACTOR, "the fault cleared")
+
+
+def transition(
+    conn: Connection,
+    incident_id: int,
+    *,
+    from_status: str,
+    to_status: str,
+    stamp: str,
+    at: datetime,
+) -> bool:
+    """Move from ``from_status`` to ``to_status`` and set the ``stamp`` column to ``at``;
+    False when the incident was not in ``from_status`` any more."""
+    values: dict[str, Any] = {"status": to_status, stamp: at}
+    if to_status == "closed":
+        values["closed_at"] = at
+    result = conn.execute(
+        update(incidents)
+        .where(incidents.c.id == incident_id, incidents.c.status == from_status)
+        .values(**values)
+    )
+    return bool(result.rowcount)
+
+
+def set_terms(
+    conn: Connection,
+    incident_id: int,
+    *,
+    tier: str,
+    covered: bool,
+    policy: dict[str, Any],
+    response_due_at: datetime | None,
+) -> None:
+    """New contract terms; SLA mail already sent was about the old terms, so it may go again."""
+    conn.execute(
+        update(incidents)
+        .where(incidents.c.id == incident_id)
+        .values(
+            tier=tier,
+            covered=covered,
+            policy=policy,
+            response_due_at=response_due_at,
+            sla_warned_at=None,
+            sla_breached_at=None,
+        )
+    )
+
+
+def set_response_due(conn: Connection, incident_id: int, due: datetime | None) -> None:
+    conn.execute(update(incidents).where(incidents.c.id == incident_id).values(response_due_at=due))
+
+
+def mark_sla_mail(conn: Connection, incident_id: int, column: str, at: datetime) -> bool:
+    """Claim the right to send one SLA mail (``sla_warned_at`` or ``sla_breached_at``): True
+    for the one caller that sets it first."""
+    stamp = incidents.c[column]
+    result = conn.execute(
+        update(incidents).where(incidents.c.id == incident_id, stamp.is_(None)).values({column: at})
+    )
+    return bool(result.rowcount)
+
+
+def record_event(
+    conn: Connection, incident_id: int, at: datetime, kind: str, actor: str, detail: str
+) -> None:
+    conn.execute(
+        insert(incident_events).values(
+            incident_id=incident_id, at=at, kind=kind, actor=actor, detail=detail
+        )
+    )
+
+
+def events(conn: Connection, incident_id: int) -> list[Any]:
+    query = select(incident_events).where(incident_events.c.incident_id == incident_id)
+    return list(conn.execute(query.order_by(incident_events.c.at, incident_events.c.id)))

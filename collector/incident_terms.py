@@ -1,0 +1,128 @@
+"""The terms copied onto an incident (its ``policy``), and the tier rebuilt from them.
+
+How the copied policy and later recalculation interact:
+
+* When an incident opens, or a contract change gives it a new tier, ``policy_for`` freezes the
+  tier's terms for the incident's severity into the policy: the tier's name and title, the due
+  times promised then (``targets``), the front-of-queue flag, and under ``definition`` every
+  target's rule *with its calendar* (zone, weekly hours, holiday source, closed dates,
+  overrides).
+* Every recalculation — a pause starting or ending, a visit requested, the SLA sweep — rebuilds
+  the tier from that frozen ``definition`` (``tier_from_policy``), never from the catalogue, so
+  a later edit of ``config/tiers.yaml`` never moves a promise already made. Public holidays
+  still come from the ``holidays`` package by country, as they do for the catalogue.
+* Only a contract change replaces the terms, from the catalogue the collector runs with.
+* A policy without a ``definition`` (written before definitions were stored) falls back to the
+  named tier's current catalogue entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from collector.domain.calendar import BusinessCalendar, DateOverride, Holiday, WorkingHours
+from collector.domain.tiers import SEVERITIES, Target, Tier
+
+NOT_COVERED = "none"
+
+
+def policy_for(tier: Tier | None, severity: str, due: Mapping[str, datetime]) -> dict[str, Any]:
+    """The policy an incident carries under ``tier`` (None: no contract in force)."""
+    if tier is None:
+        return {
+            "tier": NOT_COVERED,
+            "title": "No contract in force",
+            "targets": {},
+            "front_of_queue": False,
+            "definition": {},
+        }
+    calendar = tier.calendar
+    targets = tier.targets(severity) if tier.covered else {}
+    return {
+        "tier": tier.name,
+        "title": tier.title,
+        "severity": severity,
+        "timezone": calendar.zone if calendar else "UTC",
+        "targets": {name: at.isoformat() for name, at in due.items()},
+        "pages_on_call": tier.escalation.pages(severity),
+        "front_of_queue": tier.entitlement.front_of_queue,
+        "definition": {name: target_json(target) for name, target in targets.items()},
+    }
+
+
+def tier_from_policy(
+    policy: Mapping[str, Any], severity: str, catalogue: Mapping[str, Tier]
+) -> Tier | None:
+    """The tier whose targets the incident is measured by; None when it has none to measure."""
+    definition = policy.get("definition")
+    if definition is None:
+        return catalogue.get(str(policy.get("tier", NOT_COVERED)))
+    if not definition:
+        return None
+    targets = {name: target_from_json(spec) for name, spec in definition.items()}
+    return Tier(
+        name=str(policy.get("tier", "")),
+        title=str(policy.get("title", "")),
+        covered=True,
+        calendar=None,
+        severities={s: (targets if s == severity else {}) for s in SEVERITIES},
+    )
+
+
+def target_json(target: Target) -> dict[str, Any]:
+    return {
+        "within_s": target.within.total_seconds() if target.within is not None else None,
+        "business_days": target.business_days,
+        "business_days_by_region": [list(pair) for pair in target.business_days_by_region],
+        "same_day_cutoff": target.same_day_cutoff.isoformat() if target.same_day_cutoff else None,
+        "calendar": calendar_json(target.calendar),
+    }
+
+
+def target_from_json(data: Mapping[str, Any]) -> Target:
+    within, cutoff = data.get("within_s"), data.get("same_day_cutoff")
+    return Target(
+        calendar=calendar_from_json(data["calendar"]),
+        within=timedelta(seconds=within) if within is not None else None,
+        business_days=data.get("business_days"),
+        business_days_by_region=tuple(
+            (str(region), int(days)) for region, days in data.get("business_days_by_region", [])
+        ),
+        same_day_cutoff=time.fromisoformat(cutoff) if cutoff else None,
+    )
+
+
+def calendar_json(calendar: BusinessCalendar) -> dict[str, Any]:
+    return {
+        "name": calendar.name,
+        "zone": calendar.zone,
+        "weekly": [[str(hours) for hours in day] for day in calendar.weekly],
+        "holiday_country": calendar.holiday_country,
+        "holiday_subdiv": calendar.holiday_subdiv,
+        "closed": [[h.day.isoformat(), h.name] for h in calendar.extra_holidays],
+        "overrides": [
+            [o.day.isoformat(), [str(hours) for hours in o.hours], o.reason]
+            for o in calendar.overrides
+        ],
+    }
+
+
+def calendar_from_json(data: Mapping[str, Any]) -> BusinessCalendar:
+    return BusinessCalendar(
+        zone=data["zone"],
+        weekly=tuple(tuple(WorkingHours.parse(h) for h in day) for day in data["weekly"]),
+        holiday_country=data.get("holiday_country"),
+        holiday_subdiv=data.get("holiday_subdiv"),
+        extra_holidays=tuple(
+            Holiday(date.fromisoformat(day), name) for day, name in data.get("closed", [])
+        ),
+        overrides=tuple(
+            DateOverride(
+                date.fromisoformat(day), tuple(WorkingHours.parse(h) for h in hours), reason
+            )
+            for day, hours, reason in data.get("overrides", [])
+        ),
+        name=data.get("name", ""),
+    )
