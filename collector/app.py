@@ -19,6 +19,7 @@ from collector.notify.sender import OutboxSender, Transport
 from collector.notify.smtp import SmtpTransport
 from collector.probe_scheduler import ProbeScheduler
 from collector.scheduler import Schedules
+from collector.sla_sweep import sla_job
 from collector.store.db import make_engine, migrate
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,8 @@ def _lifecycle(
             probes.install(schedules)
             schedules.every(config.monitoring.sweep_interval_s, app[MONITOR].sweep, "heartbeat")
             schedules.every(config.mail.send_interval_s, app[SENDER].deliver_due, "outbox")
+            sla = sla_job(db, config, app[CLOCK])
+            schedules.every(config.monitoring.sweep_interval_s, sla, "sla")
             schedules.start()
         log.info("collector ready on %s", config.http.public_url)
         yield

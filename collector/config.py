@@ -58,6 +58,9 @@ class MailSettings(_Strict):
     send_interval_s: float = Field(2.0, gt=0)
     #: How long an emailed acknowledgement link stays valid.
     ack_link_ttl_s: float = Field(7 * 24 * 3600.0, gt=0)
+    #: Warn the NOC once this fraction of a first-response target's working time has elapsed
+    #: with no response recorded; a second mail goes when it is missed.
+    sla_warning_fraction: float = Field(0.75, gt=0, le=1)
 
 
 class MonitoringSettings(_Strict):

@@ -1,0 +1,61 @@
+"""What the SLA mails to the vendor's NOC say: a response target nearly used up, or missed.
+
+Subjects lead with the state and the customer, like the fault mails, so the NOC can triage
+from a phone's lock screen; the body says why the target falls when it does.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from collector.domain.sla import Explanation
+from collector.domain.tiers import format_duration
+from collector.notify.messages import Mail
+from collector.store.incidents import IncidentView
+
+
+def _subject(label: str, incident: IncidentView) -> str:
+    host = incident.host_name or "whole site"
+    return f"{label}: {incident.customer_name} / {host}: {incident.title} (incident #{incident.id})"
+
+
+def _facts(incident: IncidentView, explanation: Explanation, url: str) -> str:
+    return (
+        f"Customer: {incident.customer_name}\n"
+        f"Host:     {incident.host_name or 'whole site'}\n"
+        f"Problem:  {incident.title}\n"
+        f"Severity: {incident.severity}\n"
+        f"Tier:     {incident.policy.get('title') or incident.tier} ({incident.tier})\n"
+        f"Target:   first response, {explanation.rule}\n"
+        f"Why:      {explanation.sentence}\n"
+        f"Incident: {url}\n"
+    )
+
+
+def sla_warning(
+    incident: IncidentView,
+    explanation: Explanation,
+    remaining: timedelta,
+    recipient: str,
+    url: str,
+) -> Mail:
+    """Most of the first-response target has gone and nobody has responded."""
+    body = (
+        f"Nobody has responded to this incident yet, and {format_duration(remaining)} of "
+        f"working time is left before the first-response target is missed.\n\n"
+        + _facts(incident, explanation, url)
+    )
+    left = format_duration(remaining)
+    return Mail("sla_warning", recipient, _subject(f"SLA WARNING {left} left", incident), body)
+
+
+def sla_breached(
+    incident: IncidentView, explanation: Explanation, recipient: str, url: str
+) -> Mail:
+    """The first-response target has passed with no response recorded."""
+    body = (
+        "The first-response target for this incident has passed and no response is "
+        "recorded. Respond now, and record it on the incident.\n\n"
+        + _facts(incident, explanation, url)
+    )
+    return Mail("sla_breached", recipient, _subject("SLA BREACHED", incident), body)
