@@ -8,7 +8,7 @@ Ending a window does not mail anything itself: the next sweep sends what it held
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from aiohttp import web
 from sqlalchemy import Connection
@@ -163,3 +163,25 @@ async def post_end_maintenance(request: web.Request, _operator: Operator) -> web
     except WindowRefused as exc:
         raise _refusal(exc) from None
     return web.json_response(window_json(stored, now))
+
+
+def _length(seconds: float) -> str:
+    hours, minutes = divmod(round(seconds / 60), 60)
+    parts = [f"{hours} h"] if hours else []
+    return " ".join(parts + [f"{minutes} min"] if minutes or not hours else parts)
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def describe_schedule(window: MaintenanceWindow) -> str:
+    """When a window is in force, as people say it: ``SA, SU at 02:00 Europe/London for 2 h``."""
+    if window.frequency == "once":
+        assert window.ends_at is not None
+        return f"{_utc(window.starts_at)} until {_utc(window.ends_at)}"
+    days = "daily" if window.frequency == "daily" else ", ".join(window.weekdays)
+    at = window.local_time.strftime("%H:%M") if window.local_time else "?"
+    text = f"{days} at {at} {window.timezone} for {_length(window.duration_s)}"
+    text += f", from {_utc(window.starts_at)}"
+    return text + (f" until {_utc(window.ends_at)}" if window.ends_at else "")
