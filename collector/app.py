@@ -79,7 +79,13 @@ def _lifecycle(
         if config.inventory_file is not None:
             from collector.inventory_file import load_inventory
 
-            await db.write(load_inventory, config.inventory_file, app[CLOCK]())
+            default_interval_s = config.probes.default_interval_s
+            await db.write(
+                load_inventory,
+                config.inventory_file,
+                app[CLOCK](),
+                default_interval_s=default_interval_s,
+            )
         app[REPORT_WRITER].start()
         app[MONITOR].start()
         schedules = Schedules()

@@ -1,4 +1,4 @@
-"""Administering the collector: customers, hosts and their keys, operators, API tokens, inventory.
+"""Administering the collector: customers, hosts and keys, checks, operators, tokens, inventory.
 
 Every command reads the database from ``--config``, brings the schema up to date, and prints
 plain text. Secrets (host keys, API tokens) are printed once, when made, and never again.
@@ -18,6 +18,7 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import TypeAlias, TypeVar
 
+import yaml
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import Engine
 
@@ -26,7 +27,9 @@ from collector.api.bodies import ContractIn, NewCustomer, NewHost
 from collector.commands.service import EXIT_CONFIG, add_config_option, config_or_none
 from collector.config import CollectorConfig, ConfigError
 from collector.inventory_file import load_inventory
+from collector.probe_runner import parse_options
 from collector.store import inventory, operators
+from collector.store import probe_results as probe_store
 from collector.store.db import make_engine, migrate
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -211,6 +214,57 @@ def host_rotate_key(args: argparse.Namespace, config: CollectorConfig, engine: E
     return 0
 
 
+def option_pair(text: str) -> tuple[str, object]:
+    """``k=v``; the value is read as a YAML scalar, so ``port=2222`` is a number."""
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    try:
+        return key, yaml.safe_load(value) if value else ""
+    except yaml.YAMLError:
+        return key, value
+
+
+def check_add(args: argparse.Namespace, config: CollectorConfig, engine: Engine) -> int:
+    options = dict(args.option)
+    try:
+        parse_options(args.kind, args.target, options)
+    except ValueError as exc:
+        raise BadArgument(str(exc)) from None
+    with engine.begin() as conn:
+        inventory.get_host(conn, args.host)
+        check = probe_store.add_check(
+            conn,
+            args.host,
+            args.kind,
+            args.target,
+            now(),
+            name=args.name or "",
+            options=options,
+            interval_s=args.interval or config.probes.default_interval_s,
+            enabled=not args.disabled,
+        )
+    state = "disabled" if args.disabled else f"every {check.interval_s:g} s"
+    say(f"Check {check.label} of {args.host}: {check.target}, {state} (id {check.id}).")
+    return 0
+
+
+def check_list(args: argparse.Namespace, config: CollectorConfig, engine: Engine) -> int:
+    with engine.begin() as conn:
+        inventory.get_host(conn, args.host)
+        checks = probe_store.list_checks(conn, args.host)
+        latest = probe_store.latest_by_check(conn, args.host)
+    rows = []
+    for c in checks:
+        last = latest.get(c.id)
+        seen = f"{last.verdict} at {_when(last.at)}" if last else "not run yet"
+        every = f"{c.interval_s:g} s" if c.enabled else "disabled"
+        options = " ".join(f"{k}={v}" for k, v in sorted(c.options.items()))
+        rows.append([str(c.id), c.label, c.target, every, seen, options])
+    table(["ID", "CHECK", "TARGET", "INTERVAL", "LAST RESULT (UTC)", "OPTIONS"], rows)
+    return 0
+
+
 def read_password(args: argparse.Namespace) -> str:
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -254,7 +308,7 @@ def token_create(args: argparse.Namespace, config: CollectorConfig, engine: Engi
 
 def inventory_load(args: argparse.Namespace, config: CollectorConfig, engine: Engine) -> int:
     with engine.begin() as conn:
-        load_inventory(conn, args.file, now())
+        load_inventory(conn, args.file, now(), default_interval_s=config.probes.default_interval_s)
         customers, hosts = len(inventory.list_customers(conn)), len(inventory.list_hosts(conn))
     say(f"Loaded {args.file}: the database now has {customers} customers and {hosts} hosts.")
     return 0
@@ -307,6 +361,8 @@ def register(subparsers: Subparsers) -> None:
     listing.add_argument("--customer")
     _leaf(hosts, "rotate-key", host_rotate_key, "give a host a new signing key").add_argument("id")
 
+    _register_checks(subparsers)
+
     people = _group(subparsers, "operator", "dashboard and API users")
     for name, handler, summary in (
         ("add", operator_add, "add an operator"),
@@ -323,3 +379,24 @@ def register(subparsers: Subparsers) -> None:
 
     files = _group(subparsers, "inventory", "customers and hosts from a YAML file")
     _leaf(files, "load", inventory_load, "apply an inventory file").add_argument("file", type=Path)
+
+
+def _register_checks(subparsers: Subparsers) -> None:
+    checks = _group(subparsers, "check", "remote checks the collector runs against a host")
+    add = _leaf(checks, "add", check_add, "add a check to a host, or change the one of that name")
+    add.add_argument("host")
+    add.add_argument("--kind", required=True, choices=["ssh", "http", "sip", "tcp"])
+    add.add_argument("--target", required=True, help="HOST[:PORT], or the URL for http")
+    add.add_argument("--name", help="tells two checks of one kind apart")
+    add.add_argument("--interval", type=float, metavar="S", help="default: from the config")
+    add.add_argument(
+        "--option",
+        type=option_pair,
+        action="append",
+        default=[],
+        metavar="K=V",
+        help="probe option, e.g. user=root, key=/path, expect_status=200 (repeatable)",
+    )
+    add.add_argument("--disabled", action="store_true", help="store it without running it")
+    listing = _leaf(checks, "list", check_list, "list a host's checks and their last result")
+    listing.add_argument("host")

@@ -18,10 +18,12 @@ from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Connection
 
+from collector import cli
 from collector.app import create_app
 from collector.appkeys import DATABASE, METRICS
-from collector.config import CollectorConfig, ProbeSettings
+from collector.config import CollectorConfig, ConfigError, ProbeSettings
 from collector.database import Database
+from collector.inventory_file import load_inventory, read_inventory
 from collector.metrics import Metrics
 from collector.probe_runner import CheckOutcome, ProbeFailure
 from collector.probe_scheduler import ProbeScheduler, first_due, next_due
@@ -330,3 +332,62 @@ async def test_it_runs_checks_when_the_app_runs_schedules(sqlite_url: str, tmp_p
     server.close()
     await server.wait_closed()
     assert [(r.kind, r.verdict) for r in results] == [("tcp", "ok")]
+
+
+def test_it_loads_checks_from_the_inventory_file_once(db: Database, tmp_path: Path) -> None:
+    inventory_file = tmp_path / "inventory.yaml"
+    inventory_file.write_text(
+        "customers:\n"
+        "  - id: acme\n"
+        "    name: Acme Ltd\n"
+        "    hosts:\n"
+        f"      - id: {HOST}\n"
+        "        checks:\n"
+        "          - {kind: ssh, target: 203.0.113.7, port: 2222, interval_s: 30}\n"
+        "          - kind: http\n"
+        "            name: admin\n"
+        "            target: https://203.0.113.7/\n"
+        "            expect_status: 200\n"
+    )
+    for _ in range(2):
+        db.transaction(load_inventory, inventory_file, MONDAY, default_interval_s=45)
+    checks = db.transaction(probe_store.list_checks, HOST)
+    assert [(c.label, c.options, c.interval_s) for c in checks] == [
+        ("http:admin", {"expect_status": 200}, 45.0),
+        ("ssh", {"port": 2222}, 30.0),
+    ]
+
+    inventory_file.write_text(
+        inventory_file.read_text().replace("port: 2222", "prot: 2222"), encoding="utf-8"
+    )
+    with pytest.raises(ConfigError, match=r"inventory.yaml:7: customers.0.hosts.0.checks.0.*prot"):
+        read_inventory(inventory_file)
+
+
+def test_it_adds_and_lists_checks_from_the_command_line(
+    db: Database, sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "collector.yaml"
+    config.write_text(f"secret_key: 0123456789abcdef0123\ndatabase:\n  url: {sqlite_url}\n")
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = cli.main([*argv, "--config", str(config)])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    code, out, err = run(
+        "check", "add", HOST, "--kind", "tcp", "--target", "127.0.0.1", "--option", "port=5038"
+    )
+    assert code == 0, err
+    assert "tcp of acme-pbx: 127.0.0.1, every 60 s" in out
+    code, out, err = run("check", "list", HOST)
+    assert code == 0, err
+    assert "tcp    127.0.0.1  60 s      not run yet        port=5038" in out
+
+    code, _out, err = run("check", "add", HOST, "--kind", "tcp", "--target", "h", "--option", "x=1")
+    assert (code, err.strip()) == (
+        2,
+        "faultdesk-collector: tcp check options: x: Extra inputs are not permitted",
+    )
+    code, _out, err = run("check", "list", "nobody")
+    assert (code, err.strip()) == (1, "faultdesk-collector: no host 'nobody'")
