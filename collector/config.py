@@ -12,6 +12,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from collector.oncall_settings import OnCallSettings
+
 
 class ConfigError(Exception):
     """A configuration file that cannot be used; the message names file and field."""
@@ -91,6 +93,8 @@ class CollectorConfig(_Strict):
     smtp: SmtpSettings = SmtpSettings()
     mail: MailSettings = MailSettings()
     monitoring: MonitoringSettings = MonitoringSettings()
+    #: The on-call rota paged for critical incidents on paging tiers.
+    oncall: OnCallSettings = OnCallSettings()
     probes: ProbeSettings = ProbeSettings()
     #: Tier catalogue; the one shipped in config/ when not set.
     tiers_file: Path | None = None
