@@ -17,6 +17,7 @@ from collector.metrics import Metrics
 from collector.monitor import Monitor
 from collector.notify.sender import OutboxSender, Transport
 from collector.notify.smtp import SmtpTransport
+from collector.paging import paging_job
 from collector.probe_scheduler import ProbeScheduler
 from collector.scheduler import Schedules
 from collector.sla_sweep import sla_job
@@ -96,6 +97,8 @@ def _lifecycle(
             schedules.every(config.mail.send_interval_s, app[SENDER].deliver_due, "outbox")
             sla = sla_job(db, config, app[CLOCK])
             schedules.every(config.monitoring.sweep_interval_s, sla, "sla")
+            paging = paging_job(db, config, app[CLOCK])
+            schedules.every(config.oncall.sweep_interval_s, paging, "paging")
             schedules.start()
         log.info("collector ready on %s", config.http.public_url)
         yield

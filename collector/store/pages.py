@@ -1,0 +1,161 @@
+"""Pages sent about incidents, and the engineer's acknowledgement that stops them.
+
+Each page is a row (who, where, when, and whether it went out), so the escalation decision is
+made from the record of what was actually sent, and a webhook page left ``pending`` by a sweep
+is delivered by whichever collector claims it first (compare-and-set on ``status``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from collector.store.schema import customers, faults, hosts, incident_events, incidents, pages
+
+#: A webhook page taken by a sender; left so if it dies mid-POST (escalation goes on anyway).
+SENDING = "sending"
+
+
+@dataclass(frozen=True)
+class PagingIncident:
+    """What paging needs to know about one incident, and what a page says about it."""
+
+    id: int
+    fault_id: int
+    customer_name: str
+    host_name: str | None
+    title: str
+    tier: str
+    severity: str
+    opened_at: datetime
+    policy: dict[str, Any]
+    engineer_acknowledged_at: datetime | None
+    engineer_acknowledged_by: str | None
+    responded_at: datetime | None
+    ended_at: datetime | None
+    customer_acknowledged_at: datetime | None
+
+    @property
+    def pages_on_call(self) -> bool:
+        return bool(self.policy.get("pages_on_call"))
+
+
+@dataclass(frozen=True)
+class PageRow:
+    id: int
+    incident_id: int
+    at: datetime
+    kind: str
+    person: str
+    target: str
+    status: str
+    last_error: str | None
+
+
+def _incidents() -> Any:
+    return (
+        select(
+            incidents,
+            customers.c.name.label("customer_name"),
+            hosts.c.name.label("host_name"),
+            faults.c.title,
+            faults.c.acknowledged_at.label("customer_acknowledged_at"),
+        )
+        .join_from(incidents, faults)
+        .outerjoin(hosts, hosts.c.id == faults.c.host_id)
+        .join(customers, customers.c.id == incidents.c.customer_id)
+    )
+
+
+def _incident(row: Any) -> PagingIncident:
+    ended = row.closed_at or row.resolved_at
+    return PagingIncident(
+        row.id, row.fault_id, row.customer_name, row.host_name, row.title, row.tier,
+        row.severity, row.opened_at, row.policy or {}, row.engineer_acknowledged_at,
+        row.engineer_acknowledged_by, row.responded_at, ended, row.customer_acknowledged_at,
+    )  # fmt: skip
+
+
+def awaiting_engineer(conn: Connection) -> list[PagingIncident]:
+    """Open incidents no engineer has taken yet that their policy says page."""
+    query = _incidents().where(
+        incidents.c.closed_at.is_(None),
+        incidents.c.resolved_at.is_(None),
+        incidents.c.engineer_acknowledged_at.is_(None),
+        incidents.c.responded_at.is_(None),
+    )
+    found = (_incident(row) for row in conn.execute(query.order_by(incidents.c.id)))
+    return [incident for incident in found if incident.pages_on_call]
+
+
+def get_incident(conn: Connection, incident_id: int) -> PagingIncident | None:
+    row = conn.execute(_incidents().where(incidents.c.id == incident_id)).first()
+    return _incident(row) if row else None
+
+
+def pages_for(conn: Connection, incident_id: int) -> list[PageRow]:
+    query = select(pages).where(pages.c.incident_id == incident_id)
+    return [PageRow(**row._mapping) for row in conn.execute(query.order_by(pages.c.at, pages.c.id))]
+
+
+def record_page(
+    conn: Connection,
+    *,
+    incident_id: int,
+    at: datetime,
+    kind: str,
+    person: str,
+    target: str,
+    status: str,
+) -> int:
+    result = conn.execute(
+        insert(pages).values(
+            incident_id=incident_id, at=at, kind=kind, person=person, target=target, status=status
+        )
+    )
+    return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def claim_pending(conn: Connection, limit: int = 20) -> list[PageRow]:
+    """Take up to ``limit`` pending pages for delivery; another sender will not get them."""
+    query = select(pages).where(pages.c.status == "pending").order_by(pages.c.id).limit(limit)
+    claimed = []
+    for row in conn.execute(query).all():
+        taken = conn.execute(
+            update(pages)
+            .where(pages.c.id == row.id, pages.c.status == "pending")
+            .values(status=SENDING)
+        )
+        if taken.rowcount == 1:
+            claimed.append(PageRow(**{**row._mapping, "status": SENDING}))
+    return claimed
+
+
+def finish_page(conn: Connection, page_id: int, *, sent: bool, error: str | None) -> None:
+    """Record the outcome of a delivery; ``error`` keeps the failed attempts' reasons."""
+    values = {"status": "sent" if sent else "failed", "last_error": error and error[:2000]}
+    conn.execute(update(pages).where(pages.c.id == page_id).values(**values))
+
+
+def acknowledge(conn: Connection, incident_id: int, *, by: str, via: str, at: datetime) -> bool:
+    """An engineer takes the incident; False if one already had. Recorded as an event."""
+    taken = conn.execute(
+        update(incidents)
+        .where(incidents.c.id == incident_id, incidents.c.engineer_acknowledged_at.is_(None))
+        .values(engineer_acknowledged_at=at, engineer_acknowledged_by=by[:100])
+    )
+    if taken.rowcount != 1:
+        return False
+    conn.execute(
+        insert(incident_events).values(
+            incident_id=incident_id,
+            at=at,
+            kind="page_acknowledged",
+            actor=by,
+            detail=f"paging stopped: acknowledged {via}",
+        )
+    )
+    return True
