@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "collector.commands.admin",
     "collector.commands.sla",
     "collector.commands.probe",
+    "collector.commands.paging",
 )
 
 

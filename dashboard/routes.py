@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from dashboard import ack, fault_views, login, views
+from dashboard import ack, fault_views, login, paging_views, views
 from dashboard.render import STATIC
 
 
@@ -22,4 +22,5 @@ def setup(app: web.Application) -> None:
     router.add_get("/mail", views.mail)
     router.add_get("/ack/{token}", ack.confirm_page)
     router.add_post("/ack/{token}", ack.acknowledge)
+    paging_views.add_routes(router)
     router.add_static("/static/", STATIC)

@@ -1,0 +1,135 @@
+"""Stopping the pages: the engineer's link from a page, and the operators' button.
+
+As with the customer's link, GET only shows the incident and asks; POST acknowledges, so a
+messaging app that previews the link changes nothing. Page links are signed for their own
+purpose (``collector.notify.page_links``): a customer's fault link is refused here.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+from collector.appkeys import CLOCK, CONFIG, DATABASE
+from collector.notify.page_links import InvalidLink, PageClaim, read_page_token
+from collector.paging import IncidentNotFound, acknowledge_page
+from collector.store.pages import PagingIncident, get_incident
+from dashboard import csrf
+from dashboard.ack import Refusal, refuse
+from dashboard.render import render
+from dashboard.sessions import logged_in_operator, require_operator
+
+log = logging.getLogger(__name__)
+
+NO_SUCH_INCIDENT = Refusal(404, "This incident no longer exists.")
+_LONG_AGO = datetime(1970, 1, 2, tzinfo=UTC)
+
+
+def add_routes(router: web.UrlDispatcher) -> None:
+    router.add_get("/page-ack/{token}", confirm_page)
+    router.add_post("/page-ack/{token}", acknowledge)
+    router.add_post("/incidents/{incident_id}/page-ack", operator_acknowledge)
+
+
+def read_link(request: web.Request) -> PageClaim | Refusal:
+    """The link's claim, or why it cannot be used: 410 when expired, 400 when not valid."""
+    secret, token = request.app[CONFIG].secret_key, request.match_info["token"]
+    try:
+        return read_page_token(secret, token, request.app[CLOCK]())
+    except InvalidLink as exc:
+        try:
+            read_page_token(secret, token, _LONG_AGO)
+        except InvalidLink:
+            return Refusal(400, str(exc))
+        return Refusal(410, str(exc))
+
+
+def _stage(incident: PagingIncident) -> str:
+    if incident.engineer_acknowledged_at is not None:
+        return "already"
+    return "ended" if incident.ended_at is not None else "confirm"
+
+
+async def _page(
+    request: web.Request,
+    stage: str,
+    incident: PagingIncident,
+    claim: PageClaim,
+    status: int = 200,
+) -> web.Response:
+    secret, token = request.app[CONFIG].secret_key, request.match_info["token"]
+    context: dict[str, Any] = {
+        "stage": stage,
+        "incident": incident,
+        "claim": claim,
+        "ack_field": csrf.ack_form_token(secret, "page." + token),
+    }
+    # The URL is the credential: keep it out of any Referer header.
+    return await render(
+        request, "page_ack.html", context, status=status, headers={"Referrer-Policy": "no-referrer"}
+    )
+
+
+async def confirm_page(request: web.Request) -> web.Response:
+    """GET /page-ack/{token}: show the incident and a confirm form. Changes nothing."""
+    claim = read_link(request)
+    if isinstance(claim, Refusal):
+        return await refuse(request, claim)
+    incident = await request.app[DATABASE].read(get_incident, claim.incident_id)
+    if incident is None:
+        return await refuse(request, NO_SUCH_INCIDENT)
+    return await _page(request, _stage(incident), incident, claim)
+
+
+async def acknowledge(request: web.Request) -> web.Response:
+    """POST /page-ack/{token}: the paged engineer takes the incident; paging stops."""
+    claim = read_link(request)
+    if isinstance(claim, Refusal):
+        return await refuse(request, claim)
+    secret, token = request.app[CONFIG].secret_key, request.match_info["token"]
+    form = await request.post()
+    if not csrf.ack_form_is_genuine(secret, "page." + token, form.get(csrf.FIELD)):
+        return await csrf.refused(request)
+    db, now = request.app[DATABASE], request.app[CLOCK]()
+    incident = await db.read(get_incident, claim.incident_id)
+    if incident is None:
+        return await refuse(request, NO_SUCH_INCIDENT)
+    if _stage(incident) == "ended":  # paging stopped with the incident: nothing to take
+        return await _page(request, "ended", incident, claim, status=409)
+    try:
+        done = await db.write(
+            acknowledge_page, claim.incident_id, by=claim.person, via="from a page", now=now
+        )
+    except IncidentNotFound:
+        return await refuse(request, NO_SUCH_INCIDENT)
+    if done:
+        log.info("incident #%d: page acknowledged by %s", claim.incident_id, claim.person)
+    incident = await db.read(get_incident, claim.incident_id)
+    if incident is None:
+        return await refuse(request, NO_SUCH_INCIDENT)
+    return await _page(request, "thanks" if done else "already", incident, claim)
+
+
+@require_operator
+@csrf.protect
+async def operator_acknowledge(request: web.Request) -> web.Response:
+    """An operator stops the paging (an engineer has it), recorded under their username."""
+    try:
+        incident_id = int(request.match_info["incident_id"])
+    except ValueError:
+        raise web.HTTPNotFound() from None
+    operator = logged_in_operator(request)
+    try:
+        await request.app[DATABASE].write(
+            acknowledge_page,
+            incident_id,
+            by=operator.username,
+            via="in the dashboard",
+            now=request.app[CLOCK](),
+        )
+    except IncidentNotFound:
+        return await refuse(request, NO_SUCH_INCIDENT)
+    raise web.HTTPSeeOther("/incidents")
