@@ -70,8 +70,11 @@ def next_due(
     return following
 
 
-def _load(conn: Connection) -> tuple[list[HostCheck], dict[int, datetime]]:
-    return probe_store.all_enabled_checks(conn), probe_store.last_run_at(conn)
+def _load(conn: Connection, first: bool) -> tuple[list[HostCheck], dict[int, datetime]]:
+    """The enabled checks, and on the first load when each last ran (later reloads only meet
+    checks that are new, or re-enabled and long overdue)."""
+    last_runs = probe_store.last_run_at(conn) if first else {}
+    return probe_store.all_enabled_checks(conn), last_runs
 
 
 class ProbeScheduler:
@@ -125,7 +128,7 @@ class ProbeScheduler:
     async def reload(self) -> None:
         """Re-read the enabled checks: new ones are planned, gone ones dropped, changed ones
         keep their place."""
-        checks, last_runs = await self._db.read(_load)
+        checks, last_runs = await self._db.read(_load, self._loaded_at is None)
         now = self._clock()
         jitter_s = self._settings.jitter_s
         plan: dict[int, Planned] = {}

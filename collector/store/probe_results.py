@@ -165,10 +165,16 @@ def remove_check(conn: Connection, check_id: int) -> bool:
 
 
 def last_run_at(conn: Connection) -> dict[int, datetime]:
-    """Each check's newest result time, so a restarted scheduler does not run everything at once."""
-    query = select(probe_results.c.check_id, func.max(probe_results.c.at)).group_by(
-        probe_results.c.check_id
+    """Each check's newest result time, so a restarted scheduler does not run everything at once.
+
+    One index seek per check (a GROUP BY would read every stored result).
+    """
+    newest = (
+        select(func.max(probe_results.c.at))
+        .where(probe_results.c.check_id == host_checks.c.id)
+        .scalar_subquery()
     )
+    query = select(host_checks.c.id, newest)
     return {check_id: _utc(at) for check_id, at in conn.execute(query) if at is not None}
 
 
@@ -185,26 +191,27 @@ def due_checks(conn: Connection, now: datetime) -> list[HostCheck]:
 
 def record_result(conn: Connection, check: HostCheck, result: ResultLike, at: datetime) -> int:
     """Store one run; returns the row id."""
-    return record_results(conn, [(check, result, at)])[0]
+    statement = insert(probe_results).values(**_result_row(check, result, at))
+    return int(conn.execute(statement).inserted_primary_key[0])  # type: ignore[index]
 
 
-def record_results(
-    conn: Connection, runs: Sequence[tuple[HostCheck, ResultLike, datetime]]
-) -> list[int]:
-    """Store several runs in one transaction (the scheduler writes in batches)."""
-    ids = []
-    for check, result, at in runs:
-        statement = insert(probe_results).values(
-            check_id=check.id,
-            host_id=check.host_id,
-            at=at,
-            verdict=str(result.verdict),
-            latency_ms=result.latency_ms,
-            detail=result.detail,
-            data=dict(result.data),
-        )
-        ids.append(int(conn.execute(statement).inserted_primary_key[0]))  # type: ignore[index]
-    return ids
+def record_results(conn: Connection, runs: Sequence[tuple[HostCheck, ResultLike, datetime]]) -> int:
+    """Store several runs in one statement (the scheduler writes in batches); returns how many."""
+    if runs:
+        conn.execute(insert(probe_results), [_result_row(*run) for run in runs])
+    return len(runs)
+
+
+def _result_row(check: HostCheck, result: ResultLike, at: datetime) -> dict[str, Any]:
+    return {
+        "check_id": check.id,
+        "host_id": check.host_id,
+        "at": at,
+        "verdict": str(result.verdict),
+        "latency_ms": result.latency_ms,
+        "detail": result.detail,
+        "data": dict(result.data),
+    }
 
 
 def _result_query() -> Any:
@@ -246,20 +253,30 @@ def recent_results(conn: Connection, host_id: str, limit: int = 50) -> list[Stor
 def latest_by_check(conn: Connection, host_id: str) -> dict[int, StoredResult]:
     """Each of the host's checks' newest result, keyed by check id (checks never run are absent)."""
     newest = (
-        select(func.max(probe_results.c.id).label("id"))
-        .where(probe_results.c.host_id == host_id)
-        .group_by(probe_results.c.check_id)
+        select(probe_results.c.id)
+        .where(probe_results.c.check_id == host_checks.c.id)
+        .order_by(probe_results.c.at.desc(), probe_results.c.id.desc())
+        .limit(1)
         .scalar_subquery()
     )
-    # The highest id is the newest: results of one check are inserted in time order.
-    query = _result_query().where(probe_results.c.id.in_(newest))
+    # One index seek per check of the host, however much history is stored.
+    newest_ids = select(newest).where(host_checks.c.host_id == host_id)
+    query = _result_query().where(probe_results.c.id.in_(newest_ids))
     return {row.check_id: _result(row) for row in conn.execute(query)}
 
 
 def prune_results(conn: Connection, now: datetime, retention_days: float) -> int:
-    """Delete results older than ``retention_days``; returns how many went."""
+    """Delete results older than ``retention_days``; returns how many went.
+
+    Host by host, so each delete walks the (host, at) index rather than the whole table.
+    (Results of deleted checks and hosts go with them: the foreign keys cascade.)
+    """
     cutoff = now - timedelta(days=retention_days)
-    return int(conn.execute(delete(probe_results).where(probe_results.c.at < cutoff)).rowcount)
+    deleted = 0
+    for host_id in conn.scalars(select(host_checks.c.host_id).distinct()).all():
+        old = (probe_results.c.host_id == host_id) & (probe_results.c.at < cutoff)
+        deleted += int(conn.execute(delete(probe_results).where(old)).rowcount)
+    return deleted
 
 
 def _utc(value: datetime) -> datetime:

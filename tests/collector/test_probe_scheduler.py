@@ -252,6 +252,7 @@ def test_it_lists_due_checks_and_prunes_old_results(db: Database) -> None:
     db.transaction(probe_store.record_result, check, result, MONDAY)
     due = db.transaction(probe_store.due_checks, MONDAY + timedelta(seconds=30))
     assert [c.id for c in due] == [idle.id]
+    assert db.transaction(probe_store.last_run_at) == {check.id: MONDAY}
     assert db.transaction(probe_store.prune_results, MONDAY, 14) == 1
     assert [r.at for r in db.transaction(probe_store.recent_results, HOST)] == [MONDAY]
 
