@@ -22,7 +22,7 @@ from typing import Any, Literal
 import aiohttp
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from collector.probes.base import ProbeResult, Verdict
+from collector.probes.base import ProbeResult
 from collector.probes.http import http_session, probe_http
 from collector.probes.sip import probe_sip
 from collector.probes.ssh import SshLogin, parse_host_key, probe_ssh
@@ -182,9 +182,10 @@ class ProbeRunner:
             async with asyncio.timeout(timeout_s + self._grace_s):
                 return await self._dispatch(check, options, timeout_s)
         except TimeoutError:
-            # The probe overran its own timeout (a DNS lookup, a blocked thread): no answer.
-            detail = f"no result within {timeout_s:g} s"
-            return ProbeResult(check.kind, check.target, Verdict.CRITICAL, None, detail)
+            # Probes time their own network waits, so overrunning means a wait on our side (a
+            # queue for worker threads, a resolver): unknown, not evidence the host is down.
+            detail = f"probe did not finish within {timeout_s + self._grace_s:g} s"
+            return ProbeFailure(check.kind, check.target, detail)
         except Exception as exc:  # the boundary: a broken probe is unknown, not an outage
             log.exception("check %s of %s failed to run", check.label, check.host_id)
             return ProbeFailure(check.kind, check.target, f"{type(exc).__name__}: {exc}")

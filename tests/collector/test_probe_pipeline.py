@@ -229,3 +229,27 @@ def test_it_drops_runs_of_checks_deleted_while_in_flight(
     result = ProbeResult("tcp", check.target, Verdict.CRITICAL, None, "connection refused")
     assert db.transaction(record_runs, config, [CheckRun(check, result, MONDAY)], MONDAY) == 0
     assert db.transaction(probe_store.recent_results, HOST) == []
+
+
+async def test_it_translates_each_kinds_options_for_its_probe() -> None:
+    server = await asyncio.start_server(lambda _r, writer: writer.close(), "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    open_port = HostCheck(1, HOST, "tcp", "", "127.0.0.1", {"port": port, "timeout_s": 2})
+    closed = f"127.0.0.1:{_closed_port()}"
+    sip = HostCheck(2, HOST, "sip", "", closed, {"transport": "tcp", "timeout_s": 1})
+    runner = ProbeRunner()
+    try:
+        tcp_result, sip_result = [await runner.run(check) for check in (open_port, sip)]
+    finally:
+        await runner.close()
+        server.close()
+        await server.wait_closed()
+    assert (tcp_result.verdict, tcp_result.target) == ("ok", f"127.0.0.1:{port}")
+    assert (sip_result.verdict, sip_result.data["transport"]) == ("critical", "tcp")
+
+
+async def test_it_reports_a_check_it_cannot_run_as_unknown() -> None:
+    check = HostCheck(1, HOST, "ssh", "", "127.0.0.1:22", options={"user": "root"})
+    result = await ProbeRunner().run(check)
+    assert result.verdict == "unknown"
+    assert result.detail.startswith("bad check configuration: ssh check options: ")
