@@ -5,6 +5,10 @@
 
 A result and the fault it raises are committed together, so a crash never leaves a stored
 failure that the engine did not see (or a fault with no result behind it).
+
+A run whose probe could not be carried out ("unknown": a bug, a bad option, an overloaded
+collector) is stored but not observed: it says nothing about the customer's host, and counted
+as a failure it could mark remote access lost, which pauses the customer's SLA clock.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from collector import pipeline
 from collector.config import CollectorConfig
 from collector.domain import rules
 from collector.domain.checks import Observation
+from collector.probe_runner import UNKNOWN
 from collector.store import checks as check_store
 from collector.store import inventory
 from collector.store import probe_results as probe_store
@@ -66,6 +71,8 @@ def observations_of(
     run: CheckRun, engine_run: pipeline.Run, states: rules.Previous
 ) -> list[Observation]:
     result = run.result
+    if str(result.verdict) == UNKNOWN:
+        return []
     return rules.observations_from_probe(
         run.check.kind,
         str(result.verdict),

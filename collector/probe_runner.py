@@ -37,6 +37,10 @@ DEFAULT_TIMEOUT_S = {"ssh": 10.0, "http": 10.0, "sip": 4.0, "tcp": 5.0}
 DEFAULT_PORT = {"ssh": 22, "sip": 5060}
 
 
+#: The verdict of a run whose probe could not be carried out.
+UNKNOWN = "unknown"
+
+
 @dataclass(frozen=True)
 class ProbeFailure:
     """The probe itself broke (a bug, a bad option): "unknown", never evidence of an outage,
@@ -45,7 +49,7 @@ class ProbeFailure:
     kind: str
     target: str
     detail: str
-    verdict: str = "unknown"
+    verdict: str = UNKNOWN
     latency_ms: float | None = None
     data: dict[str, Any] = field(default_factory=dict)
 

@@ -28,6 +28,7 @@ from collector.metrics import Metrics
 from collector.probe_runner import CheckOutcome, ProbeFailure
 from collector.probe_scheduler import ProbeScheduler, first_due, next_due
 from collector.probes.base import ProbeResult, Verdict
+from collector.store import checks as check_store
 from collector.store import inventory
 from collector.store import probe_results as probe_store
 from collector.store.db import make_engine, migrate
@@ -212,7 +213,7 @@ async def test_it_picks_up_added_and_removed_checks_on_reload(
     assert set(scheduler.due_times()) == {third.id}
 
 
-async def test_it_records_a_probe_that_raised_as_unknown(
+async def test_it_stores_a_run_that_could_not_be_carried_out_without_observing_it(
     db: Database, sqlite_url: str, tmp_path: Path
 ) -> None:
     db.transaction(_add_checks, 1)
@@ -225,6 +226,7 @@ async def test_it_records_a_probe_that_raised_as_unknown(
     await scheduler.drain()
     (result,) = db.transaction(probe_store.recent_results, HOST)
     assert (result.verdict, result.detail) == ("unknown", "RuntimeError: bug")
+    assert db.transaction(check_store.load, HOST) == {}  # nothing learnt about the host
 
 
 def test_it_keeps_the_phase_of_a_check_that_ran_before_a_restart() -> None:
