@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from dashboard import ack, fault_views, login, paging_views, views
+from dashboard import (
+    ack,
+    fault_views,
+    host_views,
+    login,
+    maintenance_views,
+    paging_views,
+    views,
+)
 from dashboard.render import STATIC
 
 
@@ -20,6 +28,10 @@ def setup(app: web.Application) -> None:
     router.add_post("/faults/{fault_id}/ack", fault_views.acknowledge)
     router.add_get("/incidents", views.incidents)
     router.add_get("/mail", views.mail)
+    router.add_get("/hosts/{host_id}", host_views.host_page)
+    router.add_get("/maintenance", maintenance_views.maintenance_page)
+    router.add_post("/maintenance", maintenance_views.create_window)
+    router.add_post("/maintenance/{window_id}/end", maintenance_views.end_window)
     router.add_get("/ack/{token}", ack.confirm_page)
     router.add_post("/ack/{token}", ack.acknowledge)
     paging_views.add_routes(router)

@@ -1,0 +1,91 @@
+"""The host page: status, remote checks and their results, maintenance, and fault history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import Connection
+
+from collector.api.maintenance_api import describe_schedule
+from collector.api.render import window_state
+from collector.appkeys import CLOCK, CONFIG, DATABASE
+from collector.store import faults as fault_store
+from collector.store import inventory, probe_results
+from collector.store import maintenance as maintenance_store
+from collector.store.faults import FaultView
+from collector.store.maintenance import StoredWindow
+from collector.store.probe_results import HostCheck, StoredResult
+from dashboard.render import render
+from dashboard.sessions import require_operator
+from dashboard.status import host_status
+
+#: A screenful of each; older results and faults are in the API (``?limit=``) and the database.
+RESULTS = 50
+FAULTS = 50
+
+#: How a probe's verdict is drawn, in the overview's colours.
+VERDICT_LEVEL = {"ok": "ok", "warning": "warn", "critical": "bad"}
+
+
+@dataclass(frozen=True)
+class CheckRow:
+    check: HostCheck
+    latest: StoredResult | None
+
+
+@dataclass(frozen=True)
+class FaultRow:
+    fault: FaultView
+    events: list[Any]
+
+
+@dataclass(frozen=True)
+class WindowRow:
+    stored: StoredWindow
+    state: str
+    schedule: str
+
+
+def _customer_name(conn: Connection, customer_id: str) -> str:
+    names = {c["id"]: c["name"] for c in inventory.list_customers(conn)}
+    return str(names.get(customer_id, customer_id))
+
+
+def host_facts(conn: Connection, host_id: str, now: datetime) -> dict[str, Any] | None:
+    """Everything on the page, read in one transaction so its parts agree."""
+    try:
+        host = inventory.get_host(conn, host_id)
+    except inventory.NotFound:
+        return None
+    latest = probe_results.latest_by_check(conn, host_id)
+    faults = fault_store.list_faults(conn, open_only=False, host_id=host_id, limit=FAULTS)
+    windows = [
+        WindowRow(w, window_state(w, now), describe_schedule(w.window))
+        for w in maintenance_store.list_windows(conn, host_id=host_id)
+    ]
+    return {
+        "host": host,
+        "customer_name": _customer_name(conn, host.customer_id),
+        "checks": [CheckRow(c, latest.get(c.id)) for c in probe_results.list_checks(conn, host_id)],
+        "results": probe_results.recent_results(conn, host_id, limit=RESULTS),
+        "faults": [FaultRow(f, fault_store.events(conn, f.id)) for f in faults],
+        "windows": [w for w in windows if w.state != "ended"],
+    }
+
+
+@require_operator
+async def host_page(request: web.Request) -> web.Response:
+    now = request.app[CLOCK]()
+    facts = await request.app[DATABASE].read(host_facts, request.match_info["host_id"], now)
+    if facts is None:
+        context = {"title": "No such host", "message": "There is no host with that id."}
+        return await render(request, "error.html", context, status=404)
+    host = facts["host"]
+    open_severities = [row.fault.severity for row in facts["faults"] if row.fault.is_open]
+    missed = request.app[CONFIG].monitoring.heartbeat_missed_intervals
+    facts["status"] = host_status(host.last_seen_at, host.interval_s, open_severities, now, missed)
+    facts["verdict_level"] = VERDICT_LEVEL
+    return await render(request, "host.html", facts)
