@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "collector.commands.sla",
     "collector.commands.incident",
     "collector.commands.probe",
+    "collector.commands.maintenance",
     "collector.commands.paging",
 )
 
