@@ -20,6 +20,8 @@ from collector.api.render import contract_json, host_json, host_with_key_json, r
 from collector.appkeys import CLOCK, CONFIG, DATABASE, HOST_KEYS
 from collector.config import CollectorConfig
 from collector.domain.contracts import installation_contract, start_of_day_utc
+from collector.incident_actions import recalculate_for_customer
+from collector.incident_clock import catalogue_for
 from collector.store import inventory
 from collector.store.inventory import AlreadyExists, NotFound
 from collector.store.operators import Operator
@@ -85,6 +87,39 @@ def create_customer(conn: Connection, body: NewCustomer, now: datetime) -> dict[
         conn, body.id, terms.tier, start_of_day_utc(terms.starts_on), ends_at, terms.ports, note
     )
     return customers_json(conn, now, only=body.id)[0]
+
+
+def change_contract(
+    conn: Connection, customer_id: str, terms: ContractIn, now: datetime, config: CollectorConfig
+) -> tuple[dict[str, Any], list[int]]:
+    """Add a contract to a customer; open incidents move to the terms in force at ``now``.
+
+    Returns the customer as the API shows it, and the incidents whose terms changed.
+    """
+    ends_at = start_of_day_utc(terms.ends_on) if terms.ends_on else None
+    starts_at = start_of_day_utc(terms.starts_on)
+    inventory.add_contract(conn, customer_id, terms.tier, starts_at, ends_at, terms.ports)
+    reason = f"contract changed: {terms.tier} from {terms.starts_on.isoformat()}"
+    changed = recalculate_for_customer(
+        conn, customer_id, now, reason, catalogue=catalogue_for(config)
+    )
+    return customers_json(conn, now, only=customer_id)[0], changed
+
+
+async def post_contract(request: web.Request, _operator: Operator) -> web.Response:
+    body = await parse_body(request, ContractIn)
+    known = tier_names(request.app[CONFIG])
+    if body.tier not in known:
+        problem = f"unknown tier {body.tier!r}; the catalogue has {', '.join(sorted(known))}"
+        raise refuse(400, problem, field="tier")
+    customer_id = request.match_info["id"]
+    try:
+        customer, changed = await request.app[DATABASE].write(
+            change_contract, customer_id, body, request.app[CLOCK](), request.app[CONFIG]
+        )
+    except NotFound as exc:
+        raise refuse(404, str(exc)) from None
+    return web.json_response({"customer": customer, "incidents_recalculated": changed}, status=201)
 
 
 async def list_customers(request: web.Request, _operator: Operator) -> web.Response:

@@ -2,19 +2,27 @@
 
 The handlers live in ``inventory_api`` (customers, hosts, keys), ``hosts_detail_api`` (a host's
 probe results and fault history), ``faults_api`` (faults, acknowledgements, incidents, outbox)
-and ``maintenance_api``; ``openapi.json`` documents each route listed here.
+``incidents_api`` (one incident with its SLA explanation, lifecycle steps) and
+``maintenance_api``; ``openapi.json`` documents each route listed here.
 """
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from collector.api import faults_api, hosts_detail_api, inventory_api, maintenance_api
+from collector.api import (
+    faults_api,
+    hosts_detail_api,
+    incidents_api,
+    inventory_api,
+    maintenance_api,
+)
 from collector.api.auth import OperatorHandler, operator_required
 
 ROUTES: tuple[tuple[str, str, OperatorHandler], ...] = (
     ("GET", "/api/v1/customers", inventory_api.list_customers),
     ("POST", "/api/v1/customers", inventory_api.post_customer),
+    ("POST", "/api/v1/customers/{id}/contracts", inventory_api.post_contract),
     ("GET", "/api/v1/hosts", inventory_api.list_hosts),
     ("POST", "/api/v1/hosts", inventory_api.post_host),
     ("GET", "/api/v1/hosts/{id}", inventory_api.get_host),
@@ -25,6 +33,12 @@ ROUTES: tuple[tuple[str, str, OperatorHandler], ...] = (
     ("GET", "/api/v1/faults/{id}", faults_api.get_fault),
     ("POST", "/api/v1/faults/{id}/acknowledge", faults_api.post_acknowledge),
     ("GET", "/api/v1/incidents", faults_api.list_incidents),
+    ("GET", "/api/v1/incidents/{id}", incidents_api.get_incident),
+    (
+        "POST",
+        f"/api/v1/incidents/{{id}}/{{action:{incidents_api.ACTION_PATTERN}}}",
+        incidents_api.post_action,
+    ),
     ("GET", "/api/v1/outbox", faults_api.list_outbox),
     ("GET", "/api/v1/maintenance", maintenance_api.list_maintenance),
     ("POST", "/api/v1/maintenance", maintenance_api.post_maintenance),

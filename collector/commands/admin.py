@@ -26,6 +26,8 @@ from collector.api import inventory_api
 from collector.api.bodies import ContractIn, NewCustomer, NewHost
 from collector.commands.service import EXIT_CONFIG, add_config_option, config_or_none
 from collector.config import CollectorConfig, ConfigError
+from collector.incident_actions import recalculate_for_customer
+from collector.incident_clock import catalogue_for
 from collector.inventory_file import load_inventory
 from collector.probe_runner import parse_options
 from collector.store import inventory, operators
@@ -155,6 +157,22 @@ def customer_list(args: argparse.Namespace, config: CollectorConfig, engine: Eng
             [c["id"], c["name"], terms.get("tier", "none"), terms.get("ends_on") or "", emails]
         )
     table(["ID", "NAME", "TIER", "ENDS", "CONTACTS"], rows)
+    return 0
+
+
+def customer_contract(args: argparse.Namespace, config: CollectorConfig, engine: Engine) -> int:
+    terms = contract_from(args)
+    assert terms is not None  # --tier is required here
+    if terms.tier not in inventory_api.tier_names(config):
+        known = ", ".join(sorted(inventory_api.tier_names(config)))
+        raise BadArgument(f"unknown tier {terms.tier!r}; the catalogue has {known}")
+    with engine.begin() as conn:
+        _, changed = inventory_api.change_contract(conn, args.id, terms, now(), config)
+    until = f"until {terms.ends_on}" if terms.ends_on else "open-ended"
+    say(f"Contract for {args.id}: {terms.tier} from {terms.starts_on}, {until}")
+    if changed:
+        moved = ", ".join(f"#{i}" for i in changed)
+        say(f"Open incidents moved to the terms now in force: {moved}")
     return 0
 
 
@@ -310,7 +328,17 @@ def inventory_load(args: argparse.Namespace, config: CollectorConfig, engine: En
     with engine.begin() as conn:
         load_inventory(conn, args.file, now(), default_interval_s=config.probes.default_interval_s)
         customers, hosts = len(inventory.list_customers(conn)), len(inventory.list_hosts(conn))
+        reason = f"inventory {args.file} loaded"
+        tiers = catalogue_for(config)
+        changed = [
+            incident
+            for c in inventory.list_customers(conn)
+            for incident in recalculate_for_customer(conn, c["id"], now(), reason, catalogue=tiers)
+        ]
     say(f"Loaded {args.file}: the database now has {customers} customers and {hosts} hosts.")
+    if changed:
+        moved = ", ".join(f"#{i}" for i in changed)
+        say(f"Open incidents moved to the contract now in force: {moved}")
     return 0
 
 
@@ -349,6 +377,13 @@ def register(subparsers: Subparsers) -> None:
     add.add_argument("--ends", type=_day, metavar="YYYY-MM-DD", help="first day not covered")
     add.add_argument("--ports", type=int, metavar="N")
     _leaf(customers, "list", customer_list, "list customers with their current contract")
+    summary = "give a customer a new contract (open incidents follow)"
+    terms = _leaf(customers, "contract", customer_contract, summary)
+    terms.add_argument("id")
+    terms.add_argument("--tier", required=True, help="a tier of the catalogue, e.g. priority-uk")
+    terms.add_argument("--starts", type=_day, metavar="YYYY-MM-DD", help="default: today (UTC)")
+    terms.add_argument("--ends", type=_day, metavar="YYYY-MM-DD", help="first day not covered")
+    terms.add_argument("--ports", type=int, metavar="N")
 
     hosts = _group(subparsers, "host", "add and list hosts, rotate signing keys")
     add = _leaf(hosts, "add", host_add, "add a host and print its signing key (once)")
