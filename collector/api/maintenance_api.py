@@ -168,7 +168,9 @@ async def post_end_maintenance(request: web.Request, _operator: Operator) -> web
 def _length(seconds: float) -> str:
     hours, minutes = divmod(round(seconds / 60), 60)
     parts = [f"{hours} h"] if hours else []
-    return " ".join(parts + [f"{minutes} min"] if minutes or not hours else parts)
+    if minutes or not hours:
+        parts.append(f"{minutes} min")
+    return " ".join(parts)
 
 
 def _utc(moment: datetime) -> str:
