@@ -98,7 +98,7 @@ def incident_clocks(
     """Every started clock of the incident's terms; empty when it is not covered."""
     if not incident.covered:
         return {}
-    tier = tier_from_policy(incident.policy, incident.severity, catalogue)
+    tier = tier_from_policy(incident.policy, incident.severity, catalogue, incident.tier)
     if tier is None or not tier.covered:
         return {}
     return target_clocks(

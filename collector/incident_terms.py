@@ -53,12 +53,19 @@ def policy_for(tier: Tier | None, severity: str, due: Mapping[str, datetime]) ->
 
 
 def tier_from_policy(
-    policy: Mapping[str, Any], severity: str, catalogue: Mapping[str, Tier]
+    policy: Mapping[str, Any],
+    severity: str,
+    catalogue: Mapping[str, Tier],
+    tier_name: str = NOT_COVERED,
 ) -> Tier | None:
-    """The tier whose targets the incident is measured by; None when it has none to measure."""
+    """The tier whose targets the incident is measured by; None when it has none to measure.
+
+    ``tier_name`` (the incident's tier column) names the catalogue entry for a policy that
+    carries neither a definition nor a tier name.
+    """
     definition = policy.get("definition")
     if definition is None:
-        return catalogue.get(str(policy.get("tier", NOT_COVERED)))
+        return catalogue.get(str(policy.get("tier", tier_name)))
     if not definition:
         return None
     targets = {name: target_from_json(spec) for name, spec in definition.items()}

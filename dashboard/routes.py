@@ -8,6 +8,7 @@ from dashboard import (
     ack,
     fault_views,
     host_views,
+    incident_views,
     login,
     maintenance_views,
     paging_views,
@@ -27,6 +28,7 @@ def setup(app: web.Application) -> None:
     router.add_get("/faults/{fault_id}", fault_views.fault_detail)
     router.add_post("/faults/{fault_id}/ack", fault_views.acknowledge)
     router.add_get("/incidents", views.incidents)
+    incident_views.add_routes(router)
     router.add_get("/mail", views.mail)
     router.add_get("/hosts/{host_id}", host_views.host_page)
     router.add_get("/maintenance", maintenance_views.maintenance_page)

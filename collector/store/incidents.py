@@ -42,6 +42,8 @@ class IncidentView:
     resolved_at: datetime | None = None
     sla_warned_at: datetime | None = None
     sla_breached_at: datetime | None = None
+    engineer_acknowledged_at: datetime | None = None
+    engineer_acknowledged_by: str | None = None
 
     @property
     def is_open(self) -> bool:
@@ -136,6 +138,8 @@ def _view(row: Any) -> IncidentView:
         resolved_at=row.resolved_at,
         sla_warned_at=row.sla_warned_at,
         sla_breached_at=row.sla_breached_at,
+        engineer_acknowledged_at=row.engineer_acknowledged_at,
+        engineer_acknowledged_by=row.engineer_acknowledged_by,
     )
 
 

@@ -1,0 +1,119 @@
+"""The incident page: why it is due when it is, who did what, and the next lifecycle steps.
+
+Each step is a POST (CSRF-protected) recorded under the logged-in operator; a step the
+incident's state does not allow gets a 409 page saying what it allows, and changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import Connection
+
+from collector.appkeys import CLOCK, CONFIG, DATABASE
+from collector.domain.tiers import Tier
+from collector.incident_actions import (
+    ACTIONS,
+    STATUS_WORDS,
+    IncidentNotFound,
+    TransitionRefused,
+    allowed_actions,
+    perform,
+)
+from collector.incident_clock import catalogue_for, explain_incident
+from collector.store import incident_pauses
+from collector.store import incidents as incident_store
+from dashboard import csrf
+from dashboard.render import render
+from dashboard.sessions import logged_in_operator, require_operator
+
+#: Button labels, in the order the buttons appear.
+ACTION_LABELS = {
+    "respond": "Record first response",
+    "onsite": "On-site visit needed",
+    "arrived": "Engineer on site",
+    "resolve": "Resolved",
+    "close": "Close",
+    "wait": "Waiting on the customer",
+    "resume": "Customer answered",
+}
+MAX_NOTE = 2000
+
+
+def add_routes(router: web.UrlDispatcher) -> None:
+    router.add_get("/incidents/{incident_id}", incident_page)
+    for action in ACTIONS:  # one literal route each, so other /incidents/{id}/... stay free
+        router.add_post(f"/incidents/{{incident_id}}/{action}", incident_step)
+
+
+def _incident_id(request: web.Request) -> int:
+    raw = request.match_info["incident_id"]
+    if not raw.isdigit():
+        raise web.HTTPNotFound()
+    return int(raw)
+
+
+def _incident_facts(
+    conn: Connection, incident_id: int, catalogue: Mapping[str, Tier], now: datetime
+) -> dict[str, Any] | None:
+    incident = incident_store.get_incident(conn, incident_id)
+    if incident is None:
+        return None
+    waiting = incident_pauses.waiting_since(conn, incident_id)
+    return {
+        "incident": incident,
+        "status_words": STATUS_WORDS.get(incident.status, incident.status),
+        "explanations": explain_incident(conn, incident, catalogue, now),
+        "events": incident_store.events(conn, incident_id),
+        "waiting_since": waiting,
+        "actions": [(a, ACTION_LABELS[a]) for a in allowed_actions(incident, waiting is not None)],
+        "max_note": MAX_NOTE,
+    }
+
+
+@require_operator
+async def incident_page(request: web.Request) -> web.Response:
+    catalogue = catalogue_for(request.app[CONFIG])
+    facts = await request.app[DATABASE].read(
+        _incident_facts, _incident_id(request), catalogue, request.app[CLOCK]()
+    )
+    if facts is None:
+        return await _not_found(request)
+    return await render(request, "incident.html", facts)
+
+
+async def _not_found(request: web.Request) -> web.Response:
+    context = {"title": "No such incident", "message": "There is no incident with that number."}
+    return await render(request, "error.html", context, status=404)
+
+
+@require_operator
+@csrf.protect
+async def incident_step(request: web.Request) -> web.Response:
+    incident_id, operator = _incident_id(request), logged_in_operator(request)
+    action = request.path.rsplit("/", 1)[1]
+    form = await request.post()
+    note = form.get("note", "")
+    note = note.strip() if isinstance(note, str) else ""
+    if len(note) > MAX_NOTE:
+        context = {"title": "Note too long", "message": f"Keep the note to {MAX_NOTE} characters."}
+        return await render(request, "error.html", context, status=400)
+    try:
+        await request.app[DATABASE].write(
+            perform,
+            incident_id,
+            action,
+            by=operator.username,
+            now=request.app[CLOCK](),
+            catalogue=catalogue_for(request.app[CONFIG]),
+            note=note,
+        )
+    except IncidentNotFound:
+        return await _not_found(request)
+    except TransitionRefused as exc:
+        context = {"title": "Not possible now", "message": f"{exc}. Nothing was changed."}
+        return await render(request, "error.html", context, status=409)
+    raise web.HTTPSeeOther(f"/incidents/{incident_id}")

@@ -1,0 +1,115 @@
+"""The incident page: the explanation sentence, the history, and CSRF-protected lifecycle steps."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+from sqlalchemy import Connection
+
+from collector.config import CollectorConfig
+from collector.database import Database
+from collector.store import incidents as incident_store
+from dashboard import sessions
+from tests.dashboard.conftest import START, Clock, Seeded, csrf_token
+from tests.support.incidents import add_customer, lose_access, open_incident
+
+Client = TestClient[web.Request, web.Application]
+
+# START is Monday 6 May 2024, 10:00 UTC (11:00 BST): England's Early May bank holiday.
+TUESDAY_9_BST = datetime(2024, 5, 7, 8, 0, tzinfo=UTC)
+
+
+def _priority_incident(conn: Connection, config: CollectorConfig) -> int:
+    host = add_customer(conn, "vip", "priority-uk", START)
+    incident_id = open_incident(conn, config, host, START)
+    lose_access(conn, host, TUESDAY_9_BST, TUESDAY_9_BST + timedelta(minutes=40))
+    return incident_id
+
+
+def _events(html: str) -> list[str]:
+    return re.findall(r'<tr data-event="([a-z_]+)">', html)
+
+
+def _log_in_again(client: Client, config: CollectorConfig, seeded: Seeded, now: datetime) -> None:
+    """Sessions last 12 h: a test that moves the clock a day on needs a fresh one."""
+    value = sessions.encode(config.secret_key, sessions.new_session(now, seeded.operator))
+    client.session.cookie_jar.update_cookies({sessions.COOKIE: value}, client.make_url("/"))
+
+
+async def test_it_explains_why_the_incident_is_due_when_it_is(
+    operator_client: Client, db: Database, config: CollectorConfig, clock: Clock, seeded: Seeded
+) -> None:
+    incident_id = await db.write(_priority_incident, config)
+    clock.advance(timedelta(days=1))  # Tuesday 11:00 BST: the outage is over
+    _log_in_again(operator_client, config, seeded, clock.now)
+    page = await operator_client.get(f"/incidents/{incident_id}")
+    assert page.status == 200
+    html = await page.text()
+    assert (
+        '<p id="explanation">due Tue 7 May 11:40 Europe/London — opened Mon 6 May 11:00 outside '
+        "hours; 6 May public holiday; paused 40 min while SSH was unreachable</p>"
+    ) in html
+    assert 'id="front-of-queue"' in html
+    assert _events(html) == ["opened"]
+    assert 'id="action-respond"' in html and 'id="action-wait"' in html
+    assert 'id="action-close"' not in html
+
+
+async def test_it_records_a_step_under_the_operator_and_shows_it(
+    operator_client: Client, db: Database, seeded: Seeded
+) -> None:
+    path = f"/incidents/{seeded.incident_id}"
+    token = csrf_token(await (await operator_client.get(path)).text())
+    form = {"csrf_token": token, "note": "rang Pat"}
+    response = await operator_client.post(f"{path}/respond", data=form, allow_redirects=False)
+    assert response.status == 303
+    assert response.headers["Location"] == path
+
+    html = await (await operator_client.get(path)).text()
+    assert 'data-status="responded"' in html
+    assert _events(html) == ["opened", "responded"]
+    assert "<td>olga</td><td>first response given: rang Pat</td>" in html
+    incident = await db.read(incident_store.get_incident, seeded.incident_id)
+    assert incident is not None and incident.responded_at == START
+
+
+async def test_it_refuses_a_step_without_the_csrf_token(
+    operator_client: Client, db: Database, seeded: Seeded
+) -> None:
+    path = f"/incidents/{seeded.incident_id}/respond"
+    response = await operator_client.post(path, data={"note": "x"}, allow_redirects=False)
+    assert response.status == 403
+    incident = await db.read(incident_store.get_incident, seeded.incident_id)
+    assert incident is not None and incident.status == "open"
+
+
+async def test_it_says_why_a_step_is_not_possible_and_changes_nothing(
+    operator_client: Client, db: Database, seeded: Seeded
+) -> None:
+    path = f"/incidents/{seeded.incident_id}"
+    token = csrf_token(await (await operator_client.get(path)).text())
+    response = await operator_client.post(f"{path}/arrived", data={"csrf_token": token})
+    assert response.status == 409
+    assert "is open (no response yet)" in await response.text()
+    events = await db.read(incident_store.events, seeded.incident_id)
+    assert [e.kind for e in events] == ["opened"]
+
+
+async def test_it_links_each_queued_incident_to_its_page_with_the_time_left(
+    operator_client: Client, seeded: Seeded
+) -> None:
+    html = await (await operator_client.get("/incidents")).text()
+    row = re.search(rf'<tr data-incident-id="{seeded.incident_id}".*?</tr>', html, re.S)
+    assert row is not None
+    assert f'<a href="/incidents/{seeded.incident_id}">#{seeded.incident_id}</a>' in row.group(0)
+    assert "in 3 h 20 min" in row.group(0)
+
+
+async def test_it_answers_404_for_an_incident_that_does_not_exist(
+    operator_client: Client,
+) -> None:
+    assert (await operator_client.get("/incidents/999")).status == 404
+    assert (await operator_client.get("/incidents/abc")).status == 404
