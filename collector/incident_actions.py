@@ -20,12 +20,11 @@ from sqlalchemy import Connection
 
 from collector.domain.sla import TargetClock, due_times, format_local
 from collector.domain.tiers import Tier, format_duration
-from collector.incident_clock import incident_clocks, incident_pauses_for
+from collector.incident_clock import catalogue_for, incident_clocks, incident_pauses_for
 from collector.incident_terms import NOT_COVERED, policy_for
 from collector.store import incident_pauses, inventory
 from collector.store import incidents as incident_store
 from collector.store.incidents import SYSTEM_ACTOR, IncidentView
-from collector.tiers_catalogue import default_catalogue_path, load_catalogue
 
 
 class IncidentError(Exception):
@@ -102,7 +101,9 @@ def perform(
 ) -> IncidentView:
     """Apply ``action`` as ``by`` at ``now``; returns the incident as it is afterwards."""
     incident = _get(conn, incident_id)
-    before = incident_clocks(conn, incident, catalogue, now)
+    clocks = incident_clocks(conn, incident, catalogue, now)
+    before: dict[str, datetime | None] = {name: clock.due for name, clock in clocks.items()}
+    before["first_response"] = incident.response_due_at  # as last stored and shown
     if action in TRANSITIONS:
         detail = _step(conn, incident, TRANSITIONS[action], now)
     elif action == "wait":
@@ -111,7 +112,10 @@ def perform(
         detail = _resume(conn, incident, now)
     else:
         raise TransitionRefused(f"unknown action {action!r}; one of {', '.join(ACTIONS)}")
-    after = recompute_due(conn, _get(conn, incident_id), catalogue, now)
+    incident = _get(conn, incident_id)
+    after = recompute_due(conn, incident, catalogue, now)
+    if incident.responded_at is not None:  # met: where it would fall now is beside the point
+        after.pop("first_response", None)
     detail += _moved(before, after)
     event = TRANSITIONS[action].event if action in TRANSITIONS else _EVENTS[action]
     detail = f"{detail}: {note}" if note else detail
@@ -190,12 +194,12 @@ def recompute_due(
     return clocks
 
 
-def _moved(before: Mapping[str, TargetClock], after: Mapping[str, TargetClock]) -> str:
+def _moved(before: Mapping[str, datetime | None], after: Mapping[str, TargetClock]) -> str:
     """Which due times the change started or moved, on each target's own wall clock."""
     said = [
         f"{name.replace('_', ' ')} due {due_words(clock)}"
         for name, clock in after.items()
-        if name not in before or before[name].due != clock.due
+        if before.get(name) != clock.due
     ]
     return f"; {', '.join(said)}" if said else ""
 
@@ -219,7 +223,7 @@ def recalculate_for_customer(
     (frozen from ``catalogue``, the shipped one by default) and due times counted from when
     they opened, and an ``incident_events`` row saying why. Returns the incidents changed.
     """
-    catalogue = catalogue if catalogue is not None else load_catalogue(default_catalogue_path())
+    catalogue = catalogue if catalogue is not None else catalogue_for(None)
     contract = inventory.current_contract(conn, customer_id, now)
     tier = catalogue.get(contract.tier) if contract else None
     changed = []

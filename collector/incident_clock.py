@@ -36,9 +36,10 @@ def _catalogue_at(path: Path) -> Mapping[str, Tier]:
     return load_catalogue(path)
 
 
-def catalogue_for(config: CollectorConfig) -> Mapping[str, Tier]:
-    """The tier catalogue the collector runs with, read once per file."""
-    return _catalogue_at(config.tiers_file or default_catalogue_path())
+def catalogue_for(config: CollectorConfig | None) -> Mapping[str, Tier]:
+    """The tier catalogue the collector runs with (None: the shipped one), read once per file."""
+    tiers_file = config.tiers_file if config is not None else None
+    return _catalogue_at(tiers_file or default_catalogue_path())
 
 
 def access_words(check_key: str) -> str:

@@ -153,6 +153,11 @@ def test_it_pauses_the_response_clock_while_waiting_on_the_customer(
     )
     kinds = [kind for kind, _ in _events(db, incident_id)]
     assert kinds == ["opened", "waiting_on_customer", "resumed"]
+    resumed = db.transaction(incident_store.events, incident_id)[-1].detail
+    assert resumed == (
+        "the customer answered after 25 min; the clocks run again; "
+        "first response due Mon 2 Nov 12:25 Europe/London"
+    )
 
 
 def test_it_moves_the_response_due_time_by_the_working_time_ssh_was_unreachable(
