@@ -77,14 +77,14 @@ class Spool:
 
     def _load(self) -> None:
         found: list[tuple[int, _Spooled]] = []
-        for item in os.scandir(self.directory):
-            if item.name.startswith(".") and item.name.endswith(".tmp"):
-                os.unlink(item.path)  # a write the previous run did not finish
-            elif item.name.endswith(_SUFFIX) and item.name[: -len(_SUFFIX)].isdigit():
-                info = item.stat()
-                found.append(
-                    (int(item.name[: -len(_SUFFIX)]), _Spooled(info.st_size, info.st_mtime))
-                )
+        with os.scandir(self.directory) as entries:  # closed even if a stat fails midway
+            for item in entries:
+                if item.name.startswith(".") and item.name.endswith(".tmp"):
+                    os.unlink(item.path)  # a write the previous run did not finish
+                elif item.name.endswith(_SUFFIX) and item.name[: -len(_SUFFIX)].isdigit():
+                    info = item.stat()
+                    seq = int(item.name[: -len(_SUFFIX)])
+                    found.append((seq, _Spooled(info.st_size, info.st_mtime)))
         self._items = dict(sorted(found))
 
     def __len__(self) -> int:
