@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from collector.api import maintenance_api
 from collector.api.bodies import NewMaintenanceWindow
 from collector.api.maintenance_api import WindowFilter, WindowRefused, describe_schedule
-from collector.commands.admin import AdminHandler, BadArgument, admin, now, say, table, validated
+from collector.commands.console import AdminHandler, BadArgument, admin, now, say, table, validated
 from collector.commands.service import EXIT_CONFIG, add_config_option
 from collector.config import CollectorConfig
 

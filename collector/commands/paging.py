@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
-from collector.commands.admin import Subparsers, admin, say
+from collector.commands.console import Subparsers, admin, say
 from collector.commands.service import add_config_option
 from collector.config import CollectorConfig
 from collector.paging import IncidentNotFound, acknowledge_page
