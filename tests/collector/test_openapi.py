@@ -29,7 +29,7 @@ from tests.support.collector import report_body as sample_report
 DOCUMENT: dict[str, Any] = json.loads(OPENAPI.read_text())
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 #: Routes for tools and customers' mail; the rest are the operators' HTML dashboard and assets.
-PUBLIC = re.compile(r"^/(api/|ack/|healthz$|readyz$|metrics$)")
+PUBLIC = re.compile(r"^/(api/|ack/|page-ack/|healthz$|readyz$|metrics$)")
 
 
 def normalised(path: str) -> str:
