@@ -17,9 +17,16 @@ class Mail:
     body: str
 
 
+#: A detail longer than this stays in the body: a lock screen shows about one line.
+SUBJECT_DETAIL_MAX = 48
+
+
 def subject(fault: FaultView, state: str | None = None) -> str:
     label = state or fault.severity.upper()
-    return f"{label}: {fault.customer_name} / {fault.host_name}: {fault.title}"
+    text = f"{label}: {fault.customer_name} / {fault.host_name}: {fault.title}"
+    if fault.detail and len(fault.detail) <= SUBJECT_DETAIL_MAX:
+        text += f" ({fault.detail})"
+    return text
 
 
 def _when(moment: datetime) -> str:
