@@ -19,11 +19,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import aiohttp
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from collector.probes.base import ProbeResult
-from collector.probes.http import http_session, probe_http
+from collector.probes.http import HttpSession, http_session, probe_http
 from collector.probes.sip import probe_sip
 from collector.probes.ssh import SshLogin, parse_host_key, probe_ssh
 from collector.probes.tcp import probe_tcp
@@ -174,7 +173,7 @@ class ProbeRunner:
     def __init__(self, *, http_limit: int = 100, grace_s: float = GRACE_S) -> None:
         self._http_limit = http_limit
         self._grace_s = grace_s
-        self._session: aiohttp.ClientSession | None = None
+        self._session: HttpSession | None = None
 
     async def run(self, check: HostCheck) -> CheckOutcome:
         try:

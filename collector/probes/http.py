@@ -14,46 +14,78 @@ import functools
 import ssl
 import time
 from dataclasses import dataclass
+from types import TracebackType
 from typing import Any
+from urllib.parse import urljoin
 
-import aiohttp
-from aiohttp.connector import Connection
 from cryptography import x509
 
 from collector.probes.base import ProbeResult, Verdict
-from collector.probes.tcp import describe_connect_error
+from collector.probes.http_wire import HttpReply, InvalidUrl, Request, fetch
+from collector.probes.wire import (
+    ConnectFailed,
+    ConnectTimeout,
+    ReplyError,
+    ReplyTimeout,
+    describe_connect_error,
+)
 
 USER_AGENT = "Faultdesk-probe/1"
 #: Only this much of a body is searched for the expected text.
 MAX_BODY_BYTES = 1024 * 1024
+#: Redirects followed before giving up, as browsers and aiohttp do.
+MAX_REDIRECTS = 10
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _SEVERITY = {Verdict.OK: 0, Verdict.WARNING: 1, Verdict.CRITICAL: 2}
 
 
-class CertCapturingResponse(aiohttp.ClientResponse):
-    """Keeps the server's certificate from the connection the response arrived on.
+class HttpSession:
+    """What probing many URLs shares: a cap on connections open at once (``limit=0``: none).
 
-    aiohttp hands the connection back to the pool as soon as a small body is read — often before
-    the caller sees the response — so the certificate has to be taken while the response starts.
+    Connections themselves are not pooled (see ``collector.probes.http_wire``).
     """
 
-    peer_cert_der: bytes | None = None
+    def __init__(self, *, limit: int = 100) -> None:
+        self._slots = asyncio.Semaphore(limit) if limit > 0 else None
+        self.closed = False
 
-    async def start(self, connection: Connection) -> aiohttp.ClientResponse:
-        transport = connection.transport
-        ssl_object = transport.get_extra_info("ssl_object") if transport is not None else None
-        if ssl_object is not None:
-            self.peer_cert_der = ssl_object.getpeercert(binary_form=True)
-        return await super().start(connection)
+    async def __aenter__(self) -> HttpSession:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        self.closed = True
+
+    async def fetch(
+        self, request: Request, timeout_s: float, read_body: bool, tls: ssl.SSLContext | None
+    ) -> HttpReply:
+        if self._slots is None:
+            return await fetch(
+                request, timeout_s, tls=tls, read_body=read_body, max_body=MAX_BODY_BYTES
+            )
+        async with self._slots:
+            return await fetch(
+                request, timeout_s, tls=tls, read_body=read_body, max_body=MAX_BODY_BYTES
+            )
 
 
-def http_session(*, limit: int = 100) -> aiohttp.ClientSession:
-    """A session for probing many URLs; sessions made elsewhere cannot report certificates."""
-    return aiohttp.ClientSession(
-        response_class=CertCapturingResponse,
-        connector=aiohttp.TCPConnector(limit=limit),
-        cookie_jar=aiohttp.DummyCookieJar(),  # one probe's cookies must not affect the next
-        headers={"User-Agent": USER_AGENT},
-    )
+def http_session(*, limit: int = 100) -> HttpSession:
+    """A session for probing many URLs with at most ``limit`` connections open (0: no cap)."""
+    return HttpSession(limit=limit)
+
+
+_UNCAPPED = HttpSession(limit=0)
+
+
+class _Failed(Exception):
+    """The check could not get a response; the message is the probe detail."""
 
 
 @dataclass(frozen=True)
@@ -72,52 +104,62 @@ async def probe_http(
     cert_warning_days: float = 14,
     cert_critical_days: float = 3,
     ca_file: str | None = None,
-    session: aiohttp.ClientSession | None = None,
+    session: HttpSession | None = None,
 ) -> ProbeResult:
     """GET ``url`` once and judge status, body text and certificate; see the module docstring.
 
     ``ca_file`` replaces the system trust store (a customer's private CA or a self-signed cert).
-    Pass a ``session`` from :func:`http_session` when probing many URLs.
+    Pass a ``session`` from :func:`http_session` to cap connections across many probes.
     """
-    if session is None:
-        async with http_session() as own_session:
-            return await probe_http(
-                url,
-                timeout_s=timeout_s,
-                expect_status=expect_status,
-                expect_text=expect_text,
-                follow_redirects=follow_redirects,
-                cert_warning_days=cert_warning_days,
-                cert_critical_days=cert_critical_days,
-                ca_file=ca_file,
-                session=own_session,
-            )
     started = time.perf_counter()
     try:
-        async with asyncio.timeout(timeout_s):
-            response = await _get(session, url, follow_redirects, ca_file)
-            async with response:
-                body = await _read_limited(response) if expect_text is not None else b""
-    except TimeoutError:
-        return _critical(url, f"no response within {timeout_s:g} s")
-    except aiohttp.ClientError as exc:
-        return _critical(url, describe_client_error(exc))
+        hops = await _get(
+            session or _UNCAPPED, url, follow_redirects, ca_file, expect_text, timeout_s
+        )
+    except _Failed as exc:
+        return ProbeResult("http", url, Verdict.CRITICAL, None, str(exc))
     latency_ms = (time.perf_counter() - started) * 1000.0
+    response = hops[-1]
     findings = [_judge_status(response, expect_status)]
-    if expect_text is not None and not _body_contains(response, body, expect_text):
+    if expect_text is not None and not _body_contains(response, expect_text):
         findings.append(_Finding(Verdict.CRITICAL, f"{expect_text!r} not found in body"))
-    data = _response_data(response)
-    cert_finding = _judge_certificate(response, cert_warning_days, cert_critical_days, data)
+    data = _response_data(hops)
+    cert_finding = _judge_certificate(hops, cert_warning_days, cert_critical_days, data)
     if cert_finding is not None:
         findings.append(cert_finding)
     return _result(url, latency_ms, findings, data)
 
 
 async def _get(
-    session: aiohttp.ClientSession, url: str, follow_redirects: bool, ca_file: str | None
-) -> aiohttp.ClientResponse:
-    tls: ssl.SSLContext | bool = _tls_context(ca_file) if url.lower().startswith("https:") else True
-    return await session.get(url, allow_redirects=follow_redirects, ssl=tls)
+    session: HttpSession,
+    url: str,
+    follow_redirects: bool,
+    ca_file: str | None,
+    expect_text: str | None,
+    timeout_s: float,
+) -> list[HttpReply]:
+    """Every response along the redirect chain, the last one being the answer."""
+    deadline = time.perf_counter() + timeout_s
+    hops: list[HttpReply] = []
+    while True:
+        try:
+            request = Request.get(url, USER_AGENT)
+            tls = _tls_context(ca_file) if request.tls else None
+            remaining = max(deadline - time.perf_counter(), 0.0)
+            reply = await session.fetch(request, remaining, expect_text is not None, tls)
+        except (ConnectTimeout, ReplyTimeout):
+            raise _Failed(f"no response within {timeout_s:g} s") from None
+        except (ConnectFailed, ReplyError, InvalidUrl) as exc:
+            raise _Failed(str(exc)) from None
+        except OSError as exc:
+            raise _Failed(describe_connect_error(exc)) from None
+        hops.append(reply)
+        location = reply.headers.get("location")
+        if not (follow_redirects and reply.status in _REDIRECT_STATUSES and location):
+            return hops
+        if len(hops) > MAX_REDIRECTS:
+            raise _Failed(f"too many redirects (more than {MAX_REDIRECTS})")
+        url = urljoin(url, location)
 
 
 @functools.lru_cache(maxsize=32)
@@ -126,25 +168,18 @@ def _tls_context(ca_file: str | None) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=ca_file)
 
 
-async def _read_limited(response: aiohttp.ClientResponse) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.content.iter_chunked(64 * 1024):
-        chunks.append(chunk)
-        size += len(chunk)
-        if size >= MAX_BODY_BYTES:
-            break
-    return b"".join(chunks)[:MAX_BODY_BYTES]
+def _body_contains(response: HttpReply, text: str) -> bool:
+    try:
+        decoded = response.body.decode(response.charset or "utf-8", errors="replace")
+    except LookupError:  # a charset Python does not know
+        decoded = response.body.decode("utf-8", errors="replace")
+    return text in decoded
 
 
-def _body_contains(response: aiohttp.ClientResponse, body: bytes, text: str) -> bool:
-    return text in body.decode(response.charset or "utf-8", errors="replace")
-
-
-def _judge_status(response: aiohttp.ClientResponse, expect_status: set[int] | None) -> _Finding:
+def _judge_status(response: HttpReply, expect_status: set[int] | None) -> _Finding:
     status = response.status
-    summary = f"{status} {response.reason or ''}".strip()
-    location = response.headers.get("Location")
+    summary = f"{status} {response.reason}".strip()
+    location = response.headers.get("location")
     if 300 <= status < 400 and location:
         summary += f" -> {location}"
     if expect_status is not None:
@@ -158,20 +193,13 @@ def _judge_status(response: aiohttp.ClientResponse, expect_status: set[int] | No
 
 
 def _judge_certificate(
-    response: aiohttp.ClientResponse,
-    warning_days: float,
-    critical_days: float,
-    data: dict[str, Any],
+    hops: list[HttpReply], warning_days: float, critical_days: float, data: dict[str, Any]
 ) -> _Finding | None:
     """The soonest-expiring certificate along the redirect chain decides."""
-    certs = [
-        hop.peer_cert_der
-        for hop in (*response.history, response)
-        if isinstance(hop, CertCapturingResponse) and hop.peer_cert_der is not None
-    ]
+    certs = {hop.peer_cert_der for hop in hops if hop.peer_cert_der is not None}
     if not certs:
         return None
-    not_after = min(x509.load_der_x509_certificate(der).not_valid_after_utc for der in certs)
+    not_after = min(_not_after(der) for der in certs)
     days_left = (not_after - dt.datetime.now(dt.UTC)).total_seconds() / 86400
     data["cert_not_after"] = not_after.isoformat()
     data["cert_days_left"] = round(days_left, 3)
@@ -183,6 +211,12 @@ def _judge_certificate(
     return _Finding(Verdict.OK, f"certificate valid for {_describe_days(days_left)}")
 
 
+@functools.lru_cache(maxsize=1024)
+def _not_after(der: bytes) -> dt.datetime:
+    """Parsed once per certificate: most sites present the same one for weeks."""
+    return x509.load_der_x509_certificate(der).not_valid_after_utc
+
+
 def _describe_days(days: float) -> str:
     if days < 1:
         hours = max(round(days * 24), 0)
@@ -191,11 +225,11 @@ def _describe_days(days: float) -> str:
     return f"{whole} day" if whole == 1 else f"{whole} days"
 
 
-def _response_data(response: aiohttp.ClientResponse) -> dict[str, Any]:
+def _response_data(hops: list[HttpReply]) -> dict[str, Any]:
     return {
-        "status": response.status,
-        "url": str(response.url),
-        "redirects": [str(hop.url) for hop in response.history],
+        "status": hops[-1].status,
+        "url": hops[-1].url,
+        "redirects": [hop.url for hop in hops[:-1]],
     }
 
 
@@ -211,27 +245,3 @@ def _result(
         facts.append(f"after {hops} redirect" + ("s" if hops > 1 else ""))
     detail = "; ".join([*problems, ", ".join(facts)] if facts else problems)
     return ProbeResult("http", url, verdict, latency_ms, detail, data)
-
-
-def _critical(url: str, detail: str) -> ProbeResult:
-    return ProbeResult("http", url, Verdict.CRITICAL, None, detail)
-
-
-def describe_client_error(exc: aiohttp.ClientError) -> str:
-    """Operator-facing words for aiohttp's failures, most specific first."""
-    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
-        reason = getattr(exc.certificate_error, "verify_message", None) or exc.certificate_error
-        return f"certificate verify failed: {reason}"
-    if isinstance(exc, aiohttp.ClientConnectorSSLError):
-        return f"TLS handshake failed: {exc.os_error}"
-    if isinstance(exc, aiohttp.ClientConnectorError):
-        return describe_connect_error(exc.os_error)
-    if isinstance(exc, aiohttp.TooManyRedirects):
-        return f"too many redirects (more than {len(exc.history)})"
-    if isinstance(exc, aiohttp.ServerDisconnectedError):
-        return "server closed the connection without a response"
-    if isinstance(exc, aiohttp.InvalidURL):
-        return f"invalid URL: {exc.url}"
-    if isinstance(exc, aiohttp.ClientResponseError):
-        return f"bad response: {exc.message}"
-    return str(exc) or type(exc).__name__

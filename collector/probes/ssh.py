@@ -2,8 +2,9 @@
 
 Remote access is a condition of support, so this is the probe that pauses SLA clocks. Two paths:
 
-* banner only — TCP connect and read the ``SSH-2.0-…`` identification line with plain asyncio
-  streams. It runs for every host on every interval, so it stays cheap (no key exchange).
+* banner only — TCP connect and read the ``SSH-2.0-…`` identification line with a bare asyncio
+  Protocol (``collector.probes.wire``). It runs for every host on every interval, so it stays
+  cheap: no key exchange, no stream objects.
 * key login — a full asyncssh handshake as the configured user, with the host key pinned. The
   pinned key is checked during key exchange, before any authentication request is sent, so a
   host whose key changed (re-installed, or someone in the middle) never sees our key or user.
@@ -18,18 +19,22 @@ from dataclasses import dataclass
 import asyncssh
 
 from collector.probes.base import ProbeResult, Verdict
-from collector.probes.tcp import (
+from collector.probes.tcp import format_target
+from collector.probes.wire import (
     ConnectFailed,
-    close_quietly,
+    Exchange,
+    ReplyError,
+    ReplyTimeout,
     describe_connect_error,
-    format_target,
-    open_connection,
+    exchange,
 )
 
 #: Sent back after the server's banner so its log shows who called, not a bare disconnect.
 CLIENT_IDENT = b"SSH-2.0-Faultdesk_probe\r\n"
 #: RFC 4253 4.2 lets a server send other lines before its identification; cap how many we read.
 MAX_PRE_BANNER_LINES = 20
+#: A line longer than this before the banner means the peer is not an SSH server.
+MAX_LINE_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -82,51 +87,54 @@ async def probe_ssh(
     return await _probe_banner(host, port, timeout_s)
 
 
-class _BannerFailed(Exception):
-    """The server did not identify itself as SSH; the message is the probe detail."""
+class _BannerReader(Exchange[str]):
+    """Reads lines until the ``SSH-`` identification, then says who called and is done."""
+
+    closed_early = "connection closed before the SSH banner"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._pending = b""
+        self._lines = 0
+
+    def feed(self, data: bytes) -> None:
+        self._pending += data
+        while (end := self._pending.find(b"\n")) >= 0:
+            line, self._pending = self._pending[:end], self._pending[end + 1 :]
+            text = line.decode("ascii", "replace").rstrip("\r")
+            if text.startswith("SSH-"):
+                if self.transport is not None:
+                    self.transport.write(CLIENT_IDENT)
+                self.finish(text)
+                return
+            self._lines += 1
+            if self._lines >= MAX_PRE_BANNER_LINES:
+                raise ReplyError(f"no SSH banner in the first {MAX_PRE_BANNER_LINES} lines")
+        if len(self._pending) > MAX_LINE_BYTES:
+            raise ReplyError("not an SSH server: overlong first line")
 
 
 async def _probe_banner(host: str, port: int, timeout_s: float) -> ProbeResult:
     target = format_target(host, port)
     started = time.perf_counter()
     try:
-        reader, writer, connect_ms = await open_connection(host, port, timeout_s)
+        reader = await exchange(_BannerReader, host, port, timeout_s)
     except ConnectFailed as exc:
         return ProbeResult("ssh", target, Verdict.CRITICAL, None, str(exc))
-    try:
-        remaining = max(timeout_s - (time.perf_counter() - started), 0.0)
-        async with asyncio.timeout(remaining):
-            banner = await _read_banner(reader)
-        writer.write(CLIENT_IDENT)
-    except TimeoutError:
+    except ReplyTimeout:
         detail = f"no banner within {timeout_s:g} s"
         return ProbeResult("ssh", target, Verdict.CRITICAL, None, detail)
-    except _BannerFailed as exc:
+    except ReplyError as exc:
         return ProbeResult("ssh", target, Verdict.CRITICAL, None, str(exc))
     except OSError as exc:
         return ProbeResult("ssh", target, Verdict.CRITICAL, None, describe_connect_error(exc))
-    finally:
-        await close_quietly(writer)
     latency_ms = (time.perf_counter() - started) * 1000.0
-    data = {"banner": banner, "connect_ms": connect_ms}
+    banner = reader.reply.result()
+    data = {"banner": banner, "connect_ms": (reader.connected_at - started) * 1000.0}
     if not banner.startswith(("SSH-2.0-", "SSH-1.99-")):
         detail = f"SSH protocol 2 not offered: {banner}"
         return ProbeResult("ssh", target, Verdict.CRITICAL, latency_ms, detail, data)
     return ProbeResult("ssh", target, Verdict.OK, latency_ms, banner, data)
-
-
-async def _read_banner(reader: asyncio.StreamReader) -> str:
-    for _ in range(MAX_PRE_BANNER_LINES):
-        try:
-            line = await reader.readline()
-        except ValueError:  # a line past the stream limit: not an SSH server
-            raise _BannerFailed("not an SSH server: overlong first line") from None
-        if not line:
-            raise _BannerFailed("connection closed before the SSH banner")
-        text = line.decode("ascii", "replace").rstrip("\r\n")
-        if text.startswith("SSH-"):
-            return text
-    raise _BannerFailed(f"no SSH banner in the first {MAX_PRE_BANNER_LINES} lines")
 
 
 class _HostKeyRecorder(asyncssh.SSHClient):
