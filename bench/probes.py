@@ -2,14 +2,26 @@
 (``check_ssh``, ``check_http`` from monitoring-plugins-basic) over the same loopback endpoints,
 at the same parallelism, in one run.
 
-    .venv/bin/python bench/probes.py                   # 200 + 200 checks, a few seconds
+    .venv/bin/python bench/probes.py                   # 500 + 500 checks, a few seconds
     .venv/bin/python bench/probes.py --n 10000         # the goal
 
-The endpoints are served by a separate process (one asyncio loop listening on many ports: an
-SSH banner server and a one-response HTTP server), so serving costs are not counted against
-either side. Every check is its own TCP connection; when N exceeds --ports, targets share
-ports. The plugins run as a pool of subprocesses, as a Nagios-style scheduler runs them; with a
-large N they are sampled on a subset (--plugin-sample) and the output says so.
+Faultdesk's side is the collector's own probe path: the checks are ``HostCheck`` rows handed,
+as the scheduler hands a tick's due checks, to the probe worker pool (``collector.probes.pool``:
+``--workers`` processes, default one per CPU, sharing ``--concurrency`` slots), where
+``ProbeRunner`` runs them on the collector's event loop (uvloop when installed). Its CPU is the
+benchmark process plus the workers; the pool is started (and ready) before the clock starts, as
+in the long-running service. ``--workers 0`` runs the probes in this process instead.
+
+The plugins run ``--concurrency`` at a time from a thread pool, as a Nagios-style scheduler runs
+them, launched as cheaply as Python allows (output discarded: only exit codes are compared);
+their CPU is the plugin processes plus this process's cost of launching them. With a large N
+they are sampled on a subset (--plugin-sample) and the output says so.
+
+The endpoints are served by another process on the same 2 cores, identical for both sides: a
+bare epoll loop (no asyncio) that sends an SSH identification line on accept and closes when
+the client has spoken, or answers the first HTTP request with a fixed 200 and closes. Every
+check is its own TCP connection; when N exceeds --ports, targets share ports. Its CPU per check
+is printed too, but counted against neither side.
 
 Goal (issue 5): 10,000 SSH + 10,000 HTTP checks within 30 s on 2 cores, and at least 20x the
 plugins' throughput.
@@ -19,78 +31,120 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import resource
+import select
+import socket
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from collector.probes.base import ProbeResult  # noqa: E402
-from collector.probes.http import http_session, probe_http  # noqa: E402
-from collector.probes.ssh import probe_ssh  # noqa: E402
+from collector.loop import loop_name, new_event_loop  # noqa: E402
+from collector.probe_runner import CheckOutcome, ProbeRunner  # noqa: E402
+from collector.probes.pool import ProbePool  # noqa: E402
+from collector.store.probe_results import HostCheck  # noqa: E402
 
 PLUGINS = Path("/usr/lib/nagios/plugins")
+PLUGIN_EXIT = {0: "ok", 1: "warning", 2: "critical"}
 BANNER = b"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n"
 HTTP_RESPONSE = (
     b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 18\r\n"
     b"Connection: close\r\n\r\nFaultdesk bench ok"
 )
-PLUGIN_EXIT = {0: "ok", 1: "warning", 2: "critical"}
 
 
 # ---- the endpoint server (runs in its own process) ---------------------------------------
 
 
-class BannerServer(asyncio.Protocol):
-    """Says its SSH identification and waits for the client to hang up."""
+def serve(ports_per_kind: int) -> None:
+    """Listen on ``ports_per_kind`` ports per kind; print them as JSON; stop when stdin closes.
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
-        transport.write(BANNER)
-
-    def eof_received(self) -> bool:
-        self.transport.close()
-        return False
-
-
-class OneResponseHttpServer(asyncio.Protocol):
-    """Answers the first request with a fixed 200 and closes, like a tiny status page."""
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
-        self.received = b""
-
-    def data_received(self, data: bytes) -> None:
-        self.received += data
-        if b"\r\n\r\n" in self.received:
-            self.transport.write(HTTP_RESPONSE)
-            self.transport.close()
-
-
-async def serve(ports_per_kind: int) -> None:
-    loop = asyncio.get_running_loop()
+    A plain epoll loop rather than asyncio: the server shares the cores with both contestants,
+    so the less it costs the more the comparison is about the probers.
+    """
+    poller = select.epoll()
+    listeners: dict[int, tuple[socket.socket, bool]] = {}  # fd -> (socket, speaks first)
     ports: dict[str, list[int]] = {"ssh": [], "http": []}
-    for kind, protocol in (("ssh", BannerServer), ("http", OneResponseHttpServer)):
+    for kind in ports:
         for _ in range(ports_per_kind):
-            server = await loop.create_server(protocol, "127.0.0.1", 0, backlog=1024)
-            ports[kind].append(server.sockets[0].getsockname()[1])
+            listener = socket.create_server(("127.0.0.1", 0), backlog=4096)
+            listener.setblocking(False)
+            listeners[listener.fileno()] = (listener, kind == "ssh")
+            ports[kind].append(listener.getsockname()[1])
+            poller.register(listener.fileno(), select.EPOLLIN)
+    stop_read, stop_write = os.pipe()
+    poller.register(stop_read, select.EPOLLIN)
+    threading.Thread(
+        target=lambda: (sys.stdin.read(), os.write(stop_write, b".")), daemon=True
+    ).start()
     sys.stdout.write(json.dumps(ports) + "\n")
     sys.stdout.flush()
-    await loop.run_in_executor(None, sys.stdin.read)  # until the benchmark closes our stdin
+    connections: dict[int, tuple[socket.socket, bytes | None]] = {}
+    while True:
+        for fd, _event in poller.poll():
+            if fd == stop_read:
+                return
+            if fd in listeners:
+                _accept(poller, *listeners[fd], connections)
+            else:
+                _answer(poller, fd, connections)
 
 
-# ---- measuring ---------------------------------------------------------------------------
+def _wait_for_stdin_eof(stop_write: int) -> None:
+    sys.stdin.read()
+    os.write(stop_write, b".")
+
+
+def _accept(
+    poller: select.epoll,
+    listener: socket.socket,
+    ssh: bool,
+    connections: dict[int, tuple[socket.socket, bytes | None]],
+) -> None:
+    while True:
+        try:
+            connection, _address = listener.accept()
+        except BlockingIOError:
+            return
+        connection.setblocking(False)
+        if ssh:
+            connection.send(BANNER)
+        # SSH: wait for the client's identification (or its hang-up); HTTP: for the request.
+        connections[connection.fileno()] = (connection, None if ssh else b"")
+        poller.register(connection.fileno(), select.EPOLLIN)
+
+
+def _answer(
+    poller: select.epoll, fd: int, connections: dict[int, tuple[socket.socket, bytes | None]]
+) -> None:
+    connection, request = connections[fd]
+    try:
+        data = connection.recv(65536)
+    except OSError:
+        data = b""
+    if request is not None and data:
+        request += data
+        if b"\r\n\r\n" not in request:
+            connections[fd] = (connection, request)
+            return
+        with contextlib.suppress(OSError):
+            connection.send(HTTP_RESPONSE)
+    del connections[fd]
+    poller.unregister(fd)
+    connection.close()
 
 
 @dataclass(frozen=True)
@@ -99,8 +153,9 @@ class Run:
     checks: int
     verdicts: Counter[str]
     wall_s: float
-    cpu_s: float  # this process, or the plugin processes
-    spawn_cpu_s: float = 0.0  # this process's cost of starting the plugins
+    cpu_s: float  # the prober: our process and workers, or the plugin processes
+    launch_cpu_s: float = 0.0  # this process's cost of starting the plugins
+    server_cpu_s: float = 0.0  # the endpoint server, counted against neither side
 
     @property
     def rate(self) -> float:
@@ -108,60 +163,109 @@ class Run:
 
     @property
     def cpu_ms_per_check(self) -> float:
-        return (self.cpu_s + self.spawn_cpu_s) * 1000 / self.checks
+        return (self.cpu_s + self.launch_cpu_s) * 1000 / self.checks
 
 
-def cpu_seconds(who: int) -> float:
-    usage = resource.getrusage(who)
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """User plus system CPU of live processes, this one included when its pid is given."""
+    total = 0.0
+    for pid in pids:
+        times = psutil.Process(pid).cpu_times()
+        total += times.user + times.system
+    return total
+
+
+def children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
 
-async def run_faultdesk(
-    label: str, targets: Sequence[int], concurrency: int, check: Callable[[int], Awaitable[str]]
-) -> Run:
-    """A fixed pool of workers, each taking the next target: bounded concurrency, no 10k tasks."""
-    pending = iter(targets)
-    verdicts: Counter[str] = Counter()
+# ---- Faultdesk: the collector's probe path ----------------------------------------------
 
-    async def worker() -> None:
-        for port in pending:
-            verdicts[await check(port)] += 1
 
-    cpu_before, started = cpu_seconds(resource.RUSAGE_SELF), time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    wall = time.perf_counter() - started
-    return Run(label, len(targets), verdicts, wall, cpu_seconds(resource.RUSAGE_SELF) - cpu_before)
+def make_checks(kind: str, ports: Sequence[int]) -> list[HostCheck]:
+    """The rows the scheduler would load: default options, one per target."""
+    if kind == "ssh":
+        targets = [f"127.0.0.1:{port}" for port in ports]
+    else:
+        targets = [f"http://127.0.0.1:{port}/" for port in ports]
+    return [HostCheck(n, "bench", kind, "", target) for n, target in enumerate(targets, 1)]
+
+
+async def run_in_process(runner: ProbeRunner, checks: list[HostCheck], lanes: int) -> list[str]:
+    """The scheduler's in-process path: at most ``lanes`` probes at once."""
+    pending = iter(checks)
+    verdicts: list[str] = []
+
+    async def lane() -> None:
+        for check in pending:
+            verdicts.append(str((await runner.run(check)).verdict))
+
+    await asyncio.gather(*(lane() for _ in range(lanes)))
+    return verdicts
 
 
 async def faultdesk_runs(
-    ssh_targets: Sequence[int], http_targets: Sequence[int], concurrency: int, timeout_s: float
-) -> tuple[Run, Run]:
-    def verdict(result: ProbeResult) -> str:
-        return result.verdict.value
+    checks: dict[str, list[HostCheck]], args: argparse.Namespace, server_pid: int
+) -> list[Run]:
+    outcomes: list[CheckOutcome] = []
+    pool: ProbePool | None = None
+    if args.workers:
 
-    async def ssh_check(port: int) -> str:
-        return verdict(await probe_ssh("127.0.0.1", port, timeout_s=timeout_s))
+        def deliver(_check: HostCheck, outcome: CheckOutcome, _waited_s: float) -> None:
+            outcomes.append(outcome)
+            if len(outcomes) >= expected:
+                finished.set()
 
-    ssh = await run_faultdesk("faultdesk ssh", ssh_targets, concurrency, ssh_check)
-    async with http_session(limit=0) as session:
+        pool = ProbePool(args.workers, deliver, max_concurrency=args.concurrency)
+        await pool.start()
+    runner = ProbeRunner(http_limit=args.concurrency)
+    runs = []
+    for kind, kind_checks in checks.items():
+        expected, finished = len(kind_checks), asyncio.Event()
+        outcomes.clear()
+        pids = [os.getpid(), *(pool.pids() if pool else [])]
+        cpu_before, server_before = cpu_seconds(pids), cpu_seconds([server_pid])
+        started = time.perf_counter()
+        if pool is not None:
+            await pool.submit(kind_checks)
+            await finished.wait()
+            verdicts = [str(outcome.verdict) for outcome in outcomes]
+        else:
+            verdicts = await run_in_process(runner, kind_checks, args.concurrency)
+        wall = time.perf_counter() - started
+        cpu = cpu_seconds(pids) - cpu_before
+        server = cpu_seconds([server_pid]) - server_before
+        label = f"faultdesk {kind}"
+        runs.append(Run(label, len(kind_checks), Counter(verdicts), wall, cpu, 0.0, server))
+    if pool is not None:
+        await pool.close()
+    await runner.close()
+    return runs
 
-        async def http_check(port: int) -> str:
-            url = f"http://127.0.0.1:{port}/"
-            return verdict(await probe_http(url, timeout_s=timeout_s, session=session))
 
-        http = await run_faultdesk("faultdesk http", http_targets, concurrency, http_check)
-    return ssh, http
+# ---- the plugins --------------------------------------------------------------------------
 
 
-def run_plugin(label: str, commands: Sequence[list[str]], concurrency: int) -> Run:
+def plugin_commands(kind: str, ports: Sequence[int], timeout_s: float) -> list[list[str]]:
+    """The same checks as Faultdesk's: banner only; GET / expecting 2xx/3xx."""
+    timeout = str(max(int(timeout_s), 1))
+    if kind == "ssh":
+        base = [str(PLUGINS / "check_ssh"), "-H", "127.0.0.1", "-t", timeout, "-p"]
+    else:
+        base = [str(PLUGINS / "check_http"), "-I", "127.0.0.1", "-u", "/", "-t", timeout, "-p"]
+    return [[*base, str(port)] for port in ports]
+
+
+def run_plugin(label: str, commands: Sequence[list[str]], concurrency: int, server_pid: int) -> Run:
     def check(command: list[str]) -> str:
-        done = subprocess.run(command, capture_output=True, check=False)
+        done = subprocess.run(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
+        )
         return PLUGIN_EXIT.get(done.returncode, "unknown")
 
-    self_before, children_before = (
-        cpu_seconds(resource.RUSAGE_SELF),
-        cpu_seconds(resource.RUSAGE_CHILDREN),
-    )
+    self_before, children_before = cpu_seconds([os.getpid()]), children_cpu_seconds()
+    server_before = cpu_seconds([server_pid])
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         verdicts = Counter(pool.map(check, commands))
@@ -171,8 +275,9 @@ def run_plugin(label: str, commands: Sequence[list[str]], concurrency: int) -> R
         len(commands),
         verdicts,
         wall,
-        cpu_seconds(resource.RUSAGE_CHILDREN) - children_before,
-        cpu_seconds(resource.RUSAGE_SELF) - self_before,
+        children_cpu_seconds() - children_before,
+        cpu_seconds([os.getpid()]) - self_before,
+        cpu_seconds([server_pid]) - server_before,
     )
 
 
@@ -209,13 +314,19 @@ def spread(ports: Sequence[int], n: int) -> list[int]:
 
 
 def print_table(runs: Sequence[Run]) -> None:
-    print(f"{'':22}{'checks':>8}{'wall s':>9}{'checks/s':>10}{'CPU ms/check':>14}  verdicts")
+    print(
+        f"{'':18}{'checks':>7}{'wall s':>8}{'checks/s':>10}{'CPU ms/check':>14}"
+        f"{'server ms':>11}  verdicts"
+    )
     for run in runs:
-        spawn = f" (spawn {run.spawn_cpu_s * 1000 / run.checks:.2f})" if run.spawn_cpu_s else ""
+        launch = (
+            f" (launching {run.launch_cpu_s * 1000 / run.checks:.2f})" if run.launch_cpu_s else ""
+        )
         verdicts = ", ".join(f"{k} {v}" for k, v in sorted(run.verdicts.items()))
         print(
-            f"{run.label:22}{run.checks:>8}{run.wall_s:>9.2f}{run.rate:>10.0f}"
-            f"{run.cpu_ms_per_check:>14.3f}  {verdicts}{spawn}"
+            f"{run.label:18}{run.checks:>7}{run.wall_s:>8.2f}{run.rate:>10.0f}"
+            f"{run.cpu_ms_per_check:>14.3f}{run.server_cpu_s * 1000 / run.checks:>11.3f}"
+            f"  {verdicts}{launch}"
         )
 
 
@@ -244,18 +355,25 @@ def raise_fd_limit() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, default=200, help="checks per kind (default 200)")
-    parser.add_argument("--concurrency", type=int, default=100)
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=500, help="checks per kind (default 500)")
+    parser.add_argument("--concurrency", type=int, default=100, help="checks at once, both sides")
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, help="probe worker processes (0: none)"
+    )
     parser.add_argument("--ports", type=int, default=1000, help="listening ports per kind, max")
     parser.add_argument("--plugin-sample", type=int, default=1000, help="plugin checks per kind")
     parser.add_argument("--timeout", type=float, default=10.0)
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
     raise_fd_limit()
     if args.serve:
-        asyncio.run(serve(args.ports))
+        serve(args.ports)
         return 0
     for plugin in ("check_ssh", "check_http"):
         if not (PLUGINS / plugin).exists():
@@ -264,41 +382,42 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
     server, ports = start_server(min(args.n, args.ports))
     try:
-        return bench(args, ports)
+        return bench(args, ports, server.pid)
     finally:
         stop_server(server)
 
 
-def plugin_commands(kind: str, ports: Sequence[int], timeout_s: float) -> list[list[str]]:
-    """The same checks as the Faultdesk probes: banner only; GET / expecting 2xx/3xx."""
-    timeout = str(max(int(timeout_s), 1))
-    if kind == "ssh":
-        base = [str(PLUGINS / "check_ssh"), "-H", "127.0.0.1", "-t", timeout, "-p"]
-    else:
-        base = [str(PLUGINS / "check_http"), "-I", "127.0.0.1", "-u", "/", "-t", timeout, "-p"]
-    return [[*base, str(port)] for port in ports]
-
-
-def bench(args: argparse.Namespace, ports: dict[str, list[int]]) -> int:
+def bench(args: argparse.Namespace, ports: dict[str, list[int]], server_pid: int) -> int:
     n, concurrency, timeout = args.n, args.concurrency, args.timeout
-    ssh_targets, http_targets = spread(ports["ssh"], n), spread(ports["http"], n)
+    targets = {kind: spread(ports[kind], n) for kind in ("ssh", "http")}
     sample = min(n, args.plugin_sample)
+    loop = new_event_loop()
+    where = f"{args.workers} worker processes" if args.workers else "the benchmark process"
     print(
         f"{n} SSH-banner + {n} HTTP checks on 127.0.0.1 over {len(ports['ssh'])} ports per kind, "
-        f"concurrency {concurrency}, {os.cpu_count()} CPUs; endpoints served by another process"
+        f"concurrency {concurrency}, {os.cpu_count()} CPUs, load average "
+        f"{os.getloadavg()[0]:.2f}; Faultdesk probes in {where} on {loop_name(loop)}"
     )
     if sample < n:
         print(f"plugins sampled on the first {sample} of the {n} targets per kind")
-    ours = asyncio.run(faultdesk_runs(ssh_targets, http_targets, concurrency, timeout))
-    theirs = (
-        run_plugin("check_ssh", plugin_commands("ssh", ssh_targets[:sample], timeout), concurrency),
+    checks = {kind: make_checks(kind, targets[kind]) for kind in targets}
+    try:
+        ours = loop.run_until_complete(faultdesk_runs(checks, args, server_pid))
+    finally:
+        loop.close()
+    theirs = [
         run_plugin(
-            "check_http", plugin_commands("http", http_targets[:sample], timeout), concurrency
-        ),
-    )
+            f"check_{kind}",
+            plugin_commands(kind, targets[kind][:sample], timeout),
+            concurrency,
+            server_pid,
+        )
+        for kind in ("ssh", "http")
+    ]
     print()
     print_table([*ours, *theirs])
     print_ratios(ours, theirs, n)
+    print(f"load average at the end: {os.getloadavg()[0]:.2f}")
     failed = sum(run.checks - run.verdicts["ok"] for run in (*ours, *theirs))
     return 1 if failed else 0
 

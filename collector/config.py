@@ -83,6 +83,10 @@ class ProbeSettings(_Strict):
     jitter_s: float = Field(10.0, ge=0)
     #: Stored results older than this are deleted.
     results_retention_days: float = Field(14.0, gt=0)
+    #: Probe worker processes sharing max_concurrency. None (auto): one per CPU once there
+    #: are enough enabled checks to need them (see collector.probe_scheduler), else none;
+    #: 0: probes run in the collector's own process.
+    workers: int | None = Field(None, ge=0)
 
 
 class CollectorConfig(_Strict):

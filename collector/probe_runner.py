@@ -164,6 +164,15 @@ def split_target(target: str, port: int | None, default_port: int | None) -> tup
     return host, chosen
 
 
+def _times_every_wait(options: _Options) -> bool:
+    """TCP, SSH banner and HTTP probes run under one timer of their own from connect to reply
+    (``collector.probes.wire``), so a second one here could never fire first; key logins and
+    SIP (a worker thread) get the runner's own deadline as well."""
+    if isinstance(options, SshOptions):
+        return not options.user
+    return isinstance(options, TcpOptions | HttpOptions)
+
+
 class ProbeRunner:
     """Runs checks; one shared HTTP session so connection pools and TLS contexts are reused.
 
@@ -174,14 +183,27 @@ class ProbeRunner:
         self._http_limit = http_limit
         self._grace_s = grace_s
         self._session: HttpSession | None = None
+        # Check id -> (the check as last seen, its parsed options): checks come round every
+        # interval unchanged, and validating options costs more than some probes.
+        self._parsed: dict[int, tuple[HostCheck, _Options]] = {}
+
+    def _options(self, check: HostCheck) -> _Options:
+        known = self._parsed.get(check.id)
+        if known is not None and known[0] == check:
+            return known[1]
+        options = parse_options(check.kind, check.target, check.options)
+        self._parsed[check.id] = (check, options)
+        return options
 
     async def run(self, check: HostCheck) -> CheckOutcome:
         try:
-            options = parse_options(check.kind, check.target, check.options)
+            options = self._options(check)
         except ValueError as exc:
             return ProbeFailure(check.kind, check.target, f"bad check configuration: {exc}")
         timeout_s = options.timeout_s or DEFAULT_TIMEOUT_S[check.kind]
         try:
+            if _times_every_wait(options):
+                return await self._dispatch(check, options, timeout_s)
             async with asyncio.timeout(timeout_s + self._grace_s):
                 return await self._dispatch(check, options, timeout_s)
         except TimeoutError:

@@ -10,6 +10,12 @@ Spreading the load: a check never run before starts at a random moment within
 (never more than half the interval) without drifting from its average interval, so checks
 added together drift apart rather than firing together for ever. A check that ran before a
 restart keeps its phase: it is next due one interval after its last stored result.
+
+Where probes run: with ``probes.workers`` (or, when it is not set, once ``AUTO_POOL_CHECKS``
+checks are enabled) the due checks of a tick go as one batch to a pool of probe worker
+processes (``collector.probes.pool``), which share ``max_concurrency`` between them and send
+outcomes back in batches; storing them stays here. Otherwise, and for a probe function passed
+in, probes run in this process as tasks waiting on the semaphore.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import os
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +36,7 @@ from collector.database import Database
 from collector.metrics import Metrics
 from collector.probe_pipeline import CheckRun, record_runs
 from collector.probe_runner import CheckOutcome, ProbeFunction, ProbeRunner
+from collector.probes.pool import ProbePool
 from collector.scheduler import Schedules
 from collector.store import probe_results as probe_store
 from collector.store.probe_results import HostCheck
@@ -40,6 +48,9 @@ TICK_S = 1.0
 RELOAD_S = 30.0
 PRUNE_S = 3600.0
 BATCH_SIZE = 500
+#: With ``probes.workers`` unset, worker processes start once this many checks are enabled:
+#: below it probing takes a few percent of one core, not worth a process per CPU.
+AUTO_POOL_CHECKS = 1000
 
 
 @dataclass
@@ -98,6 +109,11 @@ class ProbeScheduler:
         self._metrics = metrics
         self._runner = ProbeRunner(http_limit=self._settings.max_concurrency)
         self._probe = probe or self._runner.run
+        self._may_use_pool = probe is None
+        self._pool: ProbePool | None = None
+        # Checks handed to the pool: check id -> (when it was due, when it was handed over).
+        self._handed: dict[int, tuple[datetime, datetime]] = {}
+        self._pool_idle = asyncio.Event()
         self._rng = rng or random.Random()
         self._batch_size = batch_size
         self._slots = asyncio.Semaphore(self._settings.max_concurrency)
@@ -121,9 +137,13 @@ class ProbeScheduler:
         now = self._clock()
         if self._loaded_at is None or (now - self._loaded_at).total_seconds() >= RELOAD_S:
             await self.reload()
-        started = self._start_due(now)
+        due = self._take_due(now)
+        if self._pool is not None:
+            await self._hand_over(due, now)
+        else:
+            self._start_tasks(due)
         await self.flush()
-        return started
+        return len(due)
 
     async def reload(self) -> None:
         """Re-read the enabled checks: new ones are planned, gone ones dropped, changed ones
@@ -141,20 +161,73 @@ class ProbeScheduler:
                 plan[check.id] = Planned(check, due)
         self._plan = plan
         self._loaded_at = now
+        self._choose_where_probes_run(len(checks))
 
-    def _start_due(self, now: datetime) -> int:
-        started = 0
+    def _choose_where_probes_run(self, enabled: int) -> None:
+        workers = self._settings.workers
+        if workers is None:
+            workers = (os.cpu_count() or 1) if enabled >= AUTO_POOL_CHECKS else 0
+        if self._pool is None and workers > 0 and self._may_use_pool:
+            log.info("probing with %d worker processes (%d checks enabled)", workers, enabled)
+            self._pool = ProbePool(
+                workers, self._delivered, max_concurrency=self._settings.max_concurrency
+            )
+
+    def _take_due(self, now: datetime) -> list[tuple[HostCheck, datetime]]:
+        """The checks due now (and not still running), each with its due time; plans the next."""
+        due: list[tuple[HostCheck, datetime]] = []
         for check_id, planned in self._plan.items():
-            if planned.due > now or check_id in self._in_flight:
+            if planned.due > now or check_id in self._in_flight or check_id in self._handed:
                 continue
-            task = asyncio.create_task(self._run(planned.check, planned.due))
-            self._in_flight[check_id] = task
-            task.add_done_callback(functools.partial(self._done, check_id))
+            due.append((planned.check, planned.due))
             planned.due = next_due(
                 planned.check, planned.due, now, self._settings.jitter_s, self._rng
             )
-            started += 1
-        return started
+        return due
+
+    def _start_tasks(self, due: list[tuple[HostCheck, datetime]]) -> None:
+        for check, due_at in due:
+            task = asyncio.create_task(self._run(check, due_at))
+            self._in_flight[check.id] = task
+            task.add_done_callback(functools.partial(self._done, check.id))
+
+    async def _hand_over(self, due: list[tuple[HostCheck, datetime]], now: datetime) -> None:
+        if not due:
+            return
+        assert self._pool is not None
+        for check, due_at in due:
+            self._handed[check.id] = (due_at, now)
+        self._pool_idle.clear()
+        self._count_waiting()
+        try:
+            await self._pool.submit([check for check, _ in due])
+        except OSError:
+            # Workers that cannot start (a broken install, no memory) must not stop probing.
+            log.exception("probe workers failed to start; probing in the collector process")
+            pool, self._pool, self._may_use_pool = self._pool, None, False
+            for check, _ in due:
+                self._handed.pop(check.id, None)
+            self._pool_idle.set()
+            await pool.close()
+            self._start_tasks(due)
+
+    def _delivered(self, check: HostCheck, outcome: CheckOutcome, waited_s: float) -> None:
+        """An outcome back from a worker; ``waited_s`` is its wait there for a free slot."""
+        entry = self._handed.pop(check.id, None)
+        if entry is None:
+            return
+        due_at, handed_at = entry
+        started = handed_at + timedelta(seconds=waited_s)
+        self._metrics.probe_scheduler_lag.observe(max(0.0, (started - due_at).total_seconds()))
+        self._count(check, outcome)
+        self._finished.append(CheckRun(check, outcome, started))
+        self._count_waiting()
+        if not self._handed:
+            self._pool_idle.set()
+
+    def _count_waiting(self) -> None:
+        waiting = max(len(self._handed) - self._settings.max_concurrency, 0)
+        self._metrics.probe_checks_waiting.set(waiting)
 
     def _done(self, check_id: int, task: asyncio.Task[None]) -> None:
         self._in_flight.pop(check_id, None)
@@ -205,6 +278,8 @@ class ProbeScheduler:
         """Wait for the checks under way, then store everything; returns how many were stored."""
         while self._in_flight:
             await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
+        if self._handed:
+            await self._pool_idle.wait()
         return await self.flush()
 
     async def prune(self) -> int:
@@ -212,9 +287,13 @@ class ProbeScheduler:
         return await self._db.write(probe_store.prune_results, self._clock(), days)
 
     async def stop(self) -> None:
-        """Cancel probes under way (their runs are not stored), store the finished ones."""
+        """Cancel probes under way (their runs are not stored), stop the probe workers, store
+        the finished ones."""
         for task in list(self._in_flight.values()):
             task.cancel()
         await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
+        if self._pool is not None:
+            await self._pool.close()
+            self._handed.clear()
         await self.flush()
         await self._runner.close()

@@ -12,6 +12,7 @@ reaching the host, which a pooled connection would hide.
 from __future__ import annotations
 
 import base64
+import functools
 import ssl
 from dataclasses import dataclass, field
 from urllib.parse import SplitResult, quote, urlsplit
@@ -59,6 +60,11 @@ class Request:
 
     @classmethod
     def get(cls, url: str, user_agent: str) -> Request:
+        """The request for ``url``; built once per URL (checks repeat it every interval)."""
+        return _request(url, user_agent)
+
+    @classmethod
+    def build(cls, url: str, user_agent: str) -> Request:
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
         if scheme not in ("http", "https") or not parts.hostname:
@@ -74,6 +80,11 @@ class Request:
             f"{_authorization(parts)}Connection: close\r\n\r\n"
         )
         return cls(url, host, port, scheme == "https", head.encode("latin-1"))
+
+
+@functools.lru_cache(maxsize=16384)
+def _request(url: str, user_agent: str) -> Request:
+    return Request.build(url, user_agent)
 
 
 def _request_target(parts: SplitResult) -> str:

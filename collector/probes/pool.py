@@ -1,0 +1,205 @@
+"""Probe worker processes, so checks use every core and not only the collector's one.
+
+A check's own cost is small (one connection, a few parsed bytes), but ten thousand a minute
+keep one Python process busy; the collector also stores results and evaluates faults in that
+process. :class:`ProbePool` starts ``workers`` processes (``collector.probes.worker``), each
+with its own event loop and :class:`~collector.probe_runner.ProbeRunner` and its share of
+``max_concurrency``. ``submit`` hands a batch of checks over, spread by how many each worker
+has outstanding; outcomes come back in batches to the ``deliver`` callback. Batches both ways
+keep the pipe at a few microseconds a check, where a round trip per check would cost more
+than the check.
+
+A worker that dies turns its outstanding checks into "unknown" outcomes (never evidence of an
+outage) and is started again on the next ``submit``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from typing import cast
+
+from collector.probe_runner import CheckOutcome, ProbeFailure
+from collector.probes.worker import FrameReader, frame
+from collector.store.probe_results import HostCheck
+
+log = logging.getLogger(__name__)
+
+#: How long a worker gets to finish after its stdin is closed.
+STOP_TIMEOUT_S = 5.0
+
+#: Receives each outcome with the check and the seconds it waited for a free slot.
+Deliver = Callable[[HostCheck, CheckOutcome, float], None]
+
+
+class _WorkerProcess(asyncio.SubprocessProtocol):
+    """One worker: its pipes and the checks it has not answered yet."""
+
+    def __init__(self, deliver: Deliver) -> None:
+        self.transport: asyncio.SubprocessTransport | None = None
+        self.outstanding: dict[int, HostCheck] = {}
+        self.alive = True
+        self.closing = False
+        self.exited = asyncio.get_running_loop().create_future()
+        self.ready = asyncio.get_running_loop().create_future()
+        self._deliver = deliver
+        self._reader = FrameReader(self._received)
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def pipe_data_received(self, fd: int, data: bytes) -> None:
+        if fd == 1:
+            self._reader.feed(data)
+
+    def _received(self, outcomes: list[tuple[int, CheckOutcome, float]]) -> None:
+        if not self.ready.done():
+            self.ready.set_result(None)
+        for request_id, outcome, waited_s in outcomes:
+            check = self.outstanding.pop(request_id, None)
+            if check is not None and not self.closing:
+                self._deliver(check, outcome, waited_s)
+
+    def send(self, requests: list[tuple[int, HostCheck]]) -> None:
+        assert self.transport is not None
+        stdin = cast(asyncio.WriteTransport | None, self.transport.get_pipe_transport(0))
+        if stdin is None:
+            return
+        self.outstanding.update(requests)
+        stdin.write(frame(requests))
+
+    def process_exited(self) -> None:
+        self.alive = False
+        returncode = self.transport.get_returncode() if self.transport is not None else None
+        outstanding, self.outstanding = self.outstanding, {}
+        if outstanding and not self.closing:
+            log.error(
+                "probe worker exited (status %s) with %d checks outstanding",
+                returncode,
+                len(outstanding),
+            )
+            detail = f"probe worker exited (status {returncode}) before the check finished"
+            for check in outstanding.values():
+                self._deliver(check, ProbeFailure(check.kind, check.target, detail), 0.0)
+        if not self.exited.done():
+            self.exited.set_result(returncode)
+        if not self.ready.done():
+            self.ready.set_result(None)  # nobody waits for a worker that is gone
+
+
+class ProbePool:
+    """``workers`` probe processes sharing ``max_concurrency`` checks at once."""
+
+    def __init__(
+        self,
+        workers: int,
+        deliver: Deliver,
+        *,
+        max_concurrency: int = 100,
+        log_level: str = "WARNING",
+    ) -> None:
+        if workers < 1:
+            raise ValueError("a probe pool needs at least one worker")
+        self._deliver = deliver
+        # Each worker's share; together exactly max_concurrency (at least one each).
+        self._shares = [
+            max(max_concurrency // workers + (1 if n < max_concurrency % workers else 0), 1)
+            for n in range(workers)
+        ]
+        self._log_level = log_level
+        self._workers: list[_WorkerProcess | None] = [None] * workers
+        self._ids = itertools.count()
+        self._closed = False
+
+    @property
+    def size(self) -> int:
+        return len(self._workers)
+
+    @property
+    def outstanding(self) -> int:
+        """Checks handed to workers and not answered yet (running or waiting for a slot)."""
+        return sum(len(w.outstanding) for w in self._workers if w is not None)
+
+    def pids(self) -> list[int]:
+        """Process ids of the live workers (the benchmark reads their CPU time)."""
+        return [
+            w.transport.get_pid()
+            for w in self._workers
+            if w is not None and w.alive and w.transport is not None
+        ]
+
+    async def start(self) -> None:
+        """Start every worker not running and wait until they are ready; ``submit`` does this
+        itself, so calling it first only moves the start-up cost (a second of imports)."""
+        loop = asyncio.get_running_loop()
+        started: list[_WorkerProcess] = []
+        for n, worker in enumerate(self._workers):
+            if worker is not None and worker.alive:
+                continue
+            command = [
+                sys.executable,
+                "-m",
+                "collector.probes.worker",
+                "--concurrency",
+                str(self._shares[n]),
+                "--log-level",
+                self._log_level,
+            ]
+            _transport, process = await loop.subprocess_exec(
+                lambda: _WorkerProcess(self._deliver), *command, stdin=-1, stdout=-1, stderr=None
+            )
+            self._workers[n] = process
+            started.append(process)
+        for process in started:
+            await process.ready
+
+    async def submit(self, checks: Sequence[HostCheck]) -> None:
+        """Hand ``checks`` over; each outcome goes to ``deliver`` when its batch comes back."""
+        if self._closed:
+            raise RuntimeError("probe pool closed")
+        if not all(w is not None and w.alive for w in self._workers):
+            await self.start()
+        workers = [w for w in self._workers if w is not None and w.alive]
+        if not workers:
+            raise OSError("no probe worker is running")
+        batches: list[list[tuple[int, HostCheck]]] = [[] for _ in workers]
+        # Fill up the least loaded first, relative to each worker's share of the slots.
+        shares = [self._shares[self._workers.index(w)] for w in workers]
+        load = [len(w.outstanding) / share for w, share in zip(workers, shares, strict=True)]
+        for check in checks:
+            n = min(range(len(workers)), key=load.__getitem__)
+            batches[n].append((next(self._ids), check))
+            load[n] += 1 / shares[n]
+        for worker, batch in zip(workers, batches, strict=True):
+            if batch:
+                worker.send(batch)
+
+    async def close(self) -> None:
+        """Stop the workers; outcomes not delivered yet are dropped."""
+        self._closed = True
+        for worker in self._workers:
+            if worker is not None and worker.alive and worker.transport is not None:
+                worker.closing = True
+                stdin = worker.transport.get_pipe_transport(0)
+                if stdin is not None:
+                    stdin.close()
+        for worker in self._workers:
+            if worker is not None:
+                await self._wait_or_kill(worker)
+        self._workers = [None] * len(self._workers)
+
+    @staticmethod
+    async def _wait_or_kill(worker: _WorkerProcess) -> None:
+        try:
+            await asyncio.wait_for(asyncio.shield(worker.exited), STOP_TIMEOUT_S)
+        except TimeoutError:
+            if worker.transport is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    worker.transport.kill()
+            await worker.exited
+        if worker.transport is not None:
+            worker.transport.close()
