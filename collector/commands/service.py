@@ -54,7 +54,10 @@ def run(args: argparse.Namespace) -> int:
     from aiohttp import web
 
     from collector.app import create_app
+    from collector.loop import loop_name, new_event_loop
 
+    loop = new_event_loop()  # uvloop when installed: probing is socket-bound
+    log.info("event loop: %s", loop_name(loop))
     web.run_app(
         create_app(config),
         host=config.http.host,
@@ -62,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
         access_log=logging.getLogger("collector.access"),
         handle_signals=True,
         print=_log_banner,
+        loop=loop,
     )
     return 0
 
