@@ -140,6 +140,8 @@ class ProbePool:
         for n, worker in enumerate(self._workers):
             if worker is not None and worker.alive:
                 continue
+            if worker is not None and worker.transport is not None:
+                worker.transport.close()  # a worker that died: its pipes go with it
             command = [
                 sys.executable,
                 "-m",
