@@ -14,8 +14,9 @@ command use, so a typo is refused when the check is added rather than failing ev
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -35,6 +36,9 @@ GRACE_S = 2.0
 DEFAULT_TIMEOUT_S = {"ssh": 10.0, "http": 10.0, "sip": 4.0, "tcp": 5.0}
 DEFAULT_PORT = {"ssh": 22, "sip": 5060}
 
+
+#: Prepared checks (and option sets) remembered at most; past it the memory starts afresh.
+MAX_CACHED = 100_000
 
 #: The verdict of a run whose probe could not be carried out.
 UNKNOWN = "unknown"
@@ -123,6 +127,12 @@ OPTION_MODELS: dict[str, type[_Options]] = {
 
 def parse_options(kind: str, target: str, options: Mapping[str, Any]) -> _Options:
     """Validate a check's target and options; ValueError names the field that is wrong."""
+    parsed = _parse_model(kind, options)
+    _check_target(kind, target, parsed)
+    return parsed
+
+
+def _parse_model(kind: str, options: Mapping[str, Any]) -> _Options:
     model = OPTION_MODELS.get(kind)
     if model is None:
         raise ValueError(f"unknown check kind {kind!r}; expected one of {', '.join(OPTION_MODELS)}")
@@ -134,12 +144,15 @@ def parse_options(kind: str, target: str, options: Mapping[str, Any]) -> _Option
             for error in exc.errors()
         )
         raise ValueError(f"{kind} check options: {problems}") from None
+    return parsed
+
+
+def _check_target(kind: str, target: str, parsed: _Options) -> None:
     if kind == "http":
         if not target.lower().startswith(("http://", "https://")):
             raise ValueError(f"http check target must be an http(s):// URL, got {target!r}")
     else:
         split_target(target, getattr(parsed, "port", None), DEFAULT_PORT.get(kind))
-    return parsed
 
 
 def split_target(target: str, port: int | None, default_port: int | None) -> tuple[str, int]:
@@ -173,8 +186,28 @@ def _times_every_wait(options: _Options) -> bool:
     return isinstance(options, TcpOptions | HttpOptions)
 
 
+def _options_key(kind: str, options: Mapping[str, Any]) -> Hashable | None:
+    """A key equal for equal options, or None when a value cannot be hashed (a list)."""
+    key = (kind, tuple(sorted(options.items())))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A check made ready to run: the probe call with its arguments bound."""
+
+    check: HostCheck
+    probe: Callable[[], Awaitable[ProbeResult]]
+    timeout_s: float
+    times_itself: bool
+
+
 class ProbeRunner:
-    """Runs checks; one shared HTTP session so connection pools and TLS contexts are reused.
+    """Runs checks; one shared HTTP session so TLS contexts are reused.
 
     ``run`` is the one boundary: whatever goes wrong inside a probe becomes a result.
     """
@@ -183,41 +216,72 @@ class ProbeRunner:
         self._http_limit = http_limit
         self._grace_s = grace_s
         self._session: HttpSession | None = None
-        # Check id -> (the check as last seen, its parsed options): checks come round every
-        # interval unchanged, and validating options costs more than some probes.
-        self._parsed: dict[int, tuple[HostCheck, _Options]] = {}
-
-    def _options(self, check: HostCheck) -> _Options:
-        known = self._parsed.get(check.id)
-        if known is not None and known[0] == check:
-            return known[1]
-        options = parse_options(check.kind, check.target, check.options)
-        self._parsed[check.id] = (check, options)
-        return options
+        # Checks come round every interval unchanged, and preparing one (validating its
+        # options, splitting its target) costs more than some probes: check id -> prepared,
+        # and the options models by value (most checks share a handful of option sets).
+        self._prepared: dict[int, _Prepared] = {}
+        self._models: dict[Hashable, _Options] = {}
 
     async def run(self, check: HostCheck) -> CheckOutcome:
+        prepared = self._prepared.get(check.id)
+        if prepared is None or prepared.check != check:
+            try:
+                prepared = self._prepare(check)
+            except ValueError as exc:
+                return ProbeFailure(check.kind, check.target, f"bad check configuration: {exc}")
         try:
-            options = self._options(check)
-        except ValueError as exc:
-            return ProbeFailure(check.kind, check.target, f"bad check configuration: {exc}")
-        timeout_s = options.timeout_s or DEFAULT_TIMEOUT_S[check.kind]
-        try:
-            if _times_every_wait(options):
-                return await self._dispatch(check, options, timeout_s)
-            async with asyncio.timeout(timeout_s + self._grace_s):
-                return await self._dispatch(check, options, timeout_s)
+            if prepared.times_itself:
+                return await prepared.probe()
+            async with asyncio.timeout(prepared.timeout_s + self._grace_s):
+                return await prepared.probe()
         except TimeoutError:
             # Probes time their own network waits, so overrunning means a wait on our side (a
             # queue for worker threads, a resolver): unknown, not evidence the host is down.
-            detail = f"probe did not finish within {timeout_s + self._grace_s:g} s"
+            detail = f"probe did not finish within {prepared.timeout_s + self._grace_s:g} s"
             return ProbeFailure(check.kind, check.target, detail)
         except Exception as exc:  # the boundary: a broken probe is unknown, not an outage
             log.exception("check %s of %s failed to run", check.label, check.host_id)
             return ProbeFailure(check.kind, check.target, f"{type(exc).__name__}: {exc}")
 
-    async def _dispatch(self, check: HostCheck, options: _Options, timeout_s: float) -> ProbeResult:
+    def _parse(self, check: HostCheck) -> _Options:
+        key = _options_key(check.kind, check.options)
+        options = self._models.get(key) if key is not None else None
+        if options is None:
+            options = _parse_model(check.kind, check.options)
+            if key is not None:
+                if len(self._models) >= MAX_CACHED:
+                    self._models.clear()
+                self._models[key] = options
+        _check_target(check.kind, check.target, options)
+        return options
+
+    def _prepare(self, check: HostCheck) -> _Prepared:
+        options = self._parse(check)
+        timeout_s = options.timeout_s or DEFAULT_TIMEOUT_S[check.kind]
+        prepared = _Prepared(
+            check, self._bind(check, options, timeout_s), timeout_s, _times_every_wait(options)
+        )
+        if len(self._prepared) >= MAX_CACHED:
+            self._prepared.clear()
+        self._prepared[check.id] = prepared
+        return prepared
+
+    def _bind(
+        self, check: HostCheck, options: _Options, timeout_s: float
+    ) -> Callable[[], Awaitable[ProbeResult]]:
         if isinstance(options, HttpOptions):
-            return await self._http(check.target, options, timeout_s)
+            return functools.partial(
+                probe_http,
+                check.target,
+                timeout_s=timeout_s,
+                expect_status=options.expect_status,
+                expect_text=options.expect_text,
+                follow_redirects=options.follow_redirects,
+                cert_warning_days=options.cert_warning_days,
+                cert_critical_days=options.cert_critical_days,
+                ca_file=options.ca_file,
+                session=self._http_session(),
+            )
         host, port = split_target(
             check.target, getattr(options, "port", None), DEFAULT_PORT.get(check.kind)
         )
@@ -225,33 +289,25 @@ class ProbeRunner:
             login = None
             if options.user and options.key:
                 login = SshLogin(options.user, options.key, options.host_key)
-            return await probe_ssh(host, port, timeout_s=timeout_s, login=login)
+            return functools.partial(probe_ssh, host, port, timeout_s=timeout_s, login=login)
         if isinstance(options, SipOptions):
-            return await probe_sip(
+            return functools.partial(
+                probe_sip,
                 host,
                 port,
                 transport=options.transport,
                 timeout_s=timeout_s,
                 uri_user=options.uri_user,
             )
-        return await probe_tcp(host, port, timeout_s=timeout_s)
+        return functools.partial(probe_tcp, host, port, timeout_s=timeout_s)
 
-    async def _http(self, url: str, options: HttpOptions, timeout_s: float) -> ProbeResult:
+    def _http_session(self) -> HttpSession:
         if self._session is None or self._session.closed:
             self._session = http_session(limit=self._http_limit)
-        return await probe_http(
-            url,
-            timeout_s=timeout_s,
-            expect_status=options.expect_status,
-            expect_text=options.expect_text,
-            follow_redirects=options.follow_redirects,
-            cert_warning_days=options.cert_warning_days,
-            cert_critical_days=options.cert_critical_days,
-            ca_file=options.ca_file,
-            session=self._session,
-        )
+        return self._session
 
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
             self._session = None
+        self._prepared.clear()

@@ -63,6 +63,10 @@ class HttpSession:
     async def close(self) -> None:
         self.closed = True
 
+    @property
+    def capped(self) -> bool:
+        return self._slots is not None
+
     async def fetch(
         self, request: Request, timeout_s: float, read_body: bool, tls: ssl.SSLContext | None
     ) -> HttpReply:
@@ -146,7 +150,13 @@ async def _get(
             request = Request.get(url, USER_AGENT)
             tls = _tls_context(ca_file) if request.tls else None
             remaining = max(deadline - time.perf_counter(), 0.0)
-            reply = await session.fetch(request, remaining, expect_text is not None, tls)
+            read_body = expect_text is not None
+            if session.capped:
+                reply = await session.fetch(request, remaining, read_body, tls)
+            else:  # the common case in the collector, which bounds concurrency itself
+                reply = await fetch(
+                    request, remaining, tls=tls, read_body=read_body, max_body=MAX_BODY_BYTES
+                )
         except (ConnectTimeout, ReplyTimeout):
             raise _Failed(f"no response within {timeout_s:g} s") from None
         except (ConnectFailed, ReplyError, InvalidUrl) as exc:
@@ -154,8 +164,10 @@ async def _get(
         except OSError as exc:
             raise _Failed(describe_connect_error(exc)) from None
         hops.append(reply)
+        if not (follow_redirects and reply.status in _REDIRECT_STATUSES):
+            return hops
         location = reply.headers.get("location")
-        if not (follow_redirects and reply.status in _REDIRECT_STATUSES and location):
+        if not location:
             return hops
         if len(hops) > MAX_REDIRECTS:
             raise _Failed(f"too many redirects (more than {MAX_REDIRECTS})")
@@ -179,8 +191,8 @@ def _body_contains(response: HttpReply, text: str) -> bool:
 def _judge_status(response: HttpReply, expect_status: set[int] | None) -> _Finding:
     status = response.status
     summary = f"{status} {response.reason}".strip()
-    location = response.headers.get("location")
-    if 300 <= status < 400 and location:
+    location = response.headers.get("location") if 300 <= status < 400 else None
+    if location:
         summary += f" -> {location}"
     if expect_status is not None:
         if status in expect_status:

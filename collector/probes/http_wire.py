@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import functools
 import ssl
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import SplitResult, quote, urlsplit
 
 from collector.probes.wire import Exchange, ReplyError, exchange
@@ -36,10 +36,20 @@ class HttpReply:
     url: str
     status: int
     reason: str
-    headers: dict[str, str]  # names lower-cased; a repeated header keeps its last value
+    header_lines: list[str]  # as received, split into lines; parsed only when asked
     body: bytes = b""
     peer_cert_der: bytes | None = None
-    ended_by_close: bool = field(default=False, repr=False)
+
+    @functools.cached_property
+    def headers(self) -> dict[str, str]:
+        """Names lower-cased; a repeated header keeps its last value. Most checks never ask
+        (a 200 with no text to find), so the lines are parsed on first use."""
+        headers: dict[str, str] = {}
+        for line in self.header_lines:
+            name, colon, value = line.partition(":")
+            if colon:  # a line without one is skipped, as browsers do
+                headers[name.strip().lower()] = value.strip()
+        return headers
 
     @property
     def charset(self) -> str | None:
@@ -179,13 +189,7 @@ def _parse_head(url: str, head: bytes) -> HttpReply:
     code, _, reason = rest.partition(" ")
     if not version.startswith("HTTP/1.") or len(code) != 3 or not code.isdigit():
         raise ReplyError(f"bad response: invalid status line {lines[0][:60]!r}")
-    headers: dict[str, str] = {}
-    for line in lines[1:]:
-        name, colon, value = line.partition(":")
-        if not colon:
-            raise ReplyError(f"bad response: invalid header line {line[:60]!r}")
-        headers[name.strip().lower()] = value.strip()
-    return HttpReply(url, int(code), reason.strip(), headers)
+    return HttpReply(url, int(code), reason.strip(), lines[1:])
 
 
 class _BodyReader:

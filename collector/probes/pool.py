@@ -24,7 +24,13 @@ from collections.abc import Callable, Sequence
 from typing import cast
 
 from collector.probe_runner import CheckOutcome, ProbeFailure
-from collector.probes.worker import FrameReader, frame
+from collector.probes.worker import (
+    FrameReader,
+    PackedOutcome,
+    frame,
+    pack_check,
+    unpack_outcome,
+)
 from collector.store.probe_results import HostCheck
 
 log = logging.getLogger(__name__)
@@ -56,13 +62,13 @@ class _WorkerProcess(asyncio.SubprocessProtocol):
         if fd == 1:
             self._reader.feed(data)
 
-    def _received(self, outcomes: list[tuple[int, CheckOutcome, float]]) -> None:
+    def _received(self, outcomes: list[tuple[int, PackedOutcome, float]]) -> None:
         if not self.ready.done():
             self.ready.set_result(None)
         for request_id, outcome, waited_s in outcomes:
             check = self.outstanding.pop(request_id, None)
             if check is not None and not self.closing:
-                self._deliver(check, outcome, waited_s)
+                self._deliver(check, unpack_outcome(outcome), waited_s)
 
     def send(self, requests: list[tuple[int, HostCheck]]) -> None:
         assert self.transport is not None
@@ -70,7 +76,7 @@ class _WorkerProcess(asyncio.SubprocessProtocol):
         if stdin is None:
             return
         self.outstanding.update(requests)
-        stdin.write(frame(requests))
+        stdin.write(frame([(request_id, pack_check(check)) for request_id, check in requests]))
 
     def process_exited(self) -> None:
         self.alive = False

@@ -253,3 +253,23 @@ async def test_it_reports_a_check_it_cannot_run_as_unknown() -> None:
     result = await ProbeRunner().run(check)
     assert result.verdict == "unknown"
     assert result.detail.startswith("bad check configuration: ssh check options: ")
+
+
+async def test_it_runs_a_check_changed_since_its_last_run_with_what_it_is_now() -> None:
+    server = await asyncio.start_server(lambda _r, writer: writer.close(), "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    before = HostCheck(1, HOST, "tcp", "", f"127.0.0.1:{port}")
+    twin = HostCheck(2, HOST, "tcp", "", f"127.0.0.1:{port}")
+    moved = HostCheck(1, HOST, "tcp", "", f"127.0.0.1:{_closed_port()}")
+    misconfigured = HostCheck(1, HOST, "tcp", "", "127.0.0.1", {"timeout_s": 1})
+    runner = ProbeRunner()
+    try:
+        results = [await runner.run(check) for check in (before, twin, moved, misconfigured)]
+    finally:
+        await runner.close()
+        server.close()
+        await server.wait_closed()
+    assert [str(result.verdict) for result in results] == ["ok", "ok", "critical", "unknown"]
+    assert results[3].detail == (
+        "bad check configuration: target '127.0.0.1' needs a port (host:port or the port option)"
+    )
