@@ -17,11 +17,13 @@ them, launched as cheaply as Python allows (output discarded: only exit codes ar
 their CPU is the plugin processes plus this process's cost of launching them. With a large N
 they are sampled on a subset (--plugin-sample) and the output says so.
 
-The endpoints are served by another process on the same 2 cores, identical for both sides: a
-bare epoll loop (no asyncio) that sends an SSH identification line on accept and closes when
-the client has spoken, or answers the first HTTP request with a fixed 200 and closes. Every
-check is its own TCP connection; when N exceeds --ports, targets share ports. Its CPU per check
-is printed too, but counted against neither side.
+The endpoints are served by another process on the same 2 cores, identical for both sides: it
+sends an SSH identification line on accept and closes when the client has spoken, or answers
+the first HTTP request with a fixed 200 and closes. It is ``bench/probe_endpoints.c`` when a C
+compiler is at hand (compiled into a temporary directory), else the same epoll loop in Python
+(``--python-server`` forces it): the less serving costs, the more the comparison is about the
+probers. Every check is its own TCP connection; when N exceeds --ports, targets share ports.
+The server's CPU per check is printed too, but counted against neither side.
 
 Goal (issue 5): 10,000 SSH + 10,000 HTTP checks within 30 s on 2 cores, and at least 20x the
 plugins' throughput.
@@ -36,9 +38,11 @@ import json
 import os
 import resource
 import select
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -284,9 +288,21 @@ def run_plugin(label: str, commands: Sequence[list[str]], concurrency: int, serv
 # ---- the run -----------------------------------------------------------------------------
 
 
-def start_server(ports_per_kind: int) -> tuple[subprocess.Popen[str], dict[str, list[int]]]:
+def server_command(ports_per_kind: int, python: bool, build_dir: str) -> tuple[list[str], str]:
+    """The C endpoint server when it compiles, else the Python one; and which it is."""
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    if not python and compiler is not None:
+        binary = os.path.join(build_dir, "probe_endpoints")
+        source = str(Path(__file__).with_name("probe_endpoints.c"))
+        built = subprocess.run([compiler, "-O2", "-o", binary, source], check=False)
+        if built.returncode == 0:
+            return [binary, str(ports_per_kind)], "C epoll"
+    return [sys.executable, __file__, "--serve", "--ports", str(ports_per_kind)], "Python epoll"
+
+
+def start_server(command: list[str]) -> tuple[subprocess.Popen[str], dict[str, list[int]]]:
     server = subprocess.Popen(
-        [sys.executable, __file__, "--serve", "--ports", str(ports_per_kind)],
+        command,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -365,6 +381,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--ports", type=int, default=1000, help="listening ports per kind, max")
     parser.add_argument("--plugin-sample", type=int, default=1000, help="plugin checks per kind")
     parser.add_argument("--timeout", type=float, default=10.0)
+    parser.add_argument(
+        "--python-server", action="store_true", help="serve endpoints from Python, not C"
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -380,14 +399,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise SystemExit(
                 f"{PLUGINS / plugin} missing: apt-get install monitoring-plugins-basic"
             )
-    server, ports = start_server(min(args.n, args.ports))
-    try:
-        return bench(args, ports, server.pid)
-    finally:
-        stop_server(server)
+    with tempfile.TemporaryDirectory(prefix="faultdesk-bench-") as build_dir:
+        command, server_kind = server_command(
+            min(args.n, args.ports), args.python_server, build_dir
+        )
+        server, ports = start_server(command)
+        try:
+            return bench(args, ports, server.pid, server_kind)
+        finally:
+            stop_server(server)
 
 
-def bench(args: argparse.Namespace, ports: dict[str, list[int]], server_pid: int) -> int:
+def bench(
+    args: argparse.Namespace, ports: dict[str, list[int]], server_pid: int, server_kind: str
+) -> int:
     n, concurrency, timeout = args.n, args.concurrency, args.timeout
     targets = {kind: spread(ports[kind], n) for kind in ("ssh", "http")}
     sample = min(n, args.plugin_sample)
@@ -396,7 +421,8 @@ def bench(args: argparse.Namespace, ports: dict[str, list[int]], server_pid: int
     print(
         f"{n} SSH-banner + {n} HTTP checks on 127.0.0.1 over {len(ports['ssh'])} ports per kind, "
         f"concurrency {concurrency}, {os.cpu_count()} CPUs, load average "
-        f"{os.getloadavg()[0]:.2f}; Faultdesk probes in {where} on {loop_name(loop)}"
+        f"{os.getloadavg()[0]:.2f}; Faultdesk probes in {where} on {loop_name(loop)}; "
+        f"endpoints served by the {server_kind} server"
     )
     if sample < n:
         print(f"plugins sampled on the first {sample} of the {n} targets per kind")

@@ -18,7 +18,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -188,6 +188,8 @@ def _times_every_wait(options: _Options) -> bool:
 
 def _options_key(kind: str, options: Mapping[str, Any]) -> Hashable | None:
     """A key equal for equal options, or None when a value cannot be hashed (a list)."""
+    if not options:
+        return kind  # most checks
     key = (kind, tuple(sorted(options.items())))
     try:
         hash(key)
@@ -196,8 +198,7 @@ def _options_key(kind: str, options: Mapping[str, Any]) -> Hashable | None:
     return key
 
 
-@dataclass(frozen=True)
-class _Prepared:
+class _Prepared(NamedTuple):
     """A check made ready to run: the probe call with its arguments bound."""
 
     check: HostCheck

@@ -165,7 +165,7 @@ class _ResponseReader(Exchange[HttpReply]):
         self._start_body(self._reply)
 
     def _start_body(self, reply: HttpReply) -> None:
-        if self.transport is not None:
+        if self._request.tls and self.transport is not None:
             ssl_object = self.transport.get_extra_info("ssl_object")
             if ssl_object is not None:
                 reply.peer_cert_der = ssl_object.getpeercert(binary_form=True)
