@@ -64,7 +64,7 @@ class ReportWriter:
         self,
         db: Database,
         clock: Callable[[], datetime],
-        on_committed: Callable[[], None] = lambda: None,
+        on_committed: Callable[[int], None] = lambda new: None,
         max_batch: int = 500,
         max_queue: int = 5000,
     ) -> None:
@@ -113,4 +113,4 @@ class ReportWriter:
         for (_, future), new in zip(batch, outcome, strict=True):
             if not future.done():
                 future.set_result(new)
-        self._on_committed()
+        self._on_committed(sum(outcome))

@@ -2,11 +2,22 @@
 
 Reports are evaluated after they are committed, in arrival order, by one task; a crash
 between the two leaves them unprocessed, and the next start picks them up.
+
+Evaluating a batch is two steps, so that agents are not kept waiting behind it. The work
+(rules, check state machines) is ``pipeline.plan_reports``: it only reads, on a reader
+thread. ``pipeline.apply_plan`` then stores the outcome in a short transaction on the writer
+thread, which ingest commits share, provided nothing the plan read changed meanwhile (else
+the batch is planned again).
+
+Evaluation also waits a moment for reports to gather into a batch instead of running after
+every ingest commit: its cost is mostly per batch (the check states of the hosts in it). A
+fault is decided at most ``linger_s`` later for that.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -20,17 +31,30 @@ log = logging.getLogger(__name__)
 
 class Monitor:
     def __init__(
-        self, db: Database, config: CollectorConfig, clock: Callable[[], datetime]
+        self,
+        db: Database,
+        config: CollectorConfig,
+        clock: Callable[[], datetime],
+        *,
+        linger_s: float = 0.2,
+        attempts: int = 3,
     ) -> None:
         self._db = db
         self._config = config
         self._clock = clock
+        self._linger_s = linger_s
+        self._attempts = attempts
         self._wakeup = asyncio.Event()
+        self._full = asyncio.Event()
+        self._committed = 0  # reports committed here since the last evaluation started
         self._task: asyncio.Task[None] | None = None
 
-    def wake(self) -> None:
-        """New reports were committed: evaluate them soon."""
+    def wake(self, reports: int = 1) -> None:
+        """``reports`` new reports were committed: evaluate them soon."""
+        self._committed += reports
         self._wakeup.set()
+        if self._committed >= pipeline.BATCH_SIZE:
+            self._full.set()
 
     def start(self) -> None:
         self._wakeup.set()  # anything left unprocessed by a previous run
@@ -44,18 +68,48 @@ class Monitor:
     async def _run(self) -> None:
         while True:
             await self._wakeup.wait()
-            self._wakeup.clear()
+            await self._gather()
             try:
-                while await self.process_pending():
-                    pass
+                await self._drain()
+            except pipeline.Conflict:  # busy collectors on one database: try again soon
+                self._wakeup.set()
             except Exception:  # keep evaluating later reports; this batch stays pending
                 log.exception("evaluating reports failed")
                 await asyncio.sleep(1)
                 self._wakeup.set()
 
+    async def _gather(self) -> None:
+        """Wait up to ``linger_s``, or until a full batch has been committed."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._full.wait(), self._linger_s)
+        self._wakeup.clear()
+        self._full.clear()
+        self._committed = 0
+
+    async def _drain(self) -> None:
+        """Evaluate batches until the backlog is gone, letting ingest commits go in between."""
+        while True:
+            if await self.process_pending() < pipeline.BATCH_SIZE:
+                return
+            await asyncio.sleep(0)
+
     async def process_pending(self) -> int:
-        """Evaluate one batch of unprocessed reports; returns how many there were."""
-        return await self._db.write(pipeline.process_reports, self._config, self._clock())
+        """Evaluate one batch of unprocessed reports; returns how many there were.
+
+        After ``attempts`` plans spoilt by other writers (a sweep, another collector), the
+        batch is evaluated in one transaction on the writer thread, which nothing in this
+        process can interleave with.
+        """
+        now = self._clock()
+        for _ in range(self._attempts):
+            plan = await self._db.read(pipeline.plan_reports, self._config, now)
+            if plan is None:
+                return 0
+            try:
+                return await self._db.write(pipeline.apply_plan, self._config, plan)
+            except pipeline.Conflict as conflict:
+                log.debug("evaluating again: %s", conflict)
+        return await self._db.write(pipeline.process_reports, self._config, now)
 
     async def sweep(self) -> None:
         """Look for agents that went silent and faults that need a reminder."""

@@ -5,16 +5,21 @@
 
 The domain modules decide; this module only loads their facts and stores their decisions,
 so a fault and the mail announcing it are committed together or not at all.
+
+Evaluation runs for every report a fleet sends, so a batch is loaded and saved in bulk: the
+hosts and all their check states in one query each, the changed states in one statement at
+the end. Changed states are written out before any transition is acted on, so dependencies
+and fault decisions see exactly what one-by-one evaluation would have shown them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from functools import cached_property
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, bindparam, select
 
 from collector.config import CollectorConfig
 from collector.domain import dependencies, rules
@@ -22,7 +27,7 @@ from collector.domain.checks import CheckState, Observation, Transition, evaluat
 from collector.domain.faults import FaultKey, decide
 from collector.domain.faults import notifications_due as owed_notification
 from collector.domain.maintenance import MaintenanceWindow
-from collector.domain.policy import Levels, NotificationPolicy, PolicyBook, Thresholds
+from collector.domain.policy import CheckPolicy, Levels, NotificationPolicy, PolicyBook, Thresholds
 from collector.fault_writer import FaultWriter
 from collector.incident_policy import IncidentOpener
 from collector.store import checks as check_store
@@ -31,6 +36,13 @@ from collector.store import inventory
 from collector.store import maintenance as maintenance_store
 from collector.store import reports as report_store
 from collector.store.inventory import Host
+from collector.store.schema import hosts as hosts_table
+
+#: Reports evaluated per transaction: big enough to amortise the bulk loads and saves, small
+#: enough that the ingest commits sharing the writer thread are not held up for long.
+BATCH_SIZE = 500
+
+States = dict[str, CheckState]
 
 
 @dataclass
@@ -41,6 +53,7 @@ class Run:
     config: CollectorConfig
     now: datetime
     policies: PolicyBook = field(default_factory=PolicyBook)
+    _policy_cache: dict[str, CheckPolicy] = field(default_factory=dict, init=False, repr=False)
 
     @cached_property
     def thresholds(self) -> Thresholds:
@@ -56,33 +69,130 @@ class Run:
     def writer(self) -> FaultWriter:
         return FaultWriter(self.conn, self.config, self.now, IncidentOpener(self.config))
 
+    def policy(self, check_key: str) -> CheckPolicy:
+        """The check's policy; looked up once per key and run (a prefix scan each time)."""
+        found = self._policy_cache.get(check_key)
+        if found is None:
+            found = self._policy_cache[check_key] = self.policies.for_check(check_key)
+        return found
+
+
+class _Pending:
+    """Check states changed by a batch and not yet written, host id → check key → state."""
+
+    def __init__(self, run: Run) -> None:
+        self._run = run
+        self._states: dict[str, States] = {}
+
+    def add(self, host_id: str, changed: Mapping[str, CheckState]) -> None:
+        if changed:
+            self._states.setdefault(host_id, {}).update(changed)
+
+    def flush(self) -> None:
+        check_store.save_many(self._run.conn, self._states, self._run.now)
+        self._states = {}
+
+
+class Conflict(Exception):
+    """Someone changed what a plan was computed from (claimed its reports, or saved one of its
+    check states) before it was applied: roll back and plan again."""
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Check states to store, then the transitions one report made, to act on with those
+    states (and every earlier segment's) in the database."""
+
+    states: dict[str, States]  # host id → check key → state
+    host: Host | None = None
+    transitions: tuple[Transition, ...] = ()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A batch of reports evaluated against the check states as they were read. Plain data,
+    so it can be made in another process."""
+
+    now: datetime
+    report_ids: list[int]
+    #: The versions of the states the evaluation read, None for those that did not exist yet.
+    depends_on: dict[tuple[str, str], str | None]
+    segments: list[Segment]
+
+
+def plan_reports(
+    conn: Connection, config: CollectorConfig, now: datetime, limit: int = BATCH_SIZE
+) -> Plan | None:
+    """Evaluate the oldest unevaluated reports, writing nothing; None when there are none.
+
+    This is the expensive part of evaluation, and it needs no write lock: ``apply_plan``
+    stores the outcome later, in a short transaction, if nothing it depended on changed.
+    """
+    rows = report_store.unprocessed_reports(conn, limit)
+    if not rows:
+        return None
+    run = Run(conn, config, now)
+    hosts = _hosts(conn, {row.host_id for row in rows})
+    states, versions = check_store.load_versioned(conn, hosts)
+    segments: list[Segment] = []
+    pending: dict[str, States] = {}
+    depends_on: dict[tuple[str, str], str | None] = {}
+    for row in rows:
+        host = hosts.get(row.host_id)
+        if host is None:  # deleted since; its reports go with it
+            continue
+        current = states[host.id]
+        found = rules.observations_from_report(row.body, run.thresholds, previous=current)
+        found.append(rules.heartbeat_observation(now, host.interval_s, now))
+        for observation in found:
+            key = (host.id, observation.check_key)
+            depends_on[key] = versions.get(key)
+        changed, transitions = _fold(run, found, current)
+        current.update(changed)
+        pending.setdefault(host.id, {}).update(changed)
+        if transitions:
+            segments.append(Segment(pending, host, tuple(transitions)))
+            pending = {}
+    segments.append(Segment(pending))
+    return Plan(now, [row.id for row in rows], depends_on, segments)
+
+
+def apply_plan(conn: Connection, config: CollectorConfig, plan: Plan) -> int:
+    """Claim the plan's reports and store its states and fault decisions; returns how many
+    reports. Raises ``Conflict`` (roll back) when its facts changed since it was made."""
+    if not report_store.claim(conn, plan.report_ids, plan.now):
+        raise Conflict("another evaluator claimed some of these reports")
+    stored = check_store.state_versions(conn, {host_id for host_id, _ in plan.depends_on})
+    if any(stored.get(key) != version for key, version in plan.depends_on.items()):
+        raise Conflict("check states changed while the reports were evaluated")
+    run = Run(conn, config, plan.now)
+    for segment in plan.segments:
+        check_store.save_many(conn, segment.states, plan.now)
+        if segment.host is not None:
+            host = segment.host
+            act_on(run, host.customer_id, host.id, list(segment.transitions))
+    return len(plan.report_ids)
+
 
 def process_reports(conn: Connection, config: CollectorConfig, now: datetime) -> int:
-    """Evaluate one batch of stored, unevaluated reports; returns how many."""
-    rows = report_store.unprocessed_reports(conn)
-    if not rows:
-        return 0
-    run = Run(conn, config, now)
-    hosts: dict[str, Host] = {}
-    for row in rows:
-        host = hosts.get(row.host_id) or inventory.get_host(conn, row.host_id)
-        hosts[host.id] = host
-        states = check_store.load(conn, host.id)
-        found = rules.observations_from_report(row.body, run.thresholds, previous=states)
-        found.append(rules.heartbeat_observation(now, host.interval_s, now))
-        observe(run, host, found, states)
-    report_store.mark_processed(conn, [row.id for row in rows], now)
-    return len(rows)
+    """Evaluate one batch of stored, unevaluated reports, oldest first, in this transaction;
+    returns how many. Raises ``Conflict`` if another evaluator got there first."""
+    plan = plan_reports(conn, config, now)
+    return 0 if plan is None else apply_plan(conn, config, plan)
 
 
 def sweep(conn: Connection, config: CollectorConfig, now: datetime) -> None:
     """Heartbeats for every host, then any mail owed: held back, or a reminder."""
     run = Run(conn, config, now)
     missed = config.monitoring.heartbeat_missed_intervals
-    for host in inventory.list_hosts(conn):
+    hosts = inventory.list_hosts(conn)
+    states = check_store.load_many(conn, [host.id for host in hosts], [rules.HEARTBEAT])
+    pending = _Pending(run)
+    for host in hosts:
         last = host.last_seen_at or host.created_at
         heartbeat = rules.heartbeat_observation(last, host.interval_s, now, missed)
-        observe(run, host, [heartbeat], check_store.load(conn, host.id, [rules.HEARTBEAT]))
+        _advance(run, pending, host, [heartbeat], states[host.id])
+    pending.flush()
     policy = NotificationPolicy(reminder_interval_s=config.mail.reminder_interval_s)
     for fault_id, state in fault_store.states_owing_mail(conn):
         decision = owed_notification(state, now, run.windows, policy)
@@ -94,16 +204,40 @@ def observe(
     run: Run, host: Host, observations: Iterable[Observation], states: dict[str, CheckState]
 ) -> None:
     """Fold observations into the host's checks and act on what changed."""
-    changed: dict[str, CheckState] = {}
+    changed, transitions = _fold(run, observations, states)
+    check_store.save(run.conn, host.id, changed, run.now)
+    if transitions:
+        act_on(run, host.customer_id, host.id, transitions)
+
+
+def _advance(
+    run: Run, pending: _Pending, host: Host, observations: Iterable[Observation], states: States
+) -> None:
+    """``observe`` for a batch: ``states`` is updated in place and the save is deferred, up to
+    the first transition, which must be decided with every earlier change in the database."""
+    changed, transitions = _fold(run, observations, states)
+    states.update(changed)
+    pending.add(host.id, changed)
+    if transitions:
+        pending.flush()
+        act_on(run, host.customer_id, host.id, transitions)
+
+
+def _fold(
+    run: Run, observations: Iterable[Observation], states: Mapping[str, CheckState]
+) -> tuple[States, list[Transition]]:
+    """The states the observations changed (an ignored, stale observation changes nothing)
+    and the transitions they made."""
+    changed: States = {}
     transitions: list[Transition] = []
     for observation in observations:
         key = observation.check_key
         state = changed.get(key) or states.get(key) or CheckState(key)
-        changed[key], made = evaluate(state, observation, run.policies.for_check(key), run.now)
+        after, made = evaluate(state, observation, run.policy(key), run.now)
+        if after is not state:
+            changed[key] = after
         transitions += made
-    check_store.save(run.conn, host.id, changed, run.now)
-    if transitions:
-        act_on(run, host.customer_id, host.id, transitions)
+    return changed, transitions
 
 
 def act_on(run: Run, customer_id: str, host_id: str, transitions: list[Transition]) -> None:
@@ -135,9 +269,18 @@ def _reconcile(run: Run, customer_id: str, outcome: dependencies.DependencyOutco
 
 
 def _customer_facts(conn: Connection, customer_id: str) -> list[dependencies.HostFacts]:
+    """Every host of the customer (ordered by id), from one query over their check states."""
     return [
-        dependencies.host_facts(
-            host.id, customer_id, None, check_store.load(conn, host.id).values()
-        )
-        for host in inventory.list_hosts(conn, customer_id)
+        dependencies.HostFacts(host_id, customer_id, None, frozenset(checks), frozenset(raised))
+        for host_id, (checks, raised) in check_store.raised_by_host(conn, customer_id).items()
     ]
+
+
+_HOSTS_BY_ID = select(
+    *(hosts_table.c[f.name] for f in fields(Host))  # in the dataclass's order
+).where(hosts_table.c.id.in_(bindparam("ids", expanding=True)))
+
+
+def _hosts(conn: Connection, host_ids: Iterable[str]) -> dict[str, Host]:
+    rows = conn.execute(_HOSTS_BY_ID, {"ids": sorted(host_ids)})
+    return {row.id: Host(*row) for row in rows}

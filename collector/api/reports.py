@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 from aiohttp import web
 from pydantic import ValidationError
@@ -45,16 +46,21 @@ async def _accept(request: web.Request) -> web.Response:
         key = await keys.get(host_id, stale=True)  # rotated since the cache was loaded?
         if key is None or not protocol.signature_matches(key, timestamp, body, signature):
             raise refuse(401, "bad signature", field=protocol.SIGNATURE_HEADER)
-    report = _parse(body)
+    report, data, text = _parse(body)
     if report.host != host_id:
         raise refuse(400, "body host does not match the signing host", field="host")
     writer = request.app[REPORT_WRITER]
     if writer.depth >= writer.max_queue:
         raise refuse(429, "collector is shedding load", retry_after=5)
-    new = await writer.submit(
-        IncomingReport(host_id, report.seq, report.sampled_at, json.loads(body))
-    )
-    return web.json_response({"accepted": True, "seq": report.seq, "duplicate": not new})
+    new = await writer.submit(IncomingReport(host_id, report.seq, report.sampled_at, data, text))
+    return _accepted(report.seq, duplicate=not new)
+
+
+def _accepted(seq: int, *, duplicate: bool) -> web.Response:
+    """``{"accepted": true, "seq": …, "duplicate": …}``, written out: every report is answered
+    with one, and ``json.dumps`` of the same dict costs more than the rest of the answer."""
+    text = f'{{"accepted": true, "seq": {seq}, "duplicate": {"true" if duplicate else "false"}}}'
+    return web.Response(text=text, content_type="application/json")
 
 
 async def _read_body(request: web.Request) -> bytes:
@@ -83,15 +89,17 @@ def _timestamp(request: web.Request) -> int:
     return timestamp
 
 
-def _parse(body: bytes) -> ReportBody:
+def _parse(body: bytes) -> tuple[ReportBody, dict[str, Any], str]:
+    """The validated report, the decoded body, and the body as text (stored as received)."""
     try:
-        data = json.loads(body)
+        text = body.decode(json.detect_encoding(body))  # as json.loads(body) would
+        data = json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise refuse(400, f"body is not JSON: {exc}") from None
     if not isinstance(data, dict):
         raise refuse(400, "body must be a JSON object")
     try:
-        return ReportBody.model_validate(data)
+        return ReportBody.model_validate(data), data, text
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"])

@@ -1,16 +1,24 @@
-"""Storing agent reports: each ``(host, seq)`` once, the host's last-seen moved forward."""
+"""Storing agent reports: each ``(host, seq)`` once, the host's last-seen moved forward.
+
+Ingest and evaluation run these for every batch, so each is one prepared statement executed
+with a list of parameters (SQLAlchemy compiles it once per dialect and caches it), never a
+statement built per report.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, case, func, or_, select, update
+from sqlalchemy import BigInteger, Connection, bindparam, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import Insert, Update
 
-from collector.store.schema import hosts, reports
+from collector.store.db import bind_processor
+from collector.store.schema import UtcDateTime, hosts, reports
 
 
 @dataclass(frozen=True)
@@ -19,56 +27,146 @@ class IncomingReport:
     seq: int
     sampled_at: datetime
     body: dict[str, Any]
+    #: ``body`` as the agent sent it (JSON), when at hand: stored as is, not encoded again.
+    text: str | None = None
+
+
+@cache
+def _insert_reports(dialect: str) -> Insert:
+    """New reports only; RETURNING names the rows really inserted (a stored seq is not)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(reports)
+        .on_conflict_do_nothing(index_elements=["host_id", "seq"])
+        .returning(reports.c.host_id, reports.c.seq)
+    )
+
+
+def _seen_hosts() -> Update:
+    newest = bindparam("newest", type_=BigInteger)
+    higher = case(
+        (or_(hosts.c.last_seq.is_(None), hosts.c.last_seq < newest), newest),
+        else_=hosts.c.last_seq,
+    )
+    return (
+        update(hosts)
+        .where(hosts.c.id == bindparam("host"))
+        .values(last_seen_at=bindparam("now", type_=UtcDateTime), last_seq=higher)
+    )
+
+
+_SEEN_HOSTS = _seen_hosts()
 
 
 def store_reports(conn: Connection, batch: Sequence[IncomingReport], now: datetime) -> list[bool]:
-    """Insert the reports; returns, per report, whether it was new (False: stored before)."""
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    """Insert the reports; returns, per report, whether it was new (False: stored before,
+    or an earlier copy in the same batch)."""
+    if not batch:
+        return []
+    newest: dict[str, int] = {}
+    for item in batch:
+        newest[item.host_id] = max(item.seq, newest.get(item.host_id, item.seq))
+    seen = sorted(newest.items())  # one order for every writer: no deadlocks on PostgreSQL
+    if conn.dialect.name == "sqlite":
+        inserted = _store_sqlite(conn, batch, seen, now)
+    else:
+        inserted = _store_core(conn, batch, seen, now)
     outcome = []
     for item in batch:
-        statement = (
-            insert(reports)
-            .values(
-                host_id=item.host_id,
-                seq=item.seq,
-                sampled_at=item.sampled_at,
-                received_at=now,
-                body=item.body,
-            )
-            .on_conflict_do_nothing(index_elements=["host_id", "seq"])
-            .returning(reports.c.id)
-        )
-        outcome.append(conn.execute(statement).first() is not None)
-    for host_id in {item.host_id for item in batch}:
-        newest = max(item.seq for item in batch if item.host_id == host_id)
-        higher = case(
-            (or_(hosts.c.last_seq.is_(None), hosts.c.last_seq < newest), newest),
-            else_=hosts.c.last_seq,
-        )
-        conn.execute(
-            update(hosts).where(hosts.c.id == host_id).values(last_seen_at=now, last_seq=higher)
-        )
+        key = (item.host_id, item.seq)
+        outcome.append(key in inserted)
+        inserted.discard(key)
     return outcome
 
 
-def unprocessed_reports(conn: Connection, limit: int = 50) -> list[Any]:
-    """Reports the fault engine has not evaluated yet, oldest first.
+def _store_core(
+    conn: Connection, batch: Sequence[IncomingReport], seen: list[tuple[str, int]], now: datetime
+) -> set[tuple[str, int]]:
+    rows = [
+        {
+            "host_id": item.host_id,
+            "seq": item.seq,
+            "sampled_at": item.sampled_at,
+            "received_at": now,
+            "body": item.body,
+        }
+        for item in batch
+    ]
+    inserted = {(h, seq) for h, seq in conn.execute(_insert_reports(conn.dialect.name), rows)}
+    conn.execute(_SEEN_HOSTS, [{"host": h, "newest": seq, "now": now} for h, seq in seen])
+    return inserted
 
-    Batches stay small because evaluation shares the writer thread with ingest: a long
-    evaluation transaction would hold every waiting agent's answer behind it.
-    """
-    query = (
-        select(reports.c.id, reports.c.host_id, reports.c.seq, reports.c.sampled_at, reports.c.body)
-        .where(reports.c.processed_at.is_(None))
-        .order_by(reports.c.id)
-        .limit(limit)
+
+@cache
+def _sqlite_insert_sql(rows: int) -> str:
+    values = ", ".join(["(?, ?, ?, ?, ?)"] * rows)
+    return (
+        f"INSERT INTO {reports.name} (host_id, seq, sampled_at, received_at, body) "
+        f"VALUES {values} ON CONFLICT (host_id, seq) DO NOTHING RETURNING host_id, seq"
     )
-    return list(conn.execute(query))
 
 
-def mark_processed(conn: Connection, report_ids: Sequence[int], now: datetime) -> None:
-    if report_ids:
-        conn.execute(update(reports).where(reports.c.id.in_(report_ids)).values(processed_at=now))
+_SQLITE_SEEN_HOSTS = (
+    f"UPDATE {hosts.name} SET last_seen_at = ?, "
+    "last_seq = CASE WHEN last_seq IS NULL OR last_seq < ? THEN ? ELSE last_seq END WHERE id = ?"
+)
+
+
+def _store_sqlite(
+    conn: Connection, batch: Sequence[IncomingReport], seen: list[tuple[str, int]], now: datetime
+) -> set[tuple[str, int]]:
+    """``_store_core`` as plain SQL: this is the collector's hottest write, and SQLAlchemy's
+    per-row statement and type handling cost more than SQLite itself. Values go through the
+    columns' own bind processors, so they are stored exactly as Core stores them."""
+    when = bind_processor(conn.dialect, reports.c.received_at)
+    as_json = bind_processor(conn.dialect, reports.c.body)
+    received = when(now)
+    params: list[Any] = []
+    for item in batch:
+        body = item.text if item.text is not None else as_json(item.body)
+        params += (item.host_id, item.seq, when(item.sampled_at), received, body)
+    # SQLite allows 32766 parameters per statement: 6553 reports, far above any batch.
+    result = conn.exec_driver_sql(_sqlite_insert_sql(len(batch)), tuple(params))
+    inserted = {(host, seq) for host, seq in result}
+    conn.exec_driver_sql(_SQLITE_SEEN_HOSTS, [(received, s, s, h) for h, s in seen])
+    return inserted
+
+
+_UNPROCESSED = (
+    select(reports.c.id, reports.c.host_id, reports.c.body)
+    .where(reports.c.processed_at.is_(None))
+    .order_by(reports.c.id)
+    .limit(bindparam("limit"))
+)
+
+_CLAIM = (
+    update(reports)
+    .where(reports.c.id.in_(bindparam("ids", expanding=True)), reports.c.processed_at.is_(None))
+    .values(processed_at=bindparam("now", type_=UtcDateTime))
+)
+
+
+def unprocessed_reports(conn: Connection, limit: int = 500) -> list[Any]:
+    """Up to ``limit`` of the oldest reports not evaluated yet (id, host_id, body)."""
+    return list(conn.execute(_UNPROCESSED, {"limit": limit}))
+
+
+def claim(conn: Connection, report_ids: Sequence[int], now: datetime) -> bool:
+    """Mark the reports evaluated, if none of them is yet: a compare-and-set, so that of two
+    evaluators (threads, processes or collectors) that read the same reports, one wins.
+
+    False means another got some of them first; roll back and read again.
+    """
+    if not report_ids:
+        return True
+    result = conn.execute(_CLAIM, {"ids": list(report_ids), "now": now})
+    return result.rowcount == len(report_ids)
+
+
+def unprocessed_count(conn: Connection) -> int:
+    """How far evaluation lags behind ingest, in reports."""
+    query = select(func.count()).select_from(reports).where(reports.c.processed_at.is_(None))
+    return int(conn.scalar(query) or 0)
 
 
 def report_count(conn: Connection, host_id: str | None = None) -> int:
