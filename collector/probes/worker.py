@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import logging
 import pickle
+import signal
 import struct
 import sys
 import time
@@ -191,6 +192,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=50, help="checks running at once")
     parser.add_argument("--log-level", default="WARNING")
     args = parser.parse_args(argv)
+    # The collector stops its workers by closing their stdin, also when it dies itself. A Ctrl-C
+    # in its terminal, or systemd signalling the whole service, must not kill them first and
+    # turn the checks they are running into "worker exited" noise.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     logging.basicConfig(
         level=args.log_level.upper(),
         stream=sys.stderr,
