@@ -1,5 +1,5 @@
-/* Loopback endpoints for bench/probes.py: the same behaviour as its Python epoll server
- * (serve() there), in C, so serving costs the shared cores as little as possible.
+/* Loopback endpoints for bench/probes.py: the same behaviour as probe_endpoints.py, in C,
+ * so serving costs the cores both contestants share as little as possible.
  *
  *   probe_endpoints PORTS_PER_KIND
  *

@@ -20,10 +20,17 @@ they are sampled on a subset (--plugin-sample) and the output says so.
 The endpoints are served by another process on the same 2 cores, identical for both sides: it
 sends an SSH identification line on accept and closes when the client has spoken, or answers
 the first HTTP request with a fixed 200 and closes. It is ``bench/probe_endpoints.c`` when a C
-compiler is at hand (compiled into a temporary directory), else the same epoll loop in Python
-(``--python-server`` forces it): the less serving costs, the more the comparison is about the
-probers. Every check is its own TCP connection; when N exceeds --ports, targets share ports.
-The server's CPU per check is printed too, but counted against neither side.
+compiler is at hand (compiled into a temporary directory), else the same epoll loop in Python,
+``bench/probe_endpoints.py`` (``--python-server`` forces it): the less serving costs, the more
+the comparison is about the probers. Every check is its own TCP connection; when N exceeds
+--ports, targets share ports. The server's CPU per check is printed too, but counted against
+neither side.
+
+Each of --rounds rounds runs both contestants in turn, kind by kind, so a busy machine weighs
+on both alike; the table shows each one's median round. Faultdesk's checks get new ids every
+round, so each round is a first run: the runner prepares (validates, binds) a check on its
+first run and reuses that every later interval, which the service's steady state enjoys and
+this benchmark does not.
 
 Goal (issue 5): 10,000 SSH + 10,000 HTTP checks within 30 s on 2 cores, and at least 20x the
 plugins' throughput.
@@ -33,17 +40,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import resource
-import select
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -63,92 +66,6 @@ from collector.store.probe_results import HostCheck  # noqa: E402
 
 PLUGINS = Path("/usr/lib/nagios/plugins")
 PLUGIN_EXIT = {0: "ok", 1: "warning", 2: "critical"}
-BANNER = b"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n"
-HTTP_RESPONSE = (
-    b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 18\r\n"
-    b"Connection: close\r\n\r\nFaultdesk bench ok"
-)
-
-
-# ---- the endpoint server (runs in its own process) ---------------------------------------
-
-
-def serve(ports_per_kind: int) -> None:
-    """Listen on ``ports_per_kind`` ports per kind; print them as JSON; stop when stdin closes.
-
-    A plain epoll loop rather than asyncio: the server shares the cores with both contestants,
-    so the less it costs the more the comparison is about the probers.
-    """
-    poller = select.epoll()
-    listeners: dict[int, tuple[socket.socket, bool]] = {}  # fd -> (socket, speaks first)
-    ports: dict[str, list[int]] = {"ssh": [], "http": []}
-    for kind in ports:
-        for _ in range(ports_per_kind):
-            listener = socket.create_server(("127.0.0.1", 0), backlog=4096)
-            listener.setblocking(False)
-            listeners[listener.fileno()] = (listener, kind == "ssh")
-            ports[kind].append(listener.getsockname()[1])
-            poller.register(listener.fileno(), select.EPOLLIN)
-    stop_read, stop_write = os.pipe()
-    poller.register(stop_read, select.EPOLLIN)
-    threading.Thread(
-        target=lambda: (sys.stdin.read(), os.write(stop_write, b".")), daemon=True
-    ).start()
-    sys.stdout.write(json.dumps(ports) + "\n")
-    sys.stdout.flush()
-    connections: dict[int, tuple[socket.socket, bytes | None]] = {}
-    while True:
-        for fd, _event in poller.poll():
-            if fd == stop_read:
-                return
-            if fd in listeners:
-                _accept(poller, *listeners[fd], connections)
-            else:
-                _answer(poller, fd, connections)
-
-
-def _wait_for_stdin_eof(stop_write: int) -> None:
-    sys.stdin.read()
-    os.write(stop_write, b".")
-
-
-def _accept(
-    poller: select.epoll,
-    listener: socket.socket,
-    ssh: bool,
-    connections: dict[int, tuple[socket.socket, bytes | None]],
-) -> None:
-    while True:
-        try:
-            connection, _address = listener.accept()
-        except BlockingIOError:
-            return
-        connection.setblocking(False)
-        if ssh:
-            connection.send(BANNER)
-        # SSH: wait for the client's identification (or its hang-up); HTTP: for the request.
-        connections[connection.fileno()] = (connection, None if ssh else b"")
-        poller.register(connection.fileno(), select.EPOLLIN)
-
-
-def _answer(
-    poller: select.epoll, fd: int, connections: dict[int, tuple[socket.socket, bytes | None]]
-) -> None:
-    connection, request = connections[fd]
-    try:
-        data = connection.recv(65536)
-    except OSError:
-        data = b""
-    if request is not None and data:
-        request += data
-        if b"\r\n\r\n" not in request:
-            connections[fd] = (connection, request)
-            return
-        with contextlib.suppress(OSError):
-            connection.send(HTTP_RESPONSE)
-    del connections[fd]
-    poller.unregister(fd)
-    connection.close()
 
 
 @dataclass(frozen=True)
@@ -187,13 +104,61 @@ def children_cpu_seconds() -> float:
 # ---- Faultdesk: the collector's probe path ----------------------------------------------
 
 
-def make_checks(kind: str, ports: Sequence[int]) -> list[HostCheck]:
-    """The rows the scheduler would load: default options, one per target."""
+def make_checks(kind: str, ports: Sequence[int], first_id: int) -> list[HostCheck]:
+    """The rows the scheduler would load: default options, one per target. Each round gets
+    new ids, so every round is a first run (the runner prepares a check on its first run)."""
     if kind == "ssh":
         targets = [f"127.0.0.1:{port}" for port in ports]
     else:
         targets = [f"http://127.0.0.1:{port}/" for port in ports]
-    return [HostCheck(n, "bench", kind, "", target) for n, target in enumerate(targets, 1)]
+    return [HostCheck(n, "bench", kind, "", target) for n, target in enumerate(targets, first_id)]
+
+
+class Faultdesk:
+    """The prober under test: the collector's worker pool, or a runner in this process."""
+
+    def __init__(self, workers: int, concurrency: int) -> None:
+        self._concurrency = concurrency
+        self._outcomes: list[CheckOutcome] = []
+        self._expected = 0
+        self._finished = asyncio.Event()
+        self._pool = (
+            ProbePool(workers, self._deliver, max_concurrency=concurrency) if workers else None
+        )
+        self._runner = ProbeRunner(http_limit=concurrency)
+
+    def _deliver(self, _check: HostCheck, outcome: CheckOutcome, _waited_s: float) -> None:
+        self._outcomes.append(outcome)
+        if len(self._outcomes) >= self._expected:
+            self._finished.set()
+
+    async def start(self) -> None:
+        if self._pool is not None:
+            await self._pool.start()  # the service's workers are up long before any check
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+        await self._runner.close()
+
+    async def measure(self, label: str, checks: list[HostCheck], server_pid: int) -> Run:
+        pids = [os.getpid(), *(self._pool.pids() if self._pool else [])]
+        cpu_before, server_before = cpu_seconds(pids), cpu_seconds([server_pid])
+        started = time.perf_counter()
+        verdicts = await self._run(checks)
+        wall = time.perf_counter() - started
+        cpu = cpu_seconds(pids) - cpu_before
+        server = cpu_seconds([server_pid]) - server_before
+        return Run(label, len(checks), Counter(verdicts), wall, cpu, 0.0, server)
+
+    async def _run(self, checks: list[HostCheck]) -> list[str]:
+        if self._pool is None:
+            return await run_in_process(self._runner, checks, self._concurrency)
+        self._outcomes, self._expected = [], len(checks)
+        self._finished.clear()
+        await self._pool.submit(checks)
+        await self._finished.wait()
+        return [str(outcome.verdict) for outcome in self._outcomes]
 
 
 async def run_in_process(runner: ProbeRunner, checks: list[HostCheck], lanes: int) -> list[str]:
@@ -207,45 +172,6 @@ async def run_in_process(runner: ProbeRunner, checks: list[HostCheck], lanes: in
 
     await asyncio.gather(*(lane() for _ in range(lanes)))
     return verdicts
-
-
-async def faultdesk_runs(
-    checks: dict[str, list[HostCheck]], args: argparse.Namespace, server_pid: int
-) -> list[Run]:
-    outcomes: list[CheckOutcome] = []
-    pool: ProbePool | None = None
-    if args.workers:
-
-        def deliver(_check: HostCheck, outcome: CheckOutcome, _waited_s: float) -> None:
-            outcomes.append(outcome)
-            if len(outcomes) >= expected:
-                finished.set()
-
-        pool = ProbePool(args.workers, deliver, max_concurrency=args.concurrency)
-        await pool.start()
-    runner = ProbeRunner(http_limit=args.concurrency)
-    runs = []
-    for kind, kind_checks in checks.items():
-        expected, finished = len(kind_checks), asyncio.Event()
-        outcomes.clear()
-        pids = [os.getpid(), *(pool.pids() if pool else [])]
-        cpu_before, server_before = cpu_seconds(pids), cpu_seconds([server_pid])
-        started = time.perf_counter()
-        if pool is not None:
-            await pool.submit(kind_checks)
-            await finished.wait()
-            verdicts = [str(outcome.verdict) for outcome in outcomes]
-        else:
-            verdicts = await run_in_process(runner, kind_checks, args.concurrency)
-        wall = time.perf_counter() - started
-        cpu = cpu_seconds(pids) - cpu_before
-        server = cpu_seconds([server_pid]) - server_before
-        label = f"faultdesk {kind}"
-        runs.append(Run(label, len(kind_checks), Counter(verdicts), wall, cpu, 0.0, server))
-    if pool is not None:
-        await pool.close()
-    await runner.close()
-    return runs
 
 
 # ---- the plugins --------------------------------------------------------------------------
@@ -297,7 +223,8 @@ def server_command(ports_per_kind: int, python: bool, build_dir: str) -> tuple[l
         built = subprocess.run([compiler, "-O2", "-o", binary, source], check=False)
         if built.returncode == 0:
             return [binary, str(ports_per_kind)], "C epoll"
-    return [sys.executable, __file__, "--serve", "--ports", str(ports_per_kind)], "Python epoll"
+    script = str(Path(__file__).with_name("probe_endpoints.py"))
+    return [sys.executable, script, str(ports_per_kind)], "Python epoll"
 
 
 def start_server(command: list[str]) -> tuple[subprocess.Popen[str], dict[str, list[int]]]:
@@ -382,18 +309,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--plugin-sample", type=int, default=1000, help="plugin checks per kind")
     parser.add_argument("--timeout", type=float, default=10.0)
     parser.add_argument(
+        "--rounds", type=int, default=3, help="rounds, each contestant in turn (default 3)"
+    )
+    parser.add_argument(
         "--python-server", action="store_true", help="serve endpoints from Python, not C"
     )
-    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     raise_fd_limit()
-    if args.serve:
-        serve(args.ports)
-        return 0
     for plugin in ("check_ssh", "check_http"):
         if not (PLUGINS / plugin).exists():
             raise SystemExit(
@@ -413,39 +339,57 @@ def main(argv: Sequence[str] | None = None) -> int:
 def bench(
     args: argparse.Namespace, ports: dict[str, list[int]], server_pid: int, server_kind: str
 ) -> int:
-    n, concurrency, timeout = args.n, args.concurrency, args.timeout
-    targets = {kind: spread(ports[kind], n) for kind in ("ssh", "http")}
+    n, kinds = args.n, ("ssh", "http")
+    targets = {kind: spread(ports[kind], n) for kind in kinds}
     sample = min(n, args.plugin_sample)
+    plugins = {kind: plugin_commands(kind, targets[kind][:sample], args.timeout) for kind in kinds}
     loop = new_event_loop()
     where = f"{args.workers} worker processes" if args.workers else "the benchmark process"
     print(
         f"{n} SSH-banner + {n} HTTP checks on 127.0.0.1 over {len(ports['ssh'])} ports per kind, "
-        f"concurrency {concurrency}, {os.cpu_count()} CPUs, load average "
+        f"concurrency {args.concurrency}, {os.cpu_count()} CPUs, load average "
         f"{os.getloadavg()[0]:.2f}; Faultdesk probes in {where} on {loop_name(loop)}; "
-        f"endpoints served by the {server_kind} server"
+        f"endpoints served by the {server_kind} server; {args.rounds} round(s), each contestant "
+        "in turn, medians shown"
     )
     if sample < n:
         print(f"plugins sampled on the first {sample} of the {n} targets per kind")
-    checks = {kind: make_checks(kind, targets[kind]) for kind in targets}
+    prober = Faultdesk(args.workers, args.concurrency)
+    runs: dict[str, list[Run]] = {}
     try:
-        ours = loop.run_until_complete(faultdesk_runs(checks, args, server_pid))
+        loop.run_until_complete(prober.start())
+        for round_ in range(args.rounds):
+            for kind in kinds:
+                checks = make_checks(kind, targets[kind], 1 + round_ * n)
+                ours = loop.run_until_complete(
+                    prober.measure(f"faultdesk {kind}", checks, server_pid)
+                )
+                theirs = run_plugin(f"check_{kind}", plugins[kind], args.concurrency, server_pid)
+                for run in (ours, theirs):
+                    runs.setdefault(run.label, []).append(run)
     finally:
+        loop.run_until_complete(prober.close())
         loop.close()
-    theirs = [
-        run_plugin(
-            f"check_{kind}",
-            plugin_commands(kind, targets[kind][:sample], timeout),
-            concurrency,
-            server_pid,
-        )
-        for kind in ("ssh", "http")
-    ]
     print()
-    print_table([*ours, *theirs])
-    print_ratios(ours, theirs, n)
+    if args.rounds > 1:
+        for label, label_runs in runs.items():
+            print(f"{label:18}checks/s by round: " + ", ".join(f"{r.rate:.0f}" for r in label_runs))
+        print()
+    medians = {label: median_run(label_runs) for label, label_runs in runs.items()}
+    ours_median = [medians[f"faultdesk {kind}"] for kind in kinds]
+    theirs_median = [medians[f"check_{kind}"] for kind in kinds]
+    print_table([*ours_median, *theirs_median])
+    print_ratios(ours_median, theirs_median, n)
     print(f"load average at the end: {os.getloadavg()[0]:.2f}")
-    failed = sum(run.checks - run.verdicts["ok"] for run in (*ours, *theirs))
+    failed = sum(
+        run.checks - run.verdicts["ok"] for label_runs in runs.values() for run in label_runs
+    )
     return 1 if failed else 0
+
+
+def median_run(runs: Sequence[Run]) -> Run:
+    """The run with the median throughput (the lower middle one of an even number)."""
+    return sorted(runs, key=lambda run: run.rate)[(len(runs) - 1) // 2]
 
 
 if __name__ == "__main__":

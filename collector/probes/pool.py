@@ -35,6 +35,8 @@ from collector.store.probe_results import HostCheck
 
 log = logging.getLogger(__name__)
 
+#: Checks per frame sent to a worker.
+FRAME_CHECKS = 500
 #: How long a worker gets to finish after its stdin is closed.
 STOP_TIMEOUT_S = 5.0
 
@@ -76,7 +78,10 @@ class _WorkerProcess(asyncio.SubprocessProtocol):
         if stdin is None:
             return
         self.outstanding.update(requests)
-        stdin.write(frame([(request_id, pack_check(check)) for request_id, check in requests]))
+        # In frames of FRAME_CHECKS, so the worker starts on the first while we pack the rest.
+        for start in range(0, len(requests), FRAME_CHECKS):
+            chunk = requests[start : start + FRAME_CHECKS]
+            stdin.write(frame([(request_id, pack_check(check)) for request_id, check in chunk]))
 
     def process_exited(self) -> None:
         self.alive = False
