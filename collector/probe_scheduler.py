@@ -170,7 +170,10 @@ class ProbeScheduler:
         if self._pool is None and workers > 0 and self._may_use_pool:
             log.info("probing with %d worker processes (%d checks enabled)", workers, enabled)
             self._pool = ProbePool(
-                workers, self._delivered, max_concurrency=self._settings.max_concurrency
+                workers,
+                self._delivered,
+                max_concurrency=self._settings.max_concurrency,
+                log_level=logging.getLevelName(logging.getLogger().getEffectiveLevel()),
             )
 
     def _take_due(self, now: datetime) -> list[tuple[HostCheck, datetime]]:

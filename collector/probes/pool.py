@@ -99,7 +99,7 @@ class _WorkerProcess(asyncio.SubprocessProtocol):
         if not self.exited.done():
             self.exited.set_result(returncode)
         if not self.ready.done():
-            self.ready.set_result(None)  # nobody waits for a worker that is gone
+            self.ready.set_result(None)  # died starting: start() stops waiting for it
 
 
 class ProbePool:
