@@ -216,7 +216,7 @@ async def test_it_says_connection_refused_when_nothing_listens() -> None:
     assert result.detail == "connection refused"
 
 
-async def test_it_reads_the_certificate_on_a_shared_session_reusing_connections(
+async def test_it_reads_the_certificate_on_every_check_of_a_shared_session(
     https_site: SiteFactory,
 ) -> None:
     url, ca_file = await https_site(5)
