@@ -253,7 +253,9 @@ class ProbeRunner:
                 if len(self._models) >= MAX_CACHED:
                     self._models.clear()
                 self._models[key] = options
-        _check_target(check.kind, check.target, options)
+        if check.kind == "http":
+            _check_target(check.kind, check.target, options)
+        # Other targets are split, and so checked, when the probe call is bound.
         return options
 
     def _prepare(self, check: HostCheck) -> _Prepared:

@@ -150,3 +150,13 @@ async def test_it_gives_up_on_a_listener_that_never_sends_a_banner(silent_listen
 def test_it_rejects_a_malformed_pinned_key_at_configuration_time() -> None:
     with pytest.raises(ValueError, match="not an OpenSSH public key"):
         SshLogin("root", "/nonexistent", "ssh-ed25519 not-base64")
+
+
+async def test_it_lets_a_cancellation_from_outside_through(silent_listener: int) -> None:
+    probing = asyncio.create_task(probe_ssh("127.0.0.1", silent_listener, timeout_s=5))
+    await asyncio.sleep(0.1)  # connected, waiting for the banner
+
+    probing.cancel()
+
+    with pytest.raises(asyncio.CancelledError):
+        await probing
