@@ -8,6 +8,7 @@ import os
 import random
 import signal
 import socket
+import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -166,3 +167,24 @@ def test_it_runs_on_uvloop_when_installed_and_on_asyncio_when_asked() -> None:
     assert run(which(), prefer_uvloop=False) == "asyncio"
     loop = new_event_loop(prefer_uvloop=False)
     loop.close()
+
+
+async def test_it_probes_in_the_collector_process_when_workers_cannot_start(
+    sqlite_url: str, tmp_path: Path, open_port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-such-python"))
+    engine = make_engine(sqlite_url)
+    migrate(engine)
+    db = Database(engine)
+    db.transaction(_host_with_checks, [open_port])
+    config = collector_config(sqlite_url, tmp_path, probes=ProbeSettings(workers=1, jitter_s=0))
+    scheduler = ProbeScheduler(db, config, lambda: MONDAY, Metrics(), rng=random.Random(1))
+    try:
+        assert await scheduler.tick() == 1
+        assert await scheduler.drain() == 1
+        stored = db.transaction(probe_store.recent_results, HOST)
+    finally:
+        await scheduler.stop()
+        db.close()
+
+    assert [r.verdict for r in stored] == ["ok"]
