@@ -22,13 +22,14 @@ class Database:
         self.engine = engine
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="db-write")
         self._readers = ThreadPoolExecutor(read_threads, thread_name_prefix="db-read")
+        self._writer_conn: Connection | None = None  # SQLite: see _write_transaction
 
     async def write(
         self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
         """Run ``fn(conn, ...)`` in a transaction on the writer thread."""
         return await asyncio.get_running_loop().run_in_executor(
-            self._writer, lambda: self.transaction(fn, *args, **kwargs)
+            self._writer, lambda: self._write_transaction(fn, *args, **kwargs)
         )
 
     async def read(
@@ -44,7 +45,26 @@ class Database:
         with self.engine.begin() as conn:
             return fn(conn, *args, **kwargs)
 
+    def _write_transaction(
+        self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """On SQLite the writer keeps one connection for good.
+
+        A SQLite connection's page cache survives its own commits but is emptied when another
+        connection has written since, so writes that took turns on the pool's connections
+        would read every page afresh; and checking a connection out costs time too.
+        """
+        if self.engine.dialect.name != "sqlite":
+            return self.transaction(fn, *args, **kwargs)
+        conn = self._writer_conn
+        if conn is None or conn.closed or conn.invalidated:
+            conn = self._writer_conn = self.engine.connect()
+        with conn.begin():
+            return fn(conn, *args, **kwargs)
+
     def close(self) -> None:
         self._writer.shutdown(wait=True)
         self._readers.shutdown(wait=True)
+        if self._writer_conn is not None:
+            self._writer_conn.close()
         self.engine.dispose()

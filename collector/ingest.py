@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from collector.database import Database
@@ -58,13 +58,14 @@ class HostKeys:
 
 
 class ReportWriter:
-    """Queues reports and commits them in batches on the database's writer thread."""
+    """Queues reports and commits them in batches on the database's writer thread; tells
+    ``on_committed`` which were new after each commit."""
 
     def __init__(
         self,
         db: Database,
         clock: Callable[[], datetime],
-        on_committed: Callable[[int], None] = lambda new: None,
+        on_committed: Callable[[Sequence[IncomingReport]], None] = lambda new: None,
         max_batch: int = 500,
         max_queue: int = 5000,
     ) -> None:
@@ -113,4 +114,4 @@ class ReportWriter:
         for (_, future), new in zip(batch, outcome, strict=True):
             if not future.done():
                 future.set_result(new)
-        self._on_committed(sum(outcome))
+        self._on_committed([report for (report, _), new in zip(batch, outcome, strict=True) if new])

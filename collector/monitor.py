@@ -19,12 +19,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
 from collector import pipeline
 from collector.config import CollectorConfig
 from collector.database import Database
+from collector.store.reports import IncomingReport
 
 log = logging.getLogger(__name__)
 
@@ -38,20 +40,29 @@ class Monitor:
         *,
         linger_s: float = 0.2,
         attempts: int = 3,
+        max_bodies: int = 20_000,
     ) -> None:
         self._db = db
         self._config = config
         self._clock = clock
         self._linger_s = linger_s
         self._attempts = attempts
+        # Bodies of reports committed here and not yet evaluated, by (host, seq): evaluation
+        # takes them from here rather than reading and decoding them again.
+        self._bodies: dict[tuple[str, int], Any] = {}
+        self._max_bodies = max_bodies
         self._wakeup = asyncio.Event()
         self._full = asyncio.Event()
         self._committed = 0  # reports committed here since the last evaluation started
         self._task: asyncio.Task[None] | None = None
 
-    def wake(self, reports: int = 1) -> None:
-        """``reports`` new reports were committed: evaluate them soon."""
-        self._committed += reports
+    def wake(self, reports: Sequence[IncomingReport] = ()) -> None:
+        """New reports were committed: evaluate them soon."""
+        for report in reports:
+            if len(self._bodies) >= self._max_bodies:
+                break  # far behind: the rest are read from the database when their turn comes
+            self._bodies[(report.host_id, report.seq)] = report.body
+        self._committed += len(reports)
         self._wakeup.set()
         if self._committed >= pipeline.BATCH_SIZE:
             self._full.set()
@@ -102,13 +113,20 @@ class Monitor:
         """
         now = self._clock()
         for _ in range(self._attempts):
-            plan = await self._db.read(pipeline.plan_reports, self._config, now)
+            plan = await self._db.read(
+                pipeline.plan_reports, self._config, now, bodies=self._bodies
+            )
             if plan is None:
+                self._bodies.clear()  # all evaluated, here or by another collector
                 return 0
             try:
-                return await self._db.write(pipeline.apply_plan, self._config, plan)
+                done = await self._db.write(pipeline.apply_plan, self._config, plan)
             except pipeline.Conflict as conflict:
                 log.debug("evaluating again: %s", conflict)
+                continue
+            for key in plan.report_keys:
+                self._bodies.pop(key, None)
+            return done
         return await self._db.write(pipeline.process_reports, self._config, now)
 
     async def sweep(self) -> None:

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from functools import cached_property
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, select
 
@@ -115,20 +116,26 @@ class Plan:
 
     now: datetime
     report_ids: list[int]
+    report_keys: list[tuple[str, int]]  # (host id, seq) of each report
     #: The versions of the states the evaluation read, None for those that did not exist yet.
     depends_on: dict[tuple[str, str], str | None]
     segments: list[Segment]
 
 
 def plan_reports(
-    conn: Connection, config: CollectorConfig, now: datetime, limit: int = BATCH_SIZE
+    conn: Connection,
+    config: CollectorConfig,
+    now: datetime,
+    limit: int = BATCH_SIZE,
+    bodies: Mapping[tuple[str, int], Any] | None = None,
 ) -> Plan | None:
     """Evaluate the oldest unevaluated reports, writing nothing; None when there are none.
 
     This is the expensive part of evaluation, and it needs no write lock: ``apply_plan``
     stores the outcome later, in a short transaction, if nothing it depended on changed.
+    ``bodies`` are report bodies at hand by (host id, seq), not to be read again.
     """
-    rows = report_store.unprocessed_reports(conn, limit)
+    rows = report_store.unprocessed_reports(conn, limit, bodies)
     if not rows:
         return None
     run = Run(conn, config, now)
@@ -154,7 +161,8 @@ def plan_reports(
             segments.append(Segment(pending, host, tuple(transitions)))
             pending = {}
     segments.append(Segment(pending))
-    return Plan(now, [row.id for row in rows], depends_on, segments)
+    keys = [(row.host_id, row.seq) for row in rows]
+    return Plan(now, [row.id for row in rows], keys, depends_on, segments)
 
 
 def apply_plan(conn: Connection, config: CollectorConfig, plan: Plan) -> int:

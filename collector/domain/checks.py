@@ -156,9 +156,12 @@ def _record(state: CheckState, obs: Observation, policy: CheckPolicy) -> CheckSt
     Built with one constructor call: this runs for every observation of every report, and
     ``dataclasses.replace`` costs twice as much per call.
     """
-    changed = state.status is not None and obs.status is not state.status
-    horizon = obs.at - timedelta(seconds=policy.flap_window_s)
-    changes = tuple(t for t in state.changes if t > horizon) + ((obs.at,) if changed else ())
+    changes = state.changes
+    if changes:  # most checks have not changed status lately: nothing to trim
+        horizon = obs.at - timedelta(seconds=policy.flap_window_s)
+        changes = tuple(t for t in changes if t > horizon)
+    if state.status is not None and obs.status is not state.status:
+        changes += (obs.at,)
     good = obs.status is Status.OK
     return CheckState(
         check_key=state.check_key,

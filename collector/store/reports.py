@@ -7,7 +7,7 @@ statement built per report.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -115,9 +115,12 @@ _SQLITE_SEEN_HOSTS = (
 def _store_sqlite(
     conn: Connection, batch: Sequence[IncomingReport], seen: list[tuple[str, int]], now: datetime
 ) -> set[tuple[str, int]]:
-    """``_store_core`` as plain SQL: this is the collector's hottest write, and SQLAlchemy's
-    per-row statement and type handling cost more than SQLite itself. Values go through the
-    columns' own bind processors, so they are stored exactly as Core stores them."""
+    """``_store_core`` as plain SQL on the driver's own cursor, inside the same transaction.
+
+    This is the collector's hottest write, and SQLAlchemy's statement and result handling
+    cost several times what SQLite itself does here. Values go through the columns' own bind
+    processors, so they are stored exactly as Core stores them.
+    """
     when = bind_processor(conn.dialect, reports.c.received_at)
     as_json = bind_processor(conn.dialect, reports.c.body)
     received = when(now)
@@ -125,18 +128,26 @@ def _store_sqlite(
     for item in batch:
         body = item.text if item.text is not None else as_json(item.body)
         params += (item.host_id, item.seq, when(item.sampled_at), received, body)
-    # SQLite allows 32766 parameters per statement: 6553 reports, far above any batch.
-    result = conn.exec_driver_sql(_sqlite_insert_sql(len(batch)), tuple(params))
-    inserted = {(host, seq) for host, seq in result}
-    conn.exec_driver_sql(_SQLITE_SEEN_HOSTS, [(received, s, s, h) for h, s in seen])
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        # SQLite allows 32766 parameters per statement: 6553 reports, far above any batch.
+        cursor.execute(_sqlite_insert_sql(len(batch)), params)
+        inserted = {(host, seq) for host, seq in cursor.fetchall()}
+        cursor.executemany(_SQLITE_SEEN_HOSTS, [(received, s, s, h) for h, s in seen])
+    finally:
+        cursor.close()
     return inserted
 
 
 _UNPROCESSED = (
-    select(reports.c.id, reports.c.host_id, reports.c.body)
+    select(reports.c.id, reports.c.host_id, reports.c.seq)
     .where(reports.c.processed_at.is_(None))
     .order_by(reports.c.id)
     .limit(bindparam("limit"))
+)
+
+_BODIES = select(reports.c.id, reports.c.body).where(
+    reports.c.id.in_(bindparam("ids", expanding=True))
 )
 
 _CLAIM = (
@@ -146,9 +157,33 @@ _CLAIM = (
 )
 
 
-def unprocessed_reports(conn: Connection, limit: int = 500) -> list[Any]:
-    """Up to ``limit`` of the oldest reports not evaluated yet (id, host_id, body)."""
-    return list(conn.execute(_UNPROCESSED, {"limit": limit}))
+@dataclass(frozen=True)
+class Unprocessed:
+    id: int
+    host_id: str
+    seq: int
+    body: Mapping[str, Any]
+
+
+def unprocessed_reports(
+    conn: Connection, limit: int = 500, known: Mapping[tuple[str, int], Any] | None = None
+) -> list[Unprocessed]:
+    """Up to ``limit`` of the oldest reports not evaluated yet, oldest first.
+
+    ``known`` holds bodies already at hand, by (host id, seq): those are not read and decoded
+    again (the collector keeps the bodies it has just stored until they are evaluated).
+    """
+    rows = list(conn.execute(_UNPROCESSED, {"limit": limit}))
+    at_hand, bodies, missing = known or {}, {}, []
+    for row in rows:
+        body = at_hand.get((row.host_id, row.seq))
+        if body is None:
+            missing.append(row.id)
+        else:
+            bodies[row.id] = body
+    if missing:
+        bodies.update((row.id, row.body) for row in conn.execute(_BODIES, {"ids": missing}))
+    return [Unprocessed(row.id, row.host_id, row.seq, bodies[row.id]) for row in rows]
 
 
 def claim(conn: Connection, report_ids: Sequence[int], now: datetime) -> bool:

@@ -169,6 +169,7 @@ async def test_it_decides_the_same_when_the_monitor_plans_on_a_reader(
     monkeypatch.setattr(pipeline, "BATCH_SIZE", 10)
     _store_all(batched)
     monitor = Monitor(batched, config, lambda: END)
+    monitor.wake(_timeline()[::2])  # half the bodies at hand, as if just stored here
     while await monitor.process_pending():
         pass
 
