@@ -54,7 +54,16 @@ def serve_bare(port: int) -> None:
 
     app = web.Application()
     app.router.add_post(protocol.REPORTS_PATH, handle)
-    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+    run(app, port)
+
+
+def run(app: web.Application, port: int) -> None:
+    """Both servers on the event loop ``faultdesk-collector run`` uses (uvloop when installed),
+    so the ratio compares the applications, not their loops."""
+    from collector.loop import new_event_loop
+
+    loop = new_event_loop()
+    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None, loop=loop)
 
 
 def serve_collector(port: int, workdir: Path, hosts: int) -> None:
@@ -71,8 +80,7 @@ def serve_collector(port: int, workdir: Path, hosts: int) -> None:
         http=HttpSettings(host="127.0.0.1", port=port),
         inventory_file=inventory,
     )
-    app = create_app(config, run_schedules=False)
-    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+    run(create_app(config, run_schedules=False), port)
 
 
 def bodies(count: int, hosts: int) -> list[tuple[str, bytes]]:
@@ -202,7 +210,11 @@ def one_round(args: argparse.Namespace) -> tuple[Round, tuple[int, int]]:
 
 
 def report(args: argparse.Namespace, rounds: list[Round]) -> None:
-    print(f"reports: {args.reports}  hosts: {args.hosts}  concurrency: {args.concurrency}")
+    from collector.loop import uvloop_available
+
+    loop = "uvloop" if uvloop_available() else "asyncio"
+    print(f"reports: {args.reports}  hosts: {args.hosts}  concurrency: {args.concurrency}", end="")
+    print(f"  servers' event loop: {loop}")
     for n, r in enumerate(rounds, start=1):
         caught = "not within limit" if r.catch_up_s is None else f"{r.catch_up_s:.1f} s"
         print(

@@ -126,16 +126,17 @@ def plan_reports(
     conn: Connection,
     config: CollectorConfig,
     now: datetime,
-    limit: int = BATCH_SIZE,
+    limit: int | None = None,
     bodies: Mapping[tuple[str, int], Any] | None = None,
 ) -> Plan | None:
     """Evaluate the oldest unevaluated reports, writing nothing; None when there are none.
 
     This is the expensive part of evaluation, and it needs no write lock: ``apply_plan``
     stores the outcome later, in a short transaction, if nothing it depended on changed.
-    ``bodies`` are report bodies at hand by (host id, seq), not to be read again.
+    ``limit`` defaults to ``BATCH_SIZE``; ``bodies`` are report bodies at hand by (host id,
+    seq), not to be read again.
     """
-    rows = report_store.unprocessed_reports(conn, limit, bodies)
+    rows = report_store.unprocessed_reports(conn, limit or BATCH_SIZE, bodies)
     if not rows:
         return None
     run = Run(conn, config, now)

@@ -153,8 +153,10 @@ def test_it_decides_the_same_in_one_batch_or_many_as_one_report_at_a_time(
     _one_at_a_time(reference, config)
     monkeypatch.setattr(pipeline, "BATCH_SIZE", batch_size)
     _store_all(batched)
+    batches = 0
     while batched.transaction(pipeline.process_reports, config, END):
-        pass
+        batches += 1
+    assert batches == -(-len(_timeline()) // batch_size)
 
     expected = reference.transaction(_outcome)
     assert batched.transaction(_outcome) == expected
@@ -170,8 +172,10 @@ async def test_it_decides_the_same_when_the_monitor_plans_on_a_reader(
     _store_all(batched)
     monitor = Monitor(batched, config, lambda: END)
     monitor.wake(_timeline()[::2])  # half the bodies at hand, as if just stored here
+    batches = 0
     while await monitor.process_pending():
-        pass
+        batches += 1
+    assert batches == -(-len(_timeline()) // 10)
 
     assert await batched.read(_outcome) == reference.transaction(_outcome)
 
