@@ -43,11 +43,15 @@ class HostKeys:
         age = time.monotonic() - self._loaded_at
         wanted = stale or host_id not in self._keys
         if age >= self._max_age or (wanted and age >= self._min_interval):
-            await self.reload()
+            await self.reload(unless_since=self._loaded_at)
         return self._keys.get(host_id)
 
-    async def reload(self) -> None:
+    async def reload(self, *, unless_since: float | None = None) -> None:
+        """Read the keys again; not if they were read since ``unless_since`` (a burst of
+        requests that all found the cache old waits for one reload, not one each)."""
         async with self._lock:
+            if unless_since is not None and self._loaded_at > unless_since:
+                return
             self._keys = await self._db.read(inventory.host_keys)
             self._loaded_at = time.monotonic()
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import BigInteger, Connection, bindparam, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -157,8 +157,7 @@ _CLAIM = (
 )
 
 
-@dataclass(frozen=True)
-class Unprocessed:
+class Unprocessed(NamedTuple):  # a tuple: made for every report evaluated
     id: int
     host_id: str
     seq: int
