@@ -102,9 +102,24 @@ class ReportWriter:
     async def _run(self) -> None:
         while True:
             batch = [await self._queue.get()]
+            await self._let_arrivals_join()
             while len(batch) < self._max_batch and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
             await self._commit(batch)
+
+    async def _let_arrivals_join(self, turns: int = 3) -> None:
+        """Give the event loop a turn or few before committing, while reports keep coming.
+
+        Requests already received reach the queue within a turn or two; taking them into
+        this commit costs them nothing, and larger commits cost less per report (fewer
+        commits, fewer thread hand-overs). No clock is involved: an idle collector commits
+        a lone report at once.
+        """
+        for _ in range(turns):
+            queued = self._queue.qsize()
+            await asyncio.sleep(0)
+            if self._queue.qsize() == queued:
+                return
 
     async def _commit(self, batch: list[tuple[IncomingReport, asyncio.Future[bool]]]) -> None:
         try:
