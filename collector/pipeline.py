@@ -1,4 +1,4 @@
-"""Reports and sweeps through the fault engine, each inside one database transaction.
+"""Reports and sweeps through the fault engine.
 
     report ─rules─▶ observations ─evaluate─▶ check states + transitions
            ─assess (dependencies)─▶ decide ─▶ fault rows, events, incidents, outbox mail
@@ -6,10 +6,14 @@
 The domain modules decide; this module only loads their facts and stores their decisions,
 so a fault and the mail announcing it are committed together or not at all.
 
-Evaluation runs for every report a fleet sends, so a batch is loaded and saved in bulk: the
-hosts and all their check states in one query each, the changed states in one statement at
-the end. Changed states are written out before any transition is acted on, so dependencies
-and fault decisions see exactly what one-by-one evaluation would have shown them.
+Reports are evaluated in batches, in two steps. ``plan_reports`` reads a batch, its hosts and
+their check states (one query each) and runs the engine over the reports in order, writing
+nothing. ``apply_plan`` then, in one short transaction, claims the reports (compare-and-set:
+no report is evaluated twice, whatever else evaluates), checks that the states the plan read
+are still the stored ones, and stores the changed states and the fault decisions, each state
+written out before any transition that follows it is acted on, so dependencies and faults
+see exactly what evaluating one report at a time would have shown them.
+``process_reports`` is both steps in one transaction.
 """
 
 from __future__ import annotations
@@ -111,8 +115,7 @@ class Segment:
 
 @dataclass(frozen=True)
 class Plan:
-    """A batch of reports evaluated against the check states as they were read. Plain data,
-    so it can be made in another process."""
+    """A batch of reports evaluated against the check states as they were read."""
 
     now: datetime
     report_ids: list[int]
