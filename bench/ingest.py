@@ -47,26 +47,26 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def serve_bare(port: int) -> None:
+def serve_bare(port: int, uvloop: bool) -> None:
     async def handle(request: web.Request) -> web.Response:
         body = json.loads(await request.read())
         return web.json_response({"accepted": True, "seq": body["seq"]})
 
     app = web.Application()
     app.router.add_post(protocol.REPORTS_PATH, handle)
-    run(app, port)
+    run(app, port, uvloop)
 
 
-def run(app: web.Application, port: int) -> None:
-    """Both servers on the event loop ``faultdesk-collector run`` uses (uvloop when installed),
-    so the ratio compares the applications, not their loops."""
+def run(app: web.Application, port: int, uvloop: bool) -> None:
+    """Both servers on the same event loop: by default the one ``faultdesk-collector run``
+    uses (uvloop when installed), so the ratio compares the applications, not their loops."""
     from collector.loop import new_event_loop
 
-    loop = new_event_loop()
+    loop = new_event_loop(prefer_uvloop=uvloop)
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None, loop=loop)
 
 
-def serve_collector(port: int, workdir: Path, hosts: int) -> None:
+def serve_collector(port: int, workdir: Path, hosts: int, uvloop: bool) -> None:
     from collector.app import create_app
     from collector.config import CollectorConfig, DatabaseSettings, HttpSettings
 
@@ -80,7 +80,7 @@ def serve_collector(port: int, workdir: Path, hosts: int) -> None:
         http=HttpSettings(host="127.0.0.1", port=port),
         inventory_file=inventory,
     )
-    run(create_app(config, run_schedules=False), port)
+    run(create_app(config, run_schedules=False), port, uvloop)
 
 
 def bodies(count: int, hosts: int) -> list[tuple[str, bytes]]:
@@ -159,6 +159,7 @@ def measure(kind: str, args: argparse.Namespace, workdir: Path) -> tuple[float, 
     port = free_port()
     command = [sys.executable, __file__, "--serve", kind, "--port", str(port)]
     command += ["--workdir", str(workdir), "--hosts", str(args.hosts)]
+    command += ["--event-loop", args.event_loop]
     server = subprocess.Popen(command, cwd=ROOT)
     try:
         asyncio.run(wait_up(port))
@@ -212,7 +213,7 @@ def one_round(args: argparse.Namespace) -> tuple[Round, tuple[int, int]]:
 def report(args: argparse.Namespace, rounds: list[Round]) -> None:
     from collector.loop import uvloop_available
 
-    loop = "uvloop" if uvloop_available() else "asyncio"
+    loop = "uvloop" if uvloop_available() and args.event_loop == "auto" else "asyncio"
     print(f"reports: {args.reports}  hosts: {args.hosts}  concurrency: {args.concurrency}", end="")
     print(f"  servers' event loop: {loop}")
     for n, r in enumerate(rounds, start=1):
@@ -238,16 +239,22 @@ def main() -> int:
     parser.add_argument("--hosts", type=int, default=50)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--event-loop",
+        choices=["auto", "asyncio"],
+        default="auto",
+        help="auto: what the collector runs on (uvloop when installed); both servers use it",
+    )
     parser.add_argument("--catch-up-limit", type=float, default=120.0, help=argparse.SUPPRESS)
     parser.add_argument("--serve", choices=["bare", "collector"], help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve == "bare":
-        serve_bare(args.port)
+        serve_bare(args.port, args.event_loop == "auto")
         return 0
     if args.serve == "collector":
-        serve_collector(args.port, args.workdir, args.hosts)
+        serve_collector(args.port, args.workdir, args.hosts, args.event_loop == "auto")
         return 0
     rounds, complete = [], True
     expected = args.reports + args.hosts
