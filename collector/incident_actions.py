@@ -253,7 +253,7 @@ def _apply_terms(
         incident.id,
         tier=tier.name if tier else NOT_COVERED,
         covered=covered,
-        policy=policy_for(tier, incident.severity, due),
+        policy=policy_for(tier, incident.severity, incident.opened_at, due),
         response_due_at=due.get("first_response"),
     )
     new_tier = tier.name if tier else NOT_COVERED

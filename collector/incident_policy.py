@@ -60,4 +60,4 @@ class IncidentOpener:
 
 def _policy(tier: Tier | None, fault: FaultState, due: dict[str, datetime]) -> dict[str, Any]:
     # The terms, with each target's calendar, frozen onto the incident: see incident_terms.
-    return policy_for(tier, fault.severity.value, due)
+    return policy_for(tier, fault.severity.value, fault.opened_at, due)

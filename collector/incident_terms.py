@@ -28,8 +28,11 @@ from collector.domain.tiers import SEVERITIES, Target, Tier
 NOT_COVERED = "none"
 
 
-def policy_for(tier: Tier | None, severity: str, due: Mapping[str, datetime]) -> dict[str, Any]:
-    """The policy an incident carries under ``tier`` (None: no contract in force)."""
+def policy_for(
+    tier: Tier | None, severity: str, opened_at: datetime, due: Mapping[str, datetime]
+) -> dict[str, Any]:
+    """The policy an incident opened at ``opened_at`` carries under ``tier`` (None: no
+    contract in force)."""
     if tier is None:
         return {
             "tier": NOT_COVERED,
@@ -46,7 +49,7 @@ def policy_for(tier: Tier | None, severity: str, due: Mapping[str, datetime]) ->
         "severity": severity,
         "timezone": calendar.zone if calendar else "UTC",
         "targets": {name: at.isoformat() for name, at in due.items()},
-        "pages_on_call": tier.escalation.pages(severity),
+        "pages_on_call": tier.pages_on_call(severity, opened_at),
         "front_of_queue": tier.entitlement.front_of_queue,
         "definition": {name: target_json(target) for name, target in targets.items()},
     }

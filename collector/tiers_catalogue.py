@@ -307,6 +307,7 @@ def _build_escalation(spec: EscalationSpec) -> Escalation:
         page_response=_optional_duration(("escalation", "page_response"), spec.page_response),
         repage_after=_optional_duration(("escalation", "repage_after"), spec.repage_after),
         escalate_after=_optional_duration(("escalation", "escalate_after"), spec.escalate_after),
+        outside_hours_only=spec.outside_hours_only,
     )
 
 

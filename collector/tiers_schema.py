@@ -79,6 +79,8 @@ class EscalationSpec(_Strict):
     page_response: str | None = None
     repage_after: str | None = None
     escalate_after: str | None = None
+    #: Page only for incidents opened outside the tier's calendar (its staffed hours).
+    outside_hours_only: bool = False
 
 
 class BillingSpec(_Strict):

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from collector.domain.calendar import BusinessCalendar
@@ -97,8 +97,13 @@ class Escalation:
     page_response: timedelta | None = None
     repage_after: timedelta | None = None
     escalate_after: timedelta | None = None
+    #: Page only for incidents opened outside the tier's own calendar: inside it the staffed
+    #: desk answers (Premium: "Outside of the Standard Support line staffing hours, an oncall
+    #: Customer Support Engineer will be paged").
+    outside_hours_only: bool = False
 
     def pages(self, severity: str) -> bool:
+        """Whether ``severity`` pages at all, whatever the hour."""
         return self.pages_on_call and severity in self.page_severities
 
 
@@ -160,6 +165,18 @@ class Tier:
         if severity not in self.severities:
             raise ValueError(f"unknown severity {severity!r}; one of {', '.join(SEVERITIES)}")
         return self.severities[severity]
+
+    def pages_on_call(self, severity: str, opened_at: datetime) -> bool:
+        """Whether an incident of ``severity`` opened at ``opened_at`` pages the on-call engineer.
+
+        Decided once, when the incident opens: an incident opened while the desk is staffed is
+        the desk's to answer even if it is still open after hours.
+        """
+        if not self.escalation.pages(severity):
+            return False
+        if self.escalation.outside_hours_only and self.calendar is not None:
+            return not self.calendar.is_open(opened_at)
+        return True
 
 
 def format_duration(span: timedelta) -> str:

@@ -224,3 +224,20 @@ async def test_it_pages_repages_escalates_and_stops_only_for_an_engineer(
         (GATEWAY["alice"], "REPAGE"),
         (GATEWAY["bob"], "ESCALATED"),
     ]
+
+
+async def test_a_critical_premium_incident_in_staffed_hours_goes_to_the_desk_not_the_pager(
+    db: Database, config: CollectorConfig, clock: Clock
+) -> None:
+    ten_am = THREE_AM + timedelta(hours=7)  # Wednesday 10:00 in New York: the line is staffed
+    await db.write(_premium_pbx)
+    for seq, moment in enumerate((ten_am - timedelta(minutes=1), ten_am), start=1):
+        await db.write(_pbx_down, seq, moment)
+        await db.write(process_reports, config, moment)
+    (incident,) = await db.read(incidents.list_incidents)
+    assert (incident.tier, incident.severity) == ("premium", "critical")
+    assert incident.policy["pages_on_call"] is False
+
+    for minutes in (0, 15, 30, 120):
+        assert await db.write(sweep_paging, config, ten_am + timedelta(minutes=minutes)) == 0
+    assert await db.read(_pages) == []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import get_args
@@ -90,6 +90,21 @@ def test_it_reads_targets_escalation_billing_and_entitlement(tiers: dict[str, Ti
     priority = tiers["priority-uk"].entitlement
     assert priority.front_of_queue and priority.named_contacts == 2
     assert any("handsets" in item for item in tiers["cat1"].entitlement.not_covered)
+
+
+def test_premium_pages_for_critical_incidents_only_outside_staffed_hours(
+    tiers: dict[str, Tier],
+) -> None:
+    premium = tiers["premium"]
+    # ckent-us is staffed 07:00-19:00 America/New_York on weekdays (EST is UTC-5 in January).
+    tue_0300_eastern = datetime(2027, 1, 12, 8, 0, tzinfo=UTC)
+    tue_1000_eastern = datetime(2027, 1, 12, 15, 0, tzinfo=UTC)
+    sat_1000_eastern = datetime(2027, 1, 16, 15, 0, tzinfo=UTC)
+    assert premium.pages_on_call("critical", tue_0300_eastern)
+    assert not premium.pages_on_call("critical", tue_1000_eastern)
+    assert premium.pages_on_call("critical", sat_1000_eastern)
+    assert not premium.pages_on_call("major", tue_0300_eastern)
+    assert not tiers["standard"].pages_on_call("critical", tue_0300_eastern)
 
 
 def test_it_keeps_the_schema_names_in_step_with_the_domain() -> None:
