@@ -80,6 +80,9 @@ async def test_it_shows_one_fault_with_its_history_incident_and_mail(
     assert 'data-event="opened"' in html
     assert "cat2" in html and "in 3 h 20 min" in html
     assert "pat@acme.example" in html and "noc@vendor.example" in html
+    link = re.search(r'<a href="(/incidents/\d+)" id="incident-link">', html)
+    assert link, "the fault page links to its incident"
+    assert (await operator_client.get(link.group(1))).status == 200
 
 
 async def test_it_answers_404_for_an_unknown_fault(operator_client: Client, seeded: Seeded) -> None:
