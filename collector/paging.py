@@ -12,7 +12,7 @@ incident leaves it with the engineer who was paged for it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -31,12 +31,15 @@ from collector.domain.escalation import (
     PagingPolicy,
     next_page,
 )
+from collector.domain.faults import hold_reason
+from collector.domain.maintenance import MaintenanceWindow
 from collector.domain.oncall import OnCallRota
 from collector.domain.tiers import Tier
 from collector.notify import outbox
 from collector.notify.page_links import make_page_token
 from collector.notify.page_messages import page_body, page_subject, webhook_payload
 from collector.notify.webhook import post_page
+from collector.store import maintenance as maintenance_store
 from collector.store import pages as page_store
 from collector.store.pages import PagingIncident
 from collector.tiers_catalogue import default_catalogue_path, load_catalogue
@@ -83,13 +86,17 @@ def _seconds(value: object) -> timedelta | None:
     return timedelta(seconds=float(value)) if isinstance(value, int | float) else None
 
 
-def facts_of(incident: PagingIncident) -> IncidentFacts:
+def facts_of(
+    incident: PagingIncident, now: datetime, windows: Sequence[MaintenanceWindow]
+) -> IncidentFacts:
+    """The domain's facts about ``incident`` at ``now``, with the maintenance windows in force."""
     return IncidentFacts(
         opened_at=incident.opened_at,
         engineer_acknowledged_at=incident.engineer_acknowledged_at,
         responded_at=incident.responded_at,
         ended_at=incident.ended_at,
         customer_acknowledged_at=incident.customer_acknowledged_at,
+        held=hold_reason(incident.fault, now, windows),
     )
 
 
@@ -112,6 +119,7 @@ def sweep_paging(
         log.warning("incidents %s should page on-call but oncall.rotation is not set", ids)
         return 0
     catalogue = catalogue if catalogue is not None else catalogue_for(config)
+    windows = maintenance_store.active_windows(conn)
     written = 0
     for incident in waiting:
         policy = paging_policy(incident, catalogue)
@@ -120,7 +128,7 @@ def sweep_paging(
             for row in page_store.pages_for(conn, incident.id)
         ]
         chain = [person.name for person in rota.escalation_chain(incident.opened_at)]
-        action = next_page(policy, facts_of(incident), chain, sent, now)
+        action = next_page(policy, facts_of(incident, now, windows), chain, sent, now)
         if action is not None:
             _send(conn, config, rota, incident, policy, action, now)
             written += 1

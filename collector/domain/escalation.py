@@ -8,7 +8,11 @@ escalation chain and the pages already sent, ``next_page`` returns at most one a
   acknowledgement → escalate to the next person in the chain (after the last, round to the
   first again: an unanswered critical incident is never left to go quiet);
 * ``repage_after`` since the current person was last paged → page them again;
-* an engineer acknowledged, responded, or the incident ended → nothing, ever again.
+* an engineer acknowledged, responded, or the incident ended → nothing, ever again;
+* the fault's mail is held (a maintenance window, or another fault explains it — the host down
+  behind a PBX down) → nothing for now: planned work wakes nobody, and one outage pages once,
+  for the fault that explains it. When the hold lifts with the incident still open, paging
+  starts from the first page.
 
 A customer's acknowledgement is among the facts and is deliberately ignored: it says the
 customer knows, not that an engineer is working on it (seed 000: the engineer is paged to
@@ -63,6 +67,8 @@ class IncidentFacts:
     ended_at: datetime | None = None
     #: Never stops paging; here so that the rule is stated, and tested, rather than implied.
     customer_acknowledged_at: datetime | None = None
+    #: Why the fault's notifications wait now ("maintenance", "suppressed:<check>"), or None.
+    held: str | None = None
 
     @property
     def engineer_has_it(self) -> bool:
@@ -93,6 +99,8 @@ def next_page(
 ) -> PageAction | None:
     """The one page to send now, or None. ``sent`` is every page so far, in any order."""
     if not policy.pages or not chain or facts.engineer_has_it or facts.ended_at is not None:
+        return None
+    if facts.held is not None:
         return None
     if not sent:
         return PageAction(PageKind.PAGE, chain[0])

@@ -13,6 +13,8 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from collector.domain.faults import FaultState
+from collector.store.faults import engine_state
 from collector.store.schema import customers, faults, hosts, incident_events, incidents, pages
 
 #: A webhook page taken by a sender; left so if it dies mid-POST (escalation goes on anyway).
@@ -37,6 +39,9 @@ class PagingIncident:
     responded_at: datetime | None
     ended_at: datetime | None
     customer_acknowledged_at: datetime | None
+    #: The engine's state of the incident's fault: whether its mail is held (a maintenance
+    #: window, or another fault explains it) holds its pages too.
+    fault: FaultState
 
     @property
     def pages_on_call(self) -> bool:
@@ -63,6 +68,8 @@ def _incidents() -> Any:
             hosts.c.name.label("host_name"),
             faults.c.title,
             faults.c.acknowledged_at.label("customer_acknowledged_at"),
+            faults.c.acknowledged_at,
+            faults.c.engine_state,
         )
         .join_from(incidents, faults)
         .outerjoin(hosts, hosts.c.id == faults.c.host_id)
@@ -76,6 +83,7 @@ def _incident(row: Any) -> PagingIncident:
         row.id, row.fault_id, row.customer_name, row.host_name, row.title, row.tier,
         row.severity, row.opened_at, row.policy or {}, row.engineer_acknowledged_at,
         row.engineer_acknowledged_by, row.responded_at, ended, row.customer_acknowledged_at,
+        engine_state(row),
     )  # fmt: skip
 
 

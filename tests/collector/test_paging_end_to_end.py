@@ -25,6 +25,7 @@ from agent import protocol
 from collector.app import create_app
 from collector.config import CollectorConfig, MailSettings, SmtpSettings
 from collector.database import Database
+from collector.domain.maintenance import MaintenanceWindow
 from collector.metrics import Metrics
 from collector.notify.sender import OutboxSender
 from collector.notify.smtp import SmtpTransport
@@ -32,6 +33,7 @@ from collector.oncall_settings import OnCallSettings
 from collector.paging import sweep_paging
 from collector.pipeline import process_reports
 from collector.store import incidents, inventory
+from collector.store import maintenance as maintenance_store
 from collector.store.db import make_engine, migrate
 from collector.store.reports import IncomingReport, store_reports
 from collector.store.schema import incidents as incident_table
@@ -241,3 +243,33 @@ async def test_a_critical_premium_incident_in_staffed_hours_goes_to_the_desk_not
     for minutes in (0, 15, 30, 120):
         assert await db.write(sweep_paging, config, ten_am + timedelta(minutes=minutes)) == 0
     assert await db.read(_pages) == []
+
+
+async def test_it_holds_pages_during_maintenance_and_pages_when_the_window_ends_with_it_open(
+    db: Database, config: CollectorConfig, smtp: tuple[Inbox, int], clock: Clock
+) -> None:
+    inbox = smtp[0]
+    sender = OutboxSender(db, SmtpTransport(config.smtp), config, Metrics(), clock)
+    window = MaintenanceWindow(
+        window_id="0",
+        frequency="once",
+        starts_at=THREE_AM - timedelta(minutes=30),
+        ends_at=THREE_AM + timedelta(hours=1),
+        host_id="acme-pbx",
+        reason="PBX upgrade",
+    )
+    await db.write(_premium_pbx)
+    await db.write(maintenance_store.add_window, window, "acme", "ops", THREE_AM)
+    for seq, moment in enumerate((THREE_AM - timedelta(minutes=1), THREE_AM), start=1):
+        await db.write(_pbx_down, seq, moment)
+        await db.write(process_reports, config, moment)
+    (incident,) = await db.read(incidents.list_incidents)
+    assert incident.policy["pages_on_call"] is True
+
+    for minutes in (0, 15, 30, 59):  # planned work: nobody is woken
+        assert await db.write(sweep_paging, config, THREE_AM + timedelta(minutes=minutes)) == 0
+    clock.now = THREE_AM + timedelta(minutes=60)  # the window ends with the PBX still down
+    assert await db.write(sweep_paging, config, clock.now) == 1
+    await sender.deliver_due()
+    await inbox.wait_for(GATEWAY["alice"], "PAGE CRITICAL")
+    assert await db.read(_pages) == [("page", "alice", "sent")]

@@ -91,6 +91,25 @@ def test_it_pages_nobody_for_a_tier_or_severity_that_does_not_page() -> None:
     assert next_page(quiet, IncidentFacts(OPENED), CHAIN, [], minutes(0)) is None
 
 
+def test_it_pages_nobody_while_the_faults_mail_is_held_and_starts_when_it_lifts() -> None:
+    # A maintenance window until minute 60: planned work wakes nobody; paging then starts
+    # from the first page, as if the incident had just opened.
+    sent: list[PageSent] = []
+    for now in (minutes(m) for m in range(0, 91, 5)):
+        held = "maintenance" if now < minutes(60) else None
+        facts = IncidentFacts(OPENED, held=held)
+        action = next_page(PREMIUM, facts, CHAIN, sent, now)
+        if action is not None:
+            sent.append(PageSent(now, action.kind, action.person))
+    assert [(p.at, p.kind, p.person) for p in sent] == [
+        (minutes(60), PageKind.PAGE, "alice"),
+        (minutes(75), PageKind.REPAGE, "alice"),
+        (minutes(90), PageKind.ESCALATE, "bob"),
+    ]
+    explained = IncidentFacts(OPENED, held="suppressed:host_down")
+    assert next_page(PREMIUM, explained, CHAIN, [], minutes(0)) is None
+
+
 def test_it_pages_once_when_the_tier_sets_no_repage_or_escalation() -> None:
     once = PagingPolicy(pages=True)
     sweeps = [minutes(m) for m in range(0, 240, 10)]
