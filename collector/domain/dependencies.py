@@ -19,7 +19,7 @@ each open fault's ``suppressed_by`` from ``DependencyOutcome.suppressed_by``.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -103,28 +103,153 @@ def assess(hosts: Iterable[HostFacts]) -> DependencyOutcome:
     derived: list[DerivedFault] = []
     suppressed: dict[FaultKey, str] = {}
     for host in hosts:
-        if AMI in host.failing:
-            for check in host.failing - {AMI}:
-                if check.startswith(_PBX_SIDE):
-                    suppressed[host.key(check)] = AMI
+        suppressed.update(_own_suppressions(host))
         if host.unreachable:
             derived.append(_host_down(host))
-            explained = host.failing if host.silent else _vendor_side(host.failing)
-            suppressed.update(dict.fromkeys(map(host.key, explained), HOST_DOWN))
     for (customer_id, site), members in _sites(hosts).items():
-        if len(members) < 2 or not all(host.down for host in members):
+        if not _site_down(members):
             continue
-        site_key = SITE_DOWN if site is None else f"{SITE_DOWN}:{site}"
-        where = f"site {site}" if site else "every site"
-        detail = f"all {len(members)} hosts of {where} are down or unreachable"
-        derived.append(
-            DerivedFault(FaultKey(customer_id, None, site_key), Severity.CRITICAL, detail)
-        )
+        site_fault = _site_down_fault(customer_id, site, len(members))
+        derived.append(site_fault)
         for host in members:
-            explained = host.failing if host.silent else _vendor_side(host.failing)
-            explained |= {HOST_DOWN} if host.unreachable else set()
-            suppressed.update(dict.fromkeys(map(host.key, explained), site_key))
+            suppressed.update(_site_suppressions(host, site_fault.key.check_key))
     return DependencyOutcome(tuple(derived), suppressed)
+
+
+class Assessment:
+    """``assess`` over a fixed set of hosts, kept current as their facts change one host at a time.
+
+    Assessing a customer of N hosts afresh for each of N hosts that changes is N² work in an
+    outage that takes them all; here a change costs the host's own part, and its site's hosts
+    only when the site goes down or comes back. ``take_changes`` names the faults whose wanted
+    state may have moved since it was last called, so a caller can bring just those in line.
+    """
+
+    def __init__(self, hosts: Iterable[HostFacts]) -> None:
+        self._hosts = {host.host_id: host for host in hosts}  # in assess's order
+        self._rank = {host_id: rank for rank, host_id in enumerate(self._hosts)}
+        groups = _sites(self._hosts.values())
+        #: Each site's site.down key (its fault's identity), in the order assess lists sites.
+        self._site_key = {
+            site: _site_down_fault(*site, len(members)).key for site, members in groups.items()
+        }
+        self._site_rank = {key: rank for rank, key in enumerate(self._site_key.values())}
+        self._members = {
+            site: [host.host_id for host in members] for site, members in groups.items()
+        }
+        self._site_of = {host_id: site for site, ids in self._members.items() for host_id in ids}
+        self._down = {site: sum(host.down for host in members) for site, members in groups.items()}
+        self._suppressed: dict[FaultKey, str] = {}
+        self._by_host: dict[str, dict[FaultKey, str]] = {host_id: {} for host_id in self._hosts}
+        self._derived: dict[FaultKey, DerivedFault] = {}
+        self._changed: set[FaultKey] = set()
+        for site in self._members:
+            self._refresh_site(site)
+
+    def update(self, host: HostFacts) -> None:
+        """``host``'s facts are now these: one of the assessed hosts, same customer and site."""
+        before = self._hosts[host.host_id]
+        site = self._site_of[host.host_id]
+        was_down = self._site_is_down(site)
+        self._hosts[host.host_id] = host
+        self._down[site] += host.down - before.down
+        if self._site_is_down(site) == was_down:
+            self._refresh_host(host.host_id)
+        else:
+            self._refresh_site(site)
+
+    def suppressed_by(self, key: FaultKey) -> str | None:
+        return self._suppressed.get(key)
+
+    def derived(self, keys: Collection[FaultKey] | None = None) -> tuple[DerivedFault, ...]:
+        """The derived faults (those of ``keys`` only, if given) in the order ``assess`` has."""
+        if keys is None:
+            return tuple(sorted(self._derived.values(), key=self._position))
+        wanted = [self._derived[key] for key in keys if key in self._derived]
+        return tuple(sorted(wanted, key=self._position))
+
+    def outcome(self) -> DependencyOutcome:
+        """What ``assess`` says of the hosts' current facts."""
+        return DependencyOutcome(self.derived(), dict(self._suppressed))
+
+    def take_changes(self) -> set[FaultKey]:
+        """Keys whose suppression or derived fault changed since the last call (or ever)."""
+        changed, self._changed = self._changed, set()
+        return changed
+
+    def _site_is_down(self, site: tuple[str, str | None]) -> bool:
+        return len(self._members[site]) >= 2 and self._down[site] == len(self._members[site])
+
+    def _refresh_site(self, site: tuple[str, str | None]) -> None:
+        customer_id, label = site
+        fault = _site_down_fault(customer_id, label, len(self._members[site]))
+        self._set_derived(fault.key, fault if self._site_is_down(site) else None)
+        for host_id in self._members[site]:
+            self._refresh_host(host_id)
+
+    def _refresh_host(self, host_id: str) -> None:
+        host = self._hosts[host_id]
+        wanted = _own_suppressions(host)
+        site = self._site_of[host_id]
+        if self._site_is_down(site):
+            wanted.update(_site_suppressions(host, self._site_key[site].check_key))
+        before = self._by_host[host_id]
+        for key in before.keys() | wanted.keys():
+            if before.get(key) != wanted.get(key):
+                self._changed.add(key)
+                if key in wanted:
+                    self._suppressed[key] = wanted[key]
+                else:
+                    del self._suppressed[key]
+        self._by_host[host_id] = wanted
+        self._set_derived(host.key(HOST_DOWN), _host_down(host) if host.unreachable else None)
+
+    def _set_derived(self, key: FaultKey, fault: DerivedFault | None) -> None:
+        if self._derived.get(key) == fault:
+            return
+        self._changed.add(key)
+        if fault is None:
+            del self._derived[key]
+        else:
+            self._derived[key] = fault
+
+    def _position(self, fault: DerivedFault) -> tuple[int, int]:
+        """``assess`` lists host faults in host order, then site faults in site order."""
+        key = fault.key
+        if key.host_id is not None:
+            return (0, self._rank[key.host_id])
+        return (1, self._site_rank[key])
+
+
+def _own_suppressions(host: HostFacts) -> dict[FaultKey, str]:
+    """What the host's own faults explain: a PBX down its PBX side, a host down the rest."""
+    suppressed: dict[FaultKey, str] = {}
+    if AMI in host.failing:
+        for check in host.failing - {AMI}:
+            if check.startswith(_PBX_SIDE):
+                suppressed[host.key(check)] = AMI
+    if host.unreachable:
+        explained = host.failing if host.silent else _vendor_side(host.failing)
+        suppressed.update(dict.fromkeys(map(host.key, explained), HOST_DOWN))
+    return suppressed
+
+
+def _site_suppressions(host: HostFacts, site_key: str) -> dict[FaultKey, str]:
+    """What a site fault explains on one of its hosts (over what the host explains itself)."""
+    explained = host.failing if host.silent else _vendor_side(host.failing)
+    explained |= {HOST_DOWN} if host.unreachable else set()
+    return dict.fromkeys(map(host.key, explained), site_key)
+
+
+def _site_down(members: Collection[HostFacts]) -> bool:
+    return len(members) >= 2 and all(host.down for host in members)
+
+
+def _site_down_fault(customer_id: str, site: str | None, members: int) -> DerivedFault:
+    site_key = SITE_DOWN if site is None else f"{SITE_DOWN}:{site}"
+    where = f"site {site}" if site else "every site"
+    detail = f"all {members} hosts of {where} are down or unreachable"
+    return DerivedFault(FaultKey(customer_id, None, site_key), Severity.CRITICAL, detail)
 
 
 def _host_down(host: HostFacts) -> DerivedFault:

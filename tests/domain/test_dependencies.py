@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from collector.domain.checks import CheckState
 from collector.domain.dependencies import (
+    Assessment,
+    DependencyOutcome,
     HostFacts,
     assess,
     host_facts,
@@ -137,3 +143,74 @@ def test_it_suppresses_host_down_faults_under_an_open_site_fault() -> None:
 def test_it_ignores_resolved_faults_passed_as_open() -> None:
     old = FaultState(FaultKey("acme", "pbx1", "host.down"), Severity.CRITICAL, T0, resolved_at=T0)
     assert reconcile_derived(assess([host("pbx1")]), [old], T0, ()) == []
+
+
+CHECKS = ("agent.heartbeat", "remote.ssh", "remote.http", "cert.http", "disk:/", "asterisk.ami",
+          "asterisk.trunk:t1", "sip")  # fmt: skip
+
+
+@st.composite
+def fleet_and_changes(draw: st.DrawFn) -> tuple[list[HostFacts], list[HostFacts]]:
+    """A few hosts of two customers and two sites, then a run of changes to their facts."""
+    hosts = []
+    for index in range(draw(st.integers(1, 6))):
+        customer, site = draw(st.sampled_from([("a", None), ("a", "leeds"), ("b", None)]))
+        checks = frozenset(draw(st.sets(st.sampled_from(CHECKS))))
+        failing = (
+            frozenset(draw(st.sets(st.sampled_from(sorted(checks))))) if checks else frozenset()
+        )
+        hosts.append(HostFacts(f"h{index}", customer, site, checks, failing))
+    changes = []
+    for _ in range(draw(st.integers(1, 12))):
+        before = draw(st.sampled_from(hosts))
+        checks = before.checks | draw(st.sets(st.sampled_from(CHECKS), max_size=2))
+        failing = (
+            frozenset(draw(st.sets(st.sampled_from(sorted(checks))))) if checks else frozenset()
+        )
+        changes.append(replace(before, checks=checks, failing=failing))
+    return hosts, changes
+
+
+def _moved(before: DependencyOutcome, after: DependencyOutcome) -> set[FaultKey]:
+    suppressed = {
+        key for key in before.suppressed.keys() | after.suppressed.keys()
+        if before.suppressed_by(key) != after.suppressed_by(key)
+    }  # fmt: skip
+    derived = set(before.derived) ^ set(after.derived)
+    return suppressed | {fault.key for fault in derived}
+
+
+@settings(max_examples=300, deadline=None)
+@given(fleet_and_changes())
+def test_it_keeps_an_assessment_current_one_host_at_a_time_as_assess_would_find_it(
+    case: tuple[list[HostFacts], list[HostFacts]],
+) -> None:
+    hosts, changes = case
+    assessment = Assessment(hosts)
+    assert assessment.outcome() == assess(hosts)
+    assessment.take_changes()
+    current = {host.host_id: host for host in hosts}
+    for changed in changes:
+        before = assess(current.values())
+        current[changed.host_id] = changed
+        assessment.update(changed)
+        expected = assess(current.values())
+        assert assessment.outcome() == expected  # the same derived faults, in the same order
+        for key in expected.suppressed:
+            assert assessment.suppressed_by(key) == expected.suppressed_by(key)
+        assert assessment.take_changes() == _moved(before, expected)
+
+
+def test_it_names_every_host_of_a_site_that_goes_down_and_only_then() -> None:
+    down = ("agent.heartbeat", "remote.ssh", "remote.http")
+    hosts = [host("a", *down), host("b", *down), host("c")]
+    assessment = Assessment(hosts)
+    assessment.take_changes()
+    assessment.update(host("c", "disk:/"))
+    assert assessment.take_changes() == set()
+    assessment.update(host("c", *down))
+    site_key = FaultKey("acme", None, "site.down")
+    moved = assessment.take_changes()
+    assert site_key in moved and hosts[0].key("agent.heartbeat") in moved
+    assert assessment.suppressed_by(hosts[0].key("host.down")) == "site.down"
+    assert [d.key for d in assessment.derived([site_key])] == [site_key]
