@@ -14,6 +14,11 @@ are still the stored ones, and stores the changed states and the fault decisions
 written out before any transition that follows it is acted on, so dependencies and faults
 see exactly what evaluating one report at a time would have shown them.
 ``process_reports`` is both steps in one transaction.
+
+A run (one transaction: a plan applied, a sweep, a batch of probe results) reads each customer's
+dependency facts and open faults once, the first time it acts on the customer, and keeps them
+current with the states and faults it writes (``collector.customer_view``): an outage of all
+of a customer's N hosts costs N steps, not N².
 """
 
 from __future__ import annotations
@@ -27,9 +32,9 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, select
 
 from collector.config import CollectorConfig
-from collector.domain import dependencies, rules
+from collector.customer_view import CustomerView
+from collector.domain import rules
 from collector.domain.checks import CheckState, Observation, Transition, evaluate
-from collector.domain.faults import FaultKey, decide
 from collector.domain.faults import notifications_due as owed_notification
 from collector.domain.maintenance import MaintenanceWindow
 from collector.domain.policy import CheckPolicy, Levels, NotificationPolicy, PolicyBook, Thresholds
@@ -59,6 +64,8 @@ class Run:
     now: datetime
     policies: PolicyBook = field(default_factory=PolicyBook)
     _policy_cache: dict[str, CheckPolicy] = field(default_factory=dict, init=False, repr=False)
+    _views: dict[str, CustomerView] = field(default_factory=dict, init=False, repr=False)
+    _view_of_host: dict[str, CustomerView] = field(default_factory=dict, init=False, repr=False)
 
     @cached_property
     def thresholds(self) -> Thresholds:
@@ -81,6 +88,23 @@ class Run:
             found = self._policy_cache[check_key] = self.policies.for_check(check_key)
         return found
 
+    def view(self, customer_id: str) -> CustomerView:
+        """The customer's facts and open faults, read on first use and kept current after."""
+        found = self._views.get(customer_id)
+        if found is None:
+            found = CustomerView(self.conn, customer_id, self.writer, self.now, self.windows)
+            self._views[customer_id] = found
+            self._view_of_host.update(dict.fromkeys(found.host_ids, found))
+        return found
+
+    def save_states(self, states: Mapping[str, Mapping[str, CheckState]]) -> None:
+        """Store check states (host id → check key → state); the views read already follow."""
+        check_store.save_many(self.conn, states, self.now)
+        for host_id, changed in states.items():
+            view = self._view_of_host.get(host_id)
+            if view is not None and changed:
+                view.states_saved(host_id, changed)
+
 
 class _Pending:
     """Check states changed by a batch and not yet written, host id → check key → state."""
@@ -94,7 +118,7 @@ class _Pending:
             self._states.setdefault(host_id, {}).update(changed)
 
     def flush(self) -> None:
-        check_store.save_many(self._run.conn, self._states, self._run.now)
+        self._run.save_states(self._states)
         self._states = {}
 
 
@@ -179,7 +203,7 @@ def apply_plan(conn: Connection, config: CollectorConfig, plan: Plan) -> int:
         raise Conflict("check states changed while the reports were evaluated")
     run = Run(conn, config, plan.now)
     for segment in plan.segments:
-        check_store.save_many(conn, segment.states, plan.now)
+        run.save_states(segment.states)
         if segment.host is not None:
             host = segment.host
             act_on(run, host.customer_id, host.id, list(segment.transitions))
@@ -217,7 +241,7 @@ def observe(
 ) -> None:
     """Fold observations into the host's checks and act on what changed."""
     changed, transitions = _fold(run, observations, states)
-    check_store.save(run.conn, host.id, changed, run.now)
+    run.save_states({host.id: changed})
     if transitions:
         act_on(run, host.customer_id, host.id, transitions)
 
@@ -254,38 +278,7 @@ def _fold(
 
 def act_on(run: Run, customer_id: str, host_id: str, transitions: list[Transition]) -> None:
     """Decide each transition's fault with the customer's dependencies in view."""
-    outcome = dependencies.assess(_customer_facts(run.conn, customer_id))
-    open_faults = fault_store.open_states(run.conn, customer_id)
-    for transition in transitions:
-        key = FaultKey(customer_id, host_id, transition.check_key)
-        fault_id, fault = open_faults.get(key, (None, None))
-        decision = decide(
-            transition, key, fault, run.windows, suppressed_by=outcome.suppressed_by(key)
-        )
-        if decision is not None:
-            open_faults[key] = run.writer.apply(fault_id, fault, decision)
-    _reconcile(run, customer_id, outcome)
-
-
-def _reconcile(run: Run, customer_id: str, outcome: dependencies.DependencyOutcome) -> None:
-    """Derived faults (host down, site down) follow the assessment; suppression follows too."""
-    open_faults = fault_store.open_states(run.conn, customer_id)
-    derived = [s for k, (_, s) in open_faults.items() if dependencies.is_derived(k.check_key)]
-    for decision in dependencies.reconcile_derived(outcome, derived, run.now, run.windows):
-        fault_id, fault = open_faults.get(decision.key, (None, None))
-        run.writer.apply(fault_id, fault, decision)
-    for key, (fault_id, fault) in fault_store.open_states(run.conn, customer_id).items():
-        wanted = outcome.suppressed_by(key)
-        if not dependencies.is_derived(key.check_key) and fault.suppressed_by != wanted:
-            run.writer.set_suppression(fault_id, fault, wanted)
-
-
-def _customer_facts(conn: Connection, customer_id: str) -> list[dependencies.HostFacts]:
-    """Every host of the customer (ordered by id), from one query over their check states."""
-    return [
-        dependencies.HostFacts(host_id, customer_id, None, frozenset(checks), frozenset(raised))
-        for host_id, (checks, raised) in check_store.raised_by_host(conn, customer_id).items()
-    ]
+    run.view(customer_id).act_on(host_id, transitions)
 
 
 _HOSTS_BY_ID = select(

@@ -139,9 +139,11 @@ def open_fault(
 
 
 def open_states(conn: Connection, customer_id: str) -> dict[FaultKey, tuple[int, FaultState]]:
-    """The customer's open faults as the engine sees them, by key."""
+    """The customer's open faults as the engine sees them, by key, in id order."""
     rows = conn.execute(
-        select(faults).where(faults.c.customer_id == customer_id, faults.c.resolved_at.is_(None))
+        select(faults)
+        .where(faults.c.customer_id == customer_id, faults.c.resolved_at.is_(None))
+        .order_by(faults.c.id)
     )
     found = {}
     for row in rows:
