@@ -30,6 +30,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/probes.py
 	$(BIN)/python bench/agent_footprint.py
+	$(BIN)/python bench/customer_outage.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
