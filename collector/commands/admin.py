@@ -212,6 +212,23 @@ def token_create(args: argparse.Namespace, config: CollectorConfig, engine: Engi
     return 0
 
 
+def token_list(args: argparse.Namespace, config: CollectorConfig, engine: Engine) -> int:
+    with engine.begin() as conn:
+        tokens = operators.list_tokens(conn, args.username)
+    rows = [[str(t.id), t.username, t.name, when(t.created_at)] for t in tokens]
+    table(["ID", "OPERATOR", "NAME", "CREATED (UTC)"], rows)
+    return 0
+
+
+def token_revoke(args: argparse.Namespace, config: CollectorConfig, engine: Engine) -> int:
+    with engine.begin() as conn:
+        token = operators.revoke_token(conn, args.id)
+    say(
+        f"API token #{token.id} {token.name!r} of {token.username} revoked; it is refused from now on."
+    )
+    return 0
+
+
 def inventory_load(args: argparse.Namespace, config: CollectorConfig, engine: Engine) -> int:
     with engine.begin() as conn:
         load_inventory(conn, args.file, now(), default_interval_s=config.probes.default_interval_s)
@@ -280,6 +297,10 @@ def register(subparsers: Subparsers) -> None:
     create = leaf(tokens, "create", token_create, "create an API token (printed once)")
     create.add_argument("username")
     create.add_argument("--name", required=True, help="what the token is for")
+    listing = leaf(tokens, "list", token_list, "list API tokens (names, never the tokens)")
+    listing.add_argument("username", nargs="?", help="only this operator's")
+    revoke = leaf(tokens, "revoke", token_revoke, "revoke an API token by its ID")
+    revoke.add_argument("id", type=int)
 
     files = group(subparsers, "inventory", "customers and hosts from a YAML file")
     leaf(files, "load", inventory_load, "apply an inventory file").add_argument("file", type=Path)

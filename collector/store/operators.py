@@ -9,7 +9,7 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from collector.store.inventory import AlreadyExists, NotFound
 from collector.store.schema import api_tokens, operators
@@ -77,6 +77,36 @@ def create_token(conn: Connection, username: str, name: str, now: datetime) -> s
         )
     )
     return token
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """A token as listed: never the token itself, which is not stored."""
+
+    id: int
+    username: str
+    name: str
+    created_at: datetime
+
+
+def list_tokens(conn: Connection, username: str | None = None) -> list[TokenInfo]:
+    query = (
+        select(api_tokens.c.id, operators.c.username, api_tokens.c.name, api_tokens.c.created_at)
+        .join_from(api_tokens, operators)
+        .order_by(api_tokens.c.id)
+    )
+    if username is not None:
+        query = query.where(operators.c.username == username)
+    return [TokenInfo(*row) for row in conn.execute(query)]
+
+
+def revoke_token(conn: Connection, token_id: int) -> TokenInfo:
+    """Delete the token: the next request that presents it is refused (401)."""
+    found = [token for token in list_tokens(conn) if token.id == token_id]
+    if not found:
+        raise NotFound(f"no API token #{token_id}")
+    conn.execute(delete(api_tokens).where(api_tokens.c.id == token_id))
+    return found[0]
 
 
 def operator_for_token(conn: Connection, token: str) -> Operator | None:

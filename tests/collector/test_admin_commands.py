@@ -164,6 +164,30 @@ def test_it_prints_an_api_token_once_that_authenticates(
     assert operator is not None and operator.username == "alice"
 
 
+def test_it_lists_tokens_without_showing_them_and_a_revoked_token_no_longer_authenticates(
+    admin: Admin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("first-password\n"))
+    admin("operator", "add", "alice", "--password-stdin")
+    [kept] = TOKEN.findall(admin("token", "create", "alice", "--name", "grafana").out)
+    [leaked] = TOKEN.findall(admin("token", "create", "alice", "--name", "old laptop").out)
+
+    listing = admin("token", "list", "alice")
+    assert listing.code == 0, listing.err
+    assert "grafana" in listing.out and "old laptop" in listing.out
+    assert kept not in listing.out and leaked not in listing.out
+    leaked_id = next(line.split()[0] for line in listing.out.splitlines() if "old laptop" in line)
+
+    done = admin("token", "revoke", leaked_id)
+    assert done.code == 0, done.err
+    assert "revoked" in done.out
+    assert admin.query(lambda conn: operators.operator_for_token(conn, leaked)) is None
+    assert admin.query(lambda conn: operators.operator_for_token(conn, kept)) is not None
+    assert "old laptop" not in admin("token", "list").out
+    again = admin("token", "revoke", leaked_id)
+    assert again.code == 1 and f"no API token #{leaked_id}" in again.err
+
+
 def test_it_loads_an_inventory_file(admin: Admin, tmp_path: Path) -> None:
     inventory_file = tmp_path / "inventory.yaml"
     inventory_file.write_text(
