@@ -224,7 +224,8 @@ def token_revoke(args: argparse.Namespace, config: CollectorConfig, engine: Engi
     with engine.begin() as conn:
         token = operators.revoke_token(conn, args.id)
     say(
-        f"API token #{token.id} {token.name!r} of {token.username} revoked; it is refused from now on."
+        f"API token #{token.id} {token.name!r} of {token.username} revoked:",
+        "requests that present it are refused from now on.",
     )
     return 0
 
