@@ -37,11 +37,10 @@ def end_window(conn: Connection, window_id: int, now: datetime) -> bool:
 
 
 def active_windows(conn: Connection) -> list[MaintenanceWindow]:
-    """Windows not ended by hand; whether one is in force at a moment is the domain's call."""
-    rows = conn.execute(
-        select(maintenance_windows.c.spec).where(maintenance_windows.c.ended_at.is_(None))
-    )
-    return [MaintenanceWindow.from_json(spec) for (spec,) in rows]
+    """Windows not ended by hand, with their ids; whether one is in force at a moment is the
+    domain's call."""
+    rows = conn.execute(select(maintenance_windows).where(maintenance_windows.c.ended_at.is_(None)))
+    return [_stored(row).window for row in rows]
 
 
 @dataclass(frozen=True)

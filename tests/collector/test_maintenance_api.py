@@ -17,7 +17,9 @@ from collector.api.bodies import NewMaintenanceWindow
 from collector.app import create_app
 from collector.appkeys import CONFIG, DATABASE
 from collector.config import MailSettings
+from collector.database import Database
 from collector.store import faults as fault_store
+from collector.store import maintenance as maintenance_store
 from collector.store.operators import create_token
 from collector.store.reports import IncomingReport, store_reports
 from collector.store.schema import operators, outbox
@@ -34,9 +36,12 @@ END = "/api/v1/maintenance/{id}/end"
 class Api(Documented):
     """Every answer is checked against the OpenAPI document; the clock is the test's."""
 
-    def __init__(self, client: TestClient[Any, Any], token: str, clock: Clock) -> None:
+    def __init__(
+        self, client: TestClient[Any, Any], token: str, clock: Clock, db: Database
+    ) -> None:
         super().__init__(client, token)
         self.clock = clock
+        self.db = db
 
     async def create(self, body: dict[str, Any], status: int = 201) -> Any:
         return await self.call("POST", PATH, status, json=body)
@@ -61,7 +66,7 @@ async def api(tmp_path: Path, sqlite_url: str) -> AsyncIterator[Api]:
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         db = app[DATABASE]
         await db.write(operator_without_password, "alice")
-        api = Api(client, await db.write(create_token, "alice", "tests", NOW), clock)
+        api = Api(client, await db.write(create_token, "alice", "tests", NOW), clock, db)
         await api.call("POST", "/api/v1/customers", 201, json=ACME)
         await api.call("POST", "/api/v1/customers", 201, json={"id": "zed", "name": "Zed"})
         for host, customer in (("pbx-1", "acme"), ("web-1", "acme"), ("zed-1", "zed")):
@@ -109,6 +114,14 @@ async def test_it_creates_lists_and_ends_a_one_off_window_for_a_host(api: Api) -
     assert [w["id"] for w in await api.listing(active="false")] == [created["id"]]
     refused = await api.end(created["id"], status=409)
     assert "ended already" in refused["error"]
+
+
+async def test_the_engine_sees_each_window_in_force_under_its_own_id(api: Api) -> None:
+    first = await api.create(one_off())
+    second = await api.create(weekly())
+    await api.end(first["id"])
+    windows = await api.db.read(maintenance_store.active_windows)
+    assert [w.window_id for w in windows] == [str(second["id"])]
 
 
 async def test_it_follows_a_weekly_window_in_its_own_time_zone(api: Api) -> None:
