@@ -12,14 +12,16 @@ from markupsafe import Markup, escape
 
 from collector.appkeys import CLOCK
 from dashboard import sessions, timefmt
+from dashboard.live import LIVE
 
 TEMPLATES = Path(__file__).with_name("templates")
 STATIC = Path(__file__).with_name("static")
 
-#: Pages carry forms that change things: no framing (clickjacking), no foreign scripts or styles.
+#: Pages carry forms that change things: no framing (clickjacking), no foreign scripts or styles
+#: (the one script is our own static/live.js, which keeps operator pages current).
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
-        "default-src 'self'; style-src 'self'; script-src 'none'; "
+        "default-src 'self'; style-src 'self'; script-src 'self'; "
         "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
@@ -77,11 +79,14 @@ async def render(
 ) -> web.Response:
     """Render ``template`` with the operator, CSRF token and ``now`` every page may use."""
     session = sessions.current_session(request)
+    operator = await sessions.current_operator(request)
     page: dict[str, Any] = {
         "now": request.app[CLOCK](),
-        "operator": await sessions.current_operator(request),
+        "operator": operator,
         "csrf_token": session.csrf_token if session else "",
         "path": request.path,
+        # Read before the page's own facts: a change in between refreshes it, never hides.
+        "live_marker": await request.app[LIVE].marker() if operator else "",
     }
     page.update(context or {})
     html = ENVIRONMENT.get_template(template).render(page)

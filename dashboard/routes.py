@@ -9,6 +9,7 @@ from dashboard import (
     fault_views,
     host_views,
     incident_views,
+    live,
     login,
     maintenance_views,
     paging_views,
@@ -20,6 +21,7 @@ from dashboard.render import STATIC
 def setup(app: web.Application) -> None:
     """Add the dashboard's routes to the collector application."""
     router = app.router
+    live.setup(app)
     router.add_get("/", views.overview)
     router.add_get("/login", login.login_page)
     router.add_post("/login", login.login)

@@ -1,0 +1,137 @@
+"""Operator pages stay current: /live streams a change when faults or incidents change, and a
+real browser swaps in the new page, but never under an operator typing in a form."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from aiohttp import ClientResponse, web
+from aiohttp.test_utils import TestClient
+from sqlalchemy import Connection
+
+from collector.app import create_app
+from collector.appkeys import DATABASE
+from collector.config import CollectorConfig
+from collector.database import Database
+from collector.store import faults
+from dashboard.live import change_marker
+from tests.dashboard.conftest import OPERATOR, PASSWORD, START, Clock, Seeded, make_config
+from tests.support.browser import TIMEOUT_MS, chromium
+
+Client = TestClient[web.Request, web.Application]
+#: Longer than the watcher's poll (2 s) and a keep-alive, on a busy machine.
+WAIT_S = 20.0
+
+
+async def _next_event(stream: ClientResponse) -> tuple[str, str]:
+    """The next ``event:``/``data:`` pair, skipping ``retry`` and keep-alive comments."""
+    event = data = ""
+    while True:
+        line = (await asyncio.wait_for(stream.content.readline(), WAIT_S)).decode().rstrip("\n")
+        if line.startswith("event: "):
+            event = line.removeprefix("event: ")
+        elif line.startswith("data: "):
+            data = line.removeprefix("data: ")
+        elif not line and event:
+            return event, data
+
+
+def _acknowledge(conn: Connection, fault_id: int, at: datetime) -> None:
+    assert faults.acknowledge(
+        conn, fault_id, by="Pat", comment="on it", address="pat@acme.example", at=at
+    )
+
+
+async def test_it_refuses_the_stream_to_anyone_not_logged_in(client: Client) -> None:
+    response = await client.get("/live")
+    assert response.status == 401
+
+
+async def test_it_streams_a_change_when_a_fault_changes_and_not_before(
+    operator_client: Client, db: Database, seeded: Seeded
+) -> None:
+    page = await (await operator_client.get("/faults")).text()
+    marker = await db.read(change_marker)
+    assert f'data-live-marker="{marker}"' in page
+
+    async with operator_client.get("/live", params={"since": marker}) as stream:
+        assert stream.headers["Content-Type"].startswith("text/event-stream")
+        await db.write(_acknowledge, seeded.fault_id, START)
+        event, data = await _next_event(stream)
+    assert event == "change" and data == await db.read(change_marker) and data != marker
+
+
+async def test_it_tells_a_page_made_before_a_change_at_once(
+    operator_client: Client, db: Database, seeded: Seeded
+) -> None:
+    stale = await db.read(change_marker)
+    await db.write(_acknowledge, seeded.fault_id, START)
+    async with operator_client.get("/live", params={"since": stale}) as stream:
+        assert await _next_event(stream) == ("change", await db.read(change_marker))
+
+
+@pytest.fixture
+async def live_collector(
+    template: tuple[Path, Seeded], tmp_path: Path
+) -> AsyncIterator[tuple[str, CollectorConfig, Database]]:
+    for path in template[0].iterdir():
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    config = make_config(tmp_path, public_url=base_url)
+    app = create_app(config, clock=Clock(START), run_schedules=False)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    try:
+        await web.SockSite(runner, sock).start()
+        yield base_url, config, app[DATABASE]
+    finally:
+        await runner.cleanup()
+        sock.close()
+
+
+@pytest.mark.integration
+@pytest.mark.e2e
+async def test_a_browser_shows_the_change_without_a_reload_but_not_while_typing(
+    live_collector: tuple[str, CollectorConfig, Database], seeded: Seeded
+) -> None:
+    base_url, _config, db = live_collector
+    async with chromium() as browser:
+        page = await browser.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        await page.goto(f"{base_url}/faults/{seeded.fault_id}")
+        await page.fill("#username", OPERATOR)
+        await page.fill("#password", PASSWORD)
+        await page.click("#login")
+        card = page.locator(f'section[data-fault-id="{seeded.fault_id}"]')
+        await card.wait_for()
+        assert await card.get_attribute("data-acknowledged") == "false"
+        await page.locator('#live[data-state="on"]').wait_for()
+        await page.evaluate("window.loadedOnce = true")  # gone if the page were reloaded
+
+        # The operator is typing an acknowledgement comment: the page must not change under them.
+        comment = page.locator("#ack-comment")
+        await comment.click()
+        await comment.type("checking the disk")
+        before = await page.evaluate("document.body.dataset.liveMarker")
+        await db.write(_acknowledge, seeded.fault_id, START + timedelta(minutes=1))
+        # The page has heard of the change (its marker moved) and holds the refresh it owes.
+        await page.locator(f'body:not([data-live-marker="{before}"])').wait_for(state="attached")
+        assert await card.get_attribute("data-acknowledged") == "false"
+        assert await comment.input_value() == "checking the disk"
+
+        await comment.blur()  # leaving the form lets the owed refresh happen
+        await page.locator(
+            f'section[data-fault-id="{seeded.fault_id}"][data-acknowledged="true"]'
+        ).wait_for()
+        assert await page.evaluate("window.loadedOnce") is True
+        assert errors == []
+        await page.close()
