@@ -1,6 +1,6 @@
 """What a simulated host reports: the ``probes`` of an agent report for one moment.
 
-Key names are the real agent's (``agent/probes/system.py``, ``asterisk.py``, ``sip.py``), so
+Key names are the real agent's (``agent/probes/system.py``, ``asterisk/``, ``sip.py``), so
 the collector's rules read these reports exactly as they read a real host's. Numbers that are
 not part of a scenario wobble a little, repeatably: the same host and tick give the same values.
 """
