@@ -23,10 +23,15 @@ SUBJECT_DETAIL_MAX = 48
 
 def subject(fault: FaultView, state: str | None = None) -> str:
     label = state or fault.severity.upper()
-    text = f"{label}: {fault.customer_name} / {fault.host_name}: {fault.title}"
+    text = f"{label}: {fault.customer_name} / {_where(fault)}: {fault.title}"
     if fault.detail and len(fault.detail) <= SUBJECT_DETAIL_MAX:
         text += f" ({fault.detail})"
     return text
+
+
+def _where(fault: FaultView) -> str:
+    """The host as its customer names it; a site fault (site.down) has none."""
+    return fault.host_name if fault.host_id is not None else "whole site"
 
 
 def _when(moment: datetime) -> str:
@@ -34,9 +39,10 @@ def _when(moment: datetime) -> str:
 
 
 def _facts(fault: FaultView) -> str:
+    host = "whole site" if fault.host_id is None else f"{fault.host_name} ({fault.host_id})"
     return (
         f"Customer: {fault.customer_name}\n"
-        f"Host:     {fault.host_name} ({fault.host_id})\n"
+        f"Host:     {host}\n"
         f"Problem:  {fault.title}\n"
         f"Severity: {fault.severity}\n"
         f"Since:    {_when(fault.opened_at)}\n"

@@ -39,15 +39,11 @@ class FaultView:
 
 
 def _views() -> Any:
+    # Outer join: a site fault (site.down) has no host, and must be listed and mailed too.
     return (
-        select(
-            faults,
-            hosts.c.name.label("host_name"),
-            hosts.c.customer_id,
-            customers.c.name.label("customer_name"),
-        )
-        .join_from(faults, hosts)
-        .join(customers, customers.c.id == hosts.c.customer_id)
+        select(faults, hosts.c.name.label("host_name"), customers.c.name.label("customer_name"))
+        .outerjoin(hosts, hosts.c.id == faults.c.host_id)
+        .join(customers, customers.c.id == faults.c.customer_id)
     )
 
 
@@ -55,7 +51,7 @@ def _view(row: Any) -> FaultView:
     return FaultView(
         row.id,
         row.host_id,
-        row.host_name,
+        row.host_name or "",
         row.customer_id,
         row.customer_name,
         row.check_key,
