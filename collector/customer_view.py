@@ -10,6 +10,13 @@ or faults inside the run's transaction, so the view stays what a fresh read woul
 The first reconciliation covers every open fault, as the facts may have changed since the last
 run without a transition (a check seen for the first time); later ones cover only the keys the
 assessment says moved, as every other fault was brought in line with it already.
+
+A fault opened in the run is recorded at once (row, event, incident), but its opening mail
+waits for the end of the run (``announce``): hosts are decided one after another, and
+the fault that explains the first ones (their site down, their host down) may appear only with
+the last. Decided at the end, a fault explained by then is held, as if the whole run had been
+assessed together. A fault that resolves within its run is announced first, with what is
+known then, so its recovery is mailed as before.
 """
 
 from __future__ import annotations
@@ -28,8 +35,17 @@ from collector.domain.dependencies import (
     is_derived,
     reconcile_derived,
 )
-from collector.domain.faults import FaultDecision, FaultKey, FaultState, decide
+from collector.domain.faults import (
+    DecisionKind,
+    FaultDecision,
+    FaultKey,
+    FaultState,
+    decide,
+    notifications_due,
+    with_mail,
+)
 from collector.domain.maintenance import MaintenanceWindow
+from collector.domain.policy import NotificationPolicy
 from collector.fault_writer import FaultWriter
 from collector.store import checks as check_store
 from collector.store import faults as fault_store
@@ -45,17 +61,21 @@ class CustomerView:
         writer: FaultWriter,
         now: datetime,
         windows: tuple[MaintenanceWindow, ...],
+        mail_policy: NotificationPolicy,
     ) -> None:
         self._customer_id = customer_id
         self._writer = writer
         self._now = now
         self._windows = windows
+        self._mail_policy = mail_policy
         #: host id → (its check keys, those whose fault is raised), in the store's host order.
         self._facts = check_store.raised_by_host(conn, customer_id)
         self._assessment = Assessment(map(self._host_facts, self._facts))
         self._open = fault_store.open_states(conn, customer_id)  # in id order, kept so
         self._stale: set[str] = set()  # hosts whose states changed since they were assessed
         self._reconciled = False
+        #: Faults opened in this run whose opening mail waits for its end → when they opened.
+        self._unannounced: dict[FaultKey, datetime] = {}
 
     @property
     def host_ids(self) -> Iterable[str]:
@@ -108,14 +128,51 @@ class CustomerView:
                 self._writer.set_suppression(fault_id, fault, by)
                 self._open[fault.key] = (fault_id, replace(fault, suppressed_by=by))
 
+    def unannounced(self) -> list[tuple[int, FaultKey]]:
+        """The faults opened in this run whose opening mail is still to decide: id and key."""
+        return [(self._open[key][0], key) for key in self._unannounced]
+
+    def announce(self, key: FaultKey) -> None:
+        """Decide the opening mail of a fault this run opened, with what is known now: mailed
+        unless another fault explains it by now, or maintenance holds it, as any opening."""
+        opened_at = self._unannounced.pop(key)
+        fault_id, fault = self._open[key]
+        # Decided at the time it opened, as its opening mail would have been: the same
+        # maintenance windows apply, and reminders count from then.
+        decision = notifications_due(fault, opened_at, self._windows, self._mail_policy)
+        if decision is not None:
+            self._open[key] = (fault_id, self._writer.announce(fault_id, fault, decision))
+
     def _apply(
         self, fault_id: int | None, fault: FaultState | None, decision: FaultDecision
     ) -> None:
+        if decision.kind is DecisionKind.OPEN:
+            self._unannounced[decision.key] = decision.at
+            decision = replace(decision, mail=None)
+        elif decision.key in self._unannounced:
+            # The only mail a fault not announced yet can owe is its opening: it waits too,
+            # unless the fault resolves before the run ends.
+            if decision.kind is DecisionKind.RESOLVE:
+                fault_id, fault, decision = self._announce_before_resolving(decision)
+            else:
+                decision = replace(decision, mail=None)
         fault_id, after = self._writer.apply(fault_id, fault, decision)
         if after.is_open:
             self._open[after.key] = (fault_id, after)
         else:
             self._open.pop(after.key, None)
+
+    def _announce_before_resolving(
+        self, decision: FaultDecision
+    ) -> tuple[int, FaultState, FaultDecision]:
+        """A fault opened and resolved in one run is announced first, with what is known as
+        it resolves, so that its recovery is mailed if its opening was, as before."""
+        key = decision.key
+        fault_id, fault = self._open[key]
+        self._open[key] = (fault_id, replace(fault, suppressed_by=decision.suppressed_by))
+        self.announce(key)
+        fault_id, fault = self._open[key]
+        return fault_id, fault, with_mail(decision, fault, self._windows)
 
     def _host_facts(self, host_id: str) -> HostFacts:
         checks, raised = self._facts[host_id]

@@ -24,6 +24,9 @@ class FaultWriter:
         self._config = config
         self._now = now
         self._opener = opener
+        #: Whether the customer is covered, for the faults opened through this writer: their
+        #: opening mail may be written later in the run (``announce``) and must say so.
+        self._covered: dict[int, bool] = {}
 
     def apply(
         self, fault_id: int | None, before: FaultState | None, decision: FaultDecision
@@ -37,14 +40,22 @@ class FaultWriter:
         fault_id = fault_store.save_state(conn, fault_id, after, title, decision.at)
         note = decision.detail + (f" (mail held: {decision.held})" if decision.held else "")
         fault_store.record_event(conn, fault_id, decision.at, decision.kind.value, note)
-        covered = True
         if decision.kind is DecisionKind.OPEN:
-            covered = self._opener.open(conn, fault_id, after)
+            self._covered[fault_id] = self._opener.open(conn, fault_id, after)
         elif decision.kind is DecisionKind.RESOLVE:
             incidents.close_for_fault(conn, fault_id, decision.at)
         if decision.mail is not None:
-            self._mail(fault_id, decision.mail, covered)
+            self._mail(fault_id, decision.mail)
         return fault_id, after
+
+    def announce(self, fault_id: int, fault: FaultState, decision: FaultDecision) -> FaultState:
+        """Write the opening mail of a fault opened earlier in this run: its ledger and the
+        outbox, and no event, since the fault's ``open`` event already tells its history."""
+        after = apply_decision(fault, decision)
+        fault_store.save_state(self._conn, fault_id, after, "", decision.at)
+        if decision.mail is not None:
+            self._mail(fault_id, decision.mail)
+        return after
 
     def set_suppression(self, fault_id: int, fault: FaultState, by: str | None) -> None:
         """Another fault now explains this one (or no longer does)."""
@@ -54,7 +65,7 @@ class FaultWriter:
         note = f"explained by {by}: not mailed" if by else "no longer explained by another fault"
         fault_store.record_event(self._conn, fault_id, self._now, "suppression", note)
 
-    def _mail(self, fault_id: int, mail: Mail, covered: bool) -> None:
+    def _mail(self, fault_id: int, mail: Mail) -> None:
         view = fault_store.get_fault(self._conn, fault_id)
         if view is None:
             return
@@ -63,4 +74,5 @@ class FaultWriter:
         elif mail is Mail.REMINDER:
             fanout.fault_reminder(self._conn, view, self._config, self._now)
         else:
+            covered = self._covered.get(fault_id, True)
             fanout.fault_opened(self._conn, view, self._config, self._now, covered=covered)

@@ -19,6 +19,12 @@ A run (one transaction: a plan applied, a sweep, a batch of probe results) reads
 dependency facts and open faults once, the first time it acts on the customer, and keeps them
 current with the states and faults it writes (``collector.customer_view``): an outage of all
 of a customer's N hosts costs N steps, not N².
+
+The faults a sweep or a batch of probe results opens are mailed at its end
+(``Run.announce_openings``), still in its transaction, once every fault that could explain them
+has been decided: when all of a customer's hosts fall silent in one sweep, the customer hears
+of the site down, once. A batch of reports is a series of moments, each of one host; the
+faults of each report are mailed after it, as evaluating it alone would.
 """
 
 from __future__ import annotations
@@ -66,6 +72,8 @@ class Run:
     _policy_cache: dict[str, CheckPolicy] = field(default_factory=dict, init=False, repr=False)
     _views: dict[str, CustomerView] = field(default_factory=dict, init=False, repr=False)
     _view_of_host: dict[str, CustomerView] = field(default_factory=dict, init=False, repr=False)
+    #: The views acted on since the openings were last announced.
+    _acted: dict[str, CustomerView] = field(default_factory=dict, init=False, repr=False)
 
     @cached_property
     def thresholds(self) -> Thresholds:
@@ -76,6 +84,10 @@ class Run:
     @cached_property
     def windows(self) -> tuple[MaintenanceWindow, ...]:
         return tuple(maintenance_store.active_windows(self.conn))
+
+    @cached_property
+    def mail_policy(self) -> NotificationPolicy:
+        return NotificationPolicy(reminder_interval_s=self.config.mail.reminder_interval_s)
 
     @cached_property
     def writer(self) -> FaultWriter:
@@ -92,10 +104,24 @@ class Run:
         """The customer's facts and open faults, read on first use and kept current after."""
         found = self._views.get(customer_id)
         if found is None:
-            found = CustomerView(self.conn, customer_id, self.writer, self.now, self.windows)
+            found = CustomerView(
+                self.conn, customer_id, self.writer, self.now, self.windows, self.mail_policy
+            )
             self._views[customer_id] = found
             self._view_of_host.update(dict.fromkeys(found.host_ids, found))
+        self._acted[customer_id] = found
         return found
+
+    def announce_openings(self) -> None:
+        """Decide the opening mail of every fault the run opened, in the order they opened,
+        with the dependencies as the run leaves them: the end of every run that acts on faults.
+        (Should a run end without it, the sweep's catch-up mails what is owed, a sweep later.)"""
+        waiting = []
+        for view in self._acted.values():
+            waiting += [(fault_id, key, view) for fault_id, key in view.unannounced()]
+        self._acted.clear()
+        for _, key, view in sorted(waiting, key=_first):
+            view.announce(key)
 
     def save_states(self, states: Mapping[str, Mapping[str, CheckState]]) -> None:
         """Store check states (host id → check key → state); the views read already follow."""
@@ -207,6 +233,9 @@ def apply_plan(conn: Connection, config: CollectorConfig, plan: Plan) -> int:
         if segment.host is not None:
             host = segment.host
             act_on(run, host.customer_id, host.id, list(segment.transitions))
+            # A report is one moment of one host: its faults are mailed as if it had been
+            # evaluated alone, so a batch decides what one report at a time does.
+            run.announce_openings()
     return len(plan.report_ids)
 
 
@@ -229,9 +258,9 @@ def sweep(conn: Connection, config: CollectorConfig, now: datetime) -> None:
         heartbeat = rules.heartbeat_observation(last, host.interval_s, now, missed)
         _advance(run, pending, host, [heartbeat], states[host.id])
     pending.flush()
-    policy = NotificationPolicy(reminder_interval_s=config.mail.reminder_interval_s)
+    run.announce_openings()
     for fault_id, state in fault_store.states_owing_mail(conn):
-        decision = owed_notification(state, now, run.windows, policy)
+        decision = owed_notification(state, now, run.windows, run.mail_policy)
         if decision is not None:
             run.writer.apply(fault_id, state, decision)
 
@@ -239,7 +268,8 @@ def sweep(conn: Connection, config: CollectorConfig, now: datetime) -> None:
 def observe(
     run: Run, host: Host, observations: Iterable[Observation], states: dict[str, CheckState]
 ) -> None:
-    """Fold observations into the host's checks and act on what changed."""
+    """Fold observations into the host's checks and act on what changed; the faults opened
+    are mailed by ``run.announce_openings``, which the caller runs when it has observed all."""
     changed, transitions = _fold(run, observations, states)
     run.save_states({host.id: changed})
     if transitions:
@@ -284,6 +314,10 @@ def act_on(run: Run, customer_id: str, host_id: str, transitions: list[Transitio
 _HOSTS_BY_ID = select(
     *(hosts_table.c[f.name] for f in fields(Host))  # in the dataclass's order
 ).where(hosts_table.c.id.in_(bindparam("ids", expanding=True)))
+
+
+def _first(item: tuple[int, Any, Any]) -> int:
+    return item[0]
 
 
 def _hosts(conn: Connection, host_ids: Iterable[str]) -> dict[str, Host]:

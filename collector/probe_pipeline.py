@@ -64,6 +64,7 @@ def record_runs(
         for run in host_runs:
             found += observations_of(run, engine_run, states)
         pipeline.observe(engine_run, host, found, states)
+    engine_run.announce_openings()
     return len(kept)
 
 
