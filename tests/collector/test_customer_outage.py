@@ -3,15 +3,20 @@ customer for every host, at a cost that grows with the hosts, not their square.
 
 The reference is ``act_on`` as it was before customers were read once per run: for each host
 with a transition it read every host's check states and the open faults again, assessed them
-all and reconciled every open fault. The same timeline goes into two databases of the same
-kind, one evaluated with that reference and one with the pipeline as it is; every fault,
-event, incident, mail and check state must come out the same, ids included.
+all and reconciled every open fault, and mailed each fault as it opened. The same timeline goes
+into two databases of the same kind, one evaluated with that reference and one with the
+pipeline as it is; every fault, event, incident and check state must come out the same, ids
+included. The mail differs where it was meant to: the pipeline mails a fault's opening at the
+end of its run, so a fault explained by another opened later in the same run is not mailed.
+
+Then the outage as the customer sees it: one mail about the site, not one per host.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -172,6 +177,35 @@ def _outcome(conn: Connection) -> dict[str, list[Any]]:
     return found
 
 
+_LEDGER = ("last_notified_at", "recovery_owed")
+_ENGINE_LEDGER = ("notified_severity", "last_notified_at", "recovery_notified")
+_HELD_NOTE = re.compile(r" \(mail held: [^)]*\)$")
+
+
+def _apart_from_mail(outcome: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """The outcome without what the time a mail is decided changes: the mail itself, each
+    fault's mail ledger, and the note that a change's mail is held."""
+    kept = {name: rows for name, rows in outcome.items() if name != "mail"}
+    kept["faults"] = []
+    for row in outcome["faults"]:
+        fault = row._asdict() | dict.fromkeys(_LEDGER)
+        engine = {k: v for k, v in row.engine_state.items() if k not in _ENGINE_LEDGER}
+        kept["faults"].append(fault | {"engine_state": engine})
+    kept["events"] = [
+        row._asdict() | {"detail": _HELD_NOTE.sub("", row.detail)} for row in outcome["events"]
+    ]
+    return kept
+
+
+def _mail_about(outcome: dict[str, list[Any]], fault_ids: Collection[int]) -> list[Any]:
+    """The mail about faults other than ``fault_ids``, in order, without the outbox ids."""
+    return [row[1:] for row in outcome["mail"] if row.fault_id not in fault_ids]
+
+
+def _opening_mailed(outcome: dict[str, list[Any]]) -> set[int]:
+    return {row.id for row in outcome["faults"] if row.engine_state["notified_severity"]}
+
+
 def test_it_decides_a_customer_wide_outage_as_reassessing_the_customer_for_each_host_did(
     database_url: str,
     tmp_path: Path,
@@ -185,7 +219,19 @@ def test_it_decides_a_customer_wide_outage_as_reassessing_the_customer_for_each_
         expected = reference.transaction(_outcome)
     with _database(database_url) as db:
         _timeline(db, config)
-        assert db.transaction(_outcome) == expected
+        found = db.transaction(_outcome)
+    assert _apart_from_mail(found) == _apart_from_mail(expected)
+
+    # The small customer's two hosts became unreachable in one batch of probe results: the
+    # reference mailed the first host's host.down (and its recovery) before the second made
+    # the site down; the pipeline mails only the site. All other mail is the same, in order.
+    held = _opening_mailed(expected) - _opening_mailed(found)
+    assert {(row.host_id, row.check_key) for row in expected["faults"] if row.id in held} == {
+        ("small-1", "host.down")
+    }
+    assert _opening_mailed(found) <= _opening_mailed(expected)
+    assert _mail_about(found, held) == _mail_about(expected, held)
+    assert not any(row.fault_id in held for row in found["mail"])
 
     # The comparison means something only if the timeline made dependencies work.
     keys = {(row.host_id, row.check_key) for row in expected["faults"]}
@@ -255,3 +301,187 @@ def test_it_reads_the_store_in_proportion_to_the_hosts_when_a_whole_customer_fal
     statements, rows = 0, 1
     assert forty[statements] <= 4 * ten[statements], (ten, forty)
     assert forty[rows] <= 4 * ten[rows], (ten, forty)
+
+
+def _mail(conn: Connection) -> list[tuple[str, str | None, str, str]]:
+    """Each mail as (kind, host, check, recipient), in the order written."""
+    query = (
+        select(outbox.c.kind, faults.c.host_id, faults.c.check_key, outbox.c.recipient)
+        .join(faults, faults.c.id == outbox.c.fault_id)
+        .order_by(outbox.c.id)
+    )
+    return [tuple(row) for row in conn.execute(query)]
+
+
+def _history(conn: Connection, check_key: str) -> dict[str, str]:
+    """Host id → the notes of its ``check_key`` fault's events, joined."""
+    query = (
+        select(faults.c.host_id, fault_events.c.detail)
+        .join(faults, faults.c.id == fault_events.c.fault_id)
+        .where(faults.c.check_key == check_key)
+        .order_by(fault_events.c.id)
+    )
+    notes: dict[str, str] = {}
+    for host_id, detail in conn.execute(query):
+        notes[host_id] = f"{notes.get(host_id, '')} | {detail}"
+    return notes
+
+
+def _report_back(db: Database, config: CollectorConfig, hosts: list[str], at: datetime) -> None:
+    """The hosts' agents report (nothing wrong), evaluated in one batch."""
+    reports = []
+    for host in hosts:
+        body = protocol.build_report(
+            host_id=host, seq=1, sampled_at=at, interval_s=INTERVAL, agent_version="t", probes={}
+        )
+        reports.append(IncomingReport(host, 1, at, body))
+    db.transaction(store_reports, reports, at)
+    db.transaction(pipeline.process_reports, config, at)
+
+
+FIVE = [f"big-{index:03d}" for index in range(5)]
+SILENT_AT = MONDAY + timedelta(minutes=3, seconds=1)
+OPENED_FOR_SITE = [
+    ("fault_opened", None, "site.down", "jo@big.example"),
+    ("fault_opened", None, "site.down", "noc@vendor.example"),
+]
+RESOLVED_FOR_SITE = [
+    ("fault_resolved", None, "site.down", "jo@big.example"),
+    ("fault_resolved", None, "site.down", "noc@vendor.example"),
+]
+
+
+def test_it_mails_the_site_down_only_when_every_host_of_a_customer_falls_silent_in_one_sweep(
+    database_url: str, config: CollectorConfig
+) -> None:
+    with _database(database_url) as db:
+        db.transaction(_silent_customer, 5)
+        db.transaction(pipeline.sweep, config, SILENT_AT)
+
+        assert db.transaction(_mail) == OPENED_FOR_SITE
+        assert db.transaction(_fault_keys) == ["agent.heartbeat"] * 5 + ["site.down"]
+        held = db.transaction(_history, "agent.heartbeat")
+        assert sorted(held) == FIVE
+        # Each host's fault says why it was not mailed: the first four were explained when the
+        # last host made the site down, the last one as it opened.
+        assert all("explained by site.down: not mailed" in held[host] for host in FIVE[:4])
+        assert "(mail held: suppressed:site.down)" in held[FIVE[4]]
+        subject = db.transaction(lambda conn: conn.scalar(select(outbox.c.subject)))
+        assert subject == "CRITICAL: Big Ltd / whole site: Site down"
+
+        db.transaction(pipeline.sweep, config, SILENT_AT + timedelta(minutes=1))
+        assert len(db.transaction(_mail)) == 2  # nothing owed: the site explains every host
+
+
+def test_it_mails_the_site_recovery_only_when_the_hosts_of_a_silent_site_report_again(
+    database_url: str, config: CollectorConfig
+) -> None:
+    with _database(database_url) as db:
+        db.transaction(_silent_customer, 5)
+        db.transaction(pipeline.sweep, config, SILENT_AT)
+        back = SILENT_AT + timedelta(minutes=2)
+        _report_back(db, config, FIVE, back)
+        db.transaction(pipeline.sweep, config, back + timedelta(seconds=1))
+
+        # The hosts' faults resolve unmailed: nobody was told they opened.
+        assert db.transaction(_mail) == [*OPENED_FOR_SITE, *RESOLVED_FOR_SITE]
+        assert db.transaction(fault_store.list_faults) == []
+
+
+def test_it_mails_the_hosts_still_silent_once_their_site_is_no_longer_down(
+    database_url: str, config: CollectorConfig
+) -> None:
+    with _database(database_url) as db:
+        db.transaction(_silent_customer, 5)
+        db.transaction(pipeline.sweep, config, SILENT_AT)
+        back = SILENT_AT + timedelta(minutes=2)
+        _report_back(db, config, FIVE[:1], back)
+        db.transaction(pipeline.sweep, config, back + timedelta(seconds=1))
+
+        mail = db.transaction(_mail)
+        assert mail[:4] == [*OPENED_FOR_SITE, *RESOLVED_FOR_SITE]
+        # No longer explained by the site, the four hosts still silent are each news now.
+        assert sorted(mail[4:]) == sorted(
+            ("fault_opened", host, "agent.heartbeat", recipient)
+            for host in FIVE[1:]
+            for recipient in ("jo@big.example", "noc@vendor.example")
+        )
+
+
+def test_it_mails_a_host_that_falls_silent_alone_among_several(
+    database_url: str, config: CollectorConfig
+) -> None:
+    with _database(database_url) as db:
+        db.transaction(_silent_customer, 5)
+        _report_back(db, config, FIVE[1:], MONDAY + timedelta(minutes=2))
+        db.transaction(pipeline.sweep, config, SILENT_AT)
+
+        assert db.transaction(_mail) == [
+            ("fault_opened", FIVE[0], "agent.heartbeat", "jo@big.example"),
+            ("fault_opened", FIVE[0], "agent.heartbeat", "noc@vendor.example"),
+        ]
+
+
+def _reachable_customer(conn: Connection, hosts: list[str], ports: list[int]) -> list[HostCheck]:
+    start = MONDAY - timedelta(days=30)
+    inventory.add_customer(conn, "big", "Big Ltd", MONDAY)
+    inventory.set_contacts(conn, "big", [("Jo", "jo@big.example")])
+    inventory.add_contract(conn, "big", "cat1", start, start + timedelta(days=365))
+    checks = []
+    for host in hosts:
+        inventory.add_host(conn, host, "big", MONDAY, interval_s=INTERVAL)
+        for port in ports:
+            checks.append(probe_store.add_check(conn, host, "tcp", f"{host}:{port}", MONDAY))
+    return checks
+
+
+def _unreachable(db: Database, config: CollectorConfig, checks: list[HostCheck]) -> None:
+    """Two batches of failed probes, one a minute: enough to raise the remote checks."""
+    for minute in (1, 2):
+        at = MONDAY + timedelta(minutes=minute)
+        db.transaction(record_runs, config, _probe_runs(checks, minute, Verdict.CRITICAL), at)
+
+
+def test_it_mails_the_site_down_only_when_every_host_becomes_unreachable_in_one_batch(
+    database_url: str, config: CollectorConfig
+) -> None:
+    with _database(database_url) as db:
+        checks = db.transaction(_reachable_customer, FIVE, [22])
+        _unreachable(db, config, checks)
+
+        assert db.transaction(_mail) == OPENED_FOR_SITE
+        keys = db.transaction(_fault_keys)
+        assert sorted(set(keys)) == ["host.down", "remote.tcp", "site.down"]
+        assert keys.count("host.down") == 5
+
+
+def test_it_mails_host_down_only_when_a_host_is_unreachable_and_its_agent_silent(
+    database_url: str, config: CollectorConfig
+) -> None:
+    with _database(database_url) as db:
+        checks = db.transaction(_reachable_customer, ["pbx"], [22, 443])
+        _unreachable(db, config, checks)
+        db.transaction(pipeline.sweep, config, SILENT_AT)
+
+        assert db.transaction(_mail) == [
+            ("fault_opened", "pbx", "host.down", "jo@big.example"),
+            ("fault_opened", "pbx", "host.down", "noc@vendor.example"),
+        ]
+        assert set(db.transaction(_fault_keys)) == {"host.down", "remote.tcp", "agent.heartbeat"}
+
+
+def test_it_mails_a_fault_that_opens_and_clears_within_one_batch_as_it_did(
+    database_url: str, config: CollectorConfig
+) -> None:
+    with _database(database_url) as db:
+        (check,) = db.transaction(_reachable_customer, ["pbx"], [22])
+        verdicts = [Verdict.CRITICAL, Verdict.CRITICAL, Verdict.OK, Verdict.OK]
+        runs = [run for at, v in enumerate(verdicts, 1) for run in _probe_runs([check], at, v)]
+        db.transaction(record_runs, config, runs, MONDAY + timedelta(minutes=4))
+
+        assert db.transaction(_mail) == [
+            ("fault_opened", "pbx", "remote.tcp", "jo@big.example"),
+            ("fault_opened", "pbx", "remote.tcp", "noc@vendor.example"),
+            ("fault_resolved", "pbx", "remote.tcp", "jo@big.example"),
+            ("fault_resolved", "pbx", "remote.tcp", "noc@vendor.example"),
+        ]
