@@ -12,7 +12,8 @@ run without a transition (a check seen for the first time); later ones cover onl
 assessment says moved, as every other fault was brought in line with it already.
 
 A fault opened in the run is recorded at once (row, event, incident), but its opening mail
-waits for the end of the run (``announce``): hosts are decided one after another, and
+waits until the run announces it (``announce``: at its end, or after each report of a batch):
+hosts are decided one after another, and
 the fault that explains the first ones (their site down, their host down) may appear only with
 the last. Decided at the end, a fault explained by then is held, as if the whole run had been
 assessed together. A fault that resolves within its run is announced first, with what is
