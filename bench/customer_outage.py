@@ -4,10 +4,11 @@
     .venv/bin/python bench/customer_outage.py --n 200
 
 The figure is one sweep (one transaction) in which N hosts of ONE customer go silent: N
-heartbeat faults open with their incidents and mail, then the customer's site goes down and
-explains them all. The baseline, measured in the same run, is the same sweep over the same
-number of hosts spread over N/10 customers of 10 hosts each: the same faults, incidents, mail
-and site faults, only the customers are small. Fault decisions weigh each host against its
+heartbeat faults open with their incidents, then the customer's site goes down and explains them
+all, so the only mail is the site's (customer and NOC: 2). The baseline, measured in the same
+run, is the same sweep over the same number of hosts spread over N/10 customers of 10 hosts
+each: the same heartbeat faults and incidents, and a site fault with its mail per customer,
+only the customers are small. Fault decisions weigh each host against its
 customer's other hosts, so if their cost grew with the customer's size the ratio would show it;
 with work proportional to the hosts it stays near 1.
 
