@@ -1,4 +1,8 @@
-"""Stores the fault engine's decisions: the fault row, its history, its incident, its mail."""
+"""Stores the fault engine's decisions: the fault row, its history, its incident, its mail.
+
+A fault's incident opens with its opening mail (``collector.incident_policy``): as the fault
+opens, when it is announced at the end of its run, or when a hold on its mail lifts.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,14 @@ from sqlalchemy import Connection
 
 from collector.config import CollectorConfig
 from collector.domain.describe import describe_check
-from collector.domain.faults import DecisionKind, FaultDecision, FaultState, Mail, apply_decision
+from collector.domain.faults import (
+    DecisionKind,
+    FaultDecision,
+    FaultState,
+    Mail,
+    apply_decision,
+    opening_announced,
+)
 from collector.incident_policy import IncidentOpener
 from collector.notify import fanout
 from collector.store import faults as fault_store
@@ -24,9 +35,6 @@ class FaultWriter:
         self._config = config
         self._now = now
         self._opener = opener
-        #: Whether the customer is covered, for the faults opened through this writer: their
-        #: opening mail may be written later in the run (``announce``) and must say so.
-        self._covered: dict[int, bool] = {}
 
     def apply(
         self, fault_id: int | None, before: FaultState | None, decision: FaultDecision
@@ -40,12 +48,10 @@ class FaultWriter:
         fault_id = fault_store.save_state(conn, fault_id, after, title, decision.at)
         note = decision.detail + (f" (mail held: {decision.held})" if decision.held else "")
         fault_store.record_event(conn, fault_id, decision.at, decision.kind.value, note)
-        if decision.kind is DecisionKind.OPEN:
-            self._covered[fault_id] = self._opener.open(conn, fault_id, after)
-        elif decision.kind is DecisionKind.RESOLVE:
+        if decision.kind is DecisionKind.RESOLVE:
             incidents.close_for_fault(conn, fault_id, decision.at)
-        if decision.mail is not None:
-            self._mail(fault_id, decision.mail)
+        new = decision.kind is DecisionKind.OPEN
+        self._write_mail(fault_id, None if new else before, after, decision)
         return fault_id, after
 
     def announce(self, fault_id: int, fault: FaultState, decision: FaultDecision) -> FaultState:
@@ -53,8 +59,7 @@ class FaultWriter:
         outbox, and no event, since the fault's ``open`` event already tells its history."""
         after = apply_decision(fault, decision)
         fault_store.save_state(self._conn, fault_id, after, "", decision.at)
-        if decision.mail is not None:
-            self._mail(fault_id, decision.mail)
+        self._write_mail(fault_id, fault, after, decision)
         return after
 
     def set_suppression(self, fault_id: int, fault: FaultState, by: str | None) -> None:
@@ -65,7 +70,17 @@ class FaultWriter:
         note = f"explained by {by}: not mailed" if by else "no longer explained by another fault"
         fault_store.record_event(self._conn, fault_id, self._now, "suppression", note)
 
-    def _mail(self, fault_id: int, mail: Mail) -> None:
+    def _write_mail(
+        self, fault_id: int, before: FaultState | None, after: FaultState, decision: FaultDecision
+    ) -> None:
+        """The decision's mail; the first mail of a fault's opening opens its incident, and
+        tells sales too when no contract covers the customer then."""
+        mail = decision.mail
+        if mail is None:
+            return
+        covered = True  # sales hear of a fault once, with its opening
+        if opening_announced(before, after):
+            covered = self._opener.open(self._conn, fault_id, after, decision.at)
         view = fault_store.get_fault(self._conn, fault_id)
         if view is None:
             return
@@ -74,5 +89,4 @@ class FaultWriter:
         elif mail is Mail.REMINDER:
             fanout.fault_reminder(self._conn, view, self._config, self._now)
         else:
-            covered = self._covered.get(fault_id, True)
             fanout.fault_opened(self._conn, view, self._config, self._now, covered=covered)

@@ -1,4 +1,9 @@
-"""Opening an incident for a new fault under the customer's contract in force.
+"""Opening a fault's incident under the customer's contract in force.
+
+An incident opens when the fault's opening is first mailed, not when the fault row opens: a
+fault that another explains (each host of a site that is down) or that maintenance holds asks
+nothing of anyone while its mail is held, and one that clears unannounced never gets an
+incident. One outage is one incident in the operators' queue, and one SLA clock.
 
 The tier's promise is computed when the incident opens and copied onto it, so later edits
 to the catalogue never move a response time already promised. With no contract in force
@@ -9,7 +14,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import cached_property
-from typing import Any
 
 from sqlalchemy import Connection
 
@@ -39,11 +43,22 @@ class IncidentOpener:
             return None
         return self.catalogue.get(contract.tier)
 
-    def open(self, conn: Connection, fault_id: int, fault: FaultState) -> bool:
-        """Open the fault's incident; returns whether the customer is covered."""
-        tier = self.tier_for(conn, fault.key.customer_id, fault.opened_at)
+    def open(self, conn: Connection, fault_id: int, fault: FaultState, at: datetime) -> bool:
+        """Open the fault's incident at ``at``, the moment its opening is mailed; returns
+        whether the customer is covered.
+
+        Most faults are mailed as they open (``at`` is ``fault.opened_at``). One held back is
+        mailed when the hold lifts with it still open, and its response clock starts then, under
+        the contract in force then: that
+        is when the vendor is told and first asked to act, so a target counted from the fault's
+        opening would be half spent (or breached) before anyone could respond.
+        """
+        existing = incidents.covered_for_fault(conn, fault_id)
+        if existing is not None:  # opened with its fault, before incidents waited for the mail
+            return existing
+        tier = self.tier_for(conn, fault.key.customer_id, at)
         covered = tier is not None and tier.covered
-        due = due_times(tier, fault.severity.value, fault.opened_at) if tier and covered else {}
+        due = due_times(tier, fault.severity.value, at) if tier and covered else {}
         incidents.open_incident(
             conn,
             fault_id=fault_id,
@@ -51,13 +66,9 @@ class IncidentOpener:
             tier=tier.name if tier else NOT_COVERED,
             covered=covered,
             severity=fault.severity.value,
-            opened_at=fault.opened_at,
+            opened_at=at,
             response_due_at=due.get("first_response"),
-            policy=_policy(tier, fault, due),
+            # The terms, with each target's calendar, frozen onto the incident: incident_terms.
+            policy=policy_for(tier, fault.severity.value, at, due),
         )
         return covered
-
-
-def _policy(tier: Tier | None, fault: FaultState, due: dict[str, datetime]) -> dict[str, Any]:
-    # The terms, with each target's calendar, frozen onto the incident: see incident_terms.
-    return policy_for(tier, fault.severity.value, fault.opened_at, due)

@@ -158,6 +158,13 @@ def hold_reason(
     return None
 
 
+def opening_announced(before: FaultState | None, after: FaultState) -> bool:
+    """Whether going from ``before`` (None: a new fault) to ``after`` mailed the fault's opening:
+    the moment the customer and the vendor are first told of it."""
+    told_before = before is not None and before.notified_severity is not None
+    return not told_before and after.notified_severity is not None
+
+
 def reminder_due(fault: FaultState, now: datetime, interval_s: float) -> bool:
     """An open, mailed, unacknowledged fault is mailed again every ``interval_s``."""
     return (

@@ -1,4 +1,5 @@
-"""Incident rows: one per fault, stamped with the contract tier and its response target.
+"""Incident rows: at most one per fault, opened when its opening is mailed, stamped with the
+contract tier and its response target.
 
 Every change of an incident is also an ``incident_events`` row saying who did it and when.
 Lifecycle changes are compare-and-set on the status, so two operators (or two collectors)
@@ -187,8 +188,15 @@ def awaiting_response(conn: Connection) -> list[IncidentView]:
     return [_view(row) for row in conn.execute(query.order_by(incidents.c.id))]
 
 
+def covered_for_fault(conn: Connection, fault_id: int) -> bool | None:
+    """Whether the fault's incident is covered by a contract; None when it has no incident."""
+    query = select(incidents.c.covered).where(incidents.c.fault_id == fault_id)
+    covered = conn.execute(query).scalar_one_or_none()
+    return None if covered is None else bool(covered)
+
+
 def close_for_fault(conn: Connection, fault_id: int, at: datetime) -> None:
-    """The fault cleared: its incident is resolved (if nobody had) and closed."""
+    """The fault cleared: its incident, if it has one, is resolved (if nobody had) and closed."""
     row = conn.execute(
         select(incidents.c.id, incidents.c.resolved_at).where(
             incidents.c.fault_id == fault_id, incidents.c.closed_at.is_(None)

@@ -5,9 +5,11 @@ The reference is ``act_on`` as it was before customers were read once per run: f
 with a transition it read every host's check states and the open faults again, assessed them
 all and reconciled every open fault, and mailed each fault as it opened. The same timeline goes
 into two databases of the same kind, one evaluated with that reference and one with the
-pipeline as it is; every fault, event, incident and check state must come out the same, ids
-included. The mail differs where it was meant to: the pipeline mails a fault's opening at the
-end of its run, so a fault explained by another opened later in the same run is not mailed.
+pipeline as it is; every fault, event and check state must come out the same, ids included.
+The mail differs where it was meant to: the pipeline mails a fault's opening at the end of its
+run, so a fault explained by another opened later in the same run is not mailed. Nor does it get
+an incident, since an incident opens with its fault's opening mail: every other incident is the
+same, numbered one fewer after it.
 
 Then the outage as the customer sees it: one mail about the site, not one per host.
 """
@@ -185,7 +187,7 @@ _HELD_NOTE = re.compile(r" \(mail held: [^)]*\)$")
 def _apart_from_mail(outcome: dict[str, list[Any]]) -> dict[str, list[Any]]:
     """The outcome without what the time a mail is decided changes: the mail itself, each
     fault's mail ledger, and the note that a change's mail is held."""
-    kept = {name: rows for name, rows in outcome.items() if name != "mail"}
+    kept = {name: rows for name, rows in outcome.items() if name not in ("mail", "incidents")}
     kept["faults"] = []
     for row in outcome["faults"]:
         fault = row._asdict() | dict.fromkeys(_LEDGER)
@@ -200,6 +202,11 @@ def _apart_from_mail(outcome: dict[str, list[Any]]) -> dict[str, list[Any]]:
 def _mail_about(outcome: dict[str, list[Any]], fault_ids: Collection[int]) -> list[Any]:
     """The mail about faults other than ``fault_ids``, in order, without the outbox ids."""
     return [row[1:] for row in outcome["mail"] if row.fault_id not in fault_ids]
+
+
+def _incidents_of(outcome: dict[str, list[Any]], fault_ids: Collection[int]) -> list[Any]:
+    """The incidents of faults other than ``fault_ids``, in order, without their own ids."""
+    return [row[1:] for row in outcome["incidents"] if row.fault_id not in fault_ids]
 
 
 def _opening_mailed(outcome: dict[str, list[Any]]) -> set[int]:
@@ -232,6 +239,11 @@ def test_it_decides_a_customer_wide_outage_as_reassessing_the_customer_for_each_
     assert _opening_mailed(found) <= _opening_mailed(expected)
     assert _mail_about(found, held) == _mail_about(expected, held)
     assert not any(row.fault_id in held for row in found["mail"])
+    # An incident opens with a fault's opening mail, in both: the reference opened one for
+    # that host.down, the pipeline none. Every other incident is the same.
+    for outcome in (expected, found):
+        assert {row.fault_id for row in outcome["incidents"]} == _opening_mailed(outcome)
+    assert _incidents_of(found, held) == _incidents_of(expected, held)
 
     # The comparison means something only if the timeline made dependencies work.
     keys = {(row.host_id, row.check_key) for row in expected["faults"]}

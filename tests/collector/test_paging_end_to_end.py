@@ -31,7 +31,7 @@ from collector.notify.sender import OutboxSender
 from collector.notify.smtp import SmtpTransport
 from collector.oncall_settings import OnCallSettings
 from collector.paging import sweep_paging
-from collector.pipeline import process_reports
+from collector.pipeline import process_reports, sweep
 from collector.store import incidents, inventory
 from collector.store import maintenance as maintenance_store
 from collector.store.db import make_engine, migrate
@@ -263,12 +263,17 @@ async def test_it_holds_pages_during_maintenance_and_pages_when_the_window_ends_
     for seq, moment in enumerate((THREE_AM - timedelta(minutes=1), THREE_AM), start=1):
         await db.write(_pbx_down, seq, moment)
         await db.write(process_reports, config, moment)
-    (incident,) = await db.read(incidents.list_incidents)
-    assert incident.policy["pages_on_call"] is True
-
-    for minutes in (0, 15, 30, 59):  # planned work: nobody is woken
+    # Planned work: no mail, so no incident, and nobody is woken.
+    assert await db.read(incidents.list_incidents) == []
+    for minutes in (0, 15, 30, 59):
         assert await db.write(sweep_paging, config, THREE_AM + timedelta(minutes=minutes)) == 0
+
     clock.now = THREE_AM + timedelta(minutes=60)  # the window ends with the PBX still down
+    await db.write(_pbx_down, 3, clock.now)
+    await db.write(process_reports, config, clock.now)
+    await db.write(sweep, config, clock.now)  # the held mail goes out and the incident opens
+    (incident,) = await db.read(incidents.list_incidents)
+    assert incident.opened_at == clock.now and incident.policy["pages_on_call"] is True
     assert await db.write(sweep_paging, config, clock.now) == 1
     await sender.deliver_due()
     await inbox.wait_for(GATEWAY["alice"], "PAGE CRITICAL")

@@ -62,7 +62,7 @@ def open_incident(
     )
     customer_id = inventory.get_host(conn, host_id).customer_id
     state = FaultState(FaultKey(customer_id, host_id, check_key), Severity(severity), at)
-    _Opener(config).open(conn, fault_id, state)
+    _Opener(config).open(conn, fault_id, state, at)
     incident = incident_store.incident_for_fault(conn, fault_id)
     assert incident is not None
     return incident.id
