@@ -102,6 +102,30 @@ class _WorkerProcess(asyncio.SubprocessProtocol):
             self.ready.set_result(None)  # died starting: start() stops waiting for it
 
 
+def share_out(outstanding: Sequence[int], shares: Sequence[int], count: int) -> list[int]:
+    """How many of ``count`` new checks each worker takes: the least loaded (outstanding
+    checks per slot of its share) first, until the loads even out. Within a check of handing
+    them over one at a time to the least loaded, in a few steps per worker, not per check."""
+    taking = set(range(len(shares)))
+    while True:  # the level takers reach is checks / slots; a worker above it takes none
+        checks = count + sum(outstanding[n] for n in taking)
+        slots = sum(shares[n] for n in taking)
+        above = {n for n in taking if outstanding[n] * slots > checks * shares[n]}
+        if not above:
+            break
+        taking -= above
+    counts = [
+        checks * shares[n] // slots - outstanding[n] if n in taking else 0
+        for n in range(len(shares))
+    ]
+    load = [(outstanding[n] + counts[n]) / shares[n] for n in range(len(shares))]
+    for _ in range(count - sum(counts)):  # fewer than one per worker is left over
+        n = min(taking, key=load.__getitem__)
+        counts[n] += 1
+        load[n] += 1 / shares[n]
+    return counts
+
+
 class ProbePool:
     """``workers`` probe processes sharing ``max_concurrency`` checks at once."""
 
@@ -179,17 +203,13 @@ class ProbePool:
         workers = [w for w in self._workers if w is not None and w.alive]
         if not workers:
             raise OSError("no probe worker is running")
-        batches: list[list[tuple[int, HostCheck]]] = [[] for _ in workers]
-        # Fill up the least loaded first, relative to each worker's share of the slots.
         shares = [self._shares[self._workers.index(w)] for w in workers]
-        load = [len(w.outstanding) / share for w, share in zip(workers, shares, strict=True)]
-        for check in checks:
-            n = min(range(len(workers)), key=load.__getitem__)
-            batches[n].append((next(self._ids), check))
-            load[n] += 1 / shares[n]
-        for worker, batch in zip(workers, batches, strict=True):
-            if batch:
-                worker.send(batch)
+        counts = share_out([len(w.outstanding) for w in workers], shares, len(checks))
+        ids, start = self._ids, 0
+        for worker, count in zip(workers, counts, strict=True):
+            if count:
+                worker.send([(next(ids), check) for check in checks[start : start + count]])
+                start += count
 
     async def close(self) -> None:
         """Stop the workers; outcomes not delivered yet are dropped."""

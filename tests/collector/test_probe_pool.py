@@ -23,7 +23,7 @@ from collector.metrics import Metrics
 from collector.probe_runner import CheckOutcome, ProbeFailure
 from collector.probe_scheduler import ProbeScheduler
 from collector.probes.base import ProbeResult
-from collector.probes.pool import ProbePool
+from collector.probes.pool import ProbePool, share_out
 from collector.store import inventory
 from collector.store import probe_results as probe_store
 from collector.store.db import make_engine, migrate
@@ -188,3 +188,15 @@ async def test_it_probes_in_the_collector_process_when_workers_cannot_start(
         db.close()
 
     assert [r.verdict for r in stored] == ["ok"]
+
+
+def test_it_hands_new_checks_to_the_least_loaded_workers_until_their_loads_even_out() -> None:
+    assert share_out([0, 0], [50, 50], 10_000) == [5_000, 5_000]
+    # Loads are per slot: a worker with twice the share takes twice the checks.
+    assert share_out([0, 0], [34, 66], 1_000) == [340, 660]
+    # A worker already past the level the others reach takes none.
+    assert share_out([100, 0], [10, 10], 30) == [0, 30]
+    assert share_out([20, 0], [10, 10], 30) == [5, 25]
+    assert share_out([3, 1], [1, 1], 0) == [0, 0]
+    # The odd ones left over go one each to the least loaded.
+    assert sorted(share_out([0, 0, 0], [1, 1, 1], 4)) == [1, 1, 2]
