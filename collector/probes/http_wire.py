@@ -11,6 +11,7 @@ reaching the host, which a pooled connection would hide.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import functools
 import ssl
@@ -121,8 +122,10 @@ class _ResponseReader(Exchange[HttpReply]):
 
     closed_early = "server closed the connection without a response"
 
-    def __init__(self, request: Request, read_body: bool, max_body: int) -> None:
-        super().__init__()
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, request: Request, read_body: bool, max_body: int
+    ) -> None:
+        super().__init__(loop)
         self._request = request
         self._read_body = read_body
         self._max_body = max_body
@@ -293,7 +296,7 @@ async def fetch(
 ) -> HttpReply:
     """Send ``request`` and read the response; errors as :func:`collector.probes.wire.exchange`."""
     protocol = await exchange(
-        lambda: _ResponseReader(request, read_body, max_body),
+        lambda loop: _ResponseReader(loop, request, read_body, max_body),
         request.host,
         request.port,
         timeout_s,

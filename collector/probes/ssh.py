@@ -92,8 +92,8 @@ class _BannerReader(Exchange[str]):
 
     closed_early = "connection closed before the SSH banner"
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(loop)
         self._pending = b""
         self._lines = 0
 

@@ -57,8 +57,9 @@ class Exchange(asyncio.Protocol, Generic[T]):
     #: What the peer hanging up before a complete reply means, for this kind of exchange.
     closed_early = "connection closed before a reply"
 
-    def __init__(self) -> None:
-        self.reply: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        # The loop comes from exchange(): asking for the running one costs a getpid() call.
+        self.reply: asyncio.Future[T] = loop.create_future()
         self.transport: asyncio.Transport | None = None
         self.connected_at = 0.0
 
@@ -103,7 +104,7 @@ class Exchange(asyncio.Protocol, Generic[T]):
 
 
 async def exchange(
-    factory: Callable[[], E],
+    factory: Callable[[asyncio.AbstractEventLoop], E],
     host: str,
     port: int,
     timeout_s: float,
@@ -112,6 +113,7 @@ async def exchange(
     server_hostname: str | None = None,
 ) -> E:
     """Connect, let the protocol talk, and return it: ``reply.result()`` is the reply.
+    ``factory`` makes the protocol for the running loop.
 
     Raises ConnectFailed (with the words for the probe detail), ReplyTimeout, ReplyError, or
     the OSError that broke the connection after it was made. The connection is always closed.
@@ -122,7 +124,11 @@ async def exchange(
     try:
         try:
             _transport, protocol = await loop.create_connection(
-                factory, host, port, ssl=tls, server_hostname=server_hostname if tls else None
+                lambda: factory(loop),
+                host,
+                port,
+                ssl=tls,
+                server_hostname=server_hostname if tls else None,
             )
         except OSError as exc:  # ssl.SSLError is an OSError too
             raise ConnectFailed(describe_connect_error(exc)) from exc
@@ -146,7 +152,7 @@ class _Deadline:
     tells that cancellation from one coming from outside."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, timeout_s: float) -> None:
-        task = asyncio.current_task()
+        task = asyncio.current_task(loop)
         if task is None:
             raise RuntimeError("an exchange must run in a task")
         self._task = task
