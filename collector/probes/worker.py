@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import pickle
 import signal
@@ -179,6 +180,10 @@ async def serve(concurrency: int) -> None:
     # The lanes bound how many checks run at once, so the HTTP session needs no cap of its own.
     worker = Worker(write_transport.write, ProbeRunner(http_limit=0), concurrency)
     await loop.connect_read_pipe(lambda: _Requests(worker), sys.stdin.buffer)
+    # The modules imported at start-up (pydantic, asyncssh, cryptography) live as long as the
+    # worker: out of the garbage collector's full passes, which would otherwise walk them
+    # every few thousand checks.
+    gc.freeze()
     write_transport.write(frame([]))  # ready: imports done, loop running
     await worker.stopped.wait()
     await worker.stop()
