@@ -11,13 +11,13 @@ The first reconciliation covers every open fault, as the facts may have changed 
 run without a transition (a check seen for the first time); later ones cover only the keys the
 assessment says moved, as every other fault was brought in line with it already.
 
-A fault opened in the run is recorded at once (row, event, incident), but its opening mail
-waits until the run announces it (``announce``: at its end, or after each report of a batch):
-hosts are decided one after another, and
-the fault that explains the first ones (their site down, their host down) may appear only with
-the last. Decided at the end, a fault explained by then is held, as if the whole run had been
-assessed together. A fault that resolves within its run is announced first, with what is
-known then, so its recovery is mailed as before.
+A fault opened in the run is recorded at once (row, event), but its opening mail, and with it
+its incident, waits until the run announces it (``announce``: at its end, or after each report
+of a batch): hosts are decided one after another, and the fault that explains the first ones
+(their site down, their host down) may appear only with the last. Decided at the end, a fault
+explained by then is held, as if the whole run had been assessed together, and gets no
+incident until the hold lifts. A fault that resolves within its run is announced first, with
+what is known then, so its recovery is mailed as before.
 """
 
 from __future__ import annotations

@@ -12,7 +12,8 @@ escalation chain and the pages already sent, ``next_page`` returns at most one a
 * the fault's mail is held (a maintenance window, or another fault explains it — the host down
   behind a PBX down) → nothing for now: planned work wakes nobody, and one outage pages once,
   for the fault that explains it. When the hold lifts with the incident still open, paging
-  starts from the first page.
+  starts from the first page. (A fault held from its opening has no incident to page for until
+  its opening is mailed; this is for one held after its incident opened.)
 
 A customer's acknowledgement is among the facts and is deliberately ignored: it says the
 customer knows, not that an engineer is working on it (seed 000: the engineer is paged to
