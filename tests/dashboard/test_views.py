@@ -12,7 +12,7 @@ from sqlalchemy import Connection, update
 from collector.config import CollectorConfig
 from collector.database import Database
 from collector.notify import outbox
-from collector.store import incidents, inventory
+from collector.store import faults, incidents, inventory
 from collector.store.schema import hosts
 from tests.dashboard.conftest import START, Clock, Seeded, csrf_token
 
@@ -83,6 +83,18 @@ async def test_it_shows_one_fault_with_its_history_incident_and_mail(
     link = re.search(r'<a href="(/incidents/\d+)" id="incident-link">', html)
     assert link, "the fault page links to its incident"
     assert (await operator_client.get(link.group(1))).status == 200
+
+
+async def test_it_shows_a_fault_whose_mail_is_held_without_an_incident(
+    operator_client: Client, db: Database
+) -> None:
+    held = await db.write(
+        faults.open_fault, host_id="web1", check_key="agent.heartbeat", severity="critical",
+        title="Agent silent", detail="", at=START,
+    )  # fmt: skip
+    html = await (await operator_client.get(f"/faults/{held}")).text()
+    assert "No incident for this fault." in html and "incident-link" not in html
+    assert _row(await (await operator_client.get("/faults")).text(), "data-fault-id", held)
 
 
 async def test_it_answers_404_for_an_unknown_fault(operator_client: Client, seeded: Seeded) -> None:
