@@ -286,3 +286,24 @@ def _in_maintenance_for_a_day(conn: Connection, host: str) -> None:
         reason="disk migration",
     )
     maintenance_store.add_window(conn, window, "acme", "ops", MONDAY)
+
+
+def test_it_keeps_the_incident_a_held_fault_got_when_it_opened_before_this_rule(
+    db: Database, config: CollectorConfig
+) -> None:
+    """Faults held when the collector was upgraded already have their incident."""
+    db.transaction(_customer, ["pbx"])
+    db.transaction(_in_maintenance)
+    _report(db, config, "pbx", MONDAY + timedelta(minutes=1), 97.0)
+    fault = db.transaction(_only_fault, "disk:/")
+    db.transaction(
+        incident_store.open_incident, fault_id=fault.id, customer_id="acme", tier="none",
+        covered=False, severity=fault.severity, opened_at=fault.opened_at,
+        response_due_at=None, policy={},
+    )  # fmt: skip
+    _report(db, config, "pbx", WINDOW_ENDS, 97.0)
+    db.transaction(pipeline.sweep, config, WINDOW_ENDS)
+
+    assert db.transaction(_incidents) == [("pbx", "disk:/", fault.opened_at, True)]
+    # The opening mail follows the incident it has: not covered, so sales hear of it.
+    assert ("not_covered", "disk:/", config.mail.sales) in db.transaction(_mail)
