@@ -10,24 +10,31 @@ from datetime import UTC, datetime
 from aiohttp import web
 
 from collector.api import health, reports
-from collector.appkeys import CLOCK, CONFIG, DATABASE, HOST_KEYS, METRICS, REPORT_WRITER
+from collector.appkeys import (
+    CLOCK,
+    CONFIG,
+    DATABASE,
+    HOST_KEYS,
+    LEADERSHIP,
+    METRICS,
+    REPORT_WRITER,
+)
 from collector.config import CollectorConfig
 from collector.database import Database
+from collector.duties import Duties
 from collector.ingest import HostKeys, ReportWriter
+from collector.leadership import elect
 from collector.metrics import Metrics
 from collector.monitor import Monitor
 from collector.notify.sender import OutboxSender, Transport
 from collector.notify.smtp import SmtpTransport
-from collector.paging import paging_job
-from collector.probe_scheduler import ProbeScheduler
-from collector.scheduler import Schedules
-from collector.sla_sweep import sla_job
 from collector.store.db import make_engine, migrate
 
 log = logging.getLogger(__name__)
 
 MONITOR = web.AppKey("monitor", Monitor)
 SENDER = web.AppKey("sender", OutboxSender)
+DUTIES = web.AppKey("duties", Duties)
 
 
 def utcnow() -> datetime:
@@ -41,7 +48,11 @@ def create_app(
     transport: Transport | None = None,
     run_schedules: bool = True,
 ) -> web.Application:
-    """Build the application; the database is migrated when it starts."""
+    """Build the application; the database is migrated when it starts.
+
+    Every collector serves ingest, the API and the dashboard; with ``run_schedules`` it also
+    stands for election, and runs the schedules while it is the leader (``collector.leadership``).
+    """
     app = web.Application(client_max_size=1024 * 1024)
     db = Database(make_engine(config.database.url))
     metrics = Metrics()
@@ -54,6 +65,9 @@ def create_app(
     app[REPORT_WRITER] = ReportWriter(db, clock, on_committed=monitor.wake)
     app[MONITOR] = monitor
     app[SENDER] = OutboxSender(db, transport or SmtpTransport(config.smtp), config, metrics, clock)
+    duties = Duties(db, config, clock, metrics, monitor, app[SENDER])
+    app[DUTIES] = duties
+    app[LEADERSHIP] = elect(db.engine, config.database.leader_retry_s, duties.start, duties.stop)
     _add_routes(app)
     app.cleanup_ctx.append(_lifecycle(run_schedules))
     return app
@@ -90,25 +104,15 @@ def _lifecycle(
             )
         app[REPORT_WRITER].start()
         app[MONITOR].start()
-        schedules = Schedules()
-        probes = ProbeScheduler(db, config, app[CLOCK], app[METRICS])
         if run_schedules:
-            probes.install(schedules)
-            schedules.every(config.monitoring.sweep_interval_s, app[MONITOR].sweep, "heartbeat")
-            schedules.every(config.mail.send_interval_s, app[SENDER].deliver_due, "outbox")
-            sla = sla_job(db, config, app[CLOCK])
-            schedules.every(config.monitoring.sweep_interval_s, sla, "sla")
-            paging = paging_job(db, config, app[CLOCK])
-            schedules.every(config.oncall.sweep_interval_s, paging, "paging")
-            schedules.start()
+            await app[LEADERSHIP].start()
         log.info("collector ready on %s", config.http.public_url)
         # The start-up heap (modules, SQLAlchemy, pydantic) lives as long as the app: keeping
         # it out of the garbage collector's full passes takes ~10% off the cost of a report.
         gc.freeze()
         yield
         gc.unfreeze()
-        await schedules.shutdown()
-        await probes.stop()
+        await app[LEADERSHIP].stop()
         await app[MONITOR].stop()
         await app[REPORT_WRITER].stop()
         db.close()

@@ -35,6 +35,9 @@ class HttpSettings(_Strict):
 class DatabaseSettings(_Strict):
     #: SQLAlchemy URL: ``sqlite:///var/faultdesk.db`` or ``postgresql+psycopg://user@host/db``.
     url: str = "sqlite:///var/faultdesk.db"
+    #: PostgreSQL with several collectors: how often one that does not run the schedules asks
+    #: to take them over, and how often the one that does checks it still can (seconds).
+    leader_retry_s: float = Field(5.0, gt=0, le=300)
 
 
 class SmtpSettings(_Strict):

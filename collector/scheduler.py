@@ -11,6 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from prometheus_client import Counter
 
 log = logging.getLogger(__name__)
 
@@ -18,15 +19,19 @@ Job = Callable[[], Awaitable[object]]
 
 
 class Schedules:
-    def __init__(self) -> None:
+    def __init__(self, runs: Counter | None = None) -> None:
+        """``runs``, labelled by job, counts the runs started."""
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self._running: set[asyncio.Task[object]] = set()
+        self._runs = runs
 
     def every(self, seconds: float, job: Job, name: str, jitter_s: float | None = None) -> None:
         async def run() -> None:
             task = asyncio.current_task()
             if task is not None:
                 self._running.add(task)
+            if self._runs is not None:
+                self._runs.labels(job=name).inc()
             try:
                 await job()
             except Exception:  # one boundary per job: a failing run is logged, the next runs
