@@ -46,7 +46,22 @@ class Metrics:
             ["permanent"],
             registry=self.registry,
         )
+        self._add_schedule_metrics()
         self._add_probe_metrics()
+
+    def _add_schedule_metrics(self) -> None:
+        """Of several collectors on one database only the elected leader runs the schedules."""
+        self.leader = Gauge(
+            "faultdesk_leader",
+            "1 while this collector is the leader that runs the schedules, else 0.",
+            registry=self.registry,
+        )
+        self.scheduled_runs = Counter(
+            "faultdesk_scheduled_runs",
+            "Runs of each scheduled job started by this collector, by job.",
+            ["job"],
+            registry=self.registry,
+        )
 
     def _add_probe_metrics(self) -> None:
         """Remote checks: checks per second is ``rate(faultdesk_probe_checks_run_total[5m])``."""

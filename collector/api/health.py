@@ -9,7 +9,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import Connection, text
 
-from collector.appkeys import DATABASE, METRICS
+from collector.appkeys import DATABASE, LEADERSHIP, METRICS
 from collector.notify import outbox
 from collector.store import faults as fault_store
 
@@ -29,11 +29,13 @@ async def readyz(request: web.Request) -> web.Response:
         await request.app[DATABASE].read(_ping)
     except Exception as exc:  # any failure to reach the database means "not ready"
         return web.json_response({"status": "unavailable", "error": str(exc)}, status=503)
-    return web.json_response({"status": "ok"})
+    # Every collector is ready to serve; ``leader`` tells which one runs the schedules.
+    return web.json_response({"status": "ok", "leader": request.app[LEADERSHIP].is_leader})
 
 
 async def metrics(request: web.Request) -> web.Response:
     db, registry = request.app[DATABASE], request.app[METRICS]
+    registry.leader.set(1 if request.app[LEADERSHIP].is_leader else 0)
     open_counts = await db.read(fault_store.open_counts_by_severity)
     for severity in ("critical", "major", "minor"):
         registry.open_faults.labels(severity=severity).set(open_counts.get(severity, 0))
