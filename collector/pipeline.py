@@ -52,6 +52,7 @@ from collector.store import inventory
 from collector.store import maintenance as maintenance_store
 from collector.store import reports as report_store
 from collector.store.inventory import Host
+from collector.store.locks import hold_evaluation_lock
 from collector.store.schema import hosts as hosts_table
 
 #: Reports evaluated per transaction: big enough to amortise the bulk loads and saves, small
@@ -222,6 +223,7 @@ def plan_reports(
 def apply_plan(conn: Connection, config: CollectorConfig, plan: Plan) -> int:
     """Claim the plan's reports and store its states and fault decisions; returns how many
     reports. Raises ``Conflict`` (roll back) when its facts changed since it was made."""
+    hold_evaluation_lock(conn)  # another collector's sweep must not commit between check and write
     if not report_store.claim(conn, plan.report_ids, plan.now):
         raise Conflict("another evaluator claimed some of these reports")
     stored = check_store.state_versions(conn, {host_id for host_id, _ in plan.depends_on})
@@ -248,6 +250,7 @@ def process_reports(conn: Connection, config: CollectorConfig, now: datetime) ->
 
 def sweep(conn: Connection, config: CollectorConfig, now: datetime) -> None:
     """Heartbeats for every host, then any mail owed: held back, or a reminder."""
+    hold_evaluation_lock(conn)
     run = Run(conn, config, now)
     missed = config.monitoring.heartbeat_missed_intervals
     hosts = inventory.list_hosts(conn)

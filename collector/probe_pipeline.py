@@ -28,6 +28,7 @@ from collector.probe_runner import UNKNOWN
 from collector.store import checks as check_store
 from collector.store import inventory
 from collector.store import probe_results as probe_store
+from collector.store.locks import hold_evaluation_lock
 from collector.store.probe_results import HostCheck, ResultLike
 from collector.store.schema import host_checks
 
@@ -48,6 +49,7 @@ def record_runs(
 
     Runs of checks deleted while they were in flight are dropped: their host may be gone too.
     """
+    hold_evaluation_lock(conn)
     live = _existing_check_ids(conn, {run.check.id for run in runs})
     kept = sorted((run for run in runs if run.check.id in live), key=lambda run: run.at)
     if not kept:
