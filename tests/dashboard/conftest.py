@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -202,3 +203,30 @@ def ack_path(conn: Connection, recipient: str = CONTACT, fault_id: int | None = 
     match = re.search(r"https?://[^/\s]+(/ack/\S+)", body or "")
     assert match, f"no ack link in the mail to {recipient}"
     return match.group(1)
+
+
+@dataclass(frozen=True)
+class LiveCollector:
+    base_url: str
+    config: CollectorConfig
+    db: Database
+
+
+@pytest.fixture
+async def live(template: tuple[Path, Seeded], tmp_path: Path) -> AsyncIterator[LiveCollector]:
+    """The collector on a real loopback port, its public URL (used in mailed links) that port."""
+    for path in template[0].iterdir():
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    config = make_config(tmp_path, public_url=base_url)
+    app = create_app(config, clock=Clock(START), run_schedules=False)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    try:
+        await web.SockSite(runner, sock).start()
+        yield LiveCollector(base_url, config, app[DATABASE])
+    finally:
+        await runner.cleanup()
+        sock.close()

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import socket
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
-from aiohttp import web
 from sqlalchemy import Connection
 
-from collector.app import create_app
-from collector.appkeys import DATABASE
 from collector.config import CollectorConfig
-from collector.database import Database
 from collector.notify import fanout
 from collector.store import faults
 from tests.dashboard.conftest import (
@@ -23,42 +15,13 @@ from tests.dashboard.conftest import (
     OPERATOR,
     PASSWORD,
     START,
-    Clock,
-    Seeded,
+    LiveCollector,
     ack_path,
-    make_config,
     snapshot,
 )
 from tests.support.browser import TIMEOUT_MS, chromium
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
-
-
-@dataclass(frozen=True)
-class LiveCollector:
-    base_url: str
-    config: CollectorConfig
-    db: Database
-
-
-@pytest.fixture
-async def live(template: tuple[Path, Seeded], tmp_path: Path) -> AsyncIterator[LiveCollector]:
-    """The collector on a real loopback port, its public URL (used in mailed links) that port."""
-    for path in template[0].iterdir():
-        (tmp_path / path.name).write_bytes(path.read_bytes())
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    config = make_config(tmp_path, public_url=base_url)
-    app = create_app(config, clock=Clock(START), run_schedules=False)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    try:
-        await web.SockSite(runner, sock).start()
-        yield LiveCollector(base_url, config, app[DATABASE])
-    finally:
-        await runner.cleanup()
-        sock.close()
 
 
 def _fault_with_mail(conn: Connection, config: CollectorConfig, now: datetime) -> int:

@@ -4,23 +4,23 @@ real browser swaps in the new page, but never under an operator typing in a form
 from __future__ import annotations
 
 import asyncio
-import socket
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient
 from sqlalchemy import Connection
 
-from collector.app import create_app
-from collector.appkeys import DATABASE
-from collector.config import CollectorConfig
 from collector.database import Database
 from collector.store import faults
 from dashboard.live import change_marker
-from tests.dashboard.conftest import OPERATOR, PASSWORD, START, Clock, Seeded, make_config
+from tests.dashboard.conftest import (
+    OPERATOR,
+    PASSWORD,
+    START,
+    LiveCollector,
+    Seeded,
+)
 from tests.support.browser import TIMEOUT_MS, chromium
 
 Client = TestClient[web.Request, web.Application]
@@ -75,33 +75,12 @@ async def test_it_tells_a_page_made_before_a_change_at_once(
         assert await _next_event(stream) == ("change", await db.read(change_marker))
 
 
-@pytest.fixture
-async def live_collector(
-    template: tuple[Path, Seeded], tmp_path: Path
-) -> AsyncIterator[tuple[str, CollectorConfig, Database]]:
-    for path in template[0].iterdir():
-        (tmp_path / path.name).write_bytes(path.read_bytes())
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    config = make_config(tmp_path, public_url=base_url)
-    app = create_app(config, clock=Clock(START), run_schedules=False)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    try:
-        await web.SockSite(runner, sock).start()
-        yield base_url, config, app[DATABASE]
-    finally:
-        await runner.cleanup()
-        sock.close()
-
-
 @pytest.mark.integration
 @pytest.mark.e2e
 async def test_a_browser_shows_the_change_without_a_reload_but_not_while_typing(
-    live_collector: tuple[str, CollectorConfig, Database], seeded: Seeded
+    live: LiveCollector, seeded: Seeded
 ) -> None:
-    base_url, _config, db = live_collector
+    base_url, db = live.base_url, live.db
     async with chromium() as browser:
         page = await browser.new_page()
         page.set_default_timeout(TIMEOUT_MS)
