@@ -24,6 +24,7 @@ from collector.store.db import make_engine, migrate
 from collector.store.operators import add_operator, create_token
 from tests.collector.test_openapi import DOCUMENT, check
 from tests.support.collector import collector_config
+from tests.support.database import migrated_database
 from tests.support.incidents import add_customer, open_incident
 
 # Monday 2 November 2026, 10:00 UTC = 10:00 in London.
@@ -32,11 +33,8 @@ MONDAY = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 
 @pytest.fixture
 def db(sqlite_url: str) -> Iterator[Database]:
-    engine = make_engine(sqlite_url)
-    migrate(engine)
-    database = Database(engine)
-    yield database
-    database.close()
+    with migrated_database(sqlite_url) as database:
+        yield database
 
 
 @pytest.fixture

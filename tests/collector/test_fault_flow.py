@@ -18,10 +18,10 @@ from collector.notify.ack_links import read_token
 from collector.pipeline import process_reports, sweep
 from collector.store import faults as fault_store
 from collector.store import incidents, inventory
-from collector.store.db import make_engine, migrate
 from collector.store.reports import IncomingReport, store_reports
 from collector.store.schema import outbox
 from tests.support.collector import SECRET, collector_config
+from tests.support.database import migrated_database
 
 # Monday 2 November 2026, 10:00 UTC (10:00 in London: inside Cat1's 9-5 hours).
 MONDAY = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
@@ -30,11 +30,8 @@ INTERVAL = 60.0
 
 @pytest.fixture
 def db(database_url: str) -> Iterator[Database]:
-    engine = make_engine(database_url)
-    migrate(engine)
-    database = Database(engine)
-    yield database
-    database.close()
+    with migrated_database(database_url) as database:
+        yield database
 
 
 @pytest.fixture

@@ -15,9 +15,9 @@ from collector.domain.tiers import Tier
 from collector.incident_actions import TransitionRefused, allowed_actions, perform
 from collector.incident_clock import catalogue_for, explain_incident
 from collector.store import incidents as incident_store
-from collector.store.db import make_engine, migrate
 from collector.store.incidents import IncidentView
 from tests.support.collector import collector_config
+from tests.support.database import migrated_database
 from tests.support.incidents import add_customer, lose_access, open_incident
 
 # Monday 2 November 2026, 10:00 UTC = 10:00 in London (GMT), inside every UK calendar's hours.
@@ -26,11 +26,8 @@ MONDAY = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 
 @pytest.fixture
 def db(database_url: str) -> Iterator[Database]:
-    engine = make_engine(database_url)
-    migrate(engine)
-    database = Database(engine)
-    yield database
-    database.close()
+    with migrated_database(database_url) as database:
+        yield database
 
 
 @pytest.fixture

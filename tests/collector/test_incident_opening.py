@@ -30,11 +30,11 @@ from collector.store import incidents as incident_store
 from collector.store import inventory
 from collector.store import maintenance as maintenance_store
 from collector.store import probe_results as probe_store
-from collector.store.db import make_engine, migrate
 from collector.store.probe_results import HostCheck
 from collector.store.reports import IncomingReport, store_reports
 from collector.store.schema import faults, incidents, outbox
 from tests.support.collector import collector_config
+from tests.support.database import migrated_database
 
 # Monday 2 November 2026, 10:00 UTC (10:00 in London: inside Cat1's 9-5 hours).
 MONDAY = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
@@ -51,11 +51,8 @@ def config(database_url: str, tmp_path: Path) -> CollectorConfig:
 
 @pytest.fixture
 def db(config: CollectorConfig) -> Iterator[Database]:
-    engine = make_engine(config.database.url)
-    migrate(engine)
-    database = Database(engine)
-    yield database
-    database.close()
+    with migrated_database(config.database.url) as database:
+        yield database
 
 
 def _customer(conn: Connection, hosts: list[str], tier: str | None = "cat1") -> None:

@@ -17,9 +17,9 @@ from collector.metrics import Metrics
 from collector.notify import outbox
 from collector.notify.sender import OutboxSender, retry_delay
 from collector.notify.smtp import SmtpTransport
-from collector.store.db import make_engine, migrate
 from collector.store.schema import outbox as outbox_table
 from tests.support.collector import collector_config
+from tests.support.database import migrated_database
 from tests.support.smtp import free_port, smtp_server
 
 pytestmark = pytest.mark.integration
@@ -38,11 +38,8 @@ class RefusingHandler:
 
 @pytest.fixture
 def db(sqlite_url: str) -> Iterator[Database]:
-    engine = make_engine(sqlite_url)
-    migrate(engine)
-    database = Database(engine)
-    yield database
-    database.close()
+    with migrated_database(sqlite_url) as database:
+        yield database
 
 
 def _config(tmp_path: Path, port: int) -> CollectorConfig:

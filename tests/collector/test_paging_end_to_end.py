@@ -34,11 +34,11 @@ from collector.paging import sweep_paging
 from collector.pipeline import process_reports, sweep
 from collector.store import incidents, inventory
 from collector.store import maintenance as maintenance_store
-from collector.store.db import make_engine, migrate
 from collector.store.reports import IncomingReport, store_reports
 from collector.store.schema import incidents as incident_table
 from collector.store.schema import pages
 from tests.support.collector import collector_config
+from tests.support.database import migrated_database
 from tests.support.smtp import Inbox, smtp_server
 
 pytestmark = pytest.mark.integration
@@ -95,11 +95,8 @@ def config(database_url: str, tmp_path: Path, smtp: tuple[Inbox, int]) -> Collec
 
 @pytest.fixture
 def db(config: CollectorConfig) -> Iterator[Database]:
-    engine = make_engine(config.database.url)
-    migrate(engine)
-    database = Database(engine)
-    yield database
-    database.close()
+    with migrated_database(config.database.url) as database:
+        yield database
 
 
 @pytest.fixture

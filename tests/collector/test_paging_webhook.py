@@ -19,9 +19,9 @@ from collector.database import Database
 from collector.oncall_settings import OnCallSettings
 from collector.paging import deliver_webhook_pages, sweep_paging
 from collector.store import faults, incidents, inventory
-from collector.store.db import make_engine, migrate
 from collector.store.schema import outbox, pages
 from tests.support.collector import collector_config
+from tests.support.database import migrated_database
 
 pytestmark = pytest.mark.integration
 
@@ -76,11 +76,8 @@ def _config(
 
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Database]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'fd.db'}")
-    migrate(engine)
-    database = Database(engine)
-    yield database
-    database.close()
+    with migrated_database(f"sqlite:///{tmp_path / 'fd.db'}") as database:
+        yield database
 
 
 def _critical_incident(conn: Connection) -> int:

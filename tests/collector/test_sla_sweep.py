@@ -19,8 +19,8 @@ from collector.notify.sender import OutboxSender
 from collector.notify.smtp import SmtpTransport
 from collector.sla_sweep import sweep_sla
 from collector.store import incidents as incident_store
-from collector.store.db import make_engine, migrate
 from tests.support.collector import collector_config
+from tests.support.database import migrated_database
 from tests.support.incidents import add_customer, lose_access, open_incident
 from tests.support.smtp import smtp_server
 
@@ -33,11 +33,8 @@ NOC = "noc@vendor.example"
 
 @pytest.fixture
 def db(sqlite_url: str) -> Iterator[Database]:
-    engine = make_engine(sqlite_url)
-    migrate(engine)
-    database = Database(engine)
-    yield database
-    database.close()
+    with migrated_database(sqlite_url) as database:
+        yield database
 
 
 def _config(sqlite_url: str, tmp_path: Path, port: int = 25, fraction: float = 0.75) -> Any:
