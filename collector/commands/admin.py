@@ -175,8 +175,16 @@ def read_password(args: argparse.Namespace) -> str:
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
-        password = getpass.getpass("Password: ")
-        if getpass.getpass("Password again: ") != password:
+        # Without a terminal getpass falls back to reading stdin, which may be empty (a script,
+        # cron, `ssh host cmd`): say what to do instead of ending in a traceback.
+        try:
+            password = getpass.getpass("Password: ")
+            again = getpass.getpass("Password again: ")
+        except EOFError:
+            raise BadArgument(
+                "no password given: type it at a terminal, or pipe it in with --password-stdin"
+            ) from None
+        if again != password:
             raise BadArgument("the two passwords differ")
     if len(password) < MIN_PASSWORD:
         raise BadArgument(f"the password needs at least {MIN_PASSWORD} characters")
@@ -292,7 +300,11 @@ def register(subparsers: Subparsers) -> None:
     ):
         parser = leaf(people, name, handler, summary)
         parser.add_argument("username")
-        parser.add_argument("--password-stdin", action="store_true", help="read it from stdin")
+        parser.add_argument(
+            "--password-stdin",
+            action="store_true",
+            help="read the password from the first line of stdin",
+        )
 
     tokens = group(subparsers, "token", "API tokens for the JSON API")
     create = leaf(tokens, "create", token_create, "create an API token (printed once)")

@@ -152,6 +152,19 @@ def test_it_asks_for_the_password_twice_without_echo(
     assert admin.query(lambda c: operators.check_password(c, "bob", "typed-password"))
 
 
+def test_it_refuses_an_operator_without_a_traceback_when_no_password_can_be_read(
+    admin: Admin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_terminal(prompt: str = "") -> str:
+        raise EOFError  # what getpass raises with no terminal and an empty stdin
+
+    monkeypatch.setattr("getpass.getpass", no_terminal)
+    done = admin("operator", "add", "carol")
+    assert done.code == 2
+    assert "--password-stdin" in done.err
+    assert admin("token", "create", "carol", "--name", "laptop").code != 0  # no such operator
+
+
 def test_it_prints_an_api_token_once_that_authenticates(
     admin: Admin, monkeypatch: pytest.MonkeyPatch
 ) -> None:
