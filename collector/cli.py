@@ -44,6 +44,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+        # apscheduler logs two INFO lines per job run, and the probe job runs every second:
+        # that would bury the collector's own log. Its warnings (missed runs) still show.
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
     return int(args.func(args))
 
 
