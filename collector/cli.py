@@ -45,9 +45,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
-        # apscheduler logs two INFO lines per job run, and the probe job runs every second:
-        # that would bury the collector's own log. Its warnings (missed runs) still show.
-        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+        # apscheduler logs two INFO lines per job run (the probe job runs every second) and
+        # asyncssh seven per SSH probe: that would bury the collector's own log. Their
+        # warnings (missed runs) still show, and the probe verdicts are in the results.
+        for chatty in ("apscheduler", "asyncssh"):
+            logging.getLogger(chatty).setLevel(logging.WARNING)
     return int(args.func(args))
 
 

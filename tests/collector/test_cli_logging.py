@@ -13,21 +13,22 @@ from collector import cli
 
 @pytest.fixture
 def restored_log_levels() -> Iterator[None]:
-    root, scheduler = logging.getLogger(), logging.getLogger("apscheduler")
-    saved = root.level, scheduler.level
+    loggers = [logging.getLogger(name) for name in ("", "apscheduler", "asyncssh")]
+    saved = [logger.level for logger in loggers]
     yield
-    root.setLevel(saved[0])
-    scheduler.setLevel(saved[1])
+    for logger, level in zip(loggers, saved, strict=True):
+        logger.setLevel(level)
 
 
 @pytest.mark.usefixtures("restored_log_levels")
-def test_the_scheduler_does_not_log_every_job_run_at_the_default_level(
+def test_the_scheduler_and_ssh_library_do_not_log_every_run_at_the_default_level(
     tmp_path: Path, sqlite_url: str
 ) -> None:
     config = tmp_path / "collector.yaml"
     config.write_text(f"secret_key: 0123456789abcdef0123\ndatabase:\n  url: {sqlite_url}\n")
     logging.getLogger().setLevel(logging.INFO)  # as basicConfig sets it outside pytest
     assert cli.main(["check-config", "--config", str(config)]) == 0
-    scheduler = logging.getLogger("apscheduler.executors.default")
-    assert not scheduler.isEnabledFor(logging.INFO)
-    assert scheduler.isEnabledFor(logging.WARNING)
+    for name in ("apscheduler.executors.default", "asyncssh"):
+        assert not logging.getLogger(name).isEnabledFor(logging.INFO), name
+        assert logging.getLogger(name).isEnabledFor(logging.WARNING), name
+    assert logging.getLogger("collector.probe_scheduler").isEnabledFor(logging.INFO)
