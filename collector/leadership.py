@@ -105,6 +105,7 @@ class AdvisoryLockLeadership(Leadership):
         self._key: int | None = None
         self._failing = False  # the last attempt could not reach the database (logged once)
         self._task: asyncio.Task[None] | None = None
+        self._query: asyncio.Future[Any] | None = None  # the leader's last SELECT 1
 
     @property
     def key(self) -> int | None:
@@ -168,7 +169,15 @@ class AdvisoryLockLeadership(Leadership):
         async for _ in conn.notifies(timeout=self._retry_s):
             pass
         # A network gone quiet shows nothing on the socket: ask, and give up if no answer.
-        await asyncio.wait_for(conn.execute("SELECT 1"), self._retry_s)
+        # Not wait_for: cancelling the query makes psycopg send the server a cancel request,
+        # over the same quiet network, and wait up to 10 s for it while this collector still
+        # runs the schedules. The unanswered query is left to ``_close``, after the step-down.
+        self._query = asyncio.ensure_future(conn.execute("SELECT 1"))
+        await asyncio.wait({self._query}, timeout=self._retry_s)
+        if not self._query.done():
+            raise TimeoutError(f"no answer to SELECT 1 in {self._retry_s:g}s")
+        query, self._query = self._query, None
+        query.result()
 
     async def _connection(self) -> psycopg.AsyncConnection[Any]:
         if self._conn is not None and not self._conn.closed:
@@ -205,6 +214,11 @@ class AdvisoryLockLeadership(Leadership):
                 await conn.close()
             except Exception:  # closing a broken connection: nothing more to do
                 log.debug("closing the lock connection failed", exc_info=True)
+        query, self._query = self._query, None
+        if query is not None:
+            # Its connection is closed now, so cancelling it sends no cancel request.
+            query.cancel()
+            await asyncio.gather(query, return_exceptions=True)
 
 
 def _connect_args(engine: Engine, retry_s: float) -> dict[str, Any]:
