@@ -21,14 +21,16 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy.engine import make_url
 
 from collector.app import DUTIES, create_app
-from collector.appkeys import LEADERSHIP
+from collector.appkeys import LEADERSHIP, METRICS
 from collector.config import DatabaseSettings, MonitoringSettings
 from collector.leadership import LOCK_NAME, AdvisoryLockLeadership, elect, lock_key
 from collector.store.db import make_engine
 from tests.support.collector import collector_config
 from tests.support.postgres import SERVER, postgres_schema_url
+from tests.support.tcp_proxy import TcpProxy, tcp_proxy
 
 pytestmark = pytest.mark.integration
 
@@ -91,6 +93,19 @@ async def _state(client: Client) -> tuple[bool, float, float]:
             }:
                 sweeps = sample.value
     return ready["leader"], gauge, sweeps
+
+
+def _sweeps(client: Client) -> float:
+    """Heartbeat sweeps run so far, read in process: asks nothing of the database."""
+    value = client.app[METRICS].registry.get_sample_value(
+        "faultdesk_scheduled_runs_total", {"job": "heartbeat"}
+    )
+    return value or 0.0
+
+
+def _through(url: str, proxy: TcpProxy) -> str:
+    """``url`` with the server reached through ``proxy``."""
+    return make_url(url).set(host="127.0.0.1", port=proxy.port).render_as_string(False)
 
 
 def _is_leader(client: Client) -> bool:
@@ -188,6 +203,58 @@ async def test_it_steps_down_at_once_when_its_lock_connection_is_killed(
         assert isinstance(new_leadership, AdvisoryLockLeadership)
         assert _lock_holder(admin, name) == new_leadership.backend_pid
         assert (await _state(first))[:2] == (False, 0.0)
+
+
+async def test_it_steps_down_when_the_network_to_its_database_goes_silent(
+    schema: tuple[str, str], tmp_path: Path, admin: psycopg.Connection[Any]
+) -> None:
+    name, url = schema
+    async with AsyncExitStack() as stack:
+        proxy = stack.enter_context(tcp_proxy())
+        first = await stack.enter_async_context(_running(_app(_through(url, proxy), tmp_path, 0.5)))
+        second = await stack.enter_async_context(_running(_app(url, tmp_path, 0.2)))
+        # Unwound before the collectors close: their queries held on the silent network would
+        # otherwise hold up their shutdown.
+        stack.callback(proxy.resume)
+        assert _is_leader(first) and not _is_leader(second)
+        leadership = first.app[LEADERSHIP]
+        assert isinstance(leadership, AdvisoryLockLeadership)
+        holder = leadership.backend_pid
+        assert holder is not None and _lock_holder(admin, name) == holder
+        await _poll(lambda: _sweeps(first) >= 1, "the leader's heartbeat sweeps")
+
+        proxy.silence()
+
+        # Nothing closes, nothing errs: only the unanswered SELECT 1 tells it.
+        await _poll(lambda: not _is_leader(first), "the silenced leader to step down")
+        assert first.app[DUTIES].running is False
+        swept = _sweeps(first)
+        # The server has seen nothing wrong: the silent session still holds the lock, so no
+        # follower can lead yet (two leaders would be worse than none).
+        assert _lock_holder(admin, name) == holder
+        assert not _is_leader(second)
+
+        # What the server does once it notices the dead peer: end the sessions that came
+        # through the silent network (found as a DBA would, by their client port).
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE client_addr = '127.0.0.1' AND client_port = ANY(%s)",
+            (proxy.upstream_ports(),),
+        )
+        await _poll(lambda: _is_leader(second), "the follower to take over")
+        new_leadership = second.app[LEADERSHIP]
+        assert isinstance(new_leadership, AdvisoryLockLeadership)
+        assert _lock_holder(admin, name) == new_leadership.backend_pid
+        follower_swept = _sweeps(second)
+        await _poll(lambda: _sweeps(second) >= follower_swept + 3, "the new leader's sweeps")
+        # The new leader has swept three times since; the old one not once since it stepped down.
+        assert _sweeps(first) == swept
+
+        proxy.resume()
+
+        # Reachable again, it says it follows, and it has stayed a follower.
+        assert await _state(first) == (False, 0.0, swept)
+        assert not _is_leader(first) and first.app[DUTIES].running is False
 
 
 async def test_it_closes_every_lock_connection_when_collectors_stop(
