@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from aiohttp import web
 
 from collector.api import health, reports
+from collector.api.errors import json_errors
 from collector.appkeys import (
     CLOCK,
     CONFIG,
@@ -53,7 +54,7 @@ def create_app(
     Every collector serves ingest, the API and the dashboard; with ``run_schedules`` it also
     stands for election, and runs the schedules while it is the leader (``collector.leadership``).
     """
-    app = web.Application(client_max_size=1024 * 1024)
+    app = web.Application(client_max_size=1024 * 1024, middlewares=[json_errors])
     db = Database(make_engine(config.database.url))
     metrics = Metrics()
     monitor = Monitor(db, config, clock)

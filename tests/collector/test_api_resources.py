@@ -87,6 +87,16 @@ async def test_it_refuses_requests_without_a_valid_token(api: Api) -> None:
     assert await api.get("/api/v1/customers") == []
 
 
+async def test_it_answers_json_for_an_unknown_endpoint_or_method(api: Api) -> None:
+    missing = await api.client.get("/api/v1/nothing", headers=api.auth)
+    assert missing.status == 404
+    assert await missing.json() == {"error": "not found: GET /api/v1/nothing"}
+    wrong_method = await api.client.delete("/api/v1/hosts", headers=api.auth)
+    assert wrong_method.status == 405
+    assert "GET" in wrong_method.headers["Allow"]
+    assert (await wrong_method.json())["error"].startswith("method not allowed")
+
+
 async def test_it_creates_and_lists_a_customer_with_contacts_and_contract(api: Api) -> None:
     created = await api.post("/api/v1/customers", ACME, status=201)
     assert created["contacts"] == ACME["contacts"]
