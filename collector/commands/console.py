@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TypeAlias, TypeVar
 
@@ -74,14 +75,20 @@ def admin(handler: AdminHandler) -> Callable[[argparse.Namespace], int]:
     return command
 
 
-def validated(model: type[Model], **fields: object) -> Model:
-    """The arguments checked by the same model the JSON API uses."""
+def validated(
+    model: type[Model], *, flags: Mapping[str, str] | None = None, **fields: object
+) -> Model:
+    """The arguments checked by the same model the JSON API uses. ``flags`` maps the model's
+    field names to the command's options, so a refusal names what the user typed."""
     try:
         return model.model_validate({k: v for k, v in fields.items() if v is not None})
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise BadArgument(f"{where}: {first['msg']}") from None
+        message = f"{where}: {first['msg']}"
+        for field, flag in (flags or {}).items():
+            message = re.sub(rf"\b{field}\b", flag, message)
+        raise BadArgument(message) from None
 
 
 def when(moment: datetime | None) -> str:

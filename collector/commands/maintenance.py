@@ -55,10 +55,26 @@ def moment(text: str, timezone: str) -> datetime:
         raise BadArgument(f"--timezone: unknown IANA time zone {timezone!r}") from None
 
 
+#: The JSON body's field names as this command's options, for its refusals.
+FLAGS = {
+    "customer_id": "--customer",
+    "host_id": "--host",
+    "frequency": "--every",
+    "starts_at": "--starts",
+    "ends_at": "--ends",
+    "local_time": "--at",
+    "weekdays": "--days",
+    "duration_s": "--duration",
+    "timezone": "--timezone",
+    "reason": "--reason",
+}
+
+
 def body_from(args: argparse.Namespace) -> NewMaintenanceWindow:
     zone = args.timezone or "UTC"
     return validated(
         NewMaintenanceWindow,
+        flags=FLAGS,
         customer_id=args.customer,
         host_id=args.host,
         frequency=args.every or "once",

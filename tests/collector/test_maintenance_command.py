@@ -104,12 +104,17 @@ def test_it_adds_a_weekly_window_for_every_host_of_a_customer(maintenance: Comma
 
 
 REFUSALS = [
-    (["--customer=acme", "--starts=2030-01-01T10:00"], 2, "ends_at"),
-    (["--customer=acme", "--every=weekly", "--at=02:00", "--duration=2h"], 2, "weekdays"),
+    (
+        ["--customer=acme", "--starts=2030-01-01T10:00"],
+        2,
+        "--ends: Value error, a one-off window needs --ends",
+    ),
+    (["--customer=acme", "--every=weekly", "--at=02:00", "--duration=2h"], 2, "--days"),
+    (["--customer=acme", "--every=daily", "--at=02:00"], 2, "a recurring window needs --duration"),
     (
         ["--customer=acme", "--every=daily", "--at=02:00", "--duration=2h", "--days=MO"],
         2,
-        "weekdays",
+        "--days",
     ),
     (
         ["--customer=acme", "--every=daily", "--at=02:00", "--duration=1h", "--timezone=X/Y"],
