@@ -45,7 +45,9 @@ def page_ack(args: argparse.Namespace, config: CollectorConfig, engine: Engine) 
             return EXIT_NOT_FOUND
         incident = get_incident(conn, args.incident)
     assert incident is not None  # it was found just above, in the same transaction
-    if done:
+    if done and not incident.pages_on_call:
+        say(f"incident #{incident.id} taken by {args.by} (its tier does not page on-call)")
+    elif done:
         say(f"incident #{incident.id} acknowledged by {args.by}: paging stopped")
     else:
         at = incident.engineer_acknowledged_at

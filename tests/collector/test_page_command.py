@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, update
 
 from collector import cli
 from collector.store import faults, incidents, inventory
@@ -74,3 +74,19 @@ def test_it_exits_1_for_an_incident_that_does_not_exist(
     config, _ = setup
     assert cli.main(["page", "ack", "999", "--by", "alice", "--config", str(config)]) == 1
     assert "no incident #999" in capsys.readouterr().err
+
+
+def test_it_does_not_claim_to_stop_paging_for_an_incident_that_never_paged(
+    setup: tuple[Path, int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config, incident_id = setup
+    engine = make_engine(f"sqlite:///{config.parent / 'fd.db'}")
+    with engine.begin() as conn:
+        quiet = {"tier": "cat1", "pages_on_call": False}
+        conn.execute(update(incident_table).values(tier="cat1", policy=quiet))
+    engine.dispose()
+    args = ["page", "ack", str(incident_id), "--by", "alice", "--config", str(config)]
+    assert cli.main(args) == 0
+    out = capsys.readouterr().out
+    assert "paging stopped" not in out and "does not page on-call" in out
+    assert _taken_by(config) == "alice"
