@@ -96,6 +96,9 @@ def list_tokens(conn: Connection, username: str | None = None) -> list[TokenInfo
         .order_by(api_tokens.c.id)
     )
     if username is not None:
+        known = select(operators.c.id).where(operators.c.username == username)
+        if conn.execute(known).first() is None:
+            raise NotFound(f"no operator {username!r}")
         query = query.where(operators.c.username == username)
     return [TokenInfo(*row) for row in conn.execute(query)]
 

@@ -93,6 +93,7 @@ def test_it_refuses_what_it_cannot_do_on_stderr(admin: Admin) -> None:
         (("host", "add", "h", "--customer", "nobody"), 1, "no customer 'nobody'"),
         (("host", "rotate-key", "nothing"), 1, "no host 'nothing'"),
         (("token", "create", "nobody", "--name", "ci"), 1, "no operator 'nobody'"),
+        (("token", "list", "nobody"), 1, "no operator 'nobody'"),
     ]
     for argv, code, message in refusals:
         done = admin(*argv)
