@@ -136,8 +136,8 @@ def _is_json(value: Any) -> bool:
     return True
 
 
-#: The distribution's version (pyproject.toml; a test keeps them equal). A constant, because
-#: asking importlib.metadata would cost the agent several MiB of memory.
+#: The version of both distributions: their pyproject.toml files read it from here. A constant,
+#: because asking importlib.metadata would cost the agent several MiB of memory.
 AGENT_VERSION = "0.1.0"
 
 

@@ -16,8 +16,7 @@ import asyncio
 import time
 from dataclasses import dataclass
 
-import asyncssh
-
+from collector.probes.asyncssh_import import asyncssh
 from collector.probes.base import ProbeResult, Verdict
 from collector.probes.tcp import format_target
 from collector.probes.wire import (

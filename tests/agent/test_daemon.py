@@ -14,7 +14,6 @@ import subprocess
 import sys
 import threading
 import time
-import tomllib
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -24,7 +23,7 @@ import pytest
 
 from agent import protocol
 from agent.config import AgentConfig, load_config
-from agent.daemon import AGENT_VERSION, Agent, ConfiguredProbe, sample_probes
+from agent.daemon import Agent, ConfiguredProbe, sample_probes
 from agent.probes.base import entry
 
 pytestmark = pytest.mark.integration
@@ -142,11 +141,6 @@ def _wait_for(condition: Callable[[], bool], what: str) -> None:
 
 
 # --- one cycle at a time, in process ----------------------------------------------------------
-
-
-def test_it_reports_the_version_the_package_declares() -> None:
-    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    assert pyproject["project"]["version"] == AGENT_VERSION
 
 
 def test_it_turns_a_probe_with_non_json_data_into_an_error_entry(

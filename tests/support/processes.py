@@ -117,12 +117,12 @@ def write_agent_config(
     return path
 
 
-def collector_command(config: Path) -> list[str]:
-    return [str(BIN / "faultdesk-collector"), "run", "--config", str(config)]
+def collector_command(config: Path, bin_dir: Path = BIN) -> list[str]:
+    return [str(bin_dir / "faultdesk-collector"), "run", "--config", str(config)]
 
 
-def agent_command(config: Path) -> list[str]:
-    return [str(BIN / "faultdesk-agent"), "run", "--config", str(config)]
+def agent_command(config: Path, bin_dir: Path = BIN) -> list[str]:
+    return [str(bin_dir / "faultdesk-agent"), "run", "--config", str(config)]
 
 
 def start_process(command: list[str], log: Path) -> subprocess.Popen[bytes]:
@@ -143,14 +143,17 @@ def stop_process(process: subprocess.Popen[bytes], timeout_s: float = 10.0) -> i
     return process.returncode
 
 
-def start_collector(config: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
-    """Start the collector on ``port`` and wait for ``/readyz``.
+def start_collector(
+    config: Path, port: int, log: Path, bin_dir: Path = BIN
+) -> subprocess.Popen[bytes]:
+    """Start the collector (from the venv whose scripts are in ``bin_dir``) on ``port`` and
+    wait for ``/readyz``.
 
     The port is fixed (an agent's config names it), so a port someone else took is a clear
     test failure rather than a collector quietly listening elsewhere.
     """
     _fail_if_port_taken(port)
-    process = start_process(collector_command(config), log)
+    process = start_process(collector_command(config, bin_dir), log)
     try:
         wait_ready(f"http://127.0.0.1:{port}", process, log)
     except BaseException:
