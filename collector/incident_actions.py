@@ -20,7 +20,7 @@ from sqlalchemy import Connection
 
 from collector.domain.sla import TargetClock, due_times, format_local
 from collector.domain.tiers import Tier, format_duration
-from collector.incident_clock import catalogue_for, incident_clocks, incident_pauses_for
+from collector.incident_clock import incident_clocks, incident_pauses_for
 from collector.incident_terms import NOT_COVERED, policy_for
 from collector.store import incident_pauses, inventory
 from collector.store import incidents as incident_store
@@ -215,15 +215,14 @@ def recalculate_for_customer(
     now: datetime,
     reason: str,
     *,
-    catalogue: Mapping[str, Tier] | None = None,
+    catalogue: Mapping[str, Tier],
 ) -> list[int]:
     """Give the customer's open incidents the terms of the contract in force at ``now``.
 
     Incidents already under that tier keep their terms. The others get the new tier's policy
-    (frozen from ``catalogue``, the shipped one by default) and due times counted from when
+    (frozen from ``catalogue``) and due times counted from when
     they opened, and an ``incident_events`` row saying why. Returns the incidents changed.
     """
-    catalogue = catalogue if catalogue is not None else catalogue_for(None)
     contract = inventory.current_contract(conn, customer_id, now)
     tier = catalogue.get(contract.tier) if contract else None
     changed = []

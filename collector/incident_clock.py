@@ -8,14 +8,11 @@ moves it on as a pause goes on and never reports a breach during one.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from pathlib import Path
 
 from sqlalchemy import Connection
 
-from collector.config import CollectorConfig
 from collector.domain.calendar import Pause
 from collector.domain.sla import Explanation, TargetClock, explain_clock, target_clocks
 from collector.domain.tiers import Tier
@@ -23,23 +20,11 @@ from collector.incident_terms import tier_from_policy
 from collector.store import incident_pauses
 from collector.store.incident_pauses import HOST_DOWN, Outage
 from collector.store.incidents import IncidentView
-from collector.tiers_catalogue import default_catalogue_path, load_catalogue
 
 #: What each kind of remote check proves reachable, for "paused 40 min while SSH was
 #: unreachable".
 _ACCESS_WORDS = {"remote.ssh": "SSH", "remote.http": "HTTP", "remote.sip": "SIP"}
 WAITING_WORDS = "waiting on the customer"
-
-
-@functools.cache
-def _catalogue_at(path: Path) -> Mapping[str, Tier]:
-    return load_catalogue(path)
-
-
-def catalogue_for(config: CollectorConfig | None) -> Mapping[str, Tier]:
-    """The tier catalogue the collector runs with (None: the shipped one), read once per file."""
-    tiers_file = config.tiers_file if config is not None else None
-    return _catalogue_at(tiers_file or default_catalogue_path())
 
 
 def access_words(check_key: str) -> str:

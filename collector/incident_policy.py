@@ -13,7 +13,6 @@ the incident says "not covered" and carries no target (seed 000: such requests g
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cached_property
 
 from sqlalchemy import Connection
 
@@ -23,7 +22,7 @@ from collector.domain.sla import due_times
 from collector.domain.tiers import Tier
 from collector.incident_terms import policy_for
 from collector.store import incidents, inventory
-from collector.tiers_catalogue import default_catalogue_path, load_catalogue
+from collector.tiers_catalogue import Catalogue, catalogue_for
 
 NOT_COVERED = "none"
 
@@ -32,9 +31,9 @@ class IncidentOpener:
     def __init__(self, config: CollectorConfig) -> None:
         self._config = config
 
-    @cached_property
-    def catalogue(self) -> dict[str, Tier]:
-        return load_catalogue(self._config.tiers_file or default_catalogue_path())
+    @property
+    def catalogue(self) -> Catalogue:
+        return catalogue_for(self._config)
 
     def tier_for(self, conn: Connection, customer_id: str, at: datetime) -> Tier | None:
         """The tier of the contract in force at ``at``, or None when there is none."""

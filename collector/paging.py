@@ -15,8 +15,6 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack
 from datetime import datetime, timedelta
-from functools import lru_cache
-from pathlib import Path
 
 import aiohttp
 from sqlalchemy import Connection
@@ -34,7 +32,6 @@ from collector.domain.escalation import (
 from collector.domain.faults import hold_reason
 from collector.domain.maintenance import MaintenanceWindow
 from collector.domain.oncall import OnCallRota
-from collector.domain.tiers import Tier
 from collector.notify import outbox
 from collector.notify.page_links import make_page_token
 from collector.notify.page_messages import page_body, page_subject, webhook_payload
@@ -42,25 +39,15 @@ from collector.notify.webhook import post_page
 from collector.store import maintenance as maintenance_store
 from collector.store import pages as page_store
 from collector.store.pages import PagingIncident
-from collector.tiers_catalogue import default_catalogue_path, load_catalogue
+from collector.tiers_catalogue import Catalogue, catalogue_for
 
 log = logging.getLogger(__name__)
 
-Catalogue = Mapping[str, Tier]
 _TIMINGS = ("page_response", "repage_after", "escalate_after")
 
 
 class IncidentNotFound(LookupError):
     pass
-
-
-@lru_cache(maxsize=4)
-def _load_catalogue(path: Path) -> Catalogue:
-    return load_catalogue(path)  # the catalogue is read at start; editing it needs a restart
-
-
-def catalogue_for(config: CollectorConfig) -> Catalogue:
-    return _load_catalogue(config.tiers_file or default_catalogue_path())
 
 
 def paging_policy(incident: PagingIncident, catalogue: Catalogue) -> PagingPolicy:

@@ -22,11 +22,11 @@ from collector.database import Database
 from collector.domain.sla import SlaAlerts, TargetClock, explain_clock, sla_warnings
 from collector.domain.tiers import Tier
 from collector.incident_actions import recompute_due
-from collector.incident_clock import catalogue_for
 from collector.notify import outbox, sla_messages
 from collector.notify.messages import Mail
 from collector.store import incidents as incident_store
 from collector.store.incidents import SYSTEM_ACTOR, IncidentView
+from collector.tiers_catalogue import catalogue_for
 
 log = logging.getLogger(__name__)
 

@@ -10,11 +10,13 @@ The shape of the file is documented at the top of ``config/tiers.yaml`` itself.
 
 from __future__ import annotations
 
+import functools
 import sys
 import sysconfig
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -44,12 +46,40 @@ from collector.tiers_schema import (
     parse_weekdays,
 )
 
-__all__ = ["CatalogueError", "default_catalogue_path", "load_catalogue", "parse_duration"]
+if TYPE_CHECKING:
+    from collector.config import CollectorConfig
+
+__all__ = [
+    "Catalogue",
+    "CatalogueError",
+    "catalogue_for",
+    "default_catalogue_path",
+    "load_catalogue",
+    "parse_duration",
+]
+
+#: Tiers by name, as every caller reads them.
+Catalogue = Mapping[str, Tier]
 
 Loc = tuple[str | int, ...]
 
 #: Where the catalogue ships: ``config/*.yaml`` goes to ``share/faultdesk/config`` on install.
 _SHARE = Path("share", "faultdesk", "config", "tiers.yaml")
+
+
+def catalogue_for(config: CollectorConfig | None) -> Catalogue:
+    """The catalogue the collector runs with: its ``tiers_file``, else the shipped one.
+
+    Read and validated once per file per process; editing the file takes a restart (the
+    collector refuses to start on a bad one, so a running collector never loads one).
+    """
+    tiers_file = config.tiers_file if config is not None else None
+    return _catalogue_at(tiers_file or default_catalogue_path())
+
+
+@functools.cache
+def _catalogue_at(path: Path) -> Catalogue:
+    return load_catalogue(path)
 
 
 def default_catalogue_path() -> Path:

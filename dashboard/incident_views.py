@@ -23,9 +23,10 @@ from collector.incident_actions import (
     allowed_actions,
     perform,
 )
-from collector.incident_clock import catalogue_for, explain_incident
+from collector.incident_clock import explain_incident
 from collector.store import incident_pauses
 from collector.store import incidents as incident_store
+from collector.tiers_catalogue import catalogue_for
 from dashboard import csrf
 from dashboard.render import render
 from dashboard.sessions import logged_in_operator, require_operator

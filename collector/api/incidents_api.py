@@ -26,10 +26,11 @@ from collector.incident_actions import (
     allowed_actions,
     perform,
 )
-from collector.incident_clock import catalogue_for, explain_incident
+from collector.incident_clock import explain_incident
 from collector.store import incident_pauses
 from collector.store import incidents as incident_store
 from collector.store.operators import Operator
+from collector.tiers_catalogue import catalogue_for
 
 #: The action segment of the route: only these, so other ``/incidents/{id}/...`` routes stay free.
 ACTION_PATTERN = "|".join(ACTIONS)

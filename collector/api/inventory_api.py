@@ -5,9 +5,7 @@ A host's key is in the answer to its creation and to a rotation, and nowhere els
 
 from __future__ import annotations
 
-import functools
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -21,24 +19,18 @@ from collector.appkeys import CLOCK, CONFIG, DATABASE, HOST_KEYS
 from collector.config import CollectorConfig
 from collector.domain.contracts import installation_contract, start_of_day_utc
 from collector.incident_actions import recalculate_for_customer
-from collector.incident_clock import catalogue_for
 from collector.store import inventory
 from collector.store.inventory import AlreadyExists, NotFound
 from collector.store.operators import Operator
 from collector.store.schema import contacts
-from collector.tiers_catalogue import default_catalogue_path, load_catalogue
+from collector.tiers_catalogue import catalogue_for
 
 INSTALLATION_NOTE = "included with the installation: one month of Cat1"
 
 
-@functools.cache
-def _catalogue_tiers(path: Path) -> frozenset[str]:
-    return frozenset(load_catalogue(path))
-
-
 def tier_names(config: CollectorConfig) -> frozenset[str]:
     """The tiers a contract may name: those of the catalogue the collector runs with."""
-    return _catalogue_tiers(config.tiers_file or default_catalogue_path())
+    return frozenset(catalogue_for(config))
 
 
 def unknown_tier(body: NewCustomer, config: CollectorConfig) -> str | None:

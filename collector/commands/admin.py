@@ -33,9 +33,9 @@ from collector.commands.console import (
 )
 from collector.config import CollectorConfig
 from collector.incident_actions import recalculate_for_customer
-from collector.incident_clock import catalogue_for
 from collector.inventory_file import load_inventory
 from collector.store import inventory, operators
+from collector.tiers_catalogue import catalogue_for
 
 MIN_PASSWORD = 8
 KEY_FILE = "/etc/faultdesk/host.key"

@@ -25,10 +25,11 @@ from collector.commands.service import EXIT_CONFIG, add_config_option, config_or
 from collector.config import CollectorConfig
 from collector.domain.sla import Explanation
 from collector.incident_actions import ACTIONS, IncidentError, IncidentNotFound, perform
-from collector.incident_clock import catalogue_for, explain_incident
+from collector.incident_clock import explain_incident
 from collector.store import incidents as incident_store
 from collector.store.db import make_engine, migrate
 from collector.store.incidents import IncidentView
+from collector.tiers_catalogue import catalogue_for
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 Handler = Callable[[argparse.Namespace, CollectorConfig, Connection, datetime], str]

@@ -97,10 +97,10 @@ def check_config(args: argparse.Namespace) -> int:
     if config is None:
         return EXIT_CONFIG
     from collector.inventory_file import read_inventory
-    from collector.tiers_catalogue import CatalogueError, default_catalogue_path, load_catalogue
+    from collector.tiers_catalogue import CatalogueError, catalogue_for
 
     try:
-        tiers = load_catalogue(config.tiers_file or default_catalogue_path())
+        tiers = catalogue_for(config)
         if config.inventory_file is not None:
             read_inventory(config.inventory_file)
     except (ConfigError, CatalogueError, FileNotFoundError) as exc:

@@ -22,6 +22,7 @@ from collector.store import incidents as incident_store
 from collector.store import inventory
 from collector.store.db import make_engine, migrate
 from collector.store.operators import add_operator, create_token
+from collector.tiers_catalogue import catalogue_for
 from tests.collector.test_openapi import DOCUMENT, check
 from tests.support.collector import collector_config
 from tests.support.database import migrated_database
@@ -35,6 +36,9 @@ MONDAY = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 def db(sqlite_url: str) -> Iterator[Database]:
     with migrated_database(sqlite_url) as database:
         yield database
+
+
+SHIPPED = catalogue_for(None)
 
 
 @pytest.fixture
@@ -59,7 +63,9 @@ def test_it_gives_open_incidents_the_new_tiers_terms_and_records_why(
 
     now = MONDAY + timedelta(minutes=30)
     db.transaction(_new_contract, "priority-uk")
-    changed = db.transaction(recalculate_for_customer, "acme", now, "upgraded to Priority")
+    changed = db.transaction(
+        recalculate_for_customer, "acme", now, "upgraded to Priority", catalogue=SHIPPED
+    )
     assert changed == [incident_id]
 
     after = db.transaction(incident_store.get_incident, incident_id)
@@ -80,7 +86,9 @@ def test_it_leaves_incidents_already_under_the_tier_in_force_alone(
 ) -> None:
     incident_id = db.transaction(_cat1_incident, config)
     db.transaction(_new_contract, "cat1")  # a renewal on the same tier
-    assert db.transaction(recalculate_for_customer, "acme", MONDAY, "renewed") == []
+    assert (
+        db.transaction(recalculate_for_customer, "acme", MONDAY, "renewed", catalogue=SHIPPED) == []
+    )
     kinds = [e.kind for e in db.transaction(incident_store.events, incident_id)]
     assert kinds == ["opened"]
 
@@ -90,9 +98,9 @@ def test_it_marks_incidents_not_covered_when_no_contract_is_in_force(
 ) -> None:
     incident_id = db.transaction(_cat1_incident, config)
     after_contract = MONDAY + timedelta(days=400)
-    assert db.transaction(recalculate_for_customer, "acme", after_contract, "lapsed") == [
-        incident_id
-    ]
+    assert db.transaction(
+        recalculate_for_customer, "acme", after_contract, "lapsed", catalogue=SHIPPED
+    ) == [incident_id]
     incident = db.transaction(incident_store.get_incident, incident_id)
     assert incident is not None
     assert (incident.tier, incident.covered, incident.response_due_at) == ("none", False, None)

@@ -13,9 +13,10 @@ from collector.config import CollectorConfig
 from collector.database import Database
 from collector.domain.tiers import Tier
 from collector.incident_actions import TransitionRefused, allowed_actions, perform
-from collector.incident_clock import catalogue_for, explain_incident
+from collector.incident_clock import explain_incident
 from collector.store import incidents as incident_store
 from collector.store.incidents import IncidentView
+from collector.tiers_catalogue import catalogue_for
 from tests.support.collector import collector_config
 from tests.support.database import migrated_database
 from tests.support.incidents import add_customer, lose_access, open_incident

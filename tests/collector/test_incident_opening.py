@@ -21,7 +21,6 @@ from collector.config import CollectorConfig, MailSettings
 from collector.database import Database
 from collector.domain.maintenance import MaintenanceWindow
 from collector.domain.sla import due_times
-from collector.incident_clock import catalogue_for
 from collector.probe_pipeline import CheckRun, record_runs
 from collector.probes.base import ProbeResult, Verdict
 from collector.sla_sweep import sweep_sla
@@ -33,6 +32,7 @@ from collector.store import probe_results as probe_store
 from collector.store.probe_results import HostCheck
 from collector.store.reports import IncomingReport, store_reports
 from collector.store.schema import faults, incidents, outbox
+from collector.tiers_catalogue import catalogue_for
 from tests.support.collector import collector_config
 from tests.support.database import migrated_database
 

@@ -13,12 +13,12 @@ from sqlalchemy import Connection
 from collector.config import CollectorConfig, MailSettings, SmtpSettings
 from collector.database import Database
 from collector.incident_actions import perform
-from collector.incident_clock import catalogue_for
 from collector.metrics import Metrics
 from collector.notify.sender import OutboxSender
 from collector.notify.smtp import SmtpTransport
 from collector.sla_sweep import sweep_sla
 from collector.store import incidents as incident_store
+from collector.tiers_catalogue import catalogue_for
 from tests.support.collector import collector_config
 from tests.support.database import migrated_database
 from tests.support.incidents import add_customer, lose_access, open_incident
