@@ -2,18 +2,19 @@
 
 Operator forms carry the session's random token; a POST whose field does not match is refused
 with 403 before the handler runs, so it changes nothing. The customer's acknowledgement page
-has no session: its form field is an HMAC of the link's token under the collector's secret,
+has no session: its form field is a signature of the link's token under the collector's secret,
 which a page on another site cannot compute (it knows neither the secret nor, usually, the token).
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import hmac
 
 from aiohttp import web
 
+from collector.security import tokens
+from collector.security.tokens import Purpose
 from dashboard import sessions
 from dashboard.render import render
 from dashboard.sessions import Handler
@@ -55,12 +56,18 @@ def protect(handler: Handler) -> Handler:
 
 
 def ack_form_token(secret: str, link_token: str) -> str:
-    """The hidden field of an acknowledgement form, bound to that one link."""
-    mac = hmac.new(secret.encode(), b"ack-form." + link_token.encode(), hashlib.sha256)
-    return mac.hexdigest()
+    """The hidden field of a customer's acknowledgement form, bound to that one link."""
+    return tokens.bound_signature(secret, Purpose.ACK_FORM, link_token)
 
 
 def ack_form_is_genuine(secret: str, link_token: str, submitted: object) -> bool:
-    if not isinstance(submitted, str):
-        return False
-    return hmac.compare_digest(submitted.encode(), ack_form_token(secret, link_token).encode())
+    return tokens.bound_signature_matches(secret, Purpose.ACK_FORM, link_token, submitted)
+
+
+def page_ack_form_token(secret: str, link_token: str) -> str:
+    """The hidden field of an engineer's page-acknowledgement form, bound to that one link."""
+    return tokens.bound_signature(secret, Purpose.PAGE_ACK_FORM, link_token)
+
+
+def page_ack_form_is_genuine(secret: str, link_token: str, submitted: object) -> bool:
+    return tokens.bound_signature_matches(secret, Purpose.PAGE_ACK_FORM, link_token, submitted)

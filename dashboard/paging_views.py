@@ -8,7 +8,6 @@ purpose (``collector.notify.page_links``): a customer's fault link is refused he
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -25,7 +24,6 @@ from dashboard.sessions import logged_in_operator, require_operator
 log = logging.getLogger(__name__)
 
 NO_SUCH_INCIDENT = Refusal(404, "This incident no longer exists.")
-_LONG_AGO = datetime(1970, 1, 2, tzinfo=UTC)
 
 
 def add_routes(router: web.UrlDispatcher) -> None:
@@ -40,11 +38,7 @@ def read_link(request: web.Request) -> PageClaim | Refusal:
     try:
         return read_page_token(secret, token, request.app[CLOCK]())
     except InvalidLink as exc:
-        try:
-            read_page_token(secret, token, _LONG_AGO)
-        except InvalidLink:
-            return Refusal(400, str(exc))
-        return Refusal(410, str(exc))
+        return Refusal(410 if exc.expired else 400, str(exc))
 
 
 def _stage(incident: PagingIncident) -> str:
@@ -65,7 +59,7 @@ async def _page(
         "stage": stage,
         "incident": incident,
         "claim": claim,
-        "ack_field": csrf.ack_form_token(secret, "page." + token),
+        "ack_field": csrf.page_ack_form_token(secret, token),
     }
     # The URL is the credential: keep it out of any Referer header.
     return await render(
@@ -91,7 +85,7 @@ async def acknowledge(request: web.Request) -> web.Response:
         return await refuse(request, claim)
     secret, token = request.app[CONFIG].secret_key, request.match_info["token"]
     form = await request.post()
-    if not csrf.ack_form_is_genuine(secret, "page." + token, form.get(csrf.FIELD)):
+    if not csrf.page_ack_form_is_genuine(secret, token, form.get(csrf.FIELD)):
         return await csrf.refused(request)
     db, now = request.app[DATABASE], request.app[CLOCK]()
     incident = await db.read(get_incident, claim.incident_id)

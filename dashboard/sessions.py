@@ -1,28 +1,24 @@
-"""Operator sessions in a signed cookie: nothing stored server-side, nothing new to install.
+"""Operator sessions in a signed cookie: nothing stored server-side.
 
-The cookie holds the session as base64 JSON plus an HMAC-SHA256 over it with the collector's
-secret (under its own ``session.`` prefix, so an acknowledgement token can never pass as a
-session or the reverse). Visitors who are not logged in get an anonymous session too: it
-carries the CSRF token that protects the login form itself.
+The cookie is a token signed for sessions alone (``collector.security.tokens``), so an
+acknowledgement link can never pass as a session or the reverse. Visitors who are not logged in
+get an anonymous session too: it carries the CSRF token that protects the login form itself.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
-import hashlib
-import hmac
-import json
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from aiohttp import web
 
 from collector.appkeys import CLOCK, CONFIG, DATABASE
+from collector.security import tokens
+from collector.security.tokens import Purpose
 from collector.store.operators import Operator, get_operator
 
 COOKIE = "faultdesk_session"
@@ -58,38 +54,23 @@ def new_session(now: datetime, operator: Operator | None = None) -> Session:
     )
 
 
-def _mac(secret: str, payload: str) -> str:
-    digest = hmac.new(secret.encode(), b"session." + payload.encode(), hashlib.sha256)
-    return base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode()
-
-
 def encode(secret: str, session: Session) -> str:
-    data = {
-        "c": session.csrf_token,
-        "x": int(session.expires_at.timestamp()),
-        "o": session.operator_id,
-        "u": session.username,
-    }
-    payload = base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
-    return f"{payload}.{_mac(secret, payload)}"
+    claim = {"c": session.csrf_token, "o": session.operator_id, "u": session.username}
+    return tokens.issue(secret, Purpose.SESSION, claim, session.expires_at)
 
 
 def decode(secret: str, value: str, now: datetime) -> Session | None:
     """The session in a cookie value, or None if it is forged, altered, malformed or expired."""
-    payload, _, mac = value.partition(".")
-    if not payload or not hmac.compare_digest(mac.encode(), _mac(secret, payload).encode()):
-        return None
     try:
-        data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        session = Session(
-            csrf_token=str(data["c"]),
-            expires_at=datetime.fromtimestamp(int(data["x"]), UTC),
-            operator_id=None if data["o"] is None else int(data["o"]),
-            username=None if data["u"] is None else str(data["u"]),
+        claim, expires_at = tokens.verify_until(secret, Purpose.SESSION, value, now)
+        return Session(
+            csrf_token=str(claim["c"]),
+            expires_at=expires_at,
+            operator_id=None if claim["o"] is None else int(claim["o"]),
+            username=None if claim["u"] is None else str(claim["u"]),
         )
-    except (ValueError, KeyError, TypeError, binascii.Error):
+    except (tokens.InvalidToken, KeyError, TypeError, ValueError):
         return None
-    return session if session.expires_at > now else None
 
 
 def current_session(request: web.Request) -> Session | None:
