@@ -24,7 +24,7 @@ from collector import pipeline
 from collector.config import CollectorConfig
 from collector.domain import rules
 from collector.domain.checks import Observation
-from collector.probe_runner import UNKNOWN
+from collector.probes.base import Verdict
 from collector.store import checks as check_store
 from collector.store import inventory
 from collector.store import probe_results as probe_store
@@ -74,7 +74,7 @@ def observations_of(
     run: CheckRun, engine_run: pipeline.Run, states: rules.Previous
 ) -> list[Observation]:
     result = run.result
-    if str(result.verdict) == UNKNOWN:
+    if result.verdict is Verdict.UNKNOWN:
         return []
     return rules.observations_from_probe(
         run.check.kind,

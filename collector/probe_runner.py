@@ -22,10 +22,11 @@ from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from collector.probes.base import ProbeResult
+from collector.probes.base import ProbeResult, Verdict
 from collector.probes.http import HttpSession, http_session, probe_http
 from collector.probes.sip import probe_sip
 from collector.probes.ssh import SshLogin, parse_host_key, probe_ssh
+from collector.probes.targets import DEFAULT_PORT, split_target
 from collector.probes.tcp import probe_tcp
 from collector.store.probe_results import HostCheck
 
@@ -34,14 +35,9 @@ log = logging.getLogger(__name__)
 #: How long past its own timeout a probe may take before the runner gives up on it.
 GRACE_S = 2.0
 DEFAULT_TIMEOUT_S = {"ssh": 10.0, "http": 10.0, "sip": 4.0, "tcp": 5.0}
-DEFAULT_PORT = {"ssh": 22, "sip": 5060}
-
 
 #: Prepared checks (and option sets) remembered at most; past it the memory starts afresh.
 MAX_CACHED = 100_000
-
-#: The verdict of a run whose probe could not be carried out.
-UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True)
@@ -52,7 +48,7 @@ class ProbeFailure:
     kind: str
     target: str
     detail: str
-    verdict: str = UNKNOWN
+    verdict: Verdict = Verdict.UNKNOWN
     latency_ms: float | None = None
     data: dict[str, Any] = field(default_factory=dict)
 
@@ -153,28 +149,6 @@ def _check_target(kind: str, target: str, parsed: _Options) -> None:
             raise ValueError(f"http check target must be an http(s):// URL, got {target!r}")
     else:
         split_target(target, getattr(parsed, "port", None), DEFAULT_PORT.get(kind))
-
-
-def split_target(target: str, port: int | None, default_port: int | None) -> tuple[str, int]:
-    """``host``, ``host:port``, ``[v6]:port`` or a bare IPv6 address, with the port option."""
-    host, port_text = target, ""
-    if target.startswith("["):
-        host, _, rest = target[1:].partition("]")
-        port_text = rest.removeprefix(":")
-    elif target.count(":") == 1:
-        host, port_text = target.split(":")
-    if not host:
-        raise ValueError(f"no host in target {target!r}")
-    if port_text:
-        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-            raise ValueError(f"bad port in target {target!r}")
-        if port is not None and port != int(port_text):
-            raise ValueError(f"target {target!r} and port option {port} disagree")
-        return host, int(port_text)
-    chosen = port if port is not None else default_port
-    if chosen is None:
-        raise ValueError(f"target {target!r} needs a port (host:port or the port option)")
-    return host, chosen
 
 
 def _times_every_wait(options: _Options) -> bool:

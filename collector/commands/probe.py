@@ -16,11 +16,12 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, NoReturn
 
-from collector.probes.base import ProbeResult
+from collector.probes.base import ProbeResult, Verdict
+from collector.probes.targets import split_target
 
 log = logging.getLogger(__name__)
 
-EXIT_UNKNOWN = 3
+EXIT_UNKNOWN = Verdict.UNKNOWN.exit_code
 
 
 class PluginArgumentParser(argparse.ArgumentParser):
@@ -97,17 +98,10 @@ def host_and_port(default_port: int | None) -> Callable[[str], tuple[str, int]]:
     """Parse ``host``, ``host:port``, ``[v6]:port`` or a bare IPv6 address."""
 
     def parse(text: str) -> tuple[str, int]:
-        host, port_text = text, ""
-        if text.startswith("["):
-            host, _, rest = text[1:].partition("]")
-            port_text = rest.removeprefix(":")
-        elif text.count(":") == 1:
-            host, port_text = text.split(":")
-        if not port_text and default_port is not None:
-            return host, default_port
-        if not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
-            raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {text!r}")
-        return host, int(port_text)
+        try:
+            return split_target(text, default_port=default_port)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"expected HOST:PORT: {exc}") from None
 
     return parse
 

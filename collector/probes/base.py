@@ -8,15 +8,20 @@ from typing import Any
 
 
 class Verdict(StrEnum):
-    """Monitoring-plugin style outcome; the value is the plugin exit code's meaning."""
+    """Monitoring-plugin style outcome; the value is the plugin exit code's meaning.
+
+    UNKNOWN is the probe itself failing (a bug, a bad option, an overloaded worker): never
+    evidence about the target, so it raises no fault and pauses no clock.
+    """
 
     OK = "ok"
     WARNING = "warning"
     CRITICAL = "critical"
+    UNKNOWN = "unknown"
 
     @property
     def exit_code(self) -> int:
-        return {"ok": 0, "warning": 1, "critical": 2}[self.value]
+        return {"ok": 0, "warning": 1, "critical": 2, "unknown": 3}[self.value]
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,7 @@ def unpack_outcome(packed: PackedOutcome) -> CheckOutcome:
     is_result, kind, target, verdict, latency_ms, detail, data = packed
     if is_result:
         return ProbeResult(kind, target, _VERDICTS[verdict], latency_ms, detail, data)
-    return ProbeFailure(kind, target, detail, verdict, latency_ms, data)
+    return ProbeFailure(kind, target, detail, _VERDICTS[verdict], latency_ms, data)
 
 
 class FrameReader:
