@@ -13,21 +13,16 @@ was, and a severity already mailed is not mailed again when a check swings back 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
 
 from collector.domain.checks import Transition, TransitionKind
 from collector.domain.maintenance import MaintenanceWindow, in_maintenance
 from collector.domain.policy import (
     NotificationPolicy,
     Severity,
-    from_iso,
-    opt_from_iso,
-    opt_iso,
-    to_iso,
 )
 
 MAINTENANCE = "maintenance"
@@ -40,13 +35,6 @@ class FaultKey:
     customer_id: str
     host_id: str | None
     check_key: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {"customer_id": self.customer_id, "host_id": self.host_id, "check": self.check_key}
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> FaultKey:
-        return cls(data["customer_id"], data.get("host_id"), data["check"])
 
 
 class DecisionKind(StrEnum):
@@ -72,7 +60,7 @@ class Mail(StrEnum):
 
 @dataclass(frozen=True)
 class FaultState:
-    """A fault as the engine needs to see it; the store persists ``to_json`` or the columns."""
+    """A fault as the engine needs to see it; the store keeps it as the faults row's columns."""
 
     key: FaultKey
     severity: Severity
@@ -89,39 +77,6 @@ class FaultState:
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None
-
-    def to_json(self) -> dict[str, Any]:
-        notified = self.notified_severity
-        return {
-            "key": self.key.to_json(),
-            "severity": self.severity.value,
-            "opened_at": to_iso(self.opened_at),
-            "detail": self.detail,
-            "flapping": self.flapping,
-            "resolved_at": opt_iso(self.resolved_at),
-            "acknowledged_at": opt_iso(self.acknowledged_at),
-            "suppressed_by": self.suppressed_by,
-            "notified_severity": None if notified is None else notified.value,
-            "last_notified_at": opt_iso(self.last_notified_at),
-            "recovery_notified": self.recovery_notified,
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> FaultState:
-        notified = data.get("notified_severity")
-        return cls(
-            key=FaultKey.from_json(data["key"]),
-            severity=Severity(data["severity"]),
-            opened_at=from_iso(data["opened_at"]),
-            detail=data.get("detail", ""),
-            flapping=bool(data.get("flapping", False)),
-            resolved_at=opt_from_iso(data.get("resolved_at")),
-            acknowledged_at=opt_from_iso(data.get("acknowledged_at")),
-            suppressed_by=data.get("suppressed_by"),
-            notified_severity=None if notified is None else Severity(notified),
-            last_notified_at=opt_from_iso(data.get("last_notified_at")),
-            recovery_notified=bool(data.get("recovery_notified", False)),
-        )
 
 
 @dataclass(frozen=True)

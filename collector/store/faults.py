@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
 from collector.domain.faults import FaultKey, FaultState
 from collector.domain.policy import Severity
@@ -73,16 +73,50 @@ def record_event(conn: Connection, fault_id: int, at: datetime, kind: str, detai
     conn.execute(insert(fault_events).values(fault_id=fault_id, at=at, kind=kind, detail=detail))
 
 
-def engine_state(row: Any) -> FaultState:
-    """The engine's view of a fault row; acknowledgement is people's, so it comes from the row."""
-    state = FaultState.from_json(row.engine_state)
-    return replace(state, acknowledged_at=row.acknowledged_at)
+#: The faults columns the engine's view of a fault is read from.
+STATE_COLUMNS = (
+    "customer_id", "host_id", "check_key", "severity", "opened_at", "detail", "flapping",
+    "resolved_at", "acknowledged_at", "suppressed_by", "notified_severity", "last_notified_at",
+    "recovery_notified",
+)  # fmt: skip
+
+
+def state_columns(prefix: str) -> list[Any]:
+    """The state columns labelled ``prefix + name``, for a query that joins faults to a table
+    with columns of the same names (incidents have a severity and an opened_at too)."""
+    return [faults.c[name].label(prefix + name) for name in STATE_COLUMNS]
+
+
+def engine_state(row: Any, prefix: str = "") -> FaultState:
+    """The engine's view of a fault row (its columns named ``prefix + name``)."""
+
+    def column(name: str) -> Any:
+        return getattr(row, prefix + name)
+
+    notified = column("notified_severity")
+    return FaultState(
+        key=FaultKey(column("customer_id"), column("host_id"), column("check_key")),
+        severity=Severity(column("severity")),
+        opened_at=column("opened_at"),
+        detail=column("detail"),
+        flapping=bool(column("flapping")),
+        resolved_at=column("resolved_at"),
+        acknowledged_at=column("acknowledged_at"),
+        suppressed_by=column("suppressed_by"),
+        notified_severity=None if notified is None else Severity(notified),
+        last_notified_at=column("last_notified_at"),
+        recovery_notified=bool(column("recovery_notified")),
+    )
 
 
 def save_state(
     conn: Connection, fault_id: int | None, state: FaultState, title: str, at: datetime
 ) -> int:
-    """Insert (``fault_id`` None) or update the fault row from the engine's state."""
+    """Insert (``fault_id`` None) or update the fault row from the engine's state.
+
+    Acknowledgement is people's, written by the acknowledge action; the engine never writes it.
+    """
+    notified = state.notified_severity
     values = {
         "severity": state.severity.value,
         "detail": state.detail,
@@ -90,12 +124,8 @@ def save_state(
         "last_notified_at": state.last_notified_at,
         "suppressed_by": state.suppressed_by,
         "flapping": state.flapping,
-        "recovery_owed": (
-            not state.is_open
-            and state.notified_severity is not None
-            and not state.recovery_notified
-        ),
-        "engine_state": state.to_json(),
+        "notified_severity": None if notified is None else notified.value,
+        "recovery_notified": state.recovery_notified,
     }
     if fault_id is not None:
         conn.execute(update(faults).where(faults.c.id == fault_id).values(**values))
@@ -151,7 +181,12 @@ def open_states(conn: Connection, customer_id: str) -> dict[FaultKey, tuple[int,
 def states_owing_mail(conn: Connection) -> list[tuple[int, FaultState]]:
     """Open faults, and resolved ones whose recovery mail is still owed: the sweep's work."""
     rows = conn.execute(
-        select(faults).where(or_(faults.c.resolved_at.is_(None), faults.c.recovery_owed))
+        select(faults).where(
+            or_(
+                faults.c.resolved_at.is_(None),
+                and_(faults.c.notified_severity.is_not(None), ~faults.c.recovery_notified),
+            )
+        )
     )
     return [(row.id, engine_state(row)) for row in rows]
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from collector.domain.faults import FaultState
-from collector.store.faults import engine_state
+from collector.store.faults import engine_state, state_columns
 from collector.store.schema import customers, faults, hosts, incident_events, incidents, pages
 
 #: A webhook page taken by a sender; left so if it dies mid-POST (escalation goes on anyway).
@@ -68,8 +68,7 @@ def _incidents() -> Any:
             hosts.c.name.label("host_name"),
             faults.c.title,
             faults.c.acknowledged_at.label("customer_acknowledged_at"),
-            faults.c.acknowledged_at,
-            faults.c.engine_state,
+            *state_columns("fault_"),
         )
         .join_from(incidents, faults)
         .outerjoin(hosts, hosts.c.id == faults.c.host_id)
@@ -83,7 +82,7 @@ def _incident(row: Any) -> PagingIncident:
         row.id, row.fault_id, row.customer_name, row.host_name, row.title, row.tier,
         row.severity, row.opened_at, row.policy or {}, row.engineer_acknowledged_at,
         row.engineer_acknowledged_by, row.responded_at, ended, row.customer_acknowledged_at,
-        engine_state(row),
+        engine_state(row, prefix="fault_"),
     )  # fmt: skip
 
 

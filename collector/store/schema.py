@@ -148,11 +148,11 @@ faults = Table(
     # The check key of the fault that explains this one (then it is recorded, not mailed).
     Column("suppressed_by", String(200), nullable=True),
     Column("flapping", Boolean, nullable=False, default=False),
-    # Resolved, but the recovery mail is still held back (maintenance): the sweep sends it.
-    Column("recovery_owed", Boolean, nullable=False, default=False),
-    # The fault engine's view of the fault (collector.domain.faults.FaultState), mail ledger
-    # included; the columns above are what people and queries read.
-    Column("engine_state", JSON, nullable=False),
+    # The mail ledger (collector.domain.faults.FaultState): the severity the opening (or last
+    # escalation) was mailed at, None while the opening is held back; and whether the recovery
+    # mail went out. Resolved with an opening mailed and no recovery mailed: recovery owed.
+    Column("notified_severity", String(16), nullable=True),
+    Column("recovery_notified", Boolean, nullable=False, default=False),
     Index("ix_faults_open", "resolved_at", "customer_id", "host_id", "check_key"),
 )
 

@@ -179,8 +179,7 @@ def _outcome(conn: Connection) -> dict[str, list[Any]]:
     return found
 
 
-_LEDGER = ("last_notified_at", "recovery_owed")
-_ENGINE_LEDGER = ("notified_severity", "last_notified_at", "recovery_notified")
+_LEDGER = ("notified_severity", "last_notified_at", "recovery_notified")
 _HELD_NOTE = re.compile(r" \(mail held: [^)]*\)$")
 
 
@@ -188,11 +187,7 @@ def _apart_from_mail(outcome: dict[str, list[Any]]) -> dict[str, list[Any]]:
     """The outcome without what the time a mail is decided changes: the mail itself, each
     fault's mail ledger, and the note that a change's mail is held."""
     kept = {name: rows for name, rows in outcome.items() if name not in ("mail", "incidents")}
-    kept["faults"] = []
-    for row in outcome["faults"]:
-        fault = row._asdict() | dict.fromkeys(_LEDGER)
-        engine = {k: v for k, v in row.engine_state.items() if k not in _ENGINE_LEDGER}
-        kept["faults"].append(fault | {"engine_state": engine})
+    kept["faults"] = [row._asdict() | dict.fromkeys(_LEDGER) for row in outcome["faults"]]
     kept["events"] = [
         row._asdict() | {"detail": _HELD_NOTE.sub("", row.detail)} for row in outcome["events"]
     ]
@@ -210,7 +205,7 @@ def _incidents_of(outcome: dict[str, list[Any]], fault_ids: Collection[int]) -> 
 
 
 def _opening_mailed(outcome: dict[str, list[Any]]) -> set[int]:
-    return {row.id for row in outcome["faults"] if row.engine_state["notified_severity"]}
+    return {row.id for row in outcome["faults"] if row.notified_severity}
 
 
 def test_it_decides_a_customer_wide_outage_as_reassessing_the_customer_for_each_host_did(

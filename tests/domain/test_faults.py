@@ -183,10 +183,3 @@ def test_it_opens_a_fault_when_a_change_arrives_for_a_fault_it_does_not_have() -
     decision = decide(transition(TransitionKind.SEVERITY_CHANGED, CRITICAL), KEY, None, ())
     assert decision is not None and decision.kind is DecisionKind.OPEN
     assert decide(transition(TransitionKind.RECOVERED, None), KEY, None, ()) is None
-
-
-def test_it_round_trips_fault_state_through_json() -> None:
-    fault = replace(opened(), acknowledged_at=T0, suppressed_by="host.down", flapping=True)
-    assert FaultState.from_json(fault.to_json()) == fault
-    site = FaultState(FaultKey("acme", None, "site.down"), CRITICAL, T0, resolved_at=T0)
-    assert FaultState.from_json(site.to_json()) == site
