@@ -25,10 +25,10 @@ from pathlib import Path
 
 from sqlalchemy import Connection, func, select
 
-from collector.config import CollectorConfig, DatabaseSettings, HttpSettings, MailSettings
-from collector.database import Database
-from collector.pipeline import sweep
+from collector.config.settings import CollectorConfig, DatabaseSettings, HttpSettings, MailSettings
+from collector.engine.pipeline import sweep
 from collector.store import inventory
+from collector.store.database import Database
 from collector.store.db import make_engine, migrate
 from collector.store.schema import faults, incidents, outbox
 

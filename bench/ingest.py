@@ -60,7 +60,7 @@ def serve_bare(port: int, uvloop: bool) -> None:
 def run(app: web.Application, port: int, uvloop: bool) -> None:
     """Both servers on the same event loop: by default the one ``faultdesk-collector run``
     uses (uvloop when installed), so the ratio compares the applications, not their loops."""
-    from collector.loop import new_event_loop
+    from collector.runtime.loop import new_event_loop
 
     loop = new_event_loop(prefer_uvloop=uvloop)
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None, loop=loop)
@@ -68,7 +68,7 @@ def run(app: web.Application, port: int, uvloop: bool) -> None:
 
 def serve_collector(port: int, workdir: Path, hosts: int, uvloop: bool) -> None:
     from collector.app import create_app
-    from collector.config import CollectorConfig, DatabaseSettings, HttpSettings
+    from collector.config.settings import CollectorConfig, DatabaseSettings, HttpSettings
 
     inventory = workdir / "inventory.yaml"
     lines = ["customers:", "  - id: bench", "    name: Bench", "    hosts:"]
@@ -211,7 +211,7 @@ def one_round(args: argparse.Namespace) -> tuple[Round, tuple[int, int]]:
 
 
 def report(args: argparse.Namespace, rounds: list[Round]) -> None:
-    from collector.loop import uvloop_available
+    from collector.runtime.loop import uvloop_available
 
     loop = "uvloop" if uvloop_available() and args.event_loop == "auto" else "asyncio"
     print(f"reports: {args.reports}  hosts: {args.hosts}  concurrency: {args.concurrency}", end="")

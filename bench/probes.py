@@ -60,9 +60,9 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from collector.loop import loop_name, new_event_loop  # noqa: E402
-from collector.probe_runner import CheckOutcome, ProbeRunner  # noqa: E402
 from collector.probes.pool import ProbePool  # noqa: E402
+from collector.probes.runner import CheckOutcome, ProbeRunner  # noqa: E402
+from collector.runtime.loop import loop_name, new_event_loop  # noqa: E402
 from collector.store.probe_results import HostCheck  # noqa: E402
 
 PLUGINS = Path("/usr/lib/nagios/plugins")

@@ -9,9 +9,19 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
-from collector.api import health, reports
-from collector.api.errors import json_errors
-from collector.appkeys import (
+from collector.api import health
+from collector.config.settings import CollectorConfig
+from collector.engine.monitor import Monitor
+from collector.ingest import handler as reports
+from collector.ingest.writer import HostKeys, ReportWriter
+from collector.jobs.duties import Duties
+from collector.jobs.leadership import elect
+from collector.jobs.mail_sender import OutboxSender, Transport
+from collector.notify.smtp import SmtpTransport
+from collector.runtime.metrics import Metrics
+from collector.store.database import Database
+from collector.store.db import make_engine, migrate
+from collector.web.appkeys import (
     CLOCK,
     CONFIG,
     DATABASE,
@@ -20,16 +30,7 @@ from collector.appkeys import (
     METRICS,
     REPORT_WRITER,
 )
-from collector.config import CollectorConfig
-from collector.database import Database
-from collector.duties import Duties
-from collector.ingest import HostKeys, ReportWriter
-from collector.leadership import elect
-from collector.metrics import Metrics
-from collector.monitor import Monitor
-from collector.notify.sender import OutboxSender, Transport
-from collector.notify.smtp import SmtpTransport
-from collector.store.db import make_engine, migrate
+from collector.web.errors import json_errors
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,8 @@ def create_app(
     """Build the application; the database is migrated when it starts.
 
     Every collector serves ingest, the API and the dashboard; with ``run_schedules`` it also
-    stands for election, and runs the schedules while it is the leader (``collector.leadership``).
+    stands for election, and runs the schedules while it is the leader
+    (``collector.jobs.leadership``).
     """
     app = web.Application(client_max_size=1024 * 1024, middlewares=[json_errors])
     db = Database(make_engine(config.database.url))
@@ -94,7 +96,7 @@ def _lifecycle(
         config, db = app[CONFIG], app[DATABASE]
         migrate(db.engine)
         if config.inventory_file is not None:
-            from collector.inventory_file import load_inventory
+            from collector.config.inventory_file import load_inventory
 
             default_interval_s = config.probes.default_interval_s
             await db.write(

@@ -16,10 +16,10 @@ from typing import Any
 
 from aiohttp import web
 
-from collector.actions import FaultNotFound, acknowledge_fault
-from collector.appkeys import CLOCK, CONFIG, DATABASE
 from collector.notify.ack_links import AckClaim, InvalidLink, read_token
+from collector.operations.acknowledge import FaultNotFound, acknowledge_fault
 from collector.store.faults import FaultView, get_fault
+from collector.web.appkeys import CLOCK, CONFIG, DATABASE
 from dashboard import csrf
 from dashboard.render import render
 

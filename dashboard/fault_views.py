@@ -7,11 +7,11 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import Connection
 
-from collector.actions import FaultNotFound, acknowledge_fault
-from collector.appkeys import CLOCK, CONFIG, DATABASE
 from collector.notify import outbox
+from collector.operations.acknowledge import FaultNotFound, acknowledge_fault
 from collector.store import faults as fault_store
 from collector.store import incidents as incident_store
+from collector.web.appkeys import CLOCK, CONFIG, DATABASE
 from dashboard import csrf
 from dashboard.ack import MAX_COMMENT
 from dashboard.render import render

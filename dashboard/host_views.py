@@ -9,15 +9,15 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import Connection
 
-from collector.api.maintenance_api import describe_schedule
-from collector.api.render import window_state
-from collector.appkeys import CLOCK, CONFIG, DATABASE
+from collector.api.maintenance import describe_schedule
 from collector.store import faults as fault_store
 from collector.store import inventory, probe_results
 from collector.store import maintenance as maintenance_store
 from collector.store.faults import FaultView
 from collector.store.maintenance import StoredWindow
 from collector.store.probe_results import HostCheck, StoredResult
+from collector.web.appkeys import CLOCK, CONFIG, DATABASE
+from collector.web.render import window_state
 from dashboard.render import render
 from dashboard.sessions import require_operator
 from dashboard.status import host_status

@@ -13,9 +13,10 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import Connection
 
-from collector.appkeys import CLOCK, CONFIG, DATABASE
+from collector.config.tiers import catalogue_for
 from collector.domain.tiers import Tier
-from collector.incident_actions import (
+from collector.engine.incident_clock import explain_incident
+from collector.operations.incidents import (
     ACTIONS,
     STATUS_WORDS,
     IncidentNotFound,
@@ -23,10 +24,9 @@ from collector.incident_actions import (
     allowed_actions,
     perform,
 )
-from collector.incident_clock import explain_incident
 from collector.store import incident_pauses
 from collector.store import incidents as incident_store
-from collector.tiers_catalogue import catalogue_for
+from collector.web.appkeys import CLOCK, CONFIG, DATABASE
 from dashboard import csrf
 from dashboard.render import render
 from dashboard.sessions import logged_in_operator, require_operator

@@ -24,10 +24,10 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 from sqlalchemy import Connection, func, select
 
-from collector.appkeys import DATABASE
-from collector.database import Database
+from collector.store.database import Database
 from collector.store.schema import fault_events, incident_events, maintenance_windows, outbox
 from collector.store.schema import pages as page_table
+from collector.web.appkeys import DATABASE
 from dashboard.sessions import current_operator
 
 log = logging.getLogger(__name__)

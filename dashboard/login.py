@@ -6,8 +6,8 @@ from typing import TypeGuard
 
 from aiohttp import web
 
-from collector.appkeys import CLOCK, DATABASE
 from collector.store.operators import check_password
+from collector.web.appkeys import CLOCK, DATABASE
 from dashboard import csrf, sessions
 from dashboard.render import render
 

@@ -17,15 +17,15 @@ from multidict import MultiDictProxy
 from pydantic import ValidationError
 from sqlalchemy import Connection
 
-from collector.api import maintenance_api
+from collector.api import maintenance as maintenance_api
 from collector.api.bodies import NewMaintenanceWindow
-from collector.api.maintenance_api import WindowFilter, WindowRefused, describe_schedule
-from collector.api.render import window_state
-from collector.appkeys import CLOCK, DATABASE
+from collector.api.maintenance import WindowFilter, WindowRefused, describe_schedule
 from collector.domain.maintenance import WEEKDAYS
 from collector.store import inventory
 from collector.store.inventory import Host
 from collector.store.maintenance import StoredWindow
+from collector.web.appkeys import CLOCK, DATABASE
+from collector.web.render import window_state
 from dashboard import csrf
 from dashboard.render import render
 from dashboard.sessions import logged_in_operator, require_operator

@@ -12,10 +12,10 @@ from typing import Any
 
 from aiohttp import web
 
-from collector.appkeys import CLOCK, CONFIG, DATABASE
+from collector.jobs.paging import IncidentNotFound, acknowledge_page
 from collector.notify.page_links import InvalidLink, PageClaim, read_page_token
-from collector.paging import IncidentNotFound, acknowledge_page
 from collector.store.pages import PagingIncident, get_incident
+from collector.web.appkeys import CLOCK, CONFIG, DATABASE
 from dashboard import csrf
 from dashboard.ack import Refusal, refuse
 from dashboard.render import render

@@ -10,7 +10,7 @@ import jinja2
 from aiohttp import web
 from markupsafe import Markup, escape
 
-from collector.appkeys import CLOCK
+from collector.web.appkeys import CLOCK
 from dashboard import sessions, timefmt
 from dashboard.live import LIVE
 

@@ -16,10 +16,10 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from collector.appkeys import CLOCK, CONFIG, DATABASE
 from collector.security import tokens
 from collector.security.tokens import Purpose
 from collector.store.operators import Operator, get_operator
+from collector.web.appkeys import CLOCK, CONFIG, DATABASE
 
 COOKIE = "faultdesk_session"
 #: A working day and then some; after that the operator logs in again.

@@ -10,13 +10,13 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import Connection
 
-from collector.appkeys import CLOCK, CONFIG, DATABASE
 from collector.notify import outbox
 from collector.store import faults as fault_store
 from collector.store import incidents as incident_store
 from collector.store import inventory
 from collector.store.faults import FaultView
 from collector.store.inventory import Host
+from collector.web.appkeys import CLOCK, CONFIG, DATABASE
 from dashboard.render import render
 from dashboard.sessions import require_operator
 from dashboard.status import (

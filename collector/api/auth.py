@@ -11,9 +11,9 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from collector.api.errors import refuse
-from collector.appkeys import DATABASE
 from collector.store.operators import Operator, operator_for_token
+from collector.web.appkeys import DATABASE
+from collector.web.errors import refuse
 
 OperatorHandler = Callable[[web.Request, Operator], Awaitable[web.StreamResponse]]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

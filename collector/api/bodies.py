@@ -21,7 +21,7 @@ from pydantic import (
     field_validator,
 )
 
-from collector.api.errors import refuse
+from collector.web.errors import refuse
 
 #: Ids appear in URLs and mail subjects: letters, digits, dot, dash and underscore.
 IDENTIFIER = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"

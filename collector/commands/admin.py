@@ -18,7 +18,7 @@ from pathlib import Path
 from pydantic import ValidationError
 from sqlalchemy import Engine
 
-from collector.api import inventory_api
+from collector.api import inventory as inventory_api
 from collector.api.bodies import ContractIn, NewCustomer, NewHost
 from collector.commands.console import (
     BadArgument,
@@ -31,11 +31,11 @@ from collector.commands.console import (
     validated,
     when,
 )
-from collector.config import CollectorConfig
-from collector.incident_actions import recalculate_for_customer
-from collector.inventory_file import load_inventory
+from collector.config.inventory_file import load_inventory
+from collector.config.settings import CollectorConfig
+from collector.config.tiers import catalogue_for
+from collector.operations.incidents import recalculate_for_customer
 from collector.store import inventory, operators
-from collector.tiers_catalogue import catalogue_for
 
 MIN_PASSWORD = 8
 KEY_FILE = "/etc/faultdesk/host.key"

@@ -8,8 +8,8 @@ import yaml
 from sqlalchemy import Engine
 
 from collector.commands.console import BadArgument, Subparsers, group, leaf, now, say, table, when
-from collector.config import CollectorConfig
-from collector.probe_runner import parse_options
+from collector.config.settings import CollectorConfig
+from collector.probes.runner import parse_options
 from collector.store import inventory
 from collector.store import probe_results as probe_store
 

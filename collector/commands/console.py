@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import Engine
 
 from collector.commands.service import EXIT_CONFIG, add_config_option, config_or_none
-from collector.config import CollectorConfig, ConfigError
+from collector.config.settings import CollectorConfig, ConfigError
 from collector.store import inventory
 from collector.store.db import make_engine, migrate
 

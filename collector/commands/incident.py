@@ -22,14 +22,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine
 
 from collector.commands.service import EXIT_CONFIG, add_config_option, config_or_none
-from collector.config import CollectorConfig
+from collector.config.settings import CollectorConfig
+from collector.config.tiers import catalogue_for
 from collector.domain.sla import Explanation
-from collector.incident_actions import ACTIONS, IncidentError, IncidentNotFound, perform
-from collector.incident_clock import explain_incident
+from collector.engine.incident_clock import explain_incident
+from collector.operations.incidents import ACTIONS, IncidentError, IncidentNotFound, perform
 from collector.store import incidents as incident_store
 from collector.store.db import make_engine, migrate
 from collector.store.incidents import IncidentView
-from collector.tiers_catalogue import catalogue_for
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 Handler = Callable[[argparse.Namespace, CollectorConfig, Connection, datetime], str]

@@ -1,6 +1,6 @@
 """``faultdesk-collector maintenance add|list|end``: windows when faults are recorded, not mailed.
 
-The same checks as the JSON API and the dashboard (``collector.api.maintenance_api``). Times
+The same checks as the JSON API and the dashboard (``collector.api.maintenance``). Times
 without an offset are read in ``--timezone`` (UTC unless given), the zone a recurring window
 follows too. Exit status: 0 done, 1 refused (no such customer, host or window; ended already),
 2 a bad argument or configuration.
@@ -18,12 +18,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Engine
 
-from collector.api import maintenance_api
+from collector.api import maintenance as maintenance_api
 from collector.api.bodies import NewMaintenanceWindow
-from collector.api.maintenance_api import WindowFilter, WindowRefused, describe_schedule
+from collector.api.maintenance import WindowFilter, WindowRefused, describe_schedule
 from collector.commands.console import AdminHandler, BadArgument, admin, now, say, table, validated
 from collector.commands.service import EXIT_CONFIG, add_config_option
-from collector.config import CollectorConfig
+from collector.config.settings import CollectorConfig
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 

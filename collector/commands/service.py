@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
-from collector.config import CollectorConfig, ConfigError, load_config
+from collector.config.settings import CollectorConfig, ConfigError, load_config
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     from aiohttp import web
 
     from collector.app import create_app
-    from collector.loop import loop_name, new_event_loop
+    from collector.runtime.loop import loop_name, new_event_loop
 
     loop = new_event_loop()  # uvloop when installed: probing is socket-bound
     log.info("event loop: %s", loop_name(loop))
@@ -96,8 +96,8 @@ def check_config(args: argparse.Namespace) -> int:
     config = config_or_none(args.config)
     if config is None:
         return EXIT_CONFIG
-    from collector.inventory_file import read_inventory
-    from collector.tiers_catalogue import CatalogueError, catalogue_for
+    from collector.config.inventory_file import read_inventory
+    from collector.config.tiers import CatalogueError, catalogue_for
 
     try:
         tiers = catalogue_for(config)

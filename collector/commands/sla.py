@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from collector.config.tiers import CatalogueError, default_catalogue_path, load_catalogue
 from collector.domain.sla import Explanation, explain
 from collector.domain.tiers import DEFAULT_REGION, SEVERITIES, Tier
-from collector.tiers_catalogue import CatalogueError, default_catalogue_path, load_catalogue
 
 REGIONS = ("north_america", DEFAULT_REGION)
 

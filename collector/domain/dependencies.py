@@ -23,11 +23,11 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from collector.domain.checks import CheckState
 from collector.domain.faults import DecisionKind, FaultDecision, FaultKey, FaultState, with_mail
 from collector.domain.maintenance import MaintenanceWindow
 from collector.domain.policy import Severity
 from collector.domain.rules import AMI, HEARTBEAT
+from collector.domain.watches import CheckState
 
 HOST_DOWN = "host.down"
 SITE_DOWN = "site.down"

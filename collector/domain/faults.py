@@ -18,12 +18,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from collector.domain.checks import Transition, TransitionKind
 from collector.domain.maintenance import MaintenanceWindow, in_maintenance
 from collector.domain.policy import (
     NotificationPolicy,
     Severity,
 )
+from collector.domain.watches import Transition, TransitionKind
 
 MAINTENANCE = "maintenance"
 

@@ -25,8 +25,8 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from collector.domain.checks import CheckState, Observation
 from collector.domain.policy import Levels, Status, Thresholds, from_iso
+from collector.domain.watches import CheckState, Observation
 
 HEARTBEAT = "agent.heartbeat"
 AMI = "asterisk.ami"

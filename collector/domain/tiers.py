@@ -1,7 +1,7 @@
 """Contract tiers as plain data: calendars, targets per severity, escalation, billing, coverage.
 
 Nothing here knows a tier by name; ``config/tiers.yaml`` holds every tier the seeds describe and
-``collector.tiers_catalogue`` turns it into these objects.
+``collector.config.tiers`` turns it into these objects.
 
 How a target's due time is measured (the seeds' words, made precise):
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
-from collector.config import CollectorConfig
+from collector.config.settings import CollectorConfig
 from collector.notify import ack_links, messages, outbox
 from collector.store import inventory
 from collector.store.faults import FaultView

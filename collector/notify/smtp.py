@@ -7,7 +7,7 @@ from pathlib import Path
 
 import aiosmtplib
 
-from collector.config import SmtpSettings
+from collector.config.settings import SmtpSettings
 
 
 class DeliveryError(Exception):

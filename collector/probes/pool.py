@@ -3,7 +3,7 @@
 A check's own cost is small (one connection, a few parsed bytes), but ten thousand a minute
 keep one Python process busy; the collector also stores results and evaluates faults in that
 process. :class:`ProbePool` starts ``workers`` processes (``collector.probes.worker``), each
-with its own event loop and :class:`~collector.probe_runner.ProbeRunner` and its share of
+with its own event loop and :class:`~collector.probes.runner.ProbeRunner` and its share of
 ``max_concurrency``. ``submit`` hands a batch of checks over, spread by how many each worker
 has outstanding; outcomes come back in batches to the ``deliver`` callback. Batches both ways
 keep the pipe at a few microseconds a check, where a round trip per check would cost more
@@ -23,7 +23,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import cast
 
-from collector.probe_runner import CheckOutcome, ProbeFailure
+from collector.probes.runner import CheckOutcome, ProbeFailure
 from collector.probes.worker import (
     FrameReader,
     PackedOutcome,

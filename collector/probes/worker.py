@@ -26,9 +26,9 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from collector.loop import run
-from collector.probe_runner import CheckOutcome, ProbeFailure, ProbeRunner
 from collector.probes.base import ProbeResult, Verdict
+from collector.probes.runner import CheckOutcome, ProbeFailure, ProbeRunner
+from collector.runtime.loop import run
 from collector.store.probe_results import HostCheck
 
 log = logging.getLogger(__name__)

@@ -13,11 +13,11 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from agent import protocol
 from collector.app import create_app
-from collector.appkeys import DATABASE
-from collector.database import Database
 from collector.store import faults as fault_store
 from collector.store import incidents as incident_store
+from collector.store.database import Database
 from collector.store.operators import add_operator, create_token
+from collector.web.appkeys import DATABASE
 from tests.support.collector import collector_config, report_body, signed
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)

@@ -31,4 +31,4 @@ def test_the_scheduler_and_ssh_library_do_not_log_every_run_at_the_default_level
     for name in ("apscheduler.executors.default", "asyncssh"):
         assert not logging.getLogger(name).isEnabledFor(logging.INFO), name
         assert logging.getLogger(name).isEnabledFor(logging.WARNING), name
-    assert logging.getLogger("collector.probe_scheduler").isEnabledFor(logging.INFO)
+    assert logging.getLogger("collector.jobs.probe_scheduler").isEnabledFor(logging.INFO)

@@ -10,7 +10,7 @@ import yaml
 from pydantic import BaseModel
 
 from collector import cli
-from collector.config import CollectorConfig, ConfigError, load_config
+from collector.config.settings import CollectorConfig, ConfigError, load_config
 
 EXAMPLE = Path(__file__).parents[2] / "config" / "collector.example.yaml"
 GOOD_SECRET = "secret_key: 0123456789abcdef0123\n"

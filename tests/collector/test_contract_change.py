@@ -14,15 +14,15 @@ from sqlalchemy import Connection
 
 from collector import cli
 from collector.app import create_app
-from collector.appkeys import DATABASE
-from collector.config import CollectorConfig, load_config
-from collector.database import Database
-from collector.incident_actions import recalculate_for_customer
+from collector.config.settings import CollectorConfig, load_config
+from collector.config.tiers import catalogue_for
+from collector.operations.incidents import recalculate_for_customer
 from collector.store import incidents as incident_store
 from collector.store import inventory
+from collector.store.database import Database
 from collector.store.db import make_engine, migrate
 from collector.store.operators import add_operator, create_token
-from collector.tiers_catalogue import catalogue_for
+from collector.web.appkeys import DATABASE
 from tests.collector.test_openapi import DOCUMENT, check
 from tests.support.collector import collector_config
 from tests.support.database import migrated_database

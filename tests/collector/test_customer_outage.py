@@ -28,18 +28,18 @@ import pytest
 from sqlalchemy import Connection, event, select
 
 from agent import protocol
-from collector import pipeline
-from collector.config import CollectorConfig, MailSettings
-from collector.database import Database
-from collector.domain.checks import Transition
+from collector.config.settings import CollectorConfig, MailSettings
 from collector.domain.dependencies import HostFacts, assess, is_derived, reconcile_derived
 from collector.domain.faults import FaultKey, decide
-from collector.probe_pipeline import CheckRun, record_runs
+from collector.domain.watches import Transition
+from collector.engine import pipeline
+from collector.engine.probe_results import CheckRun, record_runs
 from collector.probes.base import ProbeResult, Verdict
-from collector.store import checks as check_store
 from collector.store import faults as fault_store
 from collector.store import inventory
 from collector.store import probe_results as probe_store
+from collector.store import watch_states as check_store
+from collector.store.database import Database
 from collector.store.db import make_engine, migrate
 from collector.store.probe_results import HostCheck
 from collector.store.reports import IncomingReport, store_reports

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, Engine, text
 
-from collector import pipeline, probe_pipeline
-from collector.config import CollectorConfig
+from collector.config.settings import CollectorConfig
+from collector.engine import pipeline
+from collector.engine import probe_results as probe_pipeline
 from collector.store.db import make_engine, migrate
 from collector.store.locks import hold_evaluation_lock
 from tests.support.collector import collector_config

@@ -11,13 +11,13 @@ import pytest
 from sqlalchemy import Connection, select
 
 from agent import protocol
-from collector.actions import acknowledge_fault
-from collector.config import CollectorConfig, MailSettings
-from collector.database import Database
+from collector.config.settings import CollectorConfig, MailSettings
+from collector.engine.pipeline import process_reports, sweep
 from collector.notify.ack_links import read_token
-from collector.pipeline import process_reports, sweep
+from collector.operations.acknowledge import acknowledge_fault
 from collector.store import faults as fault_store
 from collector.store import incidents, inventory
+from collector.store.database import Database
 from collector.store.reports import IncomingReport, store_reports
 from collector.store.schema import outbox
 from tests.support.collector import SECRET, collector_config

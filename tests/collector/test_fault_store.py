@@ -13,10 +13,10 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 
-from collector.database import Database
 from collector.domain.faults import FaultKey, FaultState
 from collector.domain.policy import Severity
 from collector.store import faults as fault_store
+from collector.store.database import Database
 from collector.store.db import alembic_config, make_engine, migrate
 from collector.store.schema import customers, faults, hosts
 from tests.support.database import migrated_database

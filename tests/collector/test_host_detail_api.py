@@ -11,12 +11,12 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import Connection
 
 from collector.app import create_app
-from collector.appkeys import DATABASE
-from collector.database import Database
 from collector.probes.base import ProbeResult, Verdict
 from collector.store import faults as fault_store
 from collector.store import inventory, probe_results
+from collector.store.database import Database
 from collector.store.operators import create_token
+from collector.web.appkeys import DATABASE
 from tests.collector.test_maintenance_api import operator_without_password
 from tests.collector.test_openapi import Documented
 from tests.support.collector import collector_config

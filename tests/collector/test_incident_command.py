@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import Connection
 
 from collector import cli
-from collector.config import load_config
-from collector.incident_actions import recompute_due
+from collector.config.settings import load_config
+from collector.config.tiers import catalogue_for
+from collector.operations.incidents import recompute_due
 from collector.store import incidents as incident_store
 from collector.store.db import make_engine, migrate
-from collector.tiers_catalogue import catalogue_for
 from tests.support.incidents import add_customer, lose_access, open_incident
 
 # Thursday 24 December 2020, 18:10 in London: after hours before Christmas.

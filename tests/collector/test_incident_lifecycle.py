@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
-from collector.config import CollectorConfig
-from collector.database import Database
+from collector.config.settings import CollectorConfig
+from collector.config.tiers import catalogue_for
 from collector.domain.tiers import Tier
-from collector.incident_actions import TransitionRefused, allowed_actions, perform
-from collector.incident_clock import explain_incident
+from collector.engine.incident_clock import explain_incident
+from collector.operations.incidents import TransitionRefused, allowed_actions, perform
 from collector.store import incidents as incident_store
+from collector.store.database import Database
 from collector.store.incidents import IncidentView
-from collector.tiers_catalogue import catalogue_for
 from tests.support.collector import collector_config
 from tests.support.database import migrated_database
 from tests.support.incidents import add_customer, lose_access, open_incident

@@ -16,23 +16,23 @@ import pytest
 from sqlalchemy import Connection, select
 
 from agent import protocol
-from collector import pipeline
-from collector.config import CollectorConfig, MailSettings
-from collector.database import Database
+from collector.config.settings import CollectorConfig, MailSettings
+from collector.config.tiers import catalogue_for
 from collector.domain.maintenance import MaintenanceWindow
 from collector.domain.sla import due_times
-from collector.probe_pipeline import CheckRun, record_runs
+from collector.engine import pipeline
+from collector.engine.probe_results import CheckRun, record_runs
+from collector.jobs.sla_sweep import sweep_sla
 from collector.probes.base import ProbeResult, Verdict
-from collector.sla_sweep import sweep_sla
 from collector.store import faults as fault_store
 from collector.store import incidents as incident_store
 from collector.store import inventory
 from collector.store import maintenance as maintenance_store
 from collector.store import probe_results as probe_store
+from collector.store.database import Database
 from collector.store.probe_results import HostCheck
 from collector.store.reports import IncomingReport, store_reports
 from collector.store.schema import faults, incidents, outbox
-from collector.tiers_catalogue import catalogue_for
 from tests.support.collector import collector_config
 from tests.support.database import migrated_database
 

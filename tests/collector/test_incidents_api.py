@@ -14,9 +14,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import Connection
 
 from collector.app import create_app
-from collector.appkeys import DATABASE
-from collector.config import CollectorConfig
+from collector.config.settings import CollectorConfig
 from collector.store.operators import add_operator, create_token
+from collector.web.appkeys import DATABASE
 from tests.collector.test_openapi import DOCUMENT, check, resolve
 from tests.support.collector import collector_config
 from tests.support.incidents import add_customer, lose_access, open_incident

@@ -16,10 +16,10 @@ from sqlalchemy import Connection, select
 
 from agent import protocol
 from collector.app import create_app
-from collector.appkeys import DATABASE
 from collector.store import inventory
 from collector.store.reports import report_count, stored_seqs
 from collector.store.schema import hosts
+from collector.web.appkeys import DATABASE
 from tests.support.collector import HOST_KEY, collector_config, report_body, signed
 
 NOW = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)

@@ -12,17 +12,17 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import Connection, insert, select
 
 from agent import protocol
-from collector import pipeline
 from collector.api.bodies import NewMaintenanceWindow
 from collector.app import create_app
-from collector.appkeys import CONFIG, DATABASE
-from collector.config import MailSettings
-from collector.database import Database
+from collector.config.settings import MailSettings
+from collector.engine import pipeline
 from collector.store import faults as fault_store
 from collector.store import maintenance as maintenance_store
+from collector.store.database import Database
 from collector.store.operators import create_token
 from collector.store.reports import IncomingReport, store_reports
 from collector.store.schema import operators, outbox
+from collector.web.appkeys import CONFIG, DATABASE
 from tests.collector.test_openapi import DOCUMENT, Documented
 from tests.dashboard.conftest import Clock
 from tests.support.collector import collector_config

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from collector.config import ConfigError, load_config
+from collector.config.settings import ConfigError, load_config
 
 HEAD = "secret_key: 0123456789abcdef0123\noncall:\n"
 PEOPLE = """\

@@ -15,13 +15,14 @@ from aiohttp.test_utils import TestClient, TestServer
 from pydantic import BaseModel
 
 from agent import protocol
-from collector.api import bodies, report_body
+from collector.api import bodies
 from collector.api.health import OPENAPI
 from collector.app import create_app
-from collector.appkeys import DATABASE
+from collector.ingest import report_body
 from collector.store import faults as fault_store
 from collector.store import incidents as incident_store
 from collector.store.operators import add_operator, create_token
+from collector.web.appkeys import DATABASE
 from dashboard import csrf
 from tests.support.collector import collector_config, signed
 from tests.support.collector import report_body as sample_report

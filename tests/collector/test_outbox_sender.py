@@ -11,12 +11,12 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import Connection, select
 
-from collector.config import CollectorConfig, MailSettings, SmtpSettings
-from collector.database import Database
-from collector.metrics import Metrics
+from collector.config.settings import CollectorConfig, MailSettings, SmtpSettings
+from collector.jobs.mail_sender import OutboxSender, retry_delay
 from collector.notify import outbox
-from collector.notify.sender import OutboxSender, retry_delay
 from collector.notify.smtp import SmtpTransport
+from collector.runtime.metrics import Metrics
+from collector.store.database import Database
 from collector.store.schema import outbox as outbox_table
 from tests.support.collector import collector_config
 from tests.support.database import migrated_database

@@ -23,17 +23,17 @@ from sqlalchemy import Connection, select
 
 from agent import protocol
 from collector.app import create_app
-from collector.config import CollectorConfig, MailSettings, SmtpSettings
-from collector.database import Database
+from collector.config.oncall import OnCallSettings
+from collector.config.settings import CollectorConfig, MailSettings, SmtpSettings
 from collector.domain.maintenance import MaintenanceWindow
-from collector.metrics import Metrics
-from collector.notify.sender import OutboxSender
+from collector.engine.pipeline import process_reports, sweep
+from collector.jobs.mail_sender import OutboxSender
+from collector.jobs.paging import sweep_paging
 from collector.notify.smtp import SmtpTransport
-from collector.oncall_settings import OnCallSettings
-from collector.paging import sweep_paging
-from collector.pipeline import process_reports, sweep
+from collector.runtime.metrics import Metrics
 from collector.store import incidents, inventory
 from collector.store import maintenance as maintenance_store
+from collector.store.database import Database
 from collector.store.reports import IncomingReport, store_reports
 from collector.store.schema import incidents as incident_table
 from collector.store.schema import pages

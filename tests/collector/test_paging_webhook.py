@@ -14,11 +14,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from sqlalchemy import Connection, select
 
-from collector.config import CollectorConfig
-from collector.database import Database
-from collector.oncall_settings import OnCallSettings
-from collector.paging import deliver_webhook_pages, sweep_paging
+from collector.config.oncall import OnCallSettings
+from collector.config.settings import CollectorConfig
+from collector.jobs.paging import deliver_webhook_pages, sweep_paging
 from collector.store import faults, incidents, inventory
+from collector.store.database import Database
 from collector.store.schema import outbox, pages
 from tests.support.collector import collector_config
 from tests.support.database import migrated_database

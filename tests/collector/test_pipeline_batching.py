@@ -20,15 +20,15 @@ import pytest
 from sqlalchemy import Connection, select
 
 from agent import protocol
-from collector import pipeline
-from collector.config import CollectorConfig, MailSettings
-from collector.database import Database
-from collector.domain.checks import CheckState
+from collector.config.settings import CollectorConfig, MailSettings
 from collector.domain.policy import Status
-from collector.monitor import Monitor
-from collector.store import checks as check_store
+from collector.domain.watches import CheckState
+from collector.engine import pipeline
+from collector.engine.monitor import Monitor
 from collector.store import inventory
 from collector.store import reports as report_store
+from collector.store import watch_states as check_store
+from collector.store.database import Database
 from collector.store.db import make_engine, migrate
 from collector.store.reports import IncomingReport, store_reports
 from collector.store.schema import check_states, fault_events, faults, incidents, outbox

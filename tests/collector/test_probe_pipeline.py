@@ -13,17 +13,17 @@ import pytest
 from aiohttp import web
 from sqlalchemy import Connection
 
-from collector.config import CollectorConfig, ProbeSettings
-from collector.database import Database
-from collector.metrics import Metrics
-from collector.probe_pipeline import CheckRun, record_runs
-from collector.probe_runner import ProbeRunner
-from collector.probe_scheduler import ProbeScheduler
+from collector.config.settings import CollectorConfig, ProbeSettings
+from collector.engine.probe_results import CheckRun, record_runs
+from collector.jobs.probe_scheduler import ProbeScheduler
 from collector.probes.base import ProbeResult, Verdict
-from collector.store import checks as check_store
+from collector.probes.runner import ProbeRunner
+from collector.runtime.metrics import Metrics
 from collector.store import faults as fault_store
 from collector.store import inventory
 from collector.store import probe_results as probe_store
+from collector.store import watch_states as check_store
+from collector.store.database import Database
 from collector.store.db import make_engine, migrate
 from collector.store.probe_results import HostCheck
 from tests.collector.test_probe_http import write_self_signed_cert

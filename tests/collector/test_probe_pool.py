@@ -16,16 +16,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection
 
-from collector.config import ProbeSettings
-from collector.database import Database
-from collector.loop import loop_name, new_event_loop, run, uvloop_available
-from collector.metrics import Metrics
-from collector.probe_runner import CheckOutcome, ProbeFailure
-from collector.probe_scheduler import ProbeScheduler
+from collector.config.settings import ProbeSettings
+from collector.jobs.probe_scheduler import ProbeScheduler
 from collector.probes.base import ProbeResult
 from collector.probes.pool import ProbePool, share_out
+from collector.probes.runner import CheckOutcome, ProbeFailure
+from collector.runtime.loop import loop_name, new_event_loop, run, uvloop_available
+from collector.runtime.metrics import Metrics
 from collector.store import inventory
 from collector.store import probe_results as probe_store
+from collector.store.database import Database
 from collector.store.db import make_engine, migrate
 from collector.store.probe_results import HostCheck
 from tests.support.collector import collector_config

@@ -20,19 +20,19 @@ from sqlalchemy import Connection
 
 from collector import cli
 from collector.app import create_app
-from collector.appkeys import DATABASE, METRICS
-from collector.config import CollectorConfig, ConfigError, ProbeSettings
-from collector.database import Database
-from collector.inventory_file import load_inventory, read_inventory
-from collector.metrics import Metrics
-from collector.probe_runner import CheckOutcome, ProbeFailure
-from collector.probe_scheduler import ProbeScheduler, first_due, next_due
+from collector.config.inventory_file import load_inventory, read_inventory
+from collector.config.settings import CollectorConfig, ConfigError, ProbeSettings
+from collector.jobs.probe_scheduler import ProbeScheduler, first_due, next_due
 from collector.probes.base import ProbeResult, Verdict
-from collector.store import checks as check_store
+from collector.probes.runner import CheckOutcome, ProbeFailure
+from collector.runtime.metrics import Metrics
 from collector.store import inventory
 from collector.store import probe_results as probe_store
+from collector.store import watch_states as check_store
+from collector.store.database import Database
 from collector.store.db import make_engine, migrate
 from collector.store.probe_results import HostCheck
+from collector.web.appkeys import DATABASE, METRICS
 from tests.support.collector import collector_config
 
 MONDAY = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import Connection, select
 
 from agent import protocol
-from collector.database import Database
-from collector.ingest import HostKeys, ReportWriter
+from collector.ingest.writer import HostKeys, ReportWriter
 from collector.store import inventory
+from collector.store.database import Database
 from collector.store.db import make_engine, migrate
 from collector.store.reports import IncomingReport, store_reports
 from collector.store.schema import hosts, reports

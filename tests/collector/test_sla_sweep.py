@@ -10,15 +10,15 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection
 
-from collector.config import CollectorConfig, MailSettings, SmtpSettings
-from collector.database import Database
-from collector.incident_actions import perform
-from collector.metrics import Metrics
-from collector.notify.sender import OutboxSender
+from collector.config.settings import CollectorConfig, MailSettings, SmtpSettings
+from collector.config.tiers import catalogue_for
+from collector.jobs.mail_sender import OutboxSender
+from collector.jobs.sla_sweep import sweep_sla
 from collector.notify.smtp import SmtpTransport
-from collector.sla_sweep import sweep_sla
+from collector.operations.incidents import perform
+from collector.runtime.metrics import Metrics
 from collector.store import incidents as incident_store
-from collector.tiers_catalogue import catalogue_for
+from collector.store.database import Database
 from tests.support.collector import collector_config
 from tests.support.database import migrated_database
 from tests.support.incidents import add_customer, lose_access, open_incident

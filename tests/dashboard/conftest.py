@@ -22,12 +22,12 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import Connection, func, select
 
 from collector.app import create_app
-from collector.appkeys import DATABASE
-from collector.config import CollectorConfig
-from collector.database import Database
+from collector.config.settings import CollectorConfig
 from collector.notify import fanout
 from collector.store import faults, incidents, inventory, operators, schema
+from collector.store.database import Database
 from collector.store.db import make_engine, migrate
+from collector.web.appkeys import DATABASE
 from dashboard import sessions
 
 START = datetime(2024, 5, 6, 10, 0, tzinfo=UTC)  # a Monday morning

@@ -8,10 +8,10 @@ from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient
 from sqlalchemy import Connection, select, update
 
-from collector.config import CollectorConfig
-from collector.database import Database
+from collector.config.settings import CollectorConfig
 from collector.notify import ack_links
 from collector.store import faults, schema
+from collector.store.database import Database
 from collector.store.schema import outbox
 from tests.dashboard.conftest import (
     CONTACT,

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import Connection
 
-from collector.config import CollectorConfig
+from collector.config.settings import CollectorConfig
 from collector.notify import fanout
 from collector.store import faults
 from tests.dashboard.conftest import (

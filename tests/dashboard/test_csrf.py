@@ -7,9 +7,9 @@ from aiohttp import ClientSession, CookieJar, web
 from aiohttp.test_utils import TestClient
 from yarl import URL
 
-from collector.config import CollectorConfig
-from collector.database import Database
+from collector.config.settings import CollectorConfig
 from collector.notify import fanout
+from collector.store.database import Database
 from tests.dashboard.conftest import Clock, Seeded, ack_path, csrf_token, fault_row, snapshot
 
 Client = TestClient[web.Request, web.Application]

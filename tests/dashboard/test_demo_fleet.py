@@ -12,10 +12,10 @@ import yaml
 from agent import protocol
 from agent.config import SystemSettings
 from agent.probes import system
+from collector.config.inventory_file import read_inventory
+from collector.demo import fleet, reports
 from collector.domain.policy import Status, Thresholds
 from collector.domain.rules import observations_from_report
-from collector.inventory_file import read_inventory
-from dashboard.demo import fleet, reports
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -12,7 +12,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from dashboard.demo.mailcatcher import Mailbox, MailCatcher, add_inbox_routes, linkify
+from collector.demo.mailcatcher import Mailbox, MailCatcher, add_inbox_routes, linkify
 
 pytestmark = pytest.mark.integration
 

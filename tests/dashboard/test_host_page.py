@@ -9,11 +9,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from sqlalchemy import Connection, update
 
-from collector.database import Database
 from collector.domain.maintenance import MaintenanceWindow
 from collector.probes.base import ProbeResult, Verdict
 from collector.store import faults, probe_results, schema
 from collector.store import maintenance as maintenance_store
+from collector.store.database import Database
 from tests.dashboard.conftest import START, Seeded
 
 Client = TestClient[web.Request, web.Application]

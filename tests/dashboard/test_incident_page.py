@@ -9,9 +9,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from sqlalchemy import Connection
 
-from collector.config import CollectorConfig
-from collector.database import Database
+from collector.config.settings import CollectorConfig
 from collector.store import incidents as incident_store
+from collector.store.database import Database
 from dashboard import sessions
 from tests.dashboard.conftest import START, Clock, Seeded, csrf_token
 from tests.support.incidents import add_customer, lose_access, open_incident

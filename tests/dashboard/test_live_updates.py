@@ -11,8 +11,8 @@ from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient
 from sqlalchemy import Connection
 
-from collector.database import Database
 from collector.store import faults
+from collector.store.database import Database
 from dashboard.live import change_marker
 from tests.dashboard.conftest import (
     OPERATOR,

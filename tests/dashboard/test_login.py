@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from yarl import URL
 
 from collector.app import create_app
-from collector.config import CollectorConfig
+from collector.config.settings import CollectorConfig
 from dashboard.sessions import COOKIE, SESSION_TTL, safe_next
 from tests.dashboard.conftest import (
     OPERATOR,

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient
 
-from collector.database import Database
 from collector.store import maintenance as maintenance_store
+from collector.store.database import Database
 from tests.dashboard.conftest import START, Clock, Seeded, csrf_token
 
 Client = TestClient[web.Request, web.Application]

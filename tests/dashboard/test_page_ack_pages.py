@@ -11,10 +11,10 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from sqlalchemy import Connection, select, update
 
-from collector.config import CollectorConfig
-from collector.database import Database
+from collector.config.settings import CollectorConfig
 from collector.notify.page_links import make_page_token
 from collector.store import schema
+from collector.store.database import Database
 from tests.dashboard.conftest import START, Clock, Seeded, ack_path, csrf_token, fault_row
 
 Client = TestClient[web.Request, web.Application]

@@ -9,10 +9,10 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from sqlalchemy import Connection, update
 
-from collector.config import CollectorConfig
-from collector.database import Database
+from collector.config.settings import CollectorConfig
 from collector.notify import outbox
 from collector.store import faults, incidents, inventory
+from collector.store.database import Database
 from collector.store.schema import hosts
 from tests.dashboard.conftest import START, Clock, Seeded, csrf_token
 

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from collector.domain.checks import CheckState, Observation, Transition, TransitionKind, evaluate
 from collector.domain.policy import (
     CheckPolicy,
     NotificationPolicy,
@@ -16,6 +15,7 @@ from collector.domain.policy import (
     Status,
     Thresholds,
 )
+from collector.domain.watches import CheckState, Observation, Transition, TransitionKind, evaluate
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 OK, WARN, CRIT, UNKNOWN = Status.OK, Status.WARNING, Status.CRITICAL, Status.UNKNOWN

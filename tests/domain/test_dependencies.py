@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from collector.domain.checks import CheckState
 from collector.domain.dependencies import (
     Assessment,
     DependencyOutcome,
@@ -21,6 +20,7 @@ from collector.domain.dependencies import (
 from collector.domain.faults import DecisionKind, FaultKey, FaultState, Mail, apply_decision
 from collector.domain.maintenance import MaintenanceWindow
 from collector.domain.policy import Severity
+from collector.domain.watches import CheckState
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 PBX_CHECKS = frozenset(

@@ -14,7 +14,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from collector.domain.checks import CheckState, Observation, TransitionKind, evaluate
 from collector.domain.dependencies import HOST_DOWN, HostFacts, assess
 from collector.domain.faults import (
     DecisionKind,
@@ -28,6 +27,7 @@ from collector.domain.faults import (
 )
 from collector.domain.maintenance import MaintenanceWindow, in_maintenance
 from collector.domain.policy import CheckPolicy, NotificationPolicy, Status
+from collector.domain.watches import CheckState, Observation, TransitionKind, evaluate
 
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
 KEY = FaultKey("acme", "pbx1", "service:asterisk")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from collector.domain.checks import Transition, TransitionKind
 from collector.domain.faults import (
     DecisionKind,
     FaultDecision,
@@ -19,6 +18,7 @@ from collector.domain.faults import (
 )
 from collector.domain.maintenance import MaintenanceWindow
 from collector.domain.policy import NotificationPolicy, Severity, Status
+from collector.domain.watches import Transition, TransitionKind
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 KEY = FaultKey("acme", "pbx1", "disk:/var")

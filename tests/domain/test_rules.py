@@ -7,13 +7,13 @@ from typing import Any
 
 from agent.probes.base import entry
 from agent.protocol import build_report
-from collector.domain.checks import CheckState, Observation
 from collector.domain.policy import Levels, Status, Thresholds
 from collector.domain.rules import (
     heartbeat_observation,
     observations_from_probe,
     observations_from_report,
 )
+from collector.domain.watches import CheckState, Observation
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 

@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from collector.config.tiers import default_catalogue_path, load_catalogue
 from collector.domain.calendar import Pause
 from collector.domain.sla import due_times, explain, sla_warnings
 from collector.domain.tiers import Tier
-from collector.tiers_catalogue import default_catalogue_path, load_catalogue
 
 
 @pytest.fixture(scope="module")

@@ -9,14 +9,14 @@ from typing import get_args
 
 import pytest
 
-from collector.domain.tiers import SEVERITIES, TARGET_NAMES, Tier
-from collector.tiers_catalogue import (
+from collector.config.tiers import (
     CatalogueError,
     default_catalogue_path,
     load_catalogue,
     parse_duration,
 )
-from collector.tiers_schema import SeverityName, TargetName
+from collector.config.tiers_schema import SeverityName, TargetName
+from collector.domain.tiers import SEVERITIES, TARGET_NAMES, Tier
 
 SEED_TIERS = {
     "none",

@@ -22,8 +22,8 @@ from typing import Any
 import psutil
 import pytest
 
-from dashboard.demo import fleet
-from dashboard.demo.runner import LOCAL_HOST_ID, OPERATOR
+from collector.demo import fleet
+from collector.demo.runner import LOCAL_HOST_ID, OPERATOR
 from tests.support.processes import free_port
 
 pytestmark = pytest.mark.e2e
@@ -56,7 +56,7 @@ class Demo:
 def demo_command() -> list[str]:
     """The installed console script, or the module when running from a bare checkout."""
     script = Path(sys.executable).with_name("faultdesk")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "dashboard.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "collector.demo.cli"]
 
 
 def wait_for(check: Callable[[], Any], what: str, demo: Demo) -> Any:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from agent import protocol
-from collector.config import CollectorConfig, DatabaseSettings, HttpSettings
+from collector.config.settings import CollectorConfig, DatabaseSettings, HttpSettings
 
 SECRET = "test-secret-key-0123456789abcdef"
 HOST_KEY = "ab" * 32

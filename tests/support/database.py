@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from collector.database import Database
+from collector.store.database import Database
 from collector.store.db import make_engine, migrate
 
 

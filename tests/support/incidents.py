@@ -7,16 +7,16 @@ from functools import cached_property
 
 from sqlalchemy import Connection, update
 
-from collector.config import CollectorConfig
+from collector.config.settings import CollectorConfig
+from collector.config.tiers import catalogue_for
 from collector.domain.faults import FaultKey, FaultState
 from collector.domain.policy import Severity
 from collector.domain.tiers import Tier
-from collector.incident_policy import IncidentOpener
+from collector.engine.incident_opening import IncidentOpener
 from collector.store import faults as fault_store
 from collector.store import incidents as incident_store
 from collector.store import inventory
 from collector.store.schema import faults
-from collector.tiers_catalogue import catalogue_for
 
 
 class _Opener(IncidentOpener):

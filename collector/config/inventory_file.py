@@ -1,0 +1,165 @@
+"""Customers, contacts, contracts and hosts from a YAML file (the demo ships one).
+
+Loading is idempotent: what exists is kept, what the file adds is created, contacts are
+replaced by the file's list, and a host key given in the file is the key used. A host's
+remote ``checks`` are matched by kind and name: the file's target, options and interval win.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from sqlalchemy import Connection, select, update
+
+from collector.config.settings import ConfigError, describe_errors, load_yaml
+from collector.probes.runner import parse_options
+from collector.store import inventory
+from collector.store import probe_results as probe_store
+from collector.store.schema import contracts, hosts
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ContactEntry(_Strict):
+    name: str
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
+
+
+class ContractEntry(_Strict):
+    tier: str
+    starts_on: date
+    ends_on: date | None = None
+    ports: int = Field(0, ge=0)
+
+
+class CheckEntry(BaseModel):
+    """``{kind, name?, target, interval_s?, enabled?, <option>: value...}``; see probe_runner."""
+
+    model_config = ConfigDict(extra="allow")  # the other keys are the probe's options
+    kind: Literal["ssh", "http", "sip", "tcp"]
+    name: str = Field("", max_length=100)
+    target: str = Field(min_length=1, max_length=500)
+    interval_s: float | None = Field(None, gt=0)
+    enabled: bool = True
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """The extra keys, or (also accepted) those of an ``options:`` mapping."""
+        extra = dict(self.model_extra or {})
+        nested = extra.pop("options", None)
+        return {**nested, **extra} if isinstance(nested, dict) else extra
+
+    @model_validator(mode="after")
+    def _options_valid(self) -> CheckEntry:
+        parse_options(self.kind, self.target, self.options)  # ValueError names the option
+        return self
+
+
+class HostEntry(_Strict):
+    id: str = Field(min_length=1, max_length=128)
+    name: str | None = None
+    kind: str = "server"
+    interval_s: float = Field(60.0, gt=0)
+    key: str | None = Field(None, min_length=32)
+    checks: list[CheckEntry] = []
+
+    @model_validator(mode="after")
+    def _checks_distinct(self) -> HostEntry:
+        seen = [(check.kind, check.name) for check in self.checks]
+        if len(set(seen)) != len(seen):
+            raise ValueError("two checks of one kind need different names")
+        return self
+
+
+class CustomerEntry(_Strict):
+    id: str = Field(min_length=1, max_length=64)
+    name: str
+    contacts: list[ContactEntry] = []
+    contract: ContractEntry | None = None
+    hosts: list[HostEntry] = []
+
+
+class Inventory(_Strict):
+    customers: list[CustomerEntry]
+
+
+def read_inventory(path: Path) -> Inventory:
+    data, node = load_yaml(path)
+    try:
+        return Inventory.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(describe_errors(path, node, exc)) from None
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)
+
+
+def load_inventory(
+    conn: Connection, path: Path, now: datetime, *, default_interval_s: float = 60.0
+) -> None:
+    """Apply the inventory file to the database; checks without an interval get
+    ``default_interval_s`` (the configuration's ``probes.default_interval_s``)."""
+    for customer in read_inventory(path).customers:
+        known = {c["id"] for c in inventory.list_customers(conn)}
+        if customer.id not in known:
+            inventory.add_customer(conn, customer.id, customer.name, now)
+        inventory.set_contacts(conn, customer.id, [(c.name, c.email) for c in customer.contacts])
+        if customer.contract is not None:
+            _ensure_contract(conn, customer.id, customer.contract)
+        for host in customer.hosts:
+            _ensure_host(conn, customer.id, host, now)
+            for check in host.checks:
+                _ensure_check(conn, host.id, check, now, default_interval_s)
+
+
+def _ensure_contract(conn: Connection, customer_id: str, entry: ContractEntry) -> None:
+    starts = _midnight(entry.starts_on)
+    exists = conn.execute(
+        select(contracts.c.id).where(
+            contracts.c.customer_id == customer_id,
+            contracts.c.tier == entry.tier,
+            contracts.c.starts_on == starts,
+        )
+    ).first()
+    if not exists:
+        ends = _midnight(entry.ends_on) if entry.ends_on else None
+        inventory.add_contract(conn, customer_id, entry.tier, starts, ends, entry.ports)
+
+
+def _ensure_host(conn: Connection, customer_id: str, entry: HostEntry, now: datetime) -> None:
+    if conn.execute(select(hosts.c.id).where(hosts.c.id == entry.id)).first():
+        if entry.key:
+            conn.execute(update(hosts).where(hosts.c.id == entry.id).values(key=entry.key))
+        return
+    inventory.add_host(
+        conn,
+        entry.id,
+        customer_id,
+        now,
+        name=entry.name,
+        kind=entry.kind,
+        interval_s=entry.interval_s,
+        key=entry.key,
+    )
+
+
+def _ensure_check(
+    conn: Connection, host_id: str, entry: CheckEntry, now: datetime, default_interval_s: float
+) -> None:
+    probe_store.add_check(
+        conn,
+        host_id,
+        entry.kind,
+        entry.target,
+        now,
+        name=entry.name,
+        options=entry.options,
+        interval_s=entry.interval_s or default_interval_s,
+        enabled=entry.enabled,
+    )

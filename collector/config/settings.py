@@ -1,0 +1,173 @@
+"""The collector's configuration: one YAML file, validated in one place.
+
+Every setting the service reads comes from here; nothing else reads the environment. An
+invalid file stops start-up with the file, the line when known, and the field named.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from collector.config.oncall import OnCallSettings
+
+
+class ConfigError(Exception):
+    """A configuration file that cannot be used; the message names file and field."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class HttpSettings(_Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+    #: The address customers' browsers reach the collector at; used in emailed links.
+    public_url: str = "http://127.0.0.1:8080"
+    #: Sessions and cookies are marked Secure: turn off only for plain-HTTP local use.
+    secure_cookies: bool = True
+
+
+class DatabaseSettings(_Strict):
+    #: SQLAlchemy URL: ``sqlite:///var/faultdesk.db`` or ``postgresql+psycopg://user@host/db``.
+    url: str = "sqlite:///var/faultdesk.db"
+    #: PostgreSQL with several collectors: how often one that does not run the schedules asks
+    #: to take them over, and how often the one that does checks it still can (seconds).
+    leader_retry_s: float = Field(5.0, gt=0, le=300)
+
+
+class SmtpSettings(_Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(25, ge=1, le=65535)
+    username: str | None = None
+    password_file: Path | None = None
+    starttls: bool = False
+    use_tls: bool = False
+    timeout_s: float = Field(30.0, gt=0)
+    sender: str = "faultdesk@localhost"
+
+
+class MailSettings(_Strict):
+    #: The vendor's network operations centre: gets every fault, 24/7.
+    noc: str = "noc@localhost"
+    #: The vendor's sales contact: told about faults on hosts with no contract.
+    sales: str = "sales@localhost"
+    max_attempts: int = Field(8, ge=1)
+    retry_base_s: float = Field(30.0, gt=0)
+    reminder_interval_s: float = Field(4 * 3600.0, gt=0)
+    #: How often the sender looks for due messages.
+    send_interval_s: float = Field(2.0, gt=0)
+    #: How long an emailed acknowledgement link stays valid.
+    ack_link_ttl_s: float = Field(7 * 24 * 3600.0, gt=0)
+    #: Warn the NOC once this fraction of a first-response target's working time has elapsed
+    #: with no response recorded; a second mail goes when it is missed.
+    sla_warning_fraction: float = Field(0.75, gt=0, le=1)
+
+
+class MonitoringSettings(_Strict):
+    heartbeat_missed_intervals: int = Field(3, ge=1)
+    sweep_interval_s: float = Field(15.0, gt=0)
+    disk_warning_percent: float = Field(85.0, gt=0, le=100)
+    disk_critical_percent: float = Field(95.0, gt=0, le=100)
+
+
+class ProbeSettings(_Strict):
+    """Remote checks run from the collector (SSH, HTTP, SIP, TCP), per host."""
+
+    #: Checks probing at the same moment; the rest wait their turn.
+    max_concurrency: int = Field(100, ge=1)
+    #: Interval of a check that does not set its own.
+    default_interval_s: float = Field(60.0, gt=0)
+    #: Each run is moved by up to this many seconds so checks do not all fire together.
+    jitter_s: float = Field(10.0, ge=0)
+    #: Stored results older than this are deleted.
+    results_retention_days: float = Field(14.0, gt=0)
+    #: Probe worker processes sharing max_concurrency. None (auto): one per CPU once there
+    #: are enough enabled checks to need them (see collector.jobs.probe_scheduler), else none;
+    #: 0: probes run in the collector's own process.
+    workers: int | None = Field(None, ge=0)
+
+
+class CollectorConfig(_Strict):
+    #: Signs acknowledgement links and session cookies. Keep it secret; rotate by restarting.
+    secret_key: str = Field(min_length=16)
+    http: HttpSettings = HttpSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    smtp: SmtpSettings = SmtpSettings()
+    mail: MailSettings = MailSettings()
+    monitoring: MonitoringSettings = MonitoringSettings()
+    #: The on-call rota paged for critical incidents on paging tiers.
+    oncall: OnCallSettings = OnCallSettings()
+    probes: ProbeSettings = ProbeSettings()
+    #: Tier catalogue; the one shipped in config/ when not set.
+    tiers_file: Path | None = None
+    #: Customers and hosts to load at start (the demo uses one); optional.
+    inventory_file: Path | None = None
+
+    @field_validator("secret_key")
+    @classmethod
+    def _not_the_example(cls, value: str) -> str:
+        if value.startswith("CHANGE-ME"):
+            raise ValueError("replace the example secret_key with a random string")
+        return value
+
+
+def load_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
+    """Parse YAML, keeping the node tree so errors can point at a line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+    try:
+        return yaml.safe_load(text), yaml.compose(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+
+
+def line_of(node: yaml.Node | None, location: tuple[str | int, ...]) -> int | None:
+    """1-based line of the value at ``location`` in a composed YAML tree, if found."""
+    for part in location:
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if k.value == str(part)), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            node = node.value[part] if part < len(node.value) else None
+        else:
+            break
+    return node.start_mark.line + 1 if node is not None else None
+
+
+def describe_errors(path: Path, node: yaml.Node | None, exc: ValidationError) -> str:
+    lines = []
+    for error in exc.errors():
+        field = ".".join(str(p) for p in error["loc"]) or "(top level)"
+        line = line_of(node, tuple(error["loc"]))
+        where = f"{path}:{line}" if line else str(path)
+        lines.append(f"{where}: {field}: {error['msg']}")
+    return "\n".join(lines)
+
+
+def load_config(path: Path | str) -> CollectorConfig:
+    """Read and validate the collector configuration, or raise ConfigError."""
+    path = Path(path)
+    data, node = load_yaml(path)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings at the top level")
+    try:
+        config = CollectorConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(describe_errors(path, node, exc)) from None
+    return _resolve_paths(config, path.parent)
+
+
+def _resolve_paths(config: CollectorConfig, base: Path) -> CollectorConfig:
+    """Relative file paths in the config are relative to the config file."""
+    updates: dict[str, Any] = {}
+    for name in ("tiers_file", "inventory_file"):
+        value = getattr(config, name)
+        if value is not None and not value.is_absolute():
+            updates[name] = base / value
+    return config.model_copy(update=updates)

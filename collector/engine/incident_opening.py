@@ -1,0 +1,73 @@
+"""Opening a fault's incident under the customer's contract in force.
+
+An incident opens when the fault's opening is first mailed, not when the fault row opens: a
+fault that another explains (each host of a site that is down) or that maintenance holds asks
+nothing of anyone while its mail is held, and one that clears unannounced never gets an
+incident. One outage is one incident in the operators' queue, and one SLA clock.
+
+The tier's promise is computed when the incident opens and copied onto it, so later edits
+to the catalogue never move a response time already promised. With no contract in force
+the incident says "not covered" and carries no target (seed 000: such requests go to sales).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection
+
+from collector.config.settings import CollectorConfig
+from collector.config.tiers import Catalogue, catalogue_for
+from collector.domain.faults import FaultState
+from collector.domain.sla import due_times
+from collector.domain.tiers import Tier
+from collector.engine.incident_terms import policy_for
+from collector.store import incidents, inventory
+
+NOT_COVERED = "none"
+
+
+class IncidentOpener:
+    def __init__(self, config: CollectorConfig) -> None:
+        self._config = config
+
+    @property
+    def catalogue(self) -> Catalogue:
+        return catalogue_for(self._config)
+
+    def tier_for(self, conn: Connection, customer_id: str, at: datetime) -> Tier | None:
+        """The tier of the contract in force at ``at``, or None when there is none."""
+        contract = inventory.current_contract(conn, customer_id, at)
+        if contract is None:
+            return None
+        return self.catalogue.get(contract.tier)
+
+    def open(self, conn: Connection, fault_id: int, fault: FaultState, at: datetime) -> bool:
+        """Open the fault's incident at ``at``, the moment its opening is mailed; returns
+        whether the customer is covered.
+
+        Most faults are mailed as they open (``at`` is ``fault.opened_at``). One held back is
+        mailed when the hold lifts with it still open, and its response clock starts then, under
+        the contract in force then: that
+        is when the vendor is told and first asked to act, so a target counted from the fault's
+        opening would be half spent (or breached) before anyone could respond.
+        """
+        existing = incidents.covered_for_fault(conn, fault_id)
+        if existing is not None:  # opened with its fault, before incidents waited for the mail
+            return existing
+        tier = self.tier_for(conn, fault.key.customer_id, at)
+        covered = tier is not None and tier.covered
+        due = due_times(tier, fault.severity.value, at) if tier and covered else {}
+        incidents.open_incident(
+            conn,
+            fault_id=fault_id,
+            customer_id=fault.key.customer_id,
+            tier=tier.name if tier else NOT_COVERED,
+            covered=covered,
+            severity=fault.severity.value,
+            opened_at=at,
+            response_due_at=due.get("first_response"),
+            # The terms, with each target's calendar, frozen onto the incident: incident_terms.
+            policy=policy_for(tier, fault.severity.value, at, due),
+        )
+        return covered

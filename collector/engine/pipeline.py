@@ -1,0 +1,328 @@
+"""Reports and sweeps through the fault engine.
+
+    report ─rules─▶ observations ─evaluate─▶ check states + transitions
+           ─assess (dependencies)─▶ decide ─▶ fault rows, events, incidents, outbox mail
+
+The domain modules decide; this module only loads their facts and stores their decisions,
+so a fault and the mail announcing it are committed together or not at all.
+
+Reports are evaluated in batches, in two steps. ``plan_reports`` reads a batch, its hosts and
+their check states (one query each) and runs the engine over the reports in order, writing
+nothing. ``apply_plan`` then, in one short transaction, claims the reports (compare-and-set:
+no report is evaluated twice, whatever else evaluates), checks that the states the plan read
+are still the stored ones, and stores the changed states and the fault decisions, each state
+written out before any transition that follows it is acted on, so dependencies and faults
+see exactly what evaluating one report at a time would have shown them.
+``process_reports`` is both steps in one transaction.
+
+A run (one transaction: a plan applied, a sweep, a batch of probe results) reads each customer's
+dependency facts and open faults once, the first time it acts on the customer, and keeps them
+current with the states and faults it writes (``collector.engine.customer_view``): an outage of all
+of a customer's N hosts costs N steps, not N².
+
+The faults a sweep or a batch of probe results opens are mailed at its end
+(``Run.announce_openings``), still in its transaction, once every fault that could explain them
+has been decided: when all of a customer's hosts fall silent in one sweep, the customer hears
+of the site down, once. A batch of reports is a series of moments, each of one host; the
+faults of each report are mailed after it, as evaluating it alone would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from functools import cached_property
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, select
+
+from collector.config.settings import CollectorConfig
+from collector.domain import rules
+from collector.domain.faults import notifications_due as owed_notification
+from collector.domain.maintenance import MaintenanceWindow
+from collector.domain.policy import CheckPolicy, Levels, NotificationPolicy, PolicyBook, Thresholds
+from collector.domain.watches import CheckState, Observation, Transition, evaluate
+from collector.engine.customer_view import CustomerView
+from collector.engine.fault_writer import FaultWriter
+from collector.engine.incident_opening import IncidentOpener
+from collector.store import faults as fault_store
+from collector.store import inventory
+from collector.store import maintenance as maintenance_store
+from collector.store import reports as report_store
+from collector.store import watch_states as check_store
+from collector.store.inventory import Host
+from collector.store.locks import hold_evaluation_lock
+from collector.store.schema import hosts as hosts_table
+
+#: Reports evaluated per transaction: big enough to amortise the bulk loads and saves, small
+#: enough that the ingest commits sharing the writer thread are not held up for long.
+BATCH_SIZE = 500
+
+States = dict[str, CheckState]
+
+
+@dataclass
+class Run:
+    """One transaction's worth of engine work: its facts, loaded once."""
+
+    conn: Connection
+    config: CollectorConfig
+    now: datetime
+    policies: PolicyBook = field(default_factory=PolicyBook)
+    _policy_cache: dict[str, CheckPolicy] = field(default_factory=dict, init=False, repr=False)
+    _views: dict[str, CustomerView] = field(default_factory=dict, init=False, repr=False)
+    _view_of_host: dict[str, CustomerView] = field(default_factory=dict, init=False, repr=False)
+    #: The views acted on since the openings were last announced.
+    _acted: dict[str, CustomerView] = field(default_factory=dict, init=False, repr=False)
+
+    @cached_property
+    def thresholds(self) -> Thresholds:
+        m = self.config.monitoring
+        disk = Levels(m.disk_warning_percent, m.disk_critical_percent, 5.0)
+        return Thresholds(disk=disk, heartbeat_missed_intervals=m.heartbeat_missed_intervals)
+
+    @cached_property
+    def windows(self) -> tuple[MaintenanceWindow, ...]:
+        return tuple(maintenance_store.active_windows(self.conn))
+
+    @cached_property
+    def mail_policy(self) -> NotificationPolicy:
+        return NotificationPolicy(reminder_interval_s=self.config.mail.reminder_interval_s)
+
+    @cached_property
+    def writer(self) -> FaultWriter:
+        return FaultWriter(self.conn, self.config, self.now, IncidentOpener(self.config))
+
+    def policy(self, check_key: str) -> CheckPolicy:
+        """The check's policy; looked up once per key and run (a prefix scan each time)."""
+        found = self._policy_cache.get(check_key)
+        if found is None:
+            found = self._policy_cache[check_key] = self.policies.for_check(check_key)
+        return found
+
+    def view(self, customer_id: str) -> CustomerView:
+        """The customer's facts and open faults, read on first use and kept current after."""
+        found = self._views.get(customer_id)
+        if found is None:
+            found = CustomerView(
+                self.conn, customer_id, self.writer, self.now, self.windows, self.mail_policy
+            )
+            self._views[customer_id] = found
+            self._view_of_host.update(dict.fromkeys(found.host_ids, found))
+        self._acted[customer_id] = found
+        return found
+
+    def announce_openings(self) -> None:
+        """Decide the opening mail of every fault the run opened, in the order they opened,
+        with the dependencies as the run leaves them: the end of every run that acts on faults.
+        (Should a run end without it, the sweep's catch-up mails what is owed, a sweep later.)"""
+        waiting = []
+        for view in self._acted.values():
+            waiting += [(fault_id, key, view) for fault_id, key in view.unannounced()]
+        self._acted.clear()
+        for _, key, view in sorted(waiting, key=_first):
+            view.announce(key)
+
+    def save_states(self, states: Mapping[str, Mapping[str, CheckState]]) -> None:
+        """Store check states (host id → check key → state); the views read already follow."""
+        check_store.save_many(self.conn, states, self.now)
+        for host_id, changed in states.items():
+            view = self._view_of_host.get(host_id)
+            if view is not None and changed:
+                view.states_saved(host_id, changed)
+
+
+class _Pending:
+    """Check states changed by a batch and not yet written, host id → check key → state."""
+
+    def __init__(self, run: Run) -> None:
+        self._run = run
+        self._states: dict[str, States] = {}
+
+    def add(self, host_id: str, changed: Mapping[str, CheckState]) -> None:
+        if changed:
+            self._states.setdefault(host_id, {}).update(changed)
+
+    def flush(self) -> None:
+        self._run.save_states(self._states)
+        self._states = {}
+
+
+class Conflict(Exception):
+    """Someone changed what a plan was computed from (claimed its reports, or saved one of its
+    check states) before it was applied: roll back and plan again."""
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Check states to store, then the transitions one report made, to act on with those
+    states (and every earlier segment's) in the database."""
+
+    states: dict[str, States]  # host id → check key → state
+    host: Host | None = None
+    transitions: tuple[Transition, ...] = ()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A batch of reports evaluated against the check states as they were read."""
+
+    now: datetime
+    report_ids: list[int]
+    report_keys: list[tuple[str, int]]  # (host id, seq) of each report
+    #: The versions of the states the evaluation read, None for those that did not exist yet.
+    depends_on: dict[tuple[str, str], str | None]
+    segments: list[Segment]
+
+
+def plan_reports(
+    conn: Connection,
+    config: CollectorConfig,
+    now: datetime,
+    limit: int | None = None,
+    bodies: Mapping[tuple[str, int], Any] | None = None,
+) -> Plan | None:
+    """Evaluate the oldest unevaluated reports, writing nothing; None when there are none.
+
+    This is the expensive part of evaluation, and it needs no write lock: ``apply_plan``
+    stores the outcome later, in a short transaction, if nothing it depended on changed.
+    ``limit`` defaults to ``BATCH_SIZE``; ``bodies`` are report bodies at hand by (host id,
+    seq), not to be read again.
+    """
+    rows = report_store.unprocessed_reports(conn, limit or BATCH_SIZE, bodies)
+    if not rows:
+        return None
+    run = Run(conn, config, now)
+    hosts = _hosts(conn, {row.host_id for row in rows})
+    states, versions = check_store.load_versioned(conn, hosts)
+    segments: list[Segment] = []
+    pending: dict[str, States] = {}
+    depends_on: dict[tuple[str, str], str | None] = {}
+    for row in rows:
+        host = hosts.get(row.host_id)
+        if host is None:  # deleted since; its reports go with it
+            continue
+        current = states[host.id]
+        found = rules.observations_from_report(row.body, run.thresholds, previous=current)
+        found.append(rules.heartbeat_observation(now, host.interval_s, now))
+        for observation in found:
+            key = (host.id, observation.check_key)
+            depends_on[key] = versions.get(key)
+        changed, transitions = _fold(run, found, current)
+        current.update(changed)
+        pending.setdefault(host.id, {}).update(changed)
+        if transitions:
+            segments.append(Segment(pending, host, tuple(transitions)))
+            pending = {}
+    segments.append(Segment(pending))
+    keys = [(row.host_id, row.seq) for row in rows]
+    return Plan(now, [row.id for row in rows], keys, depends_on, segments)
+
+
+def apply_plan(conn: Connection, config: CollectorConfig, plan: Plan) -> int:
+    """Claim the plan's reports and store its states and fault decisions; returns how many
+    reports. Raises ``Conflict`` (roll back) when its facts changed since it was made."""
+    hold_evaluation_lock(conn)  # another collector's sweep must not commit between check and write
+    if not report_store.claim(conn, plan.report_ids, plan.now):
+        raise Conflict("another evaluator claimed some of these reports")
+    stored = check_store.state_versions(conn, {host_id for host_id, _ in plan.depends_on})
+    if any(stored.get(key) != version for key, version in plan.depends_on.items()):
+        raise Conflict("check states changed while the reports were evaluated")
+    run = Run(conn, config, plan.now)
+    for segment in plan.segments:
+        run.save_states(segment.states)
+        if segment.host is not None:
+            host = segment.host
+            act_on(run, host.customer_id, host.id, list(segment.transitions))
+            # A report is one moment of one host: its faults are mailed as if it had been
+            # evaluated alone, so a batch decides what one report at a time does.
+            run.announce_openings()
+    return len(plan.report_ids)
+
+
+def process_reports(conn: Connection, config: CollectorConfig, now: datetime) -> int:
+    """Evaluate one batch of stored, unevaluated reports, oldest first, in this transaction;
+    returns how many. Raises ``Conflict`` if another evaluator got there first."""
+    plan = plan_reports(conn, config, now)
+    return 0 if plan is None else apply_plan(conn, config, plan)
+
+
+def sweep(conn: Connection, config: CollectorConfig, now: datetime) -> None:
+    """Heartbeats for every host, then any mail owed: held back, or a reminder."""
+    hold_evaluation_lock(conn)
+    run = Run(conn, config, now)
+    missed = config.monitoring.heartbeat_missed_intervals
+    hosts = inventory.list_hosts(conn)
+    states = check_store.load_many(conn, [host.id for host in hosts], [rules.HEARTBEAT])
+    pending = _Pending(run)
+    for host in hosts:
+        last = host.last_seen_at or host.created_at
+        heartbeat = rules.heartbeat_observation(last, host.interval_s, now, missed)
+        _advance(run, pending, host, [heartbeat], states[host.id])
+    pending.flush()
+    run.announce_openings()
+    for fault_id, state in fault_store.states_owing_mail(conn):
+        decision = owed_notification(state, now, run.windows, run.mail_policy)
+        if decision is not None:
+            run.writer.apply(fault_id, state, decision)
+
+
+def observe(
+    run: Run, host: Host, observations: Iterable[Observation], states: dict[str, CheckState]
+) -> None:
+    """Fold observations into the host's checks and act on what changed; the faults opened
+    are mailed by ``run.announce_openings``, which the caller runs when it has observed all."""
+    changed, transitions = _fold(run, observations, states)
+    run.save_states({host.id: changed})
+    if transitions:
+        act_on(run, host.customer_id, host.id, transitions)
+
+
+def _advance(
+    run: Run, pending: _Pending, host: Host, observations: Iterable[Observation], states: States
+) -> None:
+    """``observe`` for a batch: ``states`` is updated in place and the save is deferred, up to
+    the first transition, which must be decided with every earlier change in the database."""
+    changed, transitions = _fold(run, observations, states)
+    states.update(changed)
+    pending.add(host.id, changed)
+    if transitions:
+        pending.flush()
+        act_on(run, host.customer_id, host.id, transitions)
+
+
+def _fold(
+    run: Run, observations: Iterable[Observation], states: Mapping[str, CheckState]
+) -> tuple[States, list[Transition]]:
+    """The states the observations changed (an ignored, stale observation changes nothing)
+    and the transitions they made."""
+    changed: States = {}
+    transitions: list[Transition] = []
+    for observation in observations:
+        key = observation.check_key
+        state = changed.get(key) or states.get(key) or CheckState(key)
+        after, made = evaluate(state, observation, run.policy(key), run.now)
+        if after is not state:
+            changed[key] = after
+        transitions += made
+    return changed, transitions
+
+
+def act_on(run: Run, customer_id: str, host_id: str, transitions: list[Transition]) -> None:
+    """Decide each transition's fault with the customer's dependencies in view."""
+    run.view(customer_id).act_on(host_id, transitions)
+
+
+_HOSTS_BY_ID = select(
+    *(hosts_table.c[f.name] for f in fields(Host))  # in the dataclass's order
+).where(hosts_table.c.id.in_(bindparam("ids", expanding=True)))
+
+
+def _first(item: tuple[int, Any, Any]) -> int:
+    return item[0]
+
+
+def _hosts(conn: Connection, host_ids: Iterable[str]) -> dict[str, Host]:
+    rows = conn.execute(_HOSTS_BY_ID, {"ids": sorted(host_ids)})
+    return {row.id: Host(*row) for row in rows}

@@ -1,0 +1,95 @@
+"""Probe results into the store and through the fault engine, in one transaction.
+
+    check runs ─store─▶ probe_results
+               ─rules.observations_from_probe─▶ observations ─pipeline.observe─▶ faults, mail
+
+A result and the fault it raises are committed together, so a crash never leaves a stored
+failure that the engine did not see (or a fault with no result behind it).
+
+A run whose probe could not be carried out ("unknown": a bug, a bad option, an overloaded
+collector) is stored but not observed: it says nothing about the customer's host, and counted
+as a failure it could mark remote access lost, which pauses the customer's SLA clock.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, select
+
+from collector.config.settings import CollectorConfig
+from collector.domain import rules
+from collector.domain.watches import Observation
+from collector.engine import pipeline
+from collector.probes.base import Verdict
+from collector.store import inventory
+from collector.store import probe_results as probe_store
+from collector.store import watch_states as check_store
+from collector.store.locks import hold_evaluation_lock
+from collector.store.probe_results import HostCheck, ResultLike
+from collector.store.schema import host_checks
+
+
+@dataclass(frozen=True)
+class CheckRun:
+    """One finished run of one check: what it found, and when it started."""
+
+    check: HostCheck
+    result: ResultLike
+    at: datetime
+
+
+def record_runs(
+    conn: Connection, config: CollectorConfig, runs: Sequence[CheckRun], now: datetime
+) -> int:
+    """Store the runs and evaluate them; returns how many were stored.
+
+    Runs of checks deleted while they were in flight are dropped: their host may be gone too.
+    """
+    hold_evaluation_lock(conn)
+    live = _existing_check_ids(conn, {run.check.id for run in runs})
+    kept = sorted((run for run in runs if run.check.id in live), key=lambda run: run.at)
+    if not kept:
+        return 0
+    probe_store.record_results(conn, [(run.check, run.result, run.at) for run in kept])
+    by_host: dict[str, list[CheckRun]] = defaultdict(list)
+    for run in kept:
+        by_host[run.check.host_id].append(run)
+    engine_run = pipeline.Run(conn, config, now)
+    for host_id, host_runs in by_host.items():
+        host = inventory.get_host(conn, host_id)
+        states = check_store.load(conn, host_id)
+        found: list[Observation] = []
+        for run in host_runs:
+            found += observations_of(run, engine_run, states)
+        pipeline.observe(engine_run, host, found, states)
+    engine_run.announce_openings()
+    return len(kept)
+
+
+def observations_of(
+    run: CheckRun, engine_run: pipeline.Run, states: rules.Previous
+) -> list[Observation]:
+    result = run.result
+    if result.verdict is Verdict.UNKNOWN:
+        return []
+    return rules.observations_from_probe(
+        run.check.kind,
+        str(result.verdict),
+        result.detail,
+        result.data,
+        run.at,
+        name=run.check.name or None,
+        thresholds=engine_run.thresholds,
+        previous=states,
+    )
+
+
+def _existing_check_ids(conn: Connection, ids: set[int]) -> set[int]:
+    if not ids:
+        return set()
+    query = select(host_checks.c.id).where(host_checks.c.id.in_(sorted(ids)))
+    return set(conn.scalars(query))

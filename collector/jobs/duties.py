@@ -1,0 +1,67 @@
+"""The leader's duties: every recurring job, run by one collector per database.
+
+They are started afresh each time this collector becomes leader and stopped when it stops
+being one (``collector.jobs.leadership``), so a collector that loses and later regains the lead
+runs fresh schedules rather than restarting stopped ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from collector.config.settings import CollectorConfig
+from collector.engine.monitor import Monitor
+from collector.jobs.mail_sender import OutboxSender
+from collector.jobs.paging import paging_job
+from collector.jobs.probe_scheduler import ProbeScheduler
+from collector.jobs.scheduler import Schedules
+from collector.jobs.sla_sweep import sla_job
+from collector.runtime.metrics import Metrics
+from collector.store.database import Database
+
+
+class Duties:
+    def __init__(
+        self,
+        db: Database,
+        config: CollectorConfig,
+        clock: Callable[[], datetime],
+        metrics: Metrics,
+        monitor: Monitor,
+        sender: OutboxSender,
+    ) -> None:
+        self._db = db
+        self._config = config
+        self._clock = clock
+        self._metrics = metrics
+        self._monitor = monitor
+        self._sender = sender
+        self._running: tuple[Schedules, ProbeScheduler] | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._running is not None
+
+    def start(self) -> None:
+        if self._running is not None:
+            return
+        db, config, clock = self._db, self._config, self._clock
+        schedules = Schedules(runs=self._metrics.scheduled_runs)
+        probes = ProbeScheduler(db, config, clock, self._metrics)
+        probes.install(schedules)
+        sweep_s = config.monitoring.sweep_interval_s
+        schedules.every(sweep_s, self._monitor.sweep, "heartbeat")
+        schedules.every(config.mail.send_interval_s, self._sender.deliver_due, "outbox")
+        schedules.every(sweep_s, sla_job(db, config, clock), "sla")
+        schedules.every(config.oncall.sweep_interval_s, paging_job(db, config, clock), "paging")
+        schedules.start()
+        self._running = (schedules, probes)
+
+    async def stop(self) -> None:
+        """Schedule nothing more at once, then let the runs under way finish."""
+        running, self._running = self._running, None
+        if running is not None:
+            schedules, probes = running
+            await schedules.shutdown()
+            await probes.stop()

@@ -1,0 +1,218 @@
+"""Paging the on-call engineer: decide (``collector.domain.escalation``), record, send.
+
+``sweep_paging`` runs in one transaction: for each open incident whose tier pages and that no
+engineer has taken, it asks the domain for the next page and writes it as a ``pages`` row —
+with, for an email-to-SMS pager, its message in the outbox (delivered by the outbox sender, with
+its retries), or for a webhook pager, ``pending`` for ``deliver_webhook_pages`` to POST.
+
+The escalation chain is the rota as it stood when the incident opened: a handover during an
+incident leaves it with the engineer who was paged for it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AsyncExitStack
+from datetime import datetime, timedelta
+
+import aiohttp
+from sqlalchemy import Connection
+
+from collector.config.settings import CollectorConfig
+from collector.config.tiers import Catalogue, catalogue_for
+from collector.domain.escalation import (
+    IncidentFacts,
+    PageAction,
+    PageKind,
+    PageSent,
+    PagingPolicy,
+    next_page,
+)
+from collector.domain.faults import hold_reason
+from collector.domain.maintenance import MaintenanceWindow
+from collector.domain.oncall import OnCallRota
+from collector.notify import outbox
+from collector.notify.page_links import make_page_token
+from collector.notify.page_messages import page_body, page_subject, webhook_payload
+from collector.notify.webhook import post_page
+from collector.store import maintenance as maintenance_store
+from collector.store import pages as page_store
+from collector.store.database import Database
+from collector.store.pages import PagingIncident
+
+log = logging.getLogger(__name__)
+
+_TIMINGS = ("page_response", "repage_after", "escalate_after")
+
+
+class IncidentNotFound(LookupError):
+    pass
+
+
+def paging_policy(incident: PagingIncident, catalogue: Catalogue) -> PagingPolicy:
+    """Whether the incident pages (fixed when it opened) and the timings: frozen on the incident
+    too when its policy carries an ``escalation`` entry, else the tier's in the catalogue."""
+    frozen = incident.policy.get("escalation")
+    if isinstance(frozen, Mapping):
+        return PagingPolicy(
+            incident.pages_on_call,
+            *(_seconds(frozen.get(f"{name}_s")) for name in _TIMINGS),
+        )
+    tier = catalogue.get(incident.tier)
+    if tier is None:  # a tier since removed from the catalogue: page, but only once
+        log.warning("incident #%d: tier %r is not in the catalogue", incident.id, incident.tier)
+        return PagingPolicy(pages=incident.pages_on_call)
+    esc = tier.escalation
+    return PagingPolicy(
+        incident.pages_on_call, esc.page_response, esc.repage_after, esc.escalate_after
+    )
+
+
+def _seconds(value: object) -> timedelta | None:
+    return timedelta(seconds=float(value)) if isinstance(value, int | float) else None
+
+
+def facts_of(
+    incident: PagingIncident, now: datetime, windows: Sequence[MaintenanceWindow]
+) -> IncidentFacts:
+    """The domain's facts about ``incident`` at ``now``, with the maintenance windows in force."""
+    return IncidentFacts(
+        opened_at=incident.opened_at,
+        engineer_acknowledged_at=incident.engineer_acknowledged_at,
+        responded_at=incident.responded_at,
+        ended_at=incident.ended_at,
+        customer_acknowledged_at=incident.customer_acknowledged_at,
+        held=hold_reason(incident.fault, now, windows),
+    )
+
+
+def ack_url(config: CollectorConfig, incident_id: int, person: str, now: datetime) -> str:
+    expires = now + timedelta(seconds=config.oncall.page_link_ttl_s)
+    token = make_page_token(config.secret_key, incident_id, person, expires)
+    return f"{config.http.public_url.rstrip('/')}/page-ack/{token}"
+
+
+def sweep_paging(
+    conn: Connection, config: CollectorConfig, now: datetime, catalogue: Catalogue | None = None
+) -> int:
+    """Write every page due now; returns how many."""
+    waiting = page_store.awaiting_engineer(conn)
+    if not waiting:
+        return 0
+    rota = config.oncall.rota()
+    if rota.rotation is None:
+        ids = ", ".join(f"#{incident.id}" for incident in waiting)
+        log.warning("incidents %s should page on-call but oncall.rotation is not set", ids)
+        return 0
+    catalogue = catalogue if catalogue is not None else catalogue_for(config)
+    windows = maintenance_store.active_windows(conn)
+    written = 0
+    for incident in waiting:
+        policy = paging_policy(incident, catalogue)
+        sent = [
+            PageSent(row.at, PageKind(row.kind), row.person)
+            for row in page_store.pages_for(conn, incident.id)
+        ]
+        chain = [person.name for person in rota.escalation_chain(incident.opened_at)]
+        action = next_page(policy, facts_of(incident, now, windows), chain, sent, now)
+        if action is not None:
+            _send(conn, config, rota, incident, policy, action, now)
+            written += 1
+    return written
+
+
+def _send(
+    conn: Connection,
+    config: CollectorConfig,
+    rota: OnCallRota,
+    incident: PagingIncident,
+    policy: PagingPolicy,
+    action: PageAction,
+    now: datetime,
+) -> None:
+    person = rota.people[action.person]
+    pager = person.pager
+    email = pager.kind == "email"
+    page_store.record_page(
+        conn,
+        incident_id=incident.id,
+        at=now,
+        kind=action.kind.value,
+        person=person.name,
+        target=pager.target,
+        # An email page is "sent" once it is in the durable outbox; delivery is the outbox's.
+        status="sent" if email else "pending",
+    )
+    if email:
+        outbox.enqueue(
+            conn,
+            kind="page",
+            recipient=pager.address,
+            subject=page_subject(incident, action),
+            body=page_body(
+                incident, action, person, policy, ack_url(config, incident.id, person.name, now)
+            ),
+            now=now,
+            fault_id=incident.fault_id,
+        )
+    log.info("incident #%d: %s %s via %s", incident.id, action.kind, person.name, pager.kind)
+
+
+async def deliver_webhook_pages(
+    db: Database,
+    config: CollectorConfig,
+    clock: Callable[[], datetime],
+    session: aiohttp.ClientSession | None = None,
+) -> int:
+    """POST every pending webhook page once (with in-line retries); returns how many arrived."""
+    claimed = await db.write(page_store.claim_pending)
+    if not claimed:
+        return 0
+    settings, delivered = config.oncall, 0
+    async with AsyncExitStack() as stack:
+        if session is None:
+            session = await stack.enter_async_context(aiohttp.ClientSession())
+        for page in claimed:
+            incident = await db.read(page_store.get_incident, page.incident_id)
+            if incident is None:
+                continue  # deleted with its customer; the page row went with it
+            policy = paging_policy(incident, catalogue_for(config))
+            url = ack_url(config, incident.id, page.person, clock())
+            payload = webhook_payload(incident, page.kind, page.person, page.at, policy, url)
+            outcome = await post_page(
+                session,
+                page.target,
+                payload,
+                timeout_s=settings.webhook_timeout_s,
+                attempts=settings.webhook_attempts,
+                retry_s=settings.webhook_retry_s,
+            )
+            await db.write(
+                page_store.finish_page, page.id, sent=outcome.delivered, error=outcome.error_text
+            )
+            if not outcome.delivered:
+                log.warning("page #%d to %s failed: %s", page.id, page.person, outcome.error_text)
+            delivered += outcome.delivered
+    return delivered
+
+
+def acknowledge_page(
+    conn: Connection, incident_id: int, *, by: str, via: str, now: datetime
+) -> bool:
+    """An engineer takes the incident and paging stops; False if one already had."""
+    if page_store.get_incident(conn, incident_id) is None:
+        raise IncidentNotFound(f"no incident #{incident_id}")
+    return page_store.acknowledge(conn, incident_id, by=by, via=via, at=now)
+
+
+def paging_job(
+    db: Database, config: CollectorConfig, clock: Callable[[], datetime]
+) -> Callable[[], Awaitable[None]]:
+    """The scheduled job: decide and record pages, then POST the webhook ones."""
+
+    async def run() -> None:
+        await db.write(sweep_paging, config, clock())
+        await deliver_webhook_pages(db, config, clock)
+
+    return run

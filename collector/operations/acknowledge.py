@@ -1,0 +1,38 @@
+"""Things people do to faults, each one transaction: the change and the mail it causes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection
+
+from collector.config.settings import CollectorConfig
+from collector.notify import fanout
+from collector.store import faults as fault_store
+
+
+class FaultNotFound(LookupError):
+    pass
+
+
+def acknowledge_fault(
+    conn: Connection,
+    fault_id: int,
+    *,
+    by: str,
+    comment: str,
+    address: str,
+    now: datetime,
+    config: CollectorConfig,
+) -> bool:
+    """Acknowledge and tell the vendor who did; False if it was acknowledged already.
+
+    Acknowledging stops reminder mail; it does not resolve the fault.
+    """
+    fault = fault_store.get_fault(conn, fault_id)
+    if fault is None:
+        raise FaultNotFound(f"no fault #{fault_id}")
+    if not fault_store.acknowledge(conn, fault_id, by=by, comment=comment, address=address, at=now):
+        return False
+    fanout.fault_acknowledged(conn, fault, config, now, by, comment)
+    return True

@@ -1,0 +1,266 @@
+"""What people (and contract changes) do to incidents, each recorded with who and when.
+
+Lifecycle: open → responded → onsite_requested → on_site → resolved → closed. A visit is
+optional (responded → resolved), and a fault that clears closes its incident by itself
+(``collector.store.incidents.close_for_fault``). Waiting on the customer can start and stop in
+any state before resolved; it pauses the response and resolution clocks. Anything else is
+refused with ``TransitionRefused`` saying what the incident's state allows.
+
+After every change the due times are recalculated from the incident's frozen terms (see
+``collector.engine.incident_terms``) and the stored response due time follows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection
+
+from collector.domain.sla import TargetClock, due_times, format_local
+from collector.domain.tiers import Tier, format_duration
+from collector.engine.incident_clock import incident_clocks, incident_pauses_for
+from collector.engine.incident_terms import NOT_COVERED, policy_for
+from collector.store import incident_pauses, inventory
+from collector.store import incidents as incident_store
+from collector.store.incidents import SYSTEM_ACTOR, IncidentView
+
+
+class IncidentError(Exception):
+    """Base of what an incident action refuses."""
+
+
+class IncidentNotFound(IncidentError, LookupError):
+    pass
+
+
+class TransitionRefused(IncidentError):
+    """The action does not apply to the incident in its current state."""
+
+
+#: How each status reads in a sentence.
+STATUS_WORDS = {
+    "open": "open (no response yet)",
+    "responded": "responded to",
+    "onsite_requested": "waiting for an on-site visit",
+    "on_site": "being worked on on site",
+    "resolved": "resolved",
+    "closed": "closed",
+}
+_WORKING = frozenset({"open", "responded", "onsite_requested", "on_site"})
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A lifecycle step: from which states, to which, and the moment column it sets."""
+
+    allowed_from: frozenset[str]
+    to: str
+    stamp: str
+    event: str
+    words: str
+
+
+TRANSITIONS = {
+    "respond": Transition(
+        frozenset({"open"}), "responded", "responded_at", "responded", "first response given"
+    ),
+    "onsite": Transition(
+        frozenset({"responded"}),
+        "onsite_requested",
+        "onsite_requested_at",
+        "onsite_requested",
+        "on-site visit requested",
+    ),
+    "arrived": Transition(
+        frozenset({"onsite_requested"}), "on_site", "on_site_at", "on_site", "engineer on site"
+    ),
+    "resolve": Transition(
+        frozenset({"responded", "onsite_requested", "on_site"}),
+        "resolved",
+        "resolved_at",
+        "resolved",
+        "resolved",
+    ),
+    "close": Transition(frozenset({"resolved"}), "closed", "closed_at", "closed", "closed"),
+}
+#: Every action, in the order buttons and help list them.
+ACTIONS = (*TRANSITIONS, "wait", "resume")
+
+
+def perform(
+    conn: Connection,
+    incident_id: int,
+    action: str,
+    *,
+    by: str,
+    now: datetime,
+    catalogue: Mapping[str, Tier],
+    note: str = "",
+) -> IncidentView:
+    """Apply ``action`` as ``by`` at ``now``; returns the incident as it is afterwards."""
+    incident = _get(conn, incident_id)
+    clocks = incident_clocks(conn, incident, catalogue, now)
+    before: dict[str, datetime | None] = {name: clock.due for name, clock in clocks.items()}
+    before["first_response"] = incident.response_due_at  # as last stored and shown
+    if action in TRANSITIONS:
+        detail = _step(conn, incident, TRANSITIONS[action], now)
+    elif action == "wait":
+        detail = _wait(conn, incident, now)
+    elif action == "resume":
+        detail = _resume(conn, incident, now)
+    else:
+        raise TransitionRefused(f"unknown action {action!r}; one of {', '.join(ACTIONS)}")
+    incident = _get(conn, incident_id)
+    after = recompute_due(conn, incident, catalogue, now)
+    if incident.responded_at is not None:  # met: where it would fall now is beside the point
+        after.pop("first_response", None)
+    detail += _moved(before, after)
+    event = TRANSITIONS[action].event if action in TRANSITIONS else _EVENTS[action]
+    detail = f"{detail}: {note}" if note else detail
+    incident_store.record_event(conn, incident_id, now, event, by, detail)
+    return _get(conn, incident_id)
+
+
+_EVENTS = {"wait": "waiting_on_customer", "resume": "resumed"}
+
+
+def allowed_actions(incident: IncidentView, waiting: bool) -> list[str]:
+    """The actions the incident's state allows now, in ``ACTIONS`` order."""
+    found = [name for name, t in TRANSITIONS.items() if incident.status in t.allowed_from]
+    if incident.status in _WORKING:
+        found.append("resume" if waiting else "wait")
+    return found
+
+
+def _get(conn: Connection, incident_id: int) -> IncidentView:
+    incident = incident_store.get_incident(conn, incident_id)
+    if incident is None:
+        raise IncidentNotFound(f"no incident #{incident_id}")
+    return incident
+
+
+def _refuse(incident: IncidentView, words: str, allowed: frozenset[str]) -> TransitionRefused:
+    wanted = " or ".join(STATUS_WORDS[s] for s in sorted(allowed, key=list(STATUS_WORDS).index))
+    status = STATUS_WORDS.get(incident.status, incident.status)
+    return TransitionRefused(
+        f"incident #{incident.id} is {status}; '{words}' needs it to be {wanted}"
+    )
+
+
+def _step(conn: Connection, incident: IncidentView, step: Transition, now: datetime) -> str:
+    if incident.status not in step.allowed_from:
+        raise _refuse(incident, step.words, step.allowed_from)
+    changed = incident_store.transition(
+        conn, incident.id, from_status=incident.status, to_status=step.to, stamp=step.stamp, at=now
+    )
+    if not changed:  # someone else moved it in between: say what it is now
+        raise _refuse(_get(conn, incident.id), step.words, step.allowed_from)
+    if step.to in ("resolved", "closed") and incident_pauses.stop_waiting(conn, incident.id, now):
+        return f"{step.words} (no longer waiting on the customer)"
+    return step.words
+
+
+def _wait(conn: Connection, incident: IncidentView, now: datetime) -> str:
+    if incident.status not in _WORKING:
+        raise _refuse(incident, "waiting on the customer", _WORKING)
+    since = incident_pauses.waiting_since(conn, incident.id)
+    if since is not None:
+        raise TransitionRefused(
+            f"incident #{incident.id} is already waiting on the customer, since {since:%H:%M} UTC"
+        )
+    incident_pauses.start_waiting(conn, incident.id, now)
+    return "waiting on the customer: the response and resolution clocks stop"
+
+
+def _resume(conn: Connection, incident: IncidentView, now: datetime) -> str:
+    since = incident_pauses.stop_waiting(conn, incident.id, now)
+    if since is None:
+        raise TransitionRefused(f"incident #{incident.id} is not waiting on the customer")
+    waited = format_duration(max(now - since, timedelta()))
+    return f"the customer answered after {waited}; the clocks run again"
+
+
+def recompute_due(
+    conn: Connection, incident: IncidentView, catalogue: Mapping[str, Tier], now: datetime
+) -> dict[str, TargetClock]:
+    """Every started target's clock with the pauses so far; stores the response due time."""
+    clocks = incident_clocks(conn, incident, catalogue, now)
+    response = clocks.get("first_response")
+    due = response.due if response else None
+    if incident.covered and due != incident.response_due_at:
+        incident_store.set_response_due(conn, incident.id, due)
+    return clocks
+
+
+def _moved(before: Mapping[str, datetime | None], after: Mapping[str, TargetClock]) -> str:
+    """Which due times the change started or moved, on each target's own wall clock."""
+    said = [
+        f"{name.replace('_', ' ')} due {due_words(clock)}"
+        for name, clock in after.items()
+        if before.get(name) != clock.due
+    ]
+    return f"; {', '.join(said)}" if said else ""
+
+
+def due_words(clock: TargetClock) -> str:
+    """``Tue 29 Dec 11:00 Europe/London``: the due time as the customer's clock shows it."""
+    return f"{format_local(clock.due, clock.calendar)} {clock.calendar.zone}"
+
+
+def recalculate_for_customer(
+    conn: Connection,
+    customer_id: str,
+    now: datetime,
+    reason: str,
+    *,
+    catalogue: Mapping[str, Tier],
+) -> list[int]:
+    """Give the customer's open incidents the terms of the contract in force at ``now``.
+
+    Incidents already under that tier keep their terms. The others get the new tier's policy
+    (frozen from ``catalogue``) and due times counted from when
+    they opened, and an ``incident_events`` row saying why. Returns the incidents changed.
+    """
+    contract = inventory.current_contract(conn, customer_id, now)
+    tier = catalogue.get(contract.tier) if contract else None
+    changed = []
+    for incident in incident_store.open_for_customer(conn, customer_id):
+        if incident.tier == (tier.name if tier else NOT_COVERED):
+            continue
+        _apply_terms(conn, incident, tier, now, reason)
+        changed.append(incident.id)
+    return changed
+
+
+def _apply_terms(
+    conn: Connection, incident: IncidentView, tier: Tier | None, now: datetime, reason: str
+) -> None:
+    covered = tier is not None and tier.covered
+    due = {}
+    if tier is not None and covered:
+        due = due_times(
+            tier,
+            incident.severity,
+            incident.opened_at,
+            pauses=incident_pauses_for(conn, incident, now),
+            onsite_requested_at=incident.onsite_requested_at,
+        )
+    incident_store.set_terms(
+        conn,
+        incident.id,
+        tier=tier.name if tier else NOT_COVERED,
+        covered=covered,
+        policy=policy_for(tier, incident.severity, incident.opened_at, due),
+        response_due_at=due.get("first_response"),
+    )
+    new_tier = tier.name if tier else NOT_COVERED
+    was = incident.response_due_at
+    due_words = _utc(due.get("first_response")) + (f" (was {_utc(was)})" if was else "")
+    detail = f"{reason}: tier {incident.tier} → {new_tier}; response due {due_words}"
+    incident_store.record_event(conn, incident.id, now, "contract_changed", SYSTEM_ACTOR, detail)
+
+
+def _utc(at: datetime | None) -> str:
+    return f"{at:%Y-%m-%d %H:%M} UTC" if at else "none (not covered)"

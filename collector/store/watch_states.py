@@ -1,0 +1,155 @@
+"""Per-host check states: the fault engine's memory between observations.
+
+Evaluation loads and saves these for every report, so the batch functions use one prepared
+statement for any number of hosts (compiled once, then cached by SQLAlchemy).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterable, Mapping
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Connection, Text, bindparam, cast, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import Insert
+
+from collector.domain.watches import CheckState
+from collector.store.db import bind_processor
+from collector.store.schema import check_states, hosts
+
+# The state as stored, as text: it is its own version (see ``load_versioned``).
+_STATES_OF_HOSTS = select(
+    check_states.c.host_id, check_states.c.check_key, cast(check_states.c.state, Text)
+).where(check_states.c.host_id.in_(bindparam("hosts", expanding=True)))
+
+_SOME_STATES_OF_HOSTS = _STATES_OF_HOSTS.where(
+    check_states.c.check_key.in_(bindparam("keys", expanding=True))
+)
+
+_KEYS_OF_CUSTOMER = (
+    select(hosts.c.id, check_states.c.check_key, check_states.c.state)
+    .select_from(hosts.outerjoin(check_states, check_states.c.host_id == hosts.c.id))
+    .where(hosts.c.customer_id == bindparam("customer"))
+    .order_by(hosts.c.id)
+)
+
+
+def load(
+    conn: Connection, host_id: str, keys: Iterable[str] | None = None
+) -> dict[str, CheckState]:
+    query = select(check_states.c.check_key, check_states.c.state).where(
+        check_states.c.host_id == host_id
+    )
+    if keys is not None:
+        query = query.where(check_states.c.check_key.in_(list(keys)))
+    return {key: CheckState.from_json(state) for key, state in conn.execute(query)}
+
+
+Versions = dict[tuple[str, str], str]
+
+
+def load_many(
+    conn: Connection, host_ids: Collection[str], keys: Collection[str] | None = None
+) -> dict[str, dict[str, CheckState]]:
+    """The states of each host (all of them, or those named by ``keys``), by host id; a host
+    without states maps to an empty dict."""
+    return load_versioned(conn, host_ids, keys)[0]
+
+
+def load_versioned(
+    conn: Connection, host_ids: Collection[str], keys: Collection[str] | None = None
+) -> tuple[dict[str, dict[str, CheckState]], Versions]:
+    """``load_many``, and each state's version: its stored text, by (host id, check key).
+
+    Equal text is an equal state, so comparing versions later tells whether anyone changed a
+    state in between, without the ABA problem of timestamps or counters.
+    """
+    versions = state_versions(conn, host_ids, keys)
+    found: dict[str, dict[str, CheckState]] = {host_id: {} for host_id in host_ids}
+    for (host_id, key), text in versions.items():
+        found[host_id][key] = CheckState.from_json(json.loads(text))
+    return found, versions
+
+
+def state_versions(
+    conn: Connection, host_ids: Collection[str], keys: Collection[str] | None = None
+) -> Versions:
+    """The stored text of each state of the hosts, by (host id, check key)."""
+    if not host_ids:
+        return {}
+    query, params = _STATES_OF_HOSTS, {"hosts": list(host_ids)}
+    if keys is not None:
+        query, params = _SOME_STATES_OF_HOSTS, {**params, "keys": list(keys)}
+    return {(host_id, key): text for host_id, key, text in conn.execute(query, params)}
+
+
+def raised_by_host(conn: Connection, customer_id: str) -> dict[str, tuple[set[str], set[str]]]:
+    """For each of the customer's hosts, by id: its check keys and those whose fault is raised.
+
+    Dependencies need only these two facts, so the states are not fully decoded.
+    """
+    found: dict[str, tuple[set[str], set[str]]] = {}
+    for host_id, key, state in conn.execute(_KEYS_OF_CUSTOMER, {"customer": customer_id}):
+        checks, raised = found.setdefault(host_id, (set(), set()))
+        if key is not None:
+            checks.add(key)
+            if state.get("raised"):
+                raised.add(key)
+    return found
+
+
+@cache
+def _upsert(dialect: str) -> Insert:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(check_states)
+    return statement.on_conflict_do_update(
+        index_elements=["host_id", "check_key"],
+        set_={"state": statement.excluded.state, "updated_at": statement.excluded.updated_at},
+    )
+
+
+def save(conn: Connection, host_id: str, states: Mapping[str, CheckState], now: datetime) -> None:
+    """Insert or replace the given states in one statement."""
+    save_many(conn, {host_id: states}, now)
+
+
+def save_many(
+    conn: Connection, states: Mapping[str, Mapping[str, CheckState]], now: datetime
+) -> None:
+    """Insert or replace the given states of many hosts (host id → check key → state)."""
+    if not any(states.values()):
+        return
+    if conn.dialect.name == "sqlite":
+        _save_sqlite(conn, states, now)
+        return
+    rows: list[dict[str, Any]] = [
+        {"host_id": host_id, "check_key": key, "state": state.to_json(), "updated_at": now}
+        for host_id, by_key in states.items()
+        for key, state in by_key.items()
+    ]
+    conn.execute(_upsert(conn.dialect.name), rows)
+
+
+_SQLITE_UPSERT = (
+    f"INSERT INTO {check_states.name} (host_id, check_key, state, updated_at) VALUES (?, ?, ?, ?)"
+    " ON CONFLICT (host_id, check_key)"
+    " DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at"
+)
+
+
+def _save_sqlite(
+    conn: Connection, states: Mapping[str, Mapping[str, CheckState]], now: datetime
+) -> None:
+    """``save_many`` as one plain SQL statement run for every row: evaluation saves a state per
+    observation, and SQLAlchemy's per-row handling costs more than SQLite's upsert."""
+    as_json = bind_processor(conn.dialect, check_states.c.state)
+    updated = bind_processor(conn.dialect, check_states.c.updated_at)(now)
+    rows = [
+        (host_id, key, as_json(state.to_json()), updated)
+        for host_id, by_key in states.items()
+        for key, state in by_key.items()
+    ]
+    conn.exec_driver_sql(_SQLITE_UPSERT, rows)
