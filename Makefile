@@ -30,6 +30,7 @@ test: $(VENV)/.installed-test system-packages postgres lint typecheck
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports  # the layout's import rules, in pyproject.toml [tool.importlinter]
 
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy

@@ -9,28 +9,23 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
-from collector.api import health
+from collector.api import health, resources
+from collector.config.inventory_file import load_inventory
 from collector.config.settings import CollectorConfig
 from collector.engine.monitor import Monitor
-from collector.ingest import handler as reports
+from collector.ingest import handler as ingest
+from collector.ingest.handler import HOST_KEYS, REPORT_WRITER
 from collector.ingest.writer import HostKeys, ReportWriter
 from collector.jobs.duties import Duties
-from collector.jobs.leadership import elect
+from collector.jobs.leadership import LEADERSHIP, elect
 from collector.jobs.mail_sender import OutboxSender, Transport
 from collector.notify.smtp import SmtpTransport
 from collector.runtime.metrics import Metrics
 from collector.store.database import Database
 from collector.store.db import make_engine, migrate
-from collector.web.appkeys import (
-    CLOCK,
-    CONFIG,
-    DATABASE,
-    HOST_KEYS,
-    LEADERSHIP,
-    METRICS,
-    REPORT_WRITER,
-)
+from collector.web.appkeys import CLOCK, CONFIG, DATABASE, METRICS
 from collector.web.errors import json_errors
+from dashboard import routes as dashboard_routes
 
 log = logging.getLogger(__name__)
 
@@ -77,14 +72,11 @@ def create_app(
 
 
 def _add_routes(app: web.Application) -> None:
-    app.router.add_post("/api/v1/reports", reports.post_report)
+    app.router.add_post("/api/v1/reports", ingest.post_report)
     app.router.add_get("/healthz", health.healthz)
     app.router.add_get("/readyz", health.readyz)
     app.router.add_get("/metrics", health.metrics)
     app.router.add_get("/api/v1/openapi.json", health.openapi)
-    from collector.api import resources  # the JSON API for operators and tools
-    from dashboard import routes as dashboard_routes
-
     resources.setup(app)
     dashboard_routes.setup(app)
 
@@ -96,8 +88,6 @@ def _lifecycle(
         config, db = app[CONFIG], app[DATABASE]
         migrate(db.engine)
         if config.inventory_file is not None:
-            from collector.config.inventory_file import load_inventory
-
             default_interval_s = config.probes.default_interval_s
             await db.write(
                 load_inventory,

@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import Connection
 
-from collector.api.maintenance import describe_schedule
+from collector.operations.maintenance import describe_schedule
 from collector.store import faults as fault_store
 from collector.store import inventory, probe_results
 from collector.store import maintenance as maintenance_store

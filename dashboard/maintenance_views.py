@@ -17,10 +17,14 @@ from multidict import MultiDictProxy
 from pydantic import ValidationError
 from sqlalchemy import Connection
 
-from collector.api import maintenance as maintenance_api
-from collector.api.bodies import NewMaintenanceWindow
-from collector.api.maintenance import WindowFilter, WindowRefused, describe_schedule
 from collector.domain.maintenance import WEEKDAYS
+from collector.operations import maintenance as maintenance_ops
+from collector.operations.maintenance import (
+    NewMaintenanceWindow,
+    WindowFilter,
+    WindowRefused,
+    describe_schedule,
+)
 from collector.store import inventory
 from collector.store.inventory import Host
 from collector.store.maintenance import StoredWindow
@@ -72,7 +76,7 @@ def _page_facts(conn: Connection, now: datetime) -> dict[str, Any]:
     customers = {c["id"]: c["name"] for c in inventory.list_customers(conn)}
     rows = [
         WindowRow(w, window_state(w, now), describe_schedule(w.window), customers[w.customer_id])
-        for w in maintenance_api.find_windows(conn, WindowFilter(), now)
+        for w in maintenance_ops.find_windows(conn, WindowFilter(), now)
     ]
     hosts: dict[str, list[Host]] = {}
     for host in inventory.list_hosts(conn):
@@ -160,7 +164,7 @@ async def create_window(request: web.Request) -> web.Response:
     try:
         body = validated(body_from_form(form))
         await request.app[DATABASE].write(
-            maintenance_api.create_window,
+            maintenance_ops.create_window,
             body,
             logged_in_operator(request).username,
             request.app[CLOCK](),
@@ -187,7 +191,7 @@ async def end_window(request: web.Request) -> web.Response:
         if not raw.isdigit():
             raise WindowRefused(f"no maintenance window {raw!r}", status=404)
         await request.app[DATABASE].write(
-            maintenance_api.end_window, int(raw), request.app[CLOCK]()
+            maintenance_ops.end_window, int(raw), request.app[CLOCK]()
         )
     except WindowRefused as exc:
         if exc.status == 404:

@@ -8,10 +8,10 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import Connection
 
-from collector.api.bodies import Acknowledgement, flag, limit, number, parse_body
+from collector.api.bodies import flag, limit, number, parse_body
 from collector.config.settings import CollectorConfig
 from collector.notify import outbox
-from collector.operations.acknowledge import FaultNotFound, acknowledge_fault
+from collector.operations.acknowledge import Acknowledgement, FaultNotFound, acknowledge_fault
 from collector.store import faults as fault_store
 from collector.store import incidents as incident_store
 from collector.store import inventory

@@ -9,9 +9,10 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import Connection, text
 
+from collector.jobs.leadership import LEADERSHIP
 from collector.notify import outbox
 from collector.store import faults as fault_store
-from collector.web.appkeys import DATABASE, LEADERSHIP, METRICS
+from collector.web.appkeys import DATABASE, METRICS
 
 OPENAPI = Path(__file__).with_name("openapi.json")
 

@@ -18,8 +18,6 @@ from pathlib import Path
 from pydantic import ValidationError
 from sqlalchemy import Engine
 
-from collector.api import inventory as inventory_api
-from collector.api.bodies import ContractIn, NewCustomer, NewHost
 from collector.commands.console import (
     BadArgument,
     Subparsers,
@@ -34,7 +32,9 @@ from collector.commands.console import (
 from collector.config.inventory_file import load_inventory
 from collector.config.settings import CollectorConfig
 from collector.config.tiers import catalogue_for
+from collector.operations import inventory as inventory_ops
 from collector.operations.incidents import recalculate_for_customer
+from collector.operations.inventory import ContractIn, NewCustomer, NewHost
 from collector.store import inventory, operators
 
 MIN_PASSWORD = 8
@@ -72,11 +72,11 @@ def customer_add(args: argparse.Namespace, config: CollectorConfig, engine: Engi
         contacts=[contact(c) for c in args.contact],
         contract=contract_from(args),
     )
-    problem = inventory_api.unknown_tier(body, config)
+    problem = inventory_ops.unknown_tier(body, config)
     if problem:
         raise BadArgument(problem)
     with engine.begin() as conn:
-        created = inventory_api.create_customer(conn, body, now())
+        created = inventory_ops.create_customer(conn, body, now())
     terms = created["contract"]
     say(f"Customer {created['id']} added: {created['name']}")
     if terms:
@@ -91,7 +91,7 @@ def customer_add(args: argparse.Namespace, config: CollectorConfig, engine: Engi
 
 def customer_list(args: argparse.Namespace, config: CollectorConfig, engine: Engine) -> int:
     with engine.begin() as conn:
-        customers = inventory_api.customers_json(conn, now())
+        customers = inventory_ops.customers_json(conn, now())
     rows = []
     for c in customers:
         terms = c["contract"] or {}
@@ -106,11 +106,11 @@ def customer_list(args: argparse.Namespace, config: CollectorConfig, engine: Eng
 def customer_contract(args: argparse.Namespace, config: CollectorConfig, engine: Engine) -> int:
     terms = contract_from(args)
     assert terms is not None  # --tier is required here
-    if terms.tier not in inventory_api.tier_names(config):
-        known = ", ".join(sorted(inventory_api.tier_names(config)))
+    if terms.tier not in inventory_ops.tier_names(config):
+        known = ", ".join(sorted(inventory_ops.tier_names(config)))
         raise BadArgument(f"unknown tier {terms.tier!r}; the catalogue has {known}")
     with engine.begin() as conn:
-        _, changed = inventory_api.change_contract(conn, args.id, terms, now(), config)
+        _, changed = inventory_ops.change_contract(conn, args.id, terms, now(), config)
     until = f"until {terms.ends_on}" if terms.ends_on else "open-ended"
     say(f"Contract for {args.id}: {terms.tier} from {terms.starts_on}, {until}")
     if changed:
@@ -145,7 +145,7 @@ def host_add(args: argparse.Namespace, config: CollectorConfig, engine: Engine) 
         interval_s=args.interval,
     )
     with engine.begin() as conn:
-        host, key = inventory_api.create_host(conn, body, now())
+        host, key = inventory_ops.create_host(conn, body, now())
     every = f"{host.kind}, reports every {host.interval_s:g} s"
     say(f"Host {host.id} added for customer {host.customer_id} ({every}).")
     show_key(host.id, key)

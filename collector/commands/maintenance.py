@@ -18,12 +18,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Engine
 
-from collector.api import maintenance as maintenance_api
-from collector.api.bodies import NewMaintenanceWindow
-from collector.api.maintenance import WindowFilter, WindowRefused, describe_schedule
 from collector.commands.console import AdminHandler, BadArgument, admin, now, say, table, validated
 from collector.commands.service import EXIT_CONFIG, add_config_option
 from collector.config.settings import CollectorConfig
+from collector.operations import maintenance as maintenance_ops
+from collector.operations.maintenance import (
+    NewMaintenanceWindow,
+    WindowFilter,
+    WindowRefused,
+    describe_schedule,
+)
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
@@ -105,7 +109,7 @@ def window_add(args: argparse.Namespace, config: CollectorConfig, engine: Engine
     body = body_from(args)
     try:
         with engine.begin() as conn:
-            stored = maintenance_api.create_window(conn, body, args.by or _who(), now())
+            stored = maintenance_ops.create_window(conn, body, args.by or _who(), now())
     except WindowRefused as exc:
         return _refused(exc)
     scope = f"host {stored.host_id}" if stored.host_id else f"every host of {stored.customer_id}"
@@ -123,7 +127,7 @@ def window_list(args: argparse.Namespace, config: CollectorConfig, engine: Engin
     moment_now = now()
     try:
         with engine.begin() as conn:
-            windows = maintenance_api.find_windows(conn, wanted, moment_now)
+            windows = maintenance_ops.find_windows(conn, wanted, moment_now)
     except WindowRefused as exc:
         return _refused(exc)
     rows = [
@@ -131,7 +135,7 @@ def window_list(args: argparse.Namespace, config: CollectorConfig, engine: Engin
             str(w.id),
             w.customer_id,
             w.host_id or "(all)",
-            maintenance_api.window_state(w, moment_now),
+            maintenance_ops.window_state(w, moment_now),
             describe_schedule(w.window),
             w.window.reason,
         ]
@@ -144,7 +148,7 @@ def window_list(args: argparse.Namespace, config: CollectorConfig, engine: Engin
 def window_end(args: argparse.Namespace, config: CollectorConfig, engine: Engine) -> int:
     try:
         with engine.begin() as conn:
-            maintenance_api.end_window(conn, args.id, now())
+            maintenance_ops.end_window(conn, args.id, now())
     except WindowRefused as exc:
         return _refused(exc)
     say(f"Maintenance window #{args.id} ended; mail it held goes out with the next sweep.")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.util
 import logging
 import os
 import secrets
@@ -245,9 +246,9 @@ async def _start_agent(config_path: Path, demo_dir: Path) -> asyncio.subprocess.
 
 def _agent_environment() -> dict[str, str]:
     """This environment, with the agent package importable even from a source checkout."""
-    import agent
-
-    source_root = str(Path(agent.__file__).resolve().parent.parent)
+    spec = importlib.util.find_spec("agent")  # where it is, without importing it
+    assert spec is not None and spec.origin is not None
+    source_root = str(Path(spec.origin).resolve().parent.parent)
     paths = [source_root, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
     return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
 

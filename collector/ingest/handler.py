@@ -15,9 +15,13 @@ from pydantic import ValidationError
 
 from agent import protocol
 from collector.ingest.report_body import ReportBody
+from collector.ingest.writer import HostKeys, ReportWriter
 from collector.store.reports import IncomingReport
-from collector.web.appkeys import HOST_KEYS, METRICS, REPORT_WRITER
+from collector.web.appkeys import METRICS
 from collector.web.errors import refuse
+
+HOST_KEYS = web.AppKey("host_keys", HostKeys)
+REPORT_WRITER = web.AppKey("report_writer", ReportWriter)
 
 
 async def post_report(request: web.Request) -> web.Response:

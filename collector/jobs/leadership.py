@@ -24,6 +24,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from aiohttp import web
 from sqlalchemy import Engine
 
 if TYPE_CHECKING:
@@ -230,6 +231,10 @@ def _connect_args(engine: Engine, retry_s: float) -> dict[str, Any]:
     kwargs.setdefault("application_name", APPLICATION_NAME)
     kwargs.setdefault("connect_timeout", max(2, round(retry_s)))
     return kwargs
+
+
+#: The app's leadership, for /readyz and /metrics.
+LEADERSHIP = web.AppKey("leadership", Leadership)
 
 
 def elect(

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pydantic import Field
 from sqlalchemy import Connection
 
 from collector.config.settings import CollectorConfig
 from collector.notify import fanout
+from collector.operations.fields import StrictInput
 from collector.store import faults as fault_store
 
 
 class FaultNotFound(LookupError):
     pass
+
+
+class Acknowledgement(StrictInput):
+    comment: str = Field("", max_length=2000)
 
 
 def acknowledge_fault(

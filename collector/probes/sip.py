@@ -1,15 +1,15 @@
 """SIP OPTIONS from the vendor's side: can we reach the customer's PBX over SIP?
 
-The SIP exchange itself is the agent's ``options_ping``, so the collector and the agent agree on
-what every response code means; here it only runs in a worker thread (it blocks on a socket)
-and becomes a monitoring-plugin style verdict.
+The SIP exchange itself is the agent's wire code (``agent.sip.options_ping``), so the collector
+and the agent agree on what every response code means; here it only runs in a worker thread (it
+blocks on a socket) and becomes a monitoring-plugin style verdict.
 """
 
 from __future__ import annotations
 
 import asyncio
 
-from agent.probes.sip import SipPing, options_ping
+from agent.sip import SipPing, options_ping
 from collector.probes.base import ProbeResult, Verdict
 
 _VERDICT_BY_STATE = {"up": Verdict.OK, "degraded": Verdict.WARNING, "down": Verdict.CRITICAL}

@@ -8,10 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from agent.probes.sip import (
+from agent.probes.sip import SipSettings, collect
+from agent.sip import (
     OptionsRequest,
-    SipSettings,
-    collect,
     frame_message,
     options_ping,
     parse_response,

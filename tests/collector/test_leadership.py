@@ -25,9 +25,9 @@ from sqlalchemy.engine import make_url
 
 from collector.app import DUTIES, create_app
 from collector.config.settings import DatabaseSettings, MonitoringSettings
-from collector.jobs.leadership import LOCK_NAME, AdvisoryLockLeadership, elect, lock_key
+from collector.jobs.leadership import LEADERSHIP, LOCK_NAME, AdvisoryLockLeadership, elect, lock_key
 from collector.store.db import make_engine
-from collector.web.appkeys import LEADERSHIP, METRICS
+from collector.web.appkeys import METRICS
 from tests.support.collector import collector_config
 from tests.support.postgres import SERVER, postgres_schema_url
 from tests.support.tcp_proxy import TcpProxy, tcp_proxy

@@ -12,10 +12,10 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import Connection, insert, select
 
 from agent import protocol
-from collector.api.bodies import NewMaintenanceWindow
 from collector.app import create_app
 from collector.config.settings import MailSettings
 from collector.engine import pipeline
+from collector.operations.maintenance import NewMaintenanceWindow
 from collector.store import faults as fault_store
 from collector.store import maintenance as maintenance_store
 from collector.store.database import Database

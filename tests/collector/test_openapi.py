@@ -15,10 +15,10 @@ from aiohttp.test_utils import TestClient, TestServer
 from pydantic import BaseModel
 
 from agent import protocol
-from collector.api import bodies
 from collector.api.health import OPENAPI
 from collector.app import create_app
 from collector.ingest import report_body
+from collector.operations import acknowledge, inventory
 from collector.store import faults as fault_store
 from collector.store import incidents as incident_store
 from collector.store.operators import add_operator, create_token
@@ -101,11 +101,11 @@ def test_it_puts_every_json_api_operation_behind_the_bearer_token() -> None:
     [
         (report_body.ReportBody, "ReportBody"),
         (report_body.ProbeEntryModel, "ProbeEntry"),
-        (bodies.NewCustomer, "NewCustomer"),
-        (bodies.ContactIn, "Contact"),
-        (bodies.ContractIn, "Contract"),
-        (bodies.NewHost, "NewHost"),
-        (bodies.Acknowledgement, "Acknowledgement"),
+        (inventory.NewCustomer, "NewCustomer"),
+        (inventory.ContactIn, "Contact"),
+        (inventory.ContractIn, "Contract"),
+        (inventory.NewHost, "NewHost"),
+        (acknowledge.Acknowledgement, "Acknowledgement"),
     ],
 )
 def test_it_documents_request_bodies_as_they_are_validated(

@@ -1,0 +1,20 @@
+"""Input rules shared by every use case: strict models, identifiers, email addresses.
+
+What people send through the JSON API, the dashboard's forms, the CLI or an inventory file is
+checked against the same models, so the three refuse the same things the same way, naming the
+field (``contacts.1.email``).
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+#: Ids appear in URLs and mail subjects: letters, digits, dot, dash and underscore.
+IDENTIFIER = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+EMAIL = r"^[^@\s<>]+@[^@\s<>]+$"
+
+
+class StrictInput(BaseModel):
+    """Unknown fields are refused and surrounding white space is dropped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
