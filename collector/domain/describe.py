@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collector.domain.control_characters import escape_control_characters
+
 _TITLES = {
     "agent.heartbeat": "Agent not reporting",
     "host.down": "Host down",
@@ -31,10 +33,13 @@ _PREFIXES = {
 
 
 def describe_check(check_key: str) -> str:
-    """``"disk:/var"`` → ``"Disk space /var"``; unknown keys come back as they are."""
+    """``"disk:/var"`` → ``"Disk space /var"``; unknown keys come back as they are.
+
+    The name after the colon is the agent's (a process, unit, mount, trunk): control
+    characters in it are escaped, since the title is shown and mailed on one line."""
     if check_key in _TITLES:
         return _TITLES[check_key]
     prefix, _, name = check_key.partition(":")
     if prefix in _PREFIXES:
-        return _PREFIXES[prefix].format(name).strip()
-    return check_key
+        return _PREFIXES[prefix].format(escape_control_characters(name)).strip()
+    return escape_control_characters(check_key)
