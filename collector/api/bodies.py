@@ -7,11 +7,12 @@ anything is written.
 from __future__ import annotations
 
 from datetime import date, time
-from typing import Literal, TypeVar
+from typing import Annotated, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -22,10 +23,13 @@ from pydantic import (
 )
 
 from collector.api.errors import refuse
+from collector.domain.control_characters import refuse_control_characters
 
 #: Ids appear in URLs and mail subjects: letters, digits, dot, dash and underscore.
 IDENTIFIER = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 EMAIL = r"^[^@\s<>]+@[^@\s<>]+$"
+#: Names appear in mail subjects and on one line of the dashboard: no line breaks, no tabs.
+Name = Annotated[str, AfterValidator(refuse_control_characters)]
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -35,7 +39,7 @@ class _Strict(BaseModel):
 
 
 class ContactIn(_Strict):
-    name: str = Field(min_length=1, max_length=200)
+    name: Name = Field(min_length=1, max_length=200)
     email: str = Field(pattern=EMAIL, max_length=320)
 
 
@@ -56,7 +60,7 @@ class ContractIn(_Strict):
 
 class NewCustomer(_Strict):
     id: str = Field(min_length=1, max_length=64, pattern=IDENTIFIER)
-    name: str = Field(min_length=1, max_length=200)
+    name: Name = Field(min_length=1, max_length=200)
     contacts: list[ContactIn] = Field(default_factory=list, max_length=50)
     #: Left out: the installation month of Cat1 (see ``collector.domain.contracts``).
     contract: ContractIn | None = None
@@ -73,7 +77,7 @@ class NewCustomer(_Strict):
 class NewHost(_Strict):
     id: str = Field(min_length=1, max_length=128, pattern=IDENTIFIER)
     customer_id: str = Field(min_length=1, max_length=64)
-    name: str | None = Field(None, min_length=1, max_length=200)
+    name: Name | None = Field(None, min_length=1, max_length=200)
     kind: Literal["server", "pbx"] = "server"
     interval_s: float = Field(60.0, gt=0, le=86400)
 
