@@ -32,6 +32,10 @@ _PREFIXES = {
 }
 
 
+#: Titles are a subject line's few words; an agent's name can be long, and longer escaped.
+TITLE_MAX = 200
+
+
 def describe_check(check_key: str) -> str:
     """``"disk:/var"`` → ``"Disk space /var"``; unknown keys come back as they are.
 
@@ -41,5 +45,7 @@ def describe_check(check_key: str) -> str:
         return _TITLES[check_key]
     prefix, _, name = check_key.partition(":")
     if prefix in _PREFIXES:
-        return _PREFIXES[prefix].format(escape_control_characters(name)).strip()
-    return escape_control_characters(check_key)
+        title = _PREFIXES[prefix].format(escape_control_characters(name)).strip()
+    else:
+        title = escape_control_characters(check_key)
+    return title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 1] + "…"

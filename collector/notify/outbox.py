@@ -17,6 +17,8 @@ from collector.store.schema import outbox
 
 #: How long a claimed message is left alone before another attempt may take it.
 CLAIM_LEASE = timedelta(minutes=5)
+#: The subject column's width; a subject is for reading, so a longer one is cut, not refused.
+SUBJECT_MAX = 400
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class OutgoingMessage:
     body: str
     attempts: int
     fault_id: int | None
+    created_at: datetime
 
 
 def enqueue(
@@ -46,7 +49,7 @@ def enqueue(
             fault_id=fault_id,
             kind=kind,
             recipient=recipient,
-            subject=subject,
+            subject=subject if len(subject) <= SUBJECT_MAX else subject[: SUBJECT_MAX - 1] + "…",
             body=body,
             status="pending",
             attempts=0,
@@ -81,6 +84,7 @@ def claim_due(conn: Connection, now: datetime, limit: int = 50) -> list[Outgoing
                     row.body,
                     row.attempts + 1,
                     row.fault_id,
+                    row.created_at,
                 )
             )
     return claimed

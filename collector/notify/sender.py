@@ -7,13 +7,13 @@ import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import make_msgid
 from typing import Protocol
 
 from collector.config import CollectorConfig
 from collector.database import Database
 from collector.metrics import Metrics
 from collector.notify import outbox
+from collector.notify.compose import message_id_domain, to_email
 from collector.notify.smtp import DeliveryError
 
 log = logging.getLogger(__name__)
@@ -27,17 +27,6 @@ def retry_delay(attempt: int, base_s: float, rng: Callable[[], float] = random.r
     """Exponential backoff with full jitter, capped at an hour."""
     ceiling = min(3600.0, base_s * 2 ** (attempt - 1))
     return ceiling / 2 + rng() * ceiling / 2
-
-
-def to_email(message: outbox.OutgoingMessage, sender: str) -> EmailMessage:
-    email = EmailMessage()
-    email["From"] = sender
-    email["To"] = message.recipient
-    email["Subject"] = message.subject
-    # Stable id per outbox row: a retried delivery is recognisably the same message.
-    email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain="faultdesk")
-    email.set_content(message.body)
-    return email
 
 
 class OutboxSender:
@@ -54,6 +43,7 @@ class OutboxSender:
         self._config = config
         self._metrics = metrics
         self._clock = clock
+        self._domain = message_id_domain(config.mail.message_id_domain, config.http.public_url)
 
     async def deliver_due(self) -> int:
         """Send every due message once; returns how many were delivered."""
@@ -65,7 +55,8 @@ class OutboxSender:
 
     async def _deliver(self, message: outbox.OutgoingMessage) -> int:
         try:
-            await self._transport.send(to_email(message, self._config.smtp.sender))
+            email = to_email(message, sender=self._config.smtp.sender, domain=self._domain)
+            await self._transport.send(email)
         except DeliveryError as exc:
             await self._record_failure(message, exc)
             return 0

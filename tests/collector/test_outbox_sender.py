@@ -20,11 +20,12 @@ from collector.notify.smtp import SmtpTransport
 from collector.store.schema import outbox as outbox_table
 from tests.support.collector import collector_config
 from tests.support.database import migrated_database
-from tests.support.smtp import free_port, smtp_server
+from tests.support.smtp import Inbox, free_port, smtp_server
 
 pytestmark = pytest.mark.integration
 
 NOW = datetime(2026, 11, 2, 3, 0, tzinfo=UTC)  # 03:00 on a Monday: mail goes out 24/7
+DOMAIN = "collector.vendor.example"
 
 
 class RefusingHandler:
@@ -42,12 +43,26 @@ def db(sqlite_url: str) -> Iterator[Database]:
         yield database
 
 
+class StoresThenDefersOnce(Inbox):
+    """A relay that keeps the first copy it is given yet answers 451, as one that stored a
+    message and lost the connection before saying so: the sender must try again."""
+
+    deferred: bool = False
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        await super().handle_DATA(server, session, envelope)
+        if not self.deferred:
+            self.deferred = True
+            return "451 4.3.0 try again later"
+        return "250 OK"
+
+
 def _config(tmp_path: Path, port: int) -> CollectorConfig:
     return collector_config(
         "sqlite://",
         tmp_path,
         smtp=SmtpSettings(host="127.0.0.1", port=port, timeout_s=5),
-        mail=MailSettings(max_attempts=3, retry_base_s=10),
+        mail=MailSettings(max_attempts=3, retry_base_s=10, message_id_domain=DOMAIN),
     )
 
 
@@ -115,6 +130,28 @@ async def test_it_gives_up_on_a_permanent_refusal_and_keeps_the_error_visible(
     row = db.transaction(_row, message_id)
     assert row.status == "failed" and "no such user" in row.last_error
     assert db.transaction(outbox.depth_by_status) == {"failed": 1}
+
+
+async def test_it_sends_a_row_with_the_same_message_id_on_every_attempt(
+    db: Database, tmp_path: Path
+) -> None:
+    relay = StoresThenDefersOnce()
+    port = free_port()
+    controller = Controller(relay, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        message_id = db.transaction(_queue)
+        clock = [NOW]
+        sender = _sender(db, _config(tmp_path, port), clock)
+        assert await sender.deliver_due() == 0
+        clock[0] = db.transaction(_row, message_id).next_attempt_at
+        assert await sender.deliver_due() == 1
+    finally:
+        controller.stop()
+    first, second = relay.messages
+    assert first["Message-ID"] == second["Message-ID"]
+    assert first["Message-ID"] == f"<outbox-{message_id}.{int(NOW.timestamp())}@{DOMAIN}>"
+    assert db.transaction(_row, message_id).attempts == 2
 
 
 def test_it_backs_off_exponentially_with_jitter_up_to_an_hour() -> None:

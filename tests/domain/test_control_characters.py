@@ -43,3 +43,8 @@ def test_it_titles_a_check_on_one_line_whatever_the_agent_named_it() -> None:
     assert describe_check("unit:a\nb.service") == "Service a\\nb.service"
     assert describe_check("odd\nkey") == "odd\\nkey"
     assert describe_check("disk:/var") == "Disk space /var"
+
+
+def test_it_keeps_a_title_short_however_long_the_escaped_name() -> None:
+    title = describe_check("service:" + "\x01" * 190)
+    assert len(title) == 200 and title.startswith("Process \\x01") and title.endswith("…")
