@@ -59,11 +59,18 @@ def enqueue(
     return int(result.inserted_primary_key[0])  # type: ignore[index]
 
 
-def claim_due(conn: Connection, now: datetime, limit: int = 50) -> list[OutgoingMessage]:
-    """Claim up to ``limit`` due messages for delivery by this sender."""
+def claim_due(
+    conn: Connection, now: datetime, *, max_attempts: int, limit: int = 50
+) -> list[OutgoingMessage]:
+    """Claim up to ``limit`` due messages for delivery by this sender; each claim is one
+    attempt, and a message that has had ``max_attempts`` is not claimed again."""
     rows = conn.execute(
         select(outbox)
-        .where(outbox.c.status == "pending", outbox.c.next_attempt_at <= now)
+        .where(
+            outbox.c.status == "pending",
+            outbox.c.next_attempt_at <= now,
+            outbox.c.attempts < max_attempts,
+        )
         .order_by(outbox.c.next_attempt_at, outbox.c.id)
         .limit(limit)
     ).all()
@@ -71,7 +78,11 @@ def claim_due(conn: Connection, now: datetime, limit: int = 50) -> list[Outgoing
     for row in rows:
         result = conn.execute(
             update(outbox)
-            .where(outbox.c.id == row.id, outbox.c.attempts == row.attempts)
+            .where(
+                outbox.c.id == row.id,
+                outbox.c.attempts == row.attempts,
+                outbox.c.status == "pending",
+            )
             .values(attempts=row.attempts + 1, next_attempt_at=now + CLAIM_LEASE)
         )
         if result.rowcount == 1:
@@ -99,15 +110,44 @@ def mark_sent(conn: Connection, message_id: int, now: datetime) -> None:
 
 
 def mark_failed(
-    conn: Connection, message_id: int, error: str, *, retry_at: datetime | None
-) -> None:
-    """Record a failed attempt; ``retry_at`` None means give up (shown to operators)."""
+    conn: Connection,
+    message_id: int,
+    error: str,
+    *,
+    retry_at: datetime | None,
+    attempt: int | None = None,
+) -> bool:
+    """Record a failed attempt; ``retry_at`` None means give up (shown to operators).
+
+    With ``attempt``, only while that attempt's claim stands: a sender whose claim lapsed
+    and was taken again must not move the new claimant's lease. Returns whether recorded."""
     values: dict[str, Any] = {"last_error": error[:2000]}
     if retry_at is None:
         values["status"] = "failed"
     else:
         values["next_attempt_at"] = retry_at
-    conn.execute(update(outbox).where(outbox.c.id == message_id).values(**values))
+    query = update(outbox).where(outbox.c.id == message_id, outbox.c.status == "pending")
+    if attempt is not None:
+        query = query.where(outbox.c.attempts == attempt)
+    return conn.execute(query.values(**values)).rowcount == 1
+
+
+def give_up_exhausted(conn: Connection, now: datetime, *, max_attempts: int) -> int:
+    """Mark failed the due messages that have had ``max_attempts`` claims: the sender of
+    the last one stopped before it could record how it went. Returns how many."""
+    rows = conn.execute(
+        select(outbox.c.id, outbox.c.attempts, outbox.c.last_error).where(
+            outbox.c.status == "pending",
+            outbox.c.next_attempt_at <= now,
+            outbox.c.attempts >= max_attempts,
+        )
+    ).all()
+    for row in rows:
+        reason = f"gave up after {row.attempts} attempts: the sender stopped during the last"
+        if row.last_error:
+            reason += f" (the one before: {row.last_error})"
+        mark_failed(conn, row.id, reason, retry_at=None, attempt=row.attempts)
+    return len(rows)
 
 
 def depth_by_status(conn: Connection) -> dict[str, int]:
