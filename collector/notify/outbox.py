@@ -1,12 +1,15 @@
 """The outbox: messages written in the same transaction as the change they announce.
 
-A sender claims due messages with a compare-and-set on ``attempts`` and a lease, so two
-collectors never send the same message twice at once, and a sender that dies mid-delivery
-leaves the message to be retried when its lease runs out.
+A sender claims due messages with a compare-and-set on ``attempts`` and a short lease
+(``next_attempt_at`` moved ``CLAIM_LEASE`` ahead), so two collectors never send the same
+message at once. A claim is the pair (id, attempts): while its sender lives it renews the
+lease of every message it still holds, and a sender that dies (kill -9, a lost host) leaves
+them to be claimed again once the lease runs out, within ``CLAIM_LEASE``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,8 +18,9 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from collector.store.schema import outbox
 
-#: How long a claimed message is left alone before another attempt may take it.
-CLAIM_LEASE = timedelta(minutes=5)
+#: How long a claim stands after its sender last renewed it: a dead sender's messages wait
+#: no longer than this. Its sender renews it well within that (``collector.notify.sender``).
+CLAIM_LEASE = timedelta(seconds=30)
 #: The subject column's width; a subject is for reading, so a longer one is cut, not refused.
 SUBJECT_MAX = 400
 
@@ -99,6 +103,26 @@ def claim_due(
                 )
             )
     return claimed
+
+
+def renew_claims(conn: Connection, claims: Sequence[OutgoingMessage], now: datetime) -> list[int]:
+    """Extend the lease of each claim that still stands; returns the ids of those. A claim
+    that lapsed and was taken again (its attempts moved on), or whose message is no longer
+    pending, is left alone."""
+    held = []
+    for claim in claims:
+        result = conn.execute(
+            update(outbox)
+            .where(
+                outbox.c.id == claim.id,
+                outbox.c.attempts == claim.attempts,
+                outbox.c.status == "pending",
+            )
+            .values(next_attempt_at=now + CLAIM_LEASE)
+        )
+        if result.rowcount == 1:
+            held.append(claim.id)
+    return held
 
 
 def mark_sent(conn: Connection, message_id: int, now: datetime) -> None:

@@ -1,11 +1,14 @@
 """Works through the outbox: deliver, record, and back off on failure.
 
 Each message is delivered or failed on its own: one that cannot be built or sent is recorded
-with its reason and never holds up the rest of the batch.
+with its reason and never holds up the rest of the batch. While a batch is under way its
+claims are renewed every ``RENEW_EVERY``, so they stand as long as this sender lives and lapse
+within ``outbox.CLAIM_LEASE`` once it dies.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 from collections.abc import Callable
@@ -14,6 +17,7 @@ from email.message import EmailMessage
 from typing import Protocol
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import SQLAlchemyError
 
 from collector.config import CollectorConfig
 from collector.database import Database
@@ -23,6 +27,9 @@ from collector.notify.compose import UnsendableMessage, message_id_domain, to_em
 from collector.notify.smtp import DeliveryError
 
 log = logging.getLogger(__name__)
+
+#: A third of the lease: two renewals can go astray before a live sender's claims lapse.
+RENEW_EVERY = outbox.CLAIM_LEASE / 3
 
 
 class Transport(Protocol):
@@ -51,12 +58,15 @@ class OutboxSender:
         config: CollectorConfig,
         metrics: Metrics,
         clock: Callable[[], datetime],
+        *,
+        renew_every: timedelta = RENEW_EVERY,
     ) -> None:
         self._db = db
         self._transport = transport
         self._config = config
         self._metrics = metrics
         self._clock = clock
+        self._renew_every_s = renew_every.total_seconds()
         self._domain = message_id_domain(config.mail.message_id_domain, config.http.public_url)
 
     async def deliver_due(self) -> int:
@@ -66,29 +76,65 @@ class OutboxSender:
         if given_up:
             self._metrics.mail_given_up.labels(reason="attempts").inc(given_up)
             log.warning("gave up on %d message(s) whose last attempt was cut short", given_up)
+        if not claimed:
+            return 0
+        held = list(claimed)
+        keeper = asyncio.create_task(self._keep_claims(held))
         delivered = 0
-        for message in claimed:
-            delivered += await self._deliver(message)
+        try:
+            for message in claimed:
+                delivered += await self._deliver(message, held)
+        finally:
+            keeper.cancel()
+            await asyncio.gather(keeper, return_exceptions=True)
         return delivered
 
-    async def _deliver(self, message: outbox.OutgoingMessage) -> int:
+    async def _keep_claims(self, held: list[outbox.OutgoingMessage]) -> None:
+        """Renew the claims still ``held`` until cancelled at the end of the batch."""
+        while True:
+            await asyncio.sleep(self._renew_every_s)
+            try:
+                await self._db.write(outbox.renew_claims, list(held), self._clock())
+            except SQLAlchemyError as exc:
+                # The next may get through; if none does, the claims lapse as a dead sender's
+                # would, and the messages go again under the same Message-ID.
+                log.warning("could not renew %d mail claim(s): %s", len(held), exc)
+
+    async def _deliver(
+        self, message: outbox.OutgoingMessage, held: list[outbox.OutgoingMessage]
+    ) -> int:
+        # Confirm the claim first: if it lapsed (this process stalled) and another sender took
+        # the message, that sender delivers it.
+        if not await self._db.write(outbox.renew_claims, [message], self._clock()):
+            held.remove(message)
+            log.warning("%s #%d was claimed again elsewhere; leaving it", message.kind, message.id)
+            return 0
+        failure = await self._send(message)
+        # Out of the renewals before the outcome is written: a renewal after it would move a
+        # retry's due time.
+        held.remove(message)
+        if failure is not None:
+            error, permanent = failure
+            await self._record_failure(message, error, permanent=permanent)
+            return 0
+        await self._db.write(outbox.mark_sent, message.id, self._clock())
+        self._metrics.mail_sent.inc()
+        log.info("sent %s #%d to %r", message.kind, message.id, message.recipient)
+        return 1
+
+    async def _send(self, message: outbox.OutgoingMessage) -> tuple[str, bool] | None:
+        """None when the relay took the message, else why not and whether that is for good."""
         try:
             email = to_email(message, sender=self._config.smtp.sender, domain=self._domain)
             await self._transport.send(email)
         except UnsendableMessage as exc:
-            await self._record_failure(message, f"cannot build the message: {exc}", permanent=True)
-            return 0
+            return f"cannot build the message: {exc}", True
         except DeliveryError as exc:
-            await self._record_failure(message, str(exc), permanent=exc.permanent)
-            return 0
+            return str(exc), exc.permanent
         except Exception as exc:  # the one boundary: an error nobody foresaw fails this message
             log.exception("delivery of %s #%d failed unexpectedly", message.kind, message.id)
-            await self._record_failure(message, f"{type(exc).__name__}: {exc}", permanent=False)
-            return 0
-        await self._db.write(outbox.mark_sent, message.id, self._clock())
-        self._metrics.mail_sent.inc()
-        log.info("sent %s #%d to %s", message.kind, message.id, message.recipient)
-        return 1
+            return f"{type(exc).__name__}: {exc}", False
+        return None
 
     async def _record_failure(
         self, message: outbox.OutgoingMessage, error: str, *, permanent: bool

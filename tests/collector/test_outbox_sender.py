@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,6 +18,7 @@ from collector.config import CollectorConfig, MailSettings, SmtpSettings
 from collector.database import Database
 from collector.metrics import Metrics
 from collector.notify import outbox
+from collector.notify.compose import to_email
 from collector.notify.sender import OutboxSender, retry_delay
 from collector.notify.smtp import SmtpTransport
 from collector.store.schema import outbox as outbox_table
@@ -55,6 +59,28 @@ class StoresThenDefersOnce(Inbox):
             self.deferred = True
             return "451 4.3.0 try again later"
         return "250 OK"
+
+
+@dataclass
+class HoldingRelay(Inbox):
+    """A relay that holds each message until the test lets go, as a slow one would."""
+
+    arrived: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.arrived.set()
+        await asyncio.get_running_loop().run_in_executor(None, self.release.wait)
+        return await super().handle_DATA(server, session, envelope)
+
+
+async def _until(condition: Callable[[], bool], timeout_s: float = 30.0) -> None:
+    """Wait for ``condition`` to hold, checking as the event loop turns."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while not condition():
+        assert loop.time() < deadline, "the condition never held"
+        await asyncio.sleep(0.01)
 
 
 def _config(tmp_path: Path, port: int) -> CollectorConfig:
@@ -152,6 +178,64 @@ async def test_it_sends_a_row_with_the_same_message_id_on_every_attempt(
     assert first["Message-ID"] == second["Message-ID"]
     assert first["Message-ID"] == f"<outbox-{message_id}.{int(NOW.timestamp())}@{DOMAIN}>"
     assert db.transaction(_row, message_id).attempts == 2
+
+
+async def test_it_delivers_within_the_lease_what_a_dead_sender_had_claimed(
+    db: Database, tmp_path: Path
+) -> None:
+    with smtp_server() as (inbox, port):
+        config = _config(tmp_path, port)
+        ids = [db.transaction(_queue) for _ in range(3)]
+        # A sender claims the batch, hands the first message to the relay, and is killed.
+        dead = db.transaction(outbox.claim_due, NOW, max_attempts=3)
+        stored = to_email(dead[0], sender=config.smtp.sender, domain=DOMAIN)
+        await SmtpTransport(config.smtp).send(stored)
+
+        clock = [NOW + timedelta(seconds=5)]
+        sender = _sender(db, config, clock)
+        assert await sender.deliver_due() == 0  # the dead sender's claims still stand
+        clock[0] = NOW + outbox.CLAIM_LEASE
+        assert await sender.deliver_due() == 3
+    assert [db.transaction(_row, i).status for i in ids] == ["sent"] * 3
+    # The copy the relay took before the crash comes again under the same Message-ID.
+    message_ids = [m["Message-ID"] for m in inbox.messages]
+    assert len(message_ids) == 4 and message_ids.count(stored["Message-ID"]) == 2
+
+
+async def test_it_renews_its_claims_while_a_slow_relay_holds_a_message(
+    db: Database, tmp_path: Path
+) -> None:
+    relay = HoldingRelay()
+    port = free_port()
+    controller = Controller(relay, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        config = _config(tmp_path, port)
+        first, second = db.transaction(_queue), db.transaction(_queue)
+        clock = [NOW]
+        sender = OutboxSender(
+            db, SmtpTransport(config.smtp), config, Metrics(), lambda: clock[0],
+            renew_every=timedelta(milliseconds=10),
+        )  # fmt: skip
+        run = asyncio.create_task(sender.deliver_due())
+        assert await asyncio.to_thread(relay.arrived.wait, 30)
+        clock[0] = NOW + timedelta(seconds=25)  # the relay is still at the first message
+        renewed = clock[0] + outbox.CLAIM_LEASE
+
+        def leases() -> list[datetime]:
+            return [db.transaction(_row, i).next_attempt_at for i in (first, second)]
+
+        await _until(lambda: leases() == [renewed, renewed])
+        # Past the lease taken at NOW, another collector still finds nothing to claim.
+        later = NOW + outbox.CLAIM_LEASE + timedelta(seconds=10)
+        assert db.transaction(outbox.claim_due, later, max_attempts=3) == []
+        relay.release.set()
+        assert await run == 2
+    finally:
+        relay.release.set()
+        controller.stop()
+    assert len(relay.messages) == 2
+    assert [db.transaction(_row, i).attempts for i in (first, second)] == [1, 1]
 
 
 def test_it_backs_off_exponentially_with_jitter_up_to_an_hour() -> None:
