@@ -179,8 +179,17 @@ def depth_by_status(conn: Connection) -> dict[str, int]:
     return {status: int(count) for status, count in rows}
 
 
-def recent(conn: Connection, limit: int = 100, fault_id: int | None = None) -> list[Any]:
+#: What a message's ``status`` may be: waiting (or being sent), delivered, or given up.
+STATUSES = ("pending", "sent", "failed")
+
+
+def recent(
+    conn: Connection, limit: int = 100, fault_id: int | None = None, status: str | None = None
+) -> list[Any]:
+    """The newest messages first, optionally only one fault's or only those in ``status``."""
     query = select(outbox).order_by(outbox.c.id.desc()).limit(limit)
     if fault_id is not None:
         query = query.where(outbox.c.fault_id == fault_id)
+    if status is not None:
+        query = query.where(outbox.c.status == status)
     return list(conn.execute(query))
