@@ -107,6 +107,18 @@ async def incidents(request: web.Request) -> web.Response:
 
 @require_operator
 async def mail(request: web.Request) -> web.Response:
-    messages = await request.app[DATABASE].read(outbox.recent, MAIL_PAGE)
-    context = {"messages": messages, "public_url": request.app[CONFIG].http.public_url}
+    """The newest mail; ``?status=failed`` (or pending, sent) shows only that. Failed mail is
+    counted at the top whatever is shown, since it may be older than the page reaches."""
+    status = request.query.get("status")
+    if status not in outbox.STATUSES:
+        status = None
+    db = request.app[DATABASE]
+    messages = await db.read(outbox.recent, MAIL_PAGE, None, status)
+    failed = (await db.read(outbox.depth_by_status)).get("failed", 0)
+    context = {
+        "messages": messages,
+        "status": status,
+        "failed": failed,
+        "public_url": request.app[CONFIG].http.public_url,
+    }
     return await render(request, "mail.html", context)

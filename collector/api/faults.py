@@ -116,5 +116,8 @@ async def list_incidents(request: web.Request, _operator: Operator) -> web.Respo
 
 async def list_outbox(request: web.Request, _operator: Operator) -> web.Response:
     fault_id = number(request, "fault", low=1, high=2**62)
-    rows = await request.app[DATABASE].read(outbox.recent, limit(request), fault_id)
+    status = request.query.get("status")
+    if status is not None and status not in outbox.STATUSES:
+        raise refuse(400, f"status must be one of {', '.join(outbox.STATUSES)}", field="status")
+    rows = await request.app[DATABASE].read(outbox.recent, limit(request), fault_id, status)
     return web.json_response([outbox_json(row) for row in rows])

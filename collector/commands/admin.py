@@ -32,6 +32,7 @@ from collector.commands.console import (
 from collector.config.inventory_file import load_inventory
 from collector.config.settings import CollectorConfig
 from collector.config.tiers import catalogue_for
+from collector.domain.control_characters import refuse_control_characters
 from collector.operations import inventory as inventory_ops
 from collector.operations.incidents import recalculate_for_customer
 from collector.operations.inventory import ContractIn, NewCustomer, NewHost
@@ -43,6 +44,11 @@ KEY_FILE = "/etc/faultdesk/host.key"
 
 def contact(text: str) -> dict[str, str]:
     """``"Ann Example <ann@example.com>"`` (or a bare address) as a contact."""
+    # parseaddr would quietly drop what follows a line break: refuse the whole text instead.
+    try:
+        refuse_control_characters(text)
+    except ValueError as exc:
+        raise BadArgument(f"--contact {text!r}: {exc}") from None
     name, email = parseaddr(text)
     if "@" not in email:
         raise BadArgument(f'--contact {text!r}: expected "Name <email@example.com>"')

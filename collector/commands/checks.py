@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 
 from collector.commands.console import BadArgument, Subparsers, group, leaf, now, say, table, when
 from collector.config.settings import CollectorConfig
+from collector.domain.control_characters import refuse_control_characters
 from collector.probes.runner import parse_options
 from collector.store import inventory
 from collector.store import probe_results as probe_store
@@ -27,6 +28,10 @@ def option_pair(text: str) -> tuple[str, object]:
 
 def check_add(args: argparse.Namespace, config: CollectorConfig, engine: Engine) -> int:
     options = dict(args.option)
+    try:
+        refuse_control_characters(args.name or "")
+    except ValueError as exc:
+        raise BadArgument(f"--name: {exc}") from None
     try:
         parse_options(args.kind, args.target, options)
     except ValueError as exc:

@@ -9,16 +9,20 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 from sqlalchemy import Connection, select, update
 
 from collector.config.settings import ConfigError, describe_errors, load_yaml
+from collector.domain.control_characters import refuse_control_characters
 from collector.probes.runner import parse_options
 from collector.store import inventory
 from collector.store import probe_results as probe_store
 from collector.store.schema import contracts, hosts
+
+#: Ids and names reach mail subjects and one line of the dashboard: no line breaks, no tabs.
+Name = Annotated[str, AfterValidator(refuse_control_characters)]
 
 
 class _Strict(BaseModel):
@@ -26,7 +30,7 @@ class _Strict(BaseModel):
 
 
 class ContactEntry(_Strict):
-    name: str
+    name: Name
     email: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
 
 
@@ -42,7 +46,7 @@ class CheckEntry(BaseModel):
 
     model_config = ConfigDict(extra="allow")  # the other keys are the probe's options
     kind: Literal["ssh", "http", "sip", "tcp"]
-    name: str = Field("", max_length=100)
+    name: Name = Field("", max_length=100)
     target: str = Field(min_length=1, max_length=500)
     interval_s: float | None = Field(None, gt=0)
     enabled: bool = True
@@ -61,8 +65,8 @@ class CheckEntry(BaseModel):
 
 
 class HostEntry(_Strict):
-    id: str = Field(min_length=1, max_length=128)
-    name: str | None = None
+    id: Name = Field(min_length=1, max_length=128)
+    name: Name | None = None
     kind: str = "server"
     interval_s: float = Field(60.0, gt=0)
     key: str | None = Field(None, min_length=32)
@@ -77,8 +81,8 @@ class HostEntry(_Strict):
 
 
 class CustomerEntry(_Strict):
-    id: str = Field(min_length=1, max_length=64)
-    name: str
+    id: Name = Field(min_length=1, max_length=64)
+    name: Name
     contacts: list[ContactEntry] = []
     contract: ContractEntry | None = None
     hosts: list[HostEntry] = []

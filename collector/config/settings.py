@@ -7,20 +7,38 @@ invalid file stops start-up with the file, the line when known, and the field na
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from collector.config.oncall import OnCallSettings
+from collector.domain.mailboxes import one_mailbox
 
 
 class ConfigError(Exception):
     """A configuration file that cannot be used; the message names file and field."""
 
 
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+#: A host name: dot-separated labels of letters, digits and inner hyphens.
+DOMAIN_PATTERN = rf"^{_LABEL}(?:\.{_LABEL})*$"
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _one_mailbox(value: str) -> str:
+    try:
+        one_mailbox(value)
+    except ValueError as exc:
+        raise ValueError(f"must be one email address, like ops@vendor.example: {exc}") from None
+    return value
+
+
+#: An address every mail carries in a header: ``ops@vendor.example`` or ``Ops <ops@...>``.
+Mailbox = Annotated[str, AfterValidator(_one_mailbox)]
 
 
 class HttpSettings(_Strict):
@@ -48,14 +66,15 @@ class SmtpSettings(_Strict):
     starttls: bool = False
     use_tls: bool = False
     timeout_s: float = Field(30.0, gt=0)
-    sender: str = "faultdesk@localhost"
+    #: The From address of every message (``faultdesk@vendor.example`` or ``Name <...>``).
+    sender: Mailbox = "faultdesk@localhost"
 
 
 class MailSettings(_Strict):
     #: The vendor's network operations centre: gets every fault, 24/7.
-    noc: str = "noc@localhost"
+    noc: Mailbox = "noc@localhost"
     #: The vendor's sales contact: told about faults on hosts with no contract.
-    sales: str = "sales@localhost"
+    sales: Mailbox = "sales@localhost"
     max_attempts: int = Field(8, ge=1)
     retry_base_s: float = Field(30.0, gt=0)
     reminder_interval_s: float = Field(4 * 3600.0, gt=0)
@@ -66,6 +85,9 @@ class MailSettings(_Strict):
     #: Warn the NOC once this fraction of a first-response target's working time has elapsed
     #: with no response recorded; a second mail goes when it is missed.
     sla_warning_fraction: float = Field(0.75, gt=0, le=1)
+    #: The right-hand side of every Message-ID (``<outbox-ROW.CREATED@domain>``); None: the
+    #: host name of ``http.public_url``.
+    message_id_domain: str | None = Field(None, pattern=DOMAIN_PATTERN, max_length=253)
 
 
 class MonitoringSettings(_Strict):

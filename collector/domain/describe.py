@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collector.domain.control_characters import escape_control_characters
+
 _TITLES = {
     "agent.heartbeat": "Agent not reporting",
     "host.down": "Host down",
@@ -30,11 +32,20 @@ _PREFIXES = {
 }
 
 
+#: Titles are a subject line's few words; an agent's name can be long, and longer escaped.
+TITLE_MAX = 200
+
+
 def describe_check(check_key: str) -> str:
-    """``"disk:/var"`` → ``"Disk space /var"``; unknown keys come back as they are."""
+    """``"disk:/var"`` → ``"Disk space /var"``; unknown keys come back as they are.
+
+    The name after the colon is the agent's (a process, unit, mount, trunk): control
+    characters in it are escaped, since the title is shown and mailed on one line."""
     if check_key in _TITLES:
         return _TITLES[check_key]
     prefix, _, name = check_key.partition(":")
     if prefix in _PREFIXES:
-        return _PREFIXES[prefix].format(name).strip()
-    return check_key
+        title = _PREFIXES[prefix].format(escape_control_characters(name)).strip()
+    else:
+        title = escape_control_characters(check_key)
+    return title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 1] + "…"

@@ -1,22 +1,35 @@
-"""Works through the outbox: deliver, record, and back off on failure."""
+"""Works through the outbox: deliver, record, and back off on failure.
+
+Each message is delivered or failed on its own: one that cannot be built or sent is recorded
+with its reason and never holds up the rest of the batch. While a batch is under way its
+claims are renewed every ``RENEW_EVERY``, so they stand as long as this sender lives and lapse
+within ``outbox.CLAIM_LEASE`` once it dies.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import make_msgid
 from typing import Protocol
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import SQLAlchemyError
 
 from collector.config.settings import CollectorConfig
 from collector.notify import outbox
+from collector.notify.compose import UnsendableMessage, message_id_domain, to_email
 from collector.notify.smtp import DeliveryError
 from collector.runtime.metrics import Metrics
 from collector.store.database import Database
 
 log = logging.getLogger(__name__)
+
+#: A third of the lease: two renewals can go astray before a live sender's claims lapse.
+RENEW_EVERY = outbox.CLAIM_LEASE / 3
 
 
 class Transport(Protocol):
@@ -29,15 +42,12 @@ def retry_delay(attempt: int, base_s: float, rng: Callable[[], float] = random.r
     return ceiling / 2 + rng() * ceiling / 2
 
 
-def to_email(message: outbox.OutgoingMessage, sender: str) -> EmailMessage:
-    email = EmailMessage()
-    email["From"] = sender
-    email["To"] = message.recipient
-    email["Subject"] = message.subject
-    # Stable id per outbox row: a retried delivery is recognisably the same message.
-    email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain="faultdesk")
-    email.set_content(message.body)
-    return email
+def take_due(
+    conn: Connection, now: datetime, max_attempts: int
+) -> tuple[int, list[outbox.OutgoingMessage]]:
+    """Give up on due messages with no attempts left, then claim the rest that are due."""
+    given_up = outbox.give_up_exhausted(conn, now, max_attempts=max_attempts)
+    return given_up, outbox.claim_due(conn, now, max_attempts=max_attempts)
 
 
 class OutboxSender:
@@ -48,47 +58,106 @@ class OutboxSender:
         config: CollectorConfig,
         metrics: Metrics,
         clock: Callable[[], datetime],
+        *,
+        renew_every: timedelta = RENEW_EVERY,
     ) -> None:
         self._db = db
         self._transport = transport
         self._config = config
         self._metrics = metrics
         self._clock = clock
+        self._renew_every_s = renew_every.total_seconds()
+        self._domain = message_id_domain(config.mail.message_id_domain, config.http.public_url)
 
     async def deliver_due(self) -> int:
         """Send every due message once; returns how many were delivered."""
-        claimed = await self._db.write(outbox.claim_due, self._clock())
+        max_attempts = self._config.mail.max_attempts
+        given_up, claimed = await self._db.write(take_due, self._clock(), max_attempts)
+        if given_up:
+            self._metrics.mail_given_up.labels(reason="attempts").inc(given_up)
+            log.warning("gave up on %d message(s) whose last attempt was cut short", given_up)
+        if not claimed:
+            return 0
+        held = list(claimed)
+        keeper = asyncio.create_task(self._keep_claims(held))
         delivered = 0
-        for message in claimed:
-            delivered += await self._deliver(message)
+        try:
+            for message in claimed:
+                delivered += await self._deliver(message, held)
+        finally:
+            keeper.cancel()
+            await asyncio.gather(keeper, return_exceptions=True)
         return delivered
 
-    async def _deliver(self, message: outbox.OutgoingMessage) -> int:
-        try:
-            await self._transport.send(to_email(message, self._config.smtp.sender))
-        except DeliveryError as exc:
-            await self._record_failure(message, exc)
+    async def _keep_claims(self, held: list[outbox.OutgoingMessage]) -> None:
+        """Renew the claims still ``held`` until cancelled at the end of the batch."""
+        while True:
+            await asyncio.sleep(self._renew_every_s)
+            try:
+                await self._db.write(outbox.renew_claims, list(held), self._clock())
+            except SQLAlchemyError as exc:
+                # The next may get through; if none does, the claims lapse as a dead sender's
+                # would, and the messages go again under the same Message-ID.
+                log.warning("could not renew %d mail claim(s): %s", len(held), exc)
+
+    async def _deliver(
+        self, message: outbox.OutgoingMessage, held: list[outbox.OutgoingMessage]
+    ) -> int:
+        # Confirm the claim first: if it lapsed (this process stalled) and another sender took
+        # the message, that sender delivers it.
+        if not await self._db.write(outbox.renew_claims, [message], self._clock()):
+            held.remove(message)
+            log.warning("%s #%d was claimed again elsewhere; leaving it", message.kind, message.id)
+            return 0
+        failure = await self._send(message)
+        # Out of the renewals before the outcome is written: a renewal after it would move a
+        # retry's due time.
+        held.remove(message)
+        if failure is not None:
+            error, permanent = failure
+            await self._record_failure(message, error, permanent=permanent)
             return 0
         await self._db.write(outbox.mark_sent, message.id, self._clock())
         self._metrics.mail_sent.inc()
-        log.info("sent %s #%d to %s", message.kind, message.id, message.recipient)
+        log.info("sent %s #%d to %r", message.kind, message.id, message.recipient)
         return 1
 
-    async def _record_failure(self, message: outbox.OutgoingMessage, exc: DeliveryError) -> None:
+    async def _send(self, message: outbox.OutgoingMessage) -> tuple[str, bool] | None:
+        """None when the relay took the message, else why not and whether that is for good."""
+        try:
+            email = to_email(message, sender=self._config.smtp.sender, domain=self._domain)
+            await self._transport.send(email)
+        except UnsendableMessage as exc:
+            return f"cannot build the message: {exc}", True
+        except DeliveryError as exc:
+            return str(exc), exc.permanent
+        except Exception as exc:  # the one boundary: an error nobody foresaw fails this message
+            log.exception("delivery of %s #%d failed unexpectedly", message.kind, message.id)
+            return f"{type(exc).__name__}: {exc}", False
+        return None
+
+    async def _record_failure(
+        self, message: outbox.OutgoingMessage, error: str, *, permanent: bool
+    ) -> None:
         mail = self._config.mail
-        self._metrics.mail_failures.labels(permanent=str(exc.permanent).lower()).inc()
-        give_up = exc.permanent or message.attempts >= mail.max_attempts
+        self._metrics.mail_failures.labels(permanent=str(permanent).lower()).inc()
+        give_up = permanent or message.attempts >= mail.max_attempts
         retry_at = None
-        if not give_up:
+        if give_up:
+            reason = "permanent" if permanent else "attempts"
+            self._metrics.mail_given_up.labels(reason=reason).inc()
+        else:
             delay = retry_delay(message.attempts, mail.retry_base_s)
             retry_at = self._clock() + timedelta(seconds=delay)
         log.warning(
-            "delivery of %s #%d to %s failed (attempt %d, %s): %s",
+            "delivery of %s #%d to %r failed (attempt %d, %s): %s",
             message.kind,
             message.id,
             message.recipient,
             message.attempts,
             "giving up" if give_up else f"retry at {retry_at:%H:%M:%S}",
-            exc,
+            error,
         )
-        await self._db.write(outbox.mark_failed, message.id, str(exc), retry_at=retry_at)
+        await self._db.write(
+            outbox.mark_failed, message.id, error, retry_at=retry_at, attempt=message.attempts
+        )

@@ -1,11 +1,15 @@
 """What the emails say. Subjects are built to be triaged from a phone's lock screen:
-severity first, then customer, host and what is wrong."""
+severity first, then customer, host and what is wrong.
+
+Names and details an agent reported are shown with control characters escaped: one line each,
+so none can split a header or forge a line of the facts below it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from collector.domain.control_characters import escape_control_characters as one_line
 from collector.store.faults import FaultView
 
 
@@ -26,7 +30,7 @@ def subject(fault: FaultView, state: str | None = None) -> str:
     text = f"{label}: {fault.customer_name} / {_where(fault)}: {fault.title}"
     if fault.detail and len(fault.detail) <= SUBJECT_DETAIL_MAX:
         text += f" ({fault.detail})"
-    return text
+    return one_line(text)
 
 
 def _where(fault: FaultView) -> str:
@@ -41,12 +45,12 @@ def _when(moment: datetime) -> str:
 def _facts(fault: FaultView) -> str:
     host = "whole site" if fault.host_id is None else f"{fault.host_name} ({fault.host_id})"
     return (
-        f"Customer: {fault.customer_name}\n"
-        f"Host:     {host}\n"
-        f"Problem:  {fault.title}\n"
+        f"Customer: {one_line(fault.customer_name)}\n"
+        f"Host:     {one_line(host)}\n"
+        f"Problem:  {one_line(fault.title)}\n"
         f"Severity: {fault.severity}\n"
         f"Since:    {_when(fault.opened_at)}\n"
-        f"Detail:   {fault.detail or '-'}\n"
+        f"Detail:   {one_line(fault.detail) or '-'}\n"
         f"Fault:    #{fault.id}\n"
     )
 

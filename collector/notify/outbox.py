@@ -1,12 +1,15 @@
 """The outbox: messages written in the same transaction as the change they announce.
 
-A sender claims due messages with a compare-and-set on ``attempts`` and a lease, so two
-collectors never send the same message twice at once, and a sender that dies mid-delivery
-leaves the message to be retried when its lease runs out.
+A sender claims due messages with a compare-and-set on ``attempts`` and a short lease
+(``next_attempt_at`` moved ``CLAIM_LEASE`` ahead), so two collectors never send the same
+message at once. A claim is the pair (id, attempts): while its sender lives it renews the
+lease of every message it still holds, and a sender that dies (kill -9, a lost host) leaves
+them to be claimed again once the lease runs out, within ``CLAIM_LEASE``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,8 +18,11 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from collector.store.schema import outbox
 
-#: How long a claimed message is left alone before another attempt may take it.
-CLAIM_LEASE = timedelta(minutes=5)
+#: How long a claim stands after its sender last renewed it: a dead sender's messages wait
+#: no longer than this. Its sender renews it well within that (``collector.jobs.mail_sender``).
+CLAIM_LEASE = timedelta(seconds=30)
+#: The subject column's width; a subject is for reading, so a longer one is cut, not refused.
+SUBJECT_MAX = 400
 
 
 @dataclass(frozen=True)
@@ -28,6 +34,7 @@ class OutgoingMessage:
     body: str
     attempts: int
     fault_id: int | None
+    created_at: datetime
 
 
 def enqueue(
@@ -46,7 +53,7 @@ def enqueue(
             fault_id=fault_id,
             kind=kind,
             recipient=recipient,
-            subject=subject,
+            subject=subject if len(subject) <= SUBJECT_MAX else subject[: SUBJECT_MAX - 1] + "…",
             body=body,
             status="pending",
             attempts=0,
@@ -56,11 +63,18 @@ def enqueue(
     return int(result.inserted_primary_key[0])  # type: ignore[index]
 
 
-def claim_due(conn: Connection, now: datetime, limit: int = 50) -> list[OutgoingMessage]:
-    """Claim up to ``limit`` due messages for delivery by this sender."""
+def claim_due(
+    conn: Connection, now: datetime, *, max_attempts: int, limit: int = 50
+) -> list[OutgoingMessage]:
+    """Claim up to ``limit`` due messages for delivery by this sender; each claim is one
+    attempt, and a message that has had ``max_attempts`` is not claimed again."""
     rows = conn.execute(
         select(outbox)
-        .where(outbox.c.status == "pending", outbox.c.next_attempt_at <= now)
+        .where(
+            outbox.c.status == "pending",
+            outbox.c.next_attempt_at <= now,
+            outbox.c.attempts < max_attempts,
+        )
         .order_by(outbox.c.next_attempt_at, outbox.c.id)
         .limit(limit)
     ).all()
@@ -68,7 +82,11 @@ def claim_due(conn: Connection, now: datetime, limit: int = 50) -> list[Outgoing
     for row in rows:
         result = conn.execute(
             update(outbox)
-            .where(outbox.c.id == row.id, outbox.c.attempts == row.attempts)
+            .where(
+                outbox.c.id == row.id,
+                outbox.c.attempts == row.attempts,
+                outbox.c.status == "pending",
+            )
             .values(attempts=row.attempts + 1, next_attempt_at=now + CLAIM_LEASE)
         )
         if result.rowcount == 1:
@@ -81,9 +99,30 @@ def claim_due(conn: Connection, now: datetime, limit: int = 50) -> list[Outgoing
                     row.body,
                     row.attempts + 1,
                     row.fault_id,
+                    row.created_at,
                 )
             )
     return claimed
+
+
+def renew_claims(conn: Connection, claims: Sequence[OutgoingMessage], now: datetime) -> list[int]:
+    """Extend the lease of each claim that still stands; returns the ids of those. A claim
+    that lapsed and was taken again (its attempts moved on), or whose message is no longer
+    pending, is left alone."""
+    held = []
+    for claim in claims:
+        result = conn.execute(
+            update(outbox)
+            .where(
+                outbox.c.id == claim.id,
+                outbox.c.attempts == claim.attempts,
+                outbox.c.status == "pending",
+            )
+            .values(next_attempt_at=now + CLAIM_LEASE)
+        )
+        if result.rowcount == 1:
+            held.append(claim.id)
+    return held
 
 
 def mark_sent(conn: Connection, message_id: int, now: datetime) -> None:
@@ -95,15 +134,44 @@ def mark_sent(conn: Connection, message_id: int, now: datetime) -> None:
 
 
 def mark_failed(
-    conn: Connection, message_id: int, error: str, *, retry_at: datetime | None
-) -> None:
-    """Record a failed attempt; ``retry_at`` None means give up (shown to operators)."""
+    conn: Connection,
+    message_id: int,
+    error: str,
+    *,
+    retry_at: datetime | None,
+    attempt: int | None = None,
+) -> bool:
+    """Record a failed attempt; ``retry_at`` None means give up (shown to operators).
+
+    With ``attempt``, only while that attempt's claim stands: a sender whose claim lapsed
+    and was taken again must not move the new claimant's lease. Returns whether recorded."""
     values: dict[str, Any] = {"last_error": error[:2000]}
     if retry_at is None:
         values["status"] = "failed"
     else:
         values["next_attempt_at"] = retry_at
-    conn.execute(update(outbox).where(outbox.c.id == message_id).values(**values))
+    query = update(outbox).where(outbox.c.id == message_id, outbox.c.status == "pending")
+    if attempt is not None:
+        query = query.where(outbox.c.attempts == attempt)
+    return conn.execute(query.values(**values)).rowcount == 1
+
+
+def give_up_exhausted(conn: Connection, now: datetime, *, max_attempts: int) -> int:
+    """Mark failed the due messages that have had ``max_attempts`` claims: the sender of
+    the last one stopped before it could record how it went. Returns how many."""
+    rows = conn.execute(
+        select(outbox.c.id, outbox.c.attempts, outbox.c.last_error).where(
+            outbox.c.status == "pending",
+            outbox.c.next_attempt_at <= now,
+            outbox.c.attempts >= max_attempts,
+        )
+    ).all()
+    for row in rows:
+        reason = f"gave up after {row.attempts} attempts: the sender stopped during the last"
+        if row.last_error:
+            reason += f" (the one before: {row.last_error})"
+        mark_failed(conn, row.id, reason, retry_at=None, attempt=row.attempts)
+    return len(rows)
 
 
 def depth_by_status(conn: Connection) -> dict[str, int]:
@@ -111,8 +179,17 @@ def depth_by_status(conn: Connection) -> dict[str, int]:
     return {status: int(count) for status, count in rows}
 
 
-def recent(conn: Connection, limit: int = 100, fault_id: int | None = None) -> list[Any]:
+#: What a message's ``status`` may be: waiting (or being sent), delivered, or given up.
+STATUSES = ("pending", "sent", "failed")
+
+
+def recent(
+    conn: Connection, limit: int = 100, fault_id: int | None = None, status: str | None = None
+) -> list[Any]:
+    """The newest messages first, optionally only one fault's or only those in ``status``."""
     query = select(outbox).order_by(outbox.c.id.desc()).limit(limit)
     if fault_id is not None:
         query = query.where(outbox.c.fault_id == fault_id)
+    if status is not None:
+        query = query.where(outbox.c.status == status)
     return list(conn.execute(query))

@@ -27,9 +27,15 @@ class SmtpTransport:
 
     async def send(self, message: EmailMessage) -> None:
         s = self._settings
+        # The envelope names the To address alone: whatever the headers held, nobody else
+        # can be sent a copy.
+        sender = message["From"].addresses[0].addr_spec
+        recipients = [address.addr_spec for address in message["To"].addresses]
         try:
             await aiosmtplib.send(
                 message,
+                sender=sender,
+                recipients=recipients,
                 hostname=s.host,
                 port=s.port,
                 username=s.username,

@@ -7,11 +7,17 @@ field (``contacts.1.email``).
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict
+
+from collector.domain.control_characters import refuse_control_characters
 
 #: Ids appear in URLs and mail subjects: letters, digits, dot, dash and underscore.
 IDENTIFIER = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 EMAIL = r"^[^@\s<>]+@[^@\s<>]+$"
+#: Names appear in mail subjects and on one line of the dashboard: no line breaks, no tabs.
+Name = Annotated[str, AfterValidator(refuse_control_characters)]
 
 
 class StrictInput(BaseModel):

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, select
 from collector.config.settings import CollectorConfig
 from collector.config.tiers import catalogue_for
 from collector.domain.contracts import installation_contract, start_of_day_utc
-from collector.operations.fields import EMAIL, IDENTIFIER, StrictInput
+from collector.operations.fields import EMAIL, IDENTIFIER, Name, StrictInput
 from collector.operations.incidents import recalculate_for_customer
 from collector.store import inventory
 from collector.store.inventory import NotFound
@@ -26,7 +26,7 @@ INSTALLATION_NOTE = "included with the installation: one month of Cat1"
 
 
 class ContactIn(StrictInput):
-    name: str = Field(min_length=1, max_length=200)
+    name: Name = Field(min_length=1, max_length=200)
     email: str = Field(pattern=EMAIL, max_length=320)
 
 
@@ -47,7 +47,7 @@ class ContractIn(StrictInput):
 
 class NewCustomer(StrictInput):
     id: str = Field(min_length=1, max_length=64, pattern=IDENTIFIER)
-    name: str = Field(min_length=1, max_length=200)
+    name: Name = Field(min_length=1, max_length=200)
     contacts: list[ContactIn] = Field(default_factory=list, max_length=50)
     #: Left out: the installation month of Cat1 (see ``collector.domain.contracts``).
     contract: ContractIn | None = None
@@ -64,7 +64,7 @@ class NewCustomer(StrictInput):
 class NewHost(StrictInput):
     id: str = Field(min_length=1, max_length=128, pattern=IDENTIFIER)
     customer_id: str = Field(min_length=1, max_length=64)
-    name: str | None = Field(None, min_length=1, max_length=200)
+    name: Name | None = Field(None, min_length=1, max_length=200)
     kind: Literal["server", "pbx"] = "server"
     interval_s: float = Field(60.0, gt=0, le=86400)
 

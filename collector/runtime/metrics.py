@@ -46,6 +46,13 @@ class Metrics:
             ["permanent"],
             registry=self.registry,
         )
+        self.mail_given_up = Counter(
+            "faultdesk_mail_given_up",
+            "Messages marked failed, by reason: permanent (cannot be built, or refused for "
+            "good) or attempts (max_attempts used up).",
+            ["reason"],
+            registry=self.registry,
+        )
         self._add_schedule_metrics()
         self._add_probe_metrics()
 

@@ -224,6 +224,43 @@ def test_it_loads_an_inventory_file(admin: Admin, tmp_path: Path) -> None:
     assert f"{inventory_file}:3: customers.0.nmae" in done.err
 
 
+def test_it_refuses_names_with_control_characters_naming_the_field(admin: Admin) -> None:
+    assert admin("customer", "add", "acme", "--name", "Acme").code == 0
+    injected = "x\r\nBcc: attacker@evil.example"
+    refusals = [
+        (("customer", "add", "b", "--name", f"B{injected}"), "name: "),
+        (("customer", "add", "b", "--name", "B", "--contact", f"B <b@b.example{injected}>"),
+         "--contact "),
+        (("host", "add", "h", "--customer", "acme", "--name", f"h{injected}"), "name: "),
+        (("check", "add", "h", "--kind", "tcp", "--target", "h:22", "--name", "a\tb"), "--name: "),
+    ]  # fmt: skip
+    for argv, field in refusals:
+        done = admin(*argv)
+        assert (done.code, done.out) == (2, ""), argv
+        assert field in done.err and "control characters" in done.err, done.err
+    assert admin.query(lambda conn: [c["id"] for c in inventory.list_customers(conn)]) == ["acme"]
+    assert admin.query(inventory.list_hosts) == []
+
+
+def test_it_refuses_an_inventory_file_with_control_characters_in_a_name(
+    admin: Admin, tmp_path: Path
+) -> None:
+    inventory_file = tmp_path / "inventory.yaml"
+    inventory_file.write_text(
+        "customers:\n"
+        "  - id: acme\n"
+        '    name: "Acme\\r\\nBcc: attacker@evil.example"\n'
+        "    hosts:\n"
+        '      - {id: pbx-1, name: "pbx\\n1"}\n'
+    )
+    done = admin("inventory", "load", str(inventory_file))
+    assert done.code == 1
+    assert f"{inventory_file}:3: customers.0.name:" in done.err
+    assert f"{inventory_file}:5: customers.0.hosts.0.name:" in done.err
+    assert "control characters" in done.err
+    assert admin.query(inventory.list_customers) == []
+
+
 def test_it_exits_2_when_the_config_is_bad(admin: Admin) -> None:
     admin.config.write_text("secret_key: short\n")
     done = admin("customer", "list")

@@ -149,6 +149,25 @@ async def test_it_refuses_bad_customer_bodies_naming_the_field(api: Api) -> None
     assert await api.get("/api/v1/customers") == []
 
 
+async def test_it_refuses_names_with_control_characters_naming_the_field(api: Api) -> None:
+    injected = "Acme\r\nBcc: attacker@evil.example"
+    contact = {"name": "Ann\nExample", "email": "ann@acme.example"}
+    for body, field in (
+        ({**ACME, "name": injected}, "name"),
+        ({**ACME, "contacts": [contact]}, "contacts.0.name"),
+        ({**ACME, "name": "Acme\u2028Ltd"}, "name"),
+    ):
+        refusal = await api.post("/api/v1/customers", body, status=400)
+        assert refusal["field"] == field, refusal
+        assert "control characters" in refusal["error"], refusal
+    assert await api.get("/api/v1/customers") == []
+    await api.post("/api/v1/customers", ACME, status=201)
+    host = {"id": "pbx-1", "customer_id": "acme", "name": "pbx\t1"}
+    refusal = await api.post("/api/v1/hosts", host, status=400)
+    assert refusal["field"] == "name" and "(found \\t)" in refusal["error"], refusal
+    assert await api.get("/api/v1/hosts") == []
+
+
 async def test_it_answers_409_for_an_existing_customer_or_host(api: Api) -> None:
     await add_acme_host(api)
     refusal = await api.post("/api/v1/customers", {**ACME, "name": "Other"}, status=409)

@@ -40,6 +40,22 @@ def test_it_names_file_line_and_key_of_an_unknown_setting(tmp_path: Path) -> Non
     assert f"{path}:4: mail.nocc: Extra inputs are not permitted" in refusal(path)
 
 
+def test_it_refuses_mail_addresses_that_are_not_one_address_naming_the_field(
+    tmp_path: Path,
+) -> None:
+    path = write(
+        tmp_path,
+        GOOD_SECRET + 'smtp:\n  sender: "fd@vendor.example\\r\\nBcc: attacker@evil.example"\n',
+    )
+    assert f"{path}:3: smtp.sender: Value error, must be one email address" in refusal(path)
+    path = write(tmp_path, GOOD_SECRET + "mail:\n  noc: noc@a.example, sales@a.example\n")
+    assert f"{path}:3: mail.noc: Value error, must be one email address" in refusal(path)
+    path = write(tmp_path, GOOD_SECRET + "mail:\n  message_id_domain: not a domain\n")
+    assert f"{path}:3: mail.message_id_domain: String should match pattern" in refusal(path)
+    fine = "smtp:\n  sender: Faultdesk <fd@vendor.example>\nmail:\n  noc: NOC <noc@v.example>\n"
+    assert load_config(write(tmp_path, GOOD_SECRET + fine)).mail.noc == "NOC <noc@v.example>"
+
+
 def test_it_names_file_and_line_of_broken_yaml(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD_SECRET + "http:\n  port: [8080\n")
     message = refusal(path)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,17 +17,19 @@ from sqlalchemy import Connection, select
 from collector.config.settings import CollectorConfig, MailSettings, SmtpSettings
 from collector.jobs.mail_sender import OutboxSender, retry_delay
 from collector.notify import outbox
+from collector.notify.compose import to_email
 from collector.notify.smtp import SmtpTransport
 from collector.runtime.metrics import Metrics
 from collector.store.database import Database
 from collector.store.schema import outbox as outbox_table
 from tests.support.collector import collector_config
 from tests.support.database import migrated_database
-from tests.support.smtp import free_port, smtp_server
+from tests.support.smtp import Inbox, free_port, smtp_server
 
 pytestmark = pytest.mark.integration
 
 NOW = datetime(2026, 11, 2, 3, 0, tzinfo=UTC)  # 03:00 on a Monday: mail goes out 24/7
+DOMAIN = "collector.vendor.example"
 
 
 class RefusingHandler:
@@ -42,12 +47,48 @@ def db(sqlite_url: str) -> Iterator[Database]:
         yield database
 
 
+class StoresThenDefersOnce(Inbox):
+    """A relay that keeps the first copy it is given yet answers 451, as one that stored a
+    message and lost the connection before saying so: the sender must try again."""
+
+    deferred: bool = False
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        await super().handle_DATA(server, session, envelope)
+        if not self.deferred:
+            self.deferred = True
+            return "451 4.3.0 try again later"
+        return "250 OK"
+
+
+@dataclass
+class HoldingRelay(Inbox):
+    """A relay that holds each message until the test lets go, as a slow one would."""
+
+    arrived: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.arrived.set()
+        await asyncio.get_running_loop().run_in_executor(None, self.release.wait)
+        return await super().handle_DATA(server, session, envelope)
+
+
+async def _until(condition: Callable[[], bool], timeout_s: float = 30.0) -> None:
+    """Wait for ``condition`` to hold, checking as the event loop turns."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while not condition():
+        assert loop.time() < deadline, "the condition never held"
+        await asyncio.sleep(0.01)
+
+
 def _config(tmp_path: Path, port: int) -> CollectorConfig:
     return collector_config(
         "sqlite://",
         tmp_path,
         smtp=SmtpSettings(host="127.0.0.1", port=port, timeout_s=5),
-        mail=MailSettings(max_attempts=3, retry_base_s=10),
+        mail=MailSettings(max_attempts=3, retry_base_s=10, message_id_domain=DOMAIN),
     )
 
 
@@ -115,6 +156,86 @@ async def test_it_gives_up_on_a_permanent_refusal_and_keeps_the_error_visible(
     row = db.transaction(_row, message_id)
     assert row.status == "failed" and "no such user" in row.last_error
     assert db.transaction(outbox.depth_by_status) == {"failed": 1}
+
+
+async def test_it_sends_a_row_with_the_same_message_id_on_every_attempt(
+    db: Database, tmp_path: Path
+) -> None:
+    relay = StoresThenDefersOnce()
+    port = free_port()
+    controller = Controller(relay, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        message_id = db.transaction(_queue)
+        clock = [NOW]
+        sender = _sender(db, _config(tmp_path, port), clock)
+        assert await sender.deliver_due() == 0
+        clock[0] = db.transaction(_row, message_id).next_attempt_at
+        assert await sender.deliver_due() == 1
+    finally:
+        controller.stop()
+    first, second = relay.messages
+    assert first["Message-ID"] == second["Message-ID"]
+    assert first["Message-ID"] == f"<outbox-{message_id}.{int(NOW.timestamp())}@{DOMAIN}>"
+    assert db.transaction(_row, message_id).attempts == 2
+
+
+async def test_it_delivers_within_the_lease_what_a_dead_sender_had_claimed(
+    db: Database, tmp_path: Path
+) -> None:
+    with smtp_server() as (inbox, port):
+        config = _config(tmp_path, port)
+        ids = [db.transaction(_queue) for _ in range(3)]
+        # A sender claims the batch, hands the first message to the relay, and is killed.
+        dead = db.transaction(outbox.claim_due, NOW, max_attempts=3)
+        stored = to_email(dead[0], sender=config.smtp.sender, domain=DOMAIN)
+        await SmtpTransport(config.smtp).send(stored)
+
+        clock = [NOW + timedelta(seconds=5)]
+        sender = _sender(db, config, clock)
+        assert await sender.deliver_due() == 0  # the dead sender's claims still stand
+        clock[0] = NOW + outbox.CLAIM_LEASE
+        assert await sender.deliver_due() == 3
+    assert [db.transaction(_row, i).status for i in ids] == ["sent"] * 3
+    # The copy the relay took before the crash comes again under the same Message-ID.
+    message_ids = [m["Message-ID"] for m in inbox.messages]
+    assert len(message_ids) == 4 and message_ids.count(stored["Message-ID"]) == 2
+
+
+async def test_it_renews_its_claims_while_a_slow_relay_holds_a_message(
+    db: Database, tmp_path: Path
+) -> None:
+    relay = HoldingRelay()
+    port = free_port()
+    controller = Controller(relay, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        config = _config(tmp_path, port)
+        first, second = db.transaction(_queue), db.transaction(_queue)
+        clock = [NOW]
+        sender = OutboxSender(
+            db, SmtpTransport(config.smtp), config, Metrics(), lambda: clock[0],
+            renew_every=timedelta(milliseconds=10),
+        )  # fmt: skip
+        run = asyncio.create_task(sender.deliver_due())
+        assert await asyncio.to_thread(relay.arrived.wait, 30)
+        clock[0] = NOW + timedelta(seconds=25)  # the relay is still at the first message
+        renewed = clock[0] + outbox.CLAIM_LEASE
+
+        def leases() -> list[datetime]:
+            return [db.transaction(_row, i).next_attempt_at for i in (first, second)]
+
+        await _until(lambda: leases() == [renewed, renewed])
+        # Past the lease taken at NOW, another collector still finds nothing to claim.
+        later = NOW + outbox.CLAIM_LEASE + timedelta(seconds=10)
+        assert db.transaction(outbox.claim_due, later, max_attempts=3) == []
+        relay.release.set()
+        assert await run == 2
+    finally:
+        relay.release.set()
+        controller.stop()
+    assert len(relay.messages) == 2
+    assert [db.transaction(_row, i).attempts for i in (first, second)] == [1, 1]
 
 
 def test_it_backs_off_exponentially_with_jitter_up_to_an_hour() -> None:

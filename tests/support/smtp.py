@@ -18,14 +18,19 @@ from tests.support.processes import free_port
 
 @dataclass
 class Inbox:
-    """Messages received, in order; ``wait_for`` polls until one matches."""
+    """Messages received, in order; ``wait_for`` polls until one matches. ``envelopes`` holds
+    each message's envelope recipients (RCPT TO) and ``raw`` its bytes as they came."""
 
     messages: list[EmailMessage] = field(default_factory=list)
+    envelopes: list[list[str]] = field(default_factory=list)
+    raw: list[bytes] = field(default_factory=list)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
         self.messages.append(message)
+        self.envelopes.append(list(envelope.rcpt_tos))
+        self.raw.append(bytes(envelope.content))
         return "250 OK"
 
     def matching(self, to: str, subject_starts: str) -> list[EmailMessage]:

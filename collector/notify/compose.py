@@ -1,0 +1,66 @@
+"""An outbox row as an email, built safely whatever the row holds.
+
+Every header goes through the standard library's header registry under the SMTP policy: the
+recipient must parse as exactly one address (``collector.domain.mailboxes``), the subject is
+kept on one line (control characters escaped) and folded when long, so no value can end its
+header and start another.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from urllib.parse import urlsplit
+
+from collector.config.settings import DOMAIN_PATTERN
+from collector.domain.control_characters import escape_control_characters
+from collector.domain.mailboxes import one_mailbox
+from collector.notify.outbox import OutgoingMessage
+
+#: A host name as the right-hand side of a Message-ID may spell it (within RFC 5322's dot-atom).
+DOMAIN = re.compile(DOMAIN_PATTERN)
+#: When neither the configuration nor the public URL gives a usable domain (an IPv6 address).
+FALLBACK_DOMAIN = "faultdesk.invalid"
+
+
+class UnsendableMessage(ValueError):
+    """The row cannot become an email (its recipient is not one address): sending the same
+    row again cannot help."""
+
+
+def message_id(row_id: int, created_at: datetime, domain: str) -> str:
+    """The Message-ID of outbox row ``row_id``: the same on every attempt, so a copy sent again
+    after a crash is recognisably the same message. The row's creation time keeps ids apart
+    when a database is restored or started afresh and row ids come round again."""
+    return f"<outbox-{row_id}.{int(created_at.timestamp())}@{domain}>"
+
+
+def message_id_domain(configured: str | None, public_url: str) -> str:
+    """The configured domain, else the host customers reach the collector at."""
+    if configured:
+        return configured
+    host = urlsplit(public_url).hostname or ""
+    return host if DOMAIN.match(host) else FALLBACK_DOMAIN
+
+
+def to_email(message: OutgoingMessage, *, sender: str, domain: str) -> EmailMessage:
+    """``sender`` is the configuration's From address, checked when the configuration loads."""
+    email = EmailMessage(policy=SMTP)
+    email["From"] = one_mailbox(sender)
+    email["To"] = recipient_address(message.recipient)
+    email["Subject"] = escape_control_characters(message.subject)
+    email["Message-ID"] = message_id(message.id, message.created_at, domain)
+    email.set_content(message.body)
+    return email
+
+
+def recipient_address(text: str) -> Address:
+    """``text`` as exactly one address, or UnsendableMessage saying why not."""
+    try:
+        return one_mailbox(text)
+    except ValueError as exc:
+        reason = f"recipient {text!r} is not one email address: {exc}"
+        raise UnsendableMessage(escape_control_characters(reason)) from None
