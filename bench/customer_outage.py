@@ -29,7 +29,7 @@ from collector.config.settings import CollectorConfig, DatabaseSettings, HttpSet
 from collector.engine.pipeline import sweep
 from collector.store import inventory
 from collector.store.database import Database
-from collector.store.db import make_engine, migrate
+from collector.store.engines import make_engine, migrate
 from collector.store.schema import faults, incidents, outbox
 
 MONDAY = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)

@@ -22,7 +22,7 @@ from collector.jobs.mail_sender import OutboxSender, Transport
 from collector.notify.smtp import SmtpTransport
 from collector.runtime.metrics import Metrics
 from collector.store.database import Database
-from collector.store.db import make_engine, migrate
+from collector.store.engines import make_engine, migrate
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE, METRICS
 from collector.web.errors import json_errors
 from dashboard import routes as dashboard_routes

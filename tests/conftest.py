@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from collector.store.database import Database
+from tests.support.database import migrated_database
 from tests.support.postgres import postgres_schema_url
 
 
@@ -24,3 +26,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'faultdesk.db'}"
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    """``database_url`` migrated to the newest schema, behind the collector's ``Database``.
+
+    A module that runs on SQLite alone overrides ``database_url`` to return ``sqlite_url``.
+    """
+    with migrated_database(database_url) as database:
+        yield database

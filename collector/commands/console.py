@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from collector.commands.service import EXIT_CONFIG, add_config_option, config_or_none
 from collector.config.settings import CollectorConfig, ConfigError
 from collector.store import inventory
-from collector.store.db import make_engine, migrate
+from collector.store.engines import make_engine, migrate
 
 Model = TypeVar("Model", bound=BaseModel)
 AdminHandler = Callable[[argparse.Namespace, CollectorConfig, Engine], int]

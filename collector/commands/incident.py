@@ -28,7 +28,7 @@ from collector.domain.sla import Explanation
 from collector.engine.incident_clock import explain_incident
 from collector.operations.incidents import ACTIONS, IncidentError, IncidentNotFound, perform
 from collector.store import incidents as incident_store
-from collector.store.db import make_engine, migrate
+from collector.store.engines import make_engine, migrate
 from collector.store.incidents import IncidentView
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"

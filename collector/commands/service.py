@@ -79,8 +79,8 @@ def migrate(args: argparse.Namespace) -> int:
     config = config_or_none(args.config)
     if config is None:
         return EXIT_CONFIG
-    from collector.store.db import make_engine
-    from collector.store.db import migrate as upgrade
+    from collector.store.engines import make_engine
+    from collector.store.engines import migrate as upgrade
 
     engine = make_engine(config.database.url)
     try:

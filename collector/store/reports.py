@@ -17,7 +17,7 @@ from sqlalchemy import BigInteger, Connection, bindparam, case, func, or_, selec
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert, Update
 
-from collector.store.db import bind_processor
+from collector.store.engines import bind_processor
 from collector.store.schema import UtcDateTime, hosts, reports
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
 from collector.domain.watches import CheckState
-from collector.store.db import bind_processor
+from collector.store.engines import bind_processor
 from collector.store.schema import check_states, hosts
 
 # The state as stored, as text: it is its own version (see ``load_versioned``).

@@ -7,58 +7,23 @@ that are not about logging in get a signed session cookie instead of going throu
 
 from __future__ import annotations
 
-import re
 import shutil
 import socket
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
-from sqlalchemy import Connection, func, select
 
 from collector.app import create_app
 from collector.config.settings import CollectorConfig
-from collector.notify import fanout
-from collector.store import faults, incidents, inventory, operators, schema
 from collector.store.database import Database
-from collector.store.db import make_engine, migrate
+from collector.store.engines import make_engine, migrate
 from collector.web.appkeys import DATABASE
 from dashboard import sessions
-
-START = datetime(2024, 5, 6, 10, 0, tzinfo=UTC)  # a Monday morning
-OPERATOR, PASSWORD = "olga", "correct horse battery staple"
-CONTACT = "pat@acme.example"
-
-_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-class Clock:
-    """The application's clock, moved by the test and by nothing else."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, delta: timedelta) -> None:
-        self.now += delta
-
-
-def make_config(tmp_path: Path, **http: object) -> CollectorConfig:
-    return CollectorConfig.model_validate(
-        {
-            "secret_key": "dashboard-tests-secret-0123456789",
-            "database": {"url": f"sqlite:///{tmp_path / 'faultdesk.db'}"},
-            "http": {"secure_cookies": False, **http},
-            "mail": {"noc": "noc@vendor.example"},
-        }
-    )
+from tests.support.clock import Clock
+from tests.support.dashboard import START, LiveCollector, Seeded, make_config, seed
 
 
 @pytest.fixture
@@ -105,46 +70,6 @@ def db(app: web.Application, client: TestClient[web.Request, web.Application]) -
     return app[DATABASE]
 
 
-@dataclass(frozen=True)
-class Seeded:
-    fault_id: int
-    incident_id: int
-    operator: operators.Operator
-
-
-def seed(conn: Connection, config: CollectorConfig, now: datetime) -> Seeded:
-    """A customer with a contact, two hosts, an operator, and one open fault with its mail."""
-    inventory.add_customer(conn, "acme", "Acme <Widgets> & Co", now)
-    inventory.set_contacts(conn, "acme", [("Pat", CONTACT)])
-    inventory.add_host(conn, "pbx1", "acme", now, name="acme-pbx", kind="pbx", interval_s=60)
-    inventory.add_host(conn, "web1", "acme", now, interval_s=60)
-    operator = operators.add_operator(conn, OPERATOR, PASSWORD, now)
-    fault_id = faults.open_fault(
-        conn,
-        host_id="pbx1",
-        check_key="disk:/var",
-        severity="critical",
-        title="Disk /var 97% full",
-        detail="see <script>alert(1)</script> https://elsewhere.example/x",
-        at=now - timedelta(minutes=30),
-    )
-    incident_id = incidents.open_incident(
-        conn,
-        fault_id=fault_id,
-        customer_id="acme",
-        tier="cat2",
-        covered=True,
-        severity="critical",
-        opened_at=now - timedelta(minutes=30),
-        response_due_at=now + timedelta(hours=3, minutes=20),
-        policy={},
-    )
-    fault = faults.get_fault(conn, fault_id)
-    assert fault is not None
-    fanout.fault_opened(conn, fault, config, now - timedelta(minutes=30), covered=True)
-    return Seeded(fault_id, incident_id, operator)
-
-
 @pytest.fixture
 def seeded(db: Database, template: tuple[Path, Seeded]) -> Seeded:
     """What the test's copy of the seeded database holds."""
@@ -160,56 +85,6 @@ def operator_client(
     value = sessions.encode(config.secret_key, session)
     client.session.cookie_jar.update_cookies({sessions.COOKIE: value}, client.make_url("/"))
     return client
-
-
-def csrf_token(html: str) -> str:
-    match = _CSRF.search(html)
-    assert match, "no CSRF field on the page"
-    return match.group(1)
-
-
-async def log_in(
-    client: TestClient[web.Request, web.Application],
-    username: str = OPERATOR,
-    password: str = PASSWORD,
-) -> int:
-    """Log in through the form, as a browser would; returns the POST's status."""
-    page = await client.get("/login")
-    token = csrf_token(await page.text())
-    form = {"username": username, "password": password, "csrf_token": token, "next": "/"}
-    response = await client.post("/login", data=form, allow_redirects=False)
-    return response.status
-
-
-def snapshot(conn: Connection) -> tuple[object, ...]:
-    """Everything an acknowledgement could change: fault rows, their events, the outbox."""
-    return (
-        [tuple(row) for row in conn.execute(select(schema.faults).order_by(schema.faults.c.id))],
-        conn.execute(select(func.count()).select_from(schema.fault_events)).scalar(),
-        conn.execute(select(func.count()).select_from(schema.outbox)).scalar(),
-    )
-
-
-def fault_row(conn: Connection, fault_id: int) -> Any:
-    return conn.execute(select(schema.faults).where(schema.faults.c.id == fault_id)).one()
-
-
-def ack_path(conn: Connection, recipient: str = CONTACT, fault_id: int | None = None) -> str:
-    """The path of the acknowledgement link in the first mail to ``recipient`` (about a fault)."""
-    query = select(schema.outbox.c.body).where(schema.outbox.c.recipient == recipient)
-    if fault_id is not None:
-        query = query.where(schema.outbox.c.fault_id == fault_id)
-    body = conn.scalars(query.order_by(schema.outbox.c.id)).first()
-    match = re.search(r"https?://[^/\s]+(/ack/\S+)", body or "")
-    assert match, f"no ack link in the mail to {recipient}"
-    return match.group(1)
-
-
-@dataclass(frozen=True)
-class LiveCollector:
-    base_url: str
-    config: CollectorConfig
-    db: Database
 
 
 @pytest.fixture

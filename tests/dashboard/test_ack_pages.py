@@ -13,15 +13,8 @@ from collector.notify import ack_links
 from collector.store import faults, schema
 from collector.store.database import Database
 from collector.store.schema import outbox
-from tests.dashboard.conftest import (
-    CONTACT,
-    Clock,
-    Seeded,
-    ack_path,
-    csrf_token,
-    fault_row,
-    snapshot,
-)
+from tests.support.clock import Clock
+from tests.support.dashboard import CONTACT, Seeded, ack_path, csrf_token, fault_row, snapshot
 
 Client = TestClient[web.Request, web.Application]
 

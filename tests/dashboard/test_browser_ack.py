@@ -10,7 +10,8 @@ from sqlalchemy import Connection
 from collector.config.settings import CollectorConfig
 from collector.notify import fanout
 from collector.store import faults
-from tests.dashboard.conftest import (
+from tests.support.browser import TIMEOUT_MS, chromium
+from tests.support.dashboard import (
     CONTACT,
     OPERATOR,
     PASSWORD,
@@ -19,7 +20,6 @@ from tests.dashboard.conftest import (
     ack_path,
     snapshot,
 )
-from tests.support.browser import TIMEOUT_MS, chromium
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 

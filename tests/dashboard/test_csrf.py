@@ -10,7 +10,8 @@ from yarl import URL
 from collector.config.settings import CollectorConfig
 from collector.notify import fanout
 from collector.store.database import Database
-from tests.dashboard.conftest import Clock, Seeded, ack_path, csrf_token, fault_row, snapshot
+from tests.support.clock import Clock
+from tests.support.dashboard import Seeded, ack_path, csrf_token, fault_row, snapshot
 
 Client = TestClient[web.Request, web.Application]
 

@@ -14,7 +14,7 @@ from collector.probes.base import ProbeResult, Verdict
 from collector.store import faults, probe_results, schema
 from collector.store import maintenance as maintenance_store
 from collector.store.database import Database
-from tests.dashboard.conftest import START, Seeded
+from tests.support.dashboard import START, Seeded
 
 Client = TestClient[web.Request, web.Application]
 

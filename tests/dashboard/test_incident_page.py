@@ -13,7 +13,8 @@ from collector.config.settings import CollectorConfig
 from collector.store import incidents as incident_store
 from collector.store.database import Database
 from dashboard import sessions
-from tests.dashboard.conftest import START, Clock, Seeded, csrf_token
+from tests.support.clock import Clock
+from tests.support.dashboard import START, Seeded, csrf_token
 from tests.support.incidents import add_customer, lose_access, open_incident
 
 Client = TestClient[web.Request, web.Application]

@@ -14,14 +14,14 @@ from sqlalchemy import Connection
 from collector.store import faults
 from collector.store.database import Database
 from dashboard.live import change_marker
-from tests.dashboard.conftest import (
+from tests.support.browser import TIMEOUT_MS, chromium
+from tests.support.dashboard import (
     OPERATOR,
     PASSWORD,
     START,
     LiveCollector,
     Seeded,
 )
-from tests.support.browser import TIMEOUT_MS, chromium
 
 Client = TestClient[web.Request, web.Application]
 #: Longer than the watcher's poll (2 s) and a keep-alive, on a busy machine.

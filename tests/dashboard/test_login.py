@@ -13,15 +13,8 @@ from yarl import URL
 from collector.app import create_app
 from collector.config.settings import CollectorConfig
 from dashboard.sessions import COOKIE, SESSION_TTL, safe_next
-from tests.dashboard.conftest import (
-    OPERATOR,
-    PASSWORD,
-    Clock,
-    Seeded,
-    csrf_token,
-    log_in,
-    make_config,
-)
+from tests.support.clock import Clock
+from tests.support.dashboard import OPERATOR, PASSWORD, Seeded, csrf_token, log_in, make_config
 
 Client = TestClient[web.Request, web.Application]
 

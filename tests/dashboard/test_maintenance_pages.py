@@ -10,7 +10,8 @@ from aiohttp.test_utils import TestClient
 
 from collector.store import maintenance as maintenance_store
 from collector.store.database import Database
-from tests.dashboard.conftest import START, Clock, Seeded, csrf_token
+from tests.support.clock import Clock
+from tests.support.dashboard import START, Seeded, csrf_token
 
 Client = TestClient[web.Request, web.Application]
 

@@ -15,7 +15,8 @@ from collector.config.settings import CollectorConfig
 from collector.notify.page_links import make_page_token
 from collector.store import schema
 from collector.store.database import Database
-from tests.dashboard.conftest import START, Clock, Seeded, ack_path, csrf_token, fault_row
+from tests.support.clock import Clock
+from tests.support.dashboard import START, Seeded, ack_path, csrf_token, fault_row
 
 Client = TestClient[web.Request, web.Application]
 

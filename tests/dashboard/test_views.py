@@ -14,7 +14,8 @@ from collector.notify import outbox
 from collector.store import faults, incidents, inventory
 from collector.store.database import Database
 from collector.store.schema import hosts
-from tests.dashboard.conftest import START, Clock, Seeded, csrf_token
+from tests.support.clock import Clock
+from tests.support.dashboard import START, Seeded, csrf_token
 
 Client = TestClient[web.Request, web.Application]
 

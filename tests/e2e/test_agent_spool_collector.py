@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
-from collector.store.db import make_engine
+from collector.store.engines import make_engine
 from collector.store.reports import stored_seqs
 from collector.store.schema import reports
 from tests.support.processes import (

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from collector.store.db import make_engine
+from collector.store.engines import make_engine
 from collector.store.operators import add_operator
 from tests.support.browser import chromium
 from tests.support.processes import (

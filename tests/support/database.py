@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from collector.store.database import Database
-from collector.store.db import make_engine, migrate
+from collector.store.engines import make_engine, migrate
 
 
 @contextmanager

@@ -1,4 +1,4 @@
-"""Alembic environment: the engine comes from the caller (``collector.store.db.migrate``)."""
+"""Alembic environment: the engine comes from the caller (``collector.store.engines.migrate``)."""
 
 from __future__ import annotations
 

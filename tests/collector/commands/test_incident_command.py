@@ -1,0 +1,120 @@
+"""``faultdesk-collector incident list|explain|respond|...`` through the CLI, on SQLite."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Connection
+
+from collector import cli
+from collector.config.settings import load_config
+from collector.config.tiers import catalogue_for
+from collector.operations.incidents import recompute_due
+from collector.store import incidents as incident_store
+from collector.store.engines import make_engine, migrate
+from tests.support.incidents import add_customer, lose_access, open_incident
+
+# Thursday 24 December 2020, 18:10 in London: after hours before Christmas.
+CHRISTMAS_EVE = datetime(2020, 12, 24, 18, 10, tzinfo=UTC)
+
+
+@dataclass
+class Outcome:
+    code: int
+    out: str
+    err: str
+
+
+@dataclass
+class Cli:
+    config: Path
+    capsys: pytest.CaptureFixture[str]
+
+    def __call__(self, *argv: str) -> Outcome:
+        code = cli.main(["incident", *argv, "--config", str(self.config)])
+        captured = self.capsys.readouterr()
+        return Outcome(code, captured.out, captured.err)
+
+
+@pytest.fixture
+def run(tmp_path: Path, sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> Cli:
+    path = tmp_path / "collector.yaml"
+    path.write_text(f"secret_key: 0123456789abcdef0123\ndatabase:\n  url: {sqlite_url}\n")
+    config = load_config(path)
+    engine = make_engine(sqlite_url)
+    migrate(engine)
+
+    def setup(conn: Connection) -> None:
+        host = add_customer(conn, "acme", "priority-uk", CHRISTMAS_EVE)
+        incident_id = open_incident(conn, config, host, CHRISTMAS_EVE)
+        lost = datetime(2020, 12, 29, 9, 20, tzinfo=UTC)
+        lose_access(conn, host, lost, lost + timedelta(minutes=40))
+        # What the SLA sweep does in the running service: the stored due time follows pauses.
+        incident = incident_store.get_incident(conn, incident_id)
+        assert incident is not None
+        recompute_due(conn, incident, catalogue_for(config), lost + timedelta(hours=1))
+        other = add_customer(conn, "beta", "cat1", CHRISTMAS_EVE)
+        open_incident(conn, config, other, CHRISTMAS_EVE)
+
+    with engine.begin() as conn:
+        setup(conn)
+    engine.dispose()
+    return Cli(path, capsys)
+
+
+def test_it_explains_why_the_incident_is_due_when_it_is(run: Cli) -> None:
+    outcome = run("explain", "1")
+    assert outcome.code == 0, outcome.err
+    assert "Incident #1: Acme Ltd / pbx1: Disk space /" in outcome.out
+    assert "first_response: 2020-12-29 11:40 UTC (2020-12-29 11:40 Europe/London)" in outcome.out
+    assert (
+        "due Tue 29 Dec 11:40 Europe/London — opened Thu 24 Dec 18:10 outside hours; "
+        "25, 28 Dec public holidays; paused 40 min while SSH was unreachable"
+    ) in outcome.out
+
+
+def test_it_lists_the_queue_front_of_queue_first(run: Cli) -> None:
+    outcome = run("list")
+    assert outcome.code == 0, outcome.err
+    rows = [line for line in outcome.out.splitlines() if line.strip()[:1].isdigit()]
+    assert [row.split()[0] for row in rows] == ["1*", "2"]
+    assert "2020-12-29 11:40 UTC" in rows[0]
+
+
+def test_it_records_lifecycle_steps_under_the_name_given(run: Cli, sqlite_url: str) -> None:
+    outcome = run("respond", "1", "--by", "alice", "--note", "called Jo")
+    assert outcome.code == 0, outcome.err
+    assert outcome.out == "Incident #1 is responded: first response given: called Jo\n"
+    assert run("wait", "1", "--by", "bob").code == 0
+    assert run("resume", "1", "--by", "bob").code == 0
+    assert run("resolve", "1", "--by", "alice").code == 0
+    assert run("close", "1", "--by", "alice").code == 0
+    engine = make_engine(sqlite_url)
+    with engine.begin() as conn:
+        history = [(e.kind, e.actor) for e in incident_store.events(conn, 1)]
+    engine.dispose()
+    assert history == [
+        ("opened", "faultdesk"),
+        ("responded", "alice"),
+        ("waiting_on_customer", "bob"),
+        ("resumed", "bob"),
+        ("resolved", "alice"),
+        ("closed", "alice"),
+    ]
+
+
+def test_it_refuses_a_step_the_state_does_not_allow_with_exit_1(run: Cli) -> None:
+    outcome = run("arrived", "1", "--by", "alice")
+    assert outcome.code == 1
+    assert "incident #1 is open (no response yet); 'engineer on site' needs it" in outcome.err
+    assert run("explain", "99").err == "faultdesk-collector: no incident #99\n"
+    assert run("respond", "99", "--by", "alice").code == 1
+
+
+def test_it_needs_a_name_for_a_lifecycle_step(run: Cli) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        run("respond", "1")
+    assert exit_info.value.code == 2

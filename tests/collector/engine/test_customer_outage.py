@@ -1,0 +1,494 @@
+"""A customer-wide outage through the fault engine: the decisions of reassessing the whole
+customer for every host, at a cost that grows with the hosts, not their square.
+
+The reference is ``act_on`` as it was before customers were read once per run: for each host
+with a transition it read every host's check states and the open faults again, assessed them
+all and reconciled every open fault, and mailed each fault as it opened. The same timeline goes
+into two databases of the same kind, one evaluated with that reference and one with the
+pipeline as it is; every fault, event and check state must come out the same, ids included.
+The mail differs where it was meant to: the pipeline mails a fault's opening at the end of its
+run, so a fault explained by another opened later in the same run is not mailed. Nor does it get
+an incident, since an incident opens with its fault's opening mail: every other incident is the
+same, numbered one fewer after it.
+
+Then the outage as the customer sees it: one mail about the site, not one per host.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection, event, select
+
+from agent import protocol
+from collector.config.settings import CollectorConfig, MailSettings
+from collector.domain.dependencies import HostFacts, assess, is_derived, reconcile_derived
+from collector.domain.faults import FaultKey, decide
+from collector.domain.watches import Transition
+from collector.engine import pipeline
+from collector.engine.probe_results import CheckRun, record_runs
+from collector.probes.base import ProbeResult, Verdict
+from collector.store import faults as fault_store
+from collector.store import inventory
+from collector.store import probe_results as probe_store
+from collector.store import watch_states as check_store
+from collector.store.database import Database
+from collector.store.engines import make_engine, migrate
+from collector.store.probe_results import HostCheck
+from collector.store.reports import IncomingReport, store_reports
+from collector.store.schema import check_states, fault_events, faults, incidents, outbox
+from tests.support.collector import collector_config
+from tests.support.postgres import postgres_schema_url
+
+MONDAY = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
+INTERVAL = 60.0
+BIG = [f"big-{index:02d}" for index in range(8)]  # big-07 has no remote check: agent only
+SMALL = ["small-1", "small-2"]
+
+
+def _reassessing_everything(
+    run: pipeline.Run, customer_id: str, host_id: str, transitions: list[Transition]
+) -> None:
+    """The reference: ``act_on`` reading and assessing the whole customer for every host."""
+    hosts = [
+        HostFacts(host, customer_id, None, frozenset(checks), frozenset(raised))
+        for host, (checks, raised) in check_store.raised_by_host(run.conn, customer_id).items()
+    ]
+    outcome = assess(hosts)
+    open_faults = fault_store.open_states(run.conn, customer_id)
+    for transition in transitions:
+        key = FaultKey(customer_id, host_id, transition.check_key)
+        fault_id, fault = open_faults.get(key, (None, None))
+        by = outcome.suppressed_by(key)
+        decision = decide(transition, key, fault, run.windows, suppressed_by=by)
+        if decision is not None:
+            open_faults[key] = run.writer.apply(fault_id, fault, decision)
+    open_faults = fault_store.open_states(run.conn, customer_id)
+    derived = [s for k, (_, s) in open_faults.items() if is_derived(k.check_key)]
+    for decision in reconcile_derived(outcome, derived, run.now, run.windows):
+        fault_id, fault = open_faults.get(decision.key, (None, None))
+        run.writer.apply(fault_id, fault, decision)
+    for key, (fault_id, fault) in fault_store.open_states(run.conn, customer_id).items():
+        wanted = outcome.suppressed_by(key)
+        if not is_derived(key.check_key) and fault.suppressed_by != wanted:
+            run.writer.set_suppression(fault_id, fault, wanted)
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> CollectorConfig:
+    return collector_config("sqlite://", tmp_path, mail=MailSettings(noc="noc@vendor.example"))
+
+
+@contextmanager
+def _database(url: str) -> Iterator[Database]:
+    engine = make_engine(url)
+    migrate(engine)
+    database = Database(engine)
+    try:
+        yield database
+    finally:
+        database.close()
+
+
+@contextmanager
+def _second_url(first: str, tmp_path: Path) -> Iterator[str]:
+    """Another empty database of the same kind as ``first``."""
+    if first.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'reference.db'}"
+        return
+    with postgres_schema_url(f"t_{uuid.uuid4().hex[:12]}") as other:
+        yield other
+
+
+def _seed(conn: Connection) -> list[HostCheck]:
+    start = MONDAY - timedelta(days=30)
+    for customer, hosts in (("big", BIG), ("small", SMALL)):
+        inventory.add_customer(conn, customer, f"{customer.title()} Ltd", MONDAY)
+        inventory.set_contacts(conn, customer, [("Jo", f"jo@{customer}.example")])
+        inventory.add_contract(conn, customer, "cat1", start, start + timedelta(days=365))
+        for host in hosts:
+            inventory.add_host(conn, host, customer, MONDAY, kind="pbx", interval_s=INTERVAL)
+    remote = [host for host in BIG + SMALL if host != BIG[-1]]
+    return [probe_store.add_check(conn, host, "tcp", f"{host}:22", MONDAY) for host in remote]
+
+
+def _reports(minute: int, hosts: list[str]) -> list[IncomingReport]:
+    """Every other PBX of the big customer loses its trunk from minute 1, its AMI from 3."""
+    at = MONDAY + timedelta(minutes=minute)
+    reports = []
+    for host in hosts:
+        failing = host in BIG[::2]
+        trunk_down, ami_down = failing and 1 <= minute <= 4, failing and 3 <= minute <= 4
+        metrics = {
+            "reachable": not ami_down,
+            "endpoints": [{"name": "trunk-a", "trunk": True,
+                           "device_state": "Unavailable" if trunk_down else "Not in use"}],
+        }  # fmt: skip
+        probes = {"asterisk": {"status": "ok", "metrics": metrics, "error": None}}
+        body = protocol.build_report(
+            host_id=host, seq=minute, sampled_at=at, interval_s=INTERVAL, agent_version="t",
+            probes=probes,
+        )  # fmt: skip
+        reports.append(IncomingReport(host, minute, at, body))
+    return reports
+
+
+def _probe_runs(checks: list[HostCheck], minute: int, verdict: Verdict) -> list[CheckRun]:
+    at = MONDAY + timedelta(minutes=minute)
+    return [
+        CheckRun(check, ProbeResult("tcp", check.target, verdict, None, verdict.value), at)
+        for check in checks
+    ]
+
+
+def _timeline(db: Database, config: CollectorConfig) -> None:
+    """Half of the PBXs lose a trunk, then their AMI; then remote access to every host, one batch
+    at a time; then every agent falls silent in one sweep; then most come back."""
+    checks = db.transaction(_seed)
+    for minute in (1, 2, 3, 4):
+        reports = _reports(minute, BIG + SMALL)
+        db.transaction(store_reports, reports, reports[0].sampled_at)
+        db.transaction(pipeline.process_reports, config, reports[0].sampled_at)
+    for minute in (5, 6):
+        at = MONDAY + timedelta(minutes=minute)
+        db.transaction(record_runs, config, _probe_runs(checks, minute, Verdict.CRITICAL), at)
+    db.transaction(pipeline.sweep, config, MONDAY + timedelta(minutes=7, seconds=1))
+    back = BIG[:5] + SMALL[:1]
+    for minute in (9, 10):
+        reports = _reports(minute, back)
+        db.transaction(store_reports, reports, reports[0].sampled_at)
+        db.transaction(pipeline.process_reports, config, reports[0].sampled_at)
+        alive = [check for check in checks if check.host_id in back]
+        at = MONDAY + timedelta(minutes=minute)
+        db.transaction(record_runs, config, _probe_runs(alive, minute, Verdict.OK), at)
+
+
+def _outcome(conn: Connection) -> dict[str, list[Any]]:
+    """Every row the engine writes, in id order (rows compare as tuples)."""
+    tables = {"faults": faults, "events": fault_events, "incidents": incidents, "mail": outbox}
+    found = {name: list(conn.execute(select(t).order_by(t.c.id))) for name, t in tables.items()}
+    states = select(check_states).order_by(check_states.c.host_id, check_states.c.check_key)
+    found["states"] = list(conn.execute(states))
+    return found
+
+
+_LEDGER = ("notified_severity", "last_notified_at", "recovery_notified")
+_HELD_NOTE = re.compile(r" \(mail held: [^)]*\)$")
+
+
+def _apart_from_mail(outcome: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """The outcome without what the time a mail is decided changes: the mail itself, each
+    fault's mail ledger, and the note that a change's mail is held."""
+    kept = {name: rows for name, rows in outcome.items() if name not in ("mail", "incidents")}
+    kept["faults"] = [row._asdict() | dict.fromkeys(_LEDGER) for row in outcome["faults"]]
+    kept["events"] = [
+        row._asdict() | {"detail": _HELD_NOTE.sub("", row.detail)} for row in outcome["events"]
+    ]
+    return kept
+
+
+def _mail_about(outcome: dict[str, list[Any]], fault_ids: Collection[int]) -> list[Any]:
+    """The mail about faults other than ``fault_ids``, in order, without the outbox ids."""
+    return [row[1:] for row in outcome["mail"] if row.fault_id not in fault_ids]
+
+
+def _incidents_of(outcome: dict[str, list[Any]], fault_ids: Collection[int]) -> list[Any]:
+    """The incidents of faults other than ``fault_ids``, in order, without their own ids."""
+    return [row[1:] for row in outcome["incidents"] if row.fault_id not in fault_ids]
+
+
+def _opening_mailed(outcome: dict[str, list[Any]]) -> set[int]:
+    return {row.id for row in outcome["faults"] if row.notified_severity}
+
+
+def test_it_decides_a_customer_wide_outage_as_reassessing_the_customer_for_each_host_did(
+    database_url: str,
+    tmp_path: Path,
+    config: CollectorConfig,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with _second_url(database_url, tmp_path) as other, _database(other) as reference:
+        with monkeypatch.context() as patch:
+            patch.setattr(pipeline, "act_on", _reassessing_everything)
+            _timeline(reference, config)
+        expected = reference.transaction(_outcome)
+    with _database(database_url) as db:
+        _timeline(db, config)
+        found = db.transaction(_outcome)
+    assert _apart_from_mail(found) == _apart_from_mail(expected)
+
+    # The small customer's two hosts became unreachable in one batch of probe results: the
+    # reference mailed the first host's host.down (and its recovery) before the second made
+    # the site down; the pipeline mails only the site. All other mail is the same, in order.
+    held = _opening_mailed(expected) - _opening_mailed(found)
+    assert {(row.host_id, row.check_key) for row in expected["faults"] if row.id in held} == {
+        ("small-1", "host.down")
+    }
+    assert _opening_mailed(found) <= _opening_mailed(expected)
+    assert _mail_about(found, held) == _mail_about(expected, held)
+    assert not any(row.fault_id in held for row in found["mail"])
+    # An incident opens with a fault's opening mail, in both: the reference opened one for
+    # that host.down, the pipeline none. Every other incident is the same.
+    for outcome in (expected, found):
+        assert {row.fault_id for row in outcome["incidents"]} == _opening_mailed(outcome)
+    assert _incidents_of(found, held) == _incidents_of(expected, held)
+
+    # The comparison means something only if the timeline made dependencies work.
+    keys = {(row.host_id, row.check_key) for row in expected["faults"]}
+    assert {(None, "site.down"), ("big-00", "host.down"), ("big-00", "asterisk.ami")} <= keys
+    history = " ".join(row.detail for row in expected["events"])
+    for cause in ("asterisk.ami", "host.down", "site.down"):
+        assert f"explained by {cause}" in history
+    assert "held: suppressed:host.down" in history and "held: suppressed:site.down" in history
+    assert "no longer explained" in history
+    assert {row.kind for row in expected["events"]} >= {"open", "update", "resolve"}
+
+
+def _silent_customer(conn: Connection, hosts: int) -> None:
+    start = MONDAY - timedelta(days=30)
+    inventory.add_customer(conn, "big", "Big Ltd", MONDAY)
+    inventory.set_contacts(conn, "big", [("Jo", "jo@big.example")])
+    inventory.add_contract(conn, "big", "cat1", start, start + timedelta(days=365))
+    for index in range(hosts):
+        inventory.add_host(conn, f"big-{index:03d}", "big", MONDAY, interval_s=INTERVAL)
+
+
+def _fault_keys(conn: Connection) -> list[str]:
+    return list(conn.scalars(select(faults.c.check_key).order_by(faults.c.id)))
+
+
+def _store_work_of_an_outage(url: str, config: CollectorConfig, hosts: int) -> tuple[int, int]:
+    """Statements run, and rows read back, by the sweep in which every host of one customer
+    falls silent: its hosts' heartbeat faults open, then its site goes down."""
+    counted = {"statements": 0, "rows": 0}
+    counting = False
+
+    def count_statement(*_: Any) -> None:
+        counted["statements"] += counting
+
+    def count_rows(dbapi_connection: Any, _record: Any) -> None:
+        def row(_cursor: Any, values: tuple[Any, ...]) -> tuple[Any, ...]:
+            counted["rows"] += counting
+            return values  # unchanged: what SQLAlchemy would have got
+
+        dbapi_connection.row_factory = row
+
+    engine = make_engine(url)
+    event.listen(engine, "connect", count_rows)
+    event.listen(engine, "before_cursor_execute", count_statement)
+    migrate(engine)
+    db = Database(engine)
+    try:
+        db.transaction(_silent_customer, hosts)
+        counting = True
+        db.transaction(pipeline.sweep, config, MONDAY + timedelta(minutes=3, seconds=1))
+        counting = False
+        opened = db.transaction(_fault_keys)
+        assert opened == ["agent.heartbeat"] * hosts + ["site.down"]
+    finally:
+        db.close()
+    return counted["statements"], counted["rows"]
+
+
+def test_it_reads_the_store_in_proportion_to_the_hosts_when_a_whole_customer_falls_silent(
+    tmp_path: Path, config: CollectorConfig
+) -> None:
+    """Rows read are counted by SQLite's row factory, which sees every row the driver returns
+    (reading the whole customer again for each host read 306 rows for 10 hosts, 4,221 for 40)."""
+    ten = _store_work_of_an_outage(f"sqlite:///{tmp_path / 'ten.db'}", config, 10)
+    forty = _store_work_of_an_outage(f"sqlite:///{tmp_path / 'forty.db'}", config, 40)
+
+    statements, rows = 0, 1
+    assert forty[statements] <= 4 * ten[statements], (ten, forty)
+    assert forty[rows] <= 4 * ten[rows], (ten, forty)
+
+
+def _mail(conn: Connection) -> list[tuple[str, str | None, str, str]]:
+    """Each mail as (kind, host, check, recipient), in the order written."""
+    query = (
+        select(outbox.c.kind, faults.c.host_id, faults.c.check_key, outbox.c.recipient)
+        .join(faults, faults.c.id == outbox.c.fault_id)
+        .order_by(outbox.c.id)
+    )
+    return [tuple(row) for row in conn.execute(query)]
+
+
+def _history(conn: Connection, check_key: str) -> dict[str, str]:
+    """Host id → the notes of its ``check_key`` fault's events, joined."""
+    query = (
+        select(faults.c.host_id, fault_events.c.detail)
+        .join(faults, faults.c.id == fault_events.c.fault_id)
+        .where(faults.c.check_key == check_key)
+        .order_by(fault_events.c.id)
+    )
+    notes: dict[str, str] = {}
+    for host_id, detail in conn.execute(query):
+        notes[host_id] = f"{notes.get(host_id, '')} | {detail}"
+    return notes
+
+
+def _report_back(db: Database, config: CollectorConfig, hosts: list[str], at: datetime) -> None:
+    """The hosts' agents report (nothing wrong), evaluated in one batch."""
+    reports = []
+    for host in hosts:
+        body = protocol.build_report(
+            host_id=host, seq=1, sampled_at=at, interval_s=INTERVAL, agent_version="t", probes={}
+        )
+        reports.append(IncomingReport(host, 1, at, body))
+    db.transaction(store_reports, reports, at)
+    db.transaction(pipeline.process_reports, config, at)
+
+
+FIVE = [f"big-{index:03d}" for index in range(5)]
+SILENT_AT = MONDAY + timedelta(minutes=3, seconds=1)
+OPENED_FOR_SITE = [
+    ("fault_opened", None, "site.down", "jo@big.example"),
+    ("fault_opened", None, "site.down", "noc@vendor.example"),
+]
+RESOLVED_FOR_SITE = [
+    ("fault_resolved", None, "site.down", "jo@big.example"),
+    ("fault_resolved", None, "site.down", "noc@vendor.example"),
+]
+
+
+def test_it_mails_the_site_down_only_when_every_host_of_a_customer_falls_silent_in_one_sweep(
+    database_url: str, config: CollectorConfig
+) -> None:
+    with _database(database_url) as db:
+        db.transaction(_silent_customer, 5)
+        db.transaction(pipeline.sweep, config, SILENT_AT)
+
+        assert db.transaction(_mail) == OPENED_FOR_SITE
+        assert db.transaction(_fault_keys) == ["agent.heartbeat"] * 5 + ["site.down"]
+        held = db.transaction(_history, "agent.heartbeat")
+        assert sorted(held) == FIVE
+        # Each host's fault says why it was not mailed: the first four were explained when the
+        # last host made the site down, the last one as it opened.
+        assert all("explained by site.down: not mailed" in held[host] for host in FIVE[:4])
+        assert "(mail held: suppressed:site.down)" in held[FIVE[4]]
+        subject = db.transaction(lambda conn: conn.scalar(select(outbox.c.subject)))
+        assert subject == "CRITICAL: Big Ltd / whole site: Site down"
+
+        db.transaction(pipeline.sweep, config, SILENT_AT + timedelta(minutes=1))
+        assert len(db.transaction(_mail)) == 2  # nothing owed: the site explains every host
+
+
+def test_it_mails_the_site_recovery_only_when_the_hosts_of_a_silent_site_report_again(
+    database_url: str, config: CollectorConfig
+) -> None:
+    with _database(database_url) as db:
+        db.transaction(_silent_customer, 5)
+        db.transaction(pipeline.sweep, config, SILENT_AT)
+        back = SILENT_AT + timedelta(minutes=2)
+        _report_back(db, config, FIVE, back)
+        db.transaction(pipeline.sweep, config, back + timedelta(seconds=1))
+
+        # The hosts' faults resolve unmailed: nobody was told they opened.
+        assert db.transaction(_mail) == [*OPENED_FOR_SITE, *RESOLVED_FOR_SITE]
+        assert db.transaction(fault_store.list_faults) == []
+
+
+def test_it_mails_the_hosts_still_silent_once_their_site_is_no_longer_down(
+    database_url: str, config: CollectorConfig
+) -> None:
+    with _database(database_url) as db:
+        db.transaction(_silent_customer, 5)
+        db.transaction(pipeline.sweep, config, SILENT_AT)
+        back = SILENT_AT + timedelta(minutes=2)
+        _report_back(db, config, FIVE[:1], back)
+        db.transaction(pipeline.sweep, config, back + timedelta(seconds=1))
+
+        mail = db.transaction(_mail)
+        assert mail[:4] == [*OPENED_FOR_SITE, *RESOLVED_FOR_SITE]
+        # No longer explained by the site, the four hosts still silent are each news now.
+        assert sorted(mail[4:]) == sorted(
+            ("fault_opened", host, "agent.heartbeat", recipient)
+            for host in FIVE[1:]
+            for recipient in ("jo@big.example", "noc@vendor.example")
+        )
+
+
+def test_it_mails_a_host_that_falls_silent_alone_among_several(
+    database_url: str, config: CollectorConfig
+) -> None:
+    with _database(database_url) as db:
+        db.transaction(_silent_customer, 5)
+        _report_back(db, config, FIVE[1:], MONDAY + timedelta(minutes=2))
+        db.transaction(pipeline.sweep, config, SILENT_AT)
+
+        assert db.transaction(_mail) == [
+            ("fault_opened", FIVE[0], "agent.heartbeat", "jo@big.example"),
+            ("fault_opened", FIVE[0], "agent.heartbeat", "noc@vendor.example"),
+        ]
+
+
+def _reachable_customer(conn: Connection, hosts: list[str], ports: list[int]) -> list[HostCheck]:
+    start = MONDAY - timedelta(days=30)
+    inventory.add_customer(conn, "big", "Big Ltd", MONDAY)
+    inventory.set_contacts(conn, "big", [("Jo", "jo@big.example")])
+    inventory.add_contract(conn, "big", "cat1", start, start + timedelta(days=365))
+    checks = []
+    for host in hosts:
+        inventory.add_host(conn, host, "big", MONDAY, interval_s=INTERVAL)
+        for port in ports:
+            checks.append(probe_store.add_check(conn, host, "tcp", f"{host}:{port}", MONDAY))
+    return checks
+
+
+def _unreachable(db: Database, config: CollectorConfig, checks: list[HostCheck]) -> None:
+    """Two batches of failed probes, one a minute: enough to raise the remote checks."""
+    for minute in (1, 2):
+        at = MONDAY + timedelta(minutes=minute)
+        db.transaction(record_runs, config, _probe_runs(checks, minute, Verdict.CRITICAL), at)
+
+
+def test_it_mails_the_site_down_only_when_every_host_becomes_unreachable_in_one_batch(
+    database_url: str, config: CollectorConfig
+) -> None:
+    with _database(database_url) as db:
+        checks = db.transaction(_reachable_customer, FIVE, [22])
+        _unreachable(db, config, checks)
+
+        assert db.transaction(_mail) == OPENED_FOR_SITE
+        keys = db.transaction(_fault_keys)
+        assert sorted(set(keys)) == ["host.down", "remote.tcp", "site.down"]
+        assert keys.count("host.down") == 5
+
+
+def test_it_mails_host_down_only_when_a_host_is_unreachable_and_its_agent_silent(
+    database_url: str, config: CollectorConfig
+) -> None:
+    with _database(database_url) as db:
+        checks = db.transaction(_reachable_customer, ["pbx"], [22, 443])
+        _unreachable(db, config, checks)
+        db.transaction(pipeline.sweep, config, SILENT_AT)
+
+        assert db.transaction(_mail) == [
+            ("fault_opened", "pbx", "host.down", "jo@big.example"),
+            ("fault_opened", "pbx", "host.down", "noc@vendor.example"),
+        ]
+        assert set(db.transaction(_fault_keys)) == {"host.down", "remote.tcp", "agent.heartbeat"}
+
+
+def test_it_mails_a_fault_that_opens_and_clears_within_one_batch_as_it_did(
+    database_url: str, config: CollectorConfig
+) -> None:
+    with _database(database_url) as db:
+        (check,) = db.transaction(_reachable_customer, ["pbx"], [22])
+        verdicts = [Verdict.CRITICAL, Verdict.CRITICAL, Verdict.OK, Verdict.OK]
+        runs = [run for at, v in enumerate(verdicts, 1) for run in _probe_runs([check], at, v)]
+        db.transaction(record_runs, config, runs, MONDAY + timedelta(minutes=4))
+
+        assert db.transaction(_mail) == [
+            ("fault_opened", "pbx", "remote.tcp", "jo@big.example"),
+            ("fault_opened", "pbx", "remote.tcp", "noc@vendor.example"),
+            ("fault_resolved", "pbx", "remote.tcp", "jo@big.example"),
+            ("fault_resolved", "pbx", "remote.tcp", "noc@vendor.example"),
+        ]
