@@ -157,6 +157,7 @@ class Agent:
         self._stopping = False
         self._reload_requested = False
         self._failures = 0
+        self._last_failure: int | None = None  # the HTTP status of the last failed attempt
         self._next_send = 0.0
         self._next_sample = 0.0
 
@@ -273,6 +274,7 @@ class Agent:
                     len(self.spool),
                 )
             self._failures = 0
+            self._last_failure = None
             self.spool.remove(seq)
 
     def _postpone(self, seq: int, result: SendResult) -> None:
@@ -282,7 +284,22 @@ class Agent:
         if result.retry_after_s is not None:
             delay = max(delay, result.retry_after_s)
         self._next_send = time.monotonic() + delay
-        say = log.warning if self._failures == 1 else log.debug
+        # Said once per change of answer, not at every attempt of a long outage.
+        news = self._failures == 1 or result.status != self._last_failure
+        self._last_failure = result.status
+        if result.status == 401:
+            say = log.error if news else log.debug
+            say(
+                "report seq %d refused (HTTP 401: %s): the host key in %s or this host's clock "
+                "is probably wrong; %d reports kept in the spool, next try in %.1fs",
+                seq,
+                result.detail,
+                self.config.key_file,
+                len(self.spool),
+                delay,
+            )
+            return
+        say = log.warning if news else log.debug
         say(
             "report seq %d not delivered (%s%s); %d reports kept in the spool, next try in %.1fs",
             seq,

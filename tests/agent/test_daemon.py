@@ -40,7 +40,7 @@ class StandInCollector:
         self.key = key
         self.stored: list[int] = []
         self.posts: list[int] = []
-        self.refuse: set[int] = set()
+        self.refusals: dict[int, tuple[int, str]] = {}  # seq: (HTTP status, reason)
         self.lock = threading.Lock()
         self.port = 0
         self._server: ThreadingHTTPServer | None = None
@@ -72,8 +72,9 @@ class StandInCollector:
         seq = json.loads(body)["seq"]
         with self.lock:
             self.posts.append(seq)
-            if seq in self.refuse:
-                return 400, {"reason": "probes: invalid"}
+            if seq in self.refusals:
+                status, reason = self.refusals[seq]
+                return status, {"error": reason}
             if seq not in self.stored:
                 self.stored.append(seq)
         return 200, {"seq": seq}
@@ -201,12 +202,43 @@ def test_it_drops_a_refused_report_and_delivers_the_next(
     agent = _agent(tmp_path, collector.url)
     bad, good = agent.sample_once(), agent.sample_once()
     assert bad is not None and good is not None
-    collector.refuse.add(bad)
+    collector.refusals[bad] = (400, "probes: invalid")
     with caplog.at_level(logging.ERROR):
         agent.deliver_spool()
     assert collector.stored == [good]
     assert collector.posts == [bad, good]
     assert f"collector refused report seq {bad} (HTTP 400: probes: invalid)" in caplog.text
+
+
+@pytest.mark.parametrize("status", [403, 408, 429, 500, 503])
+def test_it_keeps_a_report_refused_for_now_and_delivers_it_later(
+    tmp_path: Path, collector: StandInCollector, status: int
+) -> None:
+    agent = _agent(tmp_path, collector.url)
+    seq = agent.sample_once()
+    assert seq is not None
+    collector.refusals[seq] = (status, "not now")
+    agent.deliver_spool()
+    assert agent.spool.seqs() == [seq] and collector.stored == []
+    del collector.refusals[seq]
+    agent.deliver_spool()
+    assert collector.stored == [seq] and len(agent.spool) == 0
+
+
+def test_it_keeps_reports_the_collector_cannot_authenticate_and_says_why(
+    tmp_path: Path, collector: StandInCollector, caplog: pytest.LogCaptureFixture
+) -> None:
+    agent = _agent(tmp_path, collector.url)
+    seq = agent.sample_once()
+    collector.key = b"a key the collector has since rotated"
+    with caplog.at_level(logging.ERROR):
+        agent.deliver_spool()
+    assert agent.spool.seqs() == [seq] and collector.stored == []
+    hint = f"the host key in {tmp_path / 'host.key'} or this host's clock is probably wrong"
+    assert f"report seq {seq} refused (HTTP 401: bad signature): {hint}" in caplog.text
+    collector.key = KEY.encode()  # the key put right
+    agent.deliver_spool()
+    assert collector.stored == [seq] and len(agent.spool) == 0
 
 
 def test_it_reports_how_many_spooled_reports_the_limits_dropped(
