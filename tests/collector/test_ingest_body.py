@@ -24,13 +24,16 @@ from aiohttp import ClientSession, web
 from sqlalchemy import Connection, select
 
 from agent import protocol
+from agent.config import load_config
+from agent.daemon import Agent, ConfiguredProbe
+from agent.probes.base import entry
 from agent.sender import Outcome, Sender
 from collector.app import create_app
 from collector.appkeys import DATABASE
 from collector.database import Database
 from collector.store import inventory
 from collector.store.reports import report_count, stored_seqs
-from collector.store.schema import hosts
+from collector.store.schema import hosts, reports
 from tests.support.collector import HOST_KEY, collector_config, report_body, signed
 from tests.support.tls_relay import TlsRelay, write_localhost_cert
 
@@ -263,6 +266,48 @@ async def test_it_refuses_an_endless_chunked_body_without_waiting_for_its_end(
         writer.transport.abort()  # close() would first flush a chunk the collector ignores
     assert status_line.split()[1] == b"413"
     assert await front.db.read(report_count) == 0
+
+
+async def test_it_refuses_an_oversized_agent_report_which_the_agent_sets_aside_and_announces(
+    front: Front, tmp_path: Path
+) -> None:
+    agent = _agent(tmp_path, f"http://127.0.0.1:{front.port}")
+    padding = ["x" * OVER]  # one report over the limit, then ordinary ones
+    agent.probes.append(ConfiguredProbe("bulky", lambda: entry("ok", {"pad": padding.pop()})))
+    bulky = agent.sample_once()
+    assert bulky is not None
+    await asyncio.to_thread(agent.deliver_spool)
+    assert len(agent.spool) == 0 and await front.db.read(report_count) == 0
+    refused = agent.dead_letters.latest()
+    assert refused is not None
+    assert (refused.seq, refused.status, refused.reason) == (bulky, 413, f"body over {LIMIT} bytes")
+
+    padding.append("")
+    announcing = agent.sample_once()
+    await asyncio.to_thread(agent.deliver_spool)
+    assert await front.db.read(stored_seqs, "pbx-1") == [announcing]
+    stored = await front.db.read(_stored_body, announcing)
+    folder = str(agent.dead_letters.directory)
+    assert stored["events"] == [
+        protocol.dead_lettered_event(1, bulky, 413, f"body over {LIMIT} bytes", folder)
+    ]
+    assert stored["probes"]["spool"]["metrics"]["dead_lettered_total"] == 1
+
+
+def _agent(tmp_path: Path, url: str) -> Agent:
+    key_file = tmp_path / "host.key"
+    key_file.write_text(HOST_KEY)
+    key_file.chmod(0o600)
+    path = tmp_path / "agent.yaml"
+    path.write_text(
+        f"collector_url: {url}\nhost_id: pbx-1\nkey_file: {key_file}\n"
+        f"spool_dir: {tmp_path / 'spool'}\ninterval_s: 60\ntimeout_s: {WAIT_S}\n"
+    )
+    return Agent(path, load_config(path), HOST_KEY.encode())
+
+
+def _stored_body(conn: Connection, seq: int) -> Any:
+    return conn.execute(select(reports.c.body).where(reports.c.seq == seq)).scalar_one()
 
 
 async def test_it_refuses_a_body_cut_short_and_stores_nothing(front: Front) -> None:
