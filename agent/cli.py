@@ -77,7 +77,7 @@ def _check(config: AgentConfig) -> int:
         (name, e["status"], summarize(name, e["metrics"]), e["error"])
         for name, e in entries.items()
     ]
-    rows += [_key_row(config), _collector_row(config)]
+    rows += [_key_row(config), _collector_row(config), _dead_letter_row(config)]
     width = max(len(row[0]) for row in rows) + 2
     out = sys.stdout
     out.write(f"{'PROBE':<{width}}{'STATUS':<10}DETAILS\n")
@@ -107,6 +107,33 @@ def _collector_row(config: AgentConfig) -> tuple[str, str, str, str | None]:
         reason = getattr(exc, "reason", None) or exc
         return ("collector", "error", config.collector_url, f"not reachable: {reason}")
     return ("collector", "ok", answer, None)
+
+
+def _dead_letter_row(config: AgentConfig) -> tuple[str, str, str, str | None]:
+    """How many reports the collector refused for good, and the newest one's reason and place."""
+    from agent.dead_letter import DEAD_LETTER_DIR, DeadLetters
+    from agent.spool import STATE_FILE, AgentState
+
+    folder = config.spool_dir / DEAD_LETTER_DIR
+    try:
+        total = AgentState.read(config.spool_dir / STATE_FILE).totals["dead_lettered"]
+    except FileNotFoundError:
+        total = 0
+    except (OSError, ValueError) as exc:
+        return ("dead_letters", "error", str(folder), f"cannot read the agent state: {exc}")
+    dead_letters = DeadLetters(folder)
+    try:
+        total = max(total, len(dead_letters.seqs()))  # a lost or reset state file still counts them
+        latest = dead_letters.latest()
+    except OSError as exc:
+        return ("dead_letters", "error", str(folder), f"cannot read: {exc}")
+    if latest is None:
+        return ("dead_letters", "ok", f"{total} reports refused by the collector", None)
+    details = (
+        f"{total} reports refused by the collector and set aside in {folder}; "
+        f"latest seq {latest.seq} at {latest.refused_at}: HTTP {latest.status}: {latest.reason}"
+    )
+    return ("dead_letters", "warning", details, None)
 
 
 def summarize(name: str, metrics: dict[str, Any]) -> str:

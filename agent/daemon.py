@@ -2,7 +2,9 @@
 
 Each report goes to the spool before any attempt to send it, and the spool is delivered oldest
 first whenever the collector answers, so replayed reports and live ones arrive in ``seq`` order
-and nothing is only in memory. The loop runs in a worker thread and sleeps on an Event; the
+and nothing is only in memory. A report leaves the spool when the collector accepts it, or
+refuses it for good (400, 413: it moves to the dead-letter folder); any other refusal is
+retried with backoff, like an outage. The loop runs in a worker thread and sleeps on an Event; the
 main thread only waits for it and turns signals into requests (SIGTERM/SIGINT stop, SIGHUP
 reloads), so a signal never lands while the worker holds a lock.
 """
@@ -22,11 +24,13 @@ from types import FrameType
 from typing import Any, NamedTuple
 
 from agent.config import AgentConfig, ConfigError, load_config
+from agent.dead_letter import DEAD_LETTER_DIR, DeadLetters
 from agent.keyfile import KeyFileError, open_to_others, read_host_key
 from agent.probes.base import ProbeEntry, entry, run_probe
-from agent.protocol import MAX_BODY_BYTES, build_report, encode
+from agent.protocol import MAX_BODY_BYTES, build_report, encode, rfc3339
 from agent.sender import Outcome, Sender, SendResult, backoff_delay, jitter
 from agent.spool import STATE_FILE, AgentState, Spool
+from agent.spool_report import spool_entry, spool_events
 
 log = logging.getLogger(__name__)
 
@@ -150,13 +154,15 @@ class Agent:
         self.version = AGENT_VERSION
         self.spool = Spool(config.spool_dir, config.spool_max_bytes, config.spool_max_age_s)
         self.state = AgentState.load(config.spool_dir / STATE_FILE)
-        self.state.dropped += self.spool.enforce_bounds()
+        self.state.note_dropped(self.spool.enforce_bounds())
+        self.dead_letters = DeadLetters(config.spool_dir / DEAD_LETTER_DIR)
         self.probes: list[ConfiguredProbe] = build_probes(config)
         self.sender = _sender(config, key)
         self._wake = threading.Event()
         self._stopping = False
         self._reload_requested = False
         self._failures = 0
+        self._last_failure: int | None = None  # the HTTP status of the last failed attempt
         self._next_send = 0.0
         self._next_sample = 0.0
 
@@ -203,9 +209,8 @@ class Agent:
         sampled_at = datetime.now(UTC)
         probes, events = sample_probes(self.probes, self.state.memory)
         seq = self.state.next_seq(self.spool.max_seq())
-        probes["spool"] = self._spool_entry()
-        if self.state.dropped:
-            events.append({"kind": "spool_dropped", "count": self.state.dropped})
+        probes["spool"] = spool_entry(self.spool, self.state, self.dead_letters)
+        events += spool_events(self.state, self.dead_letters)
         report = build_report(
             host_id=self.config.host_id,
             seq=seq,
@@ -220,60 +225,84 @@ class Agent:
             log.error("report seq %d is %d bytes, over the collector's limit", seq, len(body))
         try:
             dropped = self.spool.add(seq, body)
-            self.state.dropped = dropped
+            self.state.dropped = self.state.dead_lettered = 0  # told in the report just spooled
+            self.state.note_dropped(dropped)
             self.state.save()
         except OSError as exc:  # a full or read-only disk: keep sampling, say so each time
             log.error("cannot write report seq %d to the spool: %s", seq, exc)
             return None
         return seq
 
-    def _spool_entry(self) -> ProbeEntry:
-        """The spool's own health, in every report: how much is waiting and what was lost."""
-        age = self.spool.oldest_age_s()
-        metrics: dict[str, Any] = {
-            "depth": len(self.spool),
-            "bytes": self.spool.total_bytes,
-            "oldest_age_s": None if age is None else round(age, 1),
-            "dropped": self.state.dropped,
-        }
-        if self.state.dropped:
-            lost = f"{self.state.dropped} undelivered reports dropped (spool size or age limit)"
-            return entry("warning", metrics, lost)
-        return entry("ok", metrics)
-
     def deliver_spool(self, until: float = math.inf) -> None:
         """Send spooled reports oldest first until one has to wait or ``until`` (monotonic)."""
-        while not self._stopping and time.monotonic() < until:
-            seq = self.spool.oldest_seq()
-            if seq is None:
-                return
-            try:
-                body = self.spool.read(seq)
-            except OSError as exc:
-                log.error("spooled report seq %d unreadable (%s); dropping it", seq, exc)
-                self.spool.remove(seq)
-                continue
-            result = self.sender.send(body)
-            if result.outcome is Outcome.RETRY:
-                self._postpone(seq, result)
-                return
-            if result.outcome is Outcome.REFUSED:
-                log.error(
-                    "collector refused report seq %d (HTTP %s: %s); dropping it, "
-                    "it can never be accepted",
-                    seq,
-                    result.status,
-                    result.detail,
-                )
-            elif self._failures:
+        attempted = False
+        try:
+            while not self._stopping and time.monotonic() < until:
+                seq = self.spool.oldest_seq()
+                if seq is None:
+                    return
+                attempted = True
+                if not self._deliver(seq):
+                    return
+        finally:
+            if attempted:
+                self._save_state()
+
+    def _deliver(self, seq: int) -> bool:
+        """One attempt at the oldest report; False when the spool has to wait."""
+        try:
+            body = self.spool.read(seq)
+        except OSError as exc:
+            log.error("spooled report seq %d unreadable (%s); dropping it", seq, exc)
+            self.spool.remove(seq)
+            self.state.note_dropped(1)
+            return True
+        result = self.sender.send(body)
+        if result.outcome is Outcome.REFUSED and not self._set_aside(seq, body, result):
+            result = result._replace(outcome=Outcome.RETRY)
+        if result.outcome is Outcome.RETRY:
+            self.state.note_retried()
+            self._postpone(seq, result)
+            return False
+        if result.outcome is Outcome.DELIVERED:
+            self.state.note_delivered()
+            if self._failures:
                 log.info(
                     "collector reachable again after %d failed attempts; "
                     "delivering %d spooled reports",
                     self._failures,
                     len(self.spool),
                 )
-            self._failures = 0
-            self.spool.remove(seq)
+        self._failures = 0
+        self._last_failure = None
+        self.spool.remove(seq)
+        return True
+
+    def _set_aside(self, seq: int, body: bytes, result: SendResult) -> bool:
+        """Move a report refused for good to the dead-letter folder; False if it cannot be
+        written there (then it stays in the spool: it is never only deleted)."""
+        refused_at = rfc3339(datetime.now(UTC))
+        try:
+            path = self.dead_letters.add(seq, body, result.status, result.detail, refused_at)
+        except OSError as exc:
+            log.error("cannot set refused report seq %d aside (%s); keeping it", seq, exc)
+            return False
+        self.state.note_dead_lettered()
+        self._save_state()  # before the spool forgets it: the count must not be lost
+        log.error(
+            "collector refused report seq %d for good (HTTP %s: %s); moved it to %s",
+            seq,
+            result.status,
+            result.detail,
+            path,
+        )
+        return True
+
+    def _save_state(self) -> None:
+        try:
+            self.state.save()
+        except OSError as exc:
+            log.error("cannot save the agent state to %s: %s", self.state.path, exc)
 
     def _postpone(self, seq: int, result: SendResult) -> None:
         self._failures += 1
@@ -282,7 +311,22 @@ class Agent:
         if result.retry_after_s is not None:
             delay = max(delay, result.retry_after_s)
         self._next_send = time.monotonic() + delay
-        say = log.warning if self._failures == 1 else log.debug
+        # Said once per change of answer, not at every attempt of a long outage.
+        news = self._failures == 1 or result.status != self._last_failure
+        self._last_failure = result.status
+        if result.status == 401:
+            say = log.error if news else log.debug
+            say(
+                "report seq %d refused (HTTP 401: %s): the host key in %s or this host's clock "
+                "is probably wrong; %d reports kept in the spool, next try in %.1fs",
+                seq,
+                result.detail,
+                self.config.key_file,
+                len(self.spool),
+                delay,
+            )
+            return
+        say = log.warning if news else log.debug
         say(
             "report seq %d not delivered (%s%s); %d reports kept in the spool, next try in %.1fs",
             seq,

@@ -78,5 +78,27 @@ def build_report(
     }
 
 
+#: Event kinds the agent itself sends; every event has a ``kind`` and the collector keeps its
+#: other fields as sent (probes add their own kinds: ``reboot``, ``asterisk_restart``...).
+SPOOL_DROPPED = "spool_dropped"
+DEAD_LETTERED = "reports_dead_lettered"
+
+
+def dead_lettered_event(
+    count: int, seq: int, status: int | None, reason: str, folder: str
+) -> dict[str, Any]:
+    """``count`` reports refused for good (400, 413) since the previous report, and set aside
+    in ``folder`` on the host; the newest of them was ``seq``, refused with ``status`` and the
+    collector's ``reason``."""
+    return {
+        "kind": DEAD_LETTERED,
+        "count": count,
+        "seq": seq,
+        "status": status,
+        "reason": reason,
+        "folder": folder,
+    }
+
+
 def encode(report: dict[str, Any]) -> bytes:
     return json.dumps(report, separators=(",", ":"), sort_keys=True).encode()

@@ -32,10 +32,16 @@ _MAX_ANSWER_BYTES = 64 * 1024
 _MAX_HEADER_LINES = 100
 
 
+#: Answers that blame the report itself (malformed, too large): sending it again cannot help.
+#: Any other refusal may be about this moment or this host rather than the report — a wrong key
+#: or clock (401), a proxy (403, 408), load (429), the server (5xx) — so the report is kept.
+REFUSED_FOR_GOOD = frozenset({400, 413})
+
+
 class Outcome(enum.Enum):
     DELIVERED = "delivered"  # 2xx: stored now or before; remove from the spool
-    REFUSED = "refused"  # 4xx: this report can never succeed; log it and drop it
-    RETRY = "retry"  # 429, 5xx, redirects, network errors: keep it and try later
+    REFUSED = "refused"  # 400, 413: can never succeed as it is; set it aside (dead letter)
+    RETRY = "retry"  # any other answer, or none: keep it and try later
 
 
 class SendResult(NamedTuple):
@@ -187,9 +193,7 @@ def classify(status: int, body: bytes, retry_after: str | None) -> SendResult:
     detail = _reason(body)
     if 200 <= status < 300:
         return SendResult(Outcome.DELIVERED, status, detail)
-    if status == 429:
-        return SendResult(Outcome.RETRY, status, detail, parse_retry_after(retry_after))
-    if 400 <= status < 500:
+    if status in REFUSED_FOR_GOOD:
         return SendResult(Outcome.REFUSED, status, detail)
     if 300 <= status < 400:
         detail = "the collector redirected the report; collector_url needs correcting"

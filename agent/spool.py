@@ -1,9 +1,10 @@
 """The on-disk spool of undelivered reports, and the agent's persisted state (``seq``).
 
-Every report is written here *before* it is sent and removed once the collector has answered
-for it, so a report is never only in memory: a collector outage, an agent restart or a
-``kill -9`` at any moment leaves it on disk, and the next run replays it. A report sent but not
-yet removed when the agent dies is sent again; the collector stores each ``seq`` once.
+Every report is written here *before* it is sent and leaves only once the collector has
+accepted it, or refused it for good (then it moves to the dead-letter folder), so a report is
+never only in memory: a collector outage, an agent restart or a ``kill -9`` at any moment
+leaves it on disk, and the next run replays it. A report sent but not yet removed when the
+agent dies is sent again; the collector stores each ``seq`` once.
 
 Files are named by zero-padded ``seq`` so the directory lists oldest first, and are written
 atomically (temporary file, fsync, rename, fsync of the directory): a crash leaves either the
@@ -145,34 +146,74 @@ class Spool:
         return self.directory / f"{seq:0{_SEQ_DIGITS}d}{_SUFFIX}"
 
 
+#: What the agent counts over its life, kept in the state file across restarts: reports the
+#: collector accepted, attempts that failed and were kept to retry, reports the collector
+#: refused for good (set aside in the dead-letter folder), and reports lost to the spool limits.
+TOTALS = ("delivered", "retried", "dead_lettered", "dropped")
+
+
 class AgentState:
-    """What must outlive the process: the last ``seq`` used, drops not yet reported, and what
-    the event detectors remember (the boot time, Asterisk's startup time...)."""
+    """What must outlive the process: the last ``seq`` used, drops and dead letters not yet
+    reported, the running totals, and what the event detectors remember (the boot time,
+    Asterisk's startup time...)."""
 
     def __init__(
-        self, path: Path, seq: int = 0, dropped: int = 0, memory: dict[str, Any] | None = None
+        self,
+        path: Path,
+        seq: int = 0,
+        dropped: int = 0,
+        memory: dict[str, Any] | None = None,
+        dead_lettered: int = 0,
+        totals: dict[str, int] | None = None,
     ) -> None:
         self.path = path
         self.seq = seq
         self.dropped = dropped
+        self.dead_lettered = dead_lettered
+        self.totals = {name: (totals or {}).get(name, 0) for name in TOTALS}
         self.memory: dict[str, Any] = memory if memory is not None else {}
+
+    @classmethod
+    def read(cls, path: Path) -> AgentState:
+        """The saved state; raises OSError or ValueError when it cannot be read."""
+        raw = json.loads(path.read_bytes())
+        try:
+            totals = raw.get("totals", {})
+            return cls(
+                path,
+                seq=int(raw.get("seq", 0)),
+                dropped=int(raw.get("dropped", 0)),
+                memory=dict(raw.get("memory", {})),
+                dead_lettered=int(raw.get("dead_lettered", 0)),
+                totals={name: int(totals.get(name, 0)) for name in TOTALS},
+            )
+        except (AttributeError, TypeError) as exc:  # JSON, but not shaped as a state
+            raise ValueError(f"not an agent state: {exc}") from None
 
     @classmethod
     def load(cls, path: Path) -> AgentState:
         try:
-            raw = json.loads(path.read_bytes())
+            return cls.read(path)
         except FileNotFoundError:
             return cls(path)
         except (OSError, ValueError) as exc:
             # Starting again from the clock (see next_seq) keeps seq increasing regardless.
             log.error("agent state %s unreadable (%s); starting a new one", path, exc)
             return cls(path)
-        return cls(
-            path,
-            seq=int(raw.get("seq", 0)),
-            dropped=int(raw.get("dropped", 0)),
-            memory=dict(raw.get("memory", {})),
-        )
+
+    def note_delivered(self) -> None:
+        self.totals["delivered"] += 1
+
+    def note_retried(self) -> None:
+        self.totals["retried"] += 1
+
+    def note_dead_lettered(self) -> None:
+        self.dead_lettered += 1
+        self.totals["dead_lettered"] += 1
+
+    def note_dropped(self, count: int) -> None:
+        self.dropped += count
+        self.totals["dropped"] += count
 
     def next_seq(self, spooled_max: int | None, now: float | None = None) -> int:
         """The next ``seq``: above every one used or spooled.
@@ -186,5 +227,11 @@ class AgentState:
         return self.seq
 
     def save(self) -> None:
-        body = {"seq": self.seq, "dropped": self.dropped, "memory": self.memory}
+        body = {
+            "seq": self.seq,
+            "dropped": self.dropped,
+            "dead_lettered": self.dead_lettered,
+            "totals": self.totals,
+            "memory": self.memory,
+        }
         write_atomically(self.path, json.dumps(body, separators=(",", ":")).encode())

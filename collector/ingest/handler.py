@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from pydantic import ValidationError
 
 from agent import protocol
@@ -68,12 +69,22 @@ def _accepted(seq: int, *, duplicate: bool) -> web.Response:
 
 
 async def _read_body(request: web.Request) -> bytes:
-    if request.content_length is not None and request.content_length > protocol.MAX_BODY_BYTES:
-        raise refuse(413, f"body over {protocol.MAX_BODY_BYTES} bytes")
-    body = await request.content.read(protocol.MAX_BODY_BYTES + 1)
-    if len(body) > protocol.MAX_BODY_BYTES:
-        raise refuse(413, f"body over {protocol.MAX_BODY_BYTES} bytes")
-    return body
+    """The whole body, however it arrives (in pieces, slowly, chunked), or a 413 as soon as it
+    passes the limit: ``read(n)`` returns only what has arrived so far, so a signature checked
+    after one read would be checked against a truncated body. No more than the limit and one
+    byte is held here; aiohttp discards whatever the sender was still sending."""
+    limit = protocol.MAX_BODY_BYTES
+    if request.content_length is not None and request.content_length > limit:
+        raise refuse(413, f"body over {limit} bytes")
+    body = bytearray()
+    try:
+        while chunk := await request.content.read(limit + 1 - len(body)):
+            body += chunk
+            if len(body) > limit:
+                raise refuse(413, f"body over {limit} bytes")
+    except (ConnectionError, HttpProcessingError) as exc:
+        raise refuse(400, f"body incomplete: {exc}") from None
+    return bytes(body)
 
 
 def _timestamp(request: web.Request) -> int:

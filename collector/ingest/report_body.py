@@ -17,6 +17,10 @@ class ProbeEntryModel(BaseModel):
 
 
 class EventModel(BaseModel):
+    """An event: ``kind``, and whatever fields that kind carries, kept as sent. Only ``kind`` is
+    checked, so an agent can add a kind (``reports_dead_lettered``) without a collector upgrade
+    refusing its reports."""
+
     model_config = ConfigDict(extra="allow")
 
     kind: str = Field(min_length=1, max_length=100)

@@ -1,5 +1,9 @@
 """Storing agent reports: each ``(host, seq)`` once, the host's last-seen moved forward.
 
+Only a new report moves ``last_seen_at`` (and ``last_seq``): a replayed ``seq`` was sampled
+long ago, so it says nothing about whether the agent is alive now, and the heartbeat must not
+take it for a sign of life.
+
 Ingest and evaluation run these for every batch, so each is one prepared statement executed
 with a list of parameters (SQLAlchemy compiles it once per dialect and caches it), never a
 statement built per report.
@@ -63,14 +67,10 @@ def store_reports(conn: Connection, batch: Sequence[IncomingReport], now: dateti
     or an earlier copy in the same batch)."""
     if not batch:
         return []
-    newest: dict[str, int] = {}
-    for item in batch:
-        newest[item.host_id] = max(item.seq, newest.get(item.host_id, item.seq))
-    seen = sorted(newest.items())  # one order for every writer: no deadlocks on PostgreSQL
     if conn.dialect.name == "sqlite":
-        inserted = _store_sqlite(conn, batch, seen, now)
+        inserted = _store_sqlite(conn, batch, now)
     else:
-        inserted = _store_core(conn, batch, seen, now)
+        inserted = _store_core(conn, batch, now)
     outcome = []
     for item in batch:
         key = (item.host_id, item.seq)
@@ -79,8 +79,17 @@ def store_reports(conn: Connection, batch: Sequence[IncomingReport], now: dateti
     return outcome
 
 
+def _newest_by_host(inserted: set[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Each host that has a new report, with its highest new seq, in one order for every
+    writer (no deadlocks on PostgreSQL)."""
+    newest: dict[str, int] = {}
+    for host_id, seq in inserted:
+        newest[host_id] = max(seq, newest.get(host_id, seq))
+    return sorted(newest.items())
+
+
 def _store_core(
-    conn: Connection, batch: Sequence[IncomingReport], seen: list[tuple[str, int]], now: datetime
+    conn: Connection, batch: Sequence[IncomingReport], now: datetime
 ) -> set[tuple[str, int]]:
     rows = [
         {
@@ -93,7 +102,9 @@ def _store_core(
         for item in batch
     ]
     inserted = {(h, seq) for h, seq in conn.execute(_insert_reports(conn.dialect.name), rows)}
-    conn.execute(_SEEN_HOSTS, [{"host": h, "newest": seq, "now": now} for h, seq in seen])
+    seen = _newest_by_host(inserted)
+    if seen:
+        conn.execute(_SEEN_HOSTS, [{"host": h, "newest": seq, "now": now} for h, seq in seen])
     return inserted
 
 
@@ -113,7 +124,7 @@ _SQLITE_SEEN_HOSTS = (
 
 
 def _store_sqlite(
-    conn: Connection, batch: Sequence[IncomingReport], seen: list[tuple[str, int]], now: datetime
+    conn: Connection, batch: Sequence[IncomingReport], now: datetime
 ) -> set[tuple[str, int]]:
     """``_store_core`` as plain SQL on the driver's own cursor, inside the same transaction.
 
@@ -133,6 +144,7 @@ def _store_sqlite(
         # SQLite allows 32766 parameters per statement: 6553 reports, far above any batch.
         cursor.execute(_sqlite_insert_sql(len(batch)), params)
         inserted = {(host, seq) for host, seq in cursor.fetchall()}
+        seen = _newest_by_host(inserted)
         cursor.executemany(_SQLITE_SEEN_HOSTS, [(received, s, s, h) for h, s in seen])
     finally:
         cursor.close()

@@ -66,7 +66,13 @@ def test_it_prints_one_row_per_probe_and_exits_zero_when_all_is_well(
     assert main(["check", "--config", _config(tmp_path, collector_url, probes)]) == 0
     output = capsys.readouterr().out
     assert output.splitlines()[0].split() == ["PROBE", "STATUS", "DETAILS"]
-    assert _rows(output) == {"system": "ok", "services": "ok", "key_file": "ok", "collector": "ok"}
+    assert _rows(output) == {
+        "system": "ok",
+        "services": "ok",
+        "key_file": "ok",
+        "collector": "ok",
+        "dead_letters": "ok",
+    }
     assert "cpu " in output and "mem " in output and "/healthz answered HTTP 200" in output
     assert KEY not in output
 
@@ -86,6 +92,7 @@ def test_it_names_what_is_wrong_and_exits_one(
         "services": "critical",
         "key_file": "error",
         "collector": "error",
+        "dead_letters": "ok",
     }
     assert f"error: down: port {closed}/tcp" in output
     assert "accessible by group or others (mode 0644)" in output

@@ -119,12 +119,27 @@ def test_it_delivers_a_signed_report_with_a_fresh_timestamp(serve: list[Collecto
     assert protocol.signature_matches(KEY, 1_800_000_000, body, headers[protocol.SIGNATURE_HEADER])
 
 
-@pytest.mark.parametrize("status", [400, 401, 413])
-def test_it_gives_up_on_a_refused_report(serve: list[Collector], status: int) -> None:
-    server = _start(serve, Answer(status, json.dumps({"reason": "bad signature"}).encode()))
+@pytest.mark.parametrize("status", [400, 413])
+def test_it_gives_up_on_a_report_refused_for_what_it_is(
+    serve: list[Collector], status: int
+) -> None:
+    server = _start(serve, Answer(status, json.dumps({"error": "probes: invalid"}).encode()))
     result = _sender(server.url).send(BODY)
     assert (result.outcome, result.status, result.detail) == (
         Outcome.REFUSED,
+        status,
+        "probes: invalid",
+    )
+
+
+@pytest.mark.parametrize("status", [401, 403, 404, 408, 409])
+def test_it_retries_a_refusal_that_may_not_be_the_reports_fault(
+    serve: list[Collector], status: int
+) -> None:
+    server = _start(serve, Answer(status, json.dumps({"error": "bad signature"}).encode()))
+    result = _sender(server.url).send(BODY)
+    assert (result.outcome, result.status, result.detail) == (
+        Outcome.RETRY,
         status,
         "bad signature",
     )

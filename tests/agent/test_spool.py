@@ -116,3 +116,28 @@ def test_it_persists_dropped_counts_and_detector_memory(tmp_path: Path) -> None:
     state.save()
     again = AgentState.load(tmp_path / "state.json")
     assert (again.seq, again.dropped, again.memory) == (5, 3, {"system": {"b": 1}})
+
+
+def test_it_keeps_the_totals_and_unannounced_dead_letters_across_restarts(tmp_path: Path) -> None:
+    state = AgentState(tmp_path / "state.json")
+    state.note_delivered()
+    state.note_retried()
+    state.note_retried()
+    state.note_dead_lettered()
+    state.note_dropped(4)
+    state.save()
+    again = AgentState.load(tmp_path / "state.json")
+    assert again.totals == {"delivered": 1, "retried": 2, "dead_lettered": 1, "dropped": 4}
+    assert (again.dead_lettered, again.dropped) == (1, 4)
+
+
+def test_it_reads_a_state_saved_before_there_were_totals(tmp_path: Path) -> None:
+    (tmp_path / "state.json").write_text('{"seq": 9, "dropped": 2, "memory": {}}')
+    state = AgentState.load(tmp_path / "state.json")
+    assert (state.seq, state.dropped, state.dead_lettered) == (9, 2, 0)
+    assert state.totals == {"delivered": 0, "retried": 0, "dead_lettered": 0, "dropped": 0}
+
+
+def test_it_starts_a_new_state_when_the_file_is_json_of_another_shape(tmp_path: Path) -> None:
+    (tmp_path / "state.json").write_text("[1, 2]")
+    assert AgentState.load(tmp_path / "state.json").seq == 0

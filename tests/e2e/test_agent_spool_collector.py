@@ -149,14 +149,16 @@ def test_it_stores_every_seq_once_in_order_through_an_outage_a_restart_and_kill_
     assert stack.arrivals() == stored
     assert all(a < b for a, b in pairwise(stored))
     # No gaps. The agent's design does allow them: reports dropped by the spool's size/age
-    # bounds, reports the collector refuses with a 4xx, or a report that could not be written
-    # to a full disk (its seq is used anyway). None of that happens here: the bounds are the
-    # defaults (far above a few seconds of reports) and this collector accepts every report, so
-    # a missing seq could only mean a report lost across the outage, the restart or the kill.
+    # bounds, reports the collector refuses for good (400, 413: set aside in the dead-letter
+    # folder), or a report that could not be written to a full disk (its seq is used anyway).
+    # None of that happens here: the bounds are the defaults (far above a few seconds of
+    # reports) and this collector accepts every report, so a missing seq could only mean a
+    # report lost across the outage, the restart or the kill.
     assert stored == list(range(stored[0], stored[-1] + 1))
     assert stored[-1] == _last_seq_used(tmp)
     assert _spooled(tmp) == []
-    assert json.loads((tmp / "spool" / "state.json").read_text())["dropped"] == 0
+    totals = json.loads((tmp / "spool" / "state.json").read_text())["totals"]
+    assert (totals["dropped"], totals["dead_lettered"]) == (0, 0)
     assert "collector refused report" not in log.read_text()
 
 

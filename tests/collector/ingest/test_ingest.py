@@ -6,7 +6,7 @@ import io
 import json
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +37,26 @@ def _snapshot(conn: Connection) -> tuple[int, Any]:
     return report_count(conn), tuple(host) if host else None
 
 
+class Clock:
+    """The collector's clock, moved by the test."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
 @pytest.fixture
-async def client(database_url: str, tmp_path: Path) -> AsyncIterator[TestClient[Any, Any]]:
-    app = create_app(collector_config(database_url, tmp_path), run_schedules=False)
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def client(
+    database_url: str, tmp_path: Path, clock: Clock
+) -> AsyncIterator[TestClient[Any, Any]]:
+    app = create_app(collector_config(database_url, tmp_path), clock=clock, run_schedules=False)
     async with TestClient(TestServer(app)) as client:
         await app[DATABASE].write(_seed)
         yield client
@@ -68,6 +85,21 @@ async def test_it_acknowledges_a_repeated_seq_but_stores_it_once(client: Any) ->
     assert first.status == again.status == 200
     assert (await again.json())["duplicate"] is True
     assert await client.app[DATABASE].read(stored_seqs, "pbx-1") == [3]
+
+
+async def test_it_moves_last_seen_only_for_a_new_seq(client: Any, clock: Clock) -> None:
+    """A replayed report was sampled long ago: it is no sign that the agent is alive now."""
+    db = client.app[DATABASE]
+    body = protocol.encode(report_body(seq=3))
+    assert (await _post(client, body, signed(body))).status == 200
+    first_seen = clock.now
+    clock.now += timedelta(minutes=10)
+    again = await _post(client, body, signed(body))
+    assert again.status == 200 and (await again.json())["duplicate"] is True
+    assert await db.read(_snapshot) == (1, (first_seen, 3))
+    newer = protocol.encode(report_body(seq=4))
+    assert (await _post(client, newer, signed(newer))).status == 200
+    assert await db.read(_snapshot) == (2, (clock.now, 4))
 
 
 async def test_it_keeps_the_highest_seq_when_reports_arrive_out_of_order(client: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -64,6 +64,20 @@ def test_it_stores_each_seq_once_even_twice_in_one_batch(db: Database) -> None:
     assert [(host, seq) for host, seq, _ in stored] == [("pbx-1", 1), ("pbx-2", 7)]
     assert [body for _, _, body in stored] == [batch[0].body, batch[2].body]
     assert db.transaction(_last_seqs) == {"pbx-1": 1, "pbx-2": 7}
+
+
+def test_it_moves_last_seen_only_for_hosts_with_a_new_report(db: Database) -> None:
+    db.transaction(store_reports, [_report("pbx-1", 1)], NOW)
+    later = NOW + timedelta(minutes=5)
+    batch = [_report("pbx-1", 1), _report("pbx-2", 7)]  # a replay, and a new report
+    assert db.transaction(store_reports, batch, later) == [False, True]
+    assert db.transaction(_last_seen) == {"pbx-1": NOW, "pbx-2": later}
+
+
+def _last_seen(conn: Connection) -> dict[str, datetime]:
+    return {
+        row.id: row.last_seen_at for row in conn.execute(select(hosts.c.id, hosts.c.last_seen_at))
+    }
 
 
 async def test_it_answers_each_sender_after_the_commit_and_says_which_reports_were_new(
