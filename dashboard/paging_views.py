@@ -12,8 +12,9 @@ from typing import Any
 
 from aiohttp import web
 
-from collector.jobs.paging import IncidentNotFound, acknowledge_page
 from collector.notify.page_links import InvalidLink, PageClaim, read_page_token
+from collector.operations.incidents import IncidentNotFound
+from collector.operations.paging import acknowledge_page
 from collector.store.pages import PagingIncident, get_incident
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
 from dashboard import csrf

@@ -16,7 +16,8 @@ from sqlalchemy import Engine
 from collector.commands.console import Subparsers, admin, say
 from collector.commands.service import add_config_option
 from collector.config.settings import CollectorConfig
-from collector.jobs.paging import IncidentNotFound, acknowledge_page
+from collector.operations.incidents import IncidentNotFound
+from collector.operations.paging import acknowledge_page
 from collector.store.pages import get_incident
 
 EXIT_NOT_FOUND = 1

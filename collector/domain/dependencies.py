@@ -27,7 +27,7 @@ from collector.domain.faults import DecisionKind, FaultDecision, FaultKey, Fault
 from collector.domain.maintenance import MaintenanceWindow
 from collector.domain.policy import Severity
 from collector.domain.rules import AMI, HEARTBEAT
-from collector.domain.watches import CheckState
+from collector.domain.watches import WatchState
 
 HOST_DOWN = "host.down"
 SITE_DOWN = "site.down"
@@ -67,7 +67,7 @@ class HostFacts:
 
 
 def host_facts(
-    host_id: str, customer_id: str, site: str | None, states: Iterable[CheckState]
+    host_id: str, customer_id: str, site: str | None, states: Iterable[WatchState]
 ) -> HostFacts:
     """Facts from a host's persisted check states."""
     states = list(states)

@@ -23,7 +23,7 @@ from collector.domain.policy import (
     NotificationPolicy,
     Severity,
 )
-from collector.domain.watches import Transition, TransitionKind
+from collector.domain.watches import TransitionKind, WatchTransition
 
 MAINTENANCE = "maintenance"
 
@@ -173,7 +173,7 @@ _KIND_BY_TRANSITION = {
 
 
 def decide(
-    transition: Transition,
+    transition: WatchTransition,
     key: FaultKey,
     fault: FaultState | None,
     windows: Iterable[MaintenanceWindow],

@@ -26,7 +26,7 @@ from datetime import datetime
 from typing import Any
 
 from collector.domain.policy import Levels, Status, Thresholds, from_iso
-from collector.domain.watches import CheckState, Observation
+from collector.domain.watches import Observation, WatchState
 
 HEARTBEAT = "agent.heartbeat"
 AMI = "asterisk.ami"
@@ -35,7 +35,7 @@ _CERT_PROBLEM = "certificate expires"  # how the HTTP probe words an expiry-only
 _SIP_STATUS = {"up": Status.OK, "degraded": Status.WARNING, "down": Status.CRITICAL}
 _VERDICT_STATUS = {"ok": Status.OK, "warning": Status.WARNING, "critical": Status.CRITICAL}
 
-Previous = Mapping[str, CheckState]
+Previous = Mapping[str, WatchState]
 
 
 def heartbeat_observation(

@@ -44,7 +44,7 @@ class TransitionKind(StrEnum):
 
 
 @dataclass(frozen=True)
-class Transition:
+class WatchTransition:
     """A change of a check's fault. ``severity`` is the fault's severity after the change."""
 
     kind: TransitionKind
@@ -59,7 +59,7 @@ class Transition:
 
 
 @dataclass(frozen=True)
-class CheckState:
+class WatchState:
     """Everything ``evaluate`` remembers about one check between observations."""
 
     check_key: str
@@ -107,7 +107,7 @@ class CheckState:
         return data
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> CheckState:
+    def from_json(cls, data: Mapping[str, Any]) -> WatchState:
         get = data.get
         status, last_bad, severity = get("status"), get("last_bad_status"), get("severity")
         return cls(
@@ -128,8 +128,8 @@ class CheckState:
 
 
 def evaluate(
-    state: CheckState, observation: Observation, policy: CheckPolicy, now: datetime
-) -> tuple[CheckState, list[Transition]]:
+    state: WatchState, observation: Observation, policy: CheckPolicy, now: datetime
+) -> tuple[WatchState, list[WatchTransition]]:
     """Fold one observation into the check's state.
 
     Observations older than the last one are ignored (a replayed or re-sent report must not
@@ -150,7 +150,7 @@ def evaluate(
     return _on_bad(state, observation, policy)
 
 
-def _record(state: CheckState, obs: Observation, policy: CheckPolicy) -> CheckState:
+def _record(state: WatchState, obs: Observation, policy: CheckPolicy) -> WatchState:
     """Counters, last values and the flap window, before any decision is taken."""
     changes = state.changes
     if changes:  # most checks have not changed status lately: nothing to trim
@@ -173,22 +173,22 @@ def _record(state: CheckState, obs: Observation, policy: CheckPolicy) -> CheckSt
     )
 
 
-def _replaced(state: CheckState, **changes: Any) -> CheckState:
+def _replaced(state: WatchState, **changes: Any) -> WatchState:
     """``dataclasses.replace(state, **changes)`` for the one call made for every observation.
 
     A frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``; copying
     the fields into a new instance's ``__dict__`` makes the same object at a third of the
     cost. Every field is copied, so fields added later are carried over too.
     """
-    new = object.__new__(CheckState)
+    new = object.__new__(WatchState)
     new.__dict__.update(state.__dict__, **changes)
     return new
 
 
 def _transition(
-    kind: TransitionKind, state: CheckState, obs: Observation, previous: Severity | None
-) -> Transition:
-    return Transition(
+    kind: TransitionKind, state: WatchState, obs: Observation, previous: Severity | None
+) -> WatchTransition:
+    return WatchTransition(
         kind,
         obs.check_key,
         obs.at,
@@ -202,8 +202,8 @@ def _transition(
 
 
 def _on_bad(
-    state: CheckState, obs: Observation, policy: CheckPolicy
-) -> tuple[CheckState, list[Transition]]:
+    state: WatchState, obs: Observation, policy: CheckPolicy
+) -> tuple[WatchState, list[WatchTransition]]:
     severity = policy.severity_for(obs.status)
     if not state.raised:
         if not _should_raise(state, obs, policy):
@@ -217,7 +217,7 @@ def _on_bad(
     return changed, [_transition(TransitionKind.SEVERITY_CHANGED, changed, obs, state.severity)]
 
 
-def _should_raise(state: CheckState, obs: Observation, policy: CheckPolicy) -> bool:
+def _should_raise(state: WatchState, obs: Observation, policy: CheckPolicy) -> bool:
     if policy.raise_after is not None and state.bad_count >= policy.raise_after:
         return True
     if policy.raise_for_s is not None and state.bad_since is not None:
@@ -226,8 +226,8 @@ def _should_raise(state: CheckState, obs: Observation, policy: CheckPolicy) -> b
 
 
 def _on_good(
-    state: CheckState, obs: Observation, policy: CheckPolicy
-) -> tuple[CheckState, list[Transition]]:
+    state: WatchState, obs: Observation, policy: CheckPolicy
+) -> tuple[WatchState, list[WatchTransition]]:
     if not state.raised or state.good_count < policy.recover_after:
         return state, []
     recovered = replace(state, raised=False, severity=None)
@@ -235,8 +235,8 @@ def _on_good(
 
 
 def _start_flapping(
-    state: CheckState, obs: Observation, policy: CheckPolicy
-) -> tuple[CheckState, list[Transition]]:
+    state: WatchState, obs: Observation, policy: CheckPolicy
+) -> tuple[WatchState, list[WatchTransition]]:
     """One fault for the whole flapping spell, at the severity of the worst recent reading."""
     worst = _worse(state.severity, policy.severity_for(state.last_bad_status or Status.UNKNOWN))
     flapping = replace(state, flapping=True, raised=True, severity=worst)
@@ -244,8 +244,8 @@ def _start_flapping(
 
 
 def _while_flapping(
-    state: CheckState, obs: Observation, policy: CheckPolicy
-) -> tuple[CheckState, list[Transition]]:
+    state: WatchState, obs: Observation, policy: CheckPolicy
+) -> tuple[WatchState, list[WatchTransition]]:
     """Silent while the check flaps, except that it may get worse; settle once quiet."""
     if state.changes:
         worse = _worse(state.severity, policy.severity_for(obs.status))

@@ -46,7 +46,7 @@ from collector.domain.faults import (
 )
 from collector.domain.maintenance import MaintenanceWindow
 from collector.domain.policy import NotificationPolicy
-from collector.domain.watches import CheckState, Transition
+from collector.domain.watches import WatchState, WatchTransition
 from collector.engine.fault_writer import FaultWriter
 from collector.store import faults as fault_store
 from collector.store import watch_states as check_store
@@ -82,7 +82,7 @@ class CustomerView:
     def host_ids(self) -> Iterable[str]:
         return self._facts.keys()
 
-    def states_saved(self, host_id: str, states: Mapping[str, CheckState]) -> None:
+    def states_saved(self, host_id: str, states: Mapping[str, WatchState]) -> None:
         """The run stored these states of one of the customer's hosts."""
         checks, raised = self._facts[host_id]
         for key, state in states.items():
@@ -93,7 +93,7 @@ class CustomerView:
                 raised.discard(key)
         self._stale.add(host_id)
 
-    def act_on(self, host_id: str, transitions: Iterable[Transition]) -> None:
+    def act_on(self, host_id: str, transitions: Iterable[WatchTransition]) -> None:
         """Decide each transition's fault with the customer's dependencies in view, then bring
         the derived faults and every fault's suppression in line with them."""
         for stale in self._stale:

@@ -42,7 +42,7 @@ from collector.domain import rules
 from collector.domain.faults import notifications_due as owed_notification
 from collector.domain.maintenance import MaintenanceWindow
 from collector.domain.policy import CheckPolicy, Levels, NotificationPolicy, PolicyBook, Thresholds
-from collector.domain.watches import CheckState, Observation, Transition, evaluate
+from collector.domain.watches import Observation, WatchState, WatchTransition, evaluate
 from collector.engine.customer_view import CustomerView
 from collector.engine.fault_writer import FaultWriter
 from collector.engine.incident_opening import IncidentOpener
@@ -59,7 +59,7 @@ from collector.store.schema import hosts as hosts_table
 #: enough that the ingest commits sharing the writer thread are not held up for long.
 BATCH_SIZE = 500
 
-States = dict[str, CheckState]
+States = dict[str, WatchState]
 
 
 @dataclass
@@ -124,7 +124,7 @@ class Run:
         for _, key, view in sorted(waiting, key=_first):
             view.announce(key)
 
-    def save_states(self, states: Mapping[str, Mapping[str, CheckState]]) -> None:
+    def save_states(self, states: Mapping[str, Mapping[str, WatchState]]) -> None:
         """Store check states (host id → check key → state); the views read already follow."""
         check_store.save_many(self.conn, states, self.now)
         for host_id, changed in states.items():
@@ -140,7 +140,7 @@ class _Pending:
         self._run = run
         self._states: dict[str, States] = {}
 
-    def add(self, host_id: str, changed: Mapping[str, CheckState]) -> None:
+    def add(self, host_id: str, changed: Mapping[str, WatchState]) -> None:
         if changed:
             self._states.setdefault(host_id, {}).update(changed)
 
@@ -161,7 +161,7 @@ class Segment:
 
     states: dict[str, States]  # host id → check key → state
     host: Host | None = None
-    transitions: tuple[Transition, ...] = ()
+    transitions: tuple[WatchTransition, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -269,7 +269,7 @@ def sweep(conn: Connection, config: CollectorConfig, now: datetime) -> None:
 
 
 def observe(
-    run: Run, host: Host, observations: Iterable[Observation], states: dict[str, CheckState]
+    run: Run, host: Host, observations: Iterable[Observation], states: dict[str, WatchState]
 ) -> None:
     """Fold observations into the host's checks and act on what changed; the faults opened
     are mailed by ``run.announce_openings``, which the caller runs when it has observed all."""
@@ -293,15 +293,15 @@ def _advance(
 
 
 def _fold(
-    run: Run, observations: Iterable[Observation], states: Mapping[str, CheckState]
-) -> tuple[States, list[Transition]]:
+    run: Run, observations: Iterable[Observation], states: Mapping[str, WatchState]
+) -> tuple[States, list[WatchTransition]]:
     """The states the observations changed (an ignored, stale observation changes nothing)
     and the transitions they made."""
     changed: States = {}
-    transitions: list[Transition] = []
+    transitions: list[WatchTransition] = []
     for observation in observations:
         key = observation.check_key
-        state = changed.get(key) or states.get(key) or CheckState(key)
+        state = changed.get(key) or states.get(key) or WatchState(key)
         after, made = evaluate(state, observation, run.policy(key), run.now)
         if after is not state:
             changed[key] = after
@@ -309,7 +309,7 @@ def _fold(
     return changed, transitions
 
 
-def act_on(run: Run, customer_id: str, host_id: str, transitions: list[Transition]) -> None:
+def act_on(run: Run, customer_id: str, host_id: str, transitions: list[WatchTransition]) -> None:
     """Decide each transition's fault with the customer's dependencies in view."""
     run.view(customer_id).act_on(host_id, transitions)
 

@@ -46,10 +46,6 @@ log = logging.getLogger(__name__)
 _TIMINGS = ("page_response", "repage_after", "escalate_after")
 
 
-class IncidentNotFound(LookupError):
-    pass
-
-
 def paging_policy(incident: PagingIncident, catalogue: Catalogue) -> PagingPolicy:
     """Whether the incident pages (fixed when it opened) and the timings: frozen on the incident
     too when its policy carries an ``escalation`` entry, else the tier's in the catalogue."""
@@ -195,15 +191,6 @@ async def deliver_webhook_pages(
                 log.warning("page #%d to %s failed: %s", page.id, page.person, outcome.error_text)
             delivered += outcome.delivered
     return delivered
-
-
-def acknowledge_page(
-    conn: Connection, incident_id: int, *, by: str, via: str, now: datetime
-) -> bool:
-    """An engineer takes the incident and paging stops; False if one already had."""
-    if page_store.get_incident(conn, incident_id) is None:
-        raise IncidentNotFound(f"no incident #{incident_id}")
-    return page_store.acknowledge(conn, incident_id, by=by, via=via, at=now)
 
 
 def paging_job(

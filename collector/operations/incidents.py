@@ -52,7 +52,7 @@ _WORKING = frozenset({"open", "responded", "onsite_requested", "on_site"})
 
 
 @dataclass(frozen=True)
-class Transition:
+class IncidentStep:
     """A lifecycle step: from which states, to which, and the moment column it sets."""
 
     allowed_from: frozenset[str]
@@ -62,31 +62,31 @@ class Transition:
     words: str
 
 
-TRANSITIONS = {
-    "respond": Transition(
+STEPS = {
+    "respond": IncidentStep(
         frozenset({"open"}), "responded", "responded_at", "responded", "first response given"
     ),
-    "onsite": Transition(
+    "onsite": IncidentStep(
         frozenset({"responded"}),
         "onsite_requested",
         "onsite_requested_at",
         "onsite_requested",
         "on-site visit requested",
     ),
-    "arrived": Transition(
+    "arrived": IncidentStep(
         frozenset({"onsite_requested"}), "on_site", "on_site_at", "on_site", "engineer on site"
     ),
-    "resolve": Transition(
+    "resolve": IncidentStep(
         frozenset({"responded", "onsite_requested", "on_site"}),
         "resolved",
         "resolved_at",
         "resolved",
         "resolved",
     ),
-    "close": Transition(frozenset({"resolved"}), "closed", "closed_at", "closed", "closed"),
+    "close": IncidentStep(frozenset({"resolved"}), "closed", "closed_at", "closed", "closed"),
 }
 #: Every action, in the order buttons and help list them.
-ACTIONS = (*TRANSITIONS, "wait", "resume")
+ACTIONS = (*STEPS, "wait", "resume")
 
 
 def perform(
@@ -104,8 +104,8 @@ def perform(
     clocks = incident_clocks(conn, incident, catalogue, now)
     before: dict[str, datetime | None] = {name: clock.due for name, clock in clocks.items()}
     before["first_response"] = incident.response_due_at  # as last stored and shown
-    if action in TRANSITIONS:
-        detail = _step(conn, incident, TRANSITIONS[action], now)
+    if action in STEPS:
+        detail = _step(conn, incident, STEPS[action], now)
     elif action == "wait":
         detail = _wait(conn, incident, now)
     elif action == "resume":
@@ -117,7 +117,7 @@ def perform(
     if incident.responded_at is not None:  # met: where it would fall now is beside the point
         after.pop("first_response", None)
     detail += _moved(before, after)
-    event = TRANSITIONS[action].event if action in TRANSITIONS else _EVENTS[action]
+    event = STEPS[action].event if action in STEPS else _EVENTS[action]
     detail = f"{detail}: {note}" if note else detail
     incident_store.record_event(conn, incident_id, now, event, by, detail)
     return _get(conn, incident_id)
@@ -128,7 +128,7 @@ _EVENTS = {"wait": "waiting_on_customer", "resume": "resumed"}
 
 def allowed_actions(incident: IncidentView, waiting: bool) -> list[str]:
     """The actions the incident's state allows now, in ``ACTIONS`` order."""
-    found = [name for name, t in TRANSITIONS.items() if incident.status in t.allowed_from]
+    found = [name for name, t in STEPS.items() if incident.status in t.allowed_from]
     if incident.status in _WORKING:
         found.append("resume" if waiting else "wait")
     return found
@@ -149,7 +149,7 @@ def _refuse(incident: IncidentView, words: str, allowed: frozenset[str]) -> Tran
     )
 
 
-def _step(conn: Connection, incident: IncidentView, step: Transition, now: datetime) -> str:
+def _step(conn: Connection, incident: IncidentView, step: IncidentStep, now: datetime) -> str:
     if incident.status not in step.allowed_from:
         raise _refuse(incident, step.words, step.allowed_from)
     changed = incident_store.transition(

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Text, bindparam, cast, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
-from collector.domain.watches import CheckState
+from collector.domain.watches import WatchState
 from collector.store.engines import bind_processor
 from collector.store.schema import check_states, hosts
 
@@ -39,13 +39,13 @@ _KEYS_OF_CUSTOMER = (
 
 def load(
     conn: Connection, host_id: str, keys: Iterable[str] | None = None
-) -> dict[str, CheckState]:
+) -> dict[str, WatchState]:
     query = select(check_states.c.check_key, check_states.c.state).where(
         check_states.c.host_id == host_id
     )
     if keys is not None:
         query = query.where(check_states.c.check_key.in_(list(keys)))
-    return {key: CheckState.from_json(state) for key, state in conn.execute(query)}
+    return {key: WatchState.from_json(state) for key, state in conn.execute(query)}
 
 
 Versions = dict[tuple[str, str], str]
@@ -53,7 +53,7 @@ Versions = dict[tuple[str, str], str]
 
 def load_many(
     conn: Connection, host_ids: Collection[str], keys: Collection[str] | None = None
-) -> dict[str, dict[str, CheckState]]:
+) -> dict[str, dict[str, WatchState]]:
     """The states of each host (all of them, or those named by ``keys``), by host id; a host
     without states maps to an empty dict."""
     return load_versioned(conn, host_ids, keys)[0]
@@ -61,16 +61,16 @@ def load_many(
 
 def load_versioned(
     conn: Connection, host_ids: Collection[str], keys: Collection[str] | None = None
-) -> tuple[dict[str, dict[str, CheckState]], Versions]:
+) -> tuple[dict[str, dict[str, WatchState]], Versions]:
     """``load_many``, and each state's version: its stored text, by (host id, check key).
 
     Equal text is an equal state, so comparing versions later tells whether anyone changed a
     state in between, without the ABA problem of timestamps or counters.
     """
     versions = state_versions(conn, host_ids, keys)
-    found: dict[str, dict[str, CheckState]] = {host_id: {} for host_id in host_ids}
+    found: dict[str, dict[str, WatchState]] = {host_id: {} for host_id in host_ids}
     for (host_id, key), text in versions.items():
-        found[host_id][key] = CheckState.from_json(json.loads(text))
+        found[host_id][key] = WatchState.from_json(json.loads(text))
     return found, versions
 
 
@@ -111,13 +111,13 @@ def _upsert(dialect: str) -> Insert:
     )
 
 
-def save(conn: Connection, host_id: str, states: Mapping[str, CheckState], now: datetime) -> None:
+def save(conn: Connection, host_id: str, states: Mapping[str, WatchState], now: datetime) -> None:
     """Insert or replace the given states in one statement."""
     save_many(conn, {host_id: states}, now)
 
 
 def save_many(
-    conn: Connection, states: Mapping[str, Mapping[str, CheckState]], now: datetime
+    conn: Connection, states: Mapping[str, Mapping[str, WatchState]], now: datetime
 ) -> None:
     """Insert or replace the given states of many hosts (host id → check key → state)."""
     if not any(states.values()):
@@ -141,7 +141,7 @@ _SQLITE_UPSERT = (
 
 
 def _save_sqlite(
-    conn: Connection, states: Mapping[str, Mapping[str, CheckState]], now: datetime
+    conn: Connection, states: Mapping[str, Mapping[str, WatchState]], now: datetime
 ) -> None:
     """``save_many`` as one plain SQL statement run for every row: evaluation saves a state per
     observation, and SQLAlchemy's per-row handling costs more than SQLite's upsert."""

@@ -20,7 +20,7 @@ from collector.domain.dependencies import (
 from collector.domain.faults import DecisionKind, FaultKey, FaultState, Mail, apply_decision
 from collector.domain.maintenance import MaintenanceWindow
 from collector.domain.policy import Severity
-from collector.domain.watches import CheckState
+from collector.domain.watches import WatchState
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 PBX_CHECKS = frozenset(
@@ -100,7 +100,7 @@ def test_it_needs_two_hosts_for_a_site_fault() -> None:
 
 
 def test_it_builds_facts_from_check_states() -> None:
-    states = [CheckState("remote.ssh", raised=True), CheckState("disk:/")]
+    states = [WatchState("remote.ssh", raised=True), WatchState("disk:/")]
     facts = host_facts("pbx1", "acme", "leeds", states)
     assert facts.checks == {"remote.ssh", "disk:/"} and facts.failing == {"remote.ssh"}
     assert facts.unreachable

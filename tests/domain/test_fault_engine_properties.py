@@ -27,7 +27,7 @@ from collector.domain.faults import (
 )
 from collector.domain.maintenance import MaintenanceWindow, in_maintenance
 from collector.domain.policy import CheckPolicy, NotificationPolicy, Status
-from collector.domain.watches import CheckState, Observation, TransitionKind, evaluate
+from collector.domain.watches import Observation, TransitionKind, WatchState, evaluate
 
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
 KEY = FaultKey("acme", "pbx1", "service:asterisk")
@@ -46,7 +46,7 @@ class FaultEngineMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.now = T0
-        self.state = CheckState(KEY.check_key)
+        self.state = WatchState(KEY.check_key)
         self.faults: list[FaultState] = []
         self.windows: list[MaintenanceWindow] = []
         self.suppressed = False
@@ -194,7 +194,7 @@ class FaultEngineMachine(RuleBasedStateMachine):
 
     @invariant()
     def states_survive_json(self) -> None:
-        assert CheckState.from_json(self.state.to_json()) == self.state
+        assert WatchState.from_json(self.state.to_json()) == self.state
 
     def teardown(self) -> None:
         """Let every window end and the check recover: each mailed fault gets one recovery."""

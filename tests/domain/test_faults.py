@@ -18,7 +18,7 @@ from collector.domain.faults import (
 )
 from collector.domain.maintenance import MaintenanceWindow
 from collector.domain.policy import NotificationPolicy, Severity, Status
-from collector.domain.watches import Transition, TransitionKind
+from collector.domain.watches import TransitionKind, WatchTransition
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 KEY = FaultKey("acme", "pbx1", "disk:/var")
@@ -33,9 +33,11 @@ def transition(
     *,
     at: datetime = T0,
     flapping: bool = False,
-) -> Transition:
+) -> WatchTransition:
     status = Status.OK if severity is None else Status.CRITICAL
-    return Transition(kind, KEY.check_key, at, severity, previous, status, "detail", None, flapping)
+    return WatchTransition(
+        kind, KEY.check_key, at, severity, previous, status, "detail", None, flapping
+    )
 
 
 def window(start: datetime = T0, hours: float = 2) -> MaintenanceWindow:
@@ -46,7 +48,7 @@ def window(start: datetime = T0, hours: float = 2) -> MaintenanceWindow:
 
 def step(
     fault: FaultState | None,
-    made: Transition,
+    made: WatchTransition,
     windows: tuple[MaintenanceWindow, ...] = (),
     suppressed_by: str | None = None,
 ) -> tuple[FaultState, FaultDecision]:

@@ -13,7 +13,7 @@ from collector.domain.rules import (
     observations_from_probe,
     observations_from_report,
 )
-from collector.domain.watches import CheckState, Observation
+from collector.domain.watches import Observation, WatchState
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -66,7 +66,7 @@ def test_it_classifies_disk_usage_against_warning_and_critical() -> None:
 
 
 def test_it_holds_a_disk_level_until_it_falls_past_the_hysteresis() -> None:
-    previous = {"disk:/var": CheckState("disk:/var", status=Status.WARNING)}
+    previous = {"disk:/var": WatchState("disk:/var", status=Status.WARNING)}
     held = observations_from_report(report(system=filesystems(_var=81)), Thresholds(), previous)
     assert by_key(held)["disk:/var"].status is Status.WARNING
     cleared = observations_from_report(report(system=filesystems(_var=79)), Thresholds(), previous)

@@ -15,7 +15,13 @@ from collector.domain.policy import (
     Status,
     Thresholds,
 )
-from collector.domain.watches import CheckState, Observation, Transition, TransitionKind, evaluate
+from collector.domain.watches import (
+    Observation,
+    TransitionKind,
+    WatchState,
+    WatchTransition,
+    evaluate,
+)
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 OK, WARN, CRIT, UNKNOWN = Status.OK, Status.WARNING, Status.CRITICAL, Status.UNKNOWN
@@ -27,12 +33,12 @@ def run(
     policy: CheckPolicy | None = None,
     *,
     step_s: float = 60,
-    state: CheckState | None = None,
+    state: WatchState | None = None,
     start: datetime = T0,
-) -> tuple[CheckState, list[Transition]]:
+) -> tuple[WatchState, list[WatchTransition]]:
     policy = policy or CheckPolicy()
-    state = state or CheckState(KEY)
-    transitions: list[Transition] = []
+    state = state or WatchState(KEY)
+    transitions: list[WatchTransition] = []
     for i, status in enumerate(statuses):
         at = start + timedelta(seconds=i * step_s)
         state, made = evaluate(state, Observation(KEY, at, status, None, status.value), policy, at)
@@ -40,7 +46,7 @@ def run(
     return state, transitions
 
 
-def kinds(transitions: list[Transition]) -> list[TransitionKind]:
+def kinds(transitions: list[WatchTransition]) -> list[TransitionKind]:
     return [t.kind for t in transitions]
 
 
@@ -108,7 +114,7 @@ def test_it_ignores_observations_older_than_the_last_one() -> None:
 
 def test_it_clamps_observations_from_the_future_to_now() -> None:
     future = Observation(KEY, T0 + timedelta(hours=1), CRIT)
-    state, _ = evaluate(CheckState(KEY), future, CheckPolicy(raise_after=1), T0)
+    state, _ = evaluate(WatchState(KEY), future, CheckPolicy(raise_after=1), T0)
     assert state.observed_at == T0
 
 
@@ -161,8 +167,8 @@ def test_it_does_not_count_slow_changes_as_flapping() -> None:
 
 def test_it_round_trips_its_state_through_json() -> None:
     state, _ = run([CRIT, OK] * 5 + [WARN])
-    assert CheckState.from_json(state.to_json()) == state
-    assert CheckState.from_json(CheckState("disk:/").to_json()) == CheckState("disk:/")
+    assert WatchState.from_json(state.to_json()) == state
+    assert WatchState.from_json(WatchState("disk:/").to_json()) == WatchState("disk:/")
 
 
 @pytest.mark.parametrize(

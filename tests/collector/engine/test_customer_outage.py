@@ -31,7 +31,7 @@ from agent import protocol
 from collector.config.settings import CollectorConfig, MailSettings
 from collector.domain.dependencies import HostFacts, assess, is_derived, reconcile_derived
 from collector.domain.faults import FaultKey, decide
-from collector.domain.watches import Transition
+from collector.domain.watches import WatchTransition
 from collector.engine import pipeline
 from collector.engine.probe_results import CheckRun, record_runs
 from collector.probes.base import ProbeResult, Verdict
@@ -54,7 +54,7 @@ SMALL = ["small-1", "small-2"]
 
 
 def _reassessing_everything(
-    run: pipeline.Run, customer_id: str, host_id: str, transitions: list[Transition]
+    run: pipeline.Run, customer_id: str, host_id: str, transitions: list[WatchTransition]
 ) -> None:
     """The reference: ``act_on`` reading and assessing the whole customer for every host."""
     hosts = [

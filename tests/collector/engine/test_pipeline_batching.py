@@ -22,7 +22,7 @@ from sqlalchemy import Connection, select
 from agent import protocol
 from collector.config.settings import CollectorConfig, MailSettings
 from collector.domain.policy import Status
-from collector.domain.watches import CheckState
+from collector.domain.watches import WatchState
 from collector.engine import pipeline
 from collector.engine.monitor import Monitor
 from collector.store import inventory
@@ -201,7 +201,7 @@ def test_it_plans_again_when_a_check_state_changed_meanwhile(
     _first_reports(db)
     stale = db.transaction(pipeline.plan_reports, config, END)
     assert stale is not None
-    sweep_meanwhile = {"agent.heartbeat": CheckState("agent.heartbeat", Status.OK, observed_at=END)}
+    sweep_meanwhile = {"agent.heartbeat": WatchState("agent.heartbeat", Status.OK, observed_at=END)}
     db.transaction(check_store.save, "srv-1", sweep_meanwhile, END)
 
     with pytest.raises(pipeline.Conflict):
