@@ -1,11 +1,11 @@
 """One customer's dependency facts and open faults, read once per run and kept current.
 
 A fault decision weighs its host against every host of the customer (host down, site down,
-what explains what). Reading and assessing the whole customer again for each host with a
-transition made an outage of N hosts cost N² rows and steps. A run (one transaction) now reads
-them the first time it acts on the customer and then follows its own writes: the check states
-it saves (``states_saved``) and the faults it decides. Nothing else writes the customer's states
-or faults inside the run's transaction, so the view stays what a fresh read would return.
+what explains what). So that an outage of N hosts costs N steps rather than N², a run (one
+transaction) reads them the first time it acts on the customer and then follows its own
+writes: the watch states it saves (``states_saved``) and the faults it decides. Nothing else
+writes the customer's states or faults inside the run's transaction, so the view stays what a
+fresh read would return.
 
 The first reconciliation covers every open fault, as the facts may have changed since the last
 run without a transition (a check seen for the first time); later ones cover only the keys the
@@ -17,7 +17,7 @@ of a batch): hosts are decided one after another, and the fault that explains th
 (their site down, their host down) may appear only with the last. Decided at the end, a fault
 explained by then is held, as if the whole run had been assessed together, and gets no
 incident until the hold lifts. A fault that resolves within its run is announced first, with
-what is known then, so its recovery is mailed as before.
+what is known then, so that its recovery is mailed exactly when its opening was.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ from collector.domain.policy import NotificationPolicy
 from collector.domain.watches import WatchState, WatchTransition
 from collector.engine.fault_writer import FaultWriter
 from collector.store import faults as fault_store
-from collector.store import watch_states as check_store
+from collector.store import watch_states
 
 
 class CustomerView:
@@ -70,9 +70,10 @@ class CustomerView:
         self._windows = windows
         self._mail_policy = mail_policy
         #: host id → (its check keys, those whose fault is raised), in the store's host order.
-        self._facts = check_store.raised_by_host(conn, customer_id)
+        self._facts = watch_states.raised_by_host(conn, customer_id)
         self._assessment = Assessment(map(self._host_facts, self._facts))
-        self._open = fault_store.open_states(conn, customer_id)  # in id order, kept so
+        #: The customer's open faults by key, in id order, kept current by ``_apply``.
+        self._open = fault_store.open_states(conn, customer_id)
         self._stale: set[str] = set()  # hosts whose states changed since they were assessed
         self._reconciled = False
         #: Faults opened in this run whose opening mail waits for its end → when they opened.
@@ -167,7 +168,7 @@ class CustomerView:
         self, decision: FaultDecision
     ) -> tuple[int, FaultState, FaultDecision]:
         """A fault opened and resolved in one run is announced first, with what is known as
-        it resolves, so that its recovery is mailed if its opening was, as before."""
+        it resolves, so that its recovery is mailed if and only if its opening was."""
         key = decision.key
         fault_id, fault = self._open[key]
         self._open[key] = (fault_id, replace(fault, suppressed_by=decision.suppressed_by))

@@ -48,12 +48,12 @@ class IncidentOpener:
 
         Most faults are mailed as they open (``at`` is ``fault.opened_at``). One held back is
         mailed when the hold lifts with it still open, and its response clock starts then, under
-        the contract in force then: that
-        is when the vendor is told and first asked to act, so a target counted from the fault's
-        opening would be half spent (or breached) before anyone could respond.
+        the contract in force then: that is when the vendor is told and first asked to act, so a
+        target counted from the fault's opening would be half spent (or breached) before anyone
+        could respond.
         """
         existing = incidents.covered_for_fault(conn, fault_id)
-        if existing is not None:  # opened with its fault, before incidents waited for the mail
+        if existing is not None:  # the fault has its incident already: one per fault
             return existing
         tier = self.tier_for(conn, fault.key.customer_id, at)
         covered = tier is not None and tier.covered

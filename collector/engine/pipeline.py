@@ -47,10 +47,9 @@ from collector.engine.customer_view import CustomerView
 from collector.engine.fault_writer import FaultWriter
 from collector.engine.incident_opening import IncidentOpener
 from collector.store import faults as fault_store
-from collector.store import inventory
+from collector.store import inventory, watch_states
 from collector.store import maintenance as maintenance_store
 from collector.store import reports as report_store
-from collector.store import watch_states as check_store
 from collector.store.inventory import Host
 from collector.store.locks import hold_evaluation_lock
 from collector.store.schema import hosts as hosts_table
@@ -126,7 +125,7 @@ class Run:
 
     def save_states(self, states: Mapping[str, Mapping[str, WatchState]]) -> None:
         """Store check states (host id → check key → state); the views read already follow."""
-        check_store.save_many(self.conn, states, self.now)
+        watch_states.save_many(self.conn, states, self.now)
         for host_id, changed in states.items():
             view = self._view_of_host.get(host_id)
             if view is not None and changed:
@@ -195,7 +194,7 @@ def plan_reports(
         return None
     run = Run(conn, config, now)
     hosts = _hosts(conn, {row.host_id for row in rows})
-    states, versions = check_store.load_versioned(conn, hosts)
+    states, versions = watch_states.load_versioned(conn, hosts)
     segments: list[Segment] = []
     pending: dict[str, States] = {}
     depends_on: dict[tuple[str, str], str | None] = {}
@@ -226,7 +225,7 @@ def apply_plan(conn: Connection, config: CollectorConfig, plan: Plan) -> int:
     hold_evaluation_lock(conn)  # another collector's sweep must not commit between check and write
     if not report_store.claim(conn, plan.report_ids, plan.now):
         raise Conflict("another evaluator claimed some of these reports")
-    stored = check_store.state_versions(conn, {host_id for host_id, _ in plan.depends_on})
+    stored = watch_states.state_versions(conn, {host_id for host_id, _ in plan.depends_on})
     if any(stored.get(key) != version for key, version in plan.depends_on.items()):
         raise Conflict("check states changed while the reports were evaluated")
     run = Run(conn, config, plan.now)
@@ -254,7 +253,7 @@ def sweep(conn: Connection, config: CollectorConfig, now: datetime) -> None:
     run = Run(conn, config, now)
     missed = config.monitoring.heartbeat_missed_intervals
     hosts = inventory.list_hosts(conn)
-    states = check_store.load_many(conn, [host.id for host in hosts], [rules.HEARTBEAT])
+    states = watch_states.load_many(conn, [host.id for host in hosts], [rules.HEARTBEAT])
     pending = _Pending(run)
     for host in hosts:
         last = host.last_seen_at or host.created_at

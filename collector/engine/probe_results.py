@@ -25,9 +25,8 @@ from collector.domain import rules
 from collector.domain.watches import Observation
 from collector.engine import pipeline
 from collector.probes.base import Verdict
-from collector.store import inventory
+from collector.store import inventory, watch_states
 from collector.store import probe_results as probe_store
-from collector.store import watch_states as check_store
 from collector.store.locks import hold_evaluation_lock
 from collector.store.probe_results import HostCheck, ResultLike
 from collector.store.schema import host_checks
@@ -61,7 +60,7 @@ def record_runs(
     engine_run = pipeline.Run(conn, config, now)
     for host_id, host_runs in by_host.items():
         host = inventory.get_host(conn, host_id)
-        states = check_store.load(conn, host_id)
+        states = watch_states.load(conn, host_id)
         found: list[Observation] = []
         for run in host_runs:
             found += observations_of(run, engine_run, states)

@@ -36,9 +36,8 @@ from collector.engine import pipeline
 from collector.engine.probe_results import CheckRun, record_runs
 from collector.probes.base import ProbeResult, Verdict
 from collector.store import faults as fault_store
-from collector.store import inventory
+from collector.store import inventory, watch_states
 from collector.store import probe_results as probe_store
-from collector.store import watch_states as check_store
 from collector.store.database import Database
 from collector.store.engines import make_engine, migrate
 from collector.store.probe_results import HostCheck
@@ -59,7 +58,7 @@ def _reassessing_everything(
     """The reference: ``act_on`` reading and assessing the whole customer for every host."""
     hosts = [
         HostFacts(host, customer_id, None, frozenset(checks), frozenset(raised))
-        for host, (checks, raised) in check_store.raised_by_host(run.conn, customer_id).items()
+        for host, (checks, raised) in watch_states.raised_by_host(run.conn, customer_id).items()
     ]
     outcome = assess(hosts)
     open_faults = fault_store.open_states(run.conn, customer_id)

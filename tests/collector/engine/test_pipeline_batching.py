@@ -25,9 +25,8 @@ from collector.domain.policy import Status
 from collector.domain.watches import WatchState
 from collector.engine import pipeline
 from collector.engine.monitor import Monitor
-from collector.store import inventory
+from collector.store import inventory, watch_states
 from collector.store import reports as report_store
-from collector.store import watch_states as check_store
 from collector.store.database import Database
 from collector.store.engines import make_engine, migrate
 from collector.store.reports import IncomingReport, store_reports
@@ -202,7 +201,7 @@ def test_it_plans_again_when_a_check_state_changed_meanwhile(
     stale = db.transaction(pipeline.plan_reports, config, END)
     assert stale is not None
     sweep_meanwhile = {"agent.heartbeat": WatchState("agent.heartbeat", Status.OK, observed_at=END)}
-    db.transaction(check_store.save, "srv-1", sweep_meanwhile, END)
+    db.transaction(watch_states.save, "srv-1", sweep_meanwhile, END)
 
     with pytest.raises(pipeline.Conflict):
         db.transaction(pipeline.apply_plan, config, stale)

@@ -20,9 +20,8 @@ from collector.probes.base import ProbeResult, Verdict
 from collector.probes.runner import ProbeRunner
 from collector.runtime.metrics import Metrics
 from collector.store import faults as fault_store
-from collector.store import inventory
+from collector.store import inventory, watch_states
 from collector.store import probe_results as probe_store
-from collector.store import watch_states as check_store
 from collector.store.database import Database
 from collector.store.engines import make_engine, migrate
 from collector.store.probe_results import HostCheck
@@ -141,7 +140,7 @@ async def test_it_logs_in_with_the_configured_key_and_pinned_host_key(
 
     stored = db.transaction(probe_store.latest_by_check, HOST)[check.id]
     assert (stored.verdict, stored.data["login"]) == ("ok", sshd.username)
-    states = db.transaction(check_store.load, HOST)
+    states = db.transaction(watch_states.load, HOST)
     assert states["ssh.hostkey"].status == "ok"
     assert states["remote.ssh"].status == "ok"
 
@@ -203,7 +202,7 @@ async def test_it_stores_http_results_with_latency_and_raises_a_certificate_faul
     assert latest[wrong.id].verdict == "critical"
     assert "'Grafana' not found" in latest[wrong.id].detail
     assert latest[secure.id].verdict == "warning"
-    states = db.transaction(check_store.load, HOST)
+    states = db.transaction(watch_states.load, HOST)
     assert states["remote.http"].status == "ok"
     assert states["remote.http:tls"].status == "ok"  # the site answers; the certificate is apart
     assert states["remote.http:wrong"].status == "critical"

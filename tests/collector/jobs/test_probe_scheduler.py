@@ -26,9 +26,8 @@ from collector.jobs.probe_scheduler import ProbeScheduler, first_due, next_due
 from collector.probes.base import ProbeResult, Verdict
 from collector.probes.runner import CheckOutcome, ProbeFailure
 from collector.runtime.metrics import Metrics
-from collector.store import inventory
+from collector.store import inventory, watch_states
 from collector.store import probe_results as probe_store
-from collector.store import watch_states as check_store
 from collector.store.database import Database
 from collector.store.engines import make_engine, migrate
 from collector.store.probe_results import HostCheck
@@ -219,7 +218,7 @@ async def test_it_stores_a_run_that_could_not_be_carried_out_without_observing_i
     await scheduler.drain()
     (result,) = db.transaction(probe_store.recent_results, HOST)
     assert (result.verdict, result.detail) == ("unknown", "RuntimeError: bug")
-    assert db.transaction(check_store.load, HOST) == {}  # nothing learnt about the host
+    assert db.transaction(watch_states.load, HOST) == {}  # nothing learnt about the host
 
 
 def test_it_keeps_the_phase_of_a_check_that_ran_before_a_restart() -> None:
