@@ -1,24 +1,15 @@
-"""Signed, expiring acknowledgement links for the customer's email.
-
-The token carries the fault and the recipient, signed for this purpose alone
-(``collector.security.tokens``): nothing to store, and a forged or altered link is refused.
-"""
+"""The customer's acknowledgement link in a fault mail: the fault and the recipient, signed."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
+from collector.notify.links import InvalidLink, read_link
 from collector.security import tokens
 from collector.security.tokens import Purpose
 
-
-class InvalidLink(ValueError):
-    """A link that cannot be used; ``expired`` tells a genuine old link from a bad one."""
-
-    def __init__(self, message: str, *, expired: bool = False) -> None:
-        super().__init__(message)
-        self.expired = expired
+__all__ = ["AckClaim", "InvalidLink", "make_token", "read_token"]
 
 
 @dataclass(frozen=True)
@@ -32,12 +23,9 @@ def make_token(secret: str, fault_id: int, recipient: str, expires_at: datetime)
 
 
 def read_token(secret: str, token: str, now: datetime) -> AckClaim:
+    expired = "this link has expired; the fault can be acknowledged in the dashboard"
+    fault_id, recipient = read_link(secret, Purpose.ACK_LINK, token, now, ("f", "r"), expired)
     try:
-        claim = tokens.verify(secret, Purpose.ACK_LINK, token, now)
-        return AckClaim(int(claim["f"]), str(claim["r"]))
-    except tokens.ExpiredToken as exc:
-        raise InvalidLink(
-            "this link has expired; the fault can be acknowledged in the dashboard", expired=True
-        ) from exc
-    except (tokens.InvalidToken, KeyError, TypeError, ValueError) as exc:
+        return AckClaim(int(fault_id), str(recipient))
+    except (TypeError, ValueError) as exc:
         raise InvalidLink("this link is not valid") from exc

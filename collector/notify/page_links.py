@@ -1,19 +1,20 @@
-"""Signed, expiring links an engineer follows from a page to acknowledge the incident.
-
-Built like the customer's acknowledgement links (``ack_links``) but signed for another purpose,
-so a customer's link can never stop paging and a page link can never acknowledge a fault.
-"""
+"""The on-call engineer's link in a page: the incident and the person paged, signed."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from collector.notify.ack_links import InvalidLink
+from collector.notify.links import InvalidLink, read_link
 from collector.security import tokens
 from collector.security.tokens import Purpose
 
 __all__ = ["InvalidLink", "PageClaim", "make_page_token", "read_page_token"]
+
+_EXPIRED = (
+    "this link has expired; acknowledge the page in the dashboard or with "
+    "faultdesk-collector page ack"
+)
 
 
 @dataclass(frozen=True)
@@ -28,14 +29,8 @@ def make_page_token(secret: str, incident_id: int, person: str, expires_at: date
 
 def read_page_token(secret: str, token: str, now: datetime) -> PageClaim:
     """The link's claim; ``InvalidLink`` when forged, altered, of another purpose or expired."""
+    incident_id, person = read_link(secret, Purpose.PAGE_LINK, token, now, ("i", "p"), _EXPIRED)
     try:
-        claim = tokens.verify(secret, Purpose.PAGE_LINK, token, now)
-        return PageClaim(int(claim["i"]), str(claim["p"]))
-    except tokens.ExpiredToken as exc:
-        raise InvalidLink(
-            "this link has expired; acknowledge the page in the dashboard or with "
-            "faultdesk-collector page ack",
-            expired=True,
-        ) from exc
-    except (tokens.InvalidToken, KeyError, TypeError, ValueError) as exc:
+        return PageClaim(int(incident_id), str(person))
+    except (TypeError, ValueError) as exc:
         raise InvalidLink("this link is not valid") from exc
