@@ -92,7 +92,7 @@ def _demo(args: argparse.Namespace) -> int:
     # The demo's own story (scenarios starting, mail caught) at INFO; the rest only when wrong.
     logging.getLogger("collector.demo").setLevel(level)
     # apscheduler's own messages are noise here: at demo speeds a job may find its previous run
-    # still going. Real failures of a job are logged by collector.jobs.scheduler, which wraps it.
+    # still going. Real failures of a job are logged by collector.jobs.schedules, which wraps it.
     logging.getLogger("apscheduler").setLevel(logging.CRITICAL)
     if level == "DEBUG":
         logging.getLogger().setLevel(logging.DEBUG)

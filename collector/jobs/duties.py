@@ -15,7 +15,7 @@ from collector.engine.monitor import Monitor
 from collector.jobs.mail_sender import OutboxSender
 from collector.jobs.paging import paging_job
 from collector.jobs.probe_scheduler import ProbeScheduler
-from collector.jobs.scheduler import Schedules
+from collector.jobs.schedules import Schedules
 from collector.jobs.sla_sweep import sla_job
 from collector.runtime.metrics import Metrics
 from collector.store.database import Database

@@ -33,7 +33,7 @@ from sqlalchemy import Connection
 
 from collector.config.settings import CollectorConfig
 from collector.engine.probe_results import CheckRun, record_runs
-from collector.jobs.scheduler import Schedules
+from collector.jobs.schedules import Schedules
 from collector.probes.pool import ProbePool
 from collector.probes.runner import CheckOutcome, ProbeFunction, ProbeRunner
 from collector.runtime.metrics import Metrics
