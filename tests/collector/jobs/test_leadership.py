@@ -194,9 +194,12 @@ async def test_it_steps_down_at_once_when_its_lock_connection_is_killed(
 
         admin.execute("SELECT pg_terminate_backend(%s)", (holder,))
 
-        # Noticed on the socket, not at the next 30 s check.
-        await _poll(lambda: not _is_leader(first), "the old leader to step down")
-        assert first.app[DUTIES].running is False
+        # Noticed on the socket, not at the next 30 s check. Its duties stop in a task of their
+        # own, started as it steps down: wait for both.
+        await _poll(
+            lambda: not _is_leader(first) and not first.app[DUTIES].running,
+            "the old leader to step down and stop its duties",
+        )
         await _poll(lambda: _is_leader(second), "the follower to take over")
         assert second.app[DUTIES].running is True
         new_leadership = second.app[LEADERSHIP]
