@@ -229,8 +229,10 @@ async def test_it_steps_down_when_the_network_to_its_database_goes_silent(
         proxy.silence()
 
         # Nothing closes, nothing errs: only the unanswered SELECT 1 tells it.
-        await _poll(lambda: not _is_leader(first), "the silenced leader to step down")
-        assert first.app[DUTIES].running is False
+        await _poll(
+            lambda: not _is_leader(first) and not first.app[DUTIES].running,
+            "the silenced leader to step down and stop its duties",
+        )
         swept = _sweeps(first)
         # The server has seen nothing wrong: the silent session still holds the lock, so no
         # follower can lead yet (two leaders would be worse than none).
