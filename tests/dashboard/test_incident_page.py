@@ -14,7 +14,7 @@ from collector.store import incidents as incident_store
 from collector.store.database import Database
 from dashboard import sessions
 from tests.support.clock import Clock
-from tests.support.dashboard import START, Seeded, csrf_token
+from tests.support.dashboard import START, Seeded, csrf_token, session_cookie
 from tests.support.incidents import add_customer, lose_access, open_incident
 
 Client = TestClient[web.Request, web.Application]
@@ -34,9 +34,11 @@ def _events(html: str) -> list[str]:
     return re.findall(r'<tr data-event="([a-z_]+)">', html)
 
 
-def _log_in_again(client: Client, config: CollectorConfig, seeded: Seeded, now: datetime) -> None:
+def _log_in_again(
+    client: Client, db: Database, config: CollectorConfig, seeded: Seeded, now: datetime
+) -> None:
     """Sessions last 12 h: a test that moves the clock a day on needs a fresh one."""
-    value = sessions.encode(config.secret_key, sessions.new_session(now, seeded.operator))
+    value = session_cookie(db, config, "operator", seeded.operator.id, now)
     client.session.cookie_jar.update_cookies({sessions.COOKIE: value}, client.make_url("/"))
 
 
@@ -45,7 +47,7 @@ async def test_it_explains_why_the_incident_is_due_when_it_is(
 ) -> None:
     incident_id = await db.write(_priority_incident, config)
     clock.advance(timedelta(days=1))  # Tuesday 11:00 BST: the outage is over
-    _log_in_again(operator_client, config, seeded, clock.now)
+    _log_in_again(operator_client, db, config, seeded, clock.now)
     page = await operator_client.get(f"/incidents/{incident_id}")
     assert page.status == 200
     html = await page.text()
