@@ -60,7 +60,7 @@ def create_app(
     app[CLOCK] = clock
     app[DATABASE] = db
     app[METRICS] = metrics
-    app[HASHING] = HashingPool()
+    app[HASHING] = HashingPool(max_waiting=config.http.password_checks_at_once)
     app[HOST_KEYS] = HostKeys(db)
     app[REPORT_WRITER] = ReportWriter(db, clock, on_committed=monitor.wake)
     app[MONITOR] = monitor

@@ -105,3 +105,16 @@ async def logout(request: web.Request) -> web.StreamResponse:
     response = web.HTTPSeeOther("/login")
     sessions.clear_session(response, request)
     raise response
+
+
+@csrf.protect
+async def end_all_sessions(request: web.Request) -> web.StreamResponse:
+    """Sign out everywhere: every session of the signed-in account ends, this one included."""
+    who = await sessions.current_account(request)
+    if who is None:
+        raise web.HTTPSeeOther("/login")
+    now, address = request.app[CLOCK](), sessions.client_address(request)
+    await request.app[DATABASE].write(signin.end_all_sessions, who, who, address, now)
+    response = web.HTTPSeeOther("/login")
+    sessions.clear_session(response, request)
+    raise response

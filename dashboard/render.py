@@ -80,9 +80,11 @@ async def render(
     """Render ``template`` with the operator, CSRF token and ``now`` every page may use."""
     session = sessions.current_session(request)
     operator = await sessions.current_operator(request)
+    account = await sessions.current_account(request)
     page: dict[str, Any] = {
         "now": request.app[CLOCK](),
         "operator": operator,
+        "customer_user": account if account and account.customer_id else None,
         "csrf_token": session.csrf_token if session else "",
         "path": request.path,
         # Read before the page's own facts: a change in between refreshes it, never hides.

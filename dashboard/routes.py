@@ -26,6 +26,7 @@ def setup(app: web.Application) -> None:
     router.add_get("/login", login.login_page)
     router.add_post("/login", login.login)
     router.add_post("/logout", login.logout)
+    router.add_post("/sessions/end-all", login.end_all_sessions)
     router.add_get("/faults", fault_views.fault_list)
     router.add_get("/faults/{fault_id}", fault_views.fault_detail)
     router.add_post("/faults/{fault_id}/ack", fault_views.acknowledge)

@@ -48,6 +48,8 @@ class HttpSettings(_Strict):
     public_url: str = "http://127.0.0.1:8080"
     #: Sessions and cookies are marked Secure: turn off only for plain-HTTP local use.
     secure_cookies: bool = True
+    #: Sign-in password checks (argon2) in flight at once; past it a sign-in gets 429 at once.
+    password_checks_at_once: int = Field(8, ge=0, le=1000)
 
 
 class DatabaseSettings(_Strict):
