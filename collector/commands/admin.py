@@ -36,7 +36,7 @@ from collector.domain.control_characters import refuse_control_characters
 from collector.operations import inventory as inventory_ops
 from collector.operations.incidents import recalculate_for_customer
 from collector.operations.inventory import ContractIn, NewCustomer, NewHost
-from collector.store import inventory, operators
+from collector.store import customer_users, inventory, operators
 
 MIN_PASSWORD = 8
 KEY_FILE = "/etc/faultdesk/host.key"
@@ -200,8 +200,8 @@ def read_password(args: argparse.Namespace) -> str:
 def operator_add(args: argparse.Namespace, config: CollectorConfig, engine: Engine) -> int:
     password = read_password(args)
     with engine.begin() as conn:
-        operators.add_operator(conn, args.username, password, now())
-    say(f"Operator {args.username} added; they can sign in to the dashboard now.")
+        operators.add_operator(conn, args.username, password, now(), role=args.role)
+    say(f"Operator {args.username} ({args.role}) added; they can sign in to the dashboard now.")
     return 0
 
 
@@ -214,10 +214,19 @@ def operator_passwd(args: argparse.Namespace, config: CollectorConfig, engine: E
 
 
 def token_create(args: argparse.Namespace, config: CollectorConfig, engine: Engine) -> int:
+    customer = "@" in args.username
     with engine.begin() as conn:
-        token = operators.create_token(conn, args.username, args.name, now())
+        if customer:
+            token = customer_users.create_token(conn, args.username, args.name, now())
+        else:
+            token = operators.create_token(conn, args.username, args.name, now())
+    whose = (
+        f"customer user {args.username} (sees only that customer)"
+        if customer
+        else (f"operator {args.username}")
+    )
     say(
-        f"API token {args.name!r} for operator {args.username}, shown this once:",
+        f"API token {args.name!r} for {whose}, shown this once:",
         "",
         f"    {token}",
         "",
@@ -306,6 +315,13 @@ def register(subparsers: Subparsers) -> None:
     ):
         parser = leaf(people, name, handler, summary)
         parser.add_argument("username")
+        if name == "add":
+            parser.add_argument(
+                "--role",
+                choices=operators.ROLES,
+                default="admin",
+                help="an operator cannot manage operators or tokens (default: admin)",
+            )
         parser.add_argument(
             "--password-stdin",
             action="store_true",
@@ -314,7 +330,7 @@ def register(subparsers: Subparsers) -> None:
 
     tokens = group(subparsers, "token", "API tokens for the JSON API")
     create = leaf(tokens, "create", token_create, "create an API token (printed once)")
-    create.add_argument("username")
+    create.add_argument("username", help="an operator, or a customer user's email")
     create.add_argument("--name", required=True, help="what the token is for")
     listing = leaf(tokens, "list", token_list, "list API tokens (names, never the tokens)")
     listing.add_argument("username", nargs="?", help="only this operator's")
