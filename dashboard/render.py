@@ -60,6 +60,7 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["utc"] = timefmt.utc
+    env.filters["local"] = timefmt.local
     env.filters["ago"] = timefmt.ago
     env.filters["due"] = timefmt.due
     env.filters["link_own_urls"] = link_own_urls

@@ -15,6 +15,7 @@ from dashboard import (
     paging_views,
     views,
 )
+from dashboard.portal import routes as portal_routes
 from dashboard.render import STATIC
 
 
@@ -40,4 +41,5 @@ def setup(app: web.Application) -> None:
     router.add_get("/ack/{token}", ack.confirm_page)
     router.add_post("/ack/{token}", ack.acknowledge)
     paging_views.add_routes(router)
+    portal_routes.add_routes(router)
     router.add_static("/static/", STATIC)

@@ -169,6 +169,8 @@ def require_operator(handler: Handler) -> Handler:
     async def wrapper(request: web.Request) -> web.StreamResponse:
         account = await current_account(request)
         if account is not None and account.kind != "operator":
+            if request.path == "/":
+                raise web.HTTPSeeOther("/portal/")
             raise web.HTTPNotFound()  # a customer user is told nothing of operators' pages
         if account is None:
             next_path = request.path_qs if request.method == "GET" else "/"

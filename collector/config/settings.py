@@ -116,6 +116,13 @@ class ProbeSettings(_Strict):
     workers: int | None = Field(None, ge=0)
 
 
+class PortalSettings(_Strict):
+    #: Shown to customers on their contract page: "Support line: +44 20 7946 0000".
+    support_phones: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        default_factory=list, max_length=10
+    )
+
+
 class CollectorConfig(_Strict):
     #: Signs acknowledgement links and session cookies. Keep it secret; rotate by restarting.
     secret_key: str = Field(min_length=16)
@@ -127,6 +134,7 @@ class CollectorConfig(_Strict):
     #: The on-call rota paged for critical incidents on paging tiers.
     oncall: OnCallSettings = OnCallSettings()
     probes: ProbeSettings = ProbeSettings()
+    portal: PortalSettings = PortalSettings()
     #: Tier catalogue; the one shipped in config/ when not set.
     tiers_file: Path | None = None
     #: Customers and hosts to load at start (the demo uses one); optional.

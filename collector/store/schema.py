@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 
 
@@ -219,6 +220,9 @@ incident_events = Table(
     Column("kind", String(40), nullable=False),
     Column("actor", String(320), nullable=False, default=""),
     Column("detail", Text, nullable=False, default=""),
+    # Shown to the customer in the portal with its words: their own comments and the vendor's
+    # replies. Everything else (operators' notes) stays internal; see operations.customer_scope.
+    Column("public", Boolean, nullable=False, default=False, server_default=false()),
     Index("ix_incident_events_incident", "incident_id", "at"),
 )
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import ValidationError
 
-from collector.operations.accounts import MIN_PASSWORD, NewPassword, request_reset, set_password_by_link
+from collector.operations.accounts import (
+    MIN_PASSWORD,
+    NewPassword,
+    request_reset,
+    set_password_by_link,
+)
 from collector.security.passwords import HashingBusy
 from collector.store.password_links import LinkRefused, link_user
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE, HASHING

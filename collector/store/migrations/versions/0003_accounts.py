@@ -1,4 +1,4 @@
-"""accounts: operator roles and TOTP, customer users and their tokens, server-side sessions,
+"""accounts: operator roles and TOTP, public incident notes, customer users and their tokens, server-side sessions,
 password links, login failures, the audit log
 
 Revision ID: 0003_accounts
@@ -23,6 +23,11 @@ def upgrade() -> None:
         # Operators made before roles existed ran everything: they stay admins.
         batch.add_column(sa.Column("role", sa.String(16), nullable=False, server_default="admin"))
         batch.add_column(sa.Column("totp_secret", sa.String(64), nullable=True))
+    with op.batch_alter_table("incident_events") as batch:
+        # Every note written so far was written for operators: it stays internal.
+        batch.add_column(
+            sa.Column("public", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
     op.create_table(
         "customer_users",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -126,6 +131,8 @@ def downgrade() -> None:
         "customer_users",
     ):
         op.drop_table(table)
+    with op.batch_alter_table("incident_events") as batch:
+        batch.drop_column("public")
     with op.batch_alter_table("operators") as batch:
         batch.drop_column("totp_secret")
         batch.drop_column("role")
