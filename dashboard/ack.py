@@ -19,6 +19,7 @@ from aiohttp import web
 from collector.notify.ack_links import AckClaim, InvalidLink, read_token
 from collector.operations.acknowledge import FaultNotFound, acknowledge_fault
 from collector.store.faults import FaultView, get_fault
+from collector.web.access import signed
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
 from dashboard import csrf
 from dashboard.render import render
@@ -75,6 +76,7 @@ def _stage_before_acknowledging(fault: FaultView) -> str:
     return "confirm" if fault.is_open else "cleared"
 
 
+@signed
 async def confirm_page(request: web.Request) -> web.Response:
     """GET /ack/{token}: show the fault and a confirm form. Changes nothing."""
     claim = read_link(request)
@@ -86,6 +88,7 @@ async def confirm_page(request: web.Request) -> web.Response:
     return await _page(request, _stage_before_acknowledging(fault), fault, claim)
 
 
+@signed
 async def acknowledge(request: web.Request) -> web.Response:
     """POST /ack/{token}: acknowledge as the link's recipient, then say thank you."""
     claim = read_link(request)

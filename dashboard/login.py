@@ -15,6 +15,7 @@ from aiohttp import web
 
 from collector.operations import signin
 from collector.security.passwords import HashingBusy
+from collector.web.access import own_account, public
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE, HASHING
 from dashboard import csrf, sessions
 from dashboard.render import render
@@ -24,6 +25,7 @@ MAX_FIELD = 1000
 WRONG = "Wrong username or password."
 
 
+@public
 async def login_page(request: web.Request) -> web.Response:
     if await sessions.current_account(request) is not None:
         raise web.HTTPSeeOther(sessions.safe_next(request.query.get("next")))
@@ -58,6 +60,7 @@ def _blocked_message(until: datetime) -> str:
     )
 
 
+@public
 @csrf.protect
 async def login(request: web.Request) -> web.StreamResponse:
     form = await request.post()
@@ -95,6 +98,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     raise response
 
 
+@own_account
 @csrf.protect
 async def logout(request: web.Request) -> web.StreamResponse:
     session = sessions.current_session(request)
@@ -107,6 +111,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
     raise response
 
 
+@own_account
 @csrf.protect
 async def end_all_sessions(request: web.Request) -> web.StreamResponse:
     """Sign out everywhere: every session of the signed-in account ends, this one included."""

@@ -23,6 +23,7 @@ from collector.operations.signin import SESSION_TTL, Account, session_account
 from collector.security import tokens
 from collector.security.tokens import Purpose
 from collector.store.operators import Operator
+from collector.web.access import Access, mark
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
 
 __all__ = ["SESSION_TTL", "Session", "current_account", "current_operator"]
@@ -177,7 +178,7 @@ def require_operator(handler: Handler) -> Handler:
             raise web.HTTPSeeOther(f"/login?next={quote(next_path, safe='/')}")
         return await handler(request)
 
-    return wrapper
+    return mark(wrapper, Access.OPERATOR)
 
 
 def require_admin(handler: Handler) -> Handler:
@@ -193,7 +194,7 @@ def require_admin(handler: Handler) -> Handler:
             raise web.HTTPNotFound()
         return await handler(request)
 
-    return wrapper
+    return mark(wrapper, Access.ADMIN)
 
 
 def require_customer(handler: Handler) -> Handler:
@@ -207,4 +208,4 @@ def require_customer(handler: Handler) -> Handler:
             raise web.HTTPSeeOther(f"/login?next={quote(next_path, safe='/')}")
         return await handler(request)
 
-    return wrapper
+    return mark(wrapper, Access.CUSTOMER)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import Connection
 
@@ -127,24 +126,3 @@ def upcoming_maintenance(conn: Connection, customer_id: str, now: datetime) -> l
     return [
         w for w in maintenance.list_windows(conn, customer_id=customer_id) if not w.is_over(now)
     ]
-
-
-def ticket_json(incident: IncidentView, now: datetime) -> dict[str, Any]:
-    """A ticket as the customer's API shows it: no internal policy, no operators' names."""
-    return {
-        "id": incident.id,
-        "reference": f"#{incident.id}",
-        "title": incident.title,
-        "host": incident.host_id,
-        "severity": incident.severity,
-        "status": incident.status,
-        "tier": incident.tier,
-        "opened_at": incident.opened_at.isoformat(),
-        "response_due_at": incident.response_due_at.isoformat()
-        if incident.response_due_at
-        else None,
-        "timezone": incident.policy.get("timezone", "UTC"),
-        "responded_at": incident.responded_at.isoformat() if incident.responded_at else None,
-        "target_met": target_met(incident, now),
-        "closed_at": incident.closed_at.isoformat() if incident.closed_at else None,
-    }

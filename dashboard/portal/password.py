@@ -13,6 +13,7 @@ from collector.operations.accounts import (
 )
 from collector.security.passwords import HashingBusy
 from collector.store.password_links import LinkRefused, link_user
+from collector.web.access import public, signed
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE, HASHING
 from dashboard import csrf, sessions
 from dashboard.render import render
@@ -33,6 +34,7 @@ async def _refused(request: web.Request, reason: str) -> web.Response:
     return await render(request, "error.html", context, status=410)
 
 
+@signed
 async def password_page(request: web.Request) -> web.Response:
     token = request.match_info["token"]
     try:
@@ -42,6 +44,7 @@ async def password_page(request: web.Request) -> web.Response:
     return await _page(request, "portal/password.html", {"error": None, "min": MIN_PASSWORD})
 
 
+@signed
 @csrf.protect
 async def set_password(request: web.Request) -> web.StreamResponse:
     token = request.match_info["token"]
@@ -72,10 +75,12 @@ async def set_password(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther("/login?next=/portal/")
 
 
+@public
 async def reset_page(request: web.Request) -> web.Response:
     return await _page(request, "portal/reset.html", {"sent": False})
 
 
+@public
 @csrf.protect
 async def send_reset(request: web.Request) -> web.Response:
     form = await request.post()

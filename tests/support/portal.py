@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection
 
 from collector.config.settings import CollectorConfig
-from collector.store import customer_users, faults, incidents, inventory
+from collector.domain.maintenance import MaintenanceWindow
+from collector.store import customer_users, faults, incidents, inventory, maintenance
 from collector.store.database import Database
 from tests.support.dashboard import session_cookie
 
@@ -22,6 +23,7 @@ class OtherCustomer:
     fault_id: int
     incident_id: int
     user_id: int
+    window_id: int
 
 
 def add_globex(conn: Connection, now: datetime) -> OtherCustomer:
@@ -49,7 +51,20 @@ def add_globex(conn: Connection, now: datetime) -> OtherCustomer:
         policy={},
     )
     user = customer_users.add_user(conn, "globex", "hank@globex.example", "customer", now)
-    return OtherCustomer("gx1", fault_id, incident_id, user.id)
+    window = MaintenanceWindow(
+        window_id="",
+        frequency="once",
+        starts_at=now + timedelta(days=1),
+        ends_at=now + timedelta(days=1, hours=2),
+        host_id="gx1",
+        reason="Globex private firmware upgrade",
+    )
+    window_id = maintenance.add_window(conn, window, "globex", "olga", now)
+    return OtherCustomer("gx1", fault_id, incident_id, user.id, window_id)
+
+
+#: Words only Globex's rows hold: none may appear in anything an Acme user is shown.
+GLOBEX_MARKERS = ("globex", "gx1", "hank@", "Globex private")
 
 
 def add_acme_user(conn: Connection, now: datetime, role: str = "customer-admin") -> int:
