@@ -25,6 +25,7 @@ from collector.security.passwords import HashingPool
 from collector.store.database import Database
 from collector.store.engines import make_engine, migrate
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE, HASHING, METRICS
+from collector.web.audit_trail import audit_trail
 from collector.web.errors import json_errors
 from dashboard import routes as dashboard_routes
 
@@ -52,7 +53,7 @@ def create_app(
     stands for election, and runs the schedules while it is the leader
     (``collector.jobs.leadership``).
     """
-    app = web.Application(client_max_size=1024 * 1024, middlewares=[json_errors])
+    app = web.Application(client_max_size=1024 * 1024, middlewares=[json_errors, audit_trail])
     db = Database(make_engine(config.database.url))
     metrics = Metrics()
     monitor = Monitor(db, config, clock)

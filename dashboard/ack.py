@@ -17,7 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from collector.notify.ack_links import AckClaim, InvalidLink, read_token
-from collector.operations.acknowledge import FaultNotFound, acknowledge_fault
+from collector.operations.acknowledge import FaultNotFound, acknowledge_from_link
 from collector.store.faults import FaultView, get_fault
 from collector.web.access import signed
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
@@ -114,7 +114,7 @@ async def acknowledge(request: web.Request) -> web.Response:
     address, now = request.remote or "unknown", request.app[CLOCK]()
     try:
         done = await db.write(
-            acknowledge_fault,
+            acknowledge_from_link,
             claim.fault_id,
             by=claim.recipient,
             comment=comment,

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from dashboard import (
     ack,
+    audit_views,
     fault_views,
     host_views,
     incident_views,
@@ -34,6 +35,7 @@ def setup(app: web.Application) -> None:
     router.add_get("/incidents", views.incidents)
     incident_views.add_routes(router)
     router.add_get("/mail", views.mail)
+    router.add_get("/audit", audit_views.audit_page)
     router.add_get("/hosts/{host_id}", host_views.host_page)
     router.add_get("/maintenance", maintenance_views.maintenance_page)
     router.add_post("/maintenance", maintenance_views.create_window)

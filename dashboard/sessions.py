@@ -23,7 +23,7 @@ from collector.operations.signin import SESSION_TTL, Account, session_account
 from collector.security import tokens
 from collector.security.tokens import Purpose
 from collector.store.operators import Operator
-from collector.web.access import Access, mark
+from collector.web.access import ACTOR, Access, mark
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
 
 __all__ = ["SESSION_TTL", "Session", "current_account", "current_operator"]
@@ -176,25 +176,21 @@ def require_operator(handler: Handler) -> Handler:
         if account is None:
             next_path = request.path_qs if request.method == "GET" else "/"
             raise web.HTTPSeeOther(f"/login?next={quote(next_path, safe='/')}")
+        request[ACTOR] = account.actor
         return await handler(request)
 
     return mark(wrapper, Access.OPERATOR)
 
 
 def require_admin(handler: Handler) -> Handler:
-    """Wrap a page only admins use (operators, tokens, the audit log): others get 404."""
+    """Wrap a page only admins use (the audit log): other operators and customers get 404."""
 
-    @functools.wraps(handler)
-    async def wrapper(request: web.Request) -> web.StreamResponse:
-        operator = await current_operator(request)
-        if operator is None:
-            next_path = request.path_qs if request.method == "GET" else "/"
-            raise web.HTTPSeeOther(f"/login?next={quote(next_path, safe='/')}")
-        if not operator.is_admin:
+    async def admins_only(request: web.Request) -> web.StreamResponse:
+        if not logged_in_operator(request).is_admin:
             raise web.HTTPNotFound()
         return await handler(request)
 
-    return mark(wrapper, Access.ADMIN)
+    return mark(require_operator(functools.wraps(handler)(admins_only)), Access.ADMIN)
 
 
 def require_customer(handler: Handler) -> Handler:

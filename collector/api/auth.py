@@ -14,7 +14,7 @@ from aiohttp import web
 from collector.operations.signin import Account
 from collector.store.customer_users import user_for_token
 from collector.store.operators import Operator, operator_for_token
-from collector.web.access import Access, mark
+from collector.web.access import ACTOR, Access, mark
 from collector.web.appkeys import DATABASE
 from collector.web.errors import refuse
 
@@ -67,10 +67,13 @@ def operator_required(handler: OperatorHandler) -> Handler:
     """Wrap ``handler(request, operator)`` as an aiohttp handler that authenticates first."""
 
     async def authenticated(request: web.Request) -> web.StreamResponse:
-        return await handler(request, await authenticate(request))
+        operator = await authenticate(request)
+        request[ACTOR] = f"operator:{operator.username}"
+        return await handler(request, operator)
 
     authenticated.__name__ = handler.__name__
     authenticated.__doc__ = handler.__doc__
+    authenticated.__dict__.update(handler.__dict__)
     return mark(authenticated, Access.OPERATOR)
 
 

@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from collector.api import faults, host_detail, incidents, inventory, maintenance, portal
+from collector.api import (
+    accounts,
+    faults,
+    host_detail,
+    incidents,
+    inventory,
+    maintenance,
+    portal,
+)
 from collector.api.auth import (
     CustomerHandler,
     OperatorHandler,
@@ -38,10 +46,14 @@ ROUTES: tuple[tuple[str, str, OperatorHandler], ...] = (
         f"/api/v1/incidents/{{id}}/{{action:{incidents.ACTION_PATTERN}}}",
         incidents.post_action,
     ),
+    ("POST", "/api/v1/incidents/{id}/comments", accounts.post_incident_comment),
     ("GET", "/api/v1/outbox", faults.list_outbox),
     ("GET", "/api/v1/maintenance", maintenance.list_maintenance),
     ("POST", "/api/v1/maintenance", maintenance.post_maintenance),
     ("POST", "/api/v1/maintenance/{id}/end", maintenance.post_end_maintenance),
+    ("GET", "/api/v1/users", accounts.list_users),
+    ("POST", "/api/v1/users", accounts.post_user),
+    ("GET", "/api/v1/audit", accounts.list_audit),
 )
 
 

@@ -57,3 +57,21 @@ def signed(handler: H) -> H:
 def own_account(handler: H) -> H:
     """A route a signed-in person uses on their own account alone (logout)."""
     return mark(handler, Access.SELF)
+
+
+#: Who is acting, set by the authenticating wrapper: "operator:olga", "customer:pat@...".
+ACTOR = web.RequestKey("faultdesk_actor", str)
+
+
+_SELF_AUDITED = "faultdesk_self_audited"
+
+
+def self_audited(handler: H) -> H:
+    """The handler's operation records what it changed in the audit log itself, in more
+    words than the boundary would (``collector.web.audit_trail`` leaves it alone)."""
+    setattr(handler, _SELF_AUDITED, True)
+    return handler
+
+
+def is_self_audited(handler: object) -> bool:
+    return bool(getattr(handler, _SELF_AUDITED, False))
