@@ -14,7 +14,7 @@ import json
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 
 from collector.config.settings import CollectorConfig
 from collector.store import customer_users, schema
@@ -70,21 +70,12 @@ def _objects(globex: OtherCustomer, guessed: bool) -> dict[str, str]:
     }
 
 
-def _globex_rows(db: Database) -> tuple[object, ...]:
-    def read(conn: object) -> tuple[object, ...]:
-        c = conn  # type: ignore[assignment]
-        faults = c.execute(  # type: ignore[attr-defined]
-            select(schema.faults).where(schema.faults.c.customer_id == "globex")
-        ).all()
-        events = c.execute(select(func.count()).select_from(schema.incident_events)).scalar()  # type: ignore[attr-defined]
-        windows = c.execute(select(schema.maintenance_windows)).all()  # type: ignore[attr-defined]
-        return (
-            [tuple(r) for r in faults],
-            events,
-            [tuple(r) for r in windows],
-        )
-
-    return db.transaction(read)
+def _globex_rows(conn: Connection) -> tuple[object, ...]:
+    """Everything an Acme user might try to change of Globex's."""
+    faults = conn.execute(select(schema.faults).where(schema.faults.c.customer_id == "globex"))
+    events = conn.execute(select(func.count()).select_from(schema.incident_events)).scalar()
+    windows = conn.execute(select(schema.maintenance_windows))
+    return ([tuple(r) for r in faults], events, [tuple(r) for r in windows])
 
 
 async def _ask(
@@ -143,7 +134,7 @@ async def test_it_shows_an_acme_user_nothing_of_globex_on_any_route(
     acme_token: str,
     guessed: bool,
 ) -> None:
-    before = _globex_rows(db)
+    before = db.transaction(_globex_rows)
     objects = _objects(globex, guessed)
     failures = []
     for rule in routes(app):
@@ -165,4 +156,4 @@ async def test_it_shows_an_acme_user_nothing_of_globex_on_any_route(
             if shown:
                 failures.append(f"{where}: shows {shown}")
     assert failures == [], "\n".join(failures)
-    assert _globex_rows(db) == before
+    assert db.transaction(_globex_rows) == before
