@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from collector.config.settings import CollectorConfig
 from collector.store import incidents as incident_store
+from collector.store import schema
 from collector.store.database import Database
 from dashboard import sessions
 from tests.support.clock import Clock
@@ -116,3 +117,23 @@ async def test_it_answers_404_for_an_incident_that_does_not_exist(
 ) -> None:
     assert (await operator_client.get("/incidents/999")).status == 404
     assert (await operator_client.get("/incidents/abc")).status == 404
+
+
+async def test_it_keeps_a_note_internal_and_mails_a_public_reply(
+    operator_client: Client, db: Database, seeded: Seeded
+) -> None:
+    page = f"/incidents/{seeded.incident_id}"
+    for text, visibility in (("internal only", "internal"), ("on our way", "public")):
+        html = await (await operator_client.get(page)).text()
+        form = {"csrf_token": csrf_token(html), "text": text, "visibility": visibility}
+        response = await operator_client.post(f"{page}/comments", data=form, allow_redirects=False)
+        assert response.status == 303
+    events = await db.read(incident_store.events, seeded.incident_id)
+    said = {e.detail: (e.kind, e.public) for e in events if e.kind in ("note", "comment")}
+    assert said == {"internal only": ("note", False), "on our way": ("comment", True)}
+    bodies = await db.read(
+        lambda conn: conn.scalars(
+            select(schema.outbox.c.body).where(schema.outbox.c.kind == "ticket_reply")
+        ).all()
+    )
+    assert len(bodies) == 1 and "on our way" in bodies[0] and "internal only" not in bodies[0]
