@@ -116,7 +116,10 @@ def customer_contract(args: argparse.Namespace, config: CollectorConfig, engine:
         known = ", ".join(sorted(inventory_ops.tier_names(config)))
         raise BadArgument(f"unknown tier {terms.tier!r}; the catalogue has {known}")
     with engine.begin() as conn:
-        _, changed = inventory_ops.change_contract(conn, args.id, terms, now(), config)
+        try:
+            _, changed = inventory_ops.change_contract(conn, args.id, terms, now(), config)
+        except inventory_ops.TooManyContacts as exc:
+            raise BadArgument(str(exc)) from None
     until = f"until {terms.ends_on}" if terms.ends_on else "open-ended"
     say(f"Contract for {args.id}: {terms.tier} from {terms.starts_on}, {until}")
     if changed:
