@@ -13,8 +13,9 @@ from sqlalchemy import Connection, select
 from collector.config.settings import CollectorConfig
 from collector.notify import account_messages
 from collector.operations.fields import EMAIL, IDENTIFIER, Name, StrictInput
+from collector.operations.inventory import ContactIn, TooManyContacts, too_many_contacts
 from collector.operations.signin import Account
-from collector.store import audit, customer_users, password_links, sessions
+from collector.store import audit, customer_users, inventory, password_links, sessions
 from collector.store.customer_users import CustomerUser
 from collector.store.schema import customers
 
@@ -128,3 +129,60 @@ def set_password_by_link(
 def users_visible_to(conn: Connection, who: Account) -> list[CustomerUser]:
     """An operator sees every customer's users; a customer user their own organisation's."""
     return customer_users.list_users(conn, who.customer_id)
+
+
+class NotAllowed(PermissionError):
+    """The account's role does not allow this (a customer user who is not customer-admin)."""
+
+
+def invite_colleague(
+    conn: Connection,
+    who: Account,
+    email: str,
+    role: str,
+    *,
+    address: str,
+    now: datetime,
+    config: CollectorConfig,
+) -> CustomerUser:
+    """A customer-admin invites someone of their own organisation, never another's."""
+    if who.customer_id is None or who.role != "customer-admin":
+        raise NotAllowed("only a customer-admin invites colleagues")
+    body = NewCustomerUser.model_validate(
+        {"email": email, "customer_id": who.customer_id, "role": role}
+    )
+    return invite_user(conn, body, by=who.actor, address=address, now=now, config=config)
+
+
+def set_named_contacts(
+    conn: Connection,
+    who: Account,
+    people: list[ContactIn],
+    *,
+    address: str,
+    now: datetime,
+    config: CollectorConfig,
+) -> None:
+    """A customer-admin names the people the vendor mails and takes calls from, within the
+    number their contract allows (``TooManyContacts``)."""
+    if who.customer_id is None or who.role != "customer-admin":
+        raise NotAllowed("only a customer-admin names contacts")
+    contract = inventory.current_contract(conn, who.customer_id, now)
+    if contract is not None:
+        problem = too_many_contacts(contract.tier, len(people), config)
+        if problem:
+            raise TooManyContacts(problem)
+    before = inventory.contacts_of(conn, who.customer_id)
+    inventory.set_contacts(conn, who.customer_id, [(p.name, p.email) for p in people])
+    audit.record(
+        conn,
+        at=now,
+        actor=who.actor,
+        action="contacts.set",
+        customer_id=who.customer_id,
+        address=address,
+        detail={
+            "before": [f"{n} <{e}>" for n, e in before],
+            "after": [f"{p.name} <{p.email}>" for p in people],
+        },
+    )

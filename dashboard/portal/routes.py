@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from dashboard.portal import pages, password
+from dashboard.portal import pages, password, people
 
 
 def add_routes(router: web.UrlDispatcher) -> None:
@@ -17,6 +17,9 @@ def add_routes(router: web.UrlDispatcher) -> None:
     router.add_get("/portal/tickets/{incident_id}", pages.ticket_page)
     router.add_post("/portal/tickets/{incident_id}/comments", pages.post_comment)
     router.add_get("/portal/contract", pages.contract_page)
+    router.add_get("/portal/people", people.people_page)
+    router.add_post("/portal/people/invite", people.invite)
+    router.add_post("/portal/people/contacts", people.save_contacts)
     router.add_get("/portal/password/{token}", password.password_page)
     router.add_post("/portal/password/{token}", password.set_password)
     router.add_get("/portal/reset", password.reset_page)

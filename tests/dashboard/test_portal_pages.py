@@ -12,8 +12,8 @@ from sqlalchemy import select
 from collector.config.settings import CollectorConfig
 from collector.operations.signin import Account
 from collector.operations.tickets import NewComment, comment
+from collector.store import customer_users, inventory, schema
 from collector.store import incidents as incident_store
-from collector.store import schema
 from collector.store.database import Database
 from dashboard.sessions import COOKIE
 from tests.support.dashboard import START, Seeded, csrf_token
@@ -150,3 +150,40 @@ async def test_it_states_the_contract_in_plain_words(portal: Client) -> None:
     html = await (await portal.get("/portal/contract")).text()
     assert 'id="tier"' in html
     assert "Pat &lt;pat@acme.example&gt;" in html
+
+
+async def test_it_lets_a_customer_admin_invite_a_colleague_to_their_own_organisation(
+    portal: Client, db: Database
+) -> None:
+    status = await _form_post(
+        portal, "/portal/people", "/portal/people/invite", email="sam@acme.example"
+    )
+    assert status == 303
+    sam = db.transaction(customer_users.user_by_email, "sam@acme.example")
+    assert sam is not None and (sam.customer_id, sam.role) == ("acme", "customer")
+    assert [r for r, _ in _mail(db, "account_invite")] == ["sam@acme.example"]
+
+
+async def test_it_holds_a_priority_customer_to_two_named_contacts(
+    portal: Client, db: Database
+) -> None:
+    db.transaction(inventory.add_contract, "acme", "priority-uk", START, None, 0)
+    fields = {f"name{i}": f"P{i}" for i in range(3)}
+    fields.update({f"email{i}": f"p{i}@acme.example" for i in range(3)})
+    page = "/portal/people"
+    assert await _form_post(portal, page, "/portal/people/contacts", **fields) == 400
+    assert db.transaction(inventory.contact_emails, "acme") == ["pat@acme.example"]
+    del fields["name2"], fields["email2"]
+    assert await _form_post(portal, page, "/portal/people/contacts", **fields) == 303
+    assert db.transaction(inventory.contact_emails, "acme") == [
+        "p0@acme.example",
+        "p1@acme.example",
+    ]
+
+
+async def test_it_shows_a_plain_customer_user_no_people_page(
+    client: Client, db: Database, config: CollectorConfig, globex: OtherCustomer
+) -> None:
+    cookie = customer_cookie(db, config, globex.user_id, START)
+    client.session.cookie_jar.update_cookies({COOKIE: cookie}, client.make_url("/"))
+    assert (await client.get("/portal/people")).status == 404
