@@ -15,6 +15,7 @@ from aiohttp import web
 
 from collector.operations import signin
 from collector.security.passwords import HashingBusy
+from collector.security.totp import code_matches
 from collector.web.access import own_account, public
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE, HASHING
 from dashboard import csrf, sessions
@@ -22,6 +23,7 @@ from dashboard.render import render
 
 #: Longer than any real name or password; stops a huge field from costing an argon2 run.
 MAX_FIELD = 1000
+#: The same words whatever was wrong (name, password, or an operator's code): no hint which.
 WRONG = "Wrong username or password."
 
 
@@ -64,7 +66,7 @@ def _blocked_message(until: datetime) -> str:
 @csrf.protect
 async def login(request: web.Request) -> web.StreamResponse:
     form = await request.post()
-    name, password = form.get("username"), form.get("password")
+    name, password, code = form.get("username"), form.get("password"), form.get("code")
     target = form.get("next")
     next_path = sessions.safe_next(target if isinstance(target, str) else None)
     if not (_plausible(name) and _plausible(password)):
@@ -84,11 +86,14 @@ async def login(request: web.Request) -> web.StreamResponse:
         return await _login_form(
             request, next_path, error=f"{exc}.", status=429, headers={"Retry-After": "1"}
         )
-    if not matches or candidate.account is None:
+    who = candidate.account
+    second_factor_ok = (
+        who is None or who.totp_secret is None or code_matches(who.totp_secret, code, now)
+    )
+    if not matches or who is None or not second_factor_ok:
         locked = await db.write(signin.failed, name, address, now, request.app[CONFIG])
         error = _blocked_message(locked) if locked else WRONG
         return await _login_form(request, next_path, error=error, status=401)
-    who = candidate.account
     secret = await db.write(signin.succeeded, who, address, now)
     if who.customer_id is not None and not next_path.startswith("/portal/"):
         next_path = "/portal/"

@@ -36,6 +36,7 @@ from collector.domain.control_characters import refuse_control_characters
 from collector.operations import inventory as inventory_ops
 from collector.operations.incidents import recalculate_for_customer
 from collector.operations.inventory import ContractIn, NewCustomer, NewHost
+from collector.security import totp
 from collector.store import customer_users, inventory, operators
 
 MIN_PASSWORD = 8
@@ -216,6 +217,24 @@ def operator_passwd(args: argparse.Namespace, config: CollectorConfig, engine: E
     return 0
 
 
+def operator_totp(args: argparse.Namespace, config: CollectorConfig, engine: Engine) -> int:
+    secret = None if args.off else totp.new_secret()
+    with engine.begin() as conn:
+        operators.set_totp_secret(conn, args.username, secret)
+    if secret is None:
+        say(f"Second factor off for operator {args.username}: the password alone signs in.")
+        return 0
+    say(
+        f"Second factor on for operator {args.username}. Add this to an authenticator app",
+        "(shown this once; run the command again for a new one):",
+        "",
+        f"    {totp.provisioning_uri(secret, args.username)}",
+        "",
+        "From now on the login form's Code field must hold the app's current 6 digits.",
+    )
+    return 0
+
+
 def token_create(args: argparse.Namespace, config: CollectorConfig, engine: Engine) -> int:
     customer = "@" in args.username
     with engine.begin() as conn:
@@ -330,6 +349,10 @@ def register(subparsers: Subparsers) -> None:
             action="store_true",
             help="read the password from the first line of stdin",
         )
+
+    second = leaf(people, "totp", operator_totp, "turn an operator's second factor on or off")
+    second.add_argument("username")
+    second.add_argument("--off", action="store_true", help="turn it off")
 
     tokens = group(subparsers, "token", "API tokens for the JSON API")
     create = leaf(tokens, "create", token_create, "create an API token (printed once)")

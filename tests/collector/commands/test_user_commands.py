@@ -86,3 +86,21 @@ def test_it_mails_a_reset_link(acme: Admin) -> None:
     kinds = acme.query(lambda conn: conn.scalars(select(schema.outbox.c.kind)).all())
     assert kinds == ["account_invite", "account_reset"]
     assert acme("user", "reset", "nobody@acme.example").code == 1
+
+
+def test_it_turns_an_operators_second_factor_on_and_off(
+    acme: Admin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long enough password\n"))
+    acme("operator", "add", "otto", "--password-stdin")
+    done = acme("operator", "totp", "otto")
+    assert done.code == 0, done.err
+    assert re.search(
+        r"^    otpauth://totp/Faultdesk:otto\?secret=[A-Z2-7]+", done.out, re.MULTILINE
+    )
+    found = acme.query(lambda conn: operators.login_record(conn, "otto"))
+    assert found is not None and found[0].totp_secret
+    assert acme("operator", "totp", "otto", "--off").code == 0
+    found = acme.query(lambda conn: operators.login_record(conn, "otto"))
+    assert found is not None and found[0].totp_secret is None
+    assert acme("operator", "totp", "nobody").code == 1
