@@ -37,7 +37,7 @@ from collector.operations import inventory as inventory_ops
 from collector.operations.incidents import recalculate_for_customer
 from collector.operations.inventory import ContractIn, NewCustomer, NewHost
 from collector.security import totp
-from collector.store import customer_users, inventory, operators
+from collector.store import customer_users, inventory, operators, sessions
 
 MIN_PASSWORD = 8
 KEY_FILE = "/etc/faultdesk/host.key"
@@ -213,7 +213,10 @@ def operator_passwd(args: argparse.Namespace, config: CollectorConfig, engine: E
     password = read_password(args)
     with engine.begin() as conn:
         operators.set_password(conn, args.username, password)
-    say(f"Password changed for operator {args.username}.")
+        found = operators.login_record(conn, args.username)
+        assert found is not None  # set_password refused an unknown name
+        ended = sessions.end_account_sessions(conn, "operator", found[0].id, now())
+    say(f"Password changed for operator {args.username}; {ended} session(s) signed out.")
     return 0
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from collector.store import customer_users, operators, schema
+from collector.store import customer_users, operators, schema, sessions
 from collector.store.audit import entries
 from tests.support.admin_cli import Admin
 
@@ -104,3 +105,21 @@ def test_it_turns_an_operators_second_factor_on_and_off(
     found = acme.query(lambda conn: operators.login_record(conn, "otto"))
     assert found is not None and found[0].totp_secret is None
     assert acme("operator", "totp", "nobody").code == 1
+
+
+def test_it_signs_an_operator_out_everywhere_when_the_password_changes(
+    acme: Admin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long enough password\n"))
+    acme("operator", "add", "otto", "--password-stdin")
+    found = acme.query(lambda conn: operators.login_record(conn, "otto"))
+    assert found is not None
+    otto = found[0].id
+    now = datetime.now(UTC)
+    secret = acme.query(
+        lambda conn: sessions.start_session(conn, "operator", otto, now, now + timedelta(hours=1))
+    )
+    monkeypatch.setattr("sys.stdin", io.StringIO("another long password\n"))
+    done = acme("operator", "passwd", "otto", "--password-stdin")
+    assert "1 session(s) signed out" in done.out
+    assert acme.query(lambda conn: sessions.live_session(conn, secret, now)) is None
