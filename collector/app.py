@@ -21,9 +21,11 @@ from collector.jobs.leadership import LEADERSHIP, elect
 from collector.jobs.mail_sender import OutboxSender, Transport
 from collector.notify.smtp import SmtpTransport
 from collector.runtime.metrics import Metrics
+from collector.security.passwords import HashingPool
 from collector.store.database import Database
 from collector.store.engines import make_engine, migrate
-from collector.web.appkeys import CLOCK, CONFIG, DATABASE, METRICS
+from collector.web.appkeys import CLOCK, CONFIG, DATABASE, HASHING, METRICS
+from collector.web.audit_trail import audit_trail
 from collector.web.errors import json_errors
 from dashboard import routes as dashboard_routes
 
@@ -51,7 +53,7 @@ def create_app(
     stands for election, and runs the schedules while it is the leader
     (``collector.jobs.leadership``).
     """
-    app = web.Application(client_max_size=1024 * 1024, middlewares=[json_errors])
+    app = web.Application(client_max_size=1024 * 1024, middlewares=[json_errors, audit_trail])
     db = Database(make_engine(config.database.url))
     metrics = Metrics()
     monitor = Monitor(db, config, clock)
@@ -59,6 +61,7 @@ def create_app(
     app[CLOCK] = clock
     app[DATABASE] = db
     app[METRICS] = metrics
+    app[HASHING] = HashingPool(max_waiting=config.http.password_checks_at_once)
     app[HOST_KEYS] = HostKeys(db)
     app[REPORT_WRITER] = ReportWriter(db, clock, on_committed=monitor.wake)
     app[MONITOR] = monitor
@@ -109,5 +112,6 @@ def _lifecycle(
         await app[MONITOR].stop()
         await app[REPORT_WRITER].stop()
         db.close()
+        app[HASHING].close()
 
     return lifecycle

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 COMMAND_MODULES = (
     "collector.commands.service",
     "collector.commands.admin",
+    "collector.commands.users",
     "collector.commands.checks",
     "collector.commands.sla",
     "collector.commands.incident",

@@ -17,8 +17,9 @@ from typing import Any
 from aiohttp import web
 
 from collector.notify.ack_links import AckClaim, InvalidLink, read_token
-from collector.operations.acknowledge import FaultNotFound, acknowledge_fault
+from collector.operations.acknowledge import FaultNotFound, acknowledge_from_link
 from collector.store.faults import FaultView, get_fault
+from collector.web.access import signed
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
 from dashboard import csrf
 from dashboard.render import render
@@ -75,6 +76,7 @@ def _stage_before_acknowledging(fault: FaultView) -> str:
     return "confirm" if fault.is_open else "cleared"
 
 
+@signed
 async def confirm_page(request: web.Request) -> web.Response:
     """GET /ack/{token}: show the fault and a confirm form. Changes nothing."""
     claim = read_link(request)
@@ -86,6 +88,7 @@ async def confirm_page(request: web.Request) -> web.Response:
     return await _page(request, _stage_before_acknowledging(fault), fault, claim)
 
 
+@signed
 async def acknowledge(request: web.Request) -> web.Response:
     """POST /ack/{token}: acknowledge as the link's recipient, then say thank you."""
     claim = read_link(request)
@@ -111,7 +114,7 @@ async def acknowledge(request: web.Request) -> web.Response:
     address, now = request.remote or "unknown", request.app[CLOCK]()
     try:
         done = await db.write(
-            acknowledge_fault,
+            acknowledge_from_link,
             claim.fault_id,
             by=claim.recipient,
             comment=comment,

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from aiohttp import web
+from pydantic import ValidationError
 from sqlalchemy import Connection
 
 from collector.config.tiers import catalogue_for
@@ -24,12 +25,14 @@ from collector.operations.incidents import (
     allowed_actions,
     perform,
 )
+from collector.operations.tickets import NewComment, NotTheirs, comment
 from collector.store import incident_pauses
 from collector.store import incidents as incident_store
+from collector.web.access import self_audited
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
 from dashboard import csrf
 from dashboard.render import render
-from dashboard.sessions import logged_in_operator, require_operator
+from dashboard.sessions import logged_in_account, logged_in_operator, require_operator
 
 #: Button labels, in the order the buttons appear.
 ACTION_LABELS = {
@@ -46,6 +49,7 @@ MAX_NOTE = 2000
 
 def add_routes(router: web.UrlDispatcher) -> None:
     router.add_get("/incidents/{incident_id}", incident_page)
+    router.add_post("/incidents/{incident_id}/comments", incident_comment)
     for action in ACTIONS:  # one literal route each, so other /incidents/{id}/... stay free
         router.add_post(f"/incidents/{{incident_id}}/{action}", incident_step)
 
@@ -117,4 +121,36 @@ async def incident_step(request: web.Request) -> web.Response:
     except TransitionRefused as exc:
         context = {"title": "Not possible now", "message": f"{exc}. Nothing was changed."}
         return await render(request, "error.html", context, status=409)
+    raise web.HTTPSeeOther(f"/incidents/{incident_id}")
+
+
+@require_operator
+@self_audited
+@csrf.protect
+async def incident_comment(request: web.Request) -> web.Response:
+    """An internal note, or a public reply shown in the portal and mailed to the customer."""
+    incident_id = _incident_id(request)
+    form = await request.post()
+    try:
+        body = NewComment.model_validate(
+            {"text": form.get("text"), "public": form.get("visibility") == "public"}
+        )
+    except ValidationError:
+        context = {
+            "title": "Nothing to add",
+            "message": "Write the note (up to 10,000 characters).",
+        }
+        return await render(request, "error.html", context, status=400)
+    try:
+        await request.app[DATABASE].write(
+            comment,
+            logged_in_account(request),
+            incident_id,
+            body,
+            address=request.remote or "",
+            now=request.app[CLOCK](),
+            config=request.app[CONFIG],
+        )
+    except NotTheirs:
+        return await _not_found(request)
     raise web.HTTPSeeOther(f"/incidents/{incident_id}")

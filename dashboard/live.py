@@ -27,8 +27,9 @@ from sqlalchemy import Connection, func, select
 from collector.store.database import Database
 from collector.store.schema import fault_events, incident_events, maintenance_windows, outbox
 from collector.store.schema import pages as page_table
+from collector.web.access import Access, mark
 from collector.web.appkeys import DATABASE
-from dashboard.sessions import current_operator
+from dashboard.sessions import current_account, current_operator
 
 log = logging.getLogger(__name__)
 
@@ -134,11 +135,14 @@ def setup(app: web.Application) -> None:
         await app[LIVE].close()
 
     app.on_shutdown.append(close)
-    app.router.add_get("/live", live_events)
+    app.router.add_get("/live", mark(live_events, Access.OPERATOR))
 
 
 async def live_events(request: web.Request) -> web.StreamResponse:
     """``text/event-stream`` of ``change`` events for the operator's open page."""
+    account = await current_account(request)
+    if account is not None and account.kind != "operator":
+        raise web.HTTPNotFound()  # every customer's changes move the marker: operators only
     if await current_operator(request) is None:
         raise web.HTTPUnauthorized(text="log in to follow the dashboard live\n")
     watcher = request.app[LIVE]

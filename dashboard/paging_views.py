@@ -16,6 +16,7 @@ from collector.notify.page_links import InvalidLink, PageClaim, read_page_token
 from collector.operations.incidents import IncidentNotFound
 from collector.operations.paging import acknowledge_page
 from collector.store.pages import PagingIncident, get_incident
+from collector.web.access import signed
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
 from dashboard import csrf
 from dashboard.ack import Refusal, refuse
@@ -68,6 +69,7 @@ async def _page(
     )
 
 
+@signed
 async def confirm_page(request: web.Request) -> web.Response:
     """GET /page-ack/{token}: show the incident and a confirm form. Changes nothing."""
     claim = read_link(request)
@@ -79,6 +81,7 @@ async def confirm_page(request: web.Request) -> web.Response:
     return await _page(request, _stage(incident), incident, claim)
 
 
+@signed
 async def acknowledge(request: web.Request) -> web.Response:
     """POST /page-ack/{token}: the paged engineer takes the incident; paging stops."""
     claim = read_link(request)

@@ -60,6 +60,7 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["utc"] = timefmt.utc
+    env.filters["local"] = timefmt.local
     env.filters["ago"] = timefmt.ago
     env.filters["due"] = timefmt.due
     env.filters["link_own_urls"] = link_own_urls
@@ -80,9 +81,11 @@ async def render(
     """Render ``template`` with the operator, CSRF token and ``now`` every page may use."""
     session = sessions.current_session(request)
     operator = await sessions.current_operator(request)
+    account = await sessions.current_account(request)
     page: dict[str, Any] = {
         "now": request.app[CLOCK](),
         "operator": operator,
+        "customer_user": account if account and account.customer_id else None,
         "csrf_token": session.csrf_token if session else "",
         "path": request.path,
         # Read before the page's own facts: a change in between refreshes it, never hides.

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from dashboard import (
     ack,
+    audit_views,
     fault_views,
     host_views,
     incident_views,
@@ -15,6 +16,7 @@ from dashboard import (
     paging_views,
     views,
 )
+from dashboard.portal import routes as portal_routes
 from dashboard.render import STATIC
 
 
@@ -26,12 +28,14 @@ def setup(app: web.Application) -> None:
     router.add_get("/login", login.login_page)
     router.add_post("/login", login.login)
     router.add_post("/logout", login.logout)
+    router.add_post("/sessions/end-all", login.end_all_sessions)
     router.add_get("/faults", fault_views.fault_list)
     router.add_get("/faults/{fault_id}", fault_views.fault_detail)
     router.add_post("/faults/{fault_id}/ack", fault_views.acknowledge)
     router.add_get("/incidents", views.incidents)
     incident_views.add_routes(router)
     router.add_get("/mail", views.mail)
+    router.add_get("/audit", audit_views.audit_page)
     router.add_get("/hosts/{host_id}", host_views.host_page)
     router.add_get("/maintenance", maintenance_views.maintenance_page)
     router.add_post("/maintenance", maintenance_views.create_window)
@@ -39,4 +43,5 @@ def setup(app: web.Application) -> None:
     router.add_get("/ack/{token}", ack.confirm_page)
     router.add_post("/ack/{token}", ack.acknowledge)
     paging_views.add_routes(router)
+    portal_routes.add_routes(router)
     router.add_static("/static/", STATIC)

@@ -1,8 +1,11 @@
-"""Operator sessions in a signed cookie: nothing stored server-side.
+"""Sessions: a signed cookie naming a session the database keeps.
 
 The cookie is a token signed for sessions alone (``collector.security.tokens``), so an
-acknowledgement link can never pass as a session or the reverse. Visitors who are not logged in
-get an anonymous session too: it carries the CSRF token that protects the login form itself.
+acknowledgement link can never pass as a session or the reverse. It carries the CSRF token and,
+once signed in, a random secret whose session row (``collector.store.sessions``) must still be
+live on every request: logging out, a new password or "end all sessions" ends the row, and every
+copy of the cookie stops working at once. Visitors who are not logged in get an anonymous
+session too: it carries the CSRF token that protects the login form itself.
 """
 
 from __future__ import annotations
@@ -11,19 +14,21 @@ import functools
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from urllib.parse import quote
 
 from aiohttp import web
 
+from collector.operations.signin import SESSION_TTL, Account, session_account
 from collector.security import tokens
 from collector.security.tokens import Purpose
-from collector.store.operators import Operator, get_operator
+from collector.store.operators import Operator
+from collector.web.access import ACTOR, Access, mark
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
 
+__all__ = ["SESSION_TTL", "Session", "current_account", "current_operator"]
+
 COOKIE = "faultdesk_session"
-#: A working day and then some; after that the operator logs in again.
-SESSION_TTL = timedelta(hours=12)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -32,30 +37,27 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 class Session:
     csrf_token: str
     expires_at: datetime
-    operator_id: int | None = None
-    username: str | None = None
+    #: The secret of the session's database row; None for a visitor not signed in.
+    secret: str | None = None
 
     @property
     def logged_in(self) -> bool:
-        return self.operator_id is not None
+        return self.secret is not None
 
 
 _SESSION = web.RequestKey("dashboard_session", Session)
-_OPERATOR = web.RequestKey("dashboard_operator", Operator)
+_ACCOUNT = web.RequestKey("dashboard_account", Account)
 
 
-def new_session(now: datetime, operator: Operator | None = None) -> Session:
+def new_session(now: datetime, secret: str | None = None) -> Session:
     """A fresh session with a fresh CSRF token (logging in always starts a new one)."""
     return Session(
-        csrf_token=secrets.token_urlsafe(32),
-        expires_at=now + SESSION_TTL,
-        operator_id=operator.id if operator else None,
-        username=operator.username if operator else None,
+        csrf_token=secrets.token_urlsafe(32), expires_at=now + SESSION_TTL, secret=secret
     )
 
 
 def encode(secret: str, session: Session) -> str:
-    claim = {"c": session.csrf_token, "o": session.operator_id, "u": session.username}
+    claim = {"c": session.csrf_token, "s": session.secret}
     return tokens.issue(secret, Purpose.SESSION, claim, session.expires_at)
 
 
@@ -66,8 +68,7 @@ def decode(secret: str, value: str, now: datetime) -> Session | None:
         return Session(
             csrf_token=str(claim["c"]),
             expires_at=expires_at,
-            operator_id=None if claim["o"] is None else int(claim["o"]),
-            username=None if claim["u"] is None else str(claim["u"]),
+            secret=None if claim["s"] is None else str(claim["s"]),
         )
     except (tokens.InvalidToken, KeyError, TypeError, ValueError):
         return None
@@ -118,22 +119,41 @@ def ensure_session(request: web.Request) -> tuple[Session, bool]:
     return session, True
 
 
-async def current_operator(request: web.Request) -> Operator | None:
-    """The logged-in operator; checked against the database so a removed account loses access."""
-    if _OPERATOR in request:
-        return request[_OPERATOR]
+async def current_account(request: web.Request) -> Account | None:
+    """The signed-in account, while its session row is live and the account exists."""
+    if _ACCOUNT in request:
+        return request[_ACCOUNT]
     session = current_session(request)
-    if session is None or session.operator_id is None:
+    if session is None or session.secret is None:
         return None
-    operator = await request.app[DATABASE].read(get_operator, session.operator_id)
-    if operator is not None:
-        request[_OPERATOR] = operator
-    return operator
+    now = request.app[CLOCK]()
+    account = await request.app[DATABASE].read(session_account, session.secret, now)
+    if account is not None:
+        request[_ACCOUNT] = account
+    return account
+
+
+async def current_operator(request: web.Request) -> Operator | None:
+    """The signed-in operator (a customer user is not one)."""
+    account = await current_account(request)
+    if account is None or account.kind != "operator":
+        return None
+    return Operator(account.id, account.name, account.role, account.totp_secret)
 
 
 def logged_in_operator(request: web.Request) -> Operator:
     """The operator of a request that passed ``require_operator``."""
-    return request[_OPERATOR]
+    account = request[_ACCOUNT]
+    return Operator(account.id, account.name, account.role, account.totp_secret)
+
+
+def logged_in_account(request: web.Request) -> Account:
+    """The account of a request that passed ``require_operator`` or ``require_customer``."""
+    return request[_ACCOUNT]
+
+
+def client_address(request: web.Request) -> str:
+    return request.remote or ""
 
 
 def safe_next(target: str | None) -> str:
@@ -148,9 +168,40 @@ def require_operator(handler: Handler) -> Handler:
 
     @functools.wraps(handler)
     async def wrapper(request: web.Request) -> web.StreamResponse:
-        if await current_operator(request) is None:
+        account = await current_account(request)
+        if account is not None and account.kind != "operator":
+            if request.path == "/":
+                raise web.HTTPSeeOther("/portal/")
+            raise web.HTTPNotFound()  # a customer user is told nothing of operators' pages
+        if account is None:
             next_path = request.path_qs if request.method == "GET" else "/"
+            raise web.HTTPSeeOther(f"/login?next={quote(next_path, safe='/')}")
+        request[ACTOR] = account.actor
+        return await handler(request)
+
+    return mark(wrapper, Access.OPERATOR)
+
+
+def require_admin(handler: Handler) -> Handler:
+    """Wrap a page only admins use (the audit log): other operators and customers get 404."""
+
+    async def admins_only(request: web.Request) -> web.StreamResponse:
+        if not logged_in_operator(request).is_admin:
+            raise web.HTTPNotFound()
+        return await handler(request)
+
+    return mark(require_operator(functools.wraps(handler)(admins_only)), Access.ADMIN)
+
+
+def require_customer(handler: Handler) -> Handler:
+    """Wrap a portal page: only a signed-in customer user passes; anyone else signs in."""
+
+    @functools.wraps(handler)
+    async def wrapper(request: web.Request) -> web.StreamResponse:
+        account = await current_account(request)
+        if account is None or account.customer_id is None:
+            next_path = request.path_qs if request.method == "GET" else "/portal/"
             raise web.HTTPSeeOther(f"/login?next={quote(next_path, safe='/')}")
         return await handler(request)
 
-    return wrapper
+    return mark(wrapper, Access.CUSTOMER)

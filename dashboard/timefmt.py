@@ -7,6 +7,7 @@ Operators work across customers in several time zones; one zone on every page, n
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 _UNITS = (("d", 86400), ("h", 3600), ("min", 60))
 
@@ -16,6 +17,17 @@ def utc(moment: datetime | None) -> str:
     if moment is None:
         return "—"
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def local(moment: datetime | None, zone: str) -> str:
+    """``2024-05-01 15:05 Europe/London``: a customer reads times in their contract's zone."""
+    if moment is None:
+        return "—"
+    try:
+        where = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return utc(moment)
+    return f"{moment.astimezone(where):%Y-%m-%d %H:%M} {zone}"
 
 
 def span(delta: timedelta) -> str:

@@ -12,11 +12,13 @@ from sqlalchemy import Connection, text
 from collector.jobs.leadership import LEADERSHIP
 from collector.notify import outbox
 from collector.store import faults as fault_store
+from collector.web.access import public
 from collector.web.appkeys import DATABASE, METRICS
 
 OPENAPI = Path(__file__).with_name("openapi.json")
 
 
+@public
 async def healthz(_request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
@@ -25,6 +27,7 @@ def _ping(conn: Connection) -> None:
     conn.execute(text("SELECT 1"))
 
 
+@public
 async def readyz(request: web.Request) -> web.Response:
     try:
         await request.app[DATABASE].read(_ping)
@@ -34,6 +37,7 @@ async def readyz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "leader": request.app[LEADERSHIP].is_leader})
 
 
+@public
 async def metrics(request: web.Request) -> web.Response:
     db, registry = request.app[DATABASE], request.app[METRICS]
     registry.leader.set(1 if request.app[LEADERSHIP].is_leader else 0)
@@ -47,5 +51,6 @@ async def metrics(request: web.Request) -> web.Response:
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
+@public
 async def openapi(_request: web.Request) -> web.Response:
     return web.json_response(json.loads(OPENAPI.read_text()))

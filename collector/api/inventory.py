@@ -15,6 +15,7 @@ from collector.operations.inventory import (
     ContractIn,
     NewCustomer,
     NewHost,
+    TooManyContacts,
     change_contract,
     create_customer,
     create_host,
@@ -45,6 +46,8 @@ async def post_contract(request: web.Request, _operator: Operator) -> web.Respon
         )
     except NotFound as exc:
         raise refuse(404, str(exc)) from None
+    except TooManyContacts as exc:
+        raise refuse(409, str(exc), field="tier") from None
     return web.json_response({"customer": customer, "incidents_recalculated": changed}, status=201)
 
 

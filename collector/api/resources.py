@@ -10,8 +10,21 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from collector.api import faults, host_detail, incidents, inventory, maintenance
-from collector.api.auth import OperatorHandler, operator_required
+from collector.api import (
+    accounts,
+    faults,
+    host_detail,
+    incidents,
+    inventory,
+    maintenance,
+    portal,
+)
+from collector.api.auth import (
+    CustomerHandler,
+    OperatorHandler,
+    customer_required,
+    operator_required,
+)
 
 ROUTES: tuple[tuple[str, str, OperatorHandler], ...] = (
     ("GET", "/api/v1/customers", inventory.list_customers),
@@ -33,10 +46,27 @@ ROUTES: tuple[tuple[str, str, OperatorHandler], ...] = (
         f"/api/v1/incidents/{{id}}/{{action:{incidents.ACTION_PATTERN}}}",
         incidents.post_action,
     ),
+    ("POST", "/api/v1/incidents/{id}/comments", accounts.post_incident_comment),
     ("GET", "/api/v1/outbox", faults.list_outbox),
     ("GET", "/api/v1/maintenance", maintenance.list_maintenance),
     ("POST", "/api/v1/maintenance", maintenance.post_maintenance),
     ("POST", "/api/v1/maintenance/{id}/end", maintenance.post_end_maintenance),
+    ("GET", "/api/v1/users", accounts.list_users),
+    ("POST", "/api/v1/users", accounts.post_user),
+    ("GET", "/api/v1/audit", accounts.list_audit),
+)
+
+
+#: The customers' API: a customer user's token, every answer narrowed to their customer.
+CUSTOMER_ROUTES: tuple[tuple[str, str, CustomerHandler], ...] = (
+    ("GET", "/api/v1/portal/hosts", portal.list_hosts),
+    ("GET", "/api/v1/portal/faults", portal.list_faults),
+    ("GET", "/api/v1/portal/faults/{id}", portal.get_fault),
+    ("POST", "/api/v1/portal/faults/{id}/acknowledge", portal.post_acknowledge),
+    ("GET", "/api/v1/portal/tickets", portal.list_tickets),
+    ("POST", "/api/v1/portal/tickets", portal.post_ticket),
+    ("GET", "/api/v1/portal/tickets/{id}", portal.get_ticket),
+    ("POST", "/api/v1/portal/tickets/{id}/comments", portal.post_comment),
 )
 
 
@@ -44,3 +74,5 @@ def setup(app: web.Application) -> None:
     """Add the JSON API routes, each wrapped with bearer-token authentication."""
     for method, path, handler in ROUTES:
         app.router.add_route(method, path, operator_required(handler))
+    for method, path, customer_handler in CUSTOMER_ROUTES:
+        app.router.add_route(method, path, customer_required(customer_handler))

@@ -36,7 +36,8 @@ from collector.domain.control_characters import refuse_control_characters
 from collector.operations import inventory as inventory_ops
 from collector.operations.incidents import recalculate_for_customer
 from collector.operations.inventory import ContractIn, NewCustomer, NewHost
-from collector.store import inventory, operators
+from collector.security import totp
+from collector.store import customer_users, inventory, operators, sessions
 
 MIN_PASSWORD = 8
 KEY_FILE = "/etc/faultdesk/host.key"
@@ -116,7 +117,10 @@ def customer_contract(args: argparse.Namespace, config: CollectorConfig, engine:
         known = ", ".join(sorted(inventory_ops.tier_names(config)))
         raise BadArgument(f"unknown tier {terms.tier!r}; the catalogue has {known}")
     with engine.begin() as conn:
-        _, changed = inventory_ops.change_contract(conn, args.id, terms, now(), config)
+        try:
+            _, changed = inventory_ops.change_contract(conn, args.id, terms, now(), config)
+        except inventory_ops.TooManyContacts as exc:
+            raise BadArgument(str(exc)) from None
     until = f"until {terms.ends_on}" if terms.ends_on else "open-ended"
     say(f"Contract for {args.id}: {terms.tier} from {terms.starts_on}, {until}")
     if changed:
@@ -200,8 +204,8 @@ def read_password(args: argparse.Namespace) -> str:
 def operator_add(args: argparse.Namespace, config: CollectorConfig, engine: Engine) -> int:
     password = read_password(args)
     with engine.begin() as conn:
-        operators.add_operator(conn, args.username, password, now())
-    say(f"Operator {args.username} added; they can sign in to the dashboard now.")
+        operators.add_operator(conn, args.username, password, now(), role=args.role)
+    say(f"Operator {args.username} ({args.role}) added; they can sign in to the dashboard now.")
     return 0
 
 
@@ -209,15 +213,45 @@ def operator_passwd(args: argparse.Namespace, config: CollectorConfig, engine: E
     password = read_password(args)
     with engine.begin() as conn:
         operators.set_password(conn, args.username, password)
-    say(f"Password changed for operator {args.username}.")
+        found = operators.login_record(conn, args.username)
+        assert found is not None  # set_password refused an unknown name
+        ended = sessions.end_account_sessions(conn, "operator", found[0].id, now())
+    say(f"Password changed for operator {args.username}; {ended} session(s) signed out.")
+    return 0
+
+
+def operator_totp(args: argparse.Namespace, config: CollectorConfig, engine: Engine) -> int:
+    secret = None if args.off else totp.new_secret()
+    with engine.begin() as conn:
+        operators.set_totp_secret(conn, args.username, secret)
+    if secret is None:
+        say(f"Second factor off for operator {args.username}: the password alone signs in.")
+        return 0
+    say(
+        f"Second factor on for operator {args.username}. Add this to an authenticator app",
+        "(shown this once; run the command again for a new one):",
+        "",
+        f"    {totp.provisioning_uri(secret, args.username)}",
+        "",
+        "From now on the login form's Code field must hold the app's current 6 digits.",
+    )
     return 0
 
 
 def token_create(args: argparse.Namespace, config: CollectorConfig, engine: Engine) -> int:
+    customer = "@" in args.username
     with engine.begin() as conn:
-        token = operators.create_token(conn, args.username, args.name, now())
+        if customer:
+            token = customer_users.create_token(conn, args.username, args.name, now())
+        else:
+            token = operators.create_token(conn, args.username, args.name, now())
+    whose = (
+        f"customer user {args.username} (sees only that customer)"
+        if customer
+        else (f"operator {args.username}")
+    )
     say(
-        f"API token {args.name!r} for operator {args.username}, shown this once:",
+        f"API token {args.name!r} for {whose}, shown this once:",
         "",
         f"    {token}",
         "",
@@ -306,15 +340,26 @@ def register(subparsers: Subparsers) -> None:
     ):
         parser = leaf(people, name, handler, summary)
         parser.add_argument("username")
+        if name == "add":
+            parser.add_argument(
+                "--role",
+                choices=operators.ROLES,
+                default="admin",
+                help="an operator cannot manage operators or tokens (default: admin)",
+            )
         parser.add_argument(
             "--password-stdin",
             action="store_true",
             help="read the password from the first line of stdin",
         )
 
+    second = leaf(people, "totp", operator_totp, "turn an operator's second factor on or off")
+    second.add_argument("username")
+    second.add_argument("--off", action="store_true", help="turn it off")
+
     tokens = group(subparsers, "token", "API tokens for the JSON API")
     create = leaf(tokens, "create", token_create, "create an API token (printed once)")
-    create.add_argument("username")
+    create.add_argument("username", help="an operator, or a customer user's email")
     create.add_argument("--name", required=True, help="what the token is for")
     listing = leaf(tokens, "list", token_list, "list API tokens (names, never the tokens)")
     listing.add_argument("username", nargs="?", help="only this operator's")

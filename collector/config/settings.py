@@ -48,6 +48,8 @@ class HttpSettings(_Strict):
     public_url: str = "http://127.0.0.1:8080"
     #: Sessions and cookies are marked Secure: turn off only for plain-HTTP local use.
     secure_cookies: bool = True
+    #: Sign-in password checks (argon2) in flight at once; past it a sign-in gets 429 at once.
+    password_checks_at_once: int = Field(8, ge=0, le=1000)
 
 
 class DatabaseSettings(_Strict):
@@ -114,6 +116,13 @@ class ProbeSettings(_Strict):
     workers: int | None = Field(None, ge=0)
 
 
+class PortalSettings(_Strict):
+    #: Shown to customers on their contract page: "Support line: +44 20 7946 0000".
+    support_phones: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        default_factory=list, max_length=10
+    )
+
+
 class CollectorConfig(_Strict):
     #: Signs acknowledgement links and session cookies. Keep it secret; rotate by restarting.
     secret_key: str = Field(min_length=16)
@@ -125,6 +134,7 @@ class CollectorConfig(_Strict):
     #: The on-call rota paged for critical incidents on paging tiers.
     oncall: OnCallSettings = OnCallSettings()
     probes: ProbeSettings = ProbeSettings()
+    portal: PortalSettings = PortalSettings()
     #: Tier catalogue; the one shipped in config/ when not set.
     tiers_file: Path | None = None
     #: Customers and hosts to load at start (the demo uses one); optional.

@@ -18,6 +18,7 @@ from agent import protocol
 from collector.ingest.report_body import ReportBody
 from collector.ingest.writer import HostKeys, ReportWriter
 from collector.store.reports import IncomingReport
+from collector.web.access import signed
 from collector.web.appkeys import METRICS
 from collector.web.errors import refuse
 
@@ -25,6 +26,7 @@ HOST_KEYS = web.AppKey("host_keys", HostKeys)
 REPORT_WRITER = web.AppKey("report_writer", ReportWriter)
 
 
+@signed
 async def post_report(request: web.Request) -> web.Response:
     started = time.perf_counter()
     metrics = request.app[METRICS]

@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 from collector.config.settings import CollectorConfig
 from collector.notify import fanout
 from collector.operations.fields import StrictInput
+from collector.store import audit
 from collector.store import faults as fault_store
 
 
@@ -42,3 +43,32 @@ def acknowledge_fault(
         return False
     fanout.fault_acknowledged(conn, fault, config, now, by, comment)
     return True
+
+
+def acknowledge_from_link(
+    conn: Connection,
+    fault_id: int,
+    *,
+    by: str,
+    comment: str,
+    address: str,
+    now: datetime,
+    config: CollectorConfig,
+) -> bool:
+    """Acknowledge as the recipient of a mailed link, recorded in the audit log."""
+    done = acknowledge_fault(
+        conn, fault_id, by=by, comment=comment, address=address, now=now, config=config
+    )
+    if done:
+        fault = fault_store.get_fault(conn, fault_id)
+        audit.record(
+            conn,
+            at=now,
+            actor=f"link:{by}",
+            action="fault.acknowledged",
+            target=f"fault:{fault_id}",
+            customer_id=fault.customer_id if fault else None,
+            address=address,
+            detail={"comment": comment},
+        )
+    return done

@@ -75,11 +75,32 @@ def tier_names(config: CollectorConfig) -> frozenset[str]:
 
 
 def unknown_tier(body: NewCustomer, config: CollectorConfig) -> str | None:
-    """Why the body's contract tier cannot be used, or None when it can."""
+    """Why the body's contract cannot be used (an unknown tier, or more named contacts than
+    its tier allows), or None when it can."""
     known = tier_names(config)
-    if body.contract is None or body.contract.tier in known:
+    if body.contract is None:
         return None
+    if body.contract.tier in known:
+        return too_many_contacts(body.contract.tier, len(body.contacts), config)
     return f"unknown tier {body.contract.tier!r}; the catalogue has {', '.join(sorted(known))}"
+
+
+def named_contacts_allowed(tier: str, config: CollectorConfig) -> int | None:
+    """How many named contacts the tier allows (Priority: two, seed 003); None: no limit."""
+    found = catalogue_for(config).get(tier)
+    return found.entitlement.named_contacts if found else None
+
+
+def too_many_contacts(tier: str, count: int, config: CollectorConfig) -> str | None:
+    """Why ``count`` named contacts cannot be had under ``tier``, or None when they can."""
+    allowed = named_contacts_allowed(tier, config)
+    if allowed is None or count <= allowed:
+        return None
+    return f"the {tier} tier allows {allowed} named contacts; {count} given"
+
+
+class TooManyContacts(ValueError):
+    """The contract's tier allows fewer named contacts than the customer has."""
 
 
 def _contacts_by_customer(conn: Connection) -> dict[str, list[dict[str, str]]]:
@@ -129,6 +150,11 @@ def change_contract(
 
     Returns the customer as the API shows it, and the incidents whose terms changed.
     """
+    problem = too_many_contacts(
+        terms.tier, len(inventory.contact_emails(conn, customer_id)), config
+    )
+    if problem:
+        raise TooManyContacts(f"{problem}: remove contacts first")
     ends_at = start_of_day_utc(terms.ends_on) if terms.ends_on else None
     starts_at = start_of_day_utc(terms.starts_on)
     inventory.add_contract(conn, customer_id, terms.tier, starts_at, ends_at, terms.ports)

@@ -212,13 +212,20 @@ def acknowledge(
 
 
 def list_faults(
-    conn: Connection, *, open_only: bool = True, host_id: str | None = None, limit: int = 200
+    conn: Connection,
+    *,
+    open_only: bool = True,
+    host_id: str | None = None,
+    customer_id: str | None = None,
+    limit: int = 200,
 ) -> list[FaultView]:
-    query = _views().order_by(faults.c.opened_at.desc()).limit(limit)
+    query = _views().order_by(faults.c.opened_at.desc(), faults.c.id.desc()).limit(limit)
     if open_only:
         query = query.where(faults.c.resolved_at.is_(None))
     if host_id is not None:
         query = query.where(faults.c.host_id == host_id)
+    if customer_id is not None:
+        query = query.where(faults.c.customer_id == customer_id)
     return [_view(row) for row in conn.execute(query)]
 
 

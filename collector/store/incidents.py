@@ -177,6 +177,21 @@ def open_for_customer(conn: Connection, customer_id: str) -> list[IncidentView]:
     return [_view(row) for row in conn.execute(query.order_by(incidents.c.id))]
 
 
+def customer_incidents(
+    conn: Connection, customer_id: str, *, open_only: bool = False, limit: int = 200
+) -> list[IncidentView]:
+    """One customer's incidents, newest first."""
+    query = (
+        _views()
+        .where(incidents.c.customer_id == customer_id)
+        .order_by(incidents.c.opened_at.desc(), incidents.c.id.desc())
+        .limit(limit)
+    )
+    if open_only:
+        query = query.where(incidents.c.closed_at.is_(None))
+    return [_view(row) for row in conn.execute(query)]
+
+
 def awaiting_response(conn: Connection) -> list[IncidentView]:
     """Open, covered incidents with no first response and no breach reported yet."""
     query = _views().where(
@@ -273,11 +288,18 @@ def mark_sla_mail(conn: Connection, incident_id: int, column: str, at: datetime)
 
 
 def record_event(
-    conn: Connection, incident_id: int, at: datetime, kind: str, actor: str, detail: str
+    conn: Connection,
+    incident_id: int,
+    at: datetime,
+    kind: str,
+    actor: str,
+    detail: str,
+    *,
+    public: bool = False,
 ) -> None:
     conn.execute(
         insert(incident_events).values(
-            incident_id=incident_id, at=at, kind=kind, actor=actor, detail=detail
+            incident_id=incident_id, at=at, kind=kind, actor=actor, detail=detail, public=public
         )
     )
 

@@ -61,6 +61,12 @@ def set_contacts(conn: Connection, customer_id: str, people: Iterable[tuple[str,
         conn.execute(insert(contacts), rows)
 
 
+def contacts_of(conn: Connection, customer_id: str) -> list[tuple[str, str]]:
+    """The customer's contacts as ``(name, email)``, in the order they were given."""
+    query = select(contacts.c.name, contacts.c.email).where(contacts.c.customer_id == customer_id)
+    return [(row.name, row.email) for row in conn.execute(query.order_by(contacts.c.id))]
+
+
 def contact_emails(conn: Connection, customer_id: str) -> list[str]:
     query = select(contacts.c.email).where(contacts.c.customer_id == customer_id)
     return list(conn.scalars(query.order_by(contacts.c.id)))

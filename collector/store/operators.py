@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -17,21 +18,54 @@ from collector.store.schema import api_tokens, operators
 _hasher = PasswordHasher()
 
 
+ROLES = ("admin", "operator")
+
+
 @dataclass(frozen=True)
 class Operator:
     id: int
     username: str
+    #: "admin" manages operators and tokens too; "operator" does everything else.
+    role: str = "admin"
+    totp_secret: str | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
 
 
-def add_operator(conn: Connection, username: str, password: str, now: datetime) -> Operator:
+def _operator(row: Any) -> Operator:
+    return Operator(row.id, row.username, row.role, row.totp_secret)
+
+
+def add_operator(
+    conn: Connection, username: str, password: str, now: datetime, role: str = "admin"
+) -> Operator:
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
     if conn.execute(select(operators.c.id).where(operators.c.username == username)).first():
         raise AlreadyExists(f"operator {username!r} exists already")
     result = conn.execute(
         insert(operators).values(
-            username=username, password_hash=_hasher.hash(password), created_at=now
+            username=username, password_hash=_hasher.hash(password), created_at=now, role=role
         )
     )
-    return Operator(int(result.inserted_primary_key[0]), username)  # type: ignore[index]
+    return Operator(int(result.inserted_primary_key[0]), username, role)  # type: ignore[index]
+
+
+def login_record(conn: Connection, username: str) -> tuple[Operator, str] | None:
+    """The operator of that name and their password hash, checked by the caller off this
+    thread (``collector.security.passwords``)."""
+    row = conn.execute(select(operators).where(operators.c.username == username)).first()
+    return (_operator(row), row.password_hash) if row else None
+
+
+def set_totp_secret(conn: Connection, username: str, secret: str | None) -> None:
+    result = conn.execute(
+        update(operators).where(operators.c.username == username).values(totp_secret=secret)
+    )
+    if not result.rowcount:
+        raise NotFound(f"no operator {username!r}")
 
 
 def set_password(conn: Connection, username: str, password: str) -> None:
@@ -53,12 +87,12 @@ def check_password(conn: Connection, username: str, password: str) -> Operator |
         _hasher.verify(row.password_hash, password)
     except (VerificationError, InvalidHashError):
         return None
-    return Operator(row.id, row.username)
+    return _operator(row)
 
 
 def get_operator(conn: Connection, operator_id: int) -> Operator | None:
     row = conn.execute(select(operators).where(operators.c.id == operator_id)).first()
-    return Operator(row.id, row.username) if row else None
+    return _operator(row) if row else None
 
 
 def _digest(token: str) -> str:
@@ -114,8 +148,8 @@ def revoke_token(conn: Connection, token_id: int) -> TokenInfo:
 
 def operator_for_token(conn: Connection, token: str) -> Operator | None:
     row = conn.execute(
-        select(operators.c.id, operators.c.username)
+        select(operators)
         .join_from(api_tokens, operators)
         .where(api_tokens.c.token_sha256 == _digest(token))
     ).first()
-    return Operator(row.id, row.username) if row else None
+    return _operator(row) if row else None

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 
 
@@ -219,6 +220,9 @@ incident_events = Table(
     Column("kind", String(40), nullable=False),
     Column("actor", String(320), nullable=False, default=""),
     Column("detail", Text, nullable=False, default=""),
+    # Shown to the customer in the portal with its words: their own comments and the vendor's
+    # replies. Everything else (operators' notes) stays internal; see operations.customer_scope.
+    Column("public", Boolean, nullable=False, default=False, server_default=false()),
     Index("ix_incident_events_incident", "incident_id", "at"),
 )
 
@@ -305,6 +309,10 @@ operators = Table(
     Column("username", String(100), nullable=False, unique=True),
     Column("password_hash", String(200), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    # "admin" (everything) or "operator" (everything but operators and tokens).
+    Column("role", String(16), nullable=False, default="admin", server_default="admin"),
+    # A TOTP secret (base32) once the operator turned on a second factor.
+    Column("totp_secret", String(64), nullable=True),
 )
 
 api_tokens = Table(
@@ -316,4 +324,90 @@ api_tokens = Table(
     # SHA-256 of the token: the token itself is shown once and never stored.
     Column("token_sha256", String(64), nullable=False, unique=True),
     Column("created_at", UtcDateTime, nullable=False),
+)
+
+
+customer_users = Table(
+    "customer_users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("customer_id", ForeignKey("customers.id", ondelete="CASCADE"), nullable=False),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("name", String(200), nullable=False, default=""),
+    # "customer-admin" (also manages its organisation's users and contacts) or "customer".
+    Column("role", String(16), nullable=False),
+    # None until the person sets a password through their emailed link.
+    Column("password_hash", String(200), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_customer_users_customer", "customer_id"),
+)
+
+customer_api_tokens = Table(
+    "customer_api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", ForeignKey("customer_users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(100), nullable=False),
+    # SHA-256 of the token, as for operators' tokens.
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # SHA-256 of the random session secret the cookie carries: a copied database holds none.
+    Column("secret_sha256", String(64), nullable=False, unique=True),
+    # "operator" or "customer": which table account_id points into.
+    Column("account_kind", String(16), nullable=False),
+    Column("account_id", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("ended_at", UtcDateTime, nullable=True),
+    Column("address", String(64), nullable=False, default=""),
+    Index("ix_sessions_account", "account_kind", "account_id"),
+)
+
+password_links = Table(
+    "password_links",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("user_id", ForeignKey("customer_users.id", ondelete="CASCADE"), nullable=False),
+    # "invite" or "reset"
+    Column("purpose", String(16), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("used_at", UtcDateTime, nullable=True),
+)
+
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime, nullable=False),
+    # The name typed, lower-cased: throttles an account whether or not it exists.
+    Column("account", String(320), nullable=False),
+    Column("address", String(64), nullable=False),
+    Index("ix_login_failures_account", "account", "at"),
+    Index("ix_login_failures_address", "address", "at"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime, nullable=False),
+    # Who: "operator:olga", "customer:pat@acme.example", "link:pat@acme.example", or a name
+    # typed at a failed login. Never a password or a token.
+    Column("actor", String(400), nullable=False),
+    # The customer whose data the action touched, or None for the vendor's own.
+    Column("customer_id", String(64), nullable=True),
+    Column("address", String(64), nullable=False, default=""),
+    Column("action", String(64), nullable=False),
+    Column("target", String(200), nullable=False, default=""),
+    Column("detail", JSON, nullable=False),
+    Index("ix_audit_log_at", "at"),
+    Index("ix_audit_log_customer", "customer_id", "at"),
 )

@@ -11,9 +11,11 @@ from aiohttp import web
 
 from collector.config.settings import CollectorConfig
 from collector.runtime.metrics import Metrics
+from collector.security.passwords import HashingPool
 from collector.store.database import Database
 
 CONFIG = web.AppKey("config", CollectorConfig)
 DATABASE = web.AppKey("database", Database)
 METRICS = web.AppKey("metrics", Metrics)
+HASHING = web.AppKey("hashing", HashingPool)
 CLOCK: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")

@@ -23,7 +23,14 @@ from collector.store.engines import make_engine, migrate
 from collector.web.appkeys import DATABASE
 from dashboard import sessions
 from tests.support.clock import Clock
-from tests.support.dashboard import START, LiveCollector, Seeded, make_config, seed
+from tests.support.dashboard import (
+    START,
+    LiveCollector,
+    Seeded,
+    make_config,
+    seed,
+    session_cookie,
+)
 
 
 @pytest.fixture
@@ -78,11 +85,13 @@ def seeded(db: Database, template: tuple[Path, Seeded]) -> Seeded:
 
 @pytest.fixture
 def operator_client(
-    client: TestClient[web.Request, web.Application], config: CollectorConfig, seeded: Seeded
+    client: TestClient[web.Request, web.Application],
+    config: CollectorConfig,
+    db: Database,
+    seeded: Seeded,
 ) -> TestClient[web.Request, web.Application]:
-    """The client, logged in as the seeded operator by a signed cookie (no argon2 round)."""
-    session = sessions.new_session(START, seeded.operator)
-    value = sessions.encode(config.secret_key, session)
+    """The client, logged in as the seeded operator by a session cookie (no argon2 round)."""
+    value = session_cookie(db, config, "operator", seeded.operator.id, START)
     client.session.cookie_jar.update_cookies({sessions.COOKIE: value}, client.make_url("/"))
     return client
 

@@ -7,14 +7,15 @@ from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from collector.config.settings import CollectorConfig
 from collector.store import incidents as incident_store
+from collector.store import schema
 from collector.store.database import Database
 from dashboard import sessions
 from tests.support.clock import Clock
-from tests.support.dashboard import START, Seeded, csrf_token
+from tests.support.dashboard import START, Seeded, csrf_token, session_cookie
 from tests.support.incidents import add_customer, lose_access, open_incident
 
 Client = TestClient[web.Request, web.Application]
@@ -34,9 +35,11 @@ def _events(html: str) -> list[str]:
     return re.findall(r'<tr data-event="([a-z_]+)">', html)
 
 
-def _log_in_again(client: Client, config: CollectorConfig, seeded: Seeded, now: datetime) -> None:
+def _log_in_again(
+    client: Client, db: Database, config: CollectorConfig, seeded: Seeded, now: datetime
+) -> None:
     """Sessions last 12 h: a test that moves the clock a day on needs a fresh one."""
-    value = sessions.encode(config.secret_key, sessions.new_session(now, seeded.operator))
+    value = session_cookie(db, config, "operator", seeded.operator.id, now)
     client.session.cookie_jar.update_cookies({sessions.COOKIE: value}, client.make_url("/"))
 
 
@@ -45,7 +48,7 @@ async def test_it_explains_why_the_incident_is_due_when_it_is(
 ) -> None:
     incident_id = await db.write(_priority_incident, config)
     clock.advance(timedelta(days=1))  # Tuesday 11:00 BST: the outage is over
-    _log_in_again(operator_client, config, seeded, clock.now)
+    _log_in_again(operator_client, db, config, seeded, clock.now)
     page = await operator_client.get(f"/incidents/{incident_id}")
     assert page.status == 200
     html = await page.text()
@@ -114,3 +117,23 @@ async def test_it_answers_404_for_an_incident_that_does_not_exist(
 ) -> None:
     assert (await operator_client.get("/incidents/999")).status == 404
     assert (await operator_client.get("/incidents/abc")).status == 404
+
+
+async def test_it_keeps_a_note_internal_and_mails_a_public_reply(
+    operator_client: Client, db: Database, seeded: Seeded
+) -> None:
+    page = f"/incidents/{seeded.incident_id}"
+    for text, visibility in (("internal only", "internal"), ("on our way", "public")):
+        html = await (await operator_client.get(page)).text()
+        form = {"csrf_token": csrf_token(html), "text": text, "visibility": visibility}
+        response = await operator_client.post(f"{page}/comments", data=form, allow_redirects=False)
+        assert response.status == 303
+    events = await db.read(incident_store.events, seeded.incident_id)
+    said = {e.detail: (e.kind, e.public) for e in events if e.kind in ("note", "comment")}
+    assert said == {"internal only": ("note", False), "on our way": ("comment", True)}
+    bodies = await db.read(
+        lambda conn: conn.scalars(
+            select(schema.outbox.c.body).where(schema.outbox.c.kind == "ticket_reply")
+        ).all()
+    )
+    assert len(bodies) == 1 and "on our way" in bodies[0] and "internal only" not in bodies[0]

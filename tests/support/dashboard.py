@@ -22,6 +22,8 @@ from collector.config.settings import CollectorConfig
 from collector.notify import fanout
 from collector.store import faults, incidents, inventory, operators, schema
 from collector.store.database import Database
+from collector.store.sessions import start_session
+from dashboard import sessions
 
 START = datetime(2024, 5, 6, 10, 0, tzinfo=UTC)  # a Monday morning
 OPERATOR, PASSWORD = "olga", "correct horse battery staple"
@@ -129,3 +131,12 @@ class LiveCollector:
     base_url: str
     config: CollectorConfig
     db: Database
+
+
+def session_cookie(
+    db: Database, config: CollectorConfig, kind: str, account_id: int, now: datetime
+) -> str:
+    """A signed-in session's cookie value, its row in the database (no argon2 round)."""
+    expires = now + sessions.SESSION_TTL
+    secret = db.transaction(start_session, kind, account_id, now, expires)
+    return sessions.encode(config.secret_key, sessions.new_session(now, secret))

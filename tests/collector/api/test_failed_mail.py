@@ -23,7 +23,8 @@ from collector.notify.smtp import SmtpTransport
 from collector.store.operators import add_operator, create_token
 from collector.web.appkeys import DATABASE
 from dashboard import sessions
-from tests.support.collector import SECRET, collector_config
+from tests.support.collector import collector_config
+from tests.support.dashboard import session_cookie
 from tests.support.smtp import smtp_server
 
 pytestmark = pytest.mark.integration
@@ -80,7 +81,7 @@ async def collector(tmp_path: Path, sqlite_url: str) -> AsyncIterator[Collector]
             db = app[DATABASE]
             operator = await db.write(add_operator, "alice", "correct horse battery", NOW)
             token = await db.write(create_token, "alice", "tests", NOW)
-            cookie = sessions.encode(SECRET, sessions.new_session(NOW, operator))
+            cookie = session_cookie(db, config, "operator", operator.id, NOW)
             client.session.cookie_jar.update_cookies({sessions.COOKIE: cookie})
             ids = await db.write(_mail)
             assert await app[SENDER].deliver_due() == 1

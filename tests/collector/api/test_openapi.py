@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from agent import protocol
 from collector.app import create_app
 from collector.ingest import report_body
-from collector.operations import acknowledge, inventory
+from collector.operations import accounts, acknowledge, inventory, tickets
 from collector.store import faults as fault_store
 from collector.store import incidents as incident_store
 from collector.store.operators import add_operator, create_token
@@ -97,6 +97,9 @@ def test_it_puts_every_json_api_operation_behind_the_bearer_token() -> None:
         (inventory.ContractIn, "Contract"),
         (inventory.NewHost, "NewHost"),
         (acknowledge.Acknowledgement, "Acknowledgement"),
+        (tickets.NewTicket, "NewTicket"),
+        (tickets.NewComment, "NewComment"),
+        (accounts.NewCustomerUser, "NewCustomerUser"),
     ],
 )
 def test_it_documents_request_bodies_as_they_are_validated(

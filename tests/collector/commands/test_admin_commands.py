@@ -4,57 +4,17 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
-from sqlalchemy import Connection
 
-from collector import cli
 from collector.domain.contracts import add_months, installation_contract
 from collector.store import inventory, operators
-from collector.store.engines import make_engine
+from tests.support.admin_cli import Admin
 
-T = TypeVar("T")
 KEY = re.compile(r"^    ([0-9a-f]{64})$", re.MULTILINE)
 TOKEN = re.compile(r"^    (fd_\S+)$", re.MULTILINE)
-
-
-@dataclass
-class Outcome:
-    code: int
-    out: str
-    err: str
-
-
-@dataclass
-class Admin:
-    config: Path
-    database_url: str
-    capsys: pytest.CaptureFixture[str]
-
-    def __call__(self, *argv: str) -> Outcome:
-        code = cli.main([*argv, "--config", str(self.config)])
-        captured = self.capsys.readouterr()
-        return Outcome(code, captured.out, captured.err)
-
-    def query(self, fn: Callable[[Connection], T]) -> T:
-        engine = make_engine(self.database_url)
-        try:
-            with engine.begin() as conn:
-                return fn(conn)
-        finally:
-            engine.dispose()
-
-
-@pytest.fixture
-def admin(tmp_path: Path, sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> Iterator[Admin]:
-    config = tmp_path / "collector.yaml"
-    config.write_text(f"secret_key: 0123456789abcdef0123\ndatabase:\n  url: {sqlite_url}\n")
-    yield Admin(config, sqlite_url, capsys)
 
 
 def test_it_gives_a_new_customer_one_month_of_cat1_by_default(admin: Admin) -> None:

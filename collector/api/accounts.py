@@ -1,0 +1,101 @@
+"""People through the JSON API: customer users (operators add them, invited by mail), the
+audit log (admins), and operators' comments on incidents (internal, or public and mailed)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from aiohttp import web
+
+from collector.api.bodies import limit, parse_body
+from collector.operations.accounts import NewCustomerUser, invite_user
+from collector.operations.signin import Account
+from collector.operations.tickets import NewComment, NotTheirs, comment
+from collector.store import customer_users, inventory
+from collector.store.audit import AuditFilter, entries
+from collector.store.operators import Operator
+from collector.web.access import self_audited
+from collector.web.appkeys import CLOCK, CONFIG, DATABASE
+from collector.web.errors import refuse
+
+MAX_ID = 2**31 - 1
+
+
+def _account(operator: Operator) -> Account:
+    return Account("operator", operator.id, operator.username, operator.role)
+
+
+async def list_users(request: web.Request, _operator: Operator) -> web.Response:
+    users = await request.app[DATABASE].read(
+        customer_users.list_users, request.query.get("customer") or None
+    )
+    return web.json_response([u.to_json() for u in users])
+
+
+@self_audited
+async def post_user(request: web.Request, operator: Operator) -> web.Response:
+    body = await parse_body(request, NewCustomerUser)
+    try:
+        user = await request.app[DATABASE].write(
+            invite_user,
+            body,
+            by=f"operator:{operator.username}",
+            address=request.remote or "",
+            now=request.app[CLOCK](),
+            config=request.app[CONFIG],
+        )
+    except inventory.NotFound as exc:
+        raise refuse(404, str(exc), field="customer_id") from None
+    except inventory.AlreadyExists as exc:
+        raise refuse(409, str(exc), field="email") from None
+    return web.json_response(user.to_json(), status=201)
+
+
+def _day(request: web.Request, name: str) -> datetime | None:
+    text = request.query.get(name)
+    if not text:
+        return None
+    try:
+        return datetime.combine(date.fromisoformat(text), time(), UTC)
+    except ValueError:
+        raise refuse(400, f"{name} must be a day, YYYY-MM-DD", field=name) from None
+
+
+async def list_audit(request: web.Request, operator: Operator) -> web.Response:
+    if not operator.is_admin:
+        raise refuse(403, "the audit log is for admins")
+    until = _day(request, "until")
+    wanted = AuditFilter(
+        actor=request.query.get("actor") or None,
+        action=request.query.get("action") or None,
+        customer_id=request.query.get("customer") or None,
+        since=_day(request, "since"),
+        until=until + timedelta(days=1) if until else None,
+        limit=limit(request, default=200, maximum=5000),
+    )
+    found = await request.app[DATABASE].read(entries, wanted)
+    return web.json_response([e.to_json() for e in found])
+
+
+@self_audited
+async def post_incident_comment(request: web.Request, operator: Operator) -> web.Response:
+    raw = request.match_info["id"]
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_ID:
+        raise refuse(404, f"no incident {raw!r}")
+    body = await parse_body(request, NewComment)
+    try:
+        incident = await request.app[DATABASE].write(
+            comment,
+            _account(operator),
+            int(raw),
+            body,
+            address=request.remote or "",
+            now=request.app[CLOCK](),
+            config=request.app[CONFIG],
+        )
+    except NotTheirs:
+        raise refuse(404, f"no incident #{raw}") from None
+    return web.json_response(
+        {"incident_id": incident.id, "public": body.public, "mailed_to_customer": body.public},
+        status=201,
+    )

@@ -1,0 +1,112 @@
+"""A customer's contract in plain words: the tier, its hours, its targets, who may call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection
+
+from collector.config.settings import CollectorConfig
+from collector.config.tiers import catalogue_for
+from collector.domain.calendar import BusinessCalendar
+from collector.domain.tiers import SEVERITIES, Target, Tier
+from collector.store import inventory
+
+DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+TARGET_WORDS = {
+    "first_response": "first response",
+    "resolution": "resolution",
+    "on_site": "engineer on site",
+    "parts_dispatch": "parts dispatched",
+}
+
+
+@dataclass(frozen=True)
+class ContractWords:
+    tier: str
+    title: str
+    covered: bool
+    starts_on: datetime | None
+    ends_on: datetime | None
+    hours: list[str]
+    zone: str
+    targets: list[str]
+    included: list[str]
+    not_covered: list[str]
+    named_contacts: int | None
+    contacts: list[tuple[str, str]] = field(default_factory=list)
+    phones: list[str] = field(default_factory=list)
+
+
+def hours_words(calendar: BusinessCalendar | None) -> list[str]:
+    """ "Monday to Friday 09:00-17:00", one line per run of days with the same hours."""
+    if calendar is None:
+        return ["24 hours a day, 7 days a week"]
+    lines: list[str] = []
+    day = 0
+    while day < 7:
+        hours = calendar.weekly[day]
+        last = day
+        while last + 1 < 7 and calendar.weekly[last + 1] == hours:
+            last += 1
+        days = DAYS[day] if day == last else f"{DAYS[day]} to {DAYS[last]}"
+        spans = ", ".join(str(h) for h in hours) or "closed"
+        lines.append(f"{days}: {spans}")
+        day = last + 1
+    if calendar.holiday_country:
+        lines.append(f"Public holidays ({calendar.holiday_country}) are not working days.")
+    return lines
+
+
+def _duration(delta: timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    return f"{hours:g} working hour{'s' if hours != 1 else ''}"
+
+
+def target_words(name: str, target: Target) -> str:
+    what = TARGET_WORDS.get(name, name.replace("_", " "))
+    if target.within is not None:
+        return f"{what} within {_duration(target.within)}"
+    days = target.days_by_region()
+    spans = ", ".join(f"{n} business day{'s' if n != 1 else ''}" for n in set(days.values()))
+    return f"{what} within {spans}"
+
+
+def tier_targets(tier: Tier) -> list[str]:
+    lines = []
+    for severity in SEVERITIES:
+        targets = tier.targets(severity)
+        if targets:
+            words = "; ".join(target_words(n, t) for n, t in targets.items())
+            lines.append(f"{severity.capitalize()} faults: {words}.")
+    return lines
+
+
+def contract_words(
+    conn: Connection, customer_id: str, now: datetime, config: CollectorConfig
+) -> ContractWords:
+    contract = inventory.current_contract(conn, customer_id, now)
+    tier = catalogue_for(config).get(contract.tier) if contract else None
+    people = [(name, email) for name, email in inventory.contacts_of(conn, customer_id)]
+    phones = list(config.portal.support_phones)
+    if contract is None or tier is None:
+        return ContractWords(
+            "none", "No contract in force", False, None, None, [], "UTC", [], [], [], None,
+            people, phones,
+        )  # fmt: skip
+    return ContractWords(
+        tier=tier.name,
+        title=tier.title,
+        covered=tier.covered,
+        starts_on=contract.starts_on,
+        ends_on=contract.ends_on,
+        hours=hours_words(tier.calendar),
+        zone=tier.calendar.zone if tier.calendar else "UTC",
+        targets=tier_targets(tier) if tier.covered else [],
+        included=list(tier.entitlement.included),
+        not_covered=list(tier.entitlement.not_covered),
+        named_contacts=tier.entitlement.named_contacts,
+        contacts=people,
+        phones=phones,
+    )

@@ -1,0 +1,70 @@
+"""Password hashing (argon2) in a small pool of its own, with a cap on the work waiting.
+
+Argon2 is meant to be slow. Run on the database's threads, a flood of wrong passwords would
+queue every other query behind it; run unbounded, it would queue logins for minutes. So
+hashing has its own threads, and past ``max_waiting`` calls in flight a new one is refused at
+once (``HashingBusy``: the caller answers 429) instead of waiting its turn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+_hasher = PasswordHasher()
+#: Verified against when the account does not exist, so a wrong name costs what a wrong
+#: password costs and the timing says nothing about which names exist.
+_DECOY = _hasher.hash("faultdesk-decoy-password")
+
+
+class HashingBusy(RuntimeError):
+    """More password checks are in flight than the pool takes: try again in a moment."""
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def password_matches(password_hash: str | None, password: str) -> bool:
+    """True when ``password`` is the one hashed; a missing hash costs the same work."""
+    try:
+        return _hasher.verify(password_hash or _DECOY, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+class HashingPool:
+    def __init__(self, threads: int = 2, max_waiting: int = 8) -> None:
+        self._executor = ThreadPoolExecutor(threads, thread_name_prefix="argon2")
+        self._max = max_waiting
+        self._in_flight = 0
+
+    async def matches(self, password_hash: str | None, password: str) -> bool:
+        self._enter()
+        try:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(
+                self._executor, password_matches, password_hash, password
+            )
+        finally:
+            self._in_flight -= 1
+
+    async def hash(self, password: str) -> str:
+        self._enter()
+        try:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._executor, hash_password, password)
+        finally:
+            self._in_flight -= 1
+
+    def _enter(self) -> None:
+        # Counted on the event loop's thread alone, so no lock is needed.
+        if self._in_flight >= self._max:
+            raise HashingBusy("too many sign-ins at once; try again in a moment")
+        self._in_flight += 1
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)

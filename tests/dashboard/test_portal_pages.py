@@ -1,0 +1,189 @@
+"""The customers' portal: their hosts, faults, tickets and contract, and nobody else's."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+from sqlalchemy import select
+
+from collector.config.settings import CollectorConfig
+from collector.operations.signin import Account
+from collector.operations.tickets import NewComment, comment
+from collector.store import customer_users, inventory, schema
+from collector.store import incidents as incident_store
+from collector.store.database import Database
+from dashboard.sessions import COOKIE
+from tests.support.dashboard import START, Seeded, csrf_token
+from tests.support.portal import OtherCustomer, add_acme_user, add_globex, customer_cookie
+
+Client = TestClient[web.Request, web.Application]
+
+
+@pytest.fixture
+def globex(db: Database, seeded: Seeded) -> OtherCustomer:
+    return db.transaction(add_globex, START)
+
+
+@pytest.fixture
+def portal(client: Client, db: Database, config: CollectorConfig, globex: OtherCustomer) -> Client:
+    user_id = db.transaction(add_acme_user, START)
+    cookie = customer_cookie(db, config, user_id, START)
+    client.session.cookie_jar.update_cookies({COOKIE: cookie}, client.make_url("/"))
+    return client
+
+
+async def _form_post(client: Client, page: str, action: str, **fields: str) -> int:
+    html = await (await client.get(page)).text()
+    form = {"csrf_token": csrf_token(html), **fields}
+    response = await client.post(action, data=form, allow_redirects=False)
+    return response.status
+
+
+def _mail(db: Database, kind: str) -> list[tuple[str, str]]:
+    query = select(schema.outbox.c.recipient, schema.outbox.c.body).where(
+        schema.outbox.c.kind == kind
+    )
+    return [tuple(row) for row in db.transaction(lambda conn: conn.execute(query).all())]
+
+
+async def test_it_shows_the_customer_their_own_hosts_only(portal: Client) -> None:
+    response = await portal.get("/portal/")
+    html = await response.text()
+    assert response.status == 200
+    hosts = re.findall(r'data-host-id="([^"]+)" data-status="([^"]+)"', html)
+    assert sorted(hosts) == [("pbx1", "silent"), ("web1", "silent")]
+    assert "globex" not in html.lower()
+
+
+async def test_it_sends_a_customer_from_login_to_the_portal_and_keeps_operator_pages_hidden(
+    portal: Client,
+) -> None:
+    assert (await portal.get("/faults", allow_redirects=False)).status == 404
+    home = await portal.get("/", allow_redirects=False)
+    assert (home.status, home.headers["Location"]) == (303, "/portal/")
+
+
+async def test_it_lets_the_customer_acknowledge_their_fault(
+    portal: Client, db: Database, seeded: Seeded
+) -> None:
+    status = await _form_post(
+        portal, "/portal/faults", f"/portal/faults/{seeded.fault_id}/ack", comment="on it"
+    )
+    assert status == 303
+    row = db.transaction(
+        lambda conn: conn.execute(
+            select(schema.faults).where(schema.faults.c.id == seeded.fault_id)
+        ).one()
+    )
+    assert (row.acknowledged_by, row.ack_comment) == ("pat@acme.example", "on it")
+
+
+async def test_it_logs_a_fault_as_a_ticket_under_the_contract(
+    portal: Client, db: Database, seeded: Seeded
+) -> None:
+    html = await (await portal.get("/portal/tickets/new")).text()
+    form = {
+        "csrf_token": csrf_token(html),
+        "title": "Reception phone shows No service",
+        "description": "since this morning",
+        "host_id": "pbx1",
+        "urgency": "high",
+    }
+    response = await portal.post("/portal/tickets", data=form, allow_redirects=False)
+    assert response.status == 303
+    incident_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    incident = db.transaction(incident_store.get_incident, incident_id)
+    assert incident is not None
+    assert (incident.customer_id, incident.severity, incident.host_id) == (
+        "acme",
+        "critical",
+        "pbx1",
+    )
+    recipients = {r for r, _ in _mail(db, "fault_opened")}
+    assert {"noc@vendor.example", "pat@acme.example"} <= recipients
+    page = await (await portal.get(f"/portal/tickets/{incident_id}")).text()
+    assert "Reception phone shows No service" in page
+    assert "since this morning" in page
+
+
+async def test_it_refuses_a_ticket_on_another_customers_host(
+    portal: Client, db: Database, globex: OtherCustomer
+) -> None:
+    html = await (await portal.get("/portal/tickets/new")).text()
+    form = {"csrf_token": csrf_token(html), "title": "x", "host_id": globex.host_id}
+    response = await portal.post("/portal/tickets", data=form, allow_redirects=False)
+    assert response.status == 400
+    assert len(db.transaction(incident_store.customer_incidents, "acme")) == 1  # the seeded one
+
+
+async def test_it_mails_comments_to_the_other_side_and_hides_internal_notes(
+    portal: Client, db: Database, config: CollectorConfig, seeded: Seeded
+) -> None:
+    page = f"/portal/tickets/{seeded.incident_id}"
+    action = f"{page}/comments"
+    assert await _form_post(portal, page, action, text="Still down here") == 303
+    [(noc, body)] = _mail(db, "ticket_comment")
+    assert noc == "noc@vendor.example" and "Still down here" in body
+    olga = Account("operator", seeded.operator.id, "olga", "admin")
+    for text, public in (("Engineer on the way", True), ("customer is grumpy", False)):
+        db.transaction(
+            comment,
+            olga,
+            seeded.incident_id,
+            NewComment(text=text, public=public),
+            address="",
+            now=START,
+            config=config,
+        )
+    replies = _mail(db, "ticket_reply")
+    assert {r for r, _ in replies} == {"pat@acme.example"}
+    assert all("Engineer on the way" in b and "grumpy" not in b for _, b in replies)
+    html = await (await portal.get(page)).text()
+    assert "Still down here" in html and "Engineer on the way" in html
+    assert "grumpy" not in html
+
+
+async def test_it_states_the_contract_in_plain_words(portal: Client) -> None:
+    html = await (await portal.get("/portal/contract")).text()
+    assert 'id="tier"' in html
+    assert "Pat &lt;pat@acme.example&gt;" in html
+
+
+async def test_it_lets_a_customer_admin_invite_a_colleague_to_their_own_organisation(
+    portal: Client, db: Database
+) -> None:
+    status = await _form_post(
+        portal, "/portal/people", "/portal/people/invite", email="sam@acme.example"
+    )
+    assert status == 303
+    sam = db.transaction(customer_users.user_by_email, "sam@acme.example")
+    assert sam is not None and (sam.customer_id, sam.role) == ("acme", "customer")
+    assert [r for r, _ in _mail(db, "account_invite")] == ["sam@acme.example"]
+
+
+async def test_it_holds_a_priority_customer_to_two_named_contacts(
+    portal: Client, db: Database
+) -> None:
+    db.transaction(inventory.add_contract, "acme", "priority-uk", START, None, 0)
+    fields = {f"name{i}": f"P{i}" for i in range(3)}
+    fields.update({f"email{i}": f"p{i}@acme.example" for i in range(3)})
+    page = "/portal/people"
+    assert await _form_post(portal, page, "/portal/people/contacts", **fields) == 400
+    assert db.transaction(inventory.contact_emails, "acme") == ["pat@acme.example"]
+    del fields["name2"], fields["email2"]
+    assert await _form_post(portal, page, "/portal/people/contacts", **fields) == 303
+    assert db.transaction(inventory.contact_emails, "acme") == [
+        "p0@acme.example",
+        "p1@acme.example",
+    ]
+
+
+async def test_it_shows_a_plain_customer_user_no_people_page(
+    client: Client, db: Database, config: CollectorConfig, globex: OtherCustomer
+) -> None:
+    cookie = customer_cookie(db, config, globex.user_id, START)
+    client.session.cookie_jar.update_cookies({COOKIE: cookie}, client.make_url("/"))
+    assert (await client.get("/portal/people")).status == 404
