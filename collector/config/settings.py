@@ -13,6 +13,7 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from collector.config.oncall import OnCallSettings
+from collector.config.snmp import SnmpSettings
 from collector.domain.mailboxes import one_mailbox
 
 
@@ -125,6 +126,8 @@ class CollectorConfig(_Strict):
     #: The on-call rota paged for critical incidents on paging tiers.
     oncall: OnCallSettings = OnCallSettings()
     probes: ProbeSettings = ProbeSettings()
+    #: SNMP traps received and hosts polled (phone systems that cannot run the agent).
+    snmp: SnmpSettings = SnmpSettings()
     #: Tier catalogue; the one shipped in config/ when not set.
     tiers_file: Path | None = None
     #: Customers and hosts to load at start (the demo uses one); optional.

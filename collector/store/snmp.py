@@ -131,9 +131,9 @@ def claim_traps(conn: Connection, now: datetime, limit: int = 500) -> list[Recei
                     row.received_at,
                     row.notification,
                     dict(row.varbinds),
-                    row.count,
+                    row._mapping["count"],
                     row.id,
-                )  # fmt: skip
+                )
             )
     return claimed
 
@@ -173,4 +173,4 @@ def recent_events(conn: Connection, host_id: str, limit: int = 50) -> list[HostE
         .order_by(host_events.c.at.desc(), host_events.c.id.desc())
         .limit(limit)
     )
-    return [HostEvent(r.at, r.kind, r.detail, r.count) for r in conn.execute(query)]
+    return [HostEvent(r.at, r.kind, r.detail, r._mapping["count"]) for r in conn.execute(query)]
