@@ -3,13 +3,23 @@ and poll mappings of models other than the built-in Mitel 3300 (``profiles``).""
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import replace
 from functools import cached_property
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from collector.domain.snmp_profiles import BUILT_IN, AlarmPoll, AlarmTrap, EventTrap, Profile
+from collector.store.snmp import SnmpAgent
 
 Oid = Annotated[str, StringConstraints(pattern=r"^[0-9]+(\.[0-9]+)+$", max_length=200)]
 Level = Literal["ok", "minor", "major", "critical"]
@@ -100,3 +110,65 @@ class SnmpSettings(_Strict):
         for name, settings in self.profiles.items():
             book[name] = settings.profile(name, self.restart_fault_s)
         return book
+
+
+def _ip_address(value: str) -> str:
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise ValueError("must be an IP address (traps are matched to hosts by it)") from None
+
+
+#: A host's address: traps are matched to the host by their source, so an IP, not a name.
+IpAddress = Annotated[str, AfterValidator(_ip_address)]
+_SECRET = Annotated[str, StringConstraints(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")]
+
+
+class HostSnmpEntry(_Strict):
+    """A host's SNMP settings, as the inventory file, the API and ``host add`` take them."""
+
+    version: Literal["1", "2c", "3"] = "2c"
+    community: _SECRET = ""
+    user: _SECRET = ""
+    auth_protocol: Literal["", "MD5", "SHA", "SHA-224", "SHA-256", "SHA-384", "SHA-512"] = ""
+    auth_key: _SECRET = ""
+    priv_protocol: Literal["", "DES", "AES", "AES-192", "AES-256"] = ""
+    priv_key: _SECRET = ""
+    #: The host's SNMP engine id in hex (SNMPv3 traps are authenticated under it).
+    engine_id: (
+        Annotated[str, StringConstraints(pattern=r"^(0x)?([0-9a-fA-F]{2}){5,32}$")] | None
+    ) = None
+    profile: str = Field("mitel-3300", min_length=1, max_length=64)
+    port: int = Field(161, ge=1, le=65535)
+
+    @model_validator(mode="after")
+    def _credentials(self) -> HostSnmpEntry:
+        if self.version == "3":
+            if not self.user or self.engine_id is None:
+                raise ValueError("SNMPv3 needs user and engine_id")
+            if self.priv_protocol and not self.auth_protocol:
+                raise ValueError("privacy (priv_protocol) needs authentication (auth_protocol)")
+            keys = ((self.auth_protocol, self.auth_key, "auth_key"),
+                    (self.priv_protocol, self.priv_key, "priv_key"))  # fmt: skip
+            for protocol, key, name in keys:
+                if protocol and len(key) < 8:
+                    raise ValueError(f"{name} must be at least 8 characters")
+        elif not self.community:
+            raise ValueError(f"SNMPv{self.version} needs a community")
+        return self
+
+    def agent(self, host_id: str, address: str) -> SnmpAgent:
+        return SnmpAgent(
+            host_id=host_id,
+            address=address,
+            profile=self.profile,
+            version=self.version,
+            community=self.community,
+            user=self.user,
+            auth_protocol=self.auth_protocol,
+            auth_key=self.auth_key,
+            priv_protocol=self.priv_protocol,
+            priv_key=self.priv_key,
+            engine_id=(self.engine_id or "").removeprefix("0x"),
+            port=self.port,
+        )

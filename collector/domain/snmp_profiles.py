@@ -201,3 +201,15 @@ def reachability(answered: bool, detail: str, at: datetime) -> Observation:
 
 def _text(value: Any) -> str:
     return "" if value is None else str(value)
+
+
+def default_checks(kind: str, address: str) -> list[tuple[str, str, str]]:
+    """The remote checks (kind, name, target) a host of ``kind`` gets on creation.
+
+    A Mitel's access from the vendor's side, as root SSH and HTTP are for an Asterisk: its
+    System Administration Tool (and ESM) over HTTPS. The SNMP poll runs for every SNMP host;
+    SSH, where the customer enables it, is a check added by hand."""
+    if kind != "mitel":
+        return []
+    host = f"[{address}]" if ":" in address else address
+    return [("http", "admin", f"https://{host}/")]
