@@ -98,7 +98,9 @@ class TrapReceiver(asyncio.DatagramProtocol):
 
     def _decode(self, agent: SnmpAgent, source: str, data: bytes) -> Notification:
         version = notifications.message_version(data)
-        if version != agent.version:
+        # A community host may send v1 or v2c traps whichever version it is polled with;
+        # a v3 host's traps must pass USM.
+        if (version == "3") != (agent.version == "3"):
             raise _Refused("wrong_version", f"SNMPv{version}, host {agent.host_id} uses "
                            f"v{agent.version}")  # fmt: skip
         if version == "3":
