@@ -21,6 +21,7 @@ from collector.domain import snmp_profiles as profiles
 from collector.domain.snmp_profiles import Profile
 from collector.domain.watches import Observation
 from collector.engine import pipeline
+from collector.store import faults as fault_store
 from collector.store import inventory, watch_states
 from collector.store import snmp as snmp_store
 from collector.store.locks import hold_evaluation_lock
@@ -73,6 +74,7 @@ def record_polls(
     hold_evaluation_lock(conn)
     run = pipeline.Run(conn, config, now)
     done = 0
+    details: dict[str, Observation] = {}
     for poll in polls:
         agent = snmp_store.get_agent(conn, poll.host_id)
         profile = _profile(config, agent.profile if agent else None)
@@ -85,8 +87,15 @@ def record_polls(
             found.append(settled)
         snmp_store.save_status(conn, status, now)
         _observe(run, poll.host_id, found)
+        for observation in found:
+            if observation.check_key == profiles.ALARM:
+                details[poll.host_id] = observation
         done += 1
     run.announce_openings()
+    # The categories in alarm change while the level stays (no transition): the open fault
+    # shows the poll's list. Done after the run's decisions, which read faults once.
+    for host_id, observation in details.items():
+        fault_store.refresh_detail(conn, host_id, profiles.ALARM, observation.detail, now)
     return done
 
 
