@@ -194,3 +194,32 @@ async def _wait_for_metric(
     while await collector.metric(name, **labels) < value:
         assert loop.time() < deadline, f"{name} never reached {value}"
         await asyncio.sleep(0.05)
+
+
+UPS_TRAP = "1.3.6.1.4.1.99999.0.7"
+UPS_STATE = "1.3.6.1.4.1.99999.1.1.0"
+UPS_WHAT = "1.3.6.1.4.1.99999.1.2.0"
+
+
+async def test_it_reads_another_model_from_a_configured_mapping(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    ups = {
+        "label": "UPS state",
+        "alarms": [{"notification": UPS_TRAP, "level": UPS_STATE,
+                    "values": {1: "ok", 2: "major", 3: "critical"}, "detail": UPS_WHAT}],
+    }  # fmt: skip
+
+    def ups_host(conn: Connection, config: CollectorConfig) -> None:
+        add_mitel(conn, config, host_id="acme-ups", profile="ups")
+
+    async with snmp_collector(
+        sqlite_url, tmp_path, add_host=ups_host, profiles={"ups": ups}
+    ) as collector:
+        send_trap(collector.port, UPS_TRAP, [UPS_STATE, "i", "2", UPS_WHAT, "s", "on battery"])
+        await collector.wait_for_traps(1)
+        await collector.duty.tick()
+
+        [fault] = await collector.open_faults("snmp.alarm")
+        assert fault.severity == "major"
+        assert fault.detail == "UPS state: major; on battery"
