@@ -26,8 +26,8 @@ def test_it_adds_a_mitel_host_with_its_snmp_settings(
     config: Path, sqlite_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert _run(config, "customer", "add", "acme", "--name", "Acme") == 0
-    code = _run(config, "host", "add", "acme-mitel", "--customer", "acme", "--kind", "mitel",
-                "--address", "192.0.2.10", "--snmp-community", "s3cret", "--snmp-version", "1")  # fmt: skip
+    snmp = ("--address", "192.0.2.10", "--snmp-community", "s3cret", "--snmp-version", "1")
+    code = _run(config, "host", "add", "acme-mitel", "--customer", "acme", "--kind", "mitel", *snmp)
     assert code == 0
     engine = make_engine(sqlite_url)
     with engine.begin() as conn:

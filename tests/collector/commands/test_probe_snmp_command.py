@@ -30,7 +30,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
 def test_it_exits_by_the_mitel_alarm_level(
     capsys: pytest.CaptureFixture[str], snmpd: MitelAgent
 ) -> None:
-    target = ("127.0.0.1:%d" % snmpd.port, "--community", snmpd.community)
+    target = (f"127.0.0.1:{snmpd.port}", "--community", snmpd.community)
     snmpd.set_alarm(1)
     code, out = run(capsys, *target)
     assert code == 0
