@@ -61,7 +61,8 @@ def record_traps(
             found += reading.observations
             for kind, detail in reading.events:
                 snmp_store.add_event(conn, host_id, trap.received_at, kind, detail, trap.count)
-            status = _after_trap(status, trap, reading)
+            before, status = status, _after_trap(status, trap, reading)
+            _note_level_change(conn, before, status, reading.observations, trap.received_at)
         snmp_store.save_status(conn, status, now)
         _observe(run, host_id, found)
     run.announce_openings()
@@ -80,8 +81,9 @@ def record_polls(
         profile = _profile(config, agent.profile if agent else None)
         if profile is None:
             continue  # removed while it was being polled
-        status = snmp_store.load_status(conn, poll.host_id)
-        found, status = _poll_reading(profile, poll, status)
+        before = snmp_store.load_status(conn, poll.host_id)
+        found, status = _poll_reading(profile, poll, before)
+        _note_level_change(conn, before, status, found, poll.at)
         settled = profiles.restart_settled(profile, status.restarted_at, poll.at)
         if settled is not None:
             found.append(settled)
@@ -155,6 +157,20 @@ def _after_trap(status: AlarmStatus, trap: ReceivedTrap, reading: profiles.Readi
     if reading.restarted:
         changes["restarted_at"] = trap.received_at
     return replace(status, **changes)
+
+
+def _note_level_change(
+    conn: Connection,
+    before: AlarmStatus,
+    after: AlarmStatus,
+    found: Sequence[Observation],
+    at: datetime,
+) -> None:
+    """The alarm level's history, on the host's timeline: one event per change."""
+    if after.level is None or after.level == before.level:
+        return
+    detail = next((o.detail for o in found if o.check_key == profiles.ALARM), after.level)
+    snmp_store.add_event(conn, after.host_id, at, "alarm", detail)
 
 
 def _observe(run: pipeline.Run, host_id: str, found: list[Observation]) -> None:
