@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 
 TICK_S = 1.0
 RELOAD_S = 30.0
+PRUNE_S = 3600.0
+#: Processed traps are kept this long (to look into a storm), then deleted.
+KEEP_TRAPS = timedelta(days=1)
 
 
 def claim_and_record(conn: Connection, config: CollectorConfig, now: datetime) -> set[str]:
@@ -59,6 +62,11 @@ class SnmpDuty:
 
     def install(self, schedules: Schedules) -> None:
         schedules.every(TICK_S, self.tick, "snmp")
+        schedules.every(PRUNE_S, self.prune, "snmp-traps-prune")
+
+    async def prune(self) -> int:
+        deleted: int = await self._db.write(snmp_store.prune_traps, self._clock() - KEEP_TRAPS)
+        return deleted
 
     async def tick(self) -> None:
         now = self._clock()

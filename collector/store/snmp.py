@@ -138,6 +138,13 @@ def claim_traps(conn: Connection, now: datetime, limit: int = 500) -> list[Recei
     return claimed
 
 
+def prune_traps(conn: Connection, before: datetime) -> int:
+    """Delete traps processed before ``before``: their effect is in the check states, the
+    status and the events; the rows only hand traps from receivers to the leader."""
+    done = snmp_traps.c.processed_at.is_not(None) & (snmp_traps.c.processed_at < before)
+    return int(conn.execute(delete(snmp_traps).where(done)).rowcount)
+
+
 def load_status(conn: Connection, host_id: str) -> AlarmStatus:
     row = conn.execute(select(snmp_status).where(snmp_status.c.host_id == host_id)).first()
     if row is None:

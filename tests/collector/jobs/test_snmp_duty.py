@@ -113,3 +113,17 @@ async def test_it_records_a_restart_and_clears_its_fault_after_the_configured_ti
     collector.clock.advance(timedelta(seconds=collector.config.snmp.restart_fault_s))
     await collector.tick()
     assert await collector.open_faults("snmp.restart") == []
+
+
+async def test_it_prunes_processed_traps_after_a_day(
+    collector: SnmpCollector, snmpd: MitelAgent
+) -> None:
+    send_trap(collector.port, varbinds=alarm(1), credential=snmpd.community)
+    await collector.wait_for_traps(1)
+    assert await collector.duty.prune() == 0  # not processed yet
+    await collector.tick()
+    assert await collector.duty.prune() == 0  # processed just now
+
+    collector.clock.advance(timedelta(days=1, seconds=1))
+    assert await collector.duty.prune() == 1
+    assert await collector.stored_traps() == 0
