@@ -108,7 +108,7 @@ class TrapReceiver(asyncio.DatagramProtocol):
             if found is None:
                 raise _Refused("bad_v3", "not authenticated as the host's SNMPv3 user")
             return found
-        community, module, message = notifications.community_of(data)
+        community, module, message = notifications.community_of(data, version)
         if not hmac.compare_digest(community.encode(), agent.community.encode()):
             raise _Refused("bad_community", f"wrong community for host {agent.host_id}")
         return notifications.decode(source, community, module, message)
