@@ -153,7 +153,7 @@ async def test_it_survives_truncated_and_fuzzed_datagrams_and_stores_none(
     assert malformed > 0
     # Whatever a fuzzed packet still decoded to, nothing but valid traps reached the store:
     # a mutated packet that decodes is a trap from the host with its community (counted).
-    received = await collector.metric("faultdesk_snmp_traps_received_total")
+    received = await _settled(collector, "faultdesk_snmp_traps_received_total")
     await collector.wait_for_traps(int(received))
     assert await collector.stored_traps() == received
     response = await collector.client.get("/healthz")
@@ -165,13 +165,7 @@ async def test_it_makes_one_fault_with_a_count_of_a_storm(collector: SnmpCollect
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         for _ in range(10_000):
             sock.sendto(data, ("127.0.0.1", collector.port))
-    received = 0.0
-    while True:  # until the receiver has read everything the kernel kept
-        await collector.client.get("/healthz")
-        now = await collector.metric("faultdesk_snmp_traps_received_total")
-        if now == received and now > 0:
-            break
-        received = now
+    received = await _settled(collector, "faultdesk_snmp_traps_received_total")
     await collector.wait_for_traps(int(received))
     await collector.duty.tick()
 
@@ -184,6 +178,18 @@ async def test_it_makes_one_fault_with_a_count_of_a_storm(collector: SnmpCollect
 
 def _status(conn: Connection) -> AlarmStatus:
     return snmp_store.load_status(conn, HOST)
+
+
+async def _settled(collector: SnmpCollector, name: str) -> float:
+    """The metric once the receiver has read everything the kernel kept for it: unchanged
+    across a request to the same event loop, and not zero."""
+    value = -1.0
+    while True:
+        await asyncio.sleep(0.1)
+        now = await collector.metric(name)
+        if now == value and now > 0:
+            return now
+        value = now
 
 
 async def _wait_for_metric(
