@@ -80,8 +80,8 @@ class HostEntry(_Strict):
 
     @model_validator(mode="after")
     def _snmp_needs_address(self) -> HostEntry:
-        if self.snmp is not None and self.address is None:
-            raise ValueError("snmp settings need the host's address")
+        if (self.snmp is None) != (self.address is None):
+            raise ValueError("address and snmp settings go together (traps are matched by it)")
         return self
 
     @model_validator(mode="after")

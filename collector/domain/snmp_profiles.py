@@ -162,9 +162,9 @@ def alarm_observation(
 
 
 def read_trap(
-    profile: Profile, notification: str, varbinds: Mapping[str, Any], at: datetime, count: int = 1
+    profile: Profile, notification: str, varbinds: Mapping[str, Any], at: datetime
 ) -> Reading:
-    """What one (or ``count`` identical) received notification(s) mean for the host."""
+    """What a received notification (or a storm of identical ones) means for the host."""
     alarm = profile.alarm_for(notification)
     if alarm is not None:
         level = level_of(alarm.values, object_value(varbinds, alarm.level))

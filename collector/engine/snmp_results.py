@@ -56,8 +56,9 @@ def record_traps(
         status = snmp_store.load_status(conn, host_id)
         found: list[Observation] = []
         for trap in sorted(host_traps, key=lambda t: (t.received_at, t.id)):
-            reading = profiles.read_trap(profile, trap.notification, trap.varbinds,
-                                         trap.received_at, trap.count)  # fmt: skip
+            reading = profiles.read_trap(
+                profile, trap.notification, trap.varbinds, trap.received_at
+            )
             found += reading.observations
             for kind, detail in reading.events:
                 snmp_store.add_event(conn, host_id, trap.received_at, kind, detail, trap.count)

@@ -77,8 +77,8 @@ class NewHost(StrictInput):
 
     @model_validator(mode="after")
     def _snmp_needs_address(self) -> NewHost:
-        if self.snmp is not None and self.address is None:
-            raise ValueError("snmp settings need the host's address")
+        if (self.snmp is None) != (self.address is None):
+            raise ValueError("address and snmp settings go together (traps are matched by it)")
         if self.kind == "mitel" and self.snmp is None:
             raise ValueError("a mitel host is watched over SNMP: give address and snmp settings")
         return self

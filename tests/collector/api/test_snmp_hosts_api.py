@@ -62,6 +62,7 @@ async def test_it_creates_a_mitel_host_with_its_snmp_agent_and_access_check(
     ("change", "field"),
     [
         ({"address": None}, None),  # snmp settings need the address
+        ({"kind": "server", "snmp": None}, None),  # and an address is only for SNMP
         ({"address": "pbx.acme.example"}, "address"),
         ({"snmp": {"version": "2c"}}, "snmp"),  # no community
         ({"snmp": {"version": "3", "user": "fd"}}, "snmp"),  # no engine id
