@@ -13,7 +13,7 @@ BIN    := $(VENV)/bin
 LOCK   := requirements
 # Real peers for the integration tests: sshd, Kamailio (SIP), Chromium (browser tests),
 # and the baselines the benchmarks compare against.
-SYSTEM_PACKAGES := openssh-server openssh-client kamailio chromium prometheus-node-exporter monitoring-plugins-basic
+SYSTEM_PACKAGES := openssh-server openssh-client kamailio chromium prometheus-node-exporter monitoring-plugins-basic snmp snmpd snmptrapd
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Pinned with hashes: pip refuses anything the lock does not name, at any other version.
 PIP_LOCKED := $(BIN)/pip install --quiet --require-hashes
@@ -41,6 +41,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/agent_footprint.py
 	$(BIN)/python bench/customer_outage.py
 	$(BIN)/python bench/portal.py
+	$(BIN)/python bench/snmp_traps.py
 
 # dist/faultdesk-VERSION-py3-none-any.whl (collector, dashboard and agent) and
 # dist/faultdesk_agent-VERSION-py3-none-any.whl (the agent alone, for customer hosts).

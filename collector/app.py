@@ -22,6 +22,7 @@ from collector.jobs.mail_sender import OutboxSender, Transport
 from collector.notify.smtp import SmtpTransport
 from collector.runtime.metrics import Metrics
 from collector.security.passwords import HashingPool
+from collector.snmp.service import TrapService
 from collector.store.database import Database
 from collector.store.engines import make_engine, migrate
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE, HASHING, METRICS
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 MONITOR = web.AppKey("monitor", Monitor)
 SENDER = web.AppKey("sender", OutboxSender)
 DUTIES = web.AppKey("duties", Duties)
+TRAPS = web.AppKey("traps", TrapService)
 
 
 def utcnow() -> datetime:
@@ -68,6 +70,8 @@ def create_app(
     app[SENDER] = OutboxSender(db, transport or SmtpTransport(config.smtp), config, metrics, clock)
     duties = Duties(db, config, clock, metrics, monitor, app[SENDER])
     app[DUTIES] = duties
+    if config.snmp.listen_address is not None:
+        app[TRAPS] = TrapService(db, config.snmp.listen_address, metrics, clock)
     app[LEADERSHIP] = elect(db.engine, config.database.leader_retry_s, duties.start, duties.stop)
     _add_routes(app)
     app.cleanup_ctx.append(_lifecycle(run_schedules))
@@ -100,6 +104,9 @@ def _lifecycle(
             )
         app[REPORT_WRITER].start()
         app[MONITOR].start()
+        traps = app.get(TRAPS)
+        if traps is not None:  # every collector receives; the leader evaluates (SnmpDuty)
+            await traps.start()
         if run_schedules:
             await app[LEADERSHIP].start()
         log.info("collector ready on %s", config.http.public_url)
@@ -109,6 +116,8 @@ def _lifecycle(
         yield
         gc.unfreeze()
         await app[LEADERSHIP].stop()
+        if traps is not None:
+            await traps.stop()
         await app[MONITOR].stop()
         await app[REPORT_WRITER].stop()
         db.close()

@@ -13,6 +13,7 @@ from collector.operations.maintenance import describe_schedule
 from collector.store import faults as fault_store
 from collector.store import inventory, probe_results
 from collector.store import maintenance as maintenance_store
+from collector.store import snmp as snmp_store
 from collector.store.faults import FaultView
 from collector.store.maintenance import StoredWindow
 from collector.store.probe_results import HostCheck, StoredResult
@@ -26,8 +27,12 @@ from dashboard.status import host_status
 RESULTS = 50
 FAULTS = 50
 
+EVENTS = 50
+
 #: How a probe's verdict is drawn, in the overview's colours.
 VERDICT_LEVEL = {"ok": "ok", "warning": "warn", "critical": "bad"}
+#: How an SNMP alarm level is drawn.
+ALARM_LEVEL = {"ok": "ok", "minor": "warn", "major": "warn", "critical": "bad"}
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,19 @@ def host_facts(conn: Connection, host_id: str, now: datetime) -> dict[str, Any] 
         "results": probe_results.recent_results(conn, host_id, limit=RESULTS),
         "faults": [FaultRow(f, fault_store.events(conn, f.id)) for f in faults],
         "windows": [w for w in windows if w.state != "ended"],
+        **_snmp_facts(conn, host_id),
+    }
+
+
+def _snmp_facts(conn: Connection, host_id: str) -> dict[str, Any]:
+    """The host's SNMP agent, its alarm status and its timeline; None for agents' hosts."""
+    agent = snmp_store.get_agent(conn, host_id)
+    if agent is None:
+        return {"snmp": None}
+    return {
+        "snmp": agent,
+        "alarm": snmp_store.load_status(conn, host_id),
+        "events": snmp_store.recent_events(conn, host_id, limit=EVENTS),
     }
 
 
@@ -88,4 +106,8 @@ async def host_page(request: web.Request) -> web.Response:
     missed = request.app[CONFIG].monitoring.heartbeat_missed_intervals
     facts["status"] = host_status(host.last_seen_at, host.interval_s, open_severities, now, missed)
     facts["verdict_level"] = VERDICT_LEVEL
+    facts["alarm_level"] = ALARM_LEVEL
+    if facts["snmp"] is not None:
+        profile = request.app[CONFIG].snmp.profile_book.get(facts["snmp"].profile)
+        facts["alarm_label"] = profile.label if profile else "Alarm level"
     return await render(request, "host.html", facts)

@@ -12,14 +12,17 @@ from sqlalchemy.exc import IntegrityError
 from collector.api.bodies import parse_body
 from collector.ingest.handler import HOST_KEYS
 from collector.operations.inventory import (
+    AddressTaken,
     ContractIn,
     NewCustomer,
     NewHost,
     TooManyContacts,
+    UnknownProfile,
     change_contract,
     create_customer,
     create_host,
     customers_json,
+    host_snmp_json,
     hosts_of,
     rotate_key,
     tier_names,
@@ -80,14 +83,21 @@ async def list_hosts(request: web.Request, _operator: Operator) -> web.Response:
 async def post_host(request: web.Request, _operator: Operator) -> web.Response:
     body = await parse_body(request, NewHost)
     try:
-        host, key = await request.app[DATABASE].write(create_host, body, request.app[CLOCK]())
+        host, key = await request.app[DATABASE].write(
+            create_host, body, request.app[CLOCK](), request.app[CONFIG]
+        )
     except NotFound as exc:
         raise refuse(400, str(exc), field="customer_id") from None
+    except UnknownProfile as exc:
+        raise refuse(400, str(exc), field="snmp.profile") from None
+    except AddressTaken as exc:
+        raise refuse(409, str(exc), field="address") from None
     except (AlreadyExists, IntegrityError):
         raise refuse(409, f"host {body.id!r} exists already", field="id") from None
     location = f"/api/v1/hosts/{host.id}"
+    snmp = await request.app[DATABASE].read(host_snmp_json, host.id)
     return web.json_response(
-        host_with_key_json(host, key), status=201, headers={"Location": location}
+        {**host_with_key_json(host, key), **snmp}, status=201, headers={"Location": location}
     )
 
 
@@ -96,7 +106,8 @@ async def get_host(request: web.Request, _operator: Operator) -> web.Response:
         host = await request.app[DATABASE].read(inventory.get_host, request.match_info["id"])
     except NotFound as exc:
         raise refuse(404, str(exc)) from None
-    return web.json_response(host_json(host))
+    snmp = await request.app[DATABASE].read(host_snmp_json, host.id)
+    return web.json_response({**host_json(host), **snmp})
 
 
 async def post_rotate_key(request: web.Request, _operator: Operator) -> web.Response:

@@ -14,6 +14,7 @@ import sys
 from datetime import date
 from email.utils import parseaddr
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import Engine
@@ -153,13 +154,29 @@ def host_add(args: argparse.Namespace, config: CollectorConfig, engine: Engine) 
         name=args.name,
         kind=args.kind,
         interval_s=args.interval,
+        address=args.address,
+        snmp=_snmp_settings(args),
     )
-    with engine.begin() as conn:
-        host, key = inventory_ops.create_host(conn, body, now())
+    try:
+        with engine.begin() as conn:
+            host, key = inventory_ops.create_host(conn, body, now(), config)
+    except inventory_ops.UnknownProfile as exc:
+        raise BadArgument(f"--snmp-profile: {exc}") from None
     every = f"{host.kind}, reports every {host.interval_s:g} s"
     say(f"Host {host.id} added for customer {host.customer_id} ({every}).")
     show_key(host.id, key)
     return 0
+
+
+def _snmp_settings(args: argparse.Namespace) -> dict[str, Any] | None:
+    given = {
+        "version": args.snmp_version, "community": args.snmp_community, "user": args.snmp_user,
+        "auth_protocol": args.snmp_auth_protocol, "auth_key": args.snmp_auth_key,
+        "priv_protocol": args.snmp_priv_protocol, "priv_key": args.snmp_priv_key,
+        "engine_id": args.snmp_engine_id, "profile": args.snmp_profile,
+    }  # fmt: skip
+    chosen = {name: value for name, value in given.items() if value is not None}
+    return chosen or None
 
 
 def host_list(args: argparse.Namespace, config: CollectorConfig, engine: Engine) -> int:
@@ -327,8 +344,19 @@ def register(subparsers: Subparsers) -> None:
     add.add_argument("id")
     add.add_argument("--customer", required=True)
     add.add_argument("--name")
-    add.add_argument("--kind", choices=["server", "pbx"], default="server")
+    add.add_argument("--kind", choices=["server", "pbx", "mitel"], default="server")
     add.add_argument("--interval", type=float, metavar="S", help="reporting interval in seconds")
+    add.add_argument("--address", metavar="IP", help="its IP address: SNMP traps come from it")
+    add.add_argument("--snmp-version", choices=["1", "2c", "3"])
+    add.add_argument("--snmp-community", metavar="C", help="SNMPv1/v2c community")
+    add.add_argument("--snmp-user", metavar="USER", help="SNMPv3 user")
+    add.add_argument("--snmp-auth-protocol", choices=["MD5", "SHA", "SHA-256", "SHA-512"])
+    add.add_argument("--snmp-auth-key", metavar="KEY")
+    add.add_argument("--snmp-priv-protocol", choices=["DES", "AES", "AES-256"])
+    add.add_argument("--snmp-priv-key", metavar="KEY")
+    add.add_argument("--snmp-engine-id", metavar="HEX", help="the host's SNMPv3 engine id")
+    add.add_argument("--snmp-profile", metavar="NAME", help="trap and poll mapping "
+                     "(default mitel-3300)")  # fmt: skip
     listing = leaf(hosts, "list", host_list, "list hosts")
     listing.add_argument("--customer")
     leaf(hosts, "rotate-key", host_rotate_key, "give a host a new signing key").add_argument("id")

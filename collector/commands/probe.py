@@ -1,4 +1,4 @@
-"""``faultdesk-collector probe ssh|http|sip|tcp TARGET``: run one probe now, plugin style.
+"""``faultdesk-collector probe ssh|http|sip|tcp|snmp TARGET``: run one probe now, plugin style.
 
 For the engineer setting up a new customer, and for comparing verdicts with other tools: one
 line ``SSH OK - SSH-2.0-OpenSSH_9.2p1 in 1.2 ms | time=0.001200s`` and the monitoring-plugin
@@ -45,6 +45,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     _add_http(kinds)
     _add_sip(kinds)
     _add_tcp(kinds)
+    _add_snmp(kinds)
 
 
 def _add_ssh(kinds: argparse._SubParsersAction[PluginArgumentParser]) -> None:
@@ -86,6 +87,25 @@ def _add_tcp(kinds: argparse._SubParsersAction[PluginArgumentParser]) -> None:
     tcp.add_argument("target", metavar="HOST:PORT", type=host_and_port(None))
     _add_timeout(tcp, 5.0)
     tcp.set_defaults(func=_run_tcp)
+
+
+def _add_snmp(kinds: argparse._SubParsersAction[PluginArgumentParser]) -> None:
+    snmp = kinds.add_parser(
+        "snmp", help="SNMP GET: the Mitel alarm level (by default) or the objects named"
+    )
+    snmp.add_argument("target", metavar="HOST[:PORT]", type=host_and_port(161))
+    snmp.add_argument("--version", choices=("1", "2c", "3"), default="2c")
+    snmp.add_argument("--community", help="SNMPv1/v2c community")
+    snmp.add_argument("--oid", action="append", default=[], help="an object to GET (repeatable)")
+    snmp.add_argument("--profile", default="mitel-3300", help="built-in mapping whose alarm "
+                      "objects are read when no --oid is given")  # fmt: skip
+    snmp.add_argument("--user", help="SNMPv3 user")
+    snmp.add_argument("--auth-protocol", choices=("MD5", "SHA", "SHA-256", "SHA-512"))
+    snmp.add_argument("--auth-key")
+    snmp.add_argument("--priv-protocol", choices=("DES", "AES", "AES-256"))
+    snmp.add_argument("--priv-key")
+    _add_timeout(snmp, 2.0)
+    snmp.set_defaults(func=_run_snmp)
 
 
 def _add_timeout(parser: argparse.ArgumentParser, default_s: float) -> None:
@@ -175,6 +195,31 @@ def _run_tcp(args: argparse.Namespace) -> int:
 
     host, port = args.target
     return _run(probe_tcp(host, port, timeout_s=args.timeout))
+
+
+def _run_snmp(args: argparse.Namespace) -> int:
+    from collector.domain.snmp_profiles import BUILT_IN
+    from collector.snmp.probe import probe_snmp
+    from collector.store.snmp import SnmpAgent
+
+    host, port = args.target
+    if args.version == "3" and not args.user:
+        return _usage("snmp: --version 3 needs --user")
+    if args.version != "3" and not args.community:
+        return _usage(f"snmp: --version {args.version} needs --community")
+    profile = BUILT_IN.get(args.profile)
+    if profile is None:
+        return _usage(f"snmp: --profile: known profiles are {', '.join(sorted(BUILT_IN))}")
+    oids = [oid.strip(".") for oid in args.oid]
+    if any(not all(part.isdigit() for part in oid.split(".")) for oid in oids):
+        return _usage("snmp: --oid takes numeric OIDs, like 1.3.6.1.2.1.1.1.0")
+    agent = SnmpAgent(
+        "probe", host, profile.name, args.version, community=args.community or "",
+        user=args.user or "", auth_protocol=args.auth_protocol or "",
+        auth_key=args.auth_key or "", priv_protocol=args.priv_protocol or "",
+        priv_key=args.priv_key or "", port=port,
+    )  # fmt: skip
+    return _run(probe_snmp(agent, profile, oids, timeout_s=args.timeout))
 
 
 def _run(probe: Coroutine[Any, Any, ProbeResult]) -> int:

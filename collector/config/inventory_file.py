@@ -15,10 +15,13 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from sqlalchemy import Connection, select, update
 
 from collector.config.settings import ConfigError, describe_errors, load_yaml
+from collector.config.snmp import HostSnmpEntry, IpAddress
 from collector.domain.control_characters import refuse_control_characters
+from collector.domain.snmp_profiles import default_checks
 from collector.probes.runner import parse_options
 from collector.store import inventory
 from collector.store import probe_results as probe_store
+from collector.store import snmp as snmp_store
 from collector.store.schema import contracts, hosts
 
 #: Ids and names reach mail subjects and one line of the dashboard: no line breaks, no tabs.
@@ -70,7 +73,16 @@ class HostEntry(_Strict):
     kind: str = "server"
     interval_s: float = Field(60.0, gt=0)
     key: str | None = Field(None, min_length=32)
+    #: Its IP address and SNMP settings, for a system watched over SNMP (a Mitel).
+    address: IpAddress | None = None
+    snmp: HostSnmpEntry | None = None
     checks: list[CheckEntry] = []
+
+    @model_validator(mode="after")
+    def _snmp_needs_address(self) -> HostEntry:
+        if (self.snmp is None) != (self.address is None):
+            raise ValueError("address and snmp settings go together (traps are matched by it)")
+        return self
 
     @model_validator(mode="after")
     def _checks_distinct(self) -> HostEntry:
@@ -118,6 +130,7 @@ def load_inventory(
             _ensure_contract(conn, customer.id, customer.contract)
         for host in customer.hosts:
             _ensure_host(conn, customer.id, host, now)
+            _ensure_snmp(conn, host, now, default_interval_s)
             for check in host.checks:
                 _ensure_check(conn, host.id, check, now, default_interval_s)
 
@@ -151,6 +164,18 @@ def _ensure_host(conn: Connection, customer_id: str, entry: HostEntry, now: date
         interval_s=entry.interval_s,
         key=entry.key,
     )
+
+
+def _ensure_snmp(conn: Connection, entry: HostEntry, now: datetime, interval_s: float) -> None:
+    if entry.snmp is None or entry.address is None:
+        return
+    if snmp_store.address_taken(conn, entry.address, entry.id):
+        raise ConfigError(f"host {entry.id}: another host has the address {entry.address}")
+    snmp_store.set_agent(conn, entry.snmp.agent(entry.id, entry.address))
+    for kind, name, target in default_checks(entry.kind, entry.address):
+        if probe_store.get_check_by_name(conn, entry.id, kind, name) is None:
+            probe_store.add_check(conn, entry.id, kind, target, now, name=name,
+                                  interval_s=interval_s)  # fmt: skip
 
 
 def _ensure_check(

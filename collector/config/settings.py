@@ -13,6 +13,7 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from collector.config.oncall import OnCallSettings
+from collector.config.snmp import SnmpSettings
 from collector.domain.mailboxes import one_mailbox
 
 
@@ -135,6 +136,8 @@ class CollectorConfig(_Strict):
     oncall: OnCallSettings = OnCallSettings()
     probes: ProbeSettings = ProbeSettings()
     portal: PortalSettings = PortalSettings()
+    #: SNMP traps received and hosts polled (phone systems that cannot run the agent).
+    snmp: SnmpSettings = SnmpSettings()
     #: Tier catalogue; the one shipped in config/ when not set.
     tiers_file: Path | None = None
     #: Customers and hosts to load at start (the demo uses one); optional.

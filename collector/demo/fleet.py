@@ -263,11 +263,16 @@ def timeline(interval_s: float) -> list[str]:
 
 
 def inventory(
-    hosts: dict[str, str], interval_s: float, today: date, extra: list[dict[str, Any]]
+    hosts: dict[str, str],
+    interval_s: float,
+    today: date,
+    extra: list[dict[str, Any]],
+    extra_hosts: dict[str, list[dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
     """The collector's inventory document; ``hosts`` maps host id → signing key.
 
-    ``extra`` customers (the real agent's) are appended as given."""
+    ``extra`` customers (the real agent's) are appended as given; ``extra_hosts`` (customer
+    id → host entries: the simulated Mitels, which have no agent) join their customers."""
     customers = []
     for customer in CUSTOMERS:
         customers.append(
@@ -290,7 +295,8 @@ def inventory(
                     }
                     for h in FLEET
                     if h.customer_id == customer.id
-                ],
+                ]
+                + (extra_hosts or {}).get(customer.id, []),
             }
         )
     return {"customers": customers + extra}

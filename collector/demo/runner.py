@@ -18,6 +18,7 @@ import shutil
 import signal
 import socket
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -30,6 +31,8 @@ from collector.app import create_app
 from collector.config.settings import ConfigError, load_config
 from collector.demo import fleet
 from collector.demo.mailcatcher import Mailbox, MailCatcher, add_inbox_routes
+from collector.demo.mitel import MITELS, RunningMitel, run_all, running_mitels
+from collector.demo.mitel import timeline as mitel_timeline
 from collector.demo.simulator import simulate_fleet
 from collector.store.operators import add_operator
 from collector.web.appkeys import DATABASE
@@ -83,9 +86,17 @@ async def _run(options: DemoOptions, out: TextIO) -> int:
         stack.push_async_callback(catcher.stop)
         keys = {host.id: secrets.token_hex(32) for host in fleet.FLEET}
         local_key = secrets.token_hex(32)
-        config_path = write_collector_files(demo_dir, options, catcher.port, keys, local_key)
+        trap_port = _free_udp_port()
+        mitels = await stack.enter_async_context(
+            running_mitels(("127.0.0.1", trap_port), options.interval_s)
+        )
+        config_path = write_collector_files(
+            demo_dir, options, catcher.port, keys, local_key, mitels, trap_port
+        )
         runner, password = await _start_collector(config_path, mailbox, options)
         stack.push_async_callback(runner.cleanup)
+        mitel_task = asyncio.create_task(run_all(mitels))
+        stack.push_async_callback(_cancel, mitel_task)
         agent = await _start_agent(write_agent_files(demo_dir, options, local_key), demo_dir)
         stack.push_async_callback(_stop_agent, agent)
         fleet_task = asyncio.create_task(simulate_fleet(options.url, keys, options.interval_s))
@@ -113,7 +124,13 @@ def fresh_directory(path: Path) -> Path:
 
 
 def write_collector_files(
-    demo_dir: Path, options: DemoOptions, smtp_port: int, keys: dict[str, str], local_key: str
+    demo_dir: Path,
+    options: DemoOptions,
+    smtp_port: int,
+    keys: dict[str, str],
+    local_key: str,
+    mitels: Sequence[RunningMitel] = (),
+    trap_port: int = 0,
 ) -> Path:
     """``inventory.yaml`` and ``collector.yaml``; returns the collector config's path."""
     local = {
@@ -130,7 +147,10 @@ def write_collector_files(
             }
         ],
     }
-    inventory = fleet.inventory(keys, options.interval_s, date.today(), [local])
+    mitel_hosts: dict[str, list[dict[str, Any]]] = {}
+    for system in mitels:
+        mitel_hosts.setdefault(system.mitel.customer_id, []).append(system.inventory_host())
+    inventory = fleet.inventory(keys, options.interval_s, date.today(), [local], mitel_hosts)
     _write_yaml(demo_dir / "inventory.yaml", inventory, private=True)
     interval = options.interval_s
     config: dict[str, Any] = {
@@ -155,9 +175,22 @@ def write_collector_files(
         "monitoring": {"sweep_interval_s": max(0.5, interval / 2)},
         "inventory_file": "inventory.yaml",
     }
+    if mitels:
+        config["snmp"] = {
+            "listen": f"127.0.0.1:{trap_port}",
+            "poll_interval_s": 2 * interval,  # a lost trap is found within two reports
+            "poll_timeout_s": 1.0,
+            "restart_fault_s": 8 * interval,
+        }
     path = demo_dir / "collector.yaml"
     _write_yaml(path, config, private=True)
     return path
+
+
+def _free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def write_agent_files(demo_dir: Path, options: DemoOptions, key: str) -> Path:
@@ -302,8 +335,10 @@ def banner(options: DemoOptions, password: str, smtp_port: int, demo_dir: Path) 
     """The start-up text: where to look, how to log in, and what is about to happen."""
     pbxs = sum(1 for host in fleet.FLEET if host.kind == "pbx")
     tiers = ", ".join(customer.tier for customer in fleet.CUSTOMERS)
-    happenings = "\n".join(f"    {line}" for line in fleet.timeline(options.interval_s))
+    told = fleet.timeline(options.interval_s) + mitel_timeline(options.interval_s)
+    happenings = "\n".join(f"    {line}" for line in told)
     cycle = fleet.CYCLE * options.interval_s
+    mitels = ", ".join(m.id for m in MITELS)
     return f"""
 Faultdesk demo is running. Press Ctrl-C to stop it.
 
@@ -315,6 +350,7 @@ Faultdesk demo is running. Press Ctrl-C to stop it.
 
   Fleet: {len(fleet.CUSTOMERS)} customers ({tiers}), {len(fleet.FLEET)} simulated hosts \
 ({pbxs} PBXs) reporting every {options.interval_s:g} s,
+  {len(MITELS)} simulated Mitel 3300s sending SNMP traps and polled ({mitels}),
   and this machine ({LOCAL_HOST_ID}) watched by a real agent.
   Coming up:
 {happenings}

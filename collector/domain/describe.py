@@ -11,6 +11,9 @@ _TITLES = {
     "asterisk.ami": "PBX not answering (Asterisk AMI)",
     "sip": "SIP service",
     "ssh.hostkey": "SSH host key changed",
+    "snmp.alarm": "PBX alarm level",
+    "snmp.restart": "PBX restarted",
+    "remote.snmp": "SNMP not answering",
 }
 
 _PREFIXES = {
@@ -29,6 +32,8 @@ _PREFIXES = {
     "remote.tcp": "TCP port closed {}",
     "cert.http": "TLS certificate expiring {}",
     "site.down": "Site {} down",
+    "snmp.alarm": "{} alarm level",
+    "snmp.restart": "PBX restarted {}",
 }
 
 

@@ -202,6 +202,8 @@ DEFAULT_OVERRIDES: tuple[tuple[str, CheckPolicy], ...] = (
         CheckPolicy(warning_severity=Severity.MINOR, critical_severity=Severity.MAJOR),
     ),
     ("remote.", CheckPolicy(warning_severity=Severity.MINOR)),
+    # An SNMP alarm trap is the PBX's own verdict, and a poll confirms it: act on one reading.
+    ("snmp.", _QUICK),
     ("cert.", replace(_QUICK, warning_severity=Severity.MINOR, critical_severity=Severity.MAJOR)),
 )
 

@@ -37,6 +37,9 @@ _VERDICT_STATUS = {"ok": Status.OK, "warning": Status.WARNING, "critical": Statu
 
 Previous = Mapping[str, WatchState]
 
+#: Kinds of host that cannot run the agent (a Mitel PBX is watched over SNMP): no heartbeat.
+AGENTLESS_KINDS = frozenset({"mitel"})
+
 
 def heartbeat_observation(
     last_report_at: datetime, interval_s: float, now: datetime, missed_intervals: int = 3

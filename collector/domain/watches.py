@@ -33,6 +33,9 @@ class Observation:
     status: Status
     value: float | None = None
     detail: str = ""
+    #: The fault's severity when the reading names its own (an SNMP alarm level: minor, major,
+    #: critical), rather than the check policy's severity for the status.
+    severity: Severity | None = None
 
 
 class TransitionKind(StrEnum):
@@ -204,7 +207,7 @@ def _transition(
 def _on_bad(
     state: WatchState, obs: Observation, policy: CheckPolicy
 ) -> tuple[WatchState, list[WatchTransition]]:
-    severity = policy.severity_for(obs.status)
+    severity = _severity_of(obs, policy)
     if not state.raised:
         if not _should_raise(state, obs, policy):
             return state, []
@@ -248,7 +251,7 @@ def _while_flapping(
 ) -> tuple[WatchState, list[WatchTransition]]:
     """Silent while the check flaps, except that it may get worse; settle once quiet."""
     if state.changes:
-        worse = _worse(state.severity, policy.severity_for(obs.status))
+        worse = _worse(state.severity, _severity_of(obs, policy))
         if worse is state.severity or obs.status is Status.UNKNOWN:
             return state, []
         escalated = replace(state, severity=worse)
@@ -258,9 +261,15 @@ def _while_flapping(
     if obs.status is Status.OK:
         settled = replace(state, flapping=False, raised=False, severity=None)
         return settled, [_transition(TransitionKind.RECOVERED, settled, obs, state.severity)]
-    severity = state.severity if obs.status is Status.UNKNOWN else policy.severity_for(obs.status)
+    severity = state.severity if obs.status is Status.UNKNOWN else _severity_of(obs, policy)
     settled = replace(state, flapping=False, severity=severity)
     return settled, [_transition(TransitionKind.FLAPPING_ENDED, settled, obs, state.severity)]
+
+
+def _severity_of(obs: Observation, policy: CheckPolicy) -> Severity | None:
+    if obs.severity is not None and obs.status is not Status.OK:
+        return obs.severity
+    return policy.severity_for(obs.status)
 
 
 def _worse(a: Severity | None, b: Severity | None) -> Severity | None:

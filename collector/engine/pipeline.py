@@ -252,7 +252,7 @@ def sweep(conn: Connection, config: CollectorConfig, now: datetime) -> None:
     hold_evaluation_lock(conn)
     run = Run(conn, config, now)
     missed = config.monitoring.heartbeat_missed_intervals
-    hosts = inventory.list_hosts(conn)
+    hosts = [h for h in inventory.list_hosts(conn) if h.kind not in rules.AGENTLESS_KINDS]
     states = watch_states.load_many(conn, [host.id for host in hosts], [rules.HEARTBEAT])
     pending = _Pending(run)
     for host in hosts:

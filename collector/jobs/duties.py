@@ -17,6 +17,7 @@ from collector.jobs.paging import paging_job
 from collector.jobs.probe_scheduler import ProbeScheduler
 from collector.jobs.schedules import Schedules
 from collector.jobs.sla_sweep import sla_job
+from collector.jobs.snmp_duty import SnmpDuty
 from collector.runtime.metrics import Metrics
 from collector.store.database import Database
 
@@ -37,7 +38,9 @@ class Duties:
         self._metrics = metrics
         self._monitor = monitor
         self._sender = sender
-        self._running: tuple[Schedules, ProbeScheduler] | None = None
+        self._running: tuple[Schedules, ProbeScheduler, SnmpDuty] | None = None
+        #: The SNMP duty while leading (tests drive it).
+        self.snmp: SnmpDuty | None = None
 
     @property
     def running(self) -> bool:
@@ -50,18 +53,23 @@ class Duties:
         schedules = Schedules(runs=self._metrics.scheduled_runs)
         probes = ProbeScheduler(db, config, clock, self._metrics)
         probes.install(schedules)
+        snmp = SnmpDuty(db, config, clock, self._metrics)
+        snmp.install(schedules)
         sweep_s = config.monitoring.sweep_interval_s
         schedules.every(sweep_s, self._monitor.sweep, "heartbeat")
         schedules.every(config.mail.send_interval_s, self._sender.deliver_due, "outbox")
         schedules.every(sweep_s, sla_job(db, config, clock), "sla")
         schedules.every(config.oncall.sweep_interval_s, paging_job(db, config, clock), "paging")
         schedules.start()
-        self._running = (schedules, probes)
+        self._running = (schedules, probes, snmp)
+        self.snmp = snmp
 
     async def stop(self) -> None:
         """Schedule nothing more at once, then let the runs under way finish."""
         running, self._running = self._running, None
+        self.snmp = None
         if running is not None:
-            schedules, probes = running
+            schedules, probes, snmp = running
             await schedules.shutdown()
             await probes.stop()
+            await snmp.stop()

@@ -9,16 +9,20 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from sqlalchemy import Connection, select
 
 from collector.config.settings import CollectorConfig
+from collector.config.snmp import HostSnmpEntry, IpAddress
 from collector.config.tiers import catalogue_for
 from collector.domain.contracts import installation_contract, start_of_day_utc
+from collector.domain.snmp_profiles import default_checks
 from collector.operations.fields import EMAIL, IDENTIFIER, Name, StrictInput
 from collector.operations.incidents import recalculate_for_customer
 from collector.store import inventory
-from collector.store.inventory import NotFound
+from collector.store import probe_results as probe_store
+from collector.store import snmp as snmp_store
+from collector.store.inventory import AlreadyExists, NotFound
 from collector.store.schema import contacts
 from collector.web.render import contract_json, rfc3339
 
@@ -65,8 +69,19 @@ class NewHost(StrictInput):
     id: str = Field(min_length=1, max_length=128, pattern=IDENTIFIER)
     customer_id: str = Field(min_length=1, max_length=64)
     name: Name | None = Field(None, min_length=1, max_length=200)
-    kind: Literal["server", "pbx"] = "server"
+    kind: Literal["server", "pbx", "mitel"] = "server"
     interval_s: float = Field(60.0, gt=0, le=86400)
+    #: The host's IP address: SNMP traps are matched to the host by it, and polls go to it.
+    address: IpAddress | None = None
+    snmp: HostSnmpEntry | None = None
+
+    @model_validator(mode="after")
+    def _snmp_needs_address(self) -> NewHost:
+        if (self.snmp is None) != (self.address is None):
+            raise ValueError("address and snmp settings go together (traps are matched by it)")
+        if self.kind == "mitel" and self.snmp is None:
+            raise ValueError("a mitel host is watched over SNMP: give address and snmp settings")
+        return self
 
 
 def tier_names(config: CollectorConfig) -> frozenset[str]:
@@ -174,7 +189,24 @@ def hosts_of(conn: Connection, customer_id: str | None) -> list[inventory.Host]:
     return inventory.list_hosts(conn, customer_id)
 
 
-def create_host(conn: Connection, body: NewHost, now: datetime) -> tuple[inventory.Host, str]:
+class AddressTaken(AlreadyExists):
+    """Another host has this address: a trap from it could not tell the two apart."""
+
+
+class UnknownProfile(ValueError):
+    """The host's SNMP settings name a profile the configuration does not have."""
+
+
+def create_host(
+    conn: Connection, body: NewHost, now: datetime, config: CollectorConfig
+) -> tuple[inventory.Host, str]:
+    """Create the host; with SNMP settings, also its SNMP agent, and for a Mitel the remote
+    checks that prove the vendor's access (HTTPS to its administration tool)."""
+    if body.snmp is not None and body.snmp.profile not in config.snmp.profile_book:
+        known = ", ".join(sorted(config.snmp.profile_book))
+        raise UnknownProfile(f"unknown SNMP profile {body.snmp.profile!r}; known: {known}")
+    if body.address is not None and snmp_store.address_taken(conn, body.address, body.id):
+        raise AddressTaken(f"another host has the address {body.address}")
     key = inventory.add_host(
         conn,
         body.id,
@@ -184,7 +216,31 @@ def create_host(conn: Connection, body: NewHost, now: datetime) -> tuple[invento
         kind=body.kind,
         interval_s=body.interval_s,
     )
+    if body.snmp is not None and body.address is not None:
+        snmp_store.set_agent(conn, body.snmp.agent(body.id, body.address))
+        if body.kind == "mitel":
+            interval_s = config.probes.default_interval_s
+            add_default_checks(conn, body.id, body.kind, body.address, now, interval_s)
     return inventory.get_host(conn, body.id), key
+
+
+def add_default_checks(
+    conn: Connection, host_id: str, kind: str, address: str, now: datetime, interval_s: float
+) -> None:
+    """The checks ``default_checks`` gives the kind, unless the host has them already."""
+    for check_kind, name, target in default_checks(kind, address):
+        if probe_store.get_check_by_name(conn, host_id, check_kind, name) is None:
+            probe_store.add_check(
+                conn, host_id, check_kind, target, now, name=name, interval_s=interval_s
+            )
+
+
+def host_snmp_json(conn: Connection, host_id: str) -> dict[str, Any]:
+    """The host's address and SNMP settings (secrets left out), for the API."""
+    agent = snmp_store.get_agent(conn, host_id)
+    if agent is None:
+        return {"address": None, "snmp": None}
+    return {"address": agent.address, "snmp": agent.public()}
 
 
 def rotate_key(conn: Connection, host_id: str) -> tuple[inventory.Host, str]:

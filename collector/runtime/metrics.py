@@ -55,6 +55,7 @@ class Metrics:
         )
         self._add_schedule_metrics()
         self._add_probe_metrics()
+        self._add_snmp_metrics()
 
     def _add_schedule_metrics(self) -> None:
         """Of several collectors on one database only the elected leader runs the schedules."""
@@ -100,5 +101,26 @@ class Metrics:
         self.probe_checks_waiting = Gauge(
             "faultdesk_probe_checks_waiting",
             "Remote checks due and waiting for a free probing slot.",
+            registry=self.registry,
+        )
+
+    def _add_snmp_metrics(self) -> None:
+        """SNMP traps: the reasons are a fixed set, never the sender (unbounded labels)."""
+        self.snmp_traps_received = Counter(
+            "faultdesk_snmp_traps_received",
+            "SNMP traps accepted from known hosts with the right credentials.",
+            registry=self.registry,
+        )
+        self.snmp_traps_dropped = Counter(
+            "faultdesk_snmp_traps_dropped",
+            "SNMP datagrams dropped, by reason: unknown_source, bad_community, malformed, "
+            "wrong_version, bad_v3 (unknown user, wrong key or engine id).",
+            ["reason"],
+            registry=self.registry,
+        )
+        self.snmp_polls = Counter(
+            "faultdesk_snmp_polls",
+            "SNMP polls of hosts, by outcome (answered, unanswered).",
+            ["outcome"],
             registry=self.registry,
         )

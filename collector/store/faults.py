@@ -241,3 +241,19 @@ def open_counts_by_severity(conn: Connection) -> dict[str, int]:
         .group_by(faults.c.severity)
     )
     return {severity: int(count) for severity, count in rows}
+
+
+def refresh_detail(
+    conn: Connection, host_id: str, check_key: str, detail: str, at: datetime
+) -> bool:
+    """Give the host's open fault on ``check_key`` a newer detail (what is in alarm has
+    changed, its severity has not), recorded as an event; False when there is none to change."""
+    query = select(faults.c.id, faults.c.detail).where(
+        faults.c.host_id == host_id, faults.c.check_key == check_key, faults.c.resolved_at.is_(None)
+    )
+    row = conn.execute(query).first()
+    if row is None or row.detail == detail:
+        return False
+    conn.execute(update(faults).where(faults.c.id == row.id).values(detail=detail))
+    record_event(conn, row.id, at, "detail", detail)
+    return True

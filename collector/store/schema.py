@@ -411,3 +411,67 @@ audit_log = Table(
     Index("ix_audit_log_at", "at"),
     Index("ix_audit_log_customer", "customer_id", "at"),
 )
+
+# --- SNMP: phone systems that cannot run the agent (Mitel) report by traps and are polled ---
+
+host_snmp = Table(
+    "host_snmp",
+    metadata,
+    Column("host_id", ForeignKey("hosts.id", ondelete="CASCADE"), primary_key=True),
+    # The address traps come from and polls go to; a trap is matched to its host by it.
+    Column("address", String(64), nullable=False, unique=True),
+    Column("version", String(4), nullable=False, default="2c"),  # "1", "2c" or "3"
+    Column("community", String(200), nullable=False, default=""),
+    # SNMPv3 USM: the user, its protocols and keys, and the sender's engine id (hex).
+    Column("user", String(100), nullable=False, default=""),
+    Column("auth_protocol", String(16), nullable=False, default=""),
+    Column("auth_key", String(200), nullable=False, default=""),
+    Column("priv_protocol", String(16), nullable=False, default=""),
+    Column("priv_key", String(200), nullable=False, default=""),
+    Column("engine_id", String(64), nullable=False, default=""),
+    # Which trap and poll mapping reads this host ("mitel-3300", or one from the config).
+    Column("profile", String(64), nullable=False),
+    Column("port", Integer, nullable=False, default=161),
+)
+
+snmp_traps = Table(
+    "snmp_traps",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("host_id", ForeignKey("hosts.id", ondelete="CASCADE"), nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("notification", String(200), nullable=False),
+    Column("varbinds", JSON, nullable=False),
+    # Identical traps arriving together (a storm) are one row with how many came.
+    Column("count", Integer, nullable=False, default=1),
+    # Set once the leader has turned the trap into check states and events.
+    Column("processed_at", UtcDateTime, nullable=True),
+    Index("ix_snmp_traps_unprocessed", "processed_at", "id"),
+)
+
+snmp_status = Table(
+    "snmp_status",
+    metadata,
+    Column("host_id", ForeignKey("hosts.id", ondelete="CASCADE"), primary_key=True),
+    Column("level", String(16), nullable=True),  # ok, minor, major, critical
+    Column("categories", JSON, nullable=False),  # [{"name": ..., "level": ...}]
+    Column("sys_descr", Text, nullable=False, default=""),
+    Column("polled_at", UtcDateTime, nullable=True),
+    Column("poll_error", Text, nullable=False, default=""),
+    Column("traps_total", BigInteger, nullable=False, default=0),
+    Column("last_trap_at", UtcDateTime, nullable=True),
+    Column("restarted_at", UtcDateTime, nullable=True),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+host_events = Table(
+    "host_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("host_id", ForeignKey("hosts.id", ondelete="CASCADE"), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("detail", Text, nullable=False, default=""),
+    Column("count", Integer, nullable=False, default=1),
+    Index("ix_host_events_host", "host_id", "at"),
+)

@@ -1,0 +1,134 @@
+"""The trap receiver: a UDP endpoint that accepts notifications only from known hosts.
+
+    datagram ─source known?─▶ version ─community or USM─▶ decode ─▶ ``deliver(host, notification)``
+
+Anything else is dropped and counted (``faultdesk_snmp_traps_dropped_total{reason}``), and
+logged once per source and reason per hour, so a misconfigured or hostile sender cannot fill
+the log. Nothing is stored for a dropped datagram. Source addresses are checked first, before
+any decoding, so a flood from an unknown sender costs a dictionary lookup per packet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from collector.runtime.metrics import Metrics
+from collector.snmp import notifications
+from collector.snmp.notifications import MalformedMessage, Notification
+from collector.snmp.usm import UsmReceiver
+from collector.store.snmp import SnmpAgent
+
+log = logging.getLogger(__name__)
+
+LOG_EVERY_S = 3600.0
+#: A trap storm arrives faster than it is read: a large receive buffer loses less of it.
+RECEIVE_BUFFER = 4 * 1024 * 1024
+
+Deliver = Callable[[SnmpAgent, Notification], None]
+
+
+class DropLog:
+    """Logs a drop once per (source, reason) per ``every_s``; counts every one."""
+
+    def __init__(self, metrics: Metrics, clock: Callable[[], float], every_s: float = LOG_EVERY_S):
+        self._metrics = metrics
+        self._clock = clock
+        self._every_s = every_s
+        self._last: dict[tuple[str, str], float] = {}
+
+    def drop(self, source: str, reason: str, why: str) -> None:
+        self._metrics.snmp_traps_dropped.labels(reason=reason).inc()
+        now = self._clock()
+        last = self._last.get((source, reason))
+        if last is not None and now - last < self._every_s:
+            return
+        if len(self._last) > 10_000:  # many sources (spoofed): forget the old ones
+            self._last = {k: t for k, t in self._last.items() if now - t < self._every_s}
+        self._last[(source, reason)] = now
+        log.warning("SNMP datagram from %s dropped (%s): %s; logged once an hour", source,
+                    reason, why)  # fmt: skip
+
+
+@dataclass
+class Directory:
+    """Known SNMP agents by source address; replaced whole when the hosts change."""
+
+    by_address: dict[str, SnmpAgent]
+
+    def replace(self, agents: list[SnmpAgent]) -> None:
+        self.by_address = {agent.address: agent for agent in agents}
+
+
+class TrapReceiver(asyncio.DatagramProtocol):
+    def __init__(
+        self, directory: Directory, deliver: Deliver, metrics: Metrics, drops: DropLog
+    ) -> None:
+        self._directory = directory
+        self._deliver = deliver
+        self._metrics = metrics
+        self._drops = drops
+        self._usm = UsmReceiver()
+
+    def refresh(self, agents: list[SnmpAgent]) -> None:
+        self._directory.replace(agents)
+        self._usm.configure([agent for agent in agents if agent.version == "3"])
+
+    def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
+        source = str(addr[0])
+        agent = self._directory.by_address.get(source)
+        if agent is None:
+            self._drops.drop(source, "unknown_source", "no host has this address")
+            return
+        try:
+            notification = self._decode(agent, source, data)
+        except MalformedMessage as exc:
+            self._drops.drop(source, "malformed", str(exc))
+            return
+        except _Refused as exc:
+            self._drops.drop(source, exc.reason, str(exc))
+            return
+        self._metrics.snmp_traps_received.inc()
+        self._deliver(agent, notification)
+
+    def _decode(self, agent: SnmpAgent, source: str, data: bytes) -> Notification:
+        version = notifications.message_version(data)
+        # A community host may send v1 or v2c traps whichever version it is polled with;
+        # a v3 host's traps must pass USM.
+        if (version == "3") != (agent.version == "3"):
+            raise _Refused("wrong_version", f"SNMPv{version}, host {agent.host_id} uses "
+                           f"v{agent.version}")  # fmt: skip
+        if version == "3":
+            found = self._usm.decode(source, data)
+            if found is None:
+                raise _Refused("bad_v3", "not authenticated as the host's SNMPv3 user")
+            return found
+        community, module, message = notifications.community_of(data, version)
+        if not hmac.compare_digest(community.encode(), agent.community.encode()):
+            raise _Refused("bad_community", f"wrong community for host {agent.host_id}")
+        return notifications.decode(source, community, module, message)
+
+
+class _Refused(Exception):
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+async def listen(host: str, port: int, receiver: TrapReceiver) -> asyncio.DatagramTransport:
+    """Bind the receiver; raises OSError when the address cannot be had."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    loop = asyncio.get_running_loop()
+    transport, _ = await loop.create_datagram_endpoint(lambda: receiver, sock=sock)
+    return transport
