@@ -11,7 +11,6 @@ _TITLES = {
     "asterisk.ami": "PBX not answering (Asterisk AMI)",
     "sip": "SIP service",
     "ssh.hostkey": "SSH host key changed",
-    "snmp.alarm": "PBX alarm level",
     "snmp.restart": "PBX restarted",
     "remote.snmp": "SNMP not answering",
 }
@@ -32,7 +31,7 @@ _PREFIXES = {
     "remote.tcp": "TCP port closed {}",
     "cert.http": "TLS certificate expiring {}",
     "site.down": "Site {} down",
-    "snmp.alarm": "{} alarm level",
+    "snmp.alarm": "{}",  # the profile's label: "Mitel alarm level"
     "snmp.restart": "PBX restarted {}",
 }
 

@@ -2,10 +2,10 @@
 
 A profile maps one family's notifications and objects to Faultdesk's terms:
 
-    alarm trap ─(level varbind, value → level)─▶ the host's ``snmp.alarm`` check
+    alarm trap ─(level varbind, value → level)─▶ the host's ``snmp.alarm:<label>`` check
     event trap ─────────────────────────────────▶ an event on the host's timeline
     restart trap ───────────────────────────────▶ an event, and the ``snmp.restart`` fault
-    poll (GET level, WALK category table) ──────▶ ``snmp.alarm`` again, so a lost trap is corrected
+    poll (GET level, WALK category table) ──────▶ the alarm check again: a lost trap is corrected
 
 Mitel's 3300 ICP / MiVoice Business ships built in (``MITEL_3300``); other models are the same
 structure read from the collector's configuration. Pure: values in, readings out.
@@ -76,6 +76,11 @@ class Profile:
     poll: AlarmPoll | None = None
     #: How long the "PBX restarted" fault stays open after a restart trap.
     restart_fault_s: float = 900.0
+
+    @property
+    def alarm_key(self) -> str:
+        """The alarm check's key, named by the label so faults read "Mitel alarm level"."""
+        return f"{ALARM}:{self.label}"
 
     def event_for(self, notification: str) -> EventTrap | None:
         return next((e for e in self.events if e.notification == notification), None)
@@ -150,7 +155,7 @@ def alarm_observation(
     categories: list[dict[str, str]] | None = None,
     note: str = "",
 ) -> Observation:
-    """The ``snmp.alarm`` check's reading: the level, with the categories in alarm as detail."""
+    """The alarm check's reading: the level, with the categories in alarm as its detail."""
     status, severity = _LEVEL_STATUS[level]
     detail = f"{profile.label}: {level}"
     if categories:
@@ -158,7 +163,8 @@ def alarm_observation(
         detail += f"; in alarm: {named}"
     elif note:
         detail += f"; {note}"
-    return Observation(ALARM, at, status, float(LEVELS.index(level)), detail, severity)
+    value = float(LEVELS.index(level))
+    return Observation(profile.alarm_key, at, status, value, detail, severity)
 
 
 def read_trap(

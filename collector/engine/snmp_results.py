@@ -1,7 +1,7 @@
 """SNMP traps and poll answers through the fault engine, with the host's status and timeline.
 
     traps ─profile─▶ readings ─▶ snmp.alarm / snmp.restart observations, host events
-    poll  ─profile─▶ remote.snmp (answered or not), snmp.alarm with the categories in alarm
+    poll  ─profile─▶ remote.snmp (answered or not), the alarm level with the categories in alarm
 
 Like probe results, what a trap or poll found and the faults it raises are committed together.
 """
@@ -91,14 +91,14 @@ def record_polls(
         snmp_store.save_status(conn, status, now)
         _observe(run, poll.host_id, found)
         for observation in found:
-            if observation.check_key == profiles.ALARM:
+            if observation.check_key == profile.alarm_key:
                 details[poll.host_id] = observation
         done += 1
     run.announce_openings()
     # The categories in alarm change while the level stays (no transition): the open fault
     # shows the poll's list. Done after the run's decisions, which read faults once.
     for host_id, observation in details.items():
-        fault_store.refresh_detail(conn, host_id, profiles.ALARM, observation.detail, now)
+        fault_store.refresh_detail(conn, host_id, observation.check_key, observation.detail, now)
     return done
 
 
@@ -170,7 +170,8 @@ def _note_level_change(
     """The alarm level's history, on the host's timeline: one event per change."""
     if after.level is None or after.level == before.level:
         return
-    detail = next((o.detail for o in found if o.check_key == profiles.ALARM), after.level)
+    alarms = (o.detail for o in found if o.check_key.startswith(profiles.ALARM + ":"))
+    detail = next(alarms, after.level)
     snmp_store.add_event(conn, after.host_id, at, "alarm", detail)
 
 

@@ -72,6 +72,8 @@ class SnmpDuty:
         now = self._clock()
         if self._loaded_at is None or (now - self._loaded_at).total_seconds() >= RELOAD_S:
             await self.reload()
+        if not self._agents:
+            return  # no SNMP hosts (yet): no traps were accepted, nothing to poll
         trapped = await self._db.write(claim_and_record, self._config, now)
         for host_id in trapped:
             if host_id in self._agents:

@@ -236,10 +236,11 @@ def add_default_checks(
 
 
 def host_snmp_json(conn: Connection, host_id: str) -> dict[str, Any]:
-    """The host's address and SNMP settings (secrets left out), for the API."""
+    """The host's address and SNMP settings (secrets left out), for the API; nothing for a
+    host without them."""
     agent = snmp_store.get_agent(conn, host_id)
     if agent is None:
-        return {"address": None, "snmp": None}
+        return {}  # an agent's host answers as it always has
     return {"address": agent.address, "snmp": agent.public()}
 
 

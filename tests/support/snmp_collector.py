@@ -34,6 +34,7 @@ from tests.support.collector import collector_config
 NOW = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 HOST = "acme-mitel"
 COMMUNITY = "public"
+MITEL_ALARM = "snmp.alarm:Mitel alarm level"  # the check, titled by the profile's label
 
 
 @dataclass

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from collector.store import snmp as snmp_store
-from tests.support.snmp_collector import HOST, SnmpCollector, add_mitel, snmp_collector
+from tests.support.snmp_collector import HOST, MITEL_ALARM, SnmpCollector, add_mitel, snmp_collector
 from tests.support.snmpd import MitelAgent, free_udp_port, running_snmpd
 from tests.support.snmptrap import RESTART_TRAP, alarm, send_trap
 
@@ -43,7 +43,7 @@ async def test_it_polls_the_level_and_the_categories_in_alarm(
     snmpd.set_alarm(3, [("Trunks", 3), ("Power supply", 2)])
     await collector.tick()
 
-    [fault] = await collector.open_faults("snmp.alarm")
+    [fault] = await collector.open_faults(MITEL_ALARM)
     assert fault.severity == "major"
     assert "in alarm: Trunks (major), Power supply (minor)" in fault.detail
     status = await collector.db.read(snmp_store.load_status, HOST)
@@ -62,7 +62,7 @@ async def test_it_finds_a_change_whose_trap_was_lost_within_one_interval(
     collector.clock.advance(INTERVAL)
     await collector.tick()
 
-    [fault] = await collector.open_faults("snmp.alarm")
+    [fault] = await collector.open_faults(MITEL_ALARM)
     assert fault.severity == "critical"
     events = await collector.db.read(snmp_store.recent_events, HOST)
     assert [e.detail for e in events if e.kind == "alarm"] == [
@@ -78,7 +78,7 @@ async def test_it_polls_at_once_on_a_trap(collector: SnmpCollector, snmpd: Mitel
     await collector.wait_for_traps(1)
     await collector.tick()  # same moment: only the trap brings this poll forward
 
-    [fault] = await collector.open_faults("snmp.alarm")
+    [fault] = await collector.open_faults(MITEL_ALARM)
     assert "in alarm: Licensing (minor)" in fault.detail
 
 
