@@ -16,8 +16,9 @@ from sqlalchemy import Connection
 
 from collector.api.bodies import parse_body
 from collector.config.tiers import catalogue_for
+from collector.domain.access import AccessRules
 from collector.domain.tiers import Tier
-from collector.engine.incident_clock import explain_incident
+from collector.engine.incident_clock import DEFAULT_RULES, access_rules, explain_incident
 from collector.operations.incidents import (
     ACTIONS,
     IncidentNotFound,
@@ -43,14 +44,18 @@ class IncidentStep(BaseModel):
 
 
 def incident_detail(
-    conn: Connection, incident_id: int, catalogue: Mapping[str, Tier], now: datetime
+    conn: Connection,
+    incident_id: int,
+    catalogue: Mapping[str, Tier],
+    now: datetime,
+    rules: AccessRules = DEFAULT_RULES,
 ) -> dict[str, Any] | None:
     """The incident, each started target's due time and explanation, its history and the
     steps its state allows now."""
     incident = incident_store.get_incident(conn, incident_id)
     if incident is None:
         return None
-    explained = explain_incident(conn, incident, catalogue, now)
+    explained = explain_incident(conn, incident, catalogue, now, rules)
     waiting = incident_pauses.waiting_since(conn, incident_id)
     response = explained.get("first_response")
     return {
@@ -93,8 +98,9 @@ async def get_incident(request: web.Request, _operator: Operator) -> web.Respons
     incident_id = _incident_id(request)
     catalogue = catalogue_for(request.app[CONFIG])
     detail = await request.app[DATABASE].read(
-        incident_detail, incident_id, catalogue, request.app[CLOCK]()
-    )
+        incident_detail, incident_id, catalogue, request.app[CLOCK](),
+        access_rules(request.app[CONFIG]),
+    )  # fmt: skip
     if detail is None:
         raise refuse(404, f"no incident #{incident_id}")
     return web.json_response(detail)
@@ -109,10 +115,11 @@ def act(
     note: str,
     now: datetime,
     catalogue: Mapping[str, Tier],
+    rules: AccessRules = DEFAULT_RULES,
 ) -> dict[str, Any] | None:
     """Take the step and read the incident back in the same transaction."""
-    perform(conn, incident_id, action, by=by, now=now, catalogue=catalogue, note=note)
-    return incident_detail(conn, incident_id, catalogue, now)
+    perform(conn, incident_id, action, by=by, now=now, catalogue=catalogue, note=note, rules=rules)
+    return incident_detail(conn, incident_id, catalogue, now, rules)
 
 
 async def post_action(request: web.Request, operator: Operator) -> web.Response:
@@ -127,6 +134,7 @@ async def post_action(request: web.Request, operator: Operator) -> web.Response:
             note=body.note,
             now=request.app[CLOCK](),
             catalogue=catalogue_for(request.app[CONFIG]),
+            rules=access_rules(request.app[CONFIG]),
         )
     except IncidentNotFound as exc:
         raise refuse(404, str(exc)) from None

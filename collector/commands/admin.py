@@ -77,6 +77,9 @@ def customer_add(args: argparse.Namespace, config: CollectorConfig, engine: Engi
         name=args.name,
         contacts=[contact(c) for c in args.contact],
         contract=contract_from(args),
+        access=args.access,
+        timezone=args.timezone,
+        region=args.region,
     )
     problem = inventory_ops.unknown_tier(body, config)
     if problem:
@@ -149,6 +152,7 @@ def host_add(args: argparse.Namespace, config: CollectorConfig, engine: Engine) 
         name=args.name,
         kind=args.kind,
         interval_s=args.interval,
+        access=args.access,
     )
     with engine.begin() as conn:
         host, key = inventory_ops.create_host(conn, body, now())
@@ -279,6 +283,11 @@ def register(subparsers: Subparsers) -> None:
     add.add_argument("--starts", type=_day, metavar="YYYY-MM-DD", help="default: today (UTC)")
     add.add_argument("--ends", type=_day, metavar="YYYY-MM-DD", help="first day not covered")
     add.add_argument("--ports", type=int, metavar="N")
+    add.add_argument(
+        "--access", choices=["always", "on_request"], help="on_request: access given when asked"
+    )
+    add.add_argument("--timezone", metavar="ZONE", help="IANA name; contract days start there")
+    add.add_argument("--region", choices=["north_america", "other"])
     leaf(customers, "list", customer_list, "list customers with their current contract")
     summary = "give a customer a new contract (open incidents follow)"
     terms = leaf(customers, "contract", customer_contract, summary)
@@ -295,6 +304,9 @@ def register(subparsers: Subparsers) -> None:
     add.add_argument("--name")
     add.add_argument("--kind", choices=["server", "pbx"], default="server")
     add.add_argument("--interval", type=float, metavar="S", help="reporting interval in seconds")
+    add.add_argument(
+        "--access", choices=["always", "on_request"], help="default: the customer's rule"
+    )
     listing = leaf(hosts, "list", host_list, "list hosts")
     listing.add_argument("--customer")
     leaf(hosts, "rotate-key", host_rotate_key, "give a host a new signing key").add_argument("id")

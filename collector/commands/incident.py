@@ -25,7 +25,7 @@ from collector.commands.service import EXIT_CONFIG, add_config_option, config_or
 from collector.config.settings import CollectorConfig
 from collector.config.tiers import catalogue_for
 from collector.domain.sla import Explanation
-from collector.engine.incident_clock import explain_incident
+from collector.engine.incident_clock import access_rules, explain_incident
 from collector.operations.incidents import ACTIONS, IncidentError, IncidentNotFound, perform
 from collector.store import incidents as incident_store
 from collector.store.engines import make_engine, migrate
@@ -43,6 +43,8 @@ ACTION_HELP = {
     "close": "close a resolved incident",
     "wait": "start waiting on the customer (the response clock stops)",
     "resume": "stop waiting on the customer (the response clock runs again)",
+    "access-granted": "record that a customer who gives access on request gave it "
+    "(the clocks paused since the incident opened run again)",
 }
 
 
@@ -99,7 +101,7 @@ def explain(
     args: argparse.Namespace, config: CollectorConfig, conn: Connection, at: datetime
 ) -> str:
     incident = _get(conn, args.id)
-    found = explain_incident(conn, incident, catalogue_for(config), at)
+    found = explain_incident(conn, incident, catalogue_for(config), at, access_rules(config))
     lines = [_heading(incident)]
     if not incident.covered:
         lines.append("No contract covered the host: no response target applies.\n")
@@ -139,6 +141,7 @@ def lifecycle(
         now=at,
         catalogue=catalogue_for(config),
         note=args.note or "",
+        rules=access_rules(config),
     )
     event = incident_store.events(conn, incident.id)[-1]
     return f"Incident #{incident.id} is {incident.status}: {event.detail}\n"

@@ -21,6 +21,7 @@ from collector.config.settings import CollectorConfig
 from collector.config.tiers import catalogue_for
 from collector.domain.sla import SlaAlerts, TargetClock, explain_clock, sla_warnings
 from collector.domain.tiers import Tier
+from collector.engine.incident_clock import access_rules
 from collector.notify import outbox, sla_messages
 from collector.notify.messages import Mail
 from collector.operations.incidents import recompute_due
@@ -62,7 +63,8 @@ def _sweep_one(
     incident: IncidentView,
     now: datetime,
 ) -> int:
-    clock = recompute_due(conn, incident, catalogue, now).get("first_response")
+    rules = access_rules(config)
+    clock = recompute_due(conn, incident, catalogue, now, rules).get("first_response")
     if clock is None:
         return 0
     alerts = sla_warnings(

@@ -18,9 +18,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
+from collector.domain.access import ON_REQUEST, AccessRules
 from collector.domain.sla import TargetClock, due_times, format_local
 from collector.domain.tiers import Tier, format_duration
-from collector.engine.incident_clock import incident_clocks, incident_pauses_for
+from collector.engine.incident_clock import DEFAULT_RULES, incident_clocks, incident_pauses_for
 from collector.engine.incident_terms import NOT_COVERED, policy_for
 from collector.store import incident_pauses, inventory
 from collector.store import incidents as incident_store
@@ -86,7 +87,7 @@ STEPS = {
     "close": IncidentStep(frozenset({"resolved"}), "closed", "closed_at", "closed", "closed"),
 }
 #: Every action, in the order buttons and help list them.
-ACTIONS = (*STEPS, "wait", "resume")
+ACTIONS = (*STEPS, "wait", "resume", "access-granted")
 
 
 def perform(
@@ -98,10 +99,11 @@ def perform(
     now: datetime,
     catalogue: Mapping[str, Tier],
     note: str = "",
+    rules: AccessRules = DEFAULT_RULES,
 ) -> IncidentView:
     """Apply ``action`` as ``by`` at ``now``; returns the incident as it is afterwards."""
     incident = _get(conn, incident_id)
-    clocks = incident_clocks(conn, incident, catalogue, now)
+    clocks = incident_clocks(conn, incident, catalogue, now, rules)
     before: dict[str, datetime | None] = {name: clock.due for name, clock in clocks.items()}
     before["first_response"] = incident.response_due_at  # as last stored and shown
     if action in STEPS:
@@ -110,10 +112,12 @@ def perform(
         detail = _wait(conn, incident, now)
     elif action == "resume":
         detail = _resume(conn, incident, now)
+    elif action == "access-granted":
+        detail = _grant(conn, incident, by, now)
     else:
         raise TransitionRefused(f"unknown action {action!r}; one of {', '.join(ACTIONS)}")
     incident = _get(conn, incident_id)
-    after = recompute_due(conn, incident, catalogue, now)
+    after = recompute_due(conn, incident, catalogue, now, rules)
     if incident.responded_at is not None:  # met: where it would fall now is beside the point
         after.pop("first_response", None)
     detail += _moved(before, after)
@@ -123,7 +127,7 @@ def perform(
     return _get(conn, incident_id)
 
 
-_EVENTS = {"wait": "waiting_on_customer", "resume": "resumed"}
+_EVENTS = {"wait": "waiting_on_customer", "resume": "resumed", "access-granted": "access_granted"}
 
 
 def allowed_actions(incident: IncidentView, waiting: bool) -> list[str]:
@@ -131,7 +135,13 @@ def allowed_actions(incident: IncidentView, waiting: bool) -> list[str]:
     found = [name for name, t in STEPS.items() if incident.status in t.allowed_from]
     if incident.status in _WORKING:
         found.append("resume" if waiting else "wait")
+        if _awaits_grant(incident):
+            found.append("access-granted")
     return found
+
+
+def _awaits_grant(incident: IncidentView) -> bool:
+    return incident.access_rule == ON_REQUEST and incident.access_granted_at is None
 
 
 def _get(conn: Connection, incident_id: int) -> IncidentView:
@@ -182,11 +192,29 @@ def _resume(conn: Connection, incident: IncidentView, now: datetime) -> str:
     return f"the customer answered after {waited}; the clocks run again"
 
 
+def _grant(conn: Connection, incident: IncidentView, by: str, now: datetime) -> str:
+    if incident.access_rule != ON_REQUEST:
+        raise TransitionRefused(
+            f"incident #{incident.id}: the customer gives access without being asked; "
+            "there is nothing to grant"
+        )
+    if incident.status not in _WORKING:
+        raise _refuse(incident, "access granted", _WORKING)
+    if not incident_store.grant_access(conn, incident.id, by=by, at=now):
+        raise TransitionRefused(f"incident #{incident.id}: access was already recorded as given")
+    waited = format_duration(max(now - incident.opened_at, timedelta()))
+    return f"the customer gave access after {waited}; the clocks run again"
+
+
 def recompute_due(
-    conn: Connection, incident: IncidentView, catalogue: Mapping[str, Tier], now: datetime
+    conn: Connection,
+    incident: IncidentView,
+    catalogue: Mapping[str, Tier],
+    now: datetime,
+    rules: AccessRules = DEFAULT_RULES,
 ) -> dict[str, TargetClock]:
     """Every started target's clock with the pauses so far; stores the response due time."""
-    clocks = incident_clocks(conn, incident, catalogue, now)
+    clocks = incident_clocks(conn, incident, catalogue, now, rules)
     response = clocks.get("first_response")
     due = response.due if response else None
     if incident.covered and due != incident.response_due_at:

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, select
 
 from collector.config.settings import CollectorConfig
 from collector.config.tiers import catalogue_for
-from collector.domain.contracts import installation_contract, start_of_day_utc
+from collector.domain.contracts import installation_contract, known_zone, start_of_day_utc
 from collector.operations.fields import EMAIL, IDENTIFIER, Name, StrictInput
 from collector.operations.incidents import recalculate_for_customer
 from collector.store import inventory
@@ -51,6 +51,16 @@ class NewCustomer(StrictInput):
     contacts: list[ContactIn] = Field(default_factory=list, max_length=50)
     #: Left out: the installation month of Cat1 (see ``collector.domain.contracts``).
     contract: ContractIn | None = None
+    #: ``on_request``: remote access is given only when asked (seed 002).
+    access: Literal["always", "on_request"] | None = None
+    #: The customer's wall clock (IANA name): contract days and "local time" in a tier.
+    timezone: str | None = Field(None, max_length=64)
+    region: Literal["north_america", "other"] | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        return None if value is None else known_zone(value)
 
     @field_validator("contacts")
     @classmethod
@@ -67,6 +77,8 @@ class NewHost(StrictInput):
     name: Name | None = Field(None, min_length=1, max_length=200)
     kind: Literal["server", "pbx"] = "server"
     interval_s: float = Field(60.0, gt=0, le=86400)
+    #: ``on_request`` for this host alone (None: the customer's rule).
+    access: Literal["always", "on_request"] | None = None
 
 
 def tier_names(config: CollectorConfig) -> frozenset[str]:
@@ -111,14 +123,17 @@ def _installation_terms(now: datetime) -> ContractIn:
 
 
 def create_customer(conn: Connection, body: NewCustomer, now: datetime) -> dict[str, Any]:
-    inventory.add_customer(conn, body.id, body.name, now)
+    inventory.add_customer(
+        conn, body.id, body.name, now, access=body.access, timezone=body.timezone,
+        region=body.region,
+    )  # fmt: skip
     inventory.set_contacts(conn, body.id, [(c.name, c.email) for c in body.contacts])
     terms = body.contract or _installation_terms(now)
-    ends_at = start_of_day_utc(terms.ends_on) if terms.ends_on else None
+    zone = body.timezone
+    ends_at = start_of_day_utc(terms.ends_on, zone) if terms.ends_on else None
+    starts_at = start_of_day_utc(terms.starts_on, zone)
     note = INSTALLATION_NOTE if body.contract is None else ""
-    inventory.add_contract(
-        conn, body.id, terms.tier, start_of_day_utc(terms.starts_on), ends_at, terms.ports, note
-    )
+    inventory.add_contract(conn, body.id, terms.tier, starts_at, ends_at, terms.ports, note)
     return customers_json(conn, now, only=body.id)[0]
 
 
@@ -129,8 +144,9 @@ def change_contract(
 
     Returns the customer as the API shows it, and the incidents whose terms changed.
     """
-    ends_at = start_of_day_utc(terms.ends_on) if terms.ends_on else None
-    starts_at = start_of_day_utc(terms.starts_on)
+    zone = inventory.customer_locale(conn, customer_id).timezone
+    ends_at = start_of_day_utc(terms.ends_on, zone) if terms.ends_on else None
+    starts_at = start_of_day_utc(terms.starts_on, zone)
     inventory.add_contract(conn, customer_id, terms.tier, starts_at, ends_at, terms.ports)
     reason = f"contract changed: {terms.tier} from {terms.starts_on.isoformat()}"
     changed = recalculate_for_customer(
@@ -157,6 +173,7 @@ def create_host(conn: Connection, body: NewHost, now: datetime) -> tuple[invento
         name=body.name,
         kind=body.kind,
         interval_s=body.interval_s,
+        access=body.access,
     )
     return inventory.get_host(conn, body.id), key
 

@@ -45,6 +45,15 @@ class IncidentView:
     sla_breached_at: datetime | None = None
     engineer_acknowledged_at: datetime | None = None
     engineer_acknowledged_by: str | None = None
+    #: The incident's fault's check: an outage of access never pauses its own clock.
+    check_key: str = ""
+    #: ``on_request`` on the host, else on the customer: access is given only when asked.
+    access_rule: str | None = None
+    access_granted_at: datetime | None = None
+    access_granted_by: str | None = None
+    #: The customer's wall clock and region (None: the tier's zone, region "other").
+    customer_timezone: str | None = None
+    customer_region: str | None = None
 
     @property
     def is_open(self) -> bool:
@@ -109,6 +118,11 @@ def _views() -> Any:
             hosts.c.name.label("host_name"),
             faults.c.host_id,
             faults.c.title,
+            faults.c.check_key,
+            customers.c.access.label("customer_access"),
+            hosts.c.access.label("host_access"),
+            customers.c.timezone.label("customer_timezone"),
+            customers.c.region.label("customer_region"),
         )
         .join_from(incidents, faults)
         .outerjoin(hosts, hosts.c.id == faults.c.host_id)
@@ -141,6 +155,12 @@ def _view(row: Any) -> IncidentView:
         sla_breached_at=row.sla_breached_at,
         engineer_acknowledged_at=row.engineer_acknowledged_at,
         engineer_acknowledged_by=row.engineer_acknowledged_by,
+        check_key=row.check_key,
+        access_rule=row.host_access or row.customer_access,
+        access_granted_at=row.access_granted_at,
+        access_granted_by=row.access_granted_by,
+        customer_timezone=row.customer_timezone,
+        customer_region=row.customer_region,
     )
 
 
@@ -256,6 +276,16 @@ def set_terms(
             sla_breached_at=None,
         )
     )
+
+
+def grant_access(conn: Connection, incident_id: int, *, by: str, at: datetime) -> bool:
+    """Record that the customer gave access; False when it was recorded already."""
+    result = conn.execute(
+        update(incidents)
+        .where(incidents.c.id == incident_id, incidents.c.access_granted_at.is_(None))
+        .values(access_granted_at=at, access_granted_by=by[:100])
+    )
+    return bool(result.rowcount)
 
 
 def set_response_due(conn: Connection, incident_id: int, due: datetime | None) -> None:

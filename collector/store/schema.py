@@ -63,6 +63,11 @@ customers = Table(
     Column("id", String(64), primary_key=True),
     Column("name", String(200), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    # "on_request": the customer gives remote access only when asked (None: always given).
+    Column("access", String(16), nullable=True),
+    # The customer's wall clock (IANA name; None: the tier's) and region for parts logistics.
+    Column("timezone", String(64), nullable=True),
+    Column("region", String(32), nullable=True),
 )
 
 contacts = Table(
@@ -101,6 +106,8 @@ hosts = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("last_seen_at", UtcDateTime, nullable=True),
     Column("last_seq", BigInteger, nullable=True),
+    # "on_request" overrides the customer's access rule for this host (None: the customer's).
+    Column("access", String(16), nullable=True),
 )
 
 reports = Table(
@@ -208,6 +215,9 @@ incidents = Table(
     # An on-call engineer took the page (a customer's acknowledgement never stops paging).
     Column("engineer_acknowledged_at", UtcDateTime, nullable=True),
     Column("engineer_acknowledged_by", String(100), nullable=True),
+    # Access given on request (customers with ``access: on_request``): the pause ends here.
+    Column("access_granted_at", UtcDateTime, nullable=True),
+    Column("access_granted_by", String(100), nullable=True),
 )
 
 incident_events = Table(
@@ -262,7 +272,19 @@ host_checks = Table(
     Column("interval_s", Float, nullable=False, default=60.0),
     Column("enabled", Boolean, nullable=False, default=True),
     Column("created_at", UtcDateTime, nullable=False),
+    # A failing remote-access check means the customer withholds access (pauses SLA clocks);
+    # None: the default for its kind (collector.domain.access).
+    Column("remote_access", Boolean, nullable=True),
     UniqueConstraint("host_id", "kind", "name"),
+)
+
+vendor_outages = Table(
+    "vendor_outages",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("ended_at", UtcDateTime, nullable=True),
+    Column("cause", Text, nullable=False),
 )
 
 probe_results = Table(
