@@ -121,6 +121,17 @@ def target_clocks(
     return clocks
 
 
+def earliest(*clock_sets: dict[str, TargetClock]) -> dict[str, TargetClock]:
+    """Each target's clock that falls due first across the sets (a severity rise starts a new
+    set; the promise already made still stands if it is the sooner)."""
+    found: dict[str, TargetClock] = {}
+    for clocks in clock_sets:
+        for name, clock in clocks.items():
+            if name not in found or clock.due < found[name].due:
+                found[name] = clock
+    return found
+
+
 def due_times(
     tier: Tier,
     severity: str,

@@ -17,9 +17,9 @@ from collector.config.settings import CollectorConfig
 from collector.domain import access
 from collector.domain.access import AccessRules
 from collector.domain.calendar import Pause
-from collector.domain.sla import Explanation, TargetClock, explain_clock, target_clocks
+from collector.domain.sla import Explanation, TargetClock, earliest, explain_clock, target_clocks
 from collector.domain.tiers import Tier
-from collector.engine.incident_terms import tier_from_policy
+from collector.engine.incident_terms import rise_tiers, tier_from_policy
 from collector.store import incident_pauses
 from collector.store.incidents import IncidentView
 
@@ -97,18 +97,26 @@ def incident_clocks(
     now: datetime,
     rules: AccessRules = DEFAULT_RULES,
 ) -> dict[str, TargetClock]:
-    """Every started clock of the incident's terms; empty when it is not covered."""
+    """Every started clock of the incident's terms; empty when it is not covered. After a
+    severity rise each target is the earlier of the promise made at opening and the new
+    severity's, counted from the rise."""
     if not incident.covered:
         return {}
+    pauses = incident_pauses_for(conn, incident, now, rules)
+    sets = []
     tier = tier_from_policy(incident.policy, incident.severity, catalogue, incident.tier)
-    if tier is None or not tier.covered:
-        return {}
+    if tier is not None and tier.covered:
+        sets.append(_clocks(tier, incident.severity, incident.opened_at, pauses, incident))
+    for raised_at, severity, raised in rise_tiers(incident.policy):
+        sets.append(_clocks(raised, severity, raised_at, pauses, incident))
+    return earliest(*sets)
+
+
+def _clocks(
+    tier: Tier, severity: str, start: datetime, pauses: list[Pause], incident: IncidentView
+) -> dict[str, TargetClock]:
     return target_clocks(
-        tier,
-        incident.severity,
-        incident.opened_at,
-        pauses=incident_pauses_for(conn, incident, now, rules),
-        onsite_requested_at=incident.onsite_requested_at,
+        tier, severity, start, pauses=pauses, onsite_requested_at=incident.onsite_requested_at
     )
 
 

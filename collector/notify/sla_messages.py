@@ -59,3 +59,21 @@ def sla_breached(
         + _facts(incident, explanation, url)
     )
     return Mail("sla_breached", recipient, _subject("SLA BREACHED", incident), body)
+
+
+def severity_raised(
+    incident: IncidentView, was: str, changes: str, recipient: str, url: str
+) -> Mail:
+    """The incident's fault got worse: its targets may now fall sooner, and it may page."""
+    body = (
+        f"This incident's fault rose from {was} to {incident.severity}. Its targets are now the "
+        f"earlier of those already promised and the {incident.severity} ones counted from "
+        f"now{changes}.\n\n"
+        f"Customer: {incident.customer_name}\n"
+        f"Host:     {incident.host_name or 'whole site'}\n"
+        f"Problem:  {incident.title}\n"
+        f"Tier:     {incident.policy.get('title') or incident.tier} ({incident.tier})\n"
+        f"Incident: {url}\n"
+    )
+    label = f"SEVERITY RAISED {was} → {incident.severity}"
+    return Mail("severity_raised", recipient, _subject(label, incident), body)

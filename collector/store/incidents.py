@@ -288,6 +288,17 @@ def grant_access(conn: Connection, incident_id: int, *, by: str, at: datetime) -
     return bool(result.rowcount)
 
 
+def raise_severity(
+    conn: Connection, incident_id: int, severity: str, policy: dict[str, Any]
+) -> None:
+    """The incident's fault got worse: its severity and terms (``incident_terms.raised_policy``)."""
+    conn.execute(
+        update(incidents)
+        .where(incidents.c.id == incident_id)
+        .values(severity=severity, policy=policy)
+    )
+
+
 def set_response_due(conn: Connection, incident_id: int, due: datetime | None) -> None:
     conn.execute(update(incidents).where(incidents.c.id == incident_id).values(response_due_at=due))
 
