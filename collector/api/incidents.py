@@ -28,6 +28,7 @@ from collector.operations.incidents import (
 )
 from collector.store import incident_pauses
 from collector.store import incidents as incident_store
+from collector.store.incidents import IncidentView
 from collector.store.operators import Operator
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
 from collector.web.errors import refuse
@@ -69,7 +70,7 @@ def incident_detail(
         "sla_warned_at": rfc3339(incident.sla_warned_at),
         "sla_breached_at": rfc3339(incident.sla_breached_at),
         "waiting_since": rfc3339(waiting),
-        "explanation": response.sentence if response else None,
+        "explanation": response.sentence if response else _no_target(incident),
         "targets": {
             name: {
                 "due": rfc3339(e.due),
@@ -85,6 +86,10 @@ def incident_detail(
         ],
         "actions": allowed_actions(incident, waiting is not None),
     }
+
+
+def _no_target(incident: IncidentView) -> str | None:
+    return None if incident.covered else f"{incident.not_covered_reason} No target applies."
 
 
 def _incident_id(request: web.Request) -> int:

@@ -104,7 +104,7 @@ def explain(
     found = explain_incident(conn, incident, catalogue_for(config), at, access_rules(config))
     lines = [_heading(incident)]
     if not incident.covered:
-        lines.append("No contract covered the host: no response target applies.\n")
+        lines.append(f"{incident.not_covered_reason} No response target applies.\n")
     elif not found:
         lines.append(f"The tier sets no target for {incident.severity} incidents.\n")
     lines.extend(_target_lines(name, e) for name, e in found.items())

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from collector.domain.calendar import BusinessCalendar, DayException, Pause, require_aware
 from collector.domain.tiers import DEFAULT_REGION, Target, Tier, format_duration
@@ -61,25 +62,31 @@ def due_for(
     *,
     pauses: Iterable[Pause] = (),
     region: str = DEFAULT_REGION,
+    local_zone: str | None = None,
 ) -> datetime:
-    """When one target falls due for a clock started at ``start``."""
+    """When one target falls due for a clock started at ``start``. ``local_zone`` is the
+    customer's wall clock, which a same-day cut-off in "local time" is read on (None: the
+    calendar's)."""
     start = require_aware(start, "start")
     calendar, pauses = target.calendar, tuple(pauses)
     if target.within is not None:
         return calendar.add_working_time(start, target.within, pauses)
-    due = _business_day_due(target, start, region)
+    due = _business_day_due(target, start, region, local_zone)
     if not pauses:
         return due
     budget = calendar.working_time_between(start, due)
     return calendar.add_working_time(start, budget, pauses)
 
 
-def _business_day_due(target: Target, start: datetime, region: str) -> datetime:
+def _business_day_due(
+    target: Target, start: datetime, region: str, local_zone: str | None = None
+) -> datetime:
     calendar = target.calendar
     local = calendar.local(start)
     if target.same_day_cutoff is not None:
         close = calendar.close_of(local.date())
-        if close is not None and local.time() <= target.same_day_cutoff and start < close:
+        wall = start.astimezone(ZoneInfo(local_zone)).time() if local_zone else local.time()
+        if close is not None and wall <= target.same_day_cutoff and start < close:
             return close
     day = calendar.business_day_after(local.date(), target.business_days_for(region))
     close = calendar.close_of(day)
@@ -96,6 +103,7 @@ def target_clocks(
     onsite_requested_at: datetime | None = None,
     failure_confirmed_at: datetime | None = None,
     region: str = DEFAULT_REGION,
+    local_zone: str | None = None,
 ) -> dict[str, TargetClock]:
     """Every target the tier sets for ``severity`` whose clock has started, in report order."""
     targets, pauses = tier.targets(severity), tuple(pauses)
@@ -104,7 +112,7 @@ def target_clocks(
     def start_clock(name: str, anchor: str, start: datetime, paused: tuple[Pause, ...]) -> bool:
         if name not in targets:
             return False
-        due = due_for(targets[name], start, pauses=paused, region=region)
+        due = due_for(targets[name], start, pauses=paused, region=region, local_zone=local_zone)
         clocks[name] = TargetClock(name, targets[name], anchor, start, due, paused)
         return True
 

@@ -18,7 +18,7 @@ from collector.domain import access
 from collector.domain.access import AccessRules
 from collector.domain.calendar import Pause
 from collector.domain.sla import Explanation, TargetClock, earliest, explain_clock, target_clocks
-from collector.domain.tiers import Tier
+from collector.domain.tiers import DEFAULT_REGION, Tier
 from collector.engine.incident_terms import rise_tiers, tier_from_policy
 from collector.store import incident_pauses
 from collector.store.incidents import IncidentView
@@ -116,7 +116,13 @@ def _clocks(
     tier: Tier, severity: str, start: datetime, pauses: list[Pause], incident: IncidentView
 ) -> dict[str, TargetClock]:
     return target_clocks(
-        tier, severity, start, pauses=pauses, onsite_requested_at=incident.onsite_requested_at
+        tier,
+        severity,
+        start,
+        pauses=pauses,
+        onsite_requested_at=incident.onsite_requested_at,
+        region=incident.customer_region or DEFAULT_REGION,
+        local_zone=incident.customer_timezone,
     )
 
 

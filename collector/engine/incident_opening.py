@@ -8,6 +8,8 @@ incident. One outage is one incident in the operators' queue, and one SLA clock.
 The tier's promise is computed when the incident opens and copied onto it, so later edits
 to the catalogue never move a response time already promised. With no contract in force
 the incident says "not covered" and carries no target (seed 000: such requests go to sales).
+Equipment the tier excludes (seed 002: handsets on CatS, Cat1, Cat2 and Cat4) opens its
+incident not covered too, under the tier, saying why; the contract stands, so sales are not told.
 """
 
 from __future__ import annotations
@@ -56,8 +58,13 @@ class IncidentOpener:
         if existing is not None:  # the fault has its incident already: one per fault
             return existing
         tier = self.tier_for(conn, fault.key.customer_id, at)
-        covered = tier is not None and tier.covered
+        contract = tier is not None and tier.covered
+        excluded = tier.entitlement.excludes(fault.key.check_key) if tier and contract else None
+        covered = contract and excluded is None
         due = due_times(tier, fault.severity.value, at) if tier and covered else {}
+        policy = policy_for(tier, fault.severity.value, at, due)
+        if excluded is not None:
+            policy.update(excluded=excluded, definition={}, pages_on_call=False)
         incidents.open_incident(
             conn,
             fault_id=fault_id,
@@ -68,6 +75,6 @@ class IncidentOpener:
             opened_at=at,
             response_due_at=due.get("first_response"),
             # The terms, with each target's calendar, frozen onto the incident: incident_terms.
-            policy=policy_for(tier, fault.severity.value, at, due),
+            policy=policy,
         )
-        return covered
+        return contract

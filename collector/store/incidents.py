@@ -60,6 +60,14 @@ class IncidentView:
         return self.closed_at is None
 
     @property
+    def not_covered_reason(self) -> str:
+        """Why no target applies, for an incident that is not covered."""
+        excluded = self.policy.get("excluded")
+        if excluded:
+            return f"Not covered under {self.tier}: {excluded}."
+        return "No contract covered the host when the fault opened."
+
+    @property
     def front_of_queue(self) -> bool:
         """The tier puts this customer at the front of the queue (seed 003, Priority)."""
         return bool(self.policy.get("front_of_queue", False))
