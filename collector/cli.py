@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "collector.commands.probe",
     "collector.commands.maintenance",
     "collector.commands.paging",
+    "collector.commands.calendar",
 )
 
 

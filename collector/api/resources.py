@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from collector.api import faults, host_detail, incidents, inventory, maintenance
+from collector.api import calendar, faults, host_detail, incidents, inventory, maintenance
 from collector.api.auth import OperatorHandler, operator_required
 
 ROUTES: tuple[tuple[str, str, OperatorHandler], ...] = (
@@ -37,6 +37,9 @@ ROUTES: tuple[tuple[str, str, OperatorHandler], ...] = (
     ("GET", "/api/v1/maintenance", maintenance.list_maintenance),
     ("POST", "/api/v1/maintenance", maintenance.post_maintenance),
     ("POST", "/api/v1/maintenance/{id}/end", maintenance.post_end_maintenance),
+    ("GET", "/api/v1/calendar/announcements", calendar.list_announcements),
+    ("POST", "/api/v1/calendar/announcements", calendar.post_announcement),
+    ("POST", "/api/v1/calendar/announcements/{id}/withdraw", calendar.post_withdraw),
 )
 
 

@@ -16,10 +16,12 @@ from sqlalchemy import Connection
 from collector.config.settings import CollectorConfig
 from collector.domain import access
 from collector.domain.access import AccessRules
+from collector.domain.announcements import tier_with_announcements
 from collector.domain.calendar import Pause
 from collector.domain.sla import Explanation, TargetClock, earliest, explain_clock, target_clocks
 from collector.domain.tiers import DEFAULT_REGION, Tier
 from collector.engine.incident_terms import rise_tiers, tier_from_policy
+from collector.store import announcements as announcement_store
 from collector.store import incident_pauses
 from collector.store.incidents import IncidentView
 
@@ -103,11 +105,14 @@ def incident_clocks(
     if not incident.covered:
         return {}
     pauses = incident_pauses_for(conn, incident, now, rules)
+    announced = announcement_store.live(conn)
     sets = []
     tier = tier_from_policy(incident.policy, incident.severity, catalogue, incident.tier)
     if tier is not None and tier.covered:
+        tier = tier_with_announcements(tier, announced)
         sets.append(_clocks(tier, incident.severity, incident.opened_at, pauses, incident))
     for raised_at, severity, raised in rise_tiers(incident.policy):
+        raised = tier_with_announcements(raised, announced)
         sets.append(_clocks(raised, severity, raised_at, pauses, incident))
     return earliest(*sets)
 

@@ -20,11 +20,12 @@ from sqlalchemy import Connection
 
 from collector.config.settings import CollectorConfig
 from collector.config.tiers import Catalogue, catalogue_for
+from collector.domain.announcements import tier_with_announcements
 from collector.domain.faults import FaultState
 from collector.domain.sla import due_times
 from collector.domain.tiers import Tier
 from collector.engine.incident_terms import policy_for
-from collector.store import incidents, inventory
+from collector.store import announcements, incidents, inventory
 
 NOT_COVERED = "none"
 
@@ -61,7 +62,10 @@ class IncidentOpener:
         contract = tier is not None and tier.covered
         excluded = tier.entitlement.excludes(fault.key.check_key) if tier and contract else None
         covered = contract and excluded is None
-        due = due_times(tier, fault.severity.value, at) if tier and covered else {}
+        due = {}
+        if tier is not None and covered:
+            announced = tier_with_announcements(tier, announcements.live(conn))
+            due = due_times(announced, fault.severity.value, at)
         policy = policy_for(tier, fault.severity.value, at, due)
         if excluded is not None:
             policy.update(excluded=excluded, definition={}, pages_on_call=False)

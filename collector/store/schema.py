@@ -278,6 +278,23 @@ host_checks = Table(
     UniqueConstraint("host_id", "kind", "name"),
 )
 
+calendar_announcements = Table(
+    "calendar_announcements",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # A calendar's name in the tier catalogue (e.g. uk-office) and a local date, ISO 8601.
+    Column("calendar", String(64), nullable=False),
+    Column("day", String(10), nullable=False),
+    # The hours kept that day, ["09:00-12:00"]; empty: closed.
+    Column("hours", JSON, nullable=False),
+    Column("reason", String(200), nullable=False),
+    Column("announced_by", String(100), nullable=False),
+    Column("announced_at", UtcDateTime, nullable=False),
+    Column("withdrawn_at", UtcDateTime, nullable=True),
+    Column("withdrawn_by", String(100), nullable=True),
+    Index("ix_calendar_announcements_live", "withdrawn_at", "calendar"),
+)
+
 vendor_outages = Table(
     "vendor_outages",
     metadata,
