@@ -6,6 +6,7 @@ from aiohttp import web
 
 from dashboard import (
     ack,
+    calendar_views,
     fault_views,
     host_views,
     incident_views,
@@ -39,4 +40,5 @@ def setup(app: web.Application) -> None:
     router.add_get("/ack/{token}", ack.confirm_page)
     router.add_post("/ack/{token}", ack.acknowledge)
     paging_views.add_routes(router)
+    calendar_views.add_routes(router)
     router.add_static("/static/", STATIC)
