@@ -77,6 +77,11 @@ def incident_detail(
                 "zone": e.zone,
                 "rule": e.rule,
                 "explanation": e.sentence,
+                "calendar": e.calendar,
+                "pauses": [
+                    {"from": rfc3339(p.start), "to": rfc3339(p.end), "reason": p.reason}
+                    for p in e.pauses
+                ],
             }
             for name, e in explained.items()
         },

@@ -91,9 +91,13 @@ def _heading(incident: IncidentView) -> str:
 
 def _target_lines(name: str, explanation: Explanation) -> str:
     local = explanation.due.astimezone(ZoneInfo(explanation.zone))
+    pauses = "".join(
+        f"  paused {_utc(p.start)} to {_utc(p.end)}: {p.reason}\n" for p in explanation.pauses
+    )
     return (
         f"{name}: {_utc(explanation.due)} ({local:%Y-%m-%d %H:%M} {explanation.zone}), "
         f"{explanation.rule}\n  {explanation.sentence}\n"
+        f"  calendar: {explanation.calendar}\n{pauses}"
     )
 
 

@@ -186,6 +186,10 @@ class Explanation:
     closed_days: tuple[DayException, ...]
     paused: tuple[PauseEffect, ...]
     sentence: str
+    #: The calendar behind the due time in words: hours, zone, holidays, exceptions on the way.
+    calendar: str = ""
+    #: Every pause that cost working time, clipped to the clock, with its cause.
+    pauses: tuple[Pause, ...] = ()
 
 
 def explain_clock(clock: TargetClock, region: str = DEFAULT_REGION) -> Explanation:
@@ -211,8 +215,19 @@ def explain_clock(clock: TargetClock, region: str = DEFAULT_REGION) -> Explanati
         closed_days=tuple(calendar.exceptions_between(clock.starts_at, clock.due)),
         paused=tuple(PauseEffect(reason, lost) for reason, lost in effects.items()),
         sentence="",
+        calendar=describe_calendar(calendar, clock.starts_at, clock.due),
+        pauses=_costly(clock),
     )
     return _with_sentence(explanation, calendar)
+
+
+def _costly(clock: TargetClock) -> tuple[Pause, ...]:
+    found = []
+    for pause in clock.pauses:
+        start, end = max(pause.start, clock.starts_at), min(pause.end, clock.due)
+        if end > start and clock.calendar.working_time_between(start, end):
+            found.append(Pause(start, end, pause.reason))
+    return tuple(sorted(found, key=lambda p: p.start))
 
 
 def explain(
@@ -319,3 +334,44 @@ def _day_list(days: list[date]) -> str:
         else:
             groups.append((day.month, [str(day.day)]))
     return ", ".join(f"{', '.join(nums)} {_MONTHS[month - 1]}" for month, nums in groups)
+
+
+_HOLIDAY_PLACES = {("GB", "ENG"): "England", ("GB", None): "UK", ("US", None): "US"}
+
+
+def describe_calendar(calendar: BusinessCalendar, start: datetime, end: datetime) -> str:
+    """E.g. "Mon-Fri 09:00-17:00 Europe/London, England public holidays, 29, 30 Dec closed:
+    Christmas shutdown": the weekly hours, the zone, the holidays, and the dates between
+    ``start`` and ``end`` with hours of their own (announced days among them)."""
+    if calendar.is_always_open:
+        return f"24x7 {calendar.zone}"
+    parts = [f"{_weekly_words(calendar)} {calendar.zone}"]
+    if calendar.holiday_country:
+        key = (calendar.holiday_country, calendar.holiday_subdiv)
+        place = _HOLIDAY_PLACES.get(key) or "-".join(filter(None, key))
+        parts.append(f"{place} public holidays")
+    by_reason: dict[tuple[str, str], list[date]] = {}
+    for day in calendar.exceptions_between(start, end):
+        if day.kind == "override":
+            hours = calendar.hours_on(day.day)
+            kept = "closed" if not hours else ", ".join(str(h) for h in hours)
+            by_reason.setdefault((kept, day.name), []).append(day.day)
+    parts.extend(f"{_day_list(days)} {kept}: {why}" for (kept, why), days in by_reason.items())
+    return ", ".join(parts)
+
+
+def _weekly_words(calendar: BusinessCalendar) -> str:
+    """``Mon-Fri 09:00-17:00``; runs of days with the same hours share one entry."""
+    runs: list[tuple[int, int, str]] = []
+    for index, hours in enumerate(calendar.weekly):
+        words = ", ".join(str(h) for h in hours)
+        if runs and runs[-1][2] == words and runs[-1][1] == index - 1:
+            runs[-1] = (runs[-1][0], index, words)
+        else:
+            runs.append((index, index, words))
+    said = [
+        (_DAYS[first] if first == last else f"{_DAYS[first]}-{_DAYS[last]}") + f" {words}"
+        for first, last, words in runs
+        if words
+    ]
+    return "; ".join(said) or "never open"

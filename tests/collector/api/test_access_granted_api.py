@@ -65,6 +65,13 @@ async def test_it_pauses_until_access_is_recorded_as_given(
     assert "access-granted" in before["actions"]
     assert before["explanation"].endswith("paused 45 min while access on request not yet given")
     assert before["targets"]["first_response"]["due"] == "2026-11-02T12:45:00Z"
+    assert before["targets"]["first_response"]["pauses"] == [
+        {
+            "from": "2026-11-02T10:00:00Z",
+            "to": "2026-11-02T10:45:00Z",
+            "reason": "access on request not yet given",
+        }
+    ]
 
     after = await _post(client, f"{path}/access-granted", {"note": "Jo opened the firewall"}, 200)
     assert after["events"][-1]["kind"] == "access_granted"

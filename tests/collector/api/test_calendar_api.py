@@ -80,7 +80,11 @@ async def test_it_moves_open_incidents_at_once_and_back_when_withdrawn(
         "first response due Wed 4 Nov 10:00 Europe/London (was Tue 3 Nov 10:00)"
         in (event["detail"])
     )
-    assert "3 Nov staff training" in incident["targets"]["first_response"]["explanation"]
+    target = incident["targets"]["first_response"]
+    assert "3 Nov staff training" in target["explanation"]
+    assert target["calendar"] == (
+        "Mon-Fri 09:00-17:00 Europe/London, England public holidays, 3 Nov closed: staff training"
+    )
     listed = await _call(client, "GET", LIST, LIST, 200)
     assert [a["id"] for a in listed] == [made["id"]]
 
