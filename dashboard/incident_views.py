@@ -42,6 +42,10 @@ ACTION_LABELS = {
     "wait": "Waiting on the customer",
     "resume": "Customer answered",
     "access-granted": "Customer gave access",
+    "confirm": "Failure confirmed, parts needed",
+    "dispatch": "Parts dispatched",
+    "deliver": "Parts delivered",
+    "return": "Part returned",
 }
 MAX_NOTE = 2000
 

@@ -70,6 +70,11 @@ def incident_detail(
         "sla_warned_at": rfc3339(incident.sla_warned_at),
         "sla_breached_at": rfc3339(incident.sla_breached_at),
         "waiting_since": rfc3339(waiting),
+        "failure_confirmed_at": rfc3339(incident.failure_confirmed_at),
+        "parts_dispatched_at": rfc3339(incident.parts_dispatched_at),
+        "parts_delivered_at": rfc3339(incident.parts_delivered_at),
+        "part_returned_at": rfc3339(incident.part_returned_at),
+        "access_granted_at": rfc3339(incident.access_granted_at),
         "explanation": response.sentence if response else _no_target(incident),
         "targets": {
             name: {

@@ -43,6 +43,11 @@ ACTION_HELP = {
     "close": "close a resolved incident",
     "wait": "start waiting on the customer (the response clock stops)",
     "resume": "stop waiting on the customer (the response clock runs again)",
+    "confirm": "record that a hardware failure is confirmed and parts are needed "
+    "(starts the parts clocks)",
+    "dispatch": "record that the replacement part was dispatched",
+    "deliver": "record that the replacement part was delivered",
+    "return": "record that the faulty part was returned",
     "access-granted": "record that a customer who gives access on request gave it "
     "(the clocks paused since the incident opened run again)",
 }

@@ -126,6 +126,7 @@ def _clocks(
         start,
         pauses=pauses,
         onsite_requested_at=incident.onsite_requested_at,
+        failure_confirmed_at=incident.failure_confirmed_at,
         region=incident.customer_region or DEFAULT_REGION,
         local_zone=incident.customer_timezone,
     )

@@ -14,10 +14,26 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from collector.store.schema import customers, faults, hosts, incident_events, incidents
+from collector.store.schema import (
+    customers,
+    faults,
+    hosts,
+    incident_events,
+    incidents,
+    target_alerts,
+)
 
 #: Who the collector itself is, in incident history.
 SYSTEM_ACTOR = "faultdesk"
+#: The lifecycle moment that meets each target.
+_MET_BY = {
+    "first_response": "responded_at",
+    "resolution": "resolved_at",
+    "on_site": "on_site_at",
+    "parts_dispatch": "parts_dispatched_at",
+    "parts_delivery": "parts_delivered_at",
+    "part_return": "part_returned_at",
+}
 
 
 @dataclass(frozen=True)
@@ -54,6 +70,14 @@ class IncidentView:
     #: The customer's wall clock and region (None: the tier's zone, region "other").
     customer_timezone: str | None = None
     customer_region: str | None = None
+    failure_confirmed_at: datetime | None = None
+    parts_dispatched_at: datetime | None = None
+    parts_delivered_at: datetime | None = None
+    part_returned_at: datetime | None = None
+
+    def met_at(self, target: str) -> datetime | None:
+        """When the step that meets ``target`` was recorded; None while it is owed."""
+        return getattr(self, _MET_BY[target]) if target in _MET_BY else None
 
     @property
     def is_open(self) -> bool:
@@ -169,6 +193,10 @@ def _view(row: Any) -> IncidentView:
         access_granted_by=row.access_granted_by,
         customer_timezone=row.customer_timezone,
         customer_region=row.customer_region,
+        failure_confirmed_at=row.failure_confirmed_at,
+        parts_dispatched_at=row.parts_dispatched_at,
+        parts_delivered_at=row.parts_delivered_at,
+        part_returned_at=row.part_returned_at,
     )
 
 
@@ -213,6 +241,12 @@ def awaiting_response(conn: Connection) -> list[IncidentView]:
         incidents.c.responded_at.is_(None),
         incidents.c.sla_breached_at.is_(None),
     )
+    return [_view(row) for row in conn.execute(query.order_by(incidents.c.id))]
+
+
+def open_covered(conn: Connection) -> list[IncidentView]:
+    """Open incidents a contract covers: those with targets to watch."""
+    query = _views().where(incidents.c.closed_at.is_(None), incidents.c.covered.is_(True))
     return [_view(row) for row in conn.execute(query.order_by(incidents.c.id))]
 
 
@@ -305,6 +339,33 @@ def raise_severity(
         .where(incidents.c.id == incident_id)
         .values(severity=severity, policy=policy)
     )
+
+
+def record_moment(conn: Connection, incident_id: int, column: str, at: datetime) -> bool:
+    """Stamp a parts-lifecycle moment once; False when it was recorded already."""
+    stamp = incidents.c[column]
+    result = conn.execute(
+        update(incidents).where(incidents.c.id == incident_id, stamp.is_(None)).values({column: at})
+    )
+    return bool(result.rowcount)
+
+
+def claim_target_alert(
+    conn: Connection, incident_id: int, target: str, kind: str, at: datetime
+) -> bool:
+    """Claim the right to send one warning or breach mail for a target: True for the caller
+    that records it first."""
+    query = select(target_alerts.c.id).where(
+        target_alerts.c.incident_id == incident_id,
+        target_alerts.c.target == target,
+        target_alerts.c.kind == kind,
+    )
+    if conn.execute(query).first() is not None:
+        return False
+    conn.execute(
+        insert(target_alerts).values(incident_id=incident_id, target=target, kind=kind, at=at)
+    )
+    return True
 
 
 def set_response_due(conn: Connection, incident_id: int, due: datetime | None) -> None:

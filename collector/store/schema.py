@@ -215,6 +215,11 @@ incidents = Table(
     # An on-call engineer took the page (a customer's acknowledgement never stops paging).
     Column("engineer_acknowledged_at", UtcDateTime, nullable=True),
     Column("engineer_acknowledged_by", String(100), nullable=True),
+    # The parts lifecycle: the clocks of parts dispatch, delivery and return start and stop here.
+    Column("failure_confirmed_at", UtcDateTime, nullable=True),
+    Column("parts_dispatched_at", UtcDateTime, nullable=True),
+    Column("parts_delivered_at", UtcDateTime, nullable=True),
+    Column("part_returned_at", UtcDateTime, nullable=True),
     # Access given on request (customers with ``access: on_request``): the pause ends here.
     Column("access_granted_at", UtcDateTime, nullable=True),
     Column("access_granted_by", String(100), nullable=True),
@@ -276,6 +281,19 @@ host_checks = Table(
     # None: the default for its kind (collector.domain.access).
     Column("remote_access", Boolean, nullable=True),
     UniqueConstraint("host_id", "kind", "name"),
+)
+
+target_alerts = Table(
+    "target_alerts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("incident_id", ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False),
+    # A target other than first response (whose mail the incidents row records), and
+    # "warning" or "breach": each mailed once, claimed by inserting this row.
+    Column("target", String(32), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    UniqueConstraint("incident_id", "target", "kind"),
 )
 
 calendar_announcements = Table(
