@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "collector.commands.maintenance",
     "collector.commands.paging",
     "collector.commands.calendar",
+    "collector.commands.simulate",
 )
 
 
