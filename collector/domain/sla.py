@@ -31,13 +31,14 @@ from collector.domain.tiers import DEFAULT_REGION, Target, Tier, format_duration
 #: Why each clock starts, worded for explanations.
 ANCHOR_WORDS = {
     "opened": "opened",
+    "severity_raised": "severity raised",
     "onsite_requested": "visit requested",
     "failure_confirmed": "failure confirmed",
     "parts_dispatch": "dispatch due",
     "parts_delivery": "delivery due",
 }
 #: Anchors that are things that happened, not other targets' due times.
-_FACTS = frozenset({"opened", "onsite_requested", "failure_confirmed"})
+_FACTS = frozenset({"opened", "severity_raised", "onsite_requested", "failure_confirmed"})
 
 
 @dataclass(frozen=True)

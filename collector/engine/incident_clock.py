@@ -9,6 +9,7 @@ moves it on as a pause goes on and never reports a breach during one.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import Connection
@@ -113,8 +114,14 @@ def incident_clocks(
         sets.append(_clocks(tier, incident.severity, incident.opened_at, pauses, incident))
     for raised_at, severity, raised in rise_tiers(incident.policy):
         raised = tier_with_announcements(raised, announced)
-        sets.append(_clocks(raised, severity, raised_at, pauses, incident))
+        clocks = _clocks(raised, severity, raised_at, pauses, incident)
+        sets.append({name: _from_rise(clock) for name, clock in clocks.items()})
     return earliest(*sets)
+
+
+def _from_rise(clock: TargetClock) -> TargetClock:
+    """A clock a severity rise started says so, rather than "opened" at the rise."""
+    return replace(clock, anchor="severity_raised") if clock.anchor == "opened" else clock
 
 
 def _clocks(

@@ -13,6 +13,8 @@ from sqlalchemy import Connection, select
 from agent import protocol
 from collector.config.oncall import OnCallSettings
 from collector.config.settings import CollectorConfig, MailSettings
+from collector.config.tiers import catalogue_for
+from collector.engine.incident_clock import explain_incident
 from collector.engine.incident_severity import follow_fault
 from collector.engine.pipeline import process_reports
 from collector.jobs.paging import sweep_paging
@@ -75,6 +77,10 @@ def test_it_takes_the_critical_target_and_pages_when_a_premium_fault_turns_criti
     assert raised.severity == "critical"
     assert raised.response_due_at == SATURDAY + timedelta(hours=1)  # 1 h, 24x7
     assert db.transaction(sweep_paging, config, SATURDAY) == 1
+    explained = db.transaction(explain_incident, raised, catalogue_for(config), SATURDAY)
+    assert explained["first_response"].sentence == (
+        "due Sat 7 Nov 11:00 America/New_York — severity raised Sat 7 Nov 10:00"
+    )
     events = db.transaction(incident_store.events, incident_id)
     assert events[-1].kind == "severity_raised"
     assert events[-1].detail.startswith("minor → critical, as its fault; first response due Sat")
