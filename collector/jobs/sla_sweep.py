@@ -24,7 +24,6 @@ from sqlalchemy import Connection
 from collector.config.settings import CollectorConfig
 from collector.config.tiers import catalogue_for
 from collector.domain.sla import SlaAlerts, TargetClock, explain_clock, sla_warnings
-from collector.domain.tiers import Tier
 from collector.engine.incident_clock import access_rules, incident_clocks
 from collector.notify import outbox, sla_messages
 from collector.notify.messages import Mail
@@ -53,25 +52,30 @@ def sla_job(
 
 def sweep_sla(conn: Connection, config: CollectorConfig, now: datetime) -> int:
     """One pass over open incidents' targets; returns how many mails it wrote."""
-    catalogue = catalogue_for(config)
+    catalogue, rules = catalogue_for(config), access_rules(config)
     written = 0
-    for incident in incident_store.awaiting_response(conn):
-        written += _sweep_one(conn, config, catalogue, incident, now)
     for incident in incident_store.open_covered(conn):
-        written += _sweep_lifecycle(conn, config, catalogue, incident, now)
+        # Each incident's clocks are computed once a sweep; the stored response due time
+        # follows them while the first response is awaited.
+        awaiting = incident.responded_at is None and incident.sla_breached_at is None
+        if awaiting:
+            clocks = recompute_due(conn, incident, catalogue, now, rules)
+            written += _sweep_one(conn, config, incident, clocks.get("first_response"), now)
+        else:
+            clocks = incident_clocks(conn, incident, catalogue, now, rules)
+        written += _sweep_lifecycle(conn, config, incident, clocks, now)
     return written
 
 
 def _sweep_lifecycle(
     conn: Connection,
     config: CollectorConfig,
-    catalogue: Mapping[str, Tier],
     incident: IncidentView,
+    clocks: Mapping[str, TargetClock],
     now: datetime,
 ) -> int:
     """Warning and breach mail for every started target but the first response, each once
     (``target_alerts``), until the step that meets it is recorded."""
-    clocks = incident_clocks(conn, incident, catalogue, now, access_rules(config))
     written = 0
     for name, clock in clocks.items():
         if name == "first_response" or incident.met_at(name) is not None:
@@ -123,12 +127,10 @@ def _send_target(
 def _sweep_one(
     conn: Connection,
     config: CollectorConfig,
-    catalogue: Mapping[str, Tier],
     incident: IncidentView,
+    clock: TargetClock | None,
     now: datetime,
 ) -> int:
-    rules = access_rules(config)
-    clock = recompute_due(conn, incident, catalogue, now, rules).get("first_response")
     if clock is None:
         return 0
     alerts = sla_warnings(

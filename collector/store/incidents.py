@@ -233,17 +233,6 @@ def open_for_customer(conn: Connection, customer_id: str) -> list[IncidentView]:
     return [_view(row) for row in conn.execute(query.order_by(incidents.c.id))]
 
 
-def awaiting_response(conn: Connection) -> list[IncidentView]:
-    """Open, covered incidents with no first response and no breach reported yet."""
-    query = _views().where(
-        incidents.c.closed_at.is_(None),
-        incidents.c.covered.is_(True),
-        incidents.c.responded_at.is_(None),
-        incidents.c.sla_breached_at.is_(None),
-    )
-    return [_view(row) for row in conn.execute(query.order_by(incidents.c.id))]
-
-
 def open_covered(conn: Connection) -> list[IncidentView]:
     """Open incidents a contract covers: those with targets to watch."""
     query = _views().where(incidents.c.closed_at.is_(None), incidents.c.covered.is_(True))
