@@ -23,6 +23,8 @@ COMMAND_MODULES = (
     "collector.commands.probe",
     "collector.commands.maintenance",
     "collector.commands.paging",
+    "collector.commands.calendar",
+    "collector.commands.simulate",
 )
 
 

@@ -15,8 +15,9 @@ from pydantic import ValidationError
 from sqlalchemy import Connection
 
 from collector.config.tiers import catalogue_for
+from collector.domain.access import AccessRules
 from collector.domain.tiers import Tier
-from collector.engine.incident_clock import explain_incident
+from collector.engine.incident_clock import DEFAULT_RULES, access_rules, explain_incident
 from collector.operations.incidents import (
     ACTIONS,
     STATUS_WORDS,
@@ -43,6 +44,11 @@ ACTION_LABELS = {
     "close": "Close",
     "wait": "Waiting on the customer",
     "resume": "Customer answered",
+    "access-granted": "Customer gave access",
+    "confirm": "Failure confirmed, parts needed",
+    "dispatch": "Parts dispatched",
+    "deliver": "Parts delivered",
+    "return": "Part returned",
 }
 MAX_NOTE = 2000
 
@@ -62,7 +68,11 @@ def _incident_id(request: web.Request) -> int:
 
 
 def _incident_facts(
-    conn: Connection, incident_id: int, catalogue: Mapping[str, Tier], now: datetime
+    conn: Connection,
+    incident_id: int,
+    catalogue: Mapping[str, Tier],
+    now: datetime,
+    rules: AccessRules = DEFAULT_RULES,
 ) -> dict[str, Any] | None:
     incident = incident_store.get_incident(conn, incident_id)
     if incident is None:
@@ -71,7 +81,7 @@ def _incident_facts(
     return {
         "incident": incident,
         "status_words": STATUS_WORDS.get(incident.status, incident.status),
-        "explanations": explain_incident(conn, incident, catalogue, now),
+        "explanations": explain_incident(conn, incident, catalogue, now, rules),
         "events": incident_store.events(conn, incident_id),
         "waiting_since": waiting,
         "actions": [(a, ACTION_LABELS[a]) for a in allowed_actions(incident, waiting is not None)],
@@ -115,6 +125,7 @@ async def incident_step(request: web.Request) -> web.Response:
             now=request.app[CLOCK](),
             catalogue=catalogue_for(request.app[CONFIG]),
             note=note,
+            rules=access_rules(request.app[CONFIG]),
         )
     except IncidentNotFound:
         return await _not_found(request)

@@ -7,6 +7,7 @@ from aiohttp import web
 from dashboard import (
     ack,
     audit_views,
+    calendar_views,
     fault_views,
     host_views,
     incident_views,
@@ -44,4 +45,5 @@ def setup(app: web.Application) -> None:
     router.add_post("/ack/{token}", ack.acknowledge)
     paging_views.add_routes(router)
     portal_routes.add_routes(router)
+    calendar_views.add_routes(router)
     router.add_static("/static/", STATIC)

@@ -16,8 +16,9 @@ from sqlalchemy import Connection
 
 from collector.api.bodies import parse_body
 from collector.config.tiers import catalogue_for
+from collector.domain.access import AccessRules
 from collector.domain.tiers import Tier
-from collector.engine.incident_clock import explain_incident
+from collector.engine.incident_clock import DEFAULT_RULES, access_rules, explain_incident
 from collector.operations.incidents import (
     ACTIONS,
     IncidentNotFound,
@@ -27,6 +28,7 @@ from collector.operations.incidents import (
 )
 from collector.store import incident_pauses
 from collector.store import incidents as incident_store
+from collector.store.incidents import IncidentView
 from collector.store.operators import Operator
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
 from collector.web.errors import refuse
@@ -43,14 +45,18 @@ class IncidentStep(BaseModel):
 
 
 def incident_detail(
-    conn: Connection, incident_id: int, catalogue: Mapping[str, Tier], now: datetime
+    conn: Connection,
+    incident_id: int,
+    catalogue: Mapping[str, Tier],
+    now: datetime,
+    rules: AccessRules = DEFAULT_RULES,
 ) -> dict[str, Any] | None:
     """The incident, each started target's due time and explanation, its history and the
     steps its state allows now."""
     incident = incident_store.get_incident(conn, incident_id)
     if incident is None:
         return None
-    explained = explain_incident(conn, incident, catalogue, now)
+    explained = explain_incident(conn, incident, catalogue, now, rules)
     waiting = incident_pauses.waiting_since(conn, incident_id)
     response = explained.get("first_response")
     return {
@@ -64,13 +70,23 @@ def incident_detail(
         "sla_warned_at": rfc3339(incident.sla_warned_at),
         "sla_breached_at": rfc3339(incident.sla_breached_at),
         "waiting_since": rfc3339(waiting),
-        "explanation": response.sentence if response else None,
+        "failure_confirmed_at": rfc3339(incident.failure_confirmed_at),
+        "parts_dispatched_at": rfc3339(incident.parts_dispatched_at),
+        "parts_delivered_at": rfc3339(incident.parts_delivered_at),
+        "part_returned_at": rfc3339(incident.part_returned_at),
+        "access_granted_at": rfc3339(incident.access_granted_at),
+        "explanation": response.sentence if response else _no_target(incident),
         "targets": {
             name: {
                 "due": rfc3339(e.due),
                 "zone": e.zone,
                 "rule": e.rule,
                 "explanation": e.sentence,
+                "calendar": e.calendar,
+                "pauses": [
+                    {"from": rfc3339(p.start), "to": rfc3339(p.end), "reason": p.reason}
+                    for p in e.pauses
+                ],
             }
             for name, e in explained.items()
         },
@@ -80,6 +96,10 @@ def incident_detail(
         ],
         "actions": allowed_actions(incident, waiting is not None),
     }
+
+
+def _no_target(incident: IncidentView) -> str | None:
+    return None if incident.covered else f"{incident.not_covered_reason} No target applies."
 
 
 def _incident_id(request: web.Request) -> int:
@@ -93,8 +113,9 @@ async def get_incident(request: web.Request, _operator: Operator) -> web.Respons
     incident_id = _incident_id(request)
     catalogue = catalogue_for(request.app[CONFIG])
     detail = await request.app[DATABASE].read(
-        incident_detail, incident_id, catalogue, request.app[CLOCK]()
-    )
+        incident_detail, incident_id, catalogue, request.app[CLOCK](),
+        access_rules(request.app[CONFIG]),
+    )  # fmt: skip
     if detail is None:
         raise refuse(404, f"no incident #{incident_id}")
     return web.json_response(detail)
@@ -109,10 +130,11 @@ def act(
     note: str,
     now: datetime,
     catalogue: Mapping[str, Tier],
+    rules: AccessRules = DEFAULT_RULES,
 ) -> dict[str, Any] | None:
     """Take the step and read the incident back in the same transaction."""
-    perform(conn, incident_id, action, by=by, now=now, catalogue=catalogue, note=note)
-    return incident_detail(conn, incident_id, catalogue, now)
+    perform(conn, incident_id, action, by=by, now=now, catalogue=catalogue, note=note, rules=rules)
+    return incident_detail(conn, incident_id, catalogue, now, rules)
 
 
 async def post_action(request: web.Request, operator: Operator) -> web.Response:
@@ -127,6 +149,7 @@ async def post_action(request: web.Request, operator: Operator) -> web.Response:
             note=body.note,
             now=request.app[CLOCK](),
             catalogue=catalogue_for(request.app[CONFIG]),
+            rules=access_rules(request.app[CONFIG]),
         )
     except IncidentNotFound as exc:
         raise refuse(404, str(exc)) from None

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from collector.api import (
     accounts,
+    calendar,
     faults,
     host_detail,
     incidents,
@@ -54,6 +55,9 @@ ROUTES: tuple[tuple[str, str, OperatorHandler], ...] = (
     ("GET", "/api/v1/users", accounts.list_users),
     ("POST", "/api/v1/users", accounts.post_user),
     ("GET", "/api/v1/audit", accounts.list_audit),
+    ("GET", "/api/v1/calendar/announcements", calendar.list_announcements),
+    ("POST", "/api/v1/calendar/announcements", calendar.post_announcement),
+    ("POST", "/api/v1/calendar/announcements/{id}/withdraw", calendar.post_withdraw),
 )
 
 

@@ -79,6 +79,9 @@ def customer_add(args: argparse.Namespace, config: CollectorConfig, engine: Engi
         name=args.name,
         contacts=[contact(c) for c in args.contact],
         contract=contract_from(args),
+        access=args.access,
+        timezone=args.timezone,
+        region=args.region,
     )
     problem = inventory_ops.unknown_tier(body, config)
     if problem:
@@ -156,6 +159,7 @@ def host_add(args: argparse.Namespace, config: CollectorConfig, engine: Engine) 
         interval_s=args.interval,
         address=args.address,
         snmp=_snmp_settings(args),
+        access=args.access,
     )
     try:
         with engine.begin() as conn:
@@ -330,6 +334,11 @@ def register(subparsers: Subparsers) -> None:
     add.add_argument("--starts", type=_day, metavar="YYYY-MM-DD", help="default: today (UTC)")
     add.add_argument("--ends", type=_day, metavar="YYYY-MM-DD", help="first day not covered")
     add.add_argument("--ports", type=int, metavar="N")
+    add.add_argument(
+        "--access", choices=["always", "on_request"], help="on_request: access given when asked"
+    )
+    add.add_argument("--timezone", metavar="ZONE", help="IANA name; contract days start there")
+    add.add_argument("--region", choices=["north_america", "other"])
     leaf(customers, "list", customer_list, "list customers with their current contract")
     summary = "give a customer a new contract (open incidents follow)"
     terms = leaf(customers, "contract", customer_contract, summary)
@@ -357,6 +366,9 @@ def register(subparsers: Subparsers) -> None:
     add.add_argument("--snmp-engine-id", metavar="HEX", help="the host's SNMPv3 engine id")
     add.add_argument("--snmp-profile", metavar="NAME", help="trap and poll mapping "
                      "(default mitel-3300)")  # fmt: skip
+    add.add_argument(
+        "--access", choices=["always", "on_request"], help="default: the customer's rule"
+    )
     listing = leaf(hosts, "list", host_list, "list hosts")
     listing.add_argument("--customer")
     leaf(hosts, "rotate-key", host_rotate_key, "give a host a new signing key").add_argument("id")

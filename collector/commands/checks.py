@@ -48,6 +48,7 @@ def check_add(args: argparse.Namespace, config: CollectorConfig, engine: Engine)
             options=options,
             interval_s=args.interval or config.probes.default_interval_s,
             enabled=not args.disabled,
+            remote_access=args.remote_access,
         )
     state = "disabled" if args.disabled else f"every {check.interval_s:g} s"
     say(f"Check {check.label} of {args.host}: {check.target}, {state} (id {check.id}).")
@@ -87,5 +88,12 @@ def register(subparsers: Subparsers) -> None:
         help="probe option, e.g. user=root, key=/path, expect_status=200 (repeatable)",
     )
     add.add_argument("--disabled", action="store_true", help="store it without running it")
+    add.add_argument(
+        "--remote-access",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="a failure means the customer withholds access and pauses SLA clocks "
+        "(default: yes for ssh and http, no for sip and tcp)",
+    )
     listing = leaf(checks, "list", check_list, "list a host's checks and their last result")
     listing.add_argument("host")

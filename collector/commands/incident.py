@@ -25,7 +25,7 @@ from collector.commands.service import EXIT_CONFIG, add_config_option, config_or
 from collector.config.settings import CollectorConfig
 from collector.config.tiers import catalogue_for
 from collector.domain.sla import Explanation
-from collector.engine.incident_clock import explain_incident
+from collector.engine.incident_clock import access_rules, explain_incident
 from collector.operations.incidents import ACTIONS, IncidentError, IncidentNotFound, perform
 from collector.store import incidents as incident_store
 from collector.store.engines import make_engine, migrate
@@ -43,6 +43,13 @@ ACTION_HELP = {
     "close": "close a resolved incident",
     "wait": "start waiting on the customer (the response clock stops)",
     "resume": "stop waiting on the customer (the response clock runs again)",
+    "confirm": "record that a hardware failure is confirmed and parts are needed "
+    "(starts the parts clocks)",
+    "dispatch": "record that the replacement part was dispatched",
+    "deliver": "record that the replacement part was delivered",
+    "return": "record that the faulty part was returned",
+    "access-granted": "record that a customer who gives access on request gave it "
+    "(the clocks paused since the incident opened run again)",
 }
 
 
@@ -89,9 +96,13 @@ def _heading(incident: IncidentView) -> str:
 
 def _target_lines(name: str, explanation: Explanation) -> str:
     local = explanation.due.astimezone(ZoneInfo(explanation.zone))
+    pauses = "".join(
+        f"  paused {_utc(p.start)} to {_utc(p.end)}: {p.reason}\n" for p in explanation.pauses
+    )
     return (
         f"{name}: {_utc(explanation.due)} ({local:%Y-%m-%d %H:%M} {explanation.zone}), "
         f"{explanation.rule}\n  {explanation.sentence}\n"
+        f"  calendar: {explanation.calendar}\n{pauses}"
     )
 
 
@@ -99,10 +110,10 @@ def explain(
     args: argparse.Namespace, config: CollectorConfig, conn: Connection, at: datetime
 ) -> str:
     incident = _get(conn, args.id)
-    found = explain_incident(conn, incident, catalogue_for(config), at)
+    found = explain_incident(conn, incident, catalogue_for(config), at, access_rules(config))
     lines = [_heading(incident)]
     if not incident.covered:
-        lines.append("No contract covered the host: no response target applies.\n")
+        lines.append(f"{incident.not_covered_reason} No response target applies.\n")
     elif not found:
         lines.append(f"The tier sets no target for {incident.severity} incidents.\n")
     lines.extend(_target_lines(name, e) for name, e in found.items())
@@ -139,6 +150,7 @@ def lifecycle(
         now=at,
         catalogue=catalogue_for(config),
         note=args.note or "",
+        rules=access_rules(config),
     )
     event = incident_store.events(conn, incident.id)[-1]
     return f"Incident #{incident.id} is {incident.status}: {event.detail}\n"

@@ -7,15 +7,24 @@ remote ``checks`` are matched by kind and name: the file's target, options and i
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy import Connection, select, update
 
 from collector.config.settings import ConfigError, describe_errors, load_yaml
 from collector.config.snmp import HostSnmpEntry, IpAddress
+from collector.domain.contracts import installation_contract, known_zone, start_of_day_utc
 from collector.domain.control_characters import refuse_control_characters
 from collector.domain.snmp_profiles import default_checks
 from collector.probes.runner import parse_options
@@ -53,6 +62,8 @@ class CheckEntry(BaseModel):
     target: str = Field(min_length=1, max_length=500)
     interval_s: float | None = Field(None, gt=0)
     enabled: bool = True
+    #: A failure means the customer withholds access (default: SSH and HTTP checks do).
+    remote_access: bool | None = None
 
     @property
     def options(self) -> dict[str, Any]:
@@ -76,6 +87,8 @@ class HostEntry(_Strict):
     #: Its IP address and SNMP settings, for a system watched over SNMP (a Mitel).
     address: IpAddress | None = None
     snmp: HostSnmpEntry | None = None
+    #: ``on_request``: access to this host is given only when asked (default: the customer's).
+    access: Literal["always", "on_request"] | None = None
     checks: list[CheckEntry] = []
 
     @model_validator(mode="after")
@@ -97,7 +110,17 @@ class CustomerEntry(_Strict):
     name: Name
     contacts: list[ContactEntry] = []
     contract: ContractEntry | None = None
+    access: Literal["always", "on_request"] | None = None
+    timezone: str | None = Field(None, max_length=64)
+    region: Literal["north_america", "other"] | None = None
+    #: With no contract: the installation month of Cat1 counted from this day.
+    installed_on: date | None = None
     hosts: list[HostEntry] = []
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        return None if value is None else known_zone(value)
 
 
 class Inventory(_Strict):
@@ -112,10 +135,6 @@ def read_inventory(path: Path) -> Inventory:
         raise ConfigError(describe_errors(path, node, exc)) from None
 
 
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=UTC)
-
-
 def load_inventory(
     conn: Connection, path: Path, now: datetime, *, default_interval_s: float = 60.0
 ) -> None:
@@ -125,9 +144,14 @@ def load_inventory(
         known = {c["id"] for c in inventory.list_customers(conn)}
         if customer.id not in known:
             inventory.add_customer(conn, customer.id, customer.name, now)
+        inventory.set_customer_terms(
+            conn, customer.id, access=customer.access, timezone=customer.timezone,
+            region=customer.region,
+        )  # fmt: skip
         inventory.set_contacts(conn, customer.id, [(c.name, c.email) for c in customer.contacts])
-        if customer.contract is not None:
-            _ensure_contract(conn, customer.id, customer.contract)
+        contract = customer.contract or _installation(customer.installed_on)
+        if contract is not None:
+            _ensure_contract(conn, customer.id, contract, customer.timezone)
         for host in customer.hosts:
             _ensure_host(conn, customer.id, host, now)
             _ensure_snmp(conn, host, now, default_interval_s)
@@ -135,8 +159,18 @@ def load_inventory(
                 _ensure_check(conn, host.id, check, now, default_interval_s)
 
 
-def _ensure_contract(conn: Connection, customer_id: str, entry: ContractEntry) -> None:
-    starts = _midnight(entry.starts_on)
+def _installation(installed_on: date | None) -> ContractEntry | None:
+    """Seed 002: every new installation includes a month of Cat1, from the day it went in."""
+    if installed_on is None:
+        return None
+    tier, starts_on, ends_on = installation_contract(installed_on)
+    return ContractEntry(tier=tier, starts_on=starts_on, ends_on=ends_on)
+
+
+def _ensure_contract(
+    conn: Connection, customer_id: str, entry: ContractEntry, zone: str | None
+) -> None:
+    starts = start_of_day_utc(entry.starts_on, zone)
     exists = conn.execute(
         select(contracts.c.id).where(
             contracts.c.customer_id == customer_id,
@@ -145,7 +179,7 @@ def _ensure_contract(conn: Connection, customer_id: str, entry: ContractEntry) -
         )
     ).first()
     if not exists:
-        ends = _midnight(entry.ends_on) if entry.ends_on else None
+        ends = start_of_day_utc(entry.ends_on, zone) if entry.ends_on else None
         inventory.add_contract(conn, customer_id, entry.tier, starts, ends, entry.ports)
 
 
@@ -163,6 +197,7 @@ def _ensure_host(conn: Connection, customer_id: str, entry: HostEntry, now: date
         kind=entry.kind,
         interval_s=entry.interval_s,
         key=entry.key,
+        access=entry.access,
     )
 
 
@@ -191,4 +226,5 @@ def _ensure_check(
         options=entry.options,
         interval_s=entry.interval_s or default_interval_s,
         enabled=entry.enabled,
+        remote_access=entry.remote_access,
     )

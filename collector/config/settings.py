@@ -98,6 +98,10 @@ class MonitoringSettings(_Strict):
     sweep_interval_s: float = Field(15.0, gt=0)
     disk_warning_percent: float = Field(85.0, gt=0, le=100)
     disk_critical_percent: float = Field(95.0, gt=0, le=100)
+    # Access lost by this many customers at once is the vendor's own network: no clock pauses.
+    vendor_network_customers: int = Field(3, ge=2)
+    # Hosts on the vendor's side (their remote checks) whose failure means the same.
+    vendor_canary_hosts: list[str] = Field(default_factory=list)
 
 
 class ProbeSettings(_Strict):

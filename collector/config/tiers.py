@@ -275,6 +275,9 @@ def _build_tier(name: str, spec: TierSpec, calendars: dict[str, BusinessCalendar
             named_contacts=spec.entitlement.named_contacts,
             not_covered=tuple(spec.entitlement.not_covered),
             included=tuple(spec.entitlement.included),
+            excluded_checks=tuple(
+                (entry.checks, entry.reason) for entry in spec.entitlement.excluded_checks
+            ),
         ),
         source=spec.source,
     )

@@ -95,11 +95,19 @@ class BillingSpec(_Strict):
     vendor_may_decline: bool = False
 
 
+class ExcludedChecksSpec(_Strict):
+    checks: Annotated[str, Field(min_length=1)]
+    reason: Annotated[str, Field(min_length=1)]
+
+
 class EntitlementSpec(_Strict):
     front_of_queue: bool = False
     named_contacts: Annotated[int, Field(ge=1)] | None = None
     not_covered: list[str] = []
     included: list[str] = []
+    #: Equipment the tier does not cover, by the check keys that watch it (a prefix such as
+    #: ``asterisk.endpoint:``): its faults are mailed but open no SLA clock.
+    excluded_checks: list[ExcludedChecksSpec] = []
 
 
 class TierSpec(_Strict):

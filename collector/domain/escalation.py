@@ -9,6 +9,10 @@ escalation chain and the pages already sent, ``next_page`` returns at most one a
   first again: an unanswered critical incident is never left to go quiet);
 * ``repage_after`` since the current person was last paged → page them again;
 * an engineer acknowledged, responded, or the incident ended → nothing, ever again;
+* nobody paged yet and the tier's staffed line is open now (Premium pages only "outside of the
+  Standard Support line staffing hours") → nothing for now: the desk answers. Asked again at
+  every sweep, so an incident opened at 18:30 and still unanswered when the line closes at
+  19:00 pages at 19:00, as one opened after 19:00 pages at once;
 * the fault's mail is held (a maintenance window, or another fault explains it — the host down
   behind a PBX down) → nothing for now: planned work wakes nobody, and one outage pages once,
   for the fault that explains it. When the hold lifts with the incident still open, paging
@@ -70,6 +74,8 @@ class IncidentFacts:
     customer_acknowledged_at: datetime | None = None
     #: Why the fault's notifications wait now ("maintenance", "suppressed:<check>"), or None.
     held: str | None = None
+    #: The tier's staffed line is open now, for a tier that pages only outside it.
+    desk_staffed: bool = False
 
     @property
     def engineer_has_it(self) -> bool:
@@ -104,7 +110,7 @@ def next_page(
     if facts.held is not None:
         return None
     if not sent:
-        return PageAction(PageKind.PAGE, chain[0])
+        return None if facts.desk_staffed else PageAction(PageKind.PAGE, chain[0])
     history = sorted(sent, key=lambda page: page.at)
     levels = [page for page in history if page.kind is not PageKind.REPAGE]
     current = (levels or history)[-1]

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from collector.domain.calendar import BusinessCalendar, DayException, Pause, require_aware
 from collector.domain.tiers import DEFAULT_REGION, Target, Tier, format_duration
@@ -30,13 +31,14 @@ from collector.domain.tiers import DEFAULT_REGION, Target, Tier, format_duration
 #: Why each clock starts, worded for explanations.
 ANCHOR_WORDS = {
     "opened": "opened",
+    "severity_raised": "severity raised",
     "onsite_requested": "visit requested",
     "failure_confirmed": "failure confirmed",
     "parts_dispatch": "dispatch due",
     "parts_delivery": "delivery due",
 }
 #: Anchors that are things that happened, not other targets' due times.
-_FACTS = frozenset({"opened", "onsite_requested", "failure_confirmed"})
+_FACTS = frozenset({"opened", "severity_raised", "onsite_requested", "failure_confirmed"})
 
 
 @dataclass(frozen=True)
@@ -61,25 +63,31 @@ def due_for(
     *,
     pauses: Iterable[Pause] = (),
     region: str = DEFAULT_REGION,
+    local_zone: str | None = None,
 ) -> datetime:
-    """When one target falls due for a clock started at ``start``."""
+    """When one target falls due for a clock started at ``start``. ``local_zone`` is the
+    customer's wall clock, which a same-day cut-off in "local time" is read on (None: the
+    calendar's)."""
     start = require_aware(start, "start")
     calendar, pauses = target.calendar, tuple(pauses)
     if target.within is not None:
         return calendar.add_working_time(start, target.within, pauses)
-    due = _business_day_due(target, start, region)
+    due = _business_day_due(target, start, region, local_zone)
     if not pauses:
         return due
     budget = calendar.working_time_between(start, due)
     return calendar.add_working_time(start, budget, pauses)
 
 
-def _business_day_due(target: Target, start: datetime, region: str) -> datetime:
+def _business_day_due(
+    target: Target, start: datetime, region: str, local_zone: str | None = None
+) -> datetime:
     calendar = target.calendar
     local = calendar.local(start)
     if target.same_day_cutoff is not None:
         close = calendar.close_of(local.date())
-        if close is not None and local.time() <= target.same_day_cutoff and start < close:
+        wall = start.astimezone(ZoneInfo(local_zone)).time() if local_zone else local.time()
+        if close is not None and wall <= target.same_day_cutoff and start < close:
             return close
     day = calendar.business_day_after(local.date(), target.business_days_for(region))
     close = calendar.close_of(day)
@@ -96,6 +104,7 @@ def target_clocks(
     onsite_requested_at: datetime | None = None,
     failure_confirmed_at: datetime | None = None,
     region: str = DEFAULT_REGION,
+    local_zone: str | None = None,
 ) -> dict[str, TargetClock]:
     """Every target the tier sets for ``severity`` whose clock has started, in report order."""
     targets, pauses = tier.targets(severity), tuple(pauses)
@@ -104,7 +113,7 @@ def target_clocks(
     def start_clock(name: str, anchor: str, start: datetime, paused: tuple[Pause, ...]) -> bool:
         if name not in targets:
             return False
-        due = due_for(targets[name], start, pauses=paused, region=region)
+        due = due_for(targets[name], start, pauses=paused, region=region, local_zone=local_zone)
         clocks[name] = TargetClock(name, targets[name], anchor, start, due, paused)
         return True
 
@@ -119,6 +128,17 @@ def target_clocks(
             if start_clock(name, anchor, start, ()):
                 anchor, start = name, clocks[name].due
     return clocks
+
+
+def earliest(*clock_sets: dict[str, TargetClock]) -> dict[str, TargetClock]:
+    """Each target's clock that falls due first across the sets (a severity rise starts a new
+    set; the promise already made still stands if it is the sooner)."""
+    found: dict[str, TargetClock] = {}
+    for clocks in clock_sets:
+        for name, clock in clocks.items():
+            if name not in found or clock.due < found[name].due:
+                found[name] = clock
+    return found
 
 
 def due_times(
@@ -167,6 +187,10 @@ class Explanation:
     closed_days: tuple[DayException, ...]
     paused: tuple[PauseEffect, ...]
     sentence: str
+    #: The calendar behind the due time in words: hours, zone, holidays, exceptions on the way.
+    calendar: str = ""
+    #: Every pause that cost working time, clipped to the clock, with its cause.
+    pauses: tuple[Pause, ...] = ()
 
 
 def explain_clock(clock: TargetClock, region: str = DEFAULT_REGION) -> Explanation:
@@ -192,8 +216,19 @@ def explain_clock(clock: TargetClock, region: str = DEFAULT_REGION) -> Explanati
         closed_days=tuple(calendar.exceptions_between(clock.starts_at, clock.due)),
         paused=tuple(PauseEffect(reason, lost) for reason, lost in effects.items()),
         sentence="",
+        calendar=describe_calendar(calendar, clock.starts_at, clock.due),
+        pauses=_costly(clock),
     )
     return _with_sentence(explanation, calendar)
+
+
+def _costly(clock: TargetClock) -> tuple[Pause, ...]:
+    found = []
+    for pause in clock.pauses:
+        start, end = max(pause.start, clock.starts_at), min(pause.end, clock.due)
+        if end > start and clock.calendar.working_time_between(start, end):
+            found.append(Pause(start, end, pause.reason))
+    return tuple(sorted(found, key=lambda p: p.start))
 
 
 def explain(
@@ -300,3 +335,44 @@ def _day_list(days: list[date]) -> str:
         else:
             groups.append((day.month, [str(day.day)]))
     return ", ".join(f"{', '.join(nums)} {_MONTHS[month - 1]}" for month, nums in groups)
+
+
+_HOLIDAY_PLACES = {("GB", "ENG"): "England", ("GB", None): "UK", ("US", None): "US"}
+
+
+def describe_calendar(calendar: BusinessCalendar, start: datetime, end: datetime) -> str:
+    """E.g. "Mon-Fri 09:00-17:00 Europe/London, England public holidays, 29, 30 Dec closed:
+    Christmas shutdown": the weekly hours, the zone, the holidays, and the dates between
+    ``start`` and ``end`` with hours of their own (announced days among them)."""
+    if calendar.is_always_open:
+        return f"24x7 {calendar.zone}"
+    parts = [f"{_weekly_words(calendar)} {calendar.zone}"]
+    if calendar.holiday_country:
+        key = (calendar.holiday_country, calendar.holiday_subdiv)
+        place = _HOLIDAY_PLACES.get(key) or "-".join(filter(None, key))
+        parts.append(f"{place} public holidays")
+    by_reason: dict[tuple[str, str], list[date]] = {}
+    for day in calendar.exceptions_between(start, end):
+        if day.kind == "override":
+            hours = calendar.hours_on(day.day)
+            kept = "closed" if not hours else ", ".join(str(h) for h in hours)
+            by_reason.setdefault((kept, day.name), []).append(day.day)
+    parts.extend(f"{_day_list(days)} {kept}: {why}" for (kept, why), days in by_reason.items())
+    return ", ".join(parts)
+
+
+def _weekly_words(calendar: BusinessCalendar) -> str:
+    """``Mon-Fri 09:00-17:00``; runs of days with the same hours share one entry."""
+    runs: list[tuple[int, int, str]] = []
+    for index, hours in enumerate(calendar.weekly):
+        words = ", ".join(str(h) for h in hours)
+        if runs and runs[-1][2] == words and runs[-1][1] == index - 1:
+            runs[-1] = (runs[-1][0], index, words)
+        else:
+            runs.append((index, index, words))
+    said = [
+        (_DAYS[first] if first == last else f"{_DAYS[first]}-{_DAYS[last]}") + f" {words}"
+        for first, last, words in runs
+        if words
+    ]
+    return "; ".join(said) or "never open"

@@ -130,6 +130,15 @@ class Entitlement:
     named_contacts: int | None = None
     not_covered: tuple[str, ...] = ()
     included: tuple[str, ...] = ()
+    #: (check-key prefix, why): equipment the tier excludes, e.g. handsets on Cat1.
+    excluded_checks: tuple[tuple[str, str], ...] = ()
+
+    def excludes(self, check_key: str) -> str | None:
+        """Why a fault on ``check_key`` is not covered by the tier, or None when it is."""
+        for prefix, reason in self.excluded_checks:
+            if check_key.startswith(prefix):
+                return reason
+        return None
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from collector.domain.faults import (
     opening_announced,
 )
 from collector.engine.incident_opening import IncidentOpener
+from collector.engine.incident_severity import follow_fault
 from collector.notify import fanout
 from collector.store import faults as fault_store
 from collector.store import incidents
@@ -50,6 +51,8 @@ class FaultWriter:
         fault_store.record_event(conn, fault_id, decision.at, decision.kind.value, note)
         if decision.kind is DecisionKind.RESOLVE:
             incidents.close_for_fault(conn, fault_id, decision.at)
+        if decision.kind is DecisionKind.ESCALATE:
+            follow_fault(conn, self._config, fault_id, after.severity.value, decision.at)
         new = decision.kind is DecisionKind.OPEN
         self._write_mail(fault_id, None if new else before, after, decision)
         return fault_id, after

@@ -8,52 +8,35 @@ moves it on as a pause goes on and never reports a breach during one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import Connection
 
+from collector.config.settings import CollectorConfig
+from collector.domain import access
+from collector.domain.access import AccessRules
+from collector.domain.announcements import tier_with_announcements
 from collector.domain.calendar import Pause
-from collector.domain.sla import Explanation, TargetClock, explain_clock, target_clocks
-from collector.domain.tiers import Tier
-from collector.engine.incident_terms import tier_from_policy
+from collector.domain.sla import Explanation, TargetClock, earliest, explain_clock, target_clocks
+from collector.domain.tiers import DEFAULT_REGION, Tier
+from collector.engine.incident_terms import rise_tiers, tier_from_policy
+from collector.store import announcements as announcement_store
 from collector.store import incident_pauses
-from collector.store.incident_pauses import HOST_DOWN, Outage
 from collector.store.incidents import IncidentView
 
-#: What each kind of remote check proves reachable, for "paused 40 min while SSH was
-#: unreachable".
-_ACCESS_WORDS = {"remote.ssh": "SSH", "remote.http": "HTTP", "remote.sip": "SIP"}
 WAITING_WORDS = "waiting on the customer"
+DEFAULT_RULES = AccessRules()
 
 
-def access_words(check_key: str) -> str:
-    """``remote.ssh:backup`` → ``SSH``; ``host.down`` → ``the host``."""
-    if check_key == HOST_DOWN:
-        return "the host"
-    prefix = check_key.partition(":")[0]
-    return _ACCESS_WORDS.get(prefix, prefix.removeprefix("remote.").upper() or "remote access")
-
-
-def outage_pauses(outages: Sequence[Outage], until: datetime) -> list[Pause]:
-    """Overlapping outages become one pause naming everything that was unreachable in it."""
-    merged: list[tuple[datetime, datetime, list[str]]] = []
-    for outage in sorted(outages, key=lambda o: o.start):
-        start, end = outage.start, min(outage.end or until, until)
-        if end <= start:
-            continue
-        words = access_words(outage.check_key)
-        if merged and start <= merged[-1][1]:
-            first, last, names = merged[-1]
-            merged[-1] = (first, max(last, end), names if words in names else [*names, words])
-        else:
-            merged.append((start, end, [words]))
-    return [Pause(start, end, _unreachable(names)) for start, end, names in merged]
-
-
-def _unreachable(names: list[str]) -> str:
-    verb = "was" if len(names) == 1 else "were"
-    return f"{' and '.join(names)} {verb} unreachable"
+def access_rules(config: CollectorConfig) -> AccessRules:
+    monitoring = config.monitoring
+    return AccessRules(
+        missed_intervals=monitoring.heartbeat_missed_intervals,
+        vendor_network_customers=monitoring.vendor_network_customers,
+        canary_hosts=tuple(monitoring.vendor_canary_hosts),
+    )
 
 
 def pauses_until(incident: IncidentView, now: datetime) -> datetime:
@@ -62,15 +45,14 @@ def pauses_until(incident: IncidentView, now: datetime) -> datetime:
     return min([now, *ends])
 
 
-def incident_pauses_for(conn: Connection, incident: IncidentView, now: datetime) -> list[Pause]:
-    """Remote access lost on the incident's host, and waits on the customer."""
+def incident_pauses_for(
+    conn: Connection, incident: IncidentView, now: datetime, rules: AccessRules = DEFAULT_RULES
+) -> list[Pause]:
+    """Access the customer withheld (``collector.domain.access``), and waits on them."""
     until = pauses_until(incident, now)
-    pauses: list[Pause] = []
-    if incident.host_id is not None:
-        outages = incident_pauses.remote_access_outages(
-            conn, incident.host_id, until=until, exclude_fault_id=incident.fault_id
-        )
-        pauses.extend(outage_pauses(outages, until))
+    pauses = access_lost_pauses(conn, incident, until, rules)
+    if access.access_is_on_request(incident.access_rule, None):
+        pauses += access.grant_pause(incident.opened_at, incident.access_granted_at, until)
     for start, end in incident_pauses.waits(conn, incident.id):
         stop = min(end or until, until)
         if stop > start:
@@ -78,27 +60,92 @@ def incident_pauses_for(conn: Connection, incident: IncidentView, now: datetime)
     return pauses
 
 
+def access_lost_pauses(
+    conn: Connection, incident: IncidentView, until: datetime, rules: AccessRules
+) -> list[Pause]:
+    """The host's access checks failing while its agent reported and the vendor's network was
+    up; nothing for an incident that is itself about such an outage."""
+    if incident.host_id is None or access.is_outage_key(incident.check_key):
+        return []
+    since = incident.opened_at
+    losses = incident_pauses.access_losses(
+        conn, since=since, until=until, host_ids=[incident.host_id],
+        exclude_fault_id=incident.fault_id,
+    )  # fmt: skip
+    if not losses:
+        return []
+    silent = incident_pauses.silent_spans(
+        conn, incident.host_id, until=until, missed_intervals=rules.missed_intervals
+    )
+    return access.access_pauses(
+        losses, host_silent=silent, vendor_down=vendor_down(conn, since, until, rules), until=until
+    )
+
+
+def vendor_down(
+    conn: Connection, since: datetime, until: datetime, rules: AccessRules
+) -> list[access.Span]:
+    """When the vendor's own network was down between ``since`` and ``until``."""
+    everyone = incident_pauses.access_losses(conn, since=since, until=until)
+    canaries = incident_pauses.remote_losses_of_hosts(
+        conn, rules.canary_hosts, since=since, until=until
+    )
+    return access.vendor_network_spans(everyone, canaries, until, rules.vendor_network_customers)
+
+
 def incident_clocks(
-    conn: Connection, incident: IncidentView, catalogue: Mapping[str, Tier], now: datetime
+    conn: Connection,
+    incident: IncidentView,
+    catalogue: Mapping[str, Tier],
+    now: datetime,
+    rules: AccessRules = DEFAULT_RULES,
 ) -> dict[str, TargetClock]:
-    """Every started clock of the incident's terms; empty when it is not covered."""
+    """Every started clock of the incident's terms; empty when it is not covered. After a
+    severity rise each target is the earlier of the promise made at opening and the new
+    severity's, counted from the rise."""
     if not incident.covered:
         return {}
+    pauses = incident_pauses_for(conn, incident, now, rules)
+    announced = announcement_store.live(conn)
+    sets = []
     tier = tier_from_policy(incident.policy, incident.severity, catalogue, incident.tier)
-    if tier is None or not tier.covered:
-        return {}
+    if tier is not None and tier.covered:
+        tier = tier_with_announcements(tier, announced)
+        sets.append(_clocks(tier, incident.severity, incident.opened_at, pauses, incident))
+    for raised_at, severity, raised in rise_tiers(incident.policy):
+        raised = tier_with_announcements(raised, announced)
+        clocks = _clocks(raised, severity, raised_at, pauses, incident)
+        sets.append({name: _from_rise(clock) for name, clock in clocks.items()})
+    return earliest(*sets)
+
+
+def _from_rise(clock: TargetClock) -> TargetClock:
+    """A clock a severity rise started says so, rather than "opened" at the rise."""
+    return replace(clock, anchor="severity_raised") if clock.anchor == "opened" else clock
+
+
+def _clocks(
+    tier: Tier, severity: str, start: datetime, pauses: list[Pause], incident: IncidentView
+) -> dict[str, TargetClock]:
     return target_clocks(
         tier,
-        incident.severity,
-        incident.opened_at,
-        pauses=incident_pauses_for(conn, incident, now),
+        severity,
+        start,
+        pauses=pauses,
         onsite_requested_at=incident.onsite_requested_at,
+        failure_confirmed_at=incident.failure_confirmed_at,
+        region=incident.customer_region or DEFAULT_REGION,
+        local_zone=incident.customer_timezone,
     )
 
 
 def explain_incident(
-    conn: Connection, incident: IncidentView, catalogue: Mapping[str, Tier], now: datetime
+    conn: Connection,
+    incident: IncidentView,
+    catalogue: Mapping[str, Tier],
+    now: datetime,
+    rules: AccessRules = DEFAULT_RULES,
 ) -> dict[str, Explanation]:
     """Why each of the incident's targets is due when it is."""
-    clocks = incident_clocks(conn, incident, catalogue, now)
+    clocks = incident_clocks(conn, incident, catalogue, now, rules)
     return {name: explain_clock(clock) for name, clock in clocks.items()}

@@ -8,6 +8,8 @@ incident. One outage is one incident in the operators' queue, and one SLA clock.
 The tier's promise is computed when the incident opens and copied onto it, so later edits
 to the catalogue never move a response time already promised. With no contract in force
 the incident says "not covered" and carries no target (seed 000: such requests go to sales).
+Equipment the tier excludes (seed 002: handsets on CatS, Cat1, Cat2 and Cat4) opens its
+incident not covered too, under the tier, saying why; the contract stands, so sales are not told.
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ from sqlalchemy import Connection
 
 from collector.config.settings import CollectorConfig
 from collector.config.tiers import Catalogue, catalogue_for
+from collector.domain.announcements import tier_with_announcements
 from collector.domain.faults import FaultState
 from collector.domain.sla import due_times
 from collector.domain.tiers import Tier
 from collector.engine.incident_terms import policy_for
-from collector.store import incidents, inventory
+from collector.store import announcements, incidents, inventory
 
 NOT_COVERED = "none"
 
@@ -56,8 +59,16 @@ class IncidentOpener:
         if existing is not None:  # the fault has its incident already: one per fault
             return existing
         tier = self.tier_for(conn, fault.key.customer_id, at)
-        covered = tier is not None and tier.covered
-        due = due_times(tier, fault.severity.value, at) if tier and covered else {}
+        contract = tier is not None and tier.covered
+        excluded = tier.entitlement.excludes(fault.key.check_key) if tier and contract else None
+        covered = contract and excluded is None
+        due = {}
+        if tier is not None and covered:
+            announced = tier_with_announcements(tier, announcements.live(conn))
+            due = due_times(announced, fault.severity.value, at)
+        policy = policy_for(tier, fault.severity.value, at, due)
+        if excluded is not None:
+            policy.update(excluded=excluded, definition={}, pages_on_call=False)
         incidents.open_incident(
             conn,
             fault_id=fault_id,
@@ -68,6 +79,6 @@ class IncidentOpener:
             opened_at=at,
             response_due_at=due.get("first_response"),
             # The terms, with each target's calendar, frozen onto the incident: incident_terms.
-            policy=policy_for(tier, fault.severity.value, at, due),
+            policy=policy,
         )
-        return covered
+        return contract

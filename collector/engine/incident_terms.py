@@ -49,10 +49,57 @@ def policy_for(
         "severity": severity,
         "timezone": calendar.zone if calendar else "UTC",
         "targets": {name: at.isoformat() for name, at in due.items()},
-        "pages_on_call": tier.pages_on_call(severity, opened_at),
+        **paging_terms(tier, severity),
         "front_of_queue": tier.entitlement.front_of_queue,
         "definition": {name: target_json(target) for name, target in targets.items()},
     }
+
+
+def paging_terms(tier: Tier, severity: str) -> dict[str, Any]:
+    """Whether the severity pages, and for a tier that pages only outside its staffed line,
+    that line's hours: the paging sweep asks at every run, so an incident still unanswered
+    when the line closes pages then (collector.jobs.paging)."""
+    terms: dict[str, Any] = {"pages_on_call": tier.escalation.pages(severity)}
+    if tier.escalation.outside_hours_only and tier.calendar is not None:
+        terms["staffed_hours"] = calendar_json(tier.calendar)
+    return terms
+
+
+def raised_policy(
+    policy: Mapping[str, Any], tier: Tier | None, severity: str, at: datetime
+) -> dict[str, Any]:
+    """The incident's terms after its severity rose to ``severity`` at ``at``: the new
+    severity's targets, counted from ``at``, join the ones already promised (``rises``); the
+    earlier due time of each wins (``incident_clock.incident_clocks``)."""
+    raised = {**policy, "severity": severity}
+    if tier is None or not tier.covered:
+        return raised
+    targets = tier.targets(severity)
+    rise = {
+        "at": at.isoformat(),
+        "severity": severity,
+        "definition": {name: target_json(target) for name, target in targets.items()},
+    }
+    raised["rises"] = [*policy.get("rises", []), rise]
+    raised.update(paging_terms(tier, severity))
+    return raised
+
+
+def rise_tiers(policy: Mapping[str, Any]) -> list[tuple[datetime, str, Tier]]:
+    """Each severity rise as (when, severity, the tier of its targets)."""
+    found = []
+    for rise in policy.get("rises", []):
+        severity = str(rise["severity"])
+        targets = {name: target_from_json(spec) for name, spec in rise["definition"].items()}
+        tier = Tier(
+            name=str(policy.get("tier", "")),
+            title=str(policy.get("title", "")),
+            covered=True,
+            calendar=None,
+            severities={s: (targets if s == severity else {}) for s in SEVERITIES},
+        )
+        found.append((datetime.fromisoformat(rise["at"]), severity, tier))
+    return found
 
 
 def tier_from_policy(

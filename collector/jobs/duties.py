@@ -18,6 +18,7 @@ from collector.jobs.probe_scheduler import ProbeScheduler
 from collector.jobs.schedules import Schedules
 from collector.jobs.sla_sweep import sla_job
 from collector.jobs.snmp_duty import SnmpDuty
+from collector.jobs.vendor_network import vendor_network_job
 from collector.runtime.metrics import Metrics
 from collector.store.database import Database
 
@@ -59,6 +60,7 @@ class Duties:
         schedules.every(sweep_s, self._monitor.sweep, "heartbeat")
         schedules.every(config.mail.send_interval_s, self._sender.deliver_due, "outbox")
         schedules.every(sweep_s, sla_job(db, config, clock), "sla")
+        schedules.every(sweep_s, vendor_network_job(db, config, clock), "vendor-network")
         schedules.every(config.oncall.sweep_interval_s, paging_job(db, config, clock), "paging")
         schedules.start()
         self._running = (schedules, probes, snmp)

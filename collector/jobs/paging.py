@@ -32,6 +32,7 @@ from collector.domain.escalation import (
 from collector.domain.faults import hold_reason
 from collector.domain.maintenance import MaintenanceWindow
 from collector.domain.oncall import OnCallRota
+from collector.engine.incident_terms import calendar_from_json
 from collector.notify import outbox
 from collector.notify.page_links import make_page_token
 from collector.notify.page_messages import page_body, page_subject, webhook_payload
@@ -80,7 +81,14 @@ def facts_of(
         ended_at=incident.ended_at,
         customer_acknowledged_at=incident.customer_acknowledged_at,
         held=hold_reason(incident.fault, now, windows),
+        desk_staffed=desk_staffed(incident, now),
     )
+
+
+def desk_staffed(incident: PagingIncident, now: datetime) -> bool:
+    """Whether the staffed line of a tier that pages only outside it is open at ``now``."""
+    hours = incident.policy.get("staffed_hours")
+    return isinstance(hours, Mapping) and calendar_from_json(hours).is_open(now)
 
 
 def ack_url(config: CollectorConfig, incident_id: int, person: str, now: datetime) -> str:

@@ -1,4 +1,4 @@
-"""The SLA sweep: keeps open incidents' response due times current and tells the NOC in time.
+"""The SLA sweep: keeps open incidents' due times current and tells the NOC in time.
 
 For each open, covered incident with no first response yet, the sweep recalculates the
 response due time with the pauses so far (an outage still going moves it on), then mails the
@@ -7,6 +7,10 @@ and once more when it is due. Each mail is claimed with a compare-and-set on
 ``sla_warned_at`` / ``sla_breached_at`` in the same transaction as its outbox row, so two
 collectors sweeping together send it once. A breach found before any warning was sent is
 mailed alone: a warning after the fact helps nobody.
+
+Every other started target (resolution, on-site, parts dispatch, delivery and return) is
+warned about and reported breached the same way, once each (a ``target_alerts`` row claims
+it), until the lifecycle step that meets it is recorded.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from sqlalchemy import Connection
 from collector.config.settings import CollectorConfig
 from collector.config.tiers import catalogue_for
 from collector.domain.sla import SlaAlerts, TargetClock, explain_clock, sla_warnings
-from collector.domain.tiers import Tier
+from collector.engine.incident_clock import access_rules, incident_clocks
 from collector.notify import outbox, sla_messages
 from collector.notify.messages import Mail
 from collector.operations.incidents import recompute_due
@@ -47,22 +51,86 @@ def sla_job(
 
 
 def sweep_sla(conn: Connection, config: CollectorConfig, now: datetime) -> int:
-    """One pass over incidents awaiting a first response; returns how many mails it wrote."""
-    catalogue = catalogue_for(config)
+    """One pass over open incidents' targets; returns how many mails it wrote."""
+    catalogue, rules = catalogue_for(config), access_rules(config)
     written = 0
-    for incident in incident_store.awaiting_response(conn):
-        written += _sweep_one(conn, config, catalogue, incident, now)
+    for incident in incident_store.open_covered(conn):
+        # Each incident's clocks are computed once a sweep; the stored response due time
+        # follows them while the first response is awaited.
+        awaiting = incident.responded_at is None and incident.sla_breached_at is None
+        if awaiting:
+            clocks = recompute_due(conn, incident, catalogue, now, rules)
+            written += _sweep_one(conn, config, incident, clocks.get("first_response"), now)
+        else:
+            clocks = incident_clocks(conn, incident, catalogue, now, rules)
+        written += _sweep_lifecycle(conn, config, incident, clocks, now)
     return written
+
+
+def _sweep_lifecycle(
+    conn: Connection,
+    config: CollectorConfig,
+    incident: IncidentView,
+    clocks: Mapping[str, TargetClock],
+    now: datetime,
+) -> int:
+    """Warning and breach mail for every started target but the first response, each once
+    (``target_alerts``), until the step that meets it is recorded."""
+    written = 0
+    for name, clock in clocks.items():
+        if name == "first_response" or incident.met_at(name) is not None:
+            continue
+        alerts = sla_warnings(
+            clock.calendar,
+            clock.starts_at,
+            clock.due,
+            now,
+            fraction=config.mail.sla_warning_fraction,
+            pauses=clock.pauses,
+        )
+        # A breach found before any warning is mailed alone, as for the first response.
+        kind = "breach" if alerts.breached else "warning" if alerts.warning_due else None
+        if kind is None:
+            continue
+        if incident_store.claim_target_alert(conn, incident.id, name, kind, now):
+            written += _send_target(conn, config, incident, name, clock, alerts, now, kind)
+    return written
+
+
+def _send_target(
+    conn: Connection,
+    config: CollectorConfig,
+    incident: IncidentView,
+    name: str,
+    clock: TargetClock,
+    alerts: SlaAlerts,
+    now: datetime,
+    kind: str,
+) -> int:
+    explanation = explain_clock(clock)
+    url, noc = incident_url(config, incident.id), config.mail.noc
+    if kind == "breach":
+        mail = sla_messages.target_breached(incident, name, explanation, noc, url)
+        detail = f"{name.replace('_', ' ')} target missed; {explanation.sentence}"
+    else:
+        mail = sla_messages.target_warning(incident, name, explanation, alerts.remaining, noc, url)
+        detail = f"NOC warned about {name.replace('_', ' ')}; {explanation.sentence}"
+    outbox.enqueue(
+        conn, kind=mail.kind, recipient=mail.recipient, subject=mail.subject, body=mail.body,
+        now=now, fault_id=incident.fault_id,
+    )  # fmt: skip
+    event = "sla_breached" if kind == "breach" else "sla_warning"
+    incident_store.record_event(conn, incident.id, now, event, SYSTEM_ACTOR, detail)
+    return 1
 
 
 def _sweep_one(
     conn: Connection,
     config: CollectorConfig,
-    catalogue: Mapping[str, Tier],
     incident: IncidentView,
+    clock: TargetClock | None,
     now: datetime,
 ) -> int:
-    clock = recompute_due(conn, incident, catalogue, now).get("first_response")
     if clock is None:
         return 0
     alerts = sla_warnings(

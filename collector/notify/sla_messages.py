@@ -19,14 +19,16 @@ def _subject(label: str, incident: IncidentView) -> str:
     return f"{label}: {incident.customer_name} / {host}: {incident.title} (incident #{incident.id})"
 
 
-def _facts(incident: IncidentView, explanation: Explanation, url: str) -> str:
+def _facts(
+    incident: IncidentView, explanation: Explanation, url: str, target: str = "first_response"
+) -> str:
     return (
         f"Customer: {incident.customer_name}\n"
         f"Host:     {incident.host_name or 'whole site'}\n"
         f"Problem:  {incident.title}\n"
         f"Severity: {incident.severity}\n"
         f"Tier:     {incident.policy.get('title') or incident.tier} ({incident.tier})\n"
-        f"Target:   first response, {explanation.rule}\n"
+        f"Target:   {target.replace('_', ' ')}, {explanation.rule}\n"
         f"Why:      {explanation.sentence}\n"
         f"Incident: {url}\n"
     )
@@ -59,3 +61,56 @@ def sla_breached(
         + _facts(incident, explanation, url)
     )
     return Mail("sla_breached", recipient, _subject("SLA BREACHED", incident), body)
+
+
+def severity_raised(
+    incident: IncidentView, was: str, changes: str, recipient: str, url: str
+) -> Mail:
+    """The incident's fault got worse: its targets may now fall sooner, and it may page."""
+    body = (
+        f"This incident's fault rose from {was} to {incident.severity}. Its targets are now the "
+        f"earlier of those already promised and the {incident.severity} ones counted from "
+        f"now{changes}.\n\n"
+        f"Customer: {incident.customer_name}\n"
+        f"Host:     {incident.host_name or 'whole site'}\n"
+        f"Problem:  {incident.title}\n"
+        f"Tier:     {incident.policy.get('title') or incident.tier} ({incident.tier})\n"
+        f"Incident: {url}\n"
+    )
+    label = f"SEVERITY RAISED {was} → {incident.severity}"
+    return Mail("severity_raised", recipient, _subject(label, incident), body)
+
+
+def target_words(target: str) -> str:
+    """``parts_dispatch`` → ``parts-dispatch``, as the mails name a target."""
+    return target.replace("_", "-")
+
+
+def target_warning(
+    incident: IncidentView,
+    target: str,
+    explanation: Explanation,
+    remaining: timedelta,
+    recipient: str,
+    url: str,
+) -> Mail:
+    """Most of a lifecycle target (on-site, parts, resolution) has gone and it is not met."""
+    words, left = target_words(target), format_duration(remaining)
+    body = (
+        f"The {words} target for this incident is not met yet, and {left} of working time is "
+        f"left before it is missed.\n\n" + _facts(incident, explanation, url, target)
+    )
+    label = f"SLA WARNING {words} {left} left"
+    return Mail("sla_warning", recipient, _subject(label, incident), body)
+
+
+def target_breached(
+    incident: IncidentView, target: str, explanation: Explanation, recipient: str, url: str
+) -> Mail:
+    words = target_words(target)
+    body = (
+        f"The {words} target for this incident has passed and it is not recorded as met. "
+        "Record the step on the incident when it is done.\n\n"
+        + _facts(incident, explanation, url, target)
+    )
+    return Mail("sla_breached", recipient, _subject(f"SLA BREACHED {words}", incident), body)

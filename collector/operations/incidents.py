@@ -18,9 +18,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
+from collector.domain.access import ON_REQUEST, AccessRules
 from collector.domain.sla import TargetClock, due_times, format_local
 from collector.domain.tiers import Tier, format_duration
-from collector.engine.incident_clock import incident_clocks, incident_pauses_for
+from collector.engine.incident_clock import DEFAULT_RULES, incident_clocks, incident_pauses_for
 from collector.engine.incident_terms import NOT_COVERED, policy_for
 from collector.store import incident_pauses, inventory
 from collector.store import incidents as incident_store
@@ -85,8 +86,36 @@ STEPS = {
     ),
     "close": IncidentStep(frozenset({"resolved"}), "closed", "closed_at", "closed", "closed"),
 }
+
+
+@dataclass(frozen=True)
+class PartsStep:
+    """A parts-lifecycle moment: recorded once, after the one before it, whatever the status
+    (a part goes back after the incident is resolved)."""
+
+    column: str
+    after: str | None
+    event: str
+    words: str
+
+
+PARTS_STEPS = {
+    "confirm": PartsStep(
+        "failure_confirmed_at", None, "failure_confirmed", "failure confirmed, parts needed"
+    ),
+    "dispatch": PartsStep(
+        "parts_dispatched_at", "failure_confirmed_at", "parts_dispatched", "parts dispatched"
+    ),
+    "deliver": PartsStep(
+        "parts_delivered_at", "parts_dispatched_at", "parts_delivered", "parts delivered"
+    ),
+    "return": PartsStep("part_returned_at", "parts_delivered_at", "part_returned", "part returned"),
+}
+#: Parts are a diagnosis's consequence: after the first response, and on after resolution.
+_PARTS_FROM = frozenset({"responded", "onsite_requested", "on_site", "resolved"})
+_BEFORE_WORDS = {step.column: step.words for step in PARTS_STEPS.values()}
 #: Every action, in the order buttons and help list them.
-ACTIONS = (*STEPS, "wait", "resume")
+ACTIONS = (*STEPS, *PARTS_STEPS, "wait", "resume", "access-granted")
 
 
 def perform(
@@ -98,10 +127,11 @@ def perform(
     now: datetime,
     catalogue: Mapping[str, Tier],
     note: str = "",
+    rules: AccessRules = DEFAULT_RULES,
 ) -> IncidentView:
     """Apply ``action`` as ``by`` at ``now``; returns the incident as it is afterwards."""
     incident = _get(conn, incident_id)
-    clocks = incident_clocks(conn, incident, catalogue, now)
+    clocks = incident_clocks(conn, incident, catalogue, now, rules)
     before: dict[str, datetime | None] = {name: clock.due for name, clock in clocks.items()}
     before["first_response"] = incident.response_due_at  # as last stored and shown
     if action in STEPS:
@@ -110,28 +140,64 @@ def perform(
         detail = _wait(conn, incident, now)
     elif action == "resume":
         detail = _resume(conn, incident, now)
+    elif action == "access-granted":
+        detail = _grant(conn, incident, by, now)
+    elif action in PARTS_STEPS:
+        detail = _parts(conn, incident, PARTS_STEPS[action], now)
     else:
         raise TransitionRefused(f"unknown action {action!r}; one of {', '.join(ACTIONS)}")
     incident = _get(conn, incident_id)
-    after = recompute_due(conn, incident, catalogue, now)
+    after = recompute_due(conn, incident, catalogue, now, rules)
     if incident.responded_at is not None:  # met: where it would fall now is beside the point
         after.pop("first_response", None)
     detail += _moved(before, after)
-    event = STEPS[action].event if action in STEPS else _EVENTS[action]
+    event = _event(action)
     detail = f"{detail}: {note}" if note else detail
     incident_store.record_event(conn, incident_id, now, event, by, detail)
     return _get(conn, incident_id)
 
 
-_EVENTS = {"wait": "waiting_on_customer", "resume": "resumed"}
+_EVENTS = {"wait": "waiting_on_customer", "resume": "resumed", "access-granted": "access_granted"}
+
+
+def _event(action: str) -> str:
+    if action in STEPS:
+        return STEPS[action].event
+    if action in PARTS_STEPS:
+        return PARTS_STEPS[action].event
+    return _EVENTS[action]
+
+
+def _parts(conn: Connection, incident: IncidentView, step: PartsStep, now: datetime) -> str:
+    if incident.status not in _PARTS_FROM:
+        raise _refuse(incident, step.words, _PARTS_FROM)
+    if step.after is not None and getattr(incident, step.after) is None:
+        needed = _BEFORE_WORDS[step.after]
+        raise TransitionRefused(f"incident #{incident.id}: '{step.words}' needs {needed} first")
+    if not incident_store.record_moment(conn, incident.id, step.column, now):
+        raise TransitionRefused(f"incident #{incident.id}: {step.words} was recorded already")
+    return step.words
 
 
 def allowed_actions(incident: IncidentView, waiting: bool) -> list[str]:
     """The actions the incident's state allows now, in ``ACTIONS`` order."""
     found = [name for name, t in STEPS.items() if incident.status in t.allowed_from]
+    if incident.status in _PARTS_FROM:
+        found += [name for name, step in PARTS_STEPS.items() if _parts_due(incident, step)]
     if incident.status in _WORKING:
         found.append("resume" if waiting else "wait")
+        if _awaits_grant(incident):
+            found.append("access-granted")
     return found
+
+
+def _parts_due(incident: IncidentView, step: PartsStep) -> bool:
+    done = getattr(incident, step.column) is not None
+    return not done and (step.after is None or getattr(incident, step.after) is not None)
+
+
+def _awaits_grant(incident: IncidentView) -> bool:
+    return incident.access_rule == ON_REQUEST and incident.access_granted_at is None
 
 
 def _get(conn: Connection, incident_id: int) -> IncidentView:
@@ -182,11 +248,29 @@ def _resume(conn: Connection, incident: IncidentView, now: datetime) -> str:
     return f"the customer answered after {waited}; the clocks run again"
 
 
+def _grant(conn: Connection, incident: IncidentView, by: str, now: datetime) -> str:
+    if incident.access_rule != ON_REQUEST:
+        raise TransitionRefused(
+            f"incident #{incident.id}: the customer gives access without being asked; "
+            "there is nothing to grant"
+        )
+    if incident.status not in _WORKING:
+        raise _refuse(incident, "access granted", _WORKING)
+    if not incident_store.grant_access(conn, incident.id, by=by, at=now):
+        raise TransitionRefused(f"incident #{incident.id}: access was already recorded as given")
+    waited = format_duration(max(now - incident.opened_at, timedelta()))
+    return f"the customer gave access after {waited}; the clocks run again"
+
+
 def recompute_due(
-    conn: Connection, incident: IncidentView, catalogue: Mapping[str, Tier], now: datetime
+    conn: Connection,
+    incident: IncidentView,
+    catalogue: Mapping[str, Tier],
+    now: datetime,
+    rules: AccessRules = DEFAULT_RULES,
 ) -> dict[str, TargetClock]:
     """Every started target's clock with the pauses so far; stores the response due time."""
-    clocks = incident_clocks(conn, incident, catalogue, now)
+    clocks = incident_clocks(conn, incident, catalogue, now, rules)
     response = clocks.get("first_response")
     due = response.due if response else None
     if incident.covered and due != incident.response_due_at:

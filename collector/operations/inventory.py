@@ -15,7 +15,7 @@ from sqlalchemy import Connection, select
 from collector.config.settings import CollectorConfig
 from collector.config.snmp import HostSnmpEntry, IpAddress
 from collector.config.tiers import catalogue_for
-from collector.domain.contracts import installation_contract, start_of_day_utc
+from collector.domain.contracts import installation_contract, known_zone, start_of_day_utc
 from collector.domain.snmp_profiles import default_checks
 from collector.operations.fields import EMAIL, IDENTIFIER, Name, StrictInput
 from collector.operations.incidents import recalculate_for_customer
@@ -55,6 +55,16 @@ class NewCustomer(StrictInput):
     contacts: list[ContactIn] = Field(default_factory=list, max_length=50)
     #: Left out: the installation month of Cat1 (see ``collector.domain.contracts``).
     contract: ContractIn | None = None
+    #: ``on_request``: remote access is given only when asked (seed 002).
+    access: Literal["always", "on_request"] | None = None
+    #: The customer's wall clock (IANA name): contract days and "local time" in a tier.
+    timezone: str | None = Field(None, max_length=64)
+    region: Literal["north_america", "other"] | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        return None if value is None else known_zone(value)
 
     @field_validator("contacts")
     @classmethod
@@ -82,6 +92,9 @@ class NewHost(StrictInput):
         if self.kind == "mitel" and self.snmp is None:
             raise ValueError("a mitel host is watched over SNMP: give address and snmp settings")
         return self
+
+    #: ``on_request`` for this host alone (None: the customer's rule).
+    access: Literal["always", "on_request"] | None = None
 
 
 def tier_names(config: CollectorConfig) -> frozenset[str]:
@@ -147,14 +160,17 @@ def _installation_terms(now: datetime) -> ContractIn:
 
 
 def create_customer(conn: Connection, body: NewCustomer, now: datetime) -> dict[str, Any]:
-    inventory.add_customer(conn, body.id, body.name, now)
+    inventory.add_customer(
+        conn, body.id, body.name, now, access=body.access, timezone=body.timezone,
+        region=body.region,
+    )  # fmt: skip
     inventory.set_contacts(conn, body.id, [(c.name, c.email) for c in body.contacts])
     terms = body.contract or _installation_terms(now)
-    ends_at = start_of_day_utc(terms.ends_on) if terms.ends_on else None
+    zone = body.timezone
+    ends_at = start_of_day_utc(terms.ends_on, zone) if terms.ends_on else None
+    starts_at = start_of_day_utc(terms.starts_on, zone)
     note = INSTALLATION_NOTE if body.contract is None else ""
-    inventory.add_contract(
-        conn, body.id, terms.tier, start_of_day_utc(terms.starts_on), ends_at, terms.ports, note
-    )
+    inventory.add_contract(conn, body.id, terms.tier, starts_at, ends_at, terms.ports, note)
     return customers_json(conn, now, only=body.id)[0]
 
 
@@ -170,8 +186,9 @@ def change_contract(
     )
     if problem:
         raise TooManyContacts(f"{problem}: remove contacts first")
-    ends_at = start_of_day_utc(terms.ends_on) if terms.ends_on else None
-    starts_at = start_of_day_utc(terms.starts_on)
+    zone = inventory.customer_locale(conn, customer_id).timezone
+    ends_at = start_of_day_utc(terms.ends_on, zone) if terms.ends_on else None
+    starts_at = start_of_day_utc(terms.starts_on, zone)
     inventory.add_contract(conn, customer_id, terms.tier, starts_at, ends_at, terms.ports)
     reason = f"contract changed: {terms.tier} from {terms.starts_on.isoformat()}"
     changed = recalculate_for_customer(
@@ -215,6 +232,7 @@ def create_host(
         name=body.name,
         kind=body.kind,
         interval_s=body.interval_s,
+        access=body.access,
     )
     if body.snmp is not None and body.address is not None:
         snmp_store.set_agent(conn, body.snmp.agent(body.id, body.address))

@@ -2,52 +2,119 @@
 
 Two sources, one mechanism each:
 
-* **Remote access lost** is read from the fault history, not copied anywhere: every fault on the
-  incident's host whose check is a remote-access probe (``remote.*``) or ``host.down`` covers
-  ``[opened_at, resolved_at)`` (still open: until now). The faults table already records when
-  access went and came back, for every incident alike, including outages that began before the
-  incident opened — a second record could only drift from it. The incident's own fault is left
-  out: an incident *about* lost access must not stop its own clock.
+* **Remote access lost** is read from the fault history, not copied anywhere: every fault on a
+  remote-access check (``remote.*`` whose check is marked, or by default is, remote access:
+  ``collector.domain.access``) covers ``[opened_at, resolved_at)`` (still open: until now), and
+  the host's heartbeat and host-down faults say when its agent was silent. The faults table
+  already records when access went and came back, for every incident alike, including outages
+  that began before the incident opened — a second record could only drift from it.
 * **Waiting on the customer** is an operator's word, so it is an ``incident_pauses`` row
   (reason ``waiting_on_customer``) opened and closed by the wait/resume actions.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, insert, or_, select, update
 
-from collector.store.schema import faults, incident_pauses
+from collector.domain.access import AccessLoss, Span, is_access_check
+from collector.store.schema import faults, host_checks, hosts, incident_pauses
 
 WAITING = "waiting_on_customer"
 REMOTE_PREFIX = "remote."
 HOST_DOWN = "host.down"
+HEARTBEAT = "agent.heartbeat"
 
 
-@dataclass(frozen=True)
-class Outage:
-    """Remote access to a host lost over ``[start, end)``; ``end`` None while still lost."""
-
-    check_key: str
-    start: datetime
-    end: datetime | None
-
-
-def remote_access_outages(
-    conn: Connection, host_id: str, *, until: datetime, exclude_fault_id: int | None = None
-) -> list[Outage]:
-    """Remote-access faults on ``host_id`` that began before ``until``, oldest first."""
-    query = select(faults.c.check_key, faults.c.opened_at, faults.c.resolved_at).where(
-        faults.c.host_id == host_id,
-        or_(faults.c.check_key.startswith(REMOTE_PREFIX), faults.c.check_key == HOST_DOWN),
+def access_losses(
+    conn: Connection,
+    *,
+    since: datetime,
+    until: datetime,
+    host_ids: Iterable[str] | None = None,
+    exclude_fault_id: int | None = None,
+) -> list[AccessLoss]:
+    """Faults on remote-access checks overlapping ``[since, until)``, of the hosts named (every
+    host when None), oldest first."""
+    query = select(
+        faults.c.customer_id, faults.c.host_id, faults.c.check_key, faults.c.opened_at,
+        faults.c.resolved_at,
+    ).where(
+        faults.c.check_key.startswith(REMOTE_PREFIX),
         faults.c.opened_at < until,
-    )
+        or_(faults.c.resolved_at.is_(None), faults.c.resolved_at > since),
+    )  # fmt: skip
+    if host_ids is not None:
+        query = query.where(faults.c.host_id.in_(sorted(set(host_ids))))
     if exclude_fault_id is not None:
         query = query.where(faults.c.id != exclude_fault_id)
-    rows = conn.execute(query.order_by(faults.c.opened_at, faults.c.id))
-    return [Outage(row.check_key, row.opened_at, row.resolved_at) for row in rows]
+    rows = conn.execute(query.order_by(faults.c.opened_at, faults.c.id)).all()
+    flags = _access_flags(conn, {row.host_id for row in rows if row.host_id is not None})
+    return [
+        AccessLoss(row.customer_id, row.check_key, row.opened_at, row.resolved_at)
+        for row in rows
+        if _is_access(row.check_key, flags.get((row.host_id, row.check_key)))
+    ]
+
+
+def _is_access(check_key: str, flag: bool | None) -> bool:
+    kind = check_key.partition(":")[0].removeprefix(REMOTE_PREFIX)
+    return is_access_check(kind, flag)
+
+
+def _access_flags(conn: Connection, host_ids: set[str]) -> dict[tuple[str, str], bool | None]:
+    """(host id, check key) → the check's ``remote_access`` flag, for checks still configured."""
+    if not host_ids:
+        return {}
+    query = select(
+        host_checks.c.host_id, host_checks.c.kind, host_checks.c.name, host_checks.c.remote_access
+    ).where(host_checks.c.host_id.in_(sorted(host_ids)))
+    found: dict[tuple[str, str], bool | None] = {}
+    for row in conn.execute(query):
+        key = f"{REMOTE_PREFIX}{row.kind}" + (f":{row.name}" if row.name else "")
+        found[(row.host_id, key)] = row.remote_access
+    return found
+
+
+def silent_spans(
+    conn: Connection, host_id: str, *, until: datetime, missed_intervals: int
+) -> list[Span]:
+    """When the host's agent was silent (or the host down). A heartbeat fault opens
+    ``missed_intervals`` reporting intervals after the last report: the silence began then."""
+    interval_s = conn.scalar(select(hosts.c.interval_s).where(hosts.c.id == host_id)) or 60.0
+    lead = timedelta(seconds=float(interval_s) * missed_intervals)
+    rows = conn.execute(
+        select(faults.c.check_key, faults.c.opened_at, faults.c.resolved_at).where(
+            faults.c.host_id == host_id,
+            faults.c.check_key.in_([HEARTBEAT, HOST_DOWN]),
+            faults.c.opened_at < until,
+        )
+    )
+    spans = []
+    for row in rows:
+        start = row.opened_at - lead if row.check_key == HEARTBEAT else row.opened_at
+        spans.append((start, min(row.resolved_at or until, until)))
+    return spans
+
+
+def remote_losses_of_hosts(
+    conn: Connection, host_ids: Iterable[str], *, since: datetime, until: datetime
+) -> list[Span]:
+    """Every ``remote.*`` fault of the hosts (the vendor's canaries), as spans."""
+    ids = sorted(set(host_ids))
+    if not ids:
+        return []
+    rows = conn.execute(
+        select(faults.c.opened_at, faults.c.resolved_at).where(
+            faults.c.host_id.in_(ids),
+            faults.c.check_key.startswith(REMOTE_PREFIX),
+            faults.c.opened_at < until,
+            or_(faults.c.resolved_at.is_(None), faults.c.resolved_at > since),
+        )
+    )
+    return [(row.opened_at, min(row.resolved_at or until, until)) for row in rows]
 
 
 def start_waiting(conn: Connection, incident_id: int, at: datetime) -> None:
@@ -94,3 +161,16 @@ def waits(conn: Connection, incident_id: int) -> list[tuple[datetime, datetime |
         .order_by(incident_pauses.c.starts_at, incident_pauses.c.id)
     )
     return [(row.starts_at, row.ends_at) for row in rows]
+
+
+def failing_hosts(conn: Connection, host_ids: Iterable[str]) -> list[str]:
+    """Those of the hosts with a ``remote.*`` fault open now."""
+    ids = sorted(set(host_ids))
+    if not ids:
+        return []
+    query = select(faults.c.host_id).where(
+        faults.c.host_id.in_(ids),
+        faults.c.check_key.startswith(REMOTE_PREFIX),
+        faults.c.resolved_at.is_(None),
+    )
+    return sorted(set(conn.scalars(query)))

@@ -14,10 +14,26 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from collector.store.schema import customers, faults, hosts, incident_events, incidents
+from collector.store.schema import (
+    customers,
+    faults,
+    hosts,
+    incident_events,
+    incidents,
+    target_alerts,
+)
 
 #: Who the collector itself is, in incident history.
 SYSTEM_ACTOR = "faultdesk"
+#: The lifecycle moment that meets each target.
+_MET_BY = {
+    "first_response": "responded_at",
+    "resolution": "resolved_at",
+    "on_site": "on_site_at",
+    "parts_dispatch": "parts_dispatched_at",
+    "parts_delivery": "parts_delivered_at",
+    "part_return": "part_returned_at",
+}
 
 
 @dataclass(frozen=True)
@@ -45,10 +61,35 @@ class IncidentView:
     sla_breached_at: datetime | None = None
     engineer_acknowledged_at: datetime | None = None
     engineer_acknowledged_by: str | None = None
+    #: The incident's fault's check: an outage of access never pauses its own clock.
+    check_key: str = ""
+    #: ``on_request`` on the host, else on the customer: access is given only when asked.
+    access_rule: str | None = None
+    access_granted_at: datetime | None = None
+    access_granted_by: str | None = None
+    #: The customer's wall clock and region (None: the tier's zone, region "other").
+    customer_timezone: str | None = None
+    customer_region: str | None = None
+    failure_confirmed_at: datetime | None = None
+    parts_dispatched_at: datetime | None = None
+    parts_delivered_at: datetime | None = None
+    part_returned_at: datetime | None = None
+
+    def met_at(self, target: str) -> datetime | None:
+        """When the step that meets ``target`` was recorded; None while it is owed."""
+        return getattr(self, _MET_BY[target]) if target in _MET_BY else None
 
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+    @property
+    def not_covered_reason(self) -> str:
+        """Why no target applies, for an incident that is not covered."""
+        excluded = self.policy.get("excluded")
+        if excluded:
+            return f"Not covered under {self.tier}: {excluded}."
+        return "No contract covered the host when the fault opened."
 
     @property
     def front_of_queue(self) -> bool:
@@ -109,6 +150,11 @@ def _views() -> Any:
             hosts.c.name.label("host_name"),
             faults.c.host_id,
             faults.c.title,
+            faults.c.check_key,
+            customers.c.access.label("customer_access"),
+            hosts.c.access.label("host_access"),
+            customers.c.timezone.label("customer_timezone"),
+            customers.c.region.label("customer_region"),
         )
         .join_from(incidents, faults)
         .outerjoin(hosts, hosts.c.id == faults.c.host_id)
@@ -141,6 +187,16 @@ def _view(row: Any) -> IncidentView:
         sla_breached_at=row.sla_breached_at,
         engineer_acknowledged_at=row.engineer_acknowledged_at,
         engineer_acknowledged_by=row.engineer_acknowledged_by,
+        check_key=row.check_key,
+        access_rule=row.host_access or row.customer_access,
+        access_granted_at=row.access_granted_at,
+        access_granted_by=row.access_granted_by,
+        customer_timezone=row.customer_timezone,
+        customer_region=row.customer_region,
+        failure_confirmed_at=row.failure_confirmed_at,
+        parts_dispatched_at=row.parts_dispatched_at,
+        parts_delivered_at=row.parts_delivered_at,
+        part_returned_at=row.part_returned_at,
     )
 
 
@@ -192,14 +248,9 @@ def customer_incidents(
     return [_view(row) for row in conn.execute(query)]
 
 
-def awaiting_response(conn: Connection) -> list[IncidentView]:
-    """Open, covered incidents with no first response and no breach reported yet."""
-    query = _views().where(
-        incidents.c.closed_at.is_(None),
-        incidents.c.covered.is_(True),
-        incidents.c.responded_at.is_(None),
-        incidents.c.sla_breached_at.is_(None),
-    )
+def open_covered(conn: Connection) -> list[IncidentView]:
+    """Open incidents a contract covers: those with targets to watch."""
+    query = _views().where(incidents.c.closed_at.is_(None), incidents.c.covered.is_(True))
     return [_view(row) for row in conn.execute(query.order_by(incidents.c.id))]
 
 
@@ -271,6 +322,54 @@ def set_terms(
             sla_breached_at=None,
         )
     )
+
+
+def grant_access(conn: Connection, incident_id: int, *, by: str, at: datetime) -> bool:
+    """Record that the customer gave access; False when it was recorded already."""
+    result = conn.execute(
+        update(incidents)
+        .where(incidents.c.id == incident_id, incidents.c.access_granted_at.is_(None))
+        .values(access_granted_at=at, access_granted_by=by[:100])
+    )
+    return bool(result.rowcount)
+
+
+def raise_severity(
+    conn: Connection, incident_id: int, severity: str, policy: dict[str, Any]
+) -> None:
+    """The incident's fault got worse: its severity and terms (``incident_terms.raised_policy``)."""
+    conn.execute(
+        update(incidents)
+        .where(incidents.c.id == incident_id)
+        .values(severity=severity, policy=policy)
+    )
+
+
+def record_moment(conn: Connection, incident_id: int, column: str, at: datetime) -> bool:
+    """Stamp a parts-lifecycle moment once; False when it was recorded already."""
+    stamp = incidents.c[column]
+    result = conn.execute(
+        update(incidents).where(incidents.c.id == incident_id, stamp.is_(None)).values({column: at})
+    )
+    return bool(result.rowcount)
+
+
+def claim_target_alert(
+    conn: Connection, incident_id: int, target: str, kind: str, at: datetime
+) -> bool:
+    """Claim the right to send one warning or breach mail for a target: True for the caller
+    that records it first."""
+    query = select(target_alerts.c.id).where(
+        target_alerts.c.incident_id == incident_id,
+        target_alerts.c.target == target,
+        target_alerts.c.kind == kind,
+    )
+    if conn.execute(query).first() is not None:
+        return False
+    conn.execute(
+        insert(target_alerts).values(incident_id=incident_id, target=target, kind=kind, at=at)
+    )
+    return True
 
 
 def set_response_due(conn: Connection, incident_id: int, due: datetime | None) -> None:

@@ -46,10 +46,56 @@ def new_host_key() -> str:
     return secrets.token_hex(32)
 
 
-def add_customer(conn: Connection, customer_id: str, name: str, now: datetime) -> None:
+def add_customer(
+    conn: Connection,
+    customer_id: str,
+    name: str,
+    now: datetime,
+    *,
+    access: str | None = None,
+    timezone: str | None = None,
+    region: str | None = None,
+) -> None:
     if conn.execute(select(customers.c.id).where(customers.c.id == customer_id)).first():
         raise AlreadyExists(f"customer {customer_id!r} exists already")
-    conn.execute(insert(customers).values(id=customer_id, name=name, created_at=now))
+    conn.execute(
+        insert(customers).values(
+            id=customer_id, name=name, created_at=now, access=access, timezone=timezone,
+            region=region,
+        )
+    )  # fmt: skip
+
+
+def set_customer_terms(
+    conn: Connection,
+    customer_id: str,
+    *,
+    access: str | None,
+    timezone: str | None,
+    region: str | None,
+) -> None:
+    """How the customer gives access, their wall clock and region (None: the defaults)."""
+    _require_customer(conn, customer_id)
+    conn.execute(
+        update(customers)
+        .where(customers.c.id == customer_id)
+        .values(access=access, timezone=timezone, region=region)
+    )
+
+
+@dataclass(frozen=True)
+class CustomerLocale:
+    """The customer's wall clock (None: the tier's) and region (None: "other")."""
+
+    timezone: str | None
+    region: str | None
+
+
+def customer_locale(conn: Connection, customer_id: str) -> CustomerLocale:
+    row = conn.execute(
+        select(customers.c.timezone, customers.c.region).where(customers.c.id == customer_id)
+    ).first()
+    return CustomerLocale(row.timezone, row.region) if row else CustomerLocale(None, None)
 
 
 def set_contacts(conn: Connection, customer_id: str, people: Iterable[tuple[str, str]]) -> None:
@@ -117,6 +163,7 @@ def add_host(
     kind: str = "server",
     interval_s: float = 60.0,
     key: str | None = None,
+    access: str | None = None,
 ) -> str:
     """Create a host and return its signing key (the only time it is handed out)."""
     _require_customer(conn, customer_id)
@@ -132,6 +179,7 @@ def add_host(
             key=key,
             interval_s=interval_s,
             created_at=now,
+            access=access,
         )
     )
     return key

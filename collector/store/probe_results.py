@@ -46,6 +46,8 @@ class HostCheck:
     options: dict[str, Any] = field(default_factory=dict)
     interval_s: float = 60.0
     enabled: bool = True
+    #: Whether a failure means access withheld; None: the default for the kind.
+    remote_access: bool | None = None
 
     @property
     def label(self) -> str:
@@ -80,6 +82,7 @@ def _check(row: Row[Any]) -> HostCheck:
         options=dict(row.options or {}),
         interval_s=float(row.interval_s),
         enabled=bool(row.enabled),
+        remote_access=row.remote_access,
     )
 
 
@@ -94,6 +97,7 @@ def add_check(
     options: Mapping[str, Any] | None = None,
     interval_s: float = 60.0,
     enabled: bool = True,
+    remote_access: bool | None = None,
 ) -> HostCheck:
     """Create the check, or update it in place when ``(host, kind, name)`` already exists.
 
@@ -108,6 +112,7 @@ def add_check(
         "options": dict(options or {}),
         "interval_s": float(interval_s),
         "enabled": enabled,
+        "remote_access": remote_access,
     }
     existing = get_check_by_name(conn, host_id, kind, name)
     if existing is not None:

@@ -64,6 +64,11 @@ customers = Table(
     Column("id", String(64), primary_key=True),
     Column("name", String(200), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    # "on_request": the customer gives remote access only when asked (None: always given).
+    Column("access", String(16), nullable=True),
+    # The customer's wall clock (IANA name; None: the tier's) and region for parts logistics.
+    Column("timezone", String(64), nullable=True),
+    Column("region", String(32), nullable=True),
 )
 
 contacts = Table(
@@ -102,6 +107,8 @@ hosts = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("last_seen_at", UtcDateTime, nullable=True),
     Column("last_seq", BigInteger, nullable=True),
+    # "on_request" overrides the customer's access rule for this host (None: the customer's).
+    Column("access", String(16), nullable=True),
 )
 
 reports = Table(
@@ -209,6 +216,14 @@ incidents = Table(
     # An on-call engineer took the page (a customer's acknowledgement never stops paging).
     Column("engineer_acknowledged_at", UtcDateTime, nullable=True),
     Column("engineer_acknowledged_by", String(100), nullable=True),
+    # The parts lifecycle: the clocks of parts dispatch, delivery and return start and stop here.
+    Column("failure_confirmed_at", UtcDateTime, nullable=True),
+    Column("parts_dispatched_at", UtcDateTime, nullable=True),
+    Column("parts_delivered_at", UtcDateTime, nullable=True),
+    Column("part_returned_at", UtcDateTime, nullable=True),
+    # Access given on request (customers with ``access: on_request``): the pause ends here.
+    Column("access_granted_at", UtcDateTime, nullable=True),
+    Column("access_granted_by", String(100), nullable=True),
 )
 
 incident_events = Table(
@@ -266,7 +281,49 @@ host_checks = Table(
     Column("interval_s", Float, nullable=False, default=60.0),
     Column("enabled", Boolean, nullable=False, default=True),
     Column("created_at", UtcDateTime, nullable=False),
+    # A failing remote-access check means the customer withholds access (pauses SLA clocks);
+    # None: the default for its kind (collector.domain.access).
+    Column("remote_access", Boolean, nullable=True),
     UniqueConstraint("host_id", "kind", "name"),
+)
+
+target_alerts = Table(
+    "target_alerts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("incident_id", ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False),
+    # A target other than first response (whose mail the incidents row records), and
+    # "warning" or "breach": each mailed once, claimed by inserting this row.
+    Column("target", String(32), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    UniqueConstraint("incident_id", "target", "kind"),
+)
+
+calendar_announcements = Table(
+    "calendar_announcements",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # A calendar's name in the tier catalogue (e.g. uk-office) and a local date, ISO 8601.
+    Column("calendar", String(64), nullable=False),
+    Column("day", String(10), nullable=False),
+    # The hours kept that day, ["09:00-12:00"]; empty: closed.
+    Column("hours", JSON, nullable=False),
+    Column("reason", String(200), nullable=False),
+    Column("announced_by", String(100), nullable=False),
+    Column("announced_at", UtcDateTime, nullable=False),
+    Column("withdrawn_at", UtcDateTime, nullable=True),
+    Column("withdrawn_by", String(100), nullable=True),
+    Index("ix_calendar_announcements_live", "withdrawn_at", "calendar"),
+)
+
+vendor_outages = Table(
+    "vendor_outages",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("ended_at", UtcDateTime, nullable=True),
+    Column("cause", Text, nullable=False),
 )
 
 probe_results = Table(

@@ -57,6 +57,10 @@ async def test_it_explains_why_the_incident_is_due_when_it_is(
         "hours; 6 May public holiday; paused 40 min while SSH was unreachable</p>"
     ) in html
     assert 'id="front-of-queue"' in html
+    assert (
+        '<td class="calendar">Mon-Fri 09:00-17:00 Europe/London, England public holidays</td>'
+    ) in html
+    assert '<li class="pause">paused ' in html and ": SSH was unreachable</li>" in html
     assert _events(html) == ["opened"]
     assert 'id="action-respond"' in html and 'id="action-wait"' in html
     assert 'id="action-close"' not in html

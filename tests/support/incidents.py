@@ -71,14 +71,26 @@ def open_incident(
 def lose_access(
     conn: Connection, host_id: str, start: datetime, end: datetime | None, check: str = "ssh"
 ) -> int:
-    """A remote-access fault on the host from ``start`` to ``end`` (None: still lost)."""
+    """A remote check's fault on the host from ``start`` to ``end`` (None: still lost)."""
+    return _fault(conn, host_id, f"remote.{check}", start, end)
+
+
+def silence_agent(conn: Connection, host_id: str, fault_at: datetime, end: datetime | None) -> int:
+    """The host's heartbeat fault, opened at ``fault_at`` (the agent fell silent its missed
+    intervals before) and cleared at ``end`` (None: still silent)."""
+    return _fault(conn, host_id, "agent.heartbeat", fault_at, end)
+
+
+def _fault(
+    conn: Connection, host_id: str, check_key: str, start: datetime, end: datetime | None
+) -> int:
     fault_id = fault_store.open_fault(
         conn,
         host_id=host_id,
-        check_key=f"remote.{check}",
+        check_key=check_key,
         severity="critical",
-        title=f"{check.upper()} access lost",
-        detail="connection refused",
+        title=check_key,
+        detail="",
         at=start,
     )
     if end is not None:

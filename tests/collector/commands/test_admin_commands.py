@@ -233,3 +233,47 @@ def test_it_counts_the_installation_month_in_calendar_months() -> None:
     assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
     assert add_months(date(2028, 1, 31), 1) == date(2028, 2, 29)
     assert add_months(date(2026, 12, 15), 1) == date(2027, 1, 15)
+
+
+def test_it_gives_an_installed_on_customer_from_the_inventory_file_the_cat1_month(
+    admin: Admin, tmp_path: Path
+) -> None:
+    inventory_file = tmp_path / "inventory.yaml"
+    inventory_file.write_text(
+        "customers:\n"
+        "  - id: acme\n"
+        "    name: Acme\n"
+        "    installed_on: 2026-11-09\n"
+        "    timezone: America/New_York\n"
+        "    region: north_america\n"
+        "    access: on_request\n"
+        "    hosts:\n"
+        "      - id: pbx-1\n"
+        "        checks: [{kind: tcp, target: 'pbx:5038', remote_access: true}]\n"
+    )
+    done = admin("inventory", "load", str(inventory_file))
+    assert done.code == 0, done.err
+    at = datetime(2026, 11, 20, tzinfo=UTC)
+    contract = admin.query(lambda conn: inventory.current_contract(conn, "acme", at))
+    assert contract is not None and contract.tier == "cat1"
+    # Midnight in New York, both ends: the month runs 9 November to 9 December there.
+    assert contract.starts_on == datetime(2026, 11, 9, 5, 0, tzinfo=UTC)
+    assert contract.ends_on == datetime(2026, 12, 9, 5, 0, tzinfo=UTC)
+    assert admin("inventory", "load", str(inventory_file)).code == 0  # idempotent
+    locale = admin.query(lambda conn: inventory.customer_locale(conn, "acme"))
+    assert (locale.timezone, locale.region) == ("America/New_York", "north_america")
+
+
+def test_it_cuts_contract_days_at_the_customers_midnight_and_refuses_unknown_zones(
+    admin: Admin,
+) -> None:
+    done = admin(
+        "customer", "add", "acme", "--name", "Acme", "--tier", "cat2", "--starts", "2026-01-01",
+        "--ends", "2027-01-01", "--timezone", "America/New_York",
+    )  # fmt: skip
+    assert done.code == 0, done.err
+    evening = datetime(2027, 1, 1, 0, 30, tzinfo=UTC)  # 19:30 on 31 December in New York
+    contract = admin.query(lambda conn: inventory.current_contract(conn, "acme", evening))
+    assert contract is not None and contract.ends_on == datetime(2027, 1, 1, 5, 0, tzinfo=UTC)
+    refused = admin("customer", "add", "b", "--name", "B", "--timezone", "Mars/Olympus")
+    assert refused.code == 2 and "unknown time zone 'Mars/Olympus'" in refused.err

@@ -74,6 +74,10 @@ def test_it_explains_why_the_incident_is_due_when_it_is(run: Cli) -> None:
         "due Tue 29 Dec 11:40 Europe/London — opened Thu 24 Dec 18:10 outside hours; "
         "25, 28 Dec public holidays; paused 40 min while SSH was unreachable"
     ) in outcome.out
+    assert "  calendar: Mon-Fri 09:00-17:00 Europe/London, England public holidays\n" in outcome.out
+    assert (
+        "  paused 2020-12-29 09:20 UTC to 2020-12-29 10:00 UTC: SSH was unreachable\n"
+    ) in outcome.out
 
 
 def test_it_lists_the_queue_front_of_queue_first(run: Cli) -> None:

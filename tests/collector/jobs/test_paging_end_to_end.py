@@ -221,11 +221,31 @@ async def test_a_critical_premium_incident_in_staffed_hours_goes_to_the_desk_not
         await db.write(process_reports, config, moment)
     (incident,) = await db.read(incidents.list_incidents)
     assert (incident.tier, incident.severity) == ("premium", "critical")
-    assert incident.policy["pages_on_call"] is False
+    assert incident.policy["staffed_hours"]["zone"] == "America/New_York"
 
     for minutes in (0, 15, 30, 120):
         assert await db.write(sweep_paging, config, ten_am + timedelta(minutes=minutes)) == 0
     assert await db.read(_pages) == []
+
+
+async def test_it_pages_when_the_staffed_line_closes_on_a_critical_incident_still_unanswered(
+    db: Database, config: CollectorConfig, smtp: tuple[Inbox, int], clock: Clock
+) -> None:
+    inbox = smtp[0]
+    sender = OutboxSender(db, SmtpTransport(config.smtp), config, Metrics(), clock)
+    half_six = THREE_AM + timedelta(hours=15, minutes=30)  # Wednesday 18:30 in New York
+    await db.write(_premium_pbx)
+    for seq, moment in enumerate((half_six - timedelta(minutes=1), half_six), start=1):
+        await db.write(_pbx_down, seq, moment)
+        await db.write(process_reports, config, moment)
+
+    for minutes in (0, 15, 29):
+        assert await db.write(sweep_paging, config, half_six + timedelta(minutes=minutes)) == 0
+    clock.now = half_six + timedelta(minutes=30)  # 19:00: the line closes
+    assert await db.write(sweep_paging, config, clock.now) == 1
+    await sender.deliver_due()
+    await inbox.wait_for(GATEWAY["alice"], "PAGE CRITICAL")
+    assert await db.read(_pages) == [("page", "alice", "sent")]
 
 
 async def test_it_holds_pages_during_maintenance_and_pages_when_the_window_ends_with_it_open(

@@ -1,0 +1,66 @@
+"""An incident's severity follows its fault up, never down.
+
+When the fault's severity rises above the incident's, the incident takes it: each target
+becomes the earlier of its current due time and the new severity's target counted from the
+rise (``incident_terms.raised_policy``), the paging terms become the new severity's (the
+paging sweep acts on them at its next run), and the change goes on the timeline and to the
+NOC. A falling severity changes nothing: a promise made is never relaxed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection
+
+from collector.config.settings import CollectorConfig
+from collector.config.tiers import catalogue_for
+from collector.domain.policy import Severity
+from collector.domain.sla import TargetClock, format_local
+from collector.engine.incident_clock import access_rules, incident_clocks
+from collector.engine.incident_terms import raised_policy
+from collector.notify import outbox, sla_messages
+from collector.store import incidents
+from collector.store.incidents import SYSTEM_ACTOR
+
+
+def follow_fault(
+    conn: Connection, config: CollectorConfig, fault_id: int, severity: str, at: datetime
+) -> bool:
+    """Raise the fault's open incident to ``severity`` if that is higher; True when raised."""
+    incident = incidents.incident_for_fault(conn, fault_id)
+    if incident is None or not incident.is_open:
+        return False
+    if Severity(severity).rank <= Severity(incident.severity).rank:
+        return False
+    catalogue, rules = catalogue_for(config), access_rules(config)
+    before = incident_clocks(conn, incident, catalogue, at, rules)
+    tier = catalogue.get(incident.tier) if incident.covered else None
+    policy = raised_policy(incident.policy, tier, severity, at)
+    incidents.raise_severity(conn, incident.id, severity, policy)
+    raised = incidents.get_incident(conn, incident.id)
+    assert raised is not None
+    after = incident_clocks(conn, raised, catalogue, at, rules)
+    response = after.get("first_response")
+    if raised.responded_at is None and response is not None:
+        incidents.set_response_due(conn, incident.id, response.due)
+    changes = _moved(before, after)
+    detail = f"{incident.severity} → {severity}, as its fault{changes}"
+    incidents.record_event(conn, incident.id, at, "severity_raised", SYSTEM_ACTOR, detail)
+    url = f"{config.http.public_url.rstrip('/')}/incidents/{incident.id}"
+    mail = sla_messages.severity_raised(raised, incident.severity, changes, config.mail.noc, url)
+    outbox.enqueue(
+        conn, kind=mail.kind, recipient=mail.recipient, subject=mail.subject, body=mail.body,
+        now=at, fault_id=fault_id,
+    )  # fmt: skip
+    return True
+
+
+def _moved(before: dict[str, TargetClock], after: dict[str, TargetClock]) -> str:
+    said = [
+        f"{name.replace('_', ' ')} due {format_local(clock.due, clock.calendar)} "
+        f"{clock.calendar.zone}"
+        for name, clock in after.items()
+        if name not in before or before[name].due != clock.due
+    ]
+    return f"; {', '.join(said)}" if said else "; no target moved"
