@@ -9,7 +9,7 @@ from __future__ import annotations
 from aiohttp import web
 from sqlalchemy.exc import IntegrityError
 
-from collector.api.bodies import parse_body
+from collector.api.bodies import id_filter, parse_body
 from collector.ingest.handler import HOST_KEYS
 from collector.operations.inventory import (
     ContractIn,
@@ -66,7 +66,7 @@ async def post_customer(request: web.Request, _operator: Operator) -> web.Respon
 
 
 async def list_hosts(request: web.Request, _operator: Operator) -> web.Response:
-    customer_id = request.query.get("customer")
+    customer_id = id_filter(request, "customer")
     try:
         hosts = await request.app[DATABASE].read(hosts_of, customer_id)
     except NotFound as exc:
@@ -79,7 +79,7 @@ async def post_host(request: web.Request, _operator: Operator) -> web.Response:
     try:
         host, key = await request.app[DATABASE].write(create_host, body, request.app[CLOCK]())
     except NotFound as exc:
-        raise refuse(400, str(exc), field="customer_id") from None
+        raise refuse(404, str(exc), field="customer_id") from None
     except (AlreadyExists, IntegrityError):
         raise refuse(409, f"host {body.id!r} exists already", field="id") from None
     location = f"/api/v1/hosts/{host.id}"

@@ -20,6 +20,7 @@ from collector.ingest.writer import HostKeys, ReportWriter
 from collector.store.reports import IncomingReport
 from collector.web.appkeys import METRICS
 from collector.web.errors import refuse
+from collector.web.json_depth import MAX_JSON_DEPTH, deeper_than
 
 HOST_KEYS = web.AppKey("host_keys", HostKeys)
 REPORT_WRITER = web.AppKey("report_writer", ReportWriter)
@@ -111,6 +112,10 @@ def _parse(body: bytes) -> tuple[ReportBody, dict[str, Any], str]:
         data = json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise refuse(400, f"body is not JSON: {exc}") from None
+    except RecursionError:  # nested past what the decoder itself can hold
+        raise refuse(400, f"body nests deeper than {MAX_JSON_DEPTH} levels") from None
+    if deeper_than(data):
+        raise refuse(400, f"body nests deeper than {MAX_JSON_DEPTH} levels")
     if not isinstance(data, dict):
         raise refuse(400, "body must be a JSON object")
     try:

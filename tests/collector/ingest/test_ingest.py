@@ -134,7 +134,16 @@ def _bad_requests() -> list[tuple[str, int, str | None, Any]]:
         ("unexpected field", 400, "extra", lambda: _with(good(extra=1))),
         ("host mismatch", 400, "host", lambda: _with(good(host="other"))),
         ("body over 1 MiB", 413, None, lambda: _with(good(agent_version="x" * (1024 * 1024)))),
+        ("metrics 40 deep", 400, None, lambda: _with(_nested(40))),
+        ("metrics 5000 deep", 400, None, lambda: _with(_nested(5000))),
     ]
+
+
+def _nested(depth: int) -> bytes:
+    """A report with a metric ``depth`` lists deep, written out (json.dumps would recurse)."""
+    probes = {"system": {"status": "ok", "metrics": {"deep": "DEEP"}, "error": None}}
+    body = protocol.encode(report_body(probes=probes))
+    return body.replace(b'"DEEP"', b"[" * depth + b"]" * depth)
 
 
 def _drop(body: bytes, key: str) -> bytes:
