@@ -55,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
 
     from collector.app import create_app
     from collector.runtime.loop import loop_name, new_event_loop
+    from collector.web.access_log import RedactingAccessLogger
 
     loop = new_event_loop()  # uvloop when installed: probing is socket-bound
     log.info("event loop: %s", loop_name(loop))
@@ -63,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
         host=config.http.host,
         port=config.http.port,
         access_log=logging.getLogger("collector.access"),
+        access_log_class=RedactingAccessLogger,
         handle_signals=True,
         print=_log_banner,
         loop=loop,
