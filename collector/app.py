@@ -14,7 +14,8 @@ from collector.config.inventory_file import load_inventory
 from collector.config.settings import CollectorConfig
 from collector.engine.monitor import Monitor
 from collector.ingest import handler as ingest
-from collector.ingest.handler import HOST_KEYS, REPORT_WRITER
+from collector.ingest.handler import HOST_KEYS, HOST_PACING, REPORT_WRITER
+from collector.ingest.pacing import HostPacing
 from collector.ingest.writer import HostKeys, ReportWriter
 from collector.jobs.duties import Duties
 from collector.jobs.leadership import LEADERSHIP, elect
@@ -24,6 +25,7 @@ from collector.runtime.metrics import Metrics
 from collector.store.database import Database
 from collector.store.engines import make_engine, migrate
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE, METRICS
+from collector.web.connections import guard_requests
 from collector.web.errors import json_errors
 from dashboard import routes as dashboard_routes
 
@@ -51,7 +53,7 @@ def create_app(
     stands for election, and runs the schedules while it is the leader
     (``collector.jobs.leadership``).
     """
-    app = web.Application(client_max_size=1024 * 1024, middlewares=[json_errors])
+    app = web.Application(client_max_size=1024 * 1024, middlewares=[guard_requests, json_errors])
     db = Database(make_engine(config.database.url))
     metrics = Metrics()
     monitor = Monitor(db, config, clock)
@@ -60,6 +62,7 @@ def create_app(
     app[DATABASE] = db
     app[METRICS] = metrics
     app[HOST_KEYS] = HostKeys(db)
+    app[HOST_PACING] = HostPacing()
     app[REPORT_WRITER] = ReportWriter(db, clock, on_committed=monitor.wake)
     app[MONITOR] = monitor
     app[SENDER] = OutboxSender(db, transport or SmtpTransport(config.smtp), config, metrics, clock)

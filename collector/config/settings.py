@@ -48,6 +48,14 @@ class HttpSettings(_Strict):
     public_url: str = "http://127.0.0.1:8080"
     #: Sessions and cookies are marked Secure: turn off only for plain-HTTP local use.
     secure_cookies: bool = True
+    #: A connection whose request headers are not all in this long after it opened (or after
+    #: its previous answer) is closed; so is one whose body is not all in this long after its
+    #: headers. Slow clients must not hold connections (and file descriptors) for minutes.
+    header_timeout_s: float = Field(10.0, gt=0, le=300)
+    body_timeout_s: float = Field(30.0, gt=0, le=600)
+    #: Connections open at once; the next is answered 503 and closed. Keep it well under the
+    #: unit's LimitNOFILE (65536), which the database, SMTP and probes share.
+    max_connections: int = Field(4096, ge=1, le=60000)
 
 
 class DatabaseSettings(_Strict):

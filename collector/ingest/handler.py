@@ -7,6 +7,7 @@ before anything is written.
 from __future__ import annotations
 
 import json
+import math
 import time
 from typing import Any
 
@@ -15,6 +16,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from pydantic import ValidationError
 
 from agent import protocol
+from collector.ingest.pacing import HostPacing
 from collector.ingest.report_body import ReportBody
 from collector.ingest.writer import HostKeys, ReportWriter
 from collector.store.reports import IncomingReport
@@ -24,6 +26,7 @@ from collector.web.json_depth import MAX_JSON_DEPTH, deeper_than
 
 HOST_KEYS = web.AppKey("host_keys", HostKeys)
 REPORT_WRITER = web.AppKey("report_writer", ReportWriter)
+HOST_PACING = web.AppKey("host_pacing", HostPacing)
 
 
 async def post_report(request: web.Request) -> web.Response:
@@ -55,6 +58,12 @@ async def _accept(request: web.Request) -> web.Response:
     report, data, text = _parse(body)
     if report.host != host_id:
         raise refuse(400, "body host does not match the signing host", field="host")
+    wait_s = request.app[HOST_PACING].admit(host_id, report.interval_s)
+    if wait_s is not None:
+        reason = (
+            f"host {host_id!r} is sending far more often than its {report.interval_s:g} s interval"
+        )
+        raise refuse(429, reason, retry_after=math.ceil(wait_s))
     writer = request.app[REPORT_WRITER]
     if writer.depth >= writer.max_queue:
         raise refuse(429, "collector is shedding load", retry_after=5)
