@@ -103,6 +103,9 @@ class MonitoringSettings(_Strict):
     sweep_interval_s: float = Field(15.0, gt=0)
     disk_warning_percent: float = Field(85.0, gt=0, le=100)
     disk_critical_percent: float = Field(95.0, gt=0, le=100)
+    #: A report raising more new problems than this opens one "Many problems" fault listing
+    #: them, not one fault (and mail) each.
+    many_problems_at_once: int = Field(20, ge=1)
 
 
 class ProbeSettings(_Strict):

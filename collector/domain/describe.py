@@ -11,6 +11,7 @@ _TITLES = {
     "asterisk.ami": "PBX not answering (Asterisk AMI)",
     "sip": "SIP service",
     "ssh.hostkey": "SSH host key changed",
+    "host.many_problems": "Many problems at once",
 }
 
 _PREFIXES = {

@@ -16,6 +16,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from pydantic import ValidationError
 
 from agent import protocol
+from collector.ingest import limits
 from collector.ingest.pacing import HostPacing
 from collector.ingest.report_body import ReportBody
 from collector.ingest.writer import HostKeys, ReportWriter
@@ -58,6 +59,9 @@ async def _accept(request: web.Request) -> web.Response:
     report, data, text = _parse(body)
     if report.host != host_id:
         raise refuse(400, "body host does not match the signing host", field="host")
+    too_much = limits.excess(data["probes"])
+    if too_much is not None:
+        raise refuse(400, too_much[1], field=too_much[0])
     wait_s = request.app[HOST_PACING].admit(host_id, report.interval_s)
     if wait_s is not None:
         reason = (

@@ -18,7 +18,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from aiohttp import web
 
@@ -83,11 +83,11 @@ class GuardedProtocol(asyncio.Protocol):
         self._admitted = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
+        # uvloop's transports implement asyncio.Transport without subclassing it.
+        self._transport = cast(asyncio.Transport, transport)
         if not self._guard.admit(transport, self):
-            transport.write(_BUSY)
-            transport.close()
+            self._transport.write(_BUSY)
+            self._transport.close()
             return
         self._admitted = True
         self._inner.connection_made(transport)
