@@ -138,7 +138,9 @@ def parse_response(data: bytes) -> SipResponse | None:
     head = data.split(b"\r\n\r\n", 1)[0].decode("utf-8", errors="replace")
     lines = head.replace("\r\n", "\n").split("\n")
     parts = lines[0].split(" ", 2)
-    if len(parts) < 2 or parts[0] != "SIP/2.0" or not parts[1].isdigit() or len(parts[1]) != 3:
+    code = parts[1] if len(parts) > 1 else ""
+    # ASCII digits only: str.isdigit() also says yes to "²²²", which int() refuses.
+    if parts[0] != "SIP/2.0" or len(code) != 3 or not (code.isascii() and code.isdigit()):
         return None
     headers: dict[str, list[str]] = {}
     last: str | None = None
@@ -282,7 +284,9 @@ def _uri_host(host: str) -> str:
 
 def _cseq(value: str | None) -> tuple[int, str] | None:
     number, _, method = (value or "").partition(" ")
-    return (int(number), method.strip().upper()) if number.isdigit() else None
+    if not (number.isascii() and number.isdigit()):  # not "²", which int() refuses
+        return None
+    return int(number), method.strip().upper()
 
 
 def _via_branch(value: str | None) -> str | None:

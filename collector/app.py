@@ -14,7 +14,8 @@ from collector.config.inventory_file import load_inventory
 from collector.config.settings import CollectorConfig
 from collector.engine.monitor import Monitor
 from collector.ingest import handler as ingest
-from collector.ingest.handler import HOST_KEYS, REPORT_WRITER
+from collector.ingest.handler import HOST_KEYS, HOST_PACING, REPORT_WRITER
+from collector.ingest.pacing import HostPacing
 from collector.ingest.writer import HostKeys, ReportWriter
 from collector.jobs.duties import Duties
 from collector.jobs.leadership import LEADERSHIP, elect
@@ -27,6 +28,7 @@ from collector.store.database import Database
 from collector.store.engines import make_engine, migrate
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE, HASHING, METRICS
 from collector.web.audit_trail import audit_trail
+from collector.web.connections import guard_requests
 from collector.web.errors import json_errors
 from dashboard import routes as dashboard_routes
 
@@ -55,7 +57,9 @@ def create_app(
     stands for election, and runs the schedules while it is the leader
     (``collector.jobs.leadership``).
     """
-    app = web.Application(client_max_size=1024 * 1024, middlewares=[json_errors, audit_trail])
+    app = web.Application(
+        client_max_size=1024 * 1024, middlewares=[guard_requests, json_errors, audit_trail]
+    )
     db = Database(make_engine(config.database.url))
     metrics = Metrics()
     monitor = Monitor(db, config, clock)
@@ -65,6 +69,7 @@ def create_app(
     app[METRICS] = metrics
     app[HASHING] = HashingPool(max_waiting=config.http.password_checks_at_once)
     app[HOST_KEYS] = HostKeys(db)
+    app[HOST_PACING] = HostPacing()
     app[REPORT_WRITER] = ReportWriter(db, clock, on_committed=monitor.wake)
     app[MONITOR] = monitor
     app[SENDER] = OutboxSender(db, transport or SmtpTransport(config.smtp), config, metrics, clock)

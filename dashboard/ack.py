@@ -18,6 +18,7 @@ from aiohttp import web
 
 from collector.notify.ack_links import AckClaim, InvalidLink, read_token
 from collector.operations.acknowledge import FaultNotFound, acknowledge_from_link
+from collector.security.tokens import well_formed
 from collector.store.faults import FaultView, get_fault
 from collector.web.access import signed
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
@@ -40,12 +41,13 @@ NO_SUCH_FAULT = Refusal(404, "This fault no longer exists.")
 
 
 def read_link(request: web.Request) -> AckClaim | Refusal:
-    """The link's claim, or why it cannot be used: 410 when expired, 400 when not valid."""
+    """The link's claim, or why it cannot be used: 400 when it is not shaped like a link,
+    403 when forged or altered (or of another purpose), 410 when expired."""
     secret, token = request.app[CONFIG].secret_key, request.match_info["token"]
     try:
         return read_token(secret, token, request.app[CLOCK]())
     except InvalidLink as exc:
-        return Refusal(410 if exc.expired else 400, str(exc))
+        return Refusal(410 if exc.expired else 403 if well_formed(token) else 400, str(exc))
 
 
 async def refuse(request: web.Request, refusal: Refusal) -> web.Response:

@@ -12,6 +12,7 @@ from collector.operations.acknowledge import FaultNotFound, acknowledge_fault
 from collector.store import faults as fault_store
 from collector.store import incidents as incident_store
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
+from collector.web.ids import row_id
 from dashboard import csrf
 from dashboard.ack import MAX_COMMENT
 from dashboard.render import render
@@ -26,10 +27,10 @@ async def fault_list(request: web.Request) -> web.Response:
 
 
 def _fault_id(request: web.Request) -> int:
-    try:
-        return int(request.match_info["fault_id"])
-    except ValueError:
-        raise web.HTTPNotFound() from None
+    found = row_id(request.match_info["fault_id"])
+    if found is None:
+        raise web.HTTPNotFound()
+    return found
 
 
 def _fault_facts(conn: Connection, fault_id: int) -> dict[str, Any] | None:

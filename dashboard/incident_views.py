@@ -31,6 +31,7 @@ from collector.store import incident_pauses
 from collector.store import incidents as incident_store
 from collector.web.access import self_audited
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
+from collector.web.ids import row_id
 from dashboard import csrf
 from dashboard.render import render
 from dashboard.sessions import logged_in_account, logged_in_operator, require_operator
@@ -61,10 +62,10 @@ def add_routes(router: web.UrlDispatcher) -> None:
 
 
 def _incident_id(request: web.Request) -> int:
-    raw = request.match_info["incident_id"]
-    if not raw.isdigit():
+    found = row_id(request.match_info["incident_id"])
+    if found is None:
         raise web.HTTPNotFound()
-    return int(raw)
+    return found
 
 
 def _incident_facts(

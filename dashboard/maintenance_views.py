@@ -29,6 +29,7 @@ from collector.store import inventory
 from collector.store.inventory import Host
 from collector.store.maintenance import StoredWindow
 from collector.web.appkeys import CLOCK, DATABASE
+from collector.web.ids import row_id
 from collector.web.render import window_state
 from dashboard import csrf
 from dashboard.render import render
@@ -188,10 +189,11 @@ def _refill(form: Form) -> dict[str, Any]:
 async def end_window(request: web.Request) -> web.Response:
     raw = request.match_info["window_id"]
     try:
-        if not raw.isdigit():
+        window_id = row_id(raw)
+        if window_id is None:
             raise WindowRefused(f"no maintenance window {raw!r}", status=404)
         await request.app[DATABASE].write(
-            maintenance_ops.end_window, int(raw), request.app[CLOCK]()
+            maintenance_ops.end_window, window_id, request.app[CLOCK]()
         )
     except WindowRefused as exc:
         if exc.status == 404:

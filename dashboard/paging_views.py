@@ -15,9 +15,11 @@ from aiohttp import web
 from collector.notify.page_links import InvalidLink, PageClaim, read_page_token
 from collector.operations.incidents import IncidentNotFound
 from collector.operations.paging import acknowledge_page
+from collector.security.tokens import well_formed
 from collector.store.pages import PagingIncident, get_incident
 from collector.web.access import signed
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
+from collector.web.ids import row_id
 from dashboard import csrf
 from dashboard.ack import Refusal, refuse
 from dashboard.render import render
@@ -35,12 +37,13 @@ def add_routes(router: web.UrlDispatcher) -> None:
 
 
 def read_link(request: web.Request) -> PageClaim | Refusal:
-    """The link's claim, or why it cannot be used: 410 when expired, 400 when not valid."""
+    """The link's claim, or why it cannot be used: 400 when it is not shaped like a link,
+    403 when forged or altered (or of another purpose), 410 when expired."""
     secret, token = request.app[CONFIG].secret_key, request.match_info["token"]
     try:
         return read_page_token(secret, token, request.app[CLOCK]())
     except InvalidLink as exc:
-        return Refusal(410 if exc.expired else 400, str(exc))
+        return Refusal(410 if exc.expired else 403 if well_formed(token) else 400, str(exc))
 
 
 def _stage(incident: PagingIncident) -> str:
@@ -115,10 +118,9 @@ async def acknowledge(request: web.Request) -> web.Response:
 @csrf.protect
 async def operator_acknowledge(request: web.Request) -> web.Response:
     """An operator stops the paging (an engineer has it), recorded under their username."""
-    try:
-        incident_id = int(request.match_info["incident_id"])
-    except ValueError:
-        raise web.HTTPNotFound() from None
+    incident_id = row_id(request.match_info["incident_id"])
+    if incident_id is None:
+        raise web.HTTPNotFound()
     operator = logged_in_operator(request)
     try:
         await request.app[DATABASE].write(

@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from collector.web.errors import refuse
+from collector.web.ids import unstorable, whole_number
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -44,6 +45,14 @@ def flag(request: web.Request, name: str) -> bool | None:
     raise refuse(400, f"{name} must be true or false", field=name)
 
 
+def id_filter(request: web.Request, name: str) -> str | None:
+    """A query parameter naming a customer or host; a 404 for a value no id can hold."""
+    value = request.query.get(name)
+    if value is not None and unstorable(value):
+        raise refuse(404, f"no {name} {value!r}", field=name)
+    return value
+
+
 def limit(request: web.Request, default: int = 200, maximum: int = 1000) -> int:
     """The ``limit`` query parameter: how many rows at most, newest first."""
     return number(request, "limit", default=default, low=1, high=maximum) or default
@@ -55,10 +64,9 @@ def number(
     value = request.query.get(name)
     if value is None:
         return default
-    try:
-        parsed = int(value)
-    except ValueError:
-        raise refuse(400, f"{name} must be a whole number", field=name) from None
+    parsed = whole_number(value)
+    if parsed is None:
+        raise refuse(400, f"{name} must be a whole number", field=name)
     if not low <= parsed <= high:
         raise refuse(400, f"{name} must be between {low} and {high}", field=name)
     return parsed

@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import Connection
 
-from collector.api.bodies import flag, limit, number, parse_body
+from collector.api.bodies import flag, id_filter, limit, number, parse_body
 from collector.config.settings import CollectorConfig
 from collector.notify import outbox
 from collector.operations.acknowledge import Acknowledgement, FaultNotFound, acknowledge_fault
@@ -18,14 +18,16 @@ from collector.store import inventory
 from collector.store.operators import Operator
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
 from collector.web.errors import refuse
+from collector.web.ids import MAX_ID, row_id
 from collector.web.render import event_json, fault_json, incident_json, outbox_json
 
 
 def _fault_id(request: web.Request) -> int:
     raw = request.match_info["id"]
-    if not raw.isdigit():
+    found = row_id(raw)
+    if found is None:
         raise refuse(404, f"no fault {raw!r}")
-    return int(raw)
+    return found
 
 
 def _faults(
@@ -41,7 +43,7 @@ async def list_faults(request: web.Request, _operator: Operator) -> web.Response
     most = limit(request)
     try:
         faults = await request.app[DATABASE].read(
-            _faults, open_only, request.query.get("host"), most
+            _faults, open_only, id_filter(request, "host"), most
         )
     except inventory.NotFound as exc:
         raise refuse(404, str(exc), field="host") from None
@@ -115,7 +117,7 @@ async def list_incidents(request: web.Request, _operator: Operator) -> web.Respo
 
 
 async def list_outbox(request: web.Request, _operator: Operator) -> web.Response:
-    fault_id = number(request, "fault", low=1, high=2**62)
+    fault_id = number(request, "fault", low=1, high=MAX_ID)
     status = request.query.get("status")
     if status is not None and status not in outbox.STATUSES:
         raise refuse(400, f"status must be one of {', '.join(outbox.STATUSES)}", field="status")

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import Connection, text
 
+from collector.config.settings import CollectorConfig
 from collector.jobs.leadership import LEADERSHIP
 from collector.notify import outbox
+from collector.operations.inventory import tier_names
 from collector.store import faults as fault_store
 from collector.web.access import public
-from collector.web.appkeys import DATABASE, METRICS
+from collector.web.appkeys import CONFIG, DATABASE, METRICS
 
 OPENAPI = Path(__file__).with_name("openapi.json")
 
@@ -51,6 +54,14 @@ async def metrics(request: web.Request) -> web.Response:
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
+def openapi_document(config: CollectorConfig) -> dict[str, Any]:
+    """The OpenAPI document, its contract tiers those of the catalogue this collector runs with."""
+    document: dict[str, Any] = json.loads(OPENAPI.read_text())
+    tier = document["components"]["schemas"]["Contract"]["properties"]["tier"]
+    tier["enum"] = sorted(tier_names(config))
+    return document
+
+
 @public
-async def openapi(_request: web.Request) -> web.Response:
-    return web.json_response(json.loads(OPENAPI.read_text()))
+async def openapi(request: web.Request) -> web.Response:
+    return web.json_response(openapi_document(request.app[CONFIG]))

@@ -32,6 +32,7 @@ from collector.store.incidents import IncidentView
 from collector.store.operators import Operator
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
 from collector.web.errors import refuse
+from collector.web.ids import row_id
 from collector.web.render import incident_json, rfc3339
 
 #: The action segment of the route: only these, so other ``/incidents/{id}/...`` routes stay free.
@@ -104,9 +105,10 @@ def _no_target(incident: IncidentView) -> str | None:
 
 def _incident_id(request: web.Request) -> int:
     raw = request.match_info["id"]
-    if not raw.isdigit():
+    found = row_id(raw)
+    if found is None:
         raise refuse(404, f"no incident {raw!r}")
-    return int(raw)
+    return found
 
 
 async def get_incident(request: web.Request, _operator: Operator) -> web.Response:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from aiohttp import web
 from sqlalchemy.exc import IntegrityError
 
-from collector.api.bodies import parse_body
+from collector.api.bodies import id_filter, parse_body
 from collector.ingest.handler import HOST_KEYS
 from collector.operations.inventory import (
     AddressTaken,
@@ -72,7 +72,7 @@ async def post_customer(request: web.Request, _operator: Operator) -> web.Respon
 
 
 async def list_hosts(request: web.Request, _operator: Operator) -> web.Response:
-    customer_id = request.query.get("customer")
+    customer_id = id_filter(request, "customer")
     try:
         hosts = await request.app[DATABASE].read(hosts_of, customer_id)
     except NotFound as exc:
@@ -87,7 +87,7 @@ async def post_host(request: web.Request, _operator: Operator) -> web.Response:
             create_host, body, request.app[CLOCK](), request.app[CONFIG]
         )
     except NotFound as exc:
-        raise refuse(400, str(exc), field="customer_id") from None
+        raise refuse(404, str(exc), field="customer_id") from None
     except UnknownProfile as exc:
         raise refuse(400, str(exc), field="snmp.profile") from None
     except AddressTaken as exc:

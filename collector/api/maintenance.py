@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from collector.api.bodies import flag, parse_body
+from collector.api.bodies import flag, id_filter, parse_body
 from collector.operations.maintenance import (
     NewMaintenanceWindow,
     WindowFilter,
@@ -19,6 +19,7 @@ from collector.operations.maintenance import (
 from collector.store.operators import Operator
 from collector.web.appkeys import CLOCK, DATABASE
 from collector.web.errors import refuse
+from collector.web.ids import row_id
 from collector.web.render import window_json
 
 
@@ -28,16 +29,17 @@ def _refusal(exc: WindowRefused) -> web.HTTPException:
 
 def _window_id(request: web.Request) -> int:
     raw = request.match_info["id"]
-    if not raw.isdigit():
+    found = row_id(raw)
+    if found is None:
         raise refuse(404, f"no maintenance window {raw!r}")
-    return int(raw)
+    return found
 
 
 async def list_maintenance(request: web.Request, _operator: Operator) -> web.Response:
     wanted = WindowFilter(
         active=flag(request, "active"),
-        customer_id=request.query.get("customer"),
-        host_id=request.query.get("host"),
+        customer_id=id_filter(request, "customer"),
+        host_id=id_filter(request, "host"),
     )
     now = request.app[CLOCK]()
     try:
@@ -53,8 +55,8 @@ async def post_maintenance(request: web.Request, operator: Operator) -> web.Resp
     try:
         stored = await request.app[DATABASE].write(create_window, body, operator.username, now)
     except WindowRefused as exc:
-        # An unknown customer or host in a body is a bad body (400), as for hosts.
-        raise refuse(400, str(exc), field=exc.field) from None
+        # A customer or host the body names that does not exist is a 404 naming the field.
+        raise _refusal(exc) from None
     return web.json_response(window_json(stored, now), status=201)
 
 

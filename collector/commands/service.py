@@ -10,7 +10,6 @@ import argparse
 import logging
 import sys
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.engine import make_url
 
@@ -51,28 +50,17 @@ def run(args: argparse.Namespace) -> int:
     config = config_or_none(args.config)
     if config is None:
         return EXIT_CONFIG
-    from aiohttp import web
-
     from collector.app import create_app
     from collector.runtime.loop import loop_name, new_event_loop
+    from collector.web.serving import serve
 
     loop = new_event_loop()  # uvloop when installed: probing is socket-bound
     log.info("event loop: %s", loop_name(loop))
-    web.run_app(
-        create_app(config),
-        host=config.http.host,
-        port=config.http.port,
-        access_log=logging.getLogger("collector.access"),
-        handle_signals=True,
-        print=_log_banner,
-        loop=loop,
-    )
+    try:
+        loop.run_until_complete(serve(create_app(config), config.http))
+    finally:
+        loop.close()
     return 0
-
-
-def _log_banner(*parts: Any, **_: Any) -> None:
-    """aiohttp's start-up banner, sent to the log instead of stdout."""
-    log.info(" ".join(str(p) for p in parts).strip())
 
 
 def migrate(args: argparse.Namespace) -> int:

@@ -51,6 +51,14 @@ class HttpSettings(_Strict):
     secure_cookies: bool = True
     #: Sign-in password checks (argon2) in flight at once; past it a sign-in gets 429 at once.
     password_checks_at_once: int = Field(8, ge=0, le=1000)
+    #: A connection whose request headers are not all in this long after it opened (or after
+    #: its previous answer) is closed; so is one whose body is not all in this long after its
+    #: headers. Slow clients must not hold connections (and file descriptors) for minutes.
+    header_timeout_s: float = Field(10.0, gt=0, le=300)
+    body_timeout_s: float = Field(30.0, gt=0, le=600)
+    #: Connections open at once; the next is answered 503 and closed. Keep it well under the
+    #: unit's LimitNOFILE (65536), which the database, SMTP and probes share.
+    max_connections: int = Field(4096, ge=1, le=60000)
 
 
 class DatabaseSettings(_Strict):
@@ -102,6 +110,9 @@ class MonitoringSettings(_Strict):
     vendor_network_customers: int = Field(3, ge=2)
     # Hosts on the vendor's side (their remote checks) whose failure means the same.
     vendor_canary_hosts: list[str] = Field(default_factory=list)
+    #: A report raising more new problems than this opens one "Many problems" fault listing
+    #: them, not one fault (and mail) each.
+    many_problems_at_once: int = Field(20, ge=1)
 
 
 class ProbeSettings(_Strict):

@@ -13,6 +13,7 @@ _TITLES = {
     "ssh.hostkey": "SSH host key changed",
     "snmp.restart": "PBX restarted",
     "remote.snmp": "SNMP not answering",
+    "host.many_problems": "Many problems at once",
 }
 
 _PREFIXES = {

@@ -38,7 +38,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, select
 
 from collector.config.settings import CollectorConfig
-from collector.domain import rules
+from collector.domain import rules, storms
 from collector.domain.faults import notifications_due as owed_notification
 from collector.domain.maintenance import MaintenanceWindow
 from collector.domain.policy import CheckPolicy, Levels, NotificationPolicy, PolicyBook, Thresholds
@@ -204,6 +204,7 @@ def plan_reports(
             continue
         current = states[host.id]
         found = rules.observations_from_report(row.body, run.thresholds, previous=current)
+        found = storms.calm(found, current, run.config.monitoring.many_problems_at_once)
         found.append(rules.heartbeat_observation(now, host.interval_s, now))
         for observation in found:
             key = (host.id, observation.check_key)

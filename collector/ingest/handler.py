@@ -7,6 +7,7 @@ before anything is written.
 from __future__ import annotations
 
 import json
+import math
 import time
 from typing import Any
 
@@ -15,15 +16,19 @@ from aiohttp.http_exceptions import HttpProcessingError
 from pydantic import ValidationError
 
 from agent import protocol
+from collector.ingest import limits
+from collector.ingest.pacing import HostPacing
 from collector.ingest.report_body import ReportBody
 from collector.ingest.writer import HostKeys, ReportWriter
 from collector.store.reports import IncomingReport
 from collector.web.access import signed
 from collector.web.appkeys import METRICS
 from collector.web.errors import refuse
+from collector.web.json_depth import MAX_JSON_DEPTH, deeper_than
 
 HOST_KEYS = web.AppKey("host_keys", HostKeys)
 REPORT_WRITER = web.AppKey("report_writer", ReportWriter)
+HOST_PACING = web.AppKey("host_pacing", HostPacing)
 
 
 @signed
@@ -56,6 +61,15 @@ async def _accept(request: web.Request) -> web.Response:
     report, data, text = _parse(body)
     if report.host != host_id:
         raise refuse(400, "body host does not match the signing host", field="host")
+    too_much = limits.excess(data["probes"])
+    if too_much is not None:
+        raise refuse(400, too_much[1], field=too_much[0])
+    wait_s = request.app[HOST_PACING].admit(host_id, report.interval_s)
+    if wait_s is not None:
+        reason = (
+            f"host {host_id!r} is sending far more often than its {report.interval_s:g} s interval"
+        )
+        raise refuse(429, reason, retry_after=math.ceil(wait_s))
     writer = request.app[REPORT_WRITER]
     if writer.depth >= writer.max_queue:
         raise refuse(429, "collector is shedding load", retry_after=5)
@@ -113,6 +127,10 @@ def _parse(body: bytes) -> tuple[ReportBody, dict[str, Any], str]:
         data = json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise refuse(400, f"body is not JSON: {exc}") from None
+    except RecursionError:  # nested past what the decoder itself can hold
+        raise refuse(400, f"body nests deeper than {MAX_JSON_DEPTH} levels") from None
+    if deeper_than(data):
+        raise refuse(400, f"body nests deeper than {MAX_JSON_DEPTH} levels")
     if not isinstance(data, dict):
         raise refuse(400, "body must be a JSON object")
     try:

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from collector.store.schema import outbox
+from collector.store.schema import faults, hosts, outbox
 
 #: How long a claim stands after its sender last renewed it: a dead sender's messages wait
 #: no longer than this. Its sender renews it well within that (``collector.jobs.mail_sender``).
@@ -67,16 +67,33 @@ def claim_due(
     conn: Connection, now: datetime, *, max_attempts: int, limit: int = 50
 ) -> list[OutgoingMessage]:
     """Claim up to ``limit`` due messages for delivery by this sender; each claim is one
-    attempt, and a message that has had ``max_attempts`` is not claimed again."""
-    rows = conn.execute(
-        select(outbox)
+    attempt, and a message that has had ``max_attempts`` is not claimed again.
+
+    Customers take turns: each one's oldest due message, then each one's second, and so on,
+    so a storm of one customer's mail never holds another's first message back more than a
+    batch. Mail about no fault (pages, reports) takes its turn as one more "customer"."""
+    customer = (
+        select(hosts.c.customer_id)
+        .join(faults, faults.c.host_id == hosts.c.id)
+        .where(faults.c.id == outbox.c.fault_id)
+        .scalar_subquery()
+    )
+    turn = (
+        func.row_number()
+        .over(partition_by=customer, order_by=(outbox.c.next_attempt_at, outbox.c.id))
+        .label("turn")
+    )
+    due = (
+        select(outbox, turn)
         .where(
             outbox.c.status == "pending",
             outbox.c.next_attempt_at <= now,
             outbox.c.attempts < max_attempts,
         )
-        .order_by(outbox.c.next_attempt_at, outbox.c.id)
-        .limit(limit)
+        .subquery()
+    )
+    rows = conn.execute(
+        select(due).order_by(due.c.turn, due.c.next_attempt_at, due.c.id).limit(limit)
     ).all()
     claimed = []
     for row in rows:

@@ -9,13 +9,27 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
 from collector.domain.control_characters import refuse_control_characters
 
 #: Ids appear in URLs and mail subjects: letters, digits, dot, dash and underscore.
 IDENTIFIER = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 EMAIL = r"^[^@\s<>]+@[^@\s<>]+$"
+#: Addresses go into mail headers: the pattern, and no control characters either.
+Email = Annotated[str, AfterValidator(refuse_control_characters)]
+
+
+def _not_a_number(value: object) -> object:
+    """Pydantic would read a number as a Unix timestamp; a date or time is written out."""
+    if isinstance(value, int | float):
+        raise ValueError("must be written as a date or time (RFC 3339), not a number")
+    return value
+
+
+#: A date or date-time field: text (or the object), never a number.
+Written = BeforeValidator(_not_a_number)
+
 #: Names appear in mail subjects and on one line of the dashboard: no line breaks, no tabs.
 Name = Annotated[str, AfterValidator(refuse_control_characters)]
 

@@ -7,7 +7,7 @@ A host's key is returned by its creation and by a rotation, and nowhere else.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 from sqlalchemy import Connection, select
@@ -17,7 +17,7 @@ from collector.config.snmp import HostSnmpEntry, IpAddress
 from collector.config.tiers import catalogue_for
 from collector.domain.contracts import installation_contract, known_zone, start_of_day_utc
 from collector.domain.snmp_profiles import default_checks
-from collector.operations.fields import EMAIL, IDENTIFIER, Name, StrictInput
+from collector.operations.fields import EMAIL, IDENTIFIER, Email, Name, StrictInput, Written
 from collector.operations.incidents import recalculate_for_customer
 from collector.store import inventory
 from collector.store import probe_results as probe_store
@@ -26,19 +26,22 @@ from collector.store.inventory import AlreadyExists, NotFound
 from collector.store.schema import contacts
 from collector.web.render import contract_json, rfc3339
 
+#: More phone ports than any one contract covers; the column is a 32-bit integer.
+MAX_PORTS = 100_000
+
 INSTALLATION_NOTE = "included with the installation: one month of Cat1"
 
 
 class ContactIn(StrictInput):
     name: Name = Field(min_length=1, max_length=200)
-    email: str = Field(pattern=EMAIL, max_length=320)
+    email: Email = Field(pattern=EMAIL, max_length=320)
 
 
 class ContractIn(StrictInput):
     tier: str = Field(min_length=1, max_length=64)
-    starts_on: date
-    ends_on: date | None = None
-    ports: int = Field(0, ge=0)
+    starts_on: Annotated[date, Written]
+    ends_on: Annotated[date | None, Written] = None
+    ports: int = Field(0, ge=0, le=MAX_PORTS)
 
     @field_validator("ends_on")
     @classmethod

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AwareDatetime, Field, ValidationInfo, field_validator
 from sqlalchemy import Connection
 
 from collector.domain.maintenance import MaintenanceWindow
-from collector.operations.fields import StrictInput
+from collector.operations.fields import StrictInput, Written
 from collector.store import inventory
 from collector.store import maintenance as maintenance_store
 from collector.store.maintenance import StoredWindow
@@ -40,9 +40,9 @@ class NewMaintenanceWindow(StrictInput):
     customer_id: str = Field(min_length=1, max_length=64)
     host_id: str | None = Field(None, min_length=1, max_length=128)
     frequency: Literal["once", "daily", "weekly"]
-    starts_at: AwareDatetime | None = Field(None, validate_default=True)
-    ends_at: AwareDatetime | None = Field(None, validate_default=True)
-    local_time: time | None = Field(None, validate_default=True)
+    starts_at: Annotated[AwareDatetime | None, Written] = Field(None, validate_default=True)
+    ends_at: Annotated[AwareDatetime | None, Written] = Field(None, validate_default=True)
+    local_time: Annotated[time | None, Written] = Field(None, validate_default=True)
     timezone: str = Field("UTC", min_length=1, max_length=64)
     weekdays: list[Weekday] = Field(default_factory=list, max_length=7, validate_default=True)
     duration_s: float | None = Field(None, gt=0, le=LONGEST_OCCURRENCE_S, validate_default=True)
@@ -158,8 +158,9 @@ def create_window(
     if body.host_id is not None:
         host = _require_host(conn, body.host_id, "host_id")
         if host.customer_id != body.customer_id:
-            reason = f"host {host.id!r} belongs to customer {host.customer_id!r}"
-            raise WindowRefused(reason, "host_id")
+            owner = host.customer_id
+            reason = f"customer {body.customer_id!r} has no host {host.id!r} ({owner!r} has)"
+            raise WindowRefused(reason, "host_id", status=404)
     else:
         _require_customer(conn, body.customer_id, "customer_id")
     window = window_from_body(body, now)

@@ -4,7 +4,8 @@ A probe asks one question per host per interval, so a full client (aiohttp's ses
 cookie jars, URL normalisation, header multidicts) is mostly overhead there: this is about a
 fifth of its CPU per check. Enough of HTTP/1.1 for status pages and admin logins: GET, optional
 TLS through asyncio's ssl (with the peer certificate kept), and the three ways a body ends —
-Content-Length, chunked, or the server closing. No proxies, cookies or compression
+Content-Length, chunked, or the server closing — parsed by llhttp, Node's parser, through
+httptools: what a customer's host answers is untrusted input. No proxies, cookies or compression
 (``Accept-Encoding: identity``), and every check opens its own connection: a probe measures
 reaching the host, which a pooled connection would hide.
 """
@@ -17,6 +18,8 @@ import functools
 import ssl
 from dataclasses import dataclass
 from urllib.parse import SplitResult, quote, urlsplit
+
+import httptools
 
 from collector.probes.wire import Exchange, ReplyError, exchange
 
@@ -118,7 +121,10 @@ def _authorization(parts: SplitResult) -> str:
 
 
 class _ResponseReader(Exchange[HttpReply]):
-    """Parses the status line and headers, then the body by its framing, up to a size."""
+    """Feeds the response to llhttp (through httptools, as uvicorn does): the status line,
+    headers and body framing (Content-Length, chunked, or to the close) are its to parse,
+    however a host we do not control writes them. Interim 1xx responses are skipped; the body
+    is kept up to ``max_body``."""
 
     closed_early = "server closed the connection without a response"
 
@@ -129,161 +135,96 @@ class _ResponseReader(Exchange[HttpReply]):
         self._request = request
         self._read_body = read_body
         self._max_body = max_body
-        self._buffer = b""
+        self._parser = httptools.HttpResponseParser(self)
+        self._head_bytes = 0
+        self._began = ""  # the start of the answer, to quote when it is not HTTP
+        self._reason = b""
+        self._lines: list[str] = []
         self._reply: HttpReply | None = None
-        self._body = _BodyReader(0, max_body)
+        self._chunks: list[bytes] = []
+        self._size = 0
+        self._complete = False
 
     def started(self) -> None:
         if self.transport is not None:
             self.transport.write(self._request.head)
 
     def feed(self, data: bytes) -> None:
+        if self._complete:
+            return
+        if not self._head_bytes:
+            self._began = data.split(b"\r\n", 1)[0][:60].decode("latin-1")
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserError as exc:
+            began = f" (it began {self._began!r})" if self._reply is None else ""
+            raise ReplyError(f"bad response: {exc or type(exc).__name__}{began}") from None
         if self._reply is None:
-            self._buffer += data
-            self._parse_head()
-        elif self._body.feed(data):
+            self._head_bytes += len(data)
+            if self._head_bytes > MAX_HEADER_BYTES:
+                raise ReplyError("bad response: headers too long")
+        if self._complete:
             self._done()
 
     def feed_eof(self) -> None:
+        if self._complete:
+            return
         if self._reply is None:
-            if self._buffer:
+            if self._head_bytes:
                 raise ReplyError("bad response: incomplete headers")
             raise ReplyError(self.closed_early)
-        if not self._body.until_close:
+        if not _ends_at_close(self._reply.headers):
             raise ReplyError("bad response: connection closed in the middle of the body")
         self._done()
 
-    def _parse_head(self) -> None:
-        while self._reply is None:
-            end = self._buffer.find(b"\r\n\r\n")
-            if end < 0:
-                if len(self._buffer) > MAX_HEADER_BYTES:
-                    raise ReplyError("bad response: headers too long")
-                return
-            head, self._buffer = self._buffer[:end], self._buffer[end + 4 :]
-            reply = _parse_head(self._request.url, head)
-            if 100 <= reply.status < 200:
-                continue  # interim (100 Continue, 103 Early Hints): the real response follows
-            self._reply = reply
-        self._start_body(self._reply)
+    # llhttp's callbacks, called from inside feed_data.
 
-    def _start_body(self, reply: HttpReply) -> None:
+    def on_status(self, status: bytes) -> None:
+        self._reason += status
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._lines.append(f"{name.decode('latin-1')}: {value.decode('latin-1')}")
+
+    def on_headers_complete(self) -> None:
+        status = self._parser.get_status_code()
+        reason, lines = self._reason.decode("latin-1").strip(), self._lines
+        self._reason, self._lines = b"", []
+        if 100 <= status < 200:
+            return  # interim (100 Continue, 103 Early Hints): the real response follows
+        self._reply = HttpReply(self._request.url, status, reason, lines)
+        self._keep_peer_cert(self._reply)
+        if not self._read_body or status in _NO_BODY_STATUSES:
+            self._complete = True
+
+    def on_body(self, body: bytes) -> None:
+        if self._complete:
+            return
+        self._chunks.append(body)
+        self._size += len(body)
+        if self._size >= self._max_body:
+            self._complete = True  # long enough: the rest is not needed
+
+    def on_message_complete(self) -> None:
+        if self._reply is not None:
+            self._complete = True
+
+    def _keep_peer_cert(self, reply: HttpReply) -> None:
         if self._request.tls and self.transport is not None:
             ssl_object = self.transport.get_extra_info("ssl_object")
             if ssl_object is not None:
                 reply.peer_cert_der = ssl_object.getpeercert(binary_form=True)
-        if not self._read_body or reply.status in _NO_BODY_STATUSES:
-            self._done()
-            return
-        self._body = _body_reader(reply.headers, self._max_body)
-        rest, self._buffer = self._buffer, b""
-        if self._body.feed(rest):
-            self._done()
 
     def _done(self) -> None:
         assert self._reply is not None
-        self._reply.body = self._body.body()
+        self._reply.body = b"".join(self._chunks)[: self._max_body]
+        self._complete = True
         self.finish(self._reply)
 
 
-def _parse_head(url: str, head: bytes) -> HttpReply:
-    lines = head.decode("latin-1").split("\r\n")
-    version, _, rest = lines[0].partition(" ")
-    code, _, reason = rest.partition(" ")
-    if not version.startswith("HTTP/1.") or len(code) != 3 or not code.isdigit():
-        raise ReplyError(f"bad response: invalid status line {lines[0][:60]!r}")
-    return HttpReply(url, int(code), reason.strip(), lines[1:])
-
-
-class _BodyReader:
-    """Collects a body of known length (``remaining``), or to the close (``until_close``)."""
-
-    until_close = False
-
-    def __init__(self, remaining: int, limit: int) -> None:
-        self._remaining = remaining
-        self._limit = limit
-        self._chunks: list[bytes] = []
-        self._size = 0
-
-    def keep(self, data: bytes) -> bool:
-        """Store ``data``; True once the limit is reached (the rest is not needed)."""
-        self._chunks.append(data)
-        self._size += len(data)
-        return self._size >= self._limit
-
-    def feed(self, data: bytes) -> bool:
-        """True when the body is complete (or long enough)."""
-        taken = data[: self._remaining]
-        self._remaining -= len(taken)
-        return self.keep(taken) or self._remaining <= 0
-
-    def body(self) -> bytes:
-        return b"".join(self._chunks)[: self._limit]
-
-
-class _UntilClose(_BodyReader):
-    until_close = True
-
-    def feed(self, data: bytes) -> bool:
-        return self.keep(data)
-
-
-class _Chunked(_BodyReader):
-    """``Transfer-Encoding: chunked``: size line, data, CRLF, ... and a last chunk of size 0."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(0, limit)
-        self._pending = b""
-        self._data_left = 0  # bytes of the current chunk still to come
-        self._crlf_next = False  # the CRLF that ends a chunk's data is still to come
-
-    def feed(self, data: bytes) -> bool:
-        self._pending += data
-        while True:
-            if self._data_left:
-                taken = self._pending[: self._data_left]
-                self._pending = self._pending[len(taken) :]
-                self._data_left -= len(taken)
-                if self.keep(taken):
-                    return True
-                if self._data_left:
-                    return False
-                self._crlf_next = True
-            if self._crlf_next:
-                if len(self._pending) < 2:
-                    return False
-                self._pending, self._crlf_next = self._pending[2:], False
-            size = self._next_size()
-            if size is None:
-                return False
-            if size == 0:
-                return True  # trailers, if any, are of no interest
-            self._data_left = size
-
-    def _next_size(self) -> int | None:
-        end = self._pending.find(b"\r\n")
-        if end < 0:
-            if len(self._pending) > MAX_HEADER_BYTES:
-                raise ReplyError("bad response: invalid chunk size")
-            return None
-        size_text = self._pending[:end].split(b";")[0].strip()
-        self._pending = self._pending[end + 2 :]
-        try:
-            return int(size_text, 16)
-        except ValueError:
-            raise ReplyError("bad response: invalid chunk size") from None
-
-
-def _body_reader(headers: dict[str, str], limit: int) -> _BodyReader:
-    if "chunked" in headers.get("transfer-encoding", "").lower():
-        return _Chunked(limit)
-    length = headers.get("content-length")
-    if length is not None:
-        if not length.isdigit():
-            raise ReplyError(f"bad response: invalid Content-Length {length[:20]!r}")
-        return _BodyReader(int(length), limit)
-    return _UntilClose(0, limit)
+def _ends_at_close(headers: dict[str, str]) -> bool:
+    """A body with neither a length nor chunks runs until the server closes."""
+    chunked = "chunked" in headers.get("transfer-encoding", "").lower()
+    return not chunked and "content-length" not in headers
 
 
 async def fetch(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -23,6 +24,16 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from itsdangerous.signer import Signer
 
 _EXPIRES = "x"
+
+#: What every token looks like: the claim (a leading dot when compressed), a dot, and the
+#: HMAC-SHA256 signature, all base64url without padding. The OpenAPI document states it.
+TOKEN_PATTERN = r"^\.?[A-Za-z0-9_-]{1,4000}\.[A-Za-z0-9_-]{43}$"
+_TOKEN = re.compile(TOKEN_PATTERN)
+
+
+def well_formed(token: str) -> bool:
+    """Whether ``token`` has a token's shape (it may still be forged, altered or expired)."""
+    return _TOKEN.fullmatch(token) is not None
 
 
 class Purpose(StrEnum):

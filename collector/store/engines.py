@@ -12,6 +12,8 @@ from alembic.config import Config
 from sqlalchemy import Column, Dialect, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 
+from collector.store.private_files import make_private_database
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -37,7 +39,7 @@ def make_engine(url: str) -> Engine:
         tcp = {key: value for key, value in PG_TCP_DEFAULTS.items() if key not in parsed.query}
         return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, connect_args=tcp)
     if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        make_private_database(Path(parsed.database))
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+
+from collector.web.ids import unstorable
+
+log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -41,11 +46,19 @@ def refuse(
     return cls(**kwargs)  # type: ignore[arg-type]
 
 
+def _refuse_unstorable(request: web.Request) -> None:
+    for name, value in request.match_info.items():
+        if unstorable(value):
+            raise refuse(404, f"no such {name}: it holds a character no {name} can hold")
+
+
 @web.middleware
 async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Under ``/api/``, aiohttp's own refusals (no such route, method not allowed, body too
-    large) answer in the same JSON as the handlers' so API clients parse one error shape."""
+    large) answer in the same JSON as the handlers' so API clients parse one error shape, and
+    so does a failure nobody expected: a JSON 500, its traceback in the log."""
     try:
+        _refuse_unstorable(request)
         return await handler(request)
     except web.HTTPException as exc:
         if (
@@ -57,3 +70,10 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         allow = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
         reason = f"{exc.reason.lower()}: {request.method} {request.path}"
         return web.json_response({"error": reason}, status=exc.status, headers=allow)
+    except Exception:
+        if not request.path.startswith("/api/"):
+            raise
+        log.exception("unexpected failure answering %s %s", request.method, request.path)
+        return web.json_response(
+            {"error": "internal error; the collector's log says why"}, status=500
+        )

@@ -98,9 +98,9 @@ async def test_it_refuses_a_customer_ack_link_as_a_page_link(
 ) -> None:
     customer_path = await db.read(ack_path)
     as_page = customer_path.replace("/ack/", "/page-ack/")
-    assert (await client.get(as_page)).status == 400
+    assert (await client.get(as_page)).status == 403
     response = await client.post(as_page, data={"csrf_token": "x"})
-    assert response.status == 400
+    assert response.status == 403
     assert await db.read(_engineer_ack, seeded.incident_id) == (None, None)
 
 
@@ -108,7 +108,7 @@ async def test_it_refuses_a_page_link_as_a_customer_ack_link(
     client: Client, db: Database, config: CollectorConfig, seeded: Seeded
 ) -> None:
     as_customer = _page_path(config, seeded.fault_id).replace("/page-ack/", "/ack/")
-    assert (await client.get(as_customer)).status == 400
+    assert (await client.get(as_customer)).status == 403
     assert (await db.read(fault_row, seeded.fault_id)).acknowledged_at is None
 
 

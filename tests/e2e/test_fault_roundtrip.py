@@ -2,7 +2,8 @@
 
 agent stops → heartbeat fault → email arrives → the customer opens the link from that email
 in Chromium and confirms → the dashboard shows the fault acknowledged → the agent resumes →
-the fault resolves → the recovery email arrives.
+the fault resolves → the recovery email arrives. Then no log line holds any secret the run
+made: the host key, the password, the ack token, the session cookie, the API token.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 import re
 import sqlite3
 import time
+import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,11 +21,12 @@ from pathlib import Path
 import pytest
 
 from collector.store.engines import make_engine
-from collector.store.operators import add_operator
+from collector.store.operators import add_operator, create_token
 from tests.support.browser import chromium
 from tests.support.processes import (
     CONTACT,
     NOC,
+    SECRET,
     agent_command,
     free_port,
     start_collector,
@@ -38,6 +41,7 @@ from tests.support.smtp import Inbox, smtp_server
 pytestmark = pytest.mark.e2e
 
 HOST_KEY = "5e" * 32
+PASSWORD = "correct horse battery"
 
 
 def _write_configs(tmp: Path, http_port: int, smtp_port: int) -> tuple[Path, Path]:
@@ -74,7 +78,8 @@ async def test_it_takes_a_fault_from_a_silent_agent_to_an_acknowledged_recovery(
     inbox, base, agent_config, tmp = stack
     engine = make_engine(f"sqlite:///{tmp}/faultdesk.db")
     with engine.begin() as conn:
-        add_operator(conn, "operator", "correct horse battery", datetime.now(UTC))
+        add_operator(conn, "operator", PASSWORD, datetime.now(UTC))
+        api_token = create_token(conn, "operator", "e2e", datetime.now(UTC))
     engine.dispose()
     command = agent_command(agent_config)
 
@@ -97,12 +102,14 @@ async def test_it_takes_a_fault_from_a_silent_agent_to_an_acknowledged_recovery(
 
         await page.goto(f"{base}/login")
         await page.fill("#username", "operator")
-        await page.fill("#password", "correct horse battery")
+        await page.fill("#password", PASSWORD)
         await page.click("#login")
         await page.goto(f"{base}/faults")
         row = page.locator("[data-fault-id]").first
         assert await row.get_attribute("data-acknowledged") == "true"
         assert CONTACT in await row.inner_text()
+        cookies = [c["value"] for c in await page.context.cookies()]
+    _call_api(f"{base}/api/v1/faults?token={api_token}", api_token)
 
     await inbox.wait_for(NOC, "ACKNOWLEDGED: Acme Ltd / pbx1.acme")
     agent = start_process(command, tmp / "agent.log")
@@ -112,6 +119,23 @@ async def test_it_takes_a_fault_from_a_silent_agent_to_an_acknowledged_recovery(
     finally:
         stop_process(agent)
     assert agent.returncode == 0
+    ack_token = ack_url.rsplit("/", 1)[1]
+    secrets = [HOST_KEY, PASSWORD, SECRET, ack_token, api_token, *cookies]
+    _assert_no_secret_logged(tmp, secrets)
+    assert "/ack/[token]" in (tmp / "collector.log").read_text()  # the access log is on
+
+
+def _call_api(url: str, token: str) -> None:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+
+
+def _assert_no_secret_logged(tmp: Path, secrets: list[str]) -> None:
+    for log in (tmp / "collector.log", tmp / "agent.log"):
+        for number, line in enumerate(log.read_text().splitlines(), 1):
+            for secret in secrets:
+                assert secret not in line, f"{log.name}:{number} holds a secret: {line}"
 
 
 async def _wait_reporting(tmp: Path, timeout_s: float = 30.0) -> None:

@@ -204,5 +204,5 @@ class AmiClient:
 def _check_count(name: str, complete: AmiMessage, events: list[AmiMessage]) -> None:
     """Note when ``ListItems`` disagrees with the events (some lists interleave extra kinds)."""
     items = complete.get("ListItems")
-    if items is not None and items.isdigit() and int(items) != len(events):
+    if items is not None and items.isascii() and items.isdigit() and int(items) != len(events):
         log.debug("%s announced %s items but sent %d events", name, items, len(events))

@@ -25,7 +25,9 @@ def count_channels(value: str | None) -> int:
     """``ActiveChannels`` is a comma list of channel ids on real PBXs, a number in the docs."""
     if not value:
         return 0
-    return int(value) if value.isdigit() else len([part for part in value.split(",") if part])
+    if value.isascii() and value.isdigit():  # not "²", which int() refuses
+        return int(value)
+    return len([part for part in value.split(",") if part])
 
 
 def hms_seconds(value: str | None) -> int:

@@ -198,7 +198,7 @@ async def test_it_shows_a_host_key_only_when_created(api: Api) -> None:
 
 async def test_it_refuses_bad_host_requests(api: Api) -> None:
     await api.post("/api/v1/customers", ACME, status=201)
-    refusal = await api.post("/api/v1/hosts", {"id": "h", "customer_id": "nobody"}, status=400)
+    refusal = await api.post("/api/v1/hosts", {"id": "h", "customer_id": "nobody"}, status=404)
     assert refusal["field"] == "customer_id"
     refusal = await api.post(
         "/api/v1/hosts", {"id": "h", "customer_id": "acme", "kind": "fax"}, 400

@@ -171,6 +171,9 @@ REFUSALS = [
     (weekly(weekdays=["SA", "XX"]), "weekdays.1"),
     (weekly(timezone="Mars/Olympus_Mons"), "timezone"),
     (weekly(colour="red"), "colour"),
+]
+#: Names of things that do not exist (for that customer): 404 naming the field.
+MISSING = [
     (one_off("nothing"), "host_id"),
     (one_off("zed-1"), "host_id"),  # a host of another customer
     (one_off(None, customer_id="nobody"), "customer_id"),
@@ -180,6 +183,9 @@ REFUSALS = [
 async def test_it_refuses_a_bad_window_naming_the_field(api: Api) -> None:
     for body, field in REFUSALS:
         refused = await api.create(body, status=400)
+        assert refused["field"] == field, (body, refused)
+    for body, field in MISSING:
+        refused = await api.create(body, status=404)
         assert refused["field"] == field, (body, refused)
     assert await api.listing() == []
 

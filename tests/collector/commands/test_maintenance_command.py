@@ -122,7 +122,7 @@ REFUSALS = [
         "timezone",
     ),
     (["--customer=acme", "--starts=tomorrow", "--ends=2030-01-01T10:00"], 2, "tomorrow"),
-    (["--customer=acme", "--host=zed1", "--starts=2030-01-01", "--ends=2030-01-02"], 2, "zed"),
+    (["--customer=acme", "--host=zed1", "--starts=2030-01-01", "--ends=2030-01-02"], 1, "zed"),
     (
         ["--customer=acme", "--host=nothing", "--starts=2030-01-01", "--ends=2030-01-02"],
         1,

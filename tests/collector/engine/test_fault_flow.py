@@ -171,3 +171,33 @@ def test_it_evaluates_a_stored_report_only_once(db: Database, config: CollectorC
     assert db.transaction(process_reports, config, MONDAY) == 1
     assert db.transaction(process_reports, config, MONDAY) == 0
     assert len(db.transaction(fault_store.list_faults)) == 1
+
+
+def _stopped_processes(conn: Connection, host: str, seq: int, at: datetime, count: int) -> None:
+    processes = {f"worker-{n}": {"running": False} for n in range(count)}
+    body = protocol.build_report(
+        host_id=host,
+        seq=seq,
+        sampled_at=at,
+        interval_s=INTERVAL,
+        agent_version="test",
+        probes={"services": {"status": "critical", "metrics": {"processes": processes}}},
+    )
+    store_reports(conn, [IncomingReport(host, seq, at, body)], at)
+
+
+def test_it_opens_one_many_problems_fault_for_a_storm_not_one_fault_each(
+    db: Database, config: CollectorConfig
+) -> None:
+    db.transaction(_customer, "acme", "cat1")
+    for seq in (1, 2):  # two reports in a row: what a fault needs before it opens
+        at = MONDAY + timedelta(minutes=seq)
+        db.transaction(_stopped_processes, "acme-pbx", seq, at, 500)
+        db.transaction(process_reports, config, at)
+
+    (fault,) = db.transaction(fault_store.list_faults)
+    assert fault.check_key == "host.many_problems"
+    assert fault.title == "Many problems at once"
+    mail = db.transaction(_mail)
+    assert sorted(m.recipient for m in mail) == ["jo@acme.example", "noc@vendor.example"]
+    assert "500 problems at once" in mail[0].body

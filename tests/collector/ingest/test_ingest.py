@@ -16,6 +16,7 @@ from sqlalchemy import Connection, select
 
 from agent import protocol
 from collector.app import create_app
+from collector.ingest.limits import MAX_ENTRIES, MAX_PROBES
 from collector.store import inventory
 from collector.store.reports import report_count, stored_seqs
 from collector.store.schema import hosts
@@ -134,7 +135,30 @@ def _bad_requests() -> list[tuple[str, int, str | None, Any]]:
         ("unexpected field", 400, "extra", lambda: _with(good(extra=1))),
         ("host mismatch", 400, "host", lambda: _with(good(host="other"))),
         ("body over 1 MiB", 413, None, lambda: _with(good(agent_version="x" * (1024 * 1024)))),
+        ("101 probes", 400, "probes", lambda: _with(good(probes=_many_probes(101)))),
+        ("1001 processes", 400, PROCESSES, lambda: _with(good(probes=_services(1001)))),
+        ("metrics 40 deep", 400, None, lambda: _with(_nested(40))),
+        ("metrics 5000 deep", 400, None, lambda: _with(_nested(5000))),
     ]
+
+
+PROCESSES = "probes.services.metrics.processes"
+
+
+def _many_probes(count: int) -> dict[str, Any]:
+    return {f"probe{n}": {"status": "ok"} for n in range(count)}
+
+
+def _services(processes: int) -> dict[str, Any]:
+    listed = {f"p{n}": {"running": False} for n in range(processes)}
+    return {"services": {"status": "critical", "metrics": {"processes": listed}}}
+
+
+def _nested(depth: int) -> bytes:
+    """A report with a metric ``depth`` lists deep, written out (json.dumps would recurse)."""
+    probes = {"system": {"status": "ok", "metrics": {"deep": "DEEP"}, "error": None}}
+    body = protocol.encode(report_body(probes=probes))
+    return body.replace(b'"DEEP"', b"[" * depth + b"]" * depth)
 
 
 def _drop(body: bytes, key: str) -> bytes:
@@ -186,3 +210,9 @@ async def test_it_reports_alive_and_ready(client: Any) -> None:
     assert (await client.get("/healthz")).status == 200
     ready = await client.get("/readyz")
     assert ready.status == 200 and (await ready.json())["status"] == "ok"
+
+
+async def test_it_accepts_a_report_at_its_limits(client: Any) -> None:
+    probes = {**_many_probes(MAX_PROBES - 1), **_services(MAX_ENTRIES)}
+    body = protocol.encode(report_body(seq=1, probes=probes))
+    assert (await _post(client, body, signed(body))).status == 200

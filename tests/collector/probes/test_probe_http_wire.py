@@ -121,7 +121,8 @@ async def test_it_refuses_a_reply_that_is_not_http(answering: Answering) -> None
     result = await probe_http(url + "/", timeout_s=2)
 
     assert result.verdict is Verdict.CRITICAL
-    assert result.detail == "bad response: invalid status line 'SSH-2.0-OpenSSH_9.2'"
+    assert result.detail.startswith("bad response: ")
+    assert result.detail.endswith("(it began 'SSH-2.0-OpenSSH_9.2')")
 
 
 async def test_it_gives_up_on_headers_that_never_end(answering: Answering) -> None:
