@@ -53,7 +53,7 @@ async def post_user(request: web.Request, operator: Operator) -> web.Response:
 
 def _day(request: web.Request, name: str) -> datetime | None:
     text = request.query.get(name)
-    if not text:
+    if text is None:
         return None
     try:
         return datetime.combine(date.fromisoformat(text), time(), UTC)

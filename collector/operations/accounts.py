@@ -12,7 +12,7 @@ from sqlalchemy import Connection, select
 
 from collector.config.settings import CollectorConfig
 from collector.notify import account_messages
-from collector.operations.fields import EMAIL, IDENTIFIER, Name, StrictInput
+from collector.operations.fields import EMAIL, IDENTIFIER, Email, Name, StrictInput
 from collector.operations.inventory import ContactIn, TooManyContacts, too_many_contacts
 from collector.operations.signin import Account
 from collector.store import audit, customer_users, inventory, password_links, sessions
@@ -25,7 +25,7 @@ MIN_PASSWORD = 8
 
 
 class NewCustomerUser(StrictInput):
-    email: str = Field(pattern=EMAIL, max_length=320)
+    email: Email = Field(pattern=EMAIL, max_length=320)
     customer_id: str = Field(min_length=1, max_length=64, pattern=IDENTIFIER)
     role: Literal["customer", "customer-admin"] = "customer"
     name: Name = Field("", max_length=200)

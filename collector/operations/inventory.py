@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 from sqlalchemy import Connection, select
 
 from collector.config.settings import CollectorConfig
@@ -86,15 +86,18 @@ class NewHost(StrictInput):
     interval_s: float = Field(60.0, gt=0, le=86400)
     #: The host's IP address: SNMP traps are matched to the host by it, and polls go to it.
     address: IpAddress | None = None
-    snmp: HostSnmpEntry | None = None
+    snmp: HostSnmpEntry | None = Field(None, validate_default=True)
 
-    @model_validator(mode="after")
-    def _snmp_needs_address(self) -> NewHost:
-        if (self.snmp is None) != (self.address is None):
+    @field_validator("snmp", mode="after")
+    @classmethod
+    def _snmp_needs_address(
+        cls, snmp: HostSnmpEntry | None, info: ValidationInfo
+    ) -> HostSnmpEntry | None:
+        if (snmp is None) != (info.data.get("address") is None):
             raise ValueError("address and snmp settings go together (traps are matched by it)")
-        if self.kind == "mitel" and self.snmp is None:
+        if info.data.get("kind") == "mitel" and snmp is None:
             raise ValueError("a mitel host is watched over SNMP: give address and snmp settings")
-        return self
+        return snmp
 
     #: ``on_request`` for this host alone (None: the customer's rule).
     access: Literal["always", "on_request"] | None = None

@@ -8,7 +8,7 @@ import secrets
 from datetime import datetime
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 from sqlalchemy import Connection
 
 from collector.config.settings import CollectorConfig
@@ -44,7 +44,7 @@ class NewTicket(StrictInput):
 class NewComment(StrictInput):
     text: str = Field(min_length=1, max_length=10_000)
     #: Operators choose; a customer's comment is always public.
-    public: bool = False
+    public: StrictBool = False
 
 
 def acknowledge(

@@ -66,7 +66,11 @@ def add_user(
         raise AlreadyExists(f"a user {email!r} exists already")
     result = conn.execute(
         insert(customer_users).values(
-            customer_id=customer_id, email=email, name=name or email, role=role, created_at=now
+            customer_id=customer_id,
+            email=email,
+            name=name or email[:200],  # shown until they give a name; an address can be longer
+            role=role,
+            created_at=now,
         )
     )
     new_id = int(result.inserted_primary_key[0])  # type: ignore[index]

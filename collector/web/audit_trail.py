@@ -32,7 +32,10 @@ async def _fields(request: web.Request) -> dict[str, Any]:
         except ValueError:
             return {}
         return body if isinstance(body, dict) else {}
-    form = await request.post()
+    try:
+        form = await request.post()
+    except (ValueError, KeyError, AssertionError):  # e.g. multipart without its boundary
+        return {}
     return {k: v for k, v in form.items() if k not in _NOT_KEPT and isinstance(v, str)}
 
 

@@ -19,7 +19,7 @@ from collector.operations.maintenance import NewMaintenanceWindow, create_window
 from collector.store import faults as fault_store
 from collector.store import incidents as incident_store
 from collector.store.operators import add_operator, create_token
-from collector.web.appkeys import DATABASE
+from collector.web.appkeys import CONFIG, DATABASE
 from tests.support.collector import collector_config
 from tests.support.live_app import LiveApp, serving
 
@@ -45,7 +45,7 @@ def seed(live: LiveApp) -> str:
     customer = inventory_ops.NewCustomer(id="acme", name="Acme", contacts=[])
     live.run(lambda: db.write(inventory_ops.create_customer, customer, now))
     host = inventory_ops.NewHost(id="pbx-1", customer_id="acme")
-    live.run(lambda: db.write(inventory_ops.create_host, host, now))
+    live.run(lambda: db.write(inventory_ops.create_host, host, now, live.app[CONFIG]))
     fault = {"host_id": "pbx-1", "check_key": "heartbeat", "severity": "critical"}
     fault_id = live.run(
         lambda: db.write(fault_store.open_fault, **fault, title="Silent", detail="", at=now)
