@@ -41,6 +41,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/agent_footprint.py
 	$(BIN)/python bench/customer_outage.py
 	$(BIN)/python bench/portal.py
+	$(BIN)/python bench/login_flood.py
 
 # dist/faultdesk-VERSION-py3-none-any.whl (collector, dashboard and agent) and
 # dist/faultdesk_agent-VERSION-py3-none-any.whl (the agent alone, for customer hosts).
