@@ -199,7 +199,9 @@ def require_customer(handler: Handler) -> Handler:
     @functools.wraps(handler)
     async def wrapper(request: web.Request) -> web.StreamResponse:
         account = await current_account(request)
-        if account is None or account.customer_id is None:
+        if account is not None and account.customer_id is None:
+            raise web.HTTPNotFound()  # an operator has no portal of their own: no login loop
+        if account is None:
             next_path = request.path_qs if request.method == "GET" else "/portal/"
             raise web.HTTPSeeOther(f"/login?next={quote(next_path, safe='/')}")
         return await handler(request)
