@@ -9,8 +9,10 @@ from sqlalchemy import select
 from collector.config.settings import CollectorConfig
 from collector.store import customer_users, schema
 from collector.store.database import Database
+from collector.store.operators import add_operator
 from collector.store.sessions import live_session, start_session
-from tests.support.dashboard import START, Seeded, csrf_token
+from dashboard.sessions import COOKIE
+from tests.support.dashboard import START, Seeded, csrf_token, session_cookie
 
 Client = TestClient[web.Request, web.Application]
 
@@ -46,3 +48,26 @@ async def test_it_signs_a_customer_user_out_everywhere(
     assert await _post(operator_client, f"/users/{user.id}/end-sessions") == 303
     assert db.transaction(live_session, secret, START) is None
     assert await _post(operator_client, "/users/99999/end-sessions") == 404
+
+
+async def test_it_shows_admins_the_audit_log_filtered(
+    operator_client: Client, db: Database
+) -> None:
+    fields = {"email": "pat@acme.example", "customer_id": "acme", "role": "customer"}
+    assert await _post(operator_client, "/users", **fields) == 303
+    html = await (await operator_client.get("/audit?action=user.added&customer=acme")).text()
+    assert html.count('data-action="user.added"') == 1
+    empty = await (await operator_client.get("/audit?action=login.failed")).text()
+    assert 'data-action="' not in empty
+    assert (await operator_client.get("/audit?since=yesterday")).status == 400
+
+
+async def test_it_keeps_the_audit_log_from_operators_who_are_not_admins(
+    client: Client, db: Database, config: CollectorConfig, seeded: Seeded
+) -> None:
+    otto = db.transaction(add_operator, "otto", "a long enough password", START, "operator")
+    cookie = session_cookie(db, config, "operator", otto.id, START)
+    client.session.cookie_jar.update_cookies({COOKIE: cookie}, client.make_url("/"))
+    assert (await client.get("/faults")).status == 200
+    assert (await client.get("/audit")).status == 404
+    assert "/audit" not in await (await client.get("/")).text()
