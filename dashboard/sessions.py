@@ -19,14 +19,13 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from collector.operations.signin import SESSION_TTL, Account, session_account
+from collector.operations.signin import SESSION_TTL as SESSION_TTL  # the cookie lives as long
+from collector.operations.signin import Account, session_account
 from collector.security import tokens
 from collector.security.tokens import Purpose
 from collector.store.operators import Operator
 from collector.web.access import ACTOR, Access, mark
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
-
-__all__ = ["SESSION_TTL", "Session", "current_account", "current_operator"]
 
 COOKIE = "faultdesk_session"
 
