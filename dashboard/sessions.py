@@ -26,6 +26,7 @@ from collector.security.tokens import Purpose
 from collector.store.operators import Operator
 from collector.web.access import ACTOR, Access, mark
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
+from collector.web.client import client_address as address_of
 
 COOKIE = "faultdesk_session"
 
@@ -152,7 +153,7 @@ def logged_in_account(request: web.Request) -> Account:
 
 
 def client_address(request: web.Request) -> str:
-    return request.remote or ""
+    return address_of(request)
 
 
 def safe_next(target: str | None) -> str:

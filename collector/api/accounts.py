@@ -15,6 +15,7 @@ from collector.store.audit import entries
 from collector.store.operators import Operator
 from collector.web.access import self_audited
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
+from collector.web.client import client_address
 from collector.web.errors import refuse
 
 MAX_ID = 2**31 - 1
@@ -39,7 +40,7 @@ async def post_user(request: web.Request, operator: Operator) -> web.Response:
             invite_user,
             body,
             by=f"operator:{operator.username}",
-            address=request.remote or "",
+            address=client_address(request),
             now=request.app[CLOCK](),
             config=request.app[CONFIG],
         )
@@ -73,7 +74,7 @@ async def post_incident_comment(request: web.Request, operator: Operator) -> web
             _account(operator),
             int(raw),
             body,
-            address=request.remote or "",
+            address=client_address(request),
             now=request.app[CLOCK](),
             config=request.app[CONFIG],
         )
