@@ -4,8 +4,9 @@ Mail security scanners fetch every link in a message before a person sees it, so
 must change nothing. The link itself is the credential (signed, expiring, naming the
 recipient); whoever confirms is recorded as that recipient, with the client address.
 
-The address is ``request.remote`` as seen by the collector: ``X-Forwarded-For`` is not
-trusted, since without a configured list of proxies anyone could write any address into it.
+The address is the client's as ``collector.web.client`` sees it: ``X-Forwarded-For`` is
+believed only from the proxies in ``http.trusted_proxies``, since anyone can write any address
+into it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from collector.security.tokens import well_formed
 from collector.store.faults import FaultView, get_fault
 from collector.web.access import signed
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
+from collector.web.client import client_address
 from dashboard import csrf
 from dashboard.render import render
 
@@ -113,7 +115,7 @@ async def acknowledge(request: web.Request) -> web.Response:
         return await refuse(request, NO_SUCH_FAULT)
     if _stage_before_acknowledging(fault) == "cleared":
         return await _page(request, "cleared", fault, claim, status=409)
-    address, now = request.remote or "unknown", request.app[CLOCK]()
+    address, now = client_address(request) or "unknown", request.app[CLOCK]()
     try:
         done = await db.write(
             acknowledge_from_link,

@@ -12,6 +12,7 @@ from collector.operations.acknowledge import FaultNotFound, acknowledge_fault
 from collector.store import faults as fault_store
 from collector.store import incidents as incident_store
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
+from collector.web.client import client_address
 from collector.web.ids import row_id
 from dashboard import csrf
 from dashboard.ack import MAX_COMMENT
@@ -78,7 +79,7 @@ async def acknowledge(request: web.Request) -> web.Response:
             fault_id,
             by=operator.username,
             comment=comment,
-            address=request.remote or "unknown",
+            address=client_address(request) or "unknown",
             now=request.app[CLOCK](),
             config=request.app[CONFIG],
         )

@@ -34,7 +34,12 @@ from collector.web.appkeys import CLOCK, CONFIG, DATABASE
 from collector.web.ids import row_id
 from dashboard import csrf
 from dashboard.render import render
-from dashboard.sessions import logged_in_account, logged_in_operator, require_operator
+from dashboard.sessions import (
+    client_address,
+    logged_in_account,
+    logged_in_operator,
+    require_operator,
+)
 
 #: Button labels, in the order the buttons appear.
 ACTION_LABELS = {
@@ -159,7 +164,7 @@ async def incident_comment(request: web.Request) -> web.Response:
             logged_in_account(request),
             incident_id,
             body,
-            address=request.remote or "",
+            address=client_address(request),
             now=request.app[CLOCK](),
             config=request.app[CONFIG],
         )

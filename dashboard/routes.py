@@ -15,6 +15,7 @@ from dashboard import (
     login,
     maintenance_views,
     paging_views,
+    user_views,
     views,
 )
 from dashboard.portal import routes as portal_routes
@@ -37,6 +38,9 @@ def setup(app: web.Application) -> None:
     incident_views.add_routes(router)
     router.add_get("/mail", views.mail)
     router.add_get("/audit", audit_views.audit_page)
+    router.add_get("/users", user_views.users_page)
+    router.add_post("/users", user_views.invite)
+    router.add_post("/users/{user_id}/end-sessions", user_views.end_sessions)
     router.add_get("/hosts/{host_id}", host_views.host_page)
     router.add_get("/maintenance", maintenance_views.maintenance_page)
     router.add_post("/maintenance", maintenance_views.create_window)

@@ -19,14 +19,14 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from collector.operations.signin import SESSION_TTL, Account, session_account
+from collector.operations.signin import SESSION_TTL as SESSION_TTL  # the cookie lives as long
+from collector.operations.signin import Account, session_account
 from collector.security import tokens
 from collector.security.tokens import Purpose
 from collector.store.operators import Operator
 from collector.web.access import ACTOR, Access, mark
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
-
-__all__ = ["SESSION_TTL", "Session", "current_account", "current_operator"]
+from collector.web.client import client_address as address_of
 
 COOKIE = "faultdesk_session"
 
@@ -153,7 +153,7 @@ def logged_in_account(request: web.Request) -> Account:
 
 
 def client_address(request: web.Request) -> str:
-    return request.remote or ""
+    return address_of(request)
 
 
 def safe_next(target: str | None) -> str:
@@ -199,7 +199,9 @@ def require_customer(handler: Handler) -> Handler:
     @functools.wraps(handler)
     async def wrapper(request: web.Request) -> web.StreamResponse:
         account = await current_account(request)
-        if account is None or account.customer_id is None:
+        if account is not None and account.customer_id is None:
+            raise web.HTTPNotFound()  # an operator has no portal of their own: no login loop
+        if account is None:
             next_path = request.path_qs if request.method == "GET" else "/portal/"
             raise web.HTTPSeeOther(f"/login?next={quote(next_path, safe='/')}")
         return await handler(request)

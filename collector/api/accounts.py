@@ -3,19 +3,19 @@ audit log (admins), and operators' comments on incidents (internal, or public an
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
-
 from aiohttp import web
 
 from collector.api.bodies import limit, parse_body
 from collector.operations.accounts import NewCustomerUser, invite_user
+from collector.operations.audit_query import BadFilter, audit_filter
 from collector.operations.signin import Account
 from collector.operations.tickets import NewComment, NotTheirs, comment
 from collector.store import customer_users, inventory
-from collector.store.audit import AuditFilter, entries
+from collector.store.audit import entries
 from collector.store.operators import Operator
 from collector.web.access import self_audited
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
+from collector.web.client import client_address
 from collector.web.errors import refuse
 
 MAX_ID = 2**31 - 1
@@ -40,7 +40,7 @@ async def post_user(request: web.Request, operator: Operator) -> web.Response:
             invite_user,
             body,
             by=f"operator:{operator.username}",
-            address=request.remote or "",
+            address=client_address(request),
             now=request.app[CLOCK](),
             config=request.app[CONFIG],
         )
@@ -51,28 +51,16 @@ async def post_user(request: web.Request, operator: Operator) -> web.Response:
     return web.json_response(user.to_json(), status=201)
 
 
-def _day(request: web.Request, name: str) -> datetime | None:
-    text = request.query.get(name)
-    if text is None:
-        return None
-    try:
-        return datetime.combine(date.fromisoformat(text), time(), UTC)
-    except ValueError:
-        raise refuse(400, f"{name} must be a day, YYYY-MM-DD", field=name) from None
-
-
 async def list_audit(request: web.Request, operator: Operator) -> web.Response:
     if not operator.is_admin:
         raise refuse(403, "the audit log is for admins")
-    until = _day(request, "until")
-    wanted = AuditFilter(
-        actor=request.query.get("actor") or None,
-        action=request.query.get("action") or None,
-        customer_id=request.query.get("customer") or None,
-        since=_day(request, "since"),
-        until=until + timedelta(days=1) if until else None,
-        limit=limit(request, default=200, maximum=5000),
-    )
+    for name in ("since", "until"):  # a form may leave a day empty; the API names one or none
+        if request.query.get(name) == "":
+            raise refuse(400, f"{name} must be a day, YYYY-MM-DD", field=name)
+    try:
+        wanted = audit_filter(request.query, limit(request, default=200, maximum=5000))
+    except BadFilter as exc:
+        raise refuse(400, str(exc), field=exc.field) from None
     found = await request.app[DATABASE].read(entries, wanted)
     return web.json_response([e.to_json() for e in found])
 
@@ -89,7 +77,7 @@ async def post_incident_comment(request: web.Request, operator: Operator) -> web
             _account(operator),
             int(raw),
             body,
-            address=request.remote or "",
+            address=client_address(request),
             now=request.app[CLOCK](),
             config=request.app[CONFIG],
         )

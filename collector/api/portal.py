@@ -26,6 +26,7 @@ from collector.operations.tickets import (
 )
 from collector.store.incidents import IncidentView
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
+from collector.web.client import client_address
 from collector.web.errors import refuse
 from collector.web.render import fault_json, host_json, rfc3339
 
@@ -101,7 +102,7 @@ async def post_acknowledge(request: web.Request, who: Account) -> web.Response:
             who,
             fault_id,
             body.comment,
-            address=request.remote or "",
+            address=client_address(request),
             now=request.app[CLOCK](),
             config=request.app[CONFIG],
         )
@@ -144,7 +145,12 @@ async def post_ticket(request: web.Request, who: Account) -> web.Response:
     db, now = request.app[DATABASE], request.app[CLOCK]()
     try:
         incident_id = await db.write(
-            log_fault, who, body, address=request.remote or "", now=now, config=request.app[CONFIG]
+            log_fault,
+            who,
+            body,
+            address=client_address(request),
+            now=now,
+            config=request.app[CONFIG],
         )
     except NotTheirs as exc:
         raise refuse(400, str(exc), field="host_id") from None
@@ -164,7 +170,7 @@ async def post_comment(request: web.Request, who: Account) -> web.Response:
             who,
             incident_id,
             body,
-            address=request.remote or "",
+            address=client_address(request),
             now=now,
             config=request.app[CONFIG],
         )

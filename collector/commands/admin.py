@@ -282,18 +282,32 @@ def token_create(args: argparse.Namespace, config: CollectorConfig, engine: Engi
 
 
 def token_list(args: argparse.Namespace, config: CollectorConfig, engine: Engine) -> int:
+    """Operators' tokens by number, customer users' by ``c`` and number, e.g. ``c3``."""
+    whose = args.username
     with engine.begin() as conn:
-        tokens = operators.list_tokens(conn, args.username)
-    rows = [[str(t.id), t.username, t.name, when(t.created_at)] for t in tokens]
-    table(["ID", "OPERATOR", "NAME", "CREATED (UTC)"], rows)
+        staff = [] if whose and "@" in whose else operators.list_tokens(conn, whose)
+        customers = customer_users.list_tokens(conn, whose) if not whose or "@" in whose else []
+    rows = [[str(t.id), t.username, t.name, when(t.created_at)] for t in staff]
+    rows += [[f"c{t.id}", t.email, t.name, when(t.created_at)] for t in customers]
+    table(["ID", "OWNER", "NAME", "CREATED (UTC)"], rows)
     return 0
 
 
 def token_revoke(args: argparse.Namespace, config: CollectorConfig, engine: Engine) -> int:
+    text = str(args.id)
+    customer = text.startswith("c")
+    number = text[1:] if customer else text
+    if not (number.isascii() and number.isdigit()):
+        raise BadArgument(f"{text!r} is not a token ID from token list (a number, or c and one)")
     with engine.begin() as conn:
-        token = operators.revoke_token(conn, args.id)
+        if customer:
+            gone = customer_users.revoke_token(conn, int(number))
+            label, owner, name = f"c{gone.id}", gone.email, gone.name
+        else:
+            revoked = operators.revoke_token(conn, int(number))
+            label, owner, name = f"#{revoked.id}", revoked.username, revoked.name
     say(
-        f"API token #{token.id} {token.name!r} of {token.username} revoked:",
+        f"API token {label} {name!r} of {owner} revoked:",
         "requests that present it are refused from now on.",
     )
     return 0
@@ -402,9 +416,9 @@ def register(subparsers: Subparsers) -> None:
     create.add_argument("username", help="an operator, or a customer user's email")
     create.add_argument("--name", required=True, help="what the token is for")
     listing = leaf(tokens, "list", token_list, "list API tokens (names, never the tokens)")
-    listing.add_argument("username", nargs="?", help="only this operator's")
+    listing.add_argument("username", nargs="?", help="only this operator's (or customer user's)")
     revoke = leaf(tokens, "revoke", token_revoke, "revoke an API token by its ID")
-    revoke.add_argument("id", type=int)
+    revoke.add_argument("id", help="from token list: a number, or c and a number")
 
     files = group(subparsers, "inventory", "customers and hosts from a YAML file")
     leaf(files, "load", inventory_load, "apply an inventory file").add_argument("file", type=Path)

@@ -49,6 +49,11 @@ class HttpSettings(_Strict):
     public_url: str = "http://127.0.0.1:8080"
     #: Sessions and cookies are marked Secure: turn off only for plain-HTTP local use.
     secure_cookies: bool = True
+    #: Reverse proxies (their addresses) whose X-Forwarded-For names the client: sign-in
+    #: throttling and the audit log then see the client, not the proxy.
+    trusted_proxies: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        default_factory=list, max_length=50
+    )
     #: Sign-in password checks (argon2) in flight at once; past it a sign-in gets 429 at once.
     password_checks_at_once: int = Field(8, ge=0, le=1000)
     #: A connection whose request headers are not all in this long after it opened (or after

@@ -26,6 +26,7 @@ from typing import Any, TextIO
 
 import yaml
 from aiohttp import web
+from sqlalchemy import Connection
 
 from collector.app import create_app
 from collector.config.settings import ConfigError, load_config
@@ -34,6 +35,8 @@ from collector.demo.mailcatcher import Mailbox, MailCatcher, add_inbox_routes
 from collector.demo.mitel import MITELS, RunningMitel, run_all, running_mitels
 from collector.demo.mitel import timeline as mitel_timeline
 from collector.demo.simulator import simulate_fleet
+from collector.security.passwords import hash_password
+from collector.store import customer_users
 from collector.store.operators import add_operator
 from collector.web.appkeys import DATABASE
 
@@ -252,6 +255,7 @@ async def _start_collector(
         password = secrets.token_urlsafe(12)
         now = datetime.now(UTC)
         await app[DATABASE].write(add_operator, OPERATOR, password, now)
+        await app[DATABASE].write(_add_portal_user, password, now)
         await web.TCPSite(runner, "127.0.0.1", options.port).start()
     except OSError as exc:
         await runner.cleanup()
@@ -259,6 +263,20 @@ async def _start_collector(
             f"cannot listen on 127.0.0.1:{options.port} ({exc.strerror}); try --port"
         ) from exc
     return runner, password
+
+
+def portal_user() -> str:
+    """The demo's customer user, of the fleet's first customer."""
+    return f"it@{fleet.CUSTOMERS[0].id}.example"
+
+
+def _add_portal_user(conn: Connection, password: str, now: datetime) -> None:
+    """A customer-admin of the first customer, with the operator's password, so the portal
+    can be tried at once."""
+    user = customer_users.add_user(
+        conn, fleet.CUSTOMERS[0].id, portal_user(), "customer-admin", now
+    )
+    customer_users.set_password_hash(conn, user.id, hash_password(password))
 
 
 async def _start_agent(config_path: Path, demo_dir: Path) -> asyncio.subprocess.Process:
@@ -344,6 +362,7 @@ Faultdesk demo is running. Press Ctrl-C to stop it.
 
   Dashboard    {options.url}/
   Log in as    {OPERATOR} / {password}
+  Portal       {options.url}/portal/ as {portal_user()} / the same password (a customer's view)
   Demo inbox   {options.url}/demo/inbox   (every email sent; open one and click its ack link)
   SMTP         127.0.0.1:{smtp_port} (catches the collector's mail)
   Files        {demo_dir} (configs, database, agent.log, mail/)

@@ -21,6 +21,8 @@ from collector.store.schema import customers
 
 INVITE_VALID = timedelta(hours=72)
 RESET_VALID = timedelta(hours=2)
+#: Reset mails per user per hour: enough for a typo, too few to fill someone's mailbox.
+RESETS_PER_HOUR = 3
 MIN_PASSWORD = 8
 
 
@@ -86,6 +88,9 @@ def request_reset(
     """Mail a reset link if the address is a user's; say nothing either way (no hint)."""
     user = customer_users.user_by_email(conn, email)
     if user is None:
+        return
+    recent = password_links.links_since(conn, user.id, "reset", now - timedelta(hours=1))
+    if recent >= RESETS_PER_HOUR:
         return
     token = password_links.create_link(conn, user.id, "reset", now, RESET_VALID)
     account_messages.password_reset(

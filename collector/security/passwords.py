@@ -9,6 +9,9 @@ once (``HashingBusy``: the caller answers 429) instead of waiting its turn.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from argon2 import PasswordHasher
@@ -36,9 +39,19 @@ def password_matches(password_hash: str | None, password: str) -> bool:
         return False
 
 
+def _yield_to_the_event_loop() -> None:
+    """Run this hashing thread at the lowest CPU priority (Linux lets a thread be niced alone):
+    under a flood of sign-ins the event loop, the database threads and the probes go first."""
+    # Not Linux, or not allowed: hashing then shares the CPU as any thread does.
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+
+
 class HashingPool:
     def __init__(self, threads: int = 2, max_waiting: int = 8) -> None:
-        self._executor = ThreadPoolExecutor(threads, thread_name_prefix="argon2")
+        self._executor = ThreadPoolExecutor(
+            threads, thread_name_prefix="argon2", initializer=_yield_to_the_event_loop
+        )
         self._max = max_waiting
         self._in_flight = 0
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from collector.store.inventory import AlreadyExists, NotFound
 from collector.store.schema import customer_api_tokens, customer_users, customers
@@ -135,3 +135,40 @@ def user_for_token(conn: Connection, token: str) -> CustomerUser | None:
         .where(customer_api_tokens.c.token_sha256 == _digest(token))
     ).first()
     return _user(row) if row else None
+
+
+@dataclass(frozen=True)
+class CustomerTokenInfo:
+    """A customer user's token as listed: never the token itself, which is not stored."""
+
+    id: int
+    email: str
+    name: str
+    created_at: datetime
+
+
+def list_tokens(conn: Connection, email: str | None = None) -> list[CustomerTokenInfo]:
+    query = (
+        select(
+            customer_api_tokens.c.id,
+            customer_users.c.email,
+            customer_api_tokens.c.name,
+            customer_api_tokens.c.created_at,
+        )
+        .join_from(customer_api_tokens, customer_users)
+        .order_by(customer_api_tokens.c.id)
+    )
+    if email is not None:
+        if user_by_email(conn, email) is None:
+            raise NotFound(f"no customer user {email!r}")
+        query = query.where(customer_users.c.email == normal_email(email))
+    return [CustomerTokenInfo(*row) for row in conn.execute(query)]
+
+
+def revoke_token(conn: Connection, token_id: int) -> CustomerTokenInfo:
+    """Delete the token: the next request that presents it is refused (401)."""
+    found = [token for token in list_tokens(conn) if token.id == token_id]
+    if not found:
+        raise NotFound(f"no customer API token c{token_id}")
+    conn.execute(delete(customer_api_tokens).where(customer_api_tokens.c.id == token_id))
+    return found[0]

@@ -10,7 +10,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from collector.store.schema import password_links
 
@@ -38,6 +38,19 @@ def create_link(
         )
     )
     return token
+
+
+def links_since(conn: Connection, user_id: int, purpose: str, since: datetime) -> int:
+    query = (
+        select(func.count())
+        .select_from(password_links)
+        .where(
+            password_links.c.user_id == user_id,
+            password_links.c.purpose == purpose,
+            password_links.c.created_at > since,
+        )
+    )
+    return int(conn.execute(query).scalar_one())
 
 
 def link_user(conn: Connection, token: str, now: datetime) -> int:

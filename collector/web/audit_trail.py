@@ -19,6 +19,7 @@ from aiohttp import web
 from collector.store import audit
 from collector.web.access import ACTOR, Access, access_of, is_self_audited
 from collector.web.appkeys import CLOCK, DATABASE
+from collector.web.client import client_address
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _RECORDED = (Access.OPERATOR, Access.ADMIN)
@@ -48,7 +49,7 @@ async def _record(request: web.Request) -> None:
         actor=request[ACTOR],
         action=f"{request.method} {template}",
         target=request.path,
-        address=request.remote or "",
+        address=client_address(request),
         detail=await _fields(request),
     )
 

@@ -12,6 +12,7 @@ import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from aiohttp import web
@@ -29,12 +30,15 @@ from tests.support.dashboard import OPERATOR, PASSWORD, START, Seeded, make_conf
 from tests.support.portal import add_globex
 from tests.support.smtp import Inbox, smtp_server
 
+if TYPE_CHECKING:
+    from playwright.async_api import ViewportSize
+
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
 CUSTOMER = "pat@acme.example"
 CUSTOMER_PASSWORD = "a long portal passphrase"
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 SCREENSHOTS = Path(
     os.environ.get("FAULTDESK_SCREENSHOTS", Path(__file__).parents[2] / "test-artifacts" / "portal")
 )

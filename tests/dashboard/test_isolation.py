@@ -65,6 +65,7 @@ def _objects(globex: OtherCustomer, guessed: bool) -> dict[str, str]:
         "customers": "no-such-customer" if guessed else "globex",
         "maintenance": pick(globex.window_id),
         "window_id": pick(globex.window_id),
+        "user_id": pick(globex.user_id),
         "action": "respond",
         "token": "not-a-real-token",
     }

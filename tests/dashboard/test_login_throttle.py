@@ -15,6 +15,7 @@ from collector.operations.signin import ACCOUNT_LIMIT, ADDRESS_LIMIT, WINDOW
 from collector.store import login_failures, schema
 from collector.store.audit import AuditFilter, entries
 from collector.store.database import Database
+from collector.web.appkeys import DATABASE
 from tests.support.clock import Clock
 from tests.support.dashboard import OPERATOR, PASSWORD, START, Seeded, csrf_token, log_in
 
@@ -87,3 +88,22 @@ async def test_it_answers_429_at_once_when_the_hashing_pool_is_full(
         status, html = await _login_text(client, PASSWORD)
     assert status == 429
     assert "too many sign-ins at once; try again in a moment" in html
+
+
+async def test_it_throttles_the_client_behind_a_trusted_proxy_not_the_proxy(
+    config: CollectorConfig, clock: Clock, seeded: Seeded
+) -> None:
+    http = config.http.model_copy(update={"trusted_proxies": ["127.0.0.1"]})
+    app = create_app(config.model_copy(update={"http": http}), clock=clock, run_schedules=False)
+    async with TestClient(TestServer(app)) as client:
+        db = app[DATABASE]
+        for _ in range(ADDRESS_LIMIT):
+            db.transaction(login_failures.record_failure, "someone", "203.0.113.7", START)
+        for address, expected in (("203.0.113.7", 429), ("203.0.113.8", 303)):
+            page = await client.get("/login", headers={"X-Forwarded-For": address})
+            form = {"username": OPERATOR, "password": PASSWORD}
+            form["csrf_token"] = csrf_token(await page.text())
+            response = await client.post(
+                "/login", data=form, headers={"X-Forwarded-For": address}, allow_redirects=False
+            )
+            assert response.status == expected, address

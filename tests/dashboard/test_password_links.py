@@ -12,7 +12,12 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
 from collector.config.settings import CollectorConfig
-from collector.operations.accounts import INVITE_VALID, NewCustomerUser, invite_user
+from collector.operations.accounts import (
+    INVITE_VALID,
+    RESETS_PER_HOUR,
+    NewCustomerUser,
+    invite_user,
+)
 from collector.store import schema
 from collector.store.database import Database
 from tests.support.clock import Clock
@@ -112,3 +117,23 @@ async def test_it_answers_a_reset_request_the_same_for_any_address(
         ).all()
     )
     assert recipients == ["pat@acme.example"]
+
+
+async def test_it_mails_no_more_than_three_reset_links_an_hour(
+    client: Client, db: Database, clock: Clock, invited: tuple[int, str]
+) -> None:
+    for _ in range(5):
+        page = await client.get("/portal/reset")
+        form = {"csrf_token": csrf_token(await page.text()), "email": "pat@acme.example"}
+        assert (await client.post("/portal/reset", data=form)).status == 200
+
+    def resets() -> int:
+        query = select(schema.outbox.c.id).where(schema.outbox.c.kind == "account_reset")
+        return len(db.transaction(lambda conn: conn.execute(query).all()))
+
+    assert resets() == RESETS_PER_HOUR
+    clock.advance(timedelta(hours=1, seconds=1))
+    page = await client.get("/portal/reset")
+    form = {"csrf_token": csrf_token(await page.text()), "email": "pat@acme.example"}
+    await client.post("/portal/reset", data=form)
+    assert resets() == RESETS_PER_HOUR + 1

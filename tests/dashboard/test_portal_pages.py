@@ -187,3 +187,10 @@ async def test_it_shows_a_plain_customer_user_no_people_page(
     cookie = customer_cookie(db, config, globex.user_id, START)
     client.session.cookie_jar.update_cookies({COOKIE: cookie}, client.make_url("/"))
     assert (await client.get("/portal/people")).status == 404
+
+
+async def test_it_answers_an_operator_on_the_portal_with_404_not_a_login_loop(
+    operator_client: Client,
+) -> None:
+    response = await operator_client.get("/portal/", allow_redirects=False)
+    assert response.status == 404

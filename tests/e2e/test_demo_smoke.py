@@ -23,7 +23,7 @@ import psutil
 import pytest
 
 from collector.demo import fleet
-from collector.demo.runner import LOCAL_HOST_ID, OPERATOR
+from collector.demo.runner import LOCAL_HOST_ID, OPERATOR, portal_user
 from tests.support.processes import free_port
 
 pytestmark = pytest.mark.e2e
@@ -113,7 +113,7 @@ def get(url: str, opener: urllib.request.OpenerDirector | None = None) -> tuple[
         return exc.code, exc.read().decode()
 
 
-def signed_in(demo: Demo) -> urllib.request.OpenerDirector:
+def signed_in(demo: Demo, name: str = OPERATOR) -> urllib.request.OpenerDirector:
     """A browser-like client logged in with the credentials the demo printed."""
     printed = re.search(rf"Log in as\s+{OPERATOR} / (\S+)", demo.out.read_text())
     assert printed, demo.output()
@@ -121,7 +121,7 @@ def signed_in(demo: Demo) -> urllib.request.OpenerDirector:
     _, form = get(demo.url + "/login", opener)
     token = re.search(r'name="csrf_token" value="([^"]+)"', form)
     assert token, form
-    fields = {"username": OPERATOR, "password": printed.group(1), "csrf_token": token.group(1)}
+    fields = {"username": name, "password": printed.group(1), "csrf_token": token.group(1)}
     data = urllib.parse.urlencode(fields).encode()
     with opener.open(demo.url + "/login", data=data, timeout=10) as answer:
         assert urllib.parse.urlsplit(answer.url).path != "/login", "login refused"
@@ -146,6 +146,8 @@ def test_it_runs_the_fleet_raises_faults_mails_them_and_stops_cleanly(demo: Demo
     status, overview = get(demo.url + "/", signed_in(demo))
     assert status == 200
     assert all(customer.name in overview for customer in fleet.CUSTOMERS), overview
+    status, portal = get(demo.url + "/portal/", signed_in(demo, portal_user()))
+    assert status == 200 and "Your systems" in portal, portal
 
     assert wait_for(lambda: demo.query("SELECT id FROM faults"), "a fault", demo)
     links = wait_for(lambda: ack_links(demo), "caught mail with an ack link", demo)

@@ -123,3 +123,19 @@ def test_it_signs_an_operator_out_everywhere_when_the_password_changes(
     done = acme("operator", "passwd", "otto", "--password-stdin")
     assert "1 session(s) signed out" in done.out
     assert acme.query(lambda conn: sessions.live_session(conn, secret, now)) is None
+
+
+def test_it_lists_and_revokes_customer_tokens(acme: Admin) -> None:
+    acme("user", "add", "pat@acme.example", "--customer", "acme")
+    [token] = CUSTOMER_TOKEN.findall(
+        acme("token", "create", "pat@acme.example", "--name", "bi").out
+    )
+    listing = acme("token", "list", "pat@acme.example").out.splitlines()
+    assert listing[1].split()[:3] == ["c1", "pat@acme.example", "bi"]
+    assert token not in "".join(listing)
+    done = acme("token", "revoke", "c1")
+    assert done.code == 0, done.err
+    assert "API token c1 'bi' of pat@acme.example revoked" in done.out
+    assert acme.query(lambda conn: customer_users.user_for_token(conn, token)) is None
+    assert acme("token", "revoke", "c1").code == 1
+    assert acme("token", "revoke", "x1").code == 2
