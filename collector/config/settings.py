@@ -127,6 +127,9 @@ class CollectorConfig(_Strict):
     probes: ProbeSettings = ProbeSettings()
     #: Tier catalogue; the one shipped in config/ when not set.
     tiers_file: Path | None = None
+    #: Which check's fault explains which (config/dependencies.yaml); the shipped one when
+    #: not set.
+    dependencies_file: Path | None = None
     #: Customers and hosts to load at start (the demo uses one); optional.
     inventory_file: Path | None = None
 
@@ -188,7 +191,7 @@ def load_config(path: Path | str) -> CollectorConfig:
 def _resolve_paths(config: CollectorConfig, base: Path) -> CollectorConfig:
     """Relative file paths in the config are relative to the config file."""
     updates: dict[str, Any] = {}
-    for name in ("tiers_file", "inventory_file"):
+    for name in ("tiers_file", "dependencies_file", "inventory_file"):
         value = getattr(config, name)
         if value is not None and not value.is_absolute():
             updates[name] = base / value

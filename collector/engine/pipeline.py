@@ -37,6 +37,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, select
 
+from collector.config.dependencies import dependencies_for
 from collector.config.settings import CollectorConfig
 from collector.domain import rules
 from collector.domain.faults import notifications_due as owed_notification
@@ -105,8 +106,9 @@ class Run:
         found = self._views.get(customer_id)
         if found is None:
             found = CustomerView(
-                self.conn, customer_id, self.writer, self.now, self.windows, self.mail_policy
-            )
+                self.conn, customer_id, self.writer, self.now, self.windows, self.mail_policy,
+                dependencies_for(self.config),
+            )  # fmt: skip
             self._views[customer_id] = found
             self._view_of_host.update(dict.fromkeys(found.host_ids, found))
         self._acted[customer_id] = found
@@ -261,8 +263,14 @@ def sweep(conn: Connection, config: CollectorConfig, now: datetime) -> None:
         _advance(run, pending, host, [heartbeat], states[host.id])
     pending.flush()
     run.announce_openings()
-    for fault_id, state in fault_store.states_owing_mail(conn):
-        decision = owed_notification(state, now, run.windows, run.mail_policy)
+    mail_owed(run)
+
+
+def mail_owed(run: Run) -> None:
+    """Any mail owed now: held back by maintenance or by a cause that has cleared, or a
+    reminder. The sweep's second half, so the hold on an explained fault lifts within a sweep."""
+    for fault_id, state in fault_store.states_owing_mail(run.conn):
+        decision = owed_notification(state, run.now, run.windows, run.mail_policy)
         if decision is not None:
             run.writer.apply(fault_id, state, decision)
 

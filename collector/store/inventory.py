@@ -158,6 +158,12 @@ def list_hosts(conn: Connection, customer_id: str | None = None) -> list[Host]:
     return [_host(row) for row in conn.execute(query)]
 
 
+def host_kinds(conn: Connection, customer_id: str) -> dict[str, str]:
+    """The kind of each of the customer's hosts, by host id."""
+    query = select(hosts.c.id, hosts.c.kind).where(hosts.c.customer_id == customer_id)
+    return {host_id: kind for host_id, kind in conn.execute(query)}
+
+
 def list_customers(conn: Connection) -> list[dict[str, Any]]:
     rows = conn.execute(select(customers).order_by(customers.c.name))
     return [{"id": r.id, "name": r.name, "created_at": r.created_at} for r in rows]

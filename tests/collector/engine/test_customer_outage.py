@@ -28,6 +28,7 @@ import pytest
 from sqlalchemy import Connection, event, select
 
 from agent import protocol
+from collector.config.dependencies import dependencies_for
 from collector.config.settings import CollectorConfig, MailSettings
 from collector.domain.dependencies import HostFacts, assess, is_derived, reconcile_derived
 from collector.domain.faults import FaultKey, decide
@@ -56,8 +57,16 @@ def _reassessing_everything(
     run: pipeline.Run, customer_id: str, host_id: str, transitions: list[WatchTransition]
 ) -> None:
     """The reference: ``act_on`` reading and assessing the whole customer for every host."""
+    rules = dependencies_for(run.config)
     hosts = [
-        HostFacts(host, customer_id, None, frozenset(checks), frozenset(raised))
+        HostFacts(
+            host,
+            customer_id,
+            None,
+            frozenset(checks),
+            frozenset(raised),
+            rules.for_host("pbx", customer_id, host),
+        )
         for host, (checks, raised) in watch_states.raised_by_host(run.conn, customer_id).items()
     ]
     outcome = assess(hosts)
