@@ -206,7 +206,7 @@ def plan_reports(
             continue
         current = states[host.id]
         found = rules.observations_from_report(row.body, run.thresholds, previous=current)
-        found.append(rules.heartbeat_observation(now, host.interval_s, now))
+        found.append(rules.heartbeat_observation(now, host.heartbeat_interval_s, now))
         for observation in found:
             key = (host.id, observation.check_key)
             depends_on[key] = versions.get(key)
@@ -259,7 +259,7 @@ def sweep(conn: Connection, config: CollectorConfig, now: datetime) -> None:
     pending = _Pending(run)
     for host in hosts:
         last = host.last_seen_at or host.created_at
-        heartbeat = rules.heartbeat_observation(last, host.interval_s, now, missed)
+        heartbeat = rules.heartbeat_observation(last, host.heartbeat_interval_s, now, missed)
         _advance(run, pending, host, [heartbeat], states[host.id])
     pending.flush()
     run.announce_openings()

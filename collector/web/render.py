@@ -44,6 +44,9 @@ def host_json(host: Host) -> dict[str, Any]:
         "name": host.name,
         "kind": host.kind,
         "interval_s": host.interval_s,
+        "agent_interval_s": host.agent_interval_s,
+        "heartbeat_interval_s": host.heartbeat_interval_s,
+        "interval_source": host.interval_source,
         "last_seen_at": rfc3339(host.last_seen_at),
         "last_seq": host.last_seq,
     }
