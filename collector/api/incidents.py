@@ -40,6 +40,8 @@ class IncidentStep(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     note: str = Field("", max_length=2000)
+    #: Resolve or close although the incident's fault is still open; the history says so.
+    force: bool = False
 
 
 def incident_detail(
@@ -109,9 +111,10 @@ def act(
     note: str,
     now: datetime,
     catalogue: Mapping[str, Tier],
+    force: bool = False,
 ) -> dict[str, Any] | None:
     """Take the step and read the incident back in the same transaction."""
-    perform(conn, incident_id, action, by=by, now=now, catalogue=catalogue, note=note)
+    perform(conn, incident_id, action, by=by, now=now, catalogue=catalogue, note=note, force=force)
     return incident_detail(conn, incident_id, catalogue, now)
 
 
@@ -125,6 +128,7 @@ async def post_action(request: web.Request, operator: Operator) -> web.Response:
             request.match_info["action"],
             by=operator.username,
             note=body.note,
+            force=body.force,
             now=request.app[CLOCK](),
             catalogue=catalogue_for(request.app[CONFIG]),
         )

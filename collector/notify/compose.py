@@ -12,7 +12,7 @@ import re
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.policy import SMTP
+from email.policy import SMTP, Policy
 from urllib.parse import urlsplit
 
 from collector.config.settings import DOMAIN_PATTERN
@@ -48,13 +48,26 @@ def message_id_domain(configured: str | None, public_url: str) -> str:
 
 def to_email(message: OutgoingMessage, *, sender: str, domain: str) -> EmailMessage:
     """``sender`` is the configuration's From address, checked when the configuration loads."""
-    email = EmailMessage(policy=SMTP)
+    subject = escape_control_characters(message.subject)
+    email = EmailMessage(policy=_policy_for(subject))
     email["From"] = one_mailbox(sender)
     email["To"] = recipient_address(message.recipient)
-    email["Subject"] = escape_control_characters(message.subject)
+    email["Subject"] = subject
     email["Message-ID"] = message_id(message.id, message.created_at, domain)
     email.set_content(message.body)
     return email
+
+
+#: A subject this much longer than a 78-character line stays on one line: folded, the standard
+#: library would move it whole onto the next line, and readers would see it start with a space.
+_UNFOLDED_SUBJECT = len("Subject: ") + 78
+
+
+def _policy_for(subject: str) -> Policy:
+    line = len("Subject: ") + len(subject)
+    if SMTP.max_line_length is not None and SMTP.max_line_length < line <= _UNFOLDED_SUBJECT:
+        return SMTP.clone(max_line_length=line)
+    return SMTP
 
 
 def recipient_address(text: str) -> Address:

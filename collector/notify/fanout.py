@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 
 from collector.config.settings import CollectorConfig
 from collector.notify import ack_links, messages, outbox
+from collector.store import incidents as incident_store
 from collector.store import inventory
 from collector.store.faults import FaultView
 
@@ -34,36 +35,41 @@ def _queue(conn: Connection, mail: messages.Mail, fault: FaultView, now: datetim
     )
 
 
+def reference(conn: Connection, fault: FaultView) -> str | None:
+    """The outage's reference, its incident's: every mail about the fault quotes it."""
+    incident = incident_store.incident_for_fault(conn, fault.id)
+    return incident.reference if incident is not None else None
+
+
 def fault_opened(
     conn: Connection, fault: FaultView, config: CollectorConfig, now: datetime, *, covered: bool
 ) -> None:
+    ref = reference(conn, fault)
     for email in inventory.contact_emails(conn, fault.customer_id):
-        _queue(
-            conn,
-            messages.fault_opened(fault, email, ack_url(config, fault.id, email, now)),
-            fault,
-            now,
-        )
-    _queue(conn, messages.fault_opened(fault, config.mail.noc, None), fault, now)
+        url = ack_url(config, fault.id, email, now)
+        _queue(conn, messages.fault_opened(fault, email, url, ref), fault, now)
+    _queue(conn, messages.fault_opened(fault, config.mail.noc, None, ref), fault, now)
     if not covered:
-        _queue(conn, messages.not_covered(fault, config.mail.sales), fault, now)
+        _queue(conn, messages.not_covered(fault, config.mail.sales, ref), fault, now)
 
 
 def fault_reminder(
     conn: Connection, fault: FaultView, config: CollectorConfig, now: datetime
 ) -> None:
+    ref = reference(conn, fault)
     for email in inventory.contact_emails(conn, fault.customer_id):
         url = ack_url(config, fault.id, email, now)
-        _queue(conn, messages.fault_reminder(fault, email, url), fault, now)
-    _queue(conn, messages.fault_reminder(fault, config.mail.noc, None), fault, now)
+        _queue(conn, messages.fault_reminder(fault, email, url, ref), fault, now)
+    _queue(conn, messages.fault_reminder(fault, config.mail.noc, None, ref), fault, now)
 
 
 def fault_resolved(
     conn: Connection, fault: FaultView, config: CollectorConfig, now: datetime
 ) -> None:
     recipients = [*inventory.contact_emails(conn, fault.customer_id), config.mail.noc]
+    ref = reference(conn, fault)
     for email in recipients:
-        _queue(conn, messages.fault_resolved(fault, email, now), fault, now)
+        _queue(conn, messages.fault_resolved(fault, email, now, ref), fault, now)
 
 
 def fault_acknowledged(
@@ -74,4 +80,5 @@ def fault_acknowledged(
     by: str,
     comment: str,
 ) -> None:
-    _queue(conn, messages.fault_acknowledged(fault, config.mail.noc, by, comment), fault, now)
+    mail = messages.fault_acknowledged(fault, config.mail.noc, by, comment, reference(conn, fault))
+    _queue(conn, mail, fault, now)

@@ -25,11 +25,15 @@ class Mail:
 SUBJECT_DETAIL_MAX = 48
 
 
-def subject(fault: FaultView, state: str | None = None) -> str:
+def subject(fault: FaultView, state: str | None = None, reference: str | None = None) -> str:
+    """``CRITICAL: Acme / pbx1: Disk space / (97% full) [INC-2026-0042]``: the reference last,
+    where a lock screen cuts, and the same in every mail about the outage."""
     label = state or fault.severity.upper()
     text = f"{label}: {fault.customer_name} / {_where(fault)}: {fault.title}"
     if fault.detail and len(fault.detail) <= SUBJECT_DETAIL_MAX:
         text += f" ({fault.detail})"
+    if reference:
+        text += f" [{reference}]"
     return one_line(text)
 
 
@@ -42,9 +46,10 @@ def _when(moment: datetime) -> str:
     return moment.strftime("%a %d %b %Y %H:%M UTC")
 
 
-def _facts(fault: FaultView) -> str:
+def _facts(fault: FaultView, reference: str | None = None) -> str:
     host = "whole site" if fault.host_id is None else f"{fault.host_name} ({fault.host_id})"
-    return (
+    quote = f"Reference: {reference} (please quote it)\n" if reference else ""
+    return quote + (
         f"Customer: {one_line(fault.customer_name)}\n"
         f"Host:     {one_line(host)}\n"
         f"Problem:  {one_line(fault.title)}\n"
@@ -55,45 +60,53 @@ def _facts(fault: FaultView) -> str:
     )
 
 
-def fault_opened(fault: FaultView, recipient: str, ack_url: str | None) -> Mail:
+def fault_opened(
+    fault: FaultView, recipient: str, ack_url: str | None, reference: str | None = None
+) -> Mail:
     ack = (
         f"\nIf you are dealing with this, acknowledge it here (you will be asked to confirm):\n"
         f"{ack_url}\n"
         if ack_url
         else ""
     )
-    body = f"Faultdesk has found a fault.\n\n{_facts(fault)}{ack}"
-    return Mail("fault_opened", recipient, subject(fault), body)
+    body = f"Faultdesk has found a fault.\n\n{_facts(fault, reference)}{ack}"
+    return Mail("fault_opened", recipient, subject(fault, reference=reference), body)
 
 
-def fault_reminder(fault: FaultView, recipient: str, ack_url: str | None) -> Mail:
-    mail = fault_opened(fault, recipient, ack_url)
+def fault_reminder(
+    fault: FaultView, recipient: str, ack_url: str | None, reference: str | None = None
+) -> Mail:
+    mail = fault_opened(fault, recipient, ack_url, reference)
     body = "Reminder: this fault is still open and nobody has acknowledged it.\n\n" + mail.body
-    return Mail(
-        "fault_reminder", recipient, subject(fault, "STILL " + fault.severity.upper()), body
-    )
+    state = "STILL " + fault.severity.upper()
+    return Mail("fault_reminder", recipient, subject(fault, state, reference), body)
 
 
-def fault_resolved(fault: FaultView, recipient: str, resolved_at: datetime) -> Mail:
+def fault_resolved(
+    fault: FaultView, recipient: str, resolved_at: datetime, reference: str | None = None
+) -> Mail:
     body = (
-        f"The fault has cleared at {_when(resolved_at)}.\n\n{_facts(fault)}"
+        f"The fault has cleared at {_when(resolved_at)}.\n\n{_facts(fault, reference)}"
         f"Duration: {_duration(resolved_at - fault.opened_at)}\n"
     )
-    return Mail("fault_resolved", recipient, subject(fault, "RESOLVED"), body)
+    return Mail("fault_resolved", recipient, subject(fault, "RESOLVED", reference), body)
 
 
-def fault_acknowledged(fault: FaultView, recipient: str, by: str, comment: str) -> Mail:
-    body = f"{by} acknowledged this fault.\nComment: {comment or '-'}\n\n{_facts(fault)}"
-    return Mail("fault_acknowledged", recipient, subject(fault, "ACKNOWLEDGED"), body)
+def fault_acknowledged(
+    fault: FaultView, recipient: str, by: str, comment: str, reference: str | None = None
+) -> Mail:
+    facts = _facts(fault, reference)
+    body = f"{by} acknowledged this fault.\nComment: {comment or '-'}\n\n{facts}"
+    return Mail("fault_acknowledged", recipient, subject(fault, "ACKNOWLEDGED", reference), body)
 
 
-def not_covered(fault: FaultView, recipient: str) -> Mail:
+def not_covered(fault: FaultView, recipient: str, reference: str | None = None) -> Mail:
     body = (
         "A fault was found on a host whose customer has no support contract in force.\n"
         "The customer has been told; no response target applies. A sales conversation may.\n\n"
-        + _facts(fault)
+        + _facts(fault, reference)
     )
-    return Mail("not_covered", recipient, subject(fault, "NO CONTRACT"), body)
+    return Mail("not_covered", recipient, subject(fault, "NO CONTRACT", reference), body)
 
 
 def _duration(delta: timedelta) -> str:

@@ -14,6 +14,8 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from collector.domain.outcomes import Outcome, late_by, response_outcome
+from collector.domain.references import incident_reference
 from collector.store.schema import customers, faults, hosts, incident_events, incidents
 
 #: Who the collector itself is, in incident history.
@@ -49,6 +51,22 @@ class IncidentView:
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+    @property
+    def reference(self) -> str:
+        """What the customer quotes: the same in every mail and page about the outage."""
+        return incident_reference(self.id, self.opened_at)
+
+    @property
+    def ended(self) -> bool:
+        """Resolved or closed: it shows its outcome, no clock."""
+        return self.resolved_at is not None or self.closed_at is not None
+
+    @property
+    def response_outcome(self) -> Outcome | None:
+        return response_outcome(
+            self.response_due_at, self.responded_at, self.resolved_at or self.closed_at
+        )
 
     @property
     def front_of_queue(self) -> bool:
@@ -182,6 +200,7 @@ def awaiting_response(conn: Connection) -> list[IncidentView]:
     query = _views().where(
         incidents.c.closed_at.is_(None),
         incidents.c.covered.is_(True),
+        incidents.c.resolved_at.is_(None),
         incidents.c.responded_at.is_(None),
         incidents.c.sla_breached_at.is_(None),
     )
@@ -195,21 +214,35 @@ def covered_for_fault(conn: Connection, fault_id: int) -> bool | None:
     return None if covered is None else bool(covered)
 
 
-def close_for_fault(conn: Connection, fault_id: int, at: datetime) -> None:
-    """The fault cleared: its incident, if it has one, is resolved (if nobody had) and closed."""
+def resolve_for_fault(conn: Connection, fault_id: int, at: datetime) -> None:
+    """The fault cleared: its incident, if it has one and nobody resolved it yet, is resolved,
+    with the outcome of its first-response target on the timeline. Operators close it."""
     row = conn.execute(
-        select(incidents.c.id, incidents.c.resolved_at).where(
-            incidents.c.fault_id == fault_id, incidents.c.closed_at.is_(None)
+        select(incidents.c.id, incidents.c.responded_at, incidents.c.response_due_at).where(
+            incidents.c.fault_id == fault_id,
+            incidents.c.closed_at.is_(None),
+            incidents.c.resolved_at.is_(None),
         )
     ).first()
     if row is None:
         return
     conn.execute(
-        update(incidents)
-        .where(incidents.c.id == row.id)
-        .values(status="closed", closed_at=at, resolved_at=row.resolved_at or at)
+        update(incidents).where(incidents.c.id == row.id).values(status="resolved", resolved_at=at)
     )
-    record_event(conn, row.id, at, "closed", SYSTEM_ACTOR, "the fault cleared")
+    detail = "the fault cleared"
+    if row.responded_at is None:
+        detail += " before any response; " + _response_words(row.response_due_at, at)
+    record_event(conn, row.id, at, "resolved", SYSTEM_ACTOR, detail)
+
+
+def _response_words(due: datetime | None, at: datetime) -> str:
+    outcome = response_outcome(due, None, at)
+    if due is None or outcome is None:
+        return "no first-response target applied"
+    when = due.strftime("%Y-%m-%d %H:%M UTC")
+    if outcome is Outcome.MET:
+        return f"first-response target met (due {when})"
+    return f"first-response target breached (due {when}, {late_by(due, at)} late)"
 
 
 def transition(

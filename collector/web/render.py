@@ -84,6 +84,7 @@ def event_json(row: Any) -> dict[str, Any]:
 def incident_json(incident: IncidentView) -> dict[str, Any]:
     return {
         "id": incident.id,
+        "reference": incident.reference,
         "fault_id": incident.fault_id,
         "customer_id": incident.customer_id,
         "customer_name": incident.customer_name,
@@ -95,6 +96,7 @@ def incident_json(incident: IncidentView) -> dict[str, Any]:
         "status": incident.status,
         "opened_at": rfc3339(incident.opened_at),
         "response_due_at": rfc3339(incident.response_due_at),
+        "response_outcome": incident.response_outcome,
         "closed_at": rfc3339(incident.closed_at),
         "policy": incident.policy,
     }
