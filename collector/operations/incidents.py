@@ -3,9 +3,9 @@
 Lifecycle: open → responded → onsite_requested → on_site → resolved → closed. A visit is
 optional (responded → resolved), and a fault that clears resolves its incident by itself, with
 the first-response target's outcome (``collector.store.incidents.resolve_for_fault``).
-Resolving or closing by hand while the fault is still open needs ``force``. Waiting on the customer can start and stop in
-any state before resolved; it pauses the response and resolution clocks. Anything else is
-refused with ``TransitionRefused`` saying what the incident's state allows.
+Resolving or closing by hand while the fault is still open needs ``force``. Waiting on the
+customer can start and stop in any state before resolved; it pauses the response and resolution
+clocks. Anything else is refused with ``TransitionRefused`` saying what the incident's state allows.
 
 After every change the due times are recalculated from the incident's frozen terms (see
 ``collector.engine.incident_terms``) and the stored response due time follows.
