@@ -71,6 +71,10 @@ class SmtpSettings(_Strict):
 
 
 class MailSettings(_Strict):
+    #: The vendor's name, as fault mails introduce it ("Acme Telecom has found a fault").
+    vendor_name: str = Field(
+        "Faultdesk", min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$"
+    )
     #: The vendor's network operations centre: gets every fault, 24/7.
     noc: Mailbox = "noc@localhost"
     #: The vendor's sales contact: told about faults on hosts with no contract.

@@ -277,6 +277,7 @@ def _build_tier(name: str, spec: TierSpec, calendars: dict[str, BusinessCalendar
             included=tuple(spec.entitlement.included),
         ),
         source=spec.source,
+        support_phones=tuple(spec.support_phones),
     )
 
 

@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection
 
 from collector.config.settings import CollectorConfig
+from collector.config.tiers import catalogue_for
+from collector.domain.sla import format_local
 from collector.notify import ack_links, messages, outbox
 from collector.store import incidents as incident_store
 from collector.store import inventory
@@ -41,26 +43,48 @@ def reference(conn: Connection, fault: FaultView) -> str | None:
     return incident.reference if incident is not None else None
 
 
+def terms(conn: Connection, fault: FaultView, config: CollectorConfig) -> messages.Terms:
+    """The vendor, the reference, the contract, its response target and the support numbers.
+
+    The response target is shown on the tier calendar's clock: customers have no time zone of
+    their own on record yet, and the tier's calendar is the clock their contract counts in."""
+    vendor = config.mail.vendor_name
+    incident = incident_store.incident_for_fault(conn, fault.id)
+    if incident is None:
+        return messages.Terms(vendor)
+    tier = catalogue_for(config).get(incident.tier)
+    due = None
+    if incident.response_due_at is not None and tier is not None and tier.calendar is not None:
+        zone = tier.calendar.zone
+        due = f"{format_local(incident.response_due_at, tier.calendar)} {zone}"
+    elif incident.response_due_at is not None:
+        due = incident.response_due_at.strftime("%a %d %b %H:%M UTC")
+    title = str(incident.policy.get("title") or incident.tier)
+    phones = tier.support_phones if tier is not None else ()
+    return messages.Terms(vendor, incident.reference, title, due, phones)
+
+
 def fault_opened(
     conn: Connection, fault: FaultView, config: CollectorConfig, now: datetime, *, covered: bool
 ) -> None:
-    ref = reference(conn, fault)
+    told = terms(conn, fault, config)
     for email in inventory.contact_emails(conn, fault.customer_id):
         url = ack_url(config, fault.id, email, now)
-        _queue(conn, messages.fault_opened(fault, email, url, ref), fault, now)
-    _queue(conn, messages.fault_opened(fault, config.mail.noc, None, ref), fault, now)
+        _queue(conn, messages.fault_opened(fault, email, url, told), fault, now)
+    _queue(conn, messages.fault_opened(fault, config.mail.noc, None, told), fault, now)
     if not covered:
-        _queue(conn, messages.not_covered(fault, config.mail.sales, ref), fault, now)
+        mail = messages.not_covered(fault, config.mail.sales, told.reference)
+        _queue(conn, mail, fault, now)
 
 
 def fault_reminder(
     conn: Connection, fault: FaultView, config: CollectorConfig, now: datetime
 ) -> None:
-    ref = reference(conn, fault)
+    told = terms(conn, fault, config)
     for email in inventory.contact_emails(conn, fault.customer_id):
         url = ack_url(config, fault.id, email, now)
-        _queue(conn, messages.fault_reminder(fault, email, url, ref), fault, now)
-    _queue(conn, messages.fault_reminder(fault, config.mail.noc, None, ref), fault, now)
+        _queue(conn, messages.fault_reminder(fault, email, url, told), fault, now)
+    _queue(conn, messages.fault_reminder(fault, config.mail.noc, None, told), fault, now)
 
 
 def fault_resolved(

@@ -21,6 +21,18 @@ class Mail:
     body: str
 
 
+@dataclass(frozen=True)
+class Terms:
+    """What a customer needs to act on a fault: who is telling them, the reference to quote,
+    the contract and its response target (on the customer's clock), and whom to call."""
+
+    vendor: str = "Faultdesk"
+    reference: str | None = None
+    tier: str | None = None
+    response_due: str | None = None  # e.g. "Mon 2 Nov 14:00 Europe/London"
+    phones: tuple[str, ...] = ()
+
+
 #: A detail longer than this stays in the body: a lock screen shows about one line.
 SUBJECT_DETAIL_MAX = 48
 
@@ -61,22 +73,43 @@ def _facts(fault: FaultView, reference: str | None = None) -> str:
 
 
 def fault_opened(
-    fault: FaultView, recipient: str, ack_url: str | None, reference: str | None = None
+    fault: FaultView, recipient: str, ack_url: str | None, terms: Terms | None = None
 ) -> Mail:
+    terms = terms or Terms()
     ack = (
         f"\nIf you are dealing with this, acknowledge it here (you will be asked to confirm):\n"
         f"{ack_url}\n"
         if ack_url
         else ""
     )
-    body = f"Faultdesk has found a fault.\n\n{_facts(fault, reference)}{ack}"
-    return Mail("fault_opened", recipient, subject(fault, reference=reference), body)
+    intro = f"{one_line(terms.vendor)} has found a fault.\n\n"
+    body = intro + _facts(fault, terms.reference) + _contract(terms) + _next(terms) + ack
+    return Mail("fault_opened", recipient, subject(fault, reference=terms.reference), body)
+
+
+def _contract(terms: Terms) -> str:
+    lines = f"Contract: {one_line(terms.tier)}\n" if terms.tier else ""
+    if terms.response_due:
+        lines += f"Response: by {terms.response_due}\n"
+    return lines
+
+
+def _next(terms: Terms) -> str:
+    """What happens next, in a sentence or two the customer can act on."""
+    who = one_line(terms.vendor)
+    text = f"\nWhat happens next: {who}'s engineers have been told"
+    text += f" and will respond by {terms.response_due}.\n" if terms.response_due else ".\n"
+    if terms.phones:
+        quote = f", quoting {terms.reference}" if terms.reference else ""
+        text += f"To speak to us, call {' or '.join(map(one_line, terms.phones))}{quote}.\n"
+    return text
 
 
 def fault_reminder(
-    fault: FaultView, recipient: str, ack_url: str | None, reference: str | None = None
+    fault: FaultView, recipient: str, ack_url: str | None, terms: Terms | None = None
 ) -> Mail:
-    mail = fault_opened(fault, recipient, ack_url, reference)
+    mail = fault_opened(fault, recipient, ack_url, terms)
+    reference = terms.reference if terms else None
     body = "Reminder: this fault is still open and nobody has acknowledged it.\n\n" + mail.body
     state = "STILL " + fault.severity.upper()
     return Mail("fault_reminder", recipient, subject(fault, state, reference), body)

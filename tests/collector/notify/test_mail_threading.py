@@ -65,7 +65,9 @@ async def test_it_threads_a_faults_opened_acknowledged_and_resolved_mails(
     with smtp_server() as (inbox, port):
         config: CollectorConfig = collector_config(
             database_url, tmp_path, smtp=SmtpSettings(host="127.0.0.1", port=port, timeout_s=5),
-            mail=MailSettings(noc=NOC, message_id_domain="faultdesk.vendor.example"),
+            mail=MailSettings(
+                noc=NOC, message_id_domain="faultdesk.vendor.example", vendor_name="Avon Telecom"
+            ),
         )  # fmt: skip
         db.transaction(_customer)
         clock = NOW
@@ -95,6 +97,14 @@ async def test_it_threads_a_faults_opened_acknowledged_and_resolved_mails(
         written = parsedate_to_datetime(mail["Date"])
         assert NOW < written <= NOW + timedelta(minutes=6) and written.tzinfo is not None
     opened_jo, opened_noc = mails[0], mails[1]
+    text = opened_jo.get_content().replace("\r\n", "\n")
+    assert text.startswith("Avon Telecom has found a fault.\n")
+    assert "Reference: INC-2026-0001 (please quote it)\n" in text
+    assert "Contract: Cat2 extended hours\n" in text
+    # Cat2: 4 hours from 09:02 GMT, when the fault opened, on the tier clock (Europe/London).
+    assert "Response: by Mon 2 Nov 13:02 Europe/London\n" in text
+    assert "What happens next: Avon Telecom's engineers have been told and will respond by" in text
+    assert "To speak to us, call 01225 580025, quoting INC-2026-0001.\n" in text
     assert opened_jo["In-Reply-To"] is None and opened_jo["References"] is None
     for later in mails[2:]:
         first = opened_jo if later["To"] == JO else opened_noc
