@@ -71,6 +71,7 @@ def _incident_facts(
         "explanations": explain_incident(conn, incident, catalogue, now),
         "events": incident_store.events(conn, incident_id),
         "fault_open": _fault_open(conn, incident.fault_id),
+        "explained": _explained(conn, incident.fault_id),
         "waiting_since": waiting,
         "actions": [(a, ACTION_LABELS[a]) for a in allowed_actions(incident, waiting is not None)],
         "max_note": MAX_NOTE,
@@ -80,6 +81,12 @@ def _incident_facts(
 def _fault_open(conn: Connection, fault_id: int) -> bool:
     fault = fault_store.get_fault(conn, fault_id)
     return fault is not None and fault.is_open
+
+
+def _explained(conn: Connection, fault_id: int) -> list[fault_store.FaultView]:
+    """The open faults the incident's fault explains: one outage, listed under its cause."""
+    fault = fault_store.get_fault(conn, fault_id)
+    return fault_store.explained_by(conn, fault) if fault is not None else []
 
 
 @require_operator

@@ -16,7 +16,7 @@ from collector.domain.sla import format_local
 from collector.notify import ack_links, messages, outbox
 from collector.store import incidents as incident_store
 from collector.store import inventory
-from collector.store.faults import FaultView
+from collector.store.faults import FaultView, explained_by
 
 
 def ack_url(config: CollectorConfig, fault_id: int, recipient: str, now: datetime) -> str:
@@ -49,9 +49,10 @@ def terms(conn: Connection, fault: FaultView, config: CollectorConfig) -> messag
     The response target is shown on the tier calendar's clock: customers have no time zone of
     their own on record yet, and the tier's calendar is the clock their contract counts in."""
     vendor = config.mail.vendor_name
+    explained = tuple(_explained_line(fault, other) for other in explained_by(conn, fault))
     incident = incident_store.incident_for_fault(conn, fault.id)
     if incident is None:
-        return messages.Terms(vendor)
+        return messages.Terms(vendor, explained=explained)
     tier = catalogue_for(config).get(incident.tier)
     due = None
     if incident.response_due_at is not None and tier is not None and tier.calendar is not None:
@@ -61,7 +62,13 @@ def terms(conn: Connection, fault: FaultView, config: CollectorConfig) -> messag
         due = incident.response_due_at.strftime("%a %d %b %H:%M UTC")
     title = str(incident.policy.get("title") or incident.tier)
     phones = tier.support_phones if tier is not None else ()
-    return messages.Terms(vendor, incident.reference, title, due, phones)
+    return messages.Terms(vendor, incident.reference, title, due, phones, explained)
+
+
+def _explained_line(cause: FaultView, fault: FaultView) -> str:
+    where = f" on {fault.host_name}" if cause.host_id is None else ""
+    detail = f" ({fault.detail})" if fault.detail else ""
+    return f"{fault.title}{where}{detail}"
 
 
 def fault_opened(

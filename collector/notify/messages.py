@@ -31,6 +31,8 @@ class Terms:
     tier: str | None = None
     response_due: str | None = None  # e.g. "Mon 2 Nov 14:00 Europe/London"
     phones: tuple[str, ...] = ()
+    #: What else the outage explains, one line each: not mailed separately.
+    explained: tuple[str, ...] = ()
 
 
 #: A detail longer than this stays in the body: a lock screen shows about one line.
@@ -83,8 +85,18 @@ def fault_opened(
         else ""
     )
     intro = f"{one_line(terms.vendor)} has found a fault.\n\n"
-    body = intro + _facts(fault, terms.reference) + _contract(terms) + _next(terms) + ack
+    body = (
+        intro + _facts(fault, terms.reference) + _explained(terms) + _contract(terms)
+        + _next(terms) + ack
+    )  # fmt: skip
     return Mail("fault_opened", recipient, subject(fault, reference=terms.reference), body)
+
+
+def _explained(terms: Terms) -> str:
+    if not terms.explained:
+        return ""
+    lines = "".join(f"  - {one_line(line)}\n" for line in terms.explained)
+    return f"Also affected, explained by this fault (not mailed separately):\n{lines}"
 
 
 def _contract(terms: Terms) -> str:

@@ -7,10 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient
-from sqlalchemy import Connection
+from sqlalchemy import Connection, update
 
 from collector.config.settings import CollectorConfig
+from collector.store import faults as fault_store
 from collector.store import incidents as incident_store
+from collector.store import schema
 from collector.store.database import Database
 from dashboard import sessions
 from tests.support.clock import Clock
@@ -144,3 +146,27 @@ async def test_it_shows_an_ended_incident_with_its_outcome_and_no_clock(
     assert 'id="response-outcome" data-outcome="met"' in html
     assert '<span class="rel">in ' not in html and "overdue" not in html  # no clock
     assert '<h1><span id="reference">INC-2024-0001</span>' in html
+
+
+def _explained_fault(conn: Connection) -> int:
+    fault_id = fault_store.open_fault(
+        conn, host_id="pbx1", check_key="unit:logrotate.service", severity="major",
+        title="Service <logrotate>", detail="failed", at=START,
+    )  # fmt: skip
+    conn.execute(
+        update(schema.faults)
+        .where(schema.faults.c.id == fault_id)
+        .values(suppressed_by="disk:/var")
+    )
+    return fault_id
+
+
+async def test_it_lists_the_faults_its_fault_explains_under_it(
+    operator_client: Client, db: Database, seeded: Seeded
+) -> None:
+    fault_id = await db.write(_explained_fault)
+    html = await (await operator_client.get(f"/incidents/{seeded.incident_id}")).text()
+    match = re.search(r'<ul id="explained">(.*?)</ul>', html, re.S)
+    assert match is not None
+    assert f'<li data-fault-id="{fault_id}"><a href="/faults/{fault_id}">' in match.group(1)
+    assert "Service &lt;logrotate&gt;" in match.group(1)  # escaped

@@ -203,13 +203,21 @@ def _apart_from_mail(outcome: dict[str, list[Any]]) -> dict[str, list[Any]]:
 
 
 _REFERENCE = re.compile(r"INC-\d{4}-\d{4,}")
+#: Which faults an opening lists as explained depends on when it is mailed: the reference
+#: mails as it opens, before the faults opened with it are explained.
+_EXPLAINED = re.compile(r"Also affected, explained by this fault [^\n]*\n(  - [^\n]*\n)*")
+
+
+def _plain(text: str) -> str:
+    return _EXPLAINED.sub("", _REFERENCE.sub("INC-…", text))
 
 
 def _mail_about(outcome: dict[str, list[Any]], fault_ids: Collection[int]) -> list[Any]:
-    """The mail about faults other than ``fault_ids``, in order, without the outbox ids, nor
-    the incident references they quote (the incidents are numbered one fewer after a held one)."""
+    """The mail about faults other than ``fault_ids``, in order, without the outbox ids, the
+    incident references they quote (the incidents are numbered one fewer after a held one), nor
+    the list of faults explained."""
     return [
-        tuple(_REFERENCE.sub("INC-…", v) if isinstance(v, str) else v for v in row[1:])
+        tuple(_plain(v) if isinstance(v, str) else v for v in row[1:])
         for row in outcome["mail"]
         if row.fault_id not in fault_ids
     ]
