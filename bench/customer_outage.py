@@ -13,6 +13,12 @@ customer's other hosts, so if their cost grew with the customer's size the ratio
 with work proportional to the hosts it stays near 1.
 
 Each side gets a fresh SQLite file (WAL, as the collector runs it) and is measured once.
+
+Then a PBX service outage (``--pbx``, default 200): every PBX of one customer reports, in one
+batch, that Asterisk has stopped: its process, AMI, ports 5038 and 5060/udp and SIP all fail.
+The shipped dependency rules make that one incident per host (about the Asterisk process) and
+one opening mail per recipient, not one per failing check. The baseline, in the same run, is
+the same batch with only the process reported down.
 """
 
 from __future__ import annotations
@@ -25,12 +31,15 @@ from pathlib import Path
 
 from sqlalchemy import Connection, func, select
 
+from agent import protocol
 from collector.config.settings import CollectorConfig, DatabaseSettings, HttpSettings, MailSettings
-from collector.engine.pipeline import sweep
+from collector.engine.pipeline import process_reports, sweep
 from collector.store import inventory
 from collector.store.database import Database
 from collector.store.engines import make_engine, migrate
+from collector.store.reports import IncomingReport, store_reports
 from collector.store.schema import faults, incidents, outbox
+from collector.store.schema import hosts as hosts_table
 
 MONDAY = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 INTERVAL = 60.0
@@ -79,9 +88,67 @@ def measure(directory: Path, hosts: int, per_customer: int) -> tuple[float, int,
         db.close()
 
 
+def _pbx_report(host: str, seq: int, everything_down: bool, up: bool) -> IncomingReport:
+    at = MONDAY + timedelta(minutes=seq)
+    answering = up or not everything_down
+    services = {
+        "processes": {"asterisk": {"running": up}},
+        "ports": {"5038": {"listening": answering}, "5060/udp": {"listening": answering}},
+    }
+    probes = {
+        "services": {"status": "ok", "metrics": services, "error": None},
+        "asterisk": {"status": "ok", "metrics": {"reachable": answering}, "error": None},
+        "sip": {"status": "ok", "metrics": {"state": "up" if answering else "down"}, "error": None},
+    }
+    body = protocol.build_report(
+        host_id=host, seq=seq, sampled_at=at, interval_s=INTERVAL, agent_version="bench",
+        probes=probes,
+    )  # fmt: skip
+    return IncomingReport(host, seq, at, body)
+
+
+def measure_pbx(directory: Path, hosts: int, everything_down: bool) -> tuple[float, int, int, int]:
+    """Seconds for the batch in which every PBX's Asterisk fault opens; faults, incidents, mail."""
+    url = f"sqlite:///{directory / f'pbx-{everything_down}.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    db = Database(engine)
+    config = CollectorConfig(
+        secret_key="bench-secret-key-0123456789abcdef",
+        database=DatabaseSettings(url=url),
+        http=HttpSettings(public_url="http://127.0.0.1:8080", secure_cookies=False),
+        mail=MailSettings(noc="noc@vendor.example"),
+    )
+    names = [f"c00000-h{index:05d}" for index in range(hosts)]
+
+    def batch(seq: int, up: bool) -> None:
+        reports = [_pbx_report(host, seq, everything_down, up) for host in names]
+        at = reports[0].sampled_at
+        db.transaction(store_reports, reports, at)
+        while db.transaction(process_reports, config, at):
+            pass
+
+    try:
+        db.transaction(_seed_pbx, hosts)
+        for seq, up in ((1, True), (2, True), (3, False)):
+            batch(seq, up)
+        started = time.perf_counter()
+        batch(4, False)  # the second report down: every fault opens
+        elapsed = time.perf_counter() - started
+        return (elapsed, *db.transaction(_counts))
+    finally:
+        db.close()
+
+
+def _seed_pbx(conn: Connection, hosts: int) -> None:
+    _seed(conn, hosts, hosts)
+    conn.execute(hosts_table.update().values(kind="pbx"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1000, help="hosts going silent (default 1000)")
+    parser.add_argument("--pbx", type=int, default=200, help="PBXs losing Asterisk (default 200)")
     args = parser.parse_args()
     small = 10
     with tempfile.TemporaryDirectory(prefix="faultdesk-outage-") as tmp:
@@ -95,6 +162,18 @@ def main() -> None:
     ):
         print(f"{label:34} {seconds:9.2f} {opened:7d} {incidents_opened:9d} {mail:6d}")
     print(f"ratio (one customer / baseline): {big[0] / base[0]:.2f}")
+    with tempfile.TemporaryDirectory(prefix="faultdesk-pbx-") as tmp:
+        process_only = measure_pbx(Path(tmp), args.pbx, everything_down=False)
+        outage = measure_pbx(Path(tmp), args.pbx, everything_down=True)
+    print()
+    print(f"PBX service outage: Asterisk stops on {args.pbx} PBXs of one customer, one batch")
+    print(f"{'':34} {'seconds':>9} {'faults':>7} {'incidents':>9} {'mail':>6}")
+    for label, (seconds, opened, incidents_opened, mail) in (
+        ("baseline: process down only", process_only),
+        ("process, AMI, ports and SIP down", outage),
+    ):
+        print(f"{label:34} {seconds:9.2f} {opened:7d} {incidents_opened:9d} {mail:6d}")
+    print(f"ratio (whole service / process only): {outage[0] / process_only[0]:.2f}")
 
 
 if __name__ == "__main__":

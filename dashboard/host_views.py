@@ -104,7 +104,9 @@ async def host_page(request: web.Request) -> web.Response:
     host = facts["host"]
     open_severities = [row.fault.severity for row in facts["faults"] if row.fault.is_open]
     missed = request.app[CONFIG].monitoring.heartbeat_missed_intervals
-    facts["status"] = host_status(host.last_seen_at, host.interval_s, open_severities, now, missed)
+    facts["status"] = host_status(
+        host.last_seen_at, host.heartbeat_interval_s, open_severities, now, missed
+    )
     facts["verdict_level"] = VERDICT_LEVEL
     facts["alarm_level"] = ALARM_LEVEL
     if facts["snmp"] is not None:

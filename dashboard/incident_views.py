@@ -27,6 +27,7 @@ from collector.operations.incidents import (
     perform,
 )
 from collector.operations.tickets import NewComment, NotTheirs, comment
+from collector.store import faults as fault_store
 from collector.store import incident_pauses
 from collector.store import incidents as incident_store
 from collector.web.access import self_audited
@@ -89,10 +90,23 @@ def _incident_facts(
         "status_words": STATUS_WORDS.get(incident.status, incident.status),
         "explanations": explain_incident(conn, incident, catalogue, now, rules),
         "events": incident_store.events(conn, incident_id),
+        "fault_open": _fault_open(conn, incident.fault_id),
+        "explained": _explained(conn, incident.fault_id),
         "waiting_since": waiting,
         "actions": [(a, ACTION_LABELS[a]) for a in allowed_actions(incident, waiting is not None)],
         "max_note": MAX_NOTE,
     }
+
+
+def _fault_open(conn: Connection, fault_id: int) -> bool:
+    fault = fault_store.get_fault(conn, fault_id)
+    return fault is not None and fault.is_open
+
+
+def _explained(conn: Connection, fault_id: int) -> list[fault_store.FaultView]:
+    """The open faults the incident's fault explains: one outage, listed under its cause."""
+    fault = fault_store.get_fault(conn, fault_id)
+    return fault_store.explained_by(conn, fault) if fault is not None else []
 
 
 @require_operator
@@ -119,6 +133,7 @@ async def incident_step(request: web.Request) -> web.Response:
     form = await request.post()
     note = form.get("note", "")
     note = note.strip() if isinstance(note, str) else ""
+    force = form.get("force") == "yes"
     if len(note) > MAX_NOTE:
         context = {"title": "Note too long", "message": f"Keep the note to {MAX_NOTE} characters."}
         return await render(request, "error.html", context, status=400)
@@ -132,6 +147,7 @@ async def incident_step(request: web.Request) -> web.Response:
             catalogue=catalogue_for(request.app[CONFIG]),
             note=note,
             rules=access_rules(request.app[CONFIG]),
+            force=force,
         )
     except IncidentNotFound:
         return await _not_found(request)

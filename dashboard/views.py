@@ -73,7 +73,7 @@ def customer_rows(
     hosts_by_customer: dict[str, list[HostRow]] = defaultdict(list)
     for host in hosts:
         status = host_status(
-            host.last_seen_at, host.interval_s, severities[host.id], now, missed_intervals
+            host.last_seen_at, host.heartbeat_interval_s, severities[host.id], now, missed_intervals
         )
         hosts_by_customer[host.customer_id].append(HostRow(host, status))
     rows = []

@@ -43,6 +43,8 @@ class IncidentStep(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     note: str = Field("", max_length=2000)
+    #: Resolve or close although the incident's fault is still open; the history says so.
+    force: bool = False
 
 
 def incident_detail(
@@ -133,9 +135,13 @@ def act(
     now: datetime,
     catalogue: Mapping[str, Tier],
     rules: AccessRules = DEFAULT_RULES,
+    force: bool = False,
 ) -> dict[str, Any] | None:
     """Take the step and read the incident back in the same transaction."""
-    perform(conn, incident_id, action, by=by, now=now, catalogue=catalogue, note=note, rules=rules)
+    perform(
+        conn, incident_id, action, by=by, now=now, catalogue=catalogue, note=note, rules=rules,
+        force=force,
+    )  # fmt: skip
     return incident_detail(conn, incident_id, catalogue, now, rules)
 
 
@@ -149,6 +155,7 @@ async def post_action(request: web.Request, operator: Operator) -> web.Response:
             request.match_info["action"],
             by=operator.username,
             note=body.note,
+            force=body.force,
             now=request.app[CLOCK](),
             catalogue=catalogue_for(request.app[CONFIG]),
             rules=access_rules(request.app[CONFIG]),

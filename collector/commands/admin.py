@@ -166,7 +166,7 @@ def host_add(args: argparse.Namespace, config: CollectorConfig, engine: Engine) 
             host, key = inventory_ops.create_host(conn, body, now(), config)
     except inventory_ops.UnknownProfile as exc:
         raise BadArgument(f"--snmp-profile: {exc}") from None
-    every = f"{host.kind}, reports every {host.interval_s:g} s"
+    every = f"{host.kind}, heartbeat every {host.heartbeat_interval_s:g} s ({_source(host)})"
     say(f"Host {host.id} added for customer {host.customer_id} ({every}).")
     show_key(host.id, key)
     return 0
@@ -183,11 +183,24 @@ def _snmp_settings(args: argparse.Namespace) -> dict[str, Any] | None:
     return chosen or None
 
 
+def _source(host: inventory.Host) -> str:
+    return {"host": "set on the host", "agent": "the agent's", "default": "until it reports"}[
+        host.interval_source
+    ]
+
+
 def host_list(args: argparse.Namespace, config: CollectorConfig, engine: Engine) -> int:
     with engine.begin() as conn:
         hosts = inventory.list_hosts(conn, args.customer)
     rows = [
-        [h.id, h.customer_id, h.kind, f"{h.interval_s:g} s", when(h.last_seen_at), h.name]
+        [
+            h.id,
+            h.customer_id,
+            h.kind,
+            f"{h.heartbeat_interval_s:g} s ({_source(h)})",
+            when(h.last_seen_at),
+            h.name,
+        ]
         for h in hosts
     ]
     table(["ID", "CUSTOMER", "KIND", "INTERVAL", "LAST SEEN (UTC)", "NAME"], rows)
@@ -368,7 +381,12 @@ def register(subparsers: Subparsers) -> None:
     add.add_argument("--customer", required=True)
     add.add_argument("--name")
     add.add_argument("--kind", choices=["server", "pbx", "mitel"], default="server")
-    add.add_argument("--interval", type=float, metavar="S", help="reporting interval in seconds")
+    add.add_argument(
+        "--interval",
+        type=float,
+        metavar="S",
+        help="the heartbeat's interval in seconds, overriding the one the agent reports",
+    )
     add.add_argument("--address", metavar="IP", help="its IP address: SNMP traps come from it")
     add.add_argument("--snmp-version", choices=["1", "2c", "3"])
     add.add_argument("--snmp-community", metavar="C", help="SNMPv1/v2c community")

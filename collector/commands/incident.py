@@ -151,9 +151,10 @@ def lifecycle(
         catalogue=catalogue_for(config),
         note=args.note or "",
         rules=access_rules(config),
+        force=getattr(args, "force", False),
     )
     event = incident_store.events(conn, incident.id)[-1]
-    return f"Incident #{incident.id} is {incident.status}: {event.detail}\n"
+    return f"Incident {incident.reference} (#{incident.id}) is {incident.status}: {event.detail}\n"
 
 
 def _get(conn: Connection, incident_id: int) -> IncidentView:
@@ -188,3 +189,9 @@ def register(subparsers: Subparsers) -> None:
         step.add_argument("id", type=int)
         step.add_argument("--by", required=True, metavar="NAME", help="who did it")
         step.add_argument("--note", help="a word for the incident's history")
+        if action in ("resolve", "close"):
+            step.add_argument(
+                "--force",
+                action="store_true",
+                help="even though the incident's fault is still open (the history says so)",
+            )

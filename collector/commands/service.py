@@ -50,6 +50,14 @@ def run(args: argparse.Namespace) -> int:
     config = config_or_none(args.config)
     if config is None:
         return EXIT_CONFIG
+    from collector.config.dependencies import dependencies_for
+
+    try:
+        dependencies_for(config)  # refused at start, not at the first fault
+    except (ConfigError, FileNotFoundError) as exc:
+        sys.stderr.write(f"faultdesk-collector: {exc}\n")
+        return EXIT_CONFIG
+
     from collector.app import create_app
     from collector.runtime.loop import loop_name, new_event_loop
     from collector.web.serving import serve
@@ -80,15 +88,18 @@ def migrate(args: argparse.Namespace) -> int:
 
 
 def check_config(args: argparse.Namespace) -> int:
-    """Validate the file, and the tier catalogue and inventory it names; no database needed."""
+    """Validate the file, and the tier catalogue, dependency rules and inventory it names; no
+    database needed."""
     config = config_or_none(args.config)
     if config is None:
         return EXIT_CONFIG
+    from collector.config.dependencies import dependencies_for
     from collector.config.inventory_file import read_inventory
     from collector.config.tiers import CatalogueError, catalogue_for
 
     try:
         tiers = catalogue_for(config)
+        dependencies_for(config)
         if config.inventory_file is not None:
             read_inventory(config.inventory_file)
     except (ConfigError, CatalogueError, FileNotFoundError) as exc:

@@ -82,7 +82,7 @@ class HostEntry(_Strict):
     id: Name = Field(min_length=1, max_length=128)
     name: Name | None = None
     kind: str = "server"
-    interval_s: float = Field(60.0, gt=0)
+    interval_s: float | None = Field(None, gt=0)
     key: str | None = Field(None, min_length=32)
     #: Its IP address and SNMP settings, for a system watched over SNMP (a Mitel).
     address: IpAddress | None = None

@@ -87,6 +87,10 @@ class SmtpSettings(_Strict):
 
 
 class MailSettings(_Strict):
+    #: The vendor's name, as fault mails introduce it ("Acme Telecom has found a fault").
+    vendor_name: str = Field(
+        "Faultdesk", min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$"
+    )
     #: The vendor's network operations centre: gets every fault, 24/7.
     noc: Mailbox = "noc@localhost"
     #: The vendor's sales contact: told about faults on hosts with no contract.
@@ -160,6 +164,9 @@ class CollectorConfig(_Strict):
     snmp: SnmpSettings = SnmpSettings()
     #: Tier catalogue; the one shipped in config/ when not set.
     tiers_file: Path | None = None
+    #: Which check's fault explains which (config/dependencies.yaml); the shipped one when
+    #: not set.
+    dependencies_file: Path | None = None
     #: Customers and hosts to load at start (the demo uses one); optional.
     inventory_file: Path | None = None
 
@@ -221,7 +228,7 @@ def load_config(path: Path | str) -> CollectorConfig:
 def _resolve_paths(config: CollectorConfig, base: Path) -> CollectorConfig:
     """Relative file paths in the config are relative to the config file."""
     updates: dict[str, Any] = {}
-    for name in ("tiers_file", "inventory_file"):
+    for name in ("tiers_file", "dependencies_file", "inventory_file"):
         value = getattr(config, name)
         if value is not None and not value.is_absolute():
             updates[name] = base / value

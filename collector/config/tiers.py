@@ -280,6 +280,7 @@ def _build_tier(name: str, spec: TierSpec, calendars: dict[str, BusinessCalendar
             ),
         ),
         source=spec.source,
+        support_phones=tuple(spec.support_phones),
     )
 
 

@@ -120,6 +120,8 @@ class TierSpec(_Strict):
     escalation: EscalationSpec = EscalationSpec()
     billing: BillingSpec = BillingSpec()
     entitlement: EntitlementSpec = EntitlementSpec()
+    #: The numbers the customer calls, as fault mails print them.
+    support_phones: list[Annotated[str, Field(min_length=1, max_length=120)]] = []
 
 
 class CatalogueSpec(_Strict):

@@ -4,10 +4,15 @@ From the checks currently failing on every host of a customer, decide which faul
 others. The explained faults stay recorded but are *suppressed* (not mailed, no reminders);
 the explanations may be *derived* faults of their own::
 
-    asterisk.ami failing        PBX down explains the host's other asterisk.* and sip faults
-    remote access all failing   host.down: agent silent too → "host down", else "unreachable";
-                                explains the remote.*/cert.*/ssh.* faults, and when the agent
-                                is silent too, every other fault of the host
+    a rule's cause failing      its rule set (collector.domain.dependency_rules, configured per
+                                host kind, customer and host) explains the checks it names,
+                                e.g. the Asterisk process down explains AMI, its ports, SIP,
+                                trunks and endpoints; each is credited to its root cause
+    remote access all failing   host.down: agent silent too → "host down", else "unreachable"
+                                (unless every failing remote check is explained by a rule: the
+                                Asterisk process down is not the host down); explains the
+                                remote.*/cert.*/ssh.* faults, and when the agent is silent too,
+                                every other fault of the host
     every host of a site down   site.down[:<site>]: explains their host.down faults and what
                                 those would explain
 
@@ -22,18 +27,19 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
+from collector.domain.dependency_rules import RuleSet
 from collector.domain.faults import DecisionKind, FaultDecision, FaultKey, FaultState, with_mail
 from collector.domain.maintenance import MaintenanceWindow
 from collector.domain.policy import Severity
-from collector.domain.rules import AMI, HEARTBEAT
+from collector.domain.rules import HEARTBEAT
 from collector.domain.watches import WatchState
 
 HOST_DOWN = "host.down"
 SITE_DOWN = "site.down"
 REMOTE_PREFIX = "remote."
 _VENDOR_SIDE = ("remote.", "cert.", "ssh.")  # what the collector probes from outside
-_PBX_SIDE = ("asterisk.", "sip")
 
 
 @dataclass(frozen=True)
@@ -45,12 +51,21 @@ class HostFacts:
     site: str | None = None
     checks: frozenset[str] = frozenset()
     failing: frozenset[str] = frozenset()  # checks whose fault is raised
+    rules: RuleSet = field(default_factory=RuleSet)  # which of its checks explain which
+
+    @cached_property
+    def explained(self) -> dict[str, str]:
+        """Failing check → the failing check at the root of the rules that explain it."""
+        return self.rules.roots(self.failing)
 
     @property
     def unreachable(self) -> bool:
-        """Every remote-access check fails (and there is at least one)."""
+        """Every remote-access check fails (and there is at least one), and that is not all
+        explained by a service of the host: its agent is silent, or some failure is not."""
         remote = {key for key in self.checks | self.failing if key.startswith(REMOTE_PREFIX)}
-        return bool(remote) and remote <= self.failing
+        if not remote or not remote <= self.failing:
+            return False
+        return self.silent or any(key not in self.explained for key in remote)
 
     @property
     def silent(self) -> bool:
@@ -67,13 +82,17 @@ class HostFacts:
 
 
 def host_facts(
-    host_id: str, customer_id: str, site: str | None, states: Iterable[WatchState]
+    host_id: str,
+    customer_id: str,
+    site: str | None,
+    states: Iterable[WatchState],
+    rules: RuleSet | None = None,
 ) -> HostFacts:
     """Facts from a host's persisted check states."""
     states = list(states)
     checks = frozenset(state.check_key for state in states)
     failing = frozenset(state.check_key for state in states if state.raised)
-    return HostFacts(host_id, customer_id, site, checks, failing)
+    return HostFacts(host_id, customer_id, site, checks, failing, rules or RuleSet())
 
 
 @dataclass(frozen=True)
@@ -222,12 +241,8 @@ class Assessment:
 
 
 def _own_suppressions(host: HostFacts) -> dict[FaultKey, str]:
-    """What the host's own faults explain: a PBX down its PBX side, a host down the rest."""
-    suppressed: dict[FaultKey, str] = {}
-    if AMI in host.failing:
-        for check in host.failing - {AMI}:
-            if check.startswith(_PBX_SIDE):
-                suppressed[host.key(check)] = AMI
+    """What the host's own faults explain: its rules' causes, and a host down the rest."""
+    suppressed = {host.key(check): root for check, root in host.explained.items()}
     if host.unreachable:
         explained = host.failing if host.silent else _vendor_side(host.failing)
         suppressed.update(dict.fromkeys(map(host.key, explained), HOST_DOWN))

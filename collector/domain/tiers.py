@@ -154,6 +154,7 @@ class Tier:
     billing: Billing = field(default_factory=Billing)
     entitlement: Entitlement = field(default_factory=Entitlement)
     source: str = ""
+    support_phones: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if set(self.severities) != set(SEVERITIES):

@@ -35,6 +35,7 @@ from collector.domain.dependencies import (
     is_derived,
     reconcile_derived,
 )
+from collector.domain.dependency_rules import DependencyCatalogue, RuleSet
 from collector.domain.faults import (
     DecisionKind,
     FaultDecision,
@@ -49,7 +50,7 @@ from collector.domain.policy import NotificationPolicy
 from collector.domain.watches import WatchState, WatchTransition
 from collector.engine.fault_writer import FaultWriter
 from collector.store import faults as fault_store
-from collector.store import watch_states
+from collector.store import inventory, watch_states
 
 
 class CustomerView:
@@ -63,6 +64,7 @@ class CustomerView:
         now: datetime,
         windows: tuple[MaintenanceWindow, ...],
         mail_policy: NotificationPolicy,
+        dependencies: DependencyCatalogue,
     ) -> None:
         self._customer_id = customer_id
         self._writer = writer
@@ -71,6 +73,12 @@ class CustomerView:
         self._mail_policy = mail_policy
         #: host id → (its check keys, those whose fault is raised), in the store's host order.
         self._facts = watch_states.raised_by_host(conn, customer_id)
+        kinds = inventory.host_kinds(conn, customer_id)
+        #: host id → the dependency rules that hold on it (its kind's, as overridden).
+        self._rules: dict[str, RuleSet] = {
+            host_id: dependencies.for_host(kinds.get(host_id, "server"), customer_id, host_id)
+            for host_id in self._facts
+        }
         self._assessment = Assessment(map(self._host_facts, self._facts))
         #: The customer's open faults by key, in id order, kept current by ``_apply``.
         self._open = fault_store.open_states(conn, customer_id)
@@ -178,7 +186,10 @@ class CustomerView:
 
     def _host_facts(self, host_id: str) -> HostFacts:
         checks, raised = self._facts[host_id]
-        return HostFacts(host_id, self._customer_id, None, frozenset(checks), frozenset(raised))
+        return HostFacts(
+            host_id, self._customer_id, None, frozenset(checks), frozenset(raised),
+            self._rules[host_id],
+        )  # fmt: skip
 
 
 def _fault_id(found: tuple[int, FaultState]) -> int:

@@ -50,7 +50,7 @@ class FaultWriter:
         note = decision.detail + (f" (mail held: {decision.held})" if decision.held else "")
         fault_store.record_event(conn, fault_id, decision.at, decision.kind.value, note)
         if decision.kind is DecisionKind.RESOLVE:
-            incidents.close_for_fault(conn, fault_id, decision.at)
+            incidents.resolve_for_fault(conn, fault_id, decision.at)
         if decision.kind is DecisionKind.ESCALATE:
             follow_fault(conn, self._config, fault_id, after.severity.value, decision.at)
         new = decision.kind is DecisionKind.OPEN

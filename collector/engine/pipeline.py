@@ -37,6 +37,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, select
 
+from collector.config.dependencies import dependencies_for
 from collector.config.settings import CollectorConfig
 from collector.domain import rules, storms
 from collector.domain.faults import notifications_due as owed_notification
@@ -105,8 +106,9 @@ class Run:
         found = self._views.get(customer_id)
         if found is None:
             found = CustomerView(
-                self.conn, customer_id, self.writer, self.now, self.windows, self.mail_policy
-            )
+                self.conn, customer_id, self.writer, self.now, self.windows, self.mail_policy,
+                dependencies_for(self.config),
+            )  # fmt: skip
             self._views[customer_id] = found
             self._view_of_host.update(dict.fromkeys(found.host_ids, found))
         self._acted[customer_id] = found
@@ -205,7 +207,7 @@ def plan_reports(
         current = states[host.id]
         found = rules.observations_from_report(row.body, run.thresholds, previous=current)
         found = storms.calm(found, current, run.config.monitoring.many_problems_at_once)
-        found.append(rules.heartbeat_observation(now, host.interval_s, now))
+        found.append(rules.heartbeat_observation(now, host.heartbeat_interval_s, now))
         for observation in found:
             key = (host.id, observation.check_key)
             depends_on[key] = versions.get(key)
@@ -258,12 +260,18 @@ def sweep(conn: Connection, config: CollectorConfig, now: datetime) -> None:
     pending = _Pending(run)
     for host in hosts:
         last = host.last_seen_at or host.created_at
-        heartbeat = rules.heartbeat_observation(last, host.interval_s, now, missed)
+        heartbeat = rules.heartbeat_observation(last, host.heartbeat_interval_s, now, missed)
         _advance(run, pending, host, [heartbeat], states[host.id])
     pending.flush()
     run.announce_openings()
-    for fault_id, state in fault_store.states_owing_mail(conn):
-        decision = owed_notification(state, now, run.windows, run.mail_policy)
+    mail_owed(run)
+
+
+def mail_owed(run: Run) -> None:
+    """Any mail owed now: held back by maintenance or by a cause that has cleared, or a
+    reminder. The sweep's second half, so the hold on an explained fault lifts within a sweep."""
+    for fault_id, state in fault_store.states_owing_mail(run.conn):
+        decision = owed_notification(state, run.now, run.windows, run.mail_policy)
         if decision is not None:
             run.writer.apply(fault_id, state, decision)
 

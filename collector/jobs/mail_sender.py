@@ -109,7 +109,8 @@ class OutboxSender:
             held.remove(message)
             log.warning("%s #%d was claimed again elsewhere; leaving it", message.kind, message.id)
             return 0
-        failure = await self._send(message)
+        thread = await self._db.read(outbox.thread_start, message)
+        failure = await self._send(message, thread)
         # Out of the renewals before the outcome is written: a renewal after it would move a
         # retry's due time.
         held.remove(message)
@@ -122,10 +123,13 @@ class OutboxSender:
         log.info("sent %s #%d to %r", message.kind, message.id, message.recipient)
         return 1
 
-    async def _send(self, message: outbox.OutgoingMessage) -> tuple[str, bool] | None:
+    async def _send(
+        self, message: outbox.OutgoingMessage, thread: tuple[int, datetime] | None = None
+    ) -> tuple[str, bool] | None:
         """None when the relay took the message, else why not and whether that is for good."""
         try:
-            email = to_email(message, sender=self._config.smtp.sender, domain=self._domain)
+            sender = self._config.smtp.sender
+            email = to_email(message, sender=sender, domain=self._domain, thread=thread)
             await self._transport.send(email)
         except UnsendableMessage as exc:
             return f"cannot build the message: {exc}", True

@@ -9,10 +9,11 @@ header and start another.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.policy import SMTP
+from email.policy import SMTP, Policy
+from email.utils import format_datetime
 from urllib.parse import urlsplit
 
 from collector.config.settings import DOMAIN_PATTERN
@@ -46,15 +47,44 @@ def message_id_domain(configured: str | None, public_url: str) -> str:
     return host if DOMAIN.match(host) else FALLBACK_DOMAIN
 
 
-def to_email(message: OutgoingMessage, *, sender: str, domain: str) -> EmailMessage:
-    """``sender`` is the configuration's From address, checked when the configuration loads."""
-    email = EmailMessage(policy=SMTP)
+def to_email(
+    message: OutgoingMessage,
+    *,
+    sender: str,
+    domain: str,
+    thread: tuple[int, datetime] | None = None,
+) -> EmailMessage:
+    """``sender`` is the configuration's From address, checked when the configuration loads.
+
+    ``thread`` is the outbox row (id, created at) of the first mail to the same recipient about
+    the same fault: a later mail (acknowledged, reminder, resolved) answers it, so a mail
+    client shows the fault's mails as one conversation. ``Date`` is when the mail was written,
+    the same on every attempt, like the Message-ID."""
+    subject = escape_control_characters(message.subject)
+    email = EmailMessage(policy=_policy_for(subject))
     email["From"] = one_mailbox(sender)
     email["To"] = recipient_address(message.recipient)
-    email["Subject"] = escape_control_characters(message.subject)
+    email["Subject"] = subject
+    email["Date"] = format_datetime(message.created_at.astimezone(UTC))
     email["Message-ID"] = message_id(message.id, message.created_at, domain)
+    if thread is not None and thread[0] != message.id:
+        first = message_id(thread[0], thread[1], domain)
+        email["In-Reply-To"] = first
+        email["References"] = first
     email.set_content(message.body)
     return email
+
+
+#: A subject this much longer than a 78-character line stays on one line: folded, the standard
+#: library would move it whole onto the next line, and readers would see it start with a space.
+_UNFOLDED_SUBJECT = len("Subject: ") + 78
+
+
+def _policy_for(subject: str) -> Policy:
+    line = len("Subject: ") + len(subject)
+    if SMTP.max_line_length is not None and SMTP.max_line_length < line <= _UNFOLDED_SUBJECT:
+        return SMTP.clone(max_line_length=line)
+    return SMTP
 
 
 def recipient_address(text: str) -> Address:

@@ -63,6 +63,21 @@ def enqueue(
     return int(result.inserted_primary_key[0])  # type: ignore[index]
 
 
+def thread_start(conn: Connection, message: OutgoingMessage) -> tuple[int, datetime] | None:
+    """The first row to the same recipient about the same fault: the mail ``message`` answers
+    (its own row when it is that first one); None for mail about no fault."""
+    if message.fault_id is None:
+        return None
+    query = (
+        select(outbox.c.id, outbox.c.created_at)
+        .where(outbox.c.fault_id == message.fault_id, outbox.c.recipient == message.recipient)
+        .order_by(outbox.c.id)
+        .limit(1)
+    )
+    row = conn.execute(query).first()
+    return None if row is None else (row.id, row.created_at)
+
+
 def claim_due(
     conn: Connection, now: datetime, *, max_attempts: int, limit: int = 50
 ) -> list[OutgoingMessage]:

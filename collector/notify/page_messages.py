@@ -18,6 +18,8 @@ from collector.store.pages import PagingIncident
 
 _HEADINGS = {PageKind.PAGE: "PAGE", PageKind.REPAGE: "REPAGE", PageKind.ESCALATE: "ESCALATED"}
 _PROBLEM_CHARS = 70
+_SUBJECT_CHARS = 78 - len("Subject: ")
+_PROBLEM_MIN = 20
 
 
 def _short(text: str, limit: int) -> str:
@@ -31,8 +33,10 @@ def where(incident: PagingIncident) -> str:
 
 def page_subject(incident: PagingIncident, action: PageAction) -> str:
     heading, severity = _HEADINGS[action.kind], incident.severity.upper()
-    problem = _short(incident.title, _PROBLEM_CHARS)
-    return f"{heading} {severity} #{incident.id} {where(incident)}: {problem}"
+    lead = f"{heading} {severity} {incident.reference} {where(incident)}: "
+    # One header line (78 less "Subject: "): folded, the subject would start with a space.
+    problem = _short(incident.title, max(_PROBLEM_MIN, _SUBJECT_CHARS - len(lead)))
+    return lead + problem
 
 
 def page_body(
@@ -45,7 +49,7 @@ def page_body(
     local = incident.opened_at.astimezone(ZoneInfo(person.zone))
     opened = f"Opened {local:%a %H:%M %Z} ({incident.opened_at.astimezone(UTC):%H:%M} UTC)."
     lines = [
-        f"{incident.severity.upper()} incident #{incident.id} {where(incident)}",
+        f"{incident.severity.upper()} incident {incident.reference} {where(incident)}",
         _short(incident.title, _PROBLEM_CHARS * 2),
         opened,
     ]

@@ -16,7 +16,7 @@ from collector.store.incidents import IncidentView
 
 def _subject(label: str, incident: IncidentView) -> str:
     host = incident.host_name or "whole site"
-    return f"{label}: {incident.customer_name} / {host}: {incident.title} (incident #{incident.id})"
+    return f"{label}: {incident.customer_name} / {host}: {incident.title} [{incident.reference}]"
 
 
 def _facts(
@@ -30,7 +30,7 @@ def _facts(
         f"Tier:     {incident.policy.get('title') or incident.tier} ({incident.tier})\n"
         f"Target:   {target.replace('_', ' ')}, {explanation.rule}\n"
         f"Why:      {explanation.sentence}\n"
-        f"Incident: {url}\n"
+        f"Incident: {incident.reference} {url}\n"
     )
 
 

@@ -31,9 +31,12 @@ class SmtpTransport:
         # can be sent a copy.
         sender = message["From"].addresses[0].addr_spec
         recipients = [address.addr_spec for address in message["To"].addresses]
+        # Flattened here under the message's own policy (compose.py chooses its folding),
+        # not under the one aiosmtplib would apply.
+        data = message.as_bytes()
         try:
             await aiosmtplib.send(
-                message,
+                data,
                 sender=sender,
                 recipients=recipients,
                 hostname=s.host,

@@ -12,6 +12,7 @@ from collector.notify import fanout
 from collector.operations.fields import StrictInput
 from collector.store import audit
 from collector.store import faults as fault_store
+from collector.store import incidents as incident_store
 
 
 class FaultNotFound(LookupError):
@@ -41,6 +42,10 @@ def acknowledge_fault(
         raise FaultNotFound(f"no fault #{fault_id}")
     if not fault_store.acknowledge(conn, fault_id, by=by, comment=comment, address=address, at=now):
         return False
+    incident = incident_store.incident_for_fault(conn, fault_id)
+    if incident is not None:  # one outage, one story: the ack is on the incident's timeline too
+        detail = f"fault acknowledged: {comment}" if comment else "fault acknowledged"
+        incident_store.record_event(conn, incident.id, now, "acknowledged", by, detail)
     fanout.fault_acknowledged(conn, fault, config, now, by, comment)
     return True
 

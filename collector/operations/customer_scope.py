@@ -49,7 +49,7 @@ def host_status(
     trusted); then faults; else ok."""
     if in_maintenance:
         return "maintenance"
-    limit = timedelta(seconds=host.interval_s * missed_intervals)
+    limit = timedelta(seconds=host.heartbeat_interval_s * missed_intervals)
     if host.last_seen_at is None or now - host.last_seen_at > limit:
         return "silent"
     return "fault" if open_faults else "ok"

@@ -1,10 +1,11 @@
 """What people (and contract changes) do to incidents, each recorded with who and when.
 
 Lifecycle: open → responded → onsite_requested → on_site → resolved → closed. A visit is
-optional (responded → resolved), and a fault that clears closes its incident by itself
-(``collector.store.incidents.close_for_fault``). Waiting on the customer can start and stop in
-any state before resolved; it pauses the response and resolution clocks. Anything else is
-refused with ``TransitionRefused`` saying what the incident's state allows.
+optional (responded → resolved), and a fault that clears resolves its incident by itself, with
+the first-response target's outcome (``collector.store.incidents.resolve_for_fault``).
+Resolving or closing by hand while the fault is still open needs ``force``. Waiting on the
+customer can start and stop in any state before resolved; it pauses the response and resolution
+clocks. Anything else is refused with ``TransitionRefused`` saying what the incident's state allows.
 
 After every change the due times are recalculated from the incident's frozen terms (see
 ``collector.engine.incident_terms``) and the stored response due time follows.
@@ -23,6 +24,7 @@ from collector.domain.sla import TargetClock, due_times, format_local
 from collector.domain.tiers import Tier, format_duration
 from collector.engine.incident_clock import DEFAULT_RULES, incident_clocks, incident_pauses_for
 from collector.engine.incident_terms import NOT_COVERED, policy_for
+from collector.store import faults as fault_store
 from collector.store import incident_pauses, inventory
 from collector.store import incidents as incident_store
 from collector.store.incidents import SYSTEM_ACTOR, IncidentView
@@ -38,6 +40,10 @@ class IncidentNotFound(IncidentError, LookupError):
 
 class TransitionRefused(IncidentError):
     """The action does not apply to the incident in its current state."""
+
+
+class FaultStillOpen(TransitionRefused):
+    """Resolving or closing an incident whose fault is still open needs saying so (``force``)."""
 
 
 #: How each status reads in a sentence.
@@ -128,9 +134,20 @@ def perform(
     catalogue: Mapping[str, Tier],
     note: str = "",
     rules: AccessRules = DEFAULT_RULES,
+    force: bool = False,
 ) -> IncidentView:
-    """Apply ``action`` as ``by`` at ``now``; returns the incident as it is afterwards."""
+    """Apply ``action`` as ``by`` at ``now``; returns the incident as it is afterwards.
+
+    Resolving or closing while the incident's fault is still open is refused
+    (``FaultStillOpen``) unless ``force``; then the timeline says it was done anyway."""
     incident = _get(conn, incident_id)
+    allowed = action in _ENDINGS and incident.status in STEPS[action].allowed_from
+    still_open = allowed and _fault_open(conn, incident)
+    if still_open and not force:
+        raise FaultStillOpen(
+            f"the fault of incident {incident.reference} ({incident.title}) is still open; "
+            f"to {action} the incident anyway, confirm it (--force)"
+        )
     clocks = incident_clocks(conn, incident, catalogue, now, rules)
     before: dict[str, datetime | None] = {name: clock.due for name, clock in clocks.items()}
     before["first_response"] = incident.response_due_at  # as last stored and shown
@@ -151,6 +168,8 @@ def perform(
     if incident.responded_at is not None:  # met: where it would fall now is beside the point
         after.pop("first_response", None)
     detail += _moved(before, after)
+    if still_open:
+        detail += " while its fault was still open (confirmed)"
     event = _event(action)
     detail = f"{detail}: {note}" if note else detail
     incident_store.record_event(conn, incident_id, now, event, by, detail)
@@ -158,6 +177,7 @@ def perform(
 
 
 _EVENTS = {"wait": "waiting_on_customer", "resume": "resumed", "access-granted": "access_granted"}
+_ENDINGS = frozenset({"resolve", "close"})
 
 
 def _event(action: str) -> str:
@@ -177,6 +197,11 @@ def _parts(conn: Connection, incident: IncidentView, step: PartsStep, now: datet
     if not incident_store.record_moment(conn, incident.id, step.column, now):
         raise TransitionRefused(f"incident #{incident.id}: {step.words} was recorded already")
     return step.words
+
+
+def _fault_open(conn: Connection, incident: IncidentView) -> bool:
+    fault = fault_store.get_fault(conn, incident.fault_id)
+    return fault is not None and fault.is_open
 
 
 def allowed_actions(incident: IncidentView, waiting: bool) -> list[str]:

@@ -83,7 +83,8 @@ class NewHost(StrictInput):
     customer_id: str = Field(min_length=1, max_length=64)
     name: Name | None = Field(None, min_length=1, max_length=200)
     kind: Literal["server", "pbx", "mitel"] = "server"
-    interval_s: float = Field(60.0, gt=0, le=86400)
+    #: Overrides the interval the agent reports; None: follow the agent.
+    interval_s: float | None = Field(None, gt=0, le=86400)
     #: The host's IP address: SNMP traps are matched to the host by it, and polls go to it.
     address: IpAddress | None = None
     snmp: HostSnmpEntry | None = Field(None, validate_default=True)

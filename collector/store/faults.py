@@ -229,6 +229,20 @@ def list_faults(
     return [_view(row) for row in conn.execute(query)]
 
 
+def explained_by(conn: Connection, cause: FaultView) -> list[FaultView]:
+    """The open faults ``cause`` explains (recorded, not mailed): of its host, or for a site
+    fault, of any host of its customer; in the order they opened."""
+    query = _views().where(
+        faults.c.customer_id == cause.customer_id,
+        faults.c.suppressed_by == cause.check_key,
+        faults.c.resolved_at.is_(None),
+        faults.c.id != cause.id,
+    )
+    if cause.host_id is not None:
+        query = query.where(faults.c.host_id == cause.host_id)
+    return [_view(row) for row in conn.execute(query.order_by(faults.c.id))]
+
+
 def events(conn: Connection, fault_id: int) -> list[Any]:
     query = select(fault_events).where(fault_events.c.fault_id == fault_id)
     return list(conn.execute(query.order_by(fault_events.c.at, fault_events.c.id)))

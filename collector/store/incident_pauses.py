@@ -83,7 +83,11 @@ def silent_spans(
 ) -> list[Span]:
     """When the host's agent was silent (or the host down). A heartbeat fault opens
     ``missed_intervals`` reporting intervals after the last report: the silence began then."""
-    interval_s = conn.scalar(select(hosts.c.interval_s).where(hosts.c.id == host_id)) or 60.0
+    host = conn.execute(
+        select(hosts.c.interval_s, hosts.c.agent_interval_s).where(hosts.c.id == host_id)
+    ).first()
+    # As the heartbeat reads it: the host's setting, else what its agent reports.
+    interval_s = (host and (host.interval_s or host.agent_interval_s)) or 60.0
     lead = timedelta(seconds=float(interval_s) * missed_intervals)
     rows = conn.execute(
         select(faults.c.check_key, faults.c.opened_at, faults.c.resolved_at).where(

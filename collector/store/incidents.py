@@ -14,6 +14,8 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from collector.domain.outcomes import Outcome, late_by, response_outcome
+from collector.domain.references import incident_reference
 from collector.store.schema import (
     customers,
     faults,
@@ -90,6 +92,22 @@ class IncidentView:
         if excluded:
             return f"Not covered under {self.tier}: {excluded}."
         return "No contract covered the host when the fault opened."
+
+    @property
+    def reference(self) -> str:
+        """What the customer quotes: the same in every mail and page about the outage."""
+        return incident_reference(self.id, self.opened_at)
+
+    @property
+    def ended(self) -> bool:
+        """Resolved or closed: it shows its outcome, no clock."""
+        return self.resolved_at is not None or self.closed_at is not None
+
+    @property
+    def response_outcome(self) -> Outcome | None:
+        return response_outcome(
+            self.response_due_at, self.responded_at, self.resolved_at or self.closed_at
+        )
 
     @property
     def front_of_queue(self) -> bool:
@@ -250,7 +268,11 @@ def customer_incidents(
 
 def open_covered(conn: Connection) -> list[IncidentView]:
     """Open incidents a contract covers: those with targets to watch."""
-    query = _views().where(incidents.c.closed_at.is_(None), incidents.c.covered.is_(True))
+    query = _views().where(
+        incidents.c.closed_at.is_(None),
+        incidents.c.resolved_at.is_(None),  # a cleared fault resolves it: its clocks have ended
+        incidents.c.covered.is_(True),
+    )
     return [_view(row) for row in conn.execute(query.order_by(incidents.c.id))]
 
 
@@ -261,21 +283,35 @@ def covered_for_fault(conn: Connection, fault_id: int) -> bool | None:
     return None if covered is None else bool(covered)
 
 
-def close_for_fault(conn: Connection, fault_id: int, at: datetime) -> None:
-    """The fault cleared: its incident, if it has one, is resolved (if nobody had) and closed."""
+def resolve_for_fault(conn: Connection, fault_id: int, at: datetime) -> None:
+    """The fault cleared: its incident, if it has one and nobody resolved it yet, is resolved,
+    with the outcome of its first-response target on the timeline. Operators close it."""
     row = conn.execute(
-        select(incidents.c.id, incidents.c.resolved_at).where(
-            incidents.c.fault_id == fault_id, incidents.c.closed_at.is_(None)
+        select(incidents.c.id, incidents.c.responded_at, incidents.c.response_due_at).where(
+            incidents.c.fault_id == fault_id,
+            incidents.c.closed_at.is_(None),
+            incidents.c.resolved_at.is_(None),
         )
     ).first()
     if row is None:
         return
     conn.execute(
-        update(incidents)
-        .where(incidents.c.id == row.id)
-        .values(status="closed", closed_at=at, resolved_at=row.resolved_at or at)
+        update(incidents).where(incidents.c.id == row.id).values(status="resolved", resolved_at=at)
     )
-    record_event(conn, row.id, at, "closed", SYSTEM_ACTOR, "the fault cleared")
+    detail = "the fault cleared"
+    if row.responded_at is None:
+        detail += " before any response; " + _response_words(row.response_due_at, at)
+    record_event(conn, row.id, at, "resolved", SYSTEM_ACTOR, detail)
+
+
+def _response_words(due: datetime | None, at: datetime) -> str:
+    outcome = response_outcome(due, None, at)
+    if due is None or outcome is None:
+        return "no first-response target applied"
+    when = due.strftime("%Y-%m-%d %H:%M UTC")
+    if outcome is Outcome.MET:
+        return f"first-response target met (due {when})"
+    return f"first-response target breached (due {when}, {late_by(due, at)} late)"
 
 
 def transition(

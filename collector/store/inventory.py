@@ -27,10 +27,26 @@ class Host:
     customer_id: str
     name: str
     kind: str
-    interval_s: float
+    interval_s: float | None  # set on the host: overrides the agent's
     created_at: datetime
     last_seen_at: datetime | None
     last_seq: int | None
+    agent_interval_s: float | None = None  # from the agent's newest report
+
+    @property
+    def heartbeat_interval_s(self) -> float:
+        """The interval the heartbeat expects reports at: the host's setting, else the one
+        its agent reports, else the agent's default until it first reports."""
+        if self.interval_s is not None:
+            return self.interval_s
+        return self.agent_interval_s or DEFAULT_INTERVAL_S
+
+    @property
+    def interval_source(self) -> str:
+        """Where ``heartbeat_interval_s`` comes from: ``host``, ``agent`` or ``default``."""
+        if self.interval_s is not None:
+            return "host"
+        return "agent" if self.agent_interval_s else "default"
 
 
 @dataclass(frozen=True)
@@ -39,6 +55,10 @@ class Contract:
     starts_on: datetime
     ends_on: datetime | None
     ports: int
+
+
+#: The agent's own default interval: what a host that set none expects before its first report.
+DEFAULT_INTERVAL_S = 60.0
 
 
 def new_host_key() -> str:
@@ -161,7 +181,7 @@ def add_host(
     *,
     name: str | None = None,
     kind: str = "server",
-    interval_s: float = 60.0,
+    interval_s: float | None = None,
     key: str | None = None,
     access: str | None = None,
 ) -> str:
@@ -212,6 +232,12 @@ def list_hosts(conn: Connection, customer_id: str | None = None) -> list[Host]:
     return [_host(row) for row in conn.execute(query)]
 
 
+def host_kinds(conn: Connection, customer_id: str) -> dict[str, str]:
+    """The kind of each of the customer's hosts, by host id."""
+    query = select(hosts.c.id, hosts.c.kind).where(hosts.c.customer_id == customer_id)
+    return {host_id: kind for host_id, kind in conn.execute(query)}
+
+
 def list_customers(conn: Connection) -> list[dict[str, Any]]:
     rows = conn.execute(select(customers).order_by(customers.c.name))
     return [{"id": r.id, "name": r.name, "created_at": r.created_at} for r in rows]
@@ -227,6 +253,7 @@ def _host(row: Any) -> Host:
         row.created_at,
         row.last_seen_at,
         row.last_seq,
+        row.agent_interval_s,
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from collector.domain.faults import FaultState
+from collector.domain.references import incident_reference
 from collector.store.faults import engine_state, state_columns
 from collector.store.schema import customers, faults, hosts, incident_events, incidents, pages
 
@@ -42,6 +43,10 @@ class PagingIncident:
     #: The engine's state of the incident's fault: whether its mail is held (a maintenance
     #: window, or another fault explains it) holds its pages too.
     fault: FaultState
+
+    @property
+    def reference(self) -> str:
+        return incident_reference(self.id, self.opened_at)
 
     @property
     def pages_on_call(self) -> bool:

@@ -2,7 +2,9 @@
 
 Only a new report moves ``last_seen_at`` (and ``last_seq``): a replayed ``seq`` was sampled
 long ago, so it says nothing about whether the agent is alive now, and the heartbeat must not
-take it for a sign of life.
+take it for a sign of life. The newest report's ``interval_s`` becomes the host's
+``agent_interval_s``: the heartbeat expects the next report after the interval the agent
+announced last, so changing it never makes a host look silent.
 
 Ingest and evaluation run these for every batch, so each is one prepared statement executed
 with a list of parameters (SQLAlchemy compiles it once per dialect and caches it), never a
@@ -52,10 +54,16 @@ def _seen_hosts() -> Update:
         (or_(hosts.c.last_seq.is_(None), hosts.c.last_seq < newest), newest),
         else_=hosts.c.last_seq,
     )
+    newer = or_(hosts.c.last_seq.is_(None), hosts.c.last_seq < newest)
+    interval = case((newer, bindparam("interval")), else_=hosts.c.agent_interval_s)
     return (
         update(hosts)
         .where(hosts.c.id == bindparam("host"))
-        .values(last_seen_at=bindparam("now", type_=UtcDateTime), last_seq=higher)
+        .values(
+            last_seen_at=bindparam("now", type_=UtcDateTime),
+            agent_interval_s=interval,
+            last_seq=higher,
+        )
     )
 
 
@@ -104,8 +112,24 @@ def _store_core(
     inserted = {(h, seq) for h, seq in conn.execute(_insert_reports(conn.dialect.name), rows)}
     seen = _newest_by_host(inserted)
     if seen:
-        conn.execute(_SEEN_HOSTS, [{"host": h, "newest": seq, "now": now} for h, seq in seen])
+        interval = _intervals(batch)
+        params = [
+            {"host": h, "newest": seq, "now": now, "interval": interval[(h, seq)]}
+            for h, seq in seen
+        ]
+        conn.execute(_SEEN_HOSTS, params)
     return inserted
+
+
+def _intervals(batch: Sequence[IncomingReport]) -> dict[tuple[str, int], float | None]:
+    """The interval each report announces, by (host id, seq)."""
+    found: dict[tuple[str, int], float | None] = {}
+    for item in batch:
+        value = item.body.get("interval_s")
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            value = None  # refused at ingest; a body stored by other means is not trusted
+        found[(item.host_id, item.seq)] = None if value is None else float(value)
+    return found
 
 
 @cache
@@ -119,6 +143,8 @@ def _sqlite_insert_sql(rows: int) -> str:
 
 _SQLITE_SEEN_HOSTS = (
     f"UPDATE {hosts.name} SET last_seen_at = ?, "
+    "agent_interval_s = CASE WHEN last_seq IS NULL OR last_seq < ? THEN ? "
+    "ELSE agent_interval_s END, "
     "last_seq = CASE WHEN last_seq IS NULL OR last_seq < ? THEN ? ELSE last_seq END WHERE id = ?"
 )
 
@@ -145,7 +171,11 @@ def _store_sqlite(
         cursor.execute(_sqlite_insert_sql(len(batch)), params)
         inserted = {(host, seq) for host, seq in cursor.fetchall()}
         seen = _newest_by_host(inserted)
-        cursor.executemany(_SQLITE_SEEN_HOSTS, [(received, s, s, h) for h, s in seen])
+        interval = _intervals(batch)
+        cursor.executemany(
+            _SQLITE_SEEN_HOSTS,
+            [(received, s, interval[(h, s)], s, s, h) for h, s in seen],
+        )
     finally:
         cursor.close()
     return inserted

@@ -103,12 +103,15 @@ hosts = Table(
     Column("kind", String(32), nullable=False, default="server"),
     # The shared HMAC key the agent signs with. Shown once when created.
     Column("key", String(128), nullable=False),
-    Column("interval_s", Float, nullable=False, default=60.0),
+    # The heartbeat's interval when set on the host; NULL: the agent's (agent_interval_s).
+    Column("interval_s", Float, nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("last_seen_at", UtcDateTime, nullable=True),
     Column("last_seq", BigInteger, nullable=True),
     # "on_request" overrides the customer's access rule for this host (None: the customer's).
     Column("access", String(16), nullable=True),
+    # The interval_s of the host's newest report: how often its agent says it reports.
+    Column("agent_interval_s", Float, nullable=True),
 )
 
 reports = Table(

@@ -44,6 +44,9 @@ def host_json(host: Host) -> dict[str, Any]:
         "name": host.name,
         "kind": host.kind,
         "interval_s": host.interval_s,
+        "agent_interval_s": host.agent_interval_s,
+        "heartbeat_interval_s": host.heartbeat_interval_s,
+        "interval_source": host.interval_source,
         "last_seen_at": rfc3339(host.last_seen_at),
         "last_seq": host.last_seq,
     }
@@ -81,6 +84,7 @@ def event_json(row: Any) -> dict[str, Any]:
 def incident_json(incident: IncidentView) -> dict[str, Any]:
     return {
         "id": incident.id,
+        "reference": incident.reference,
         "fault_id": incident.fault_id,
         "customer_id": incident.customer_id,
         "customer_name": incident.customer_name,
@@ -92,6 +96,7 @@ def incident_json(incident: IncidentView) -> dict[str, Any]:
         "status": incident.status,
         "opened_at": rfc3339(incident.opened_at),
         "response_due_at": rfc3339(incident.response_due_at),
+        "response_outcome": incident.response_outcome,
         "closed_at": rfc3339(incident.closed_at),
         "policy": incident.policy,
     }

@@ -117,3 +117,21 @@ async def test_it_links_the_host_page_from_the_overview_and_the_fault_page(
     assert row.count('href="/hosts/pbx1"') == 2  # the name and the open-fault count
     fault_page = await (await operator_client.get(f"/faults/{seeded.fault_id}")).text()
     assert '<a href="/hosts/pbx1" id="host-link">' in fault_page
+
+
+def _follow_the_agent(conn: Connection) -> None:
+    conn.execute(
+        update(schema.hosts)
+        .where(schema.hosts.c.id == "pbx1")
+        .values(interval_s=None, agent_interval_s=200.0)
+    )
+
+
+async def test_it_says_which_reporting_interval_the_heartbeat_expects(
+    operator_client: Client, seeded: Seeded, db: Database
+) -> None:
+    html = " ".join((await (await operator_client.get("/hosts/pbx1")).text()).split())
+    assert 'data-source="host">expected every 60 s, set on this host</span>' in html
+    await db.write(_follow_the_agent)
+    html = " ".join((await (await operator_client.get("/hosts/pbx1")).text()).split())
+    assert 'data-source="agent">expected every 200 s, as its agent reports</span>' in html

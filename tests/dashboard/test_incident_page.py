@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, update
 
 from collector.config.settings import CollectorConfig
+from collector.store import faults as fault_store
 from collector.store import incidents as incident_store
 from collector.store import schema
 from collector.store.database import Database
@@ -112,7 +113,7 @@ async def test_it_links_each_queued_incident_to_its_page_with_the_time_left(
     html = await (await operator_client.get("/incidents")).text()
     row = re.search(rf'<tr data-incident-id="{seeded.incident_id}".*?</tr>', html, re.S)
     assert row is not None
-    assert f'<a href="/incidents/{seeded.incident_id}">#{seeded.incident_id}</a>' in row.group(0)
+    assert f'<a href="/incidents/{seeded.incident_id}">INC-2024-0001</a>' in row.group(0)
     assert "in 3 h 20 min" in row.group(0)
 
 
@@ -141,3 +142,57 @@ async def test_it_keeps_a_note_internal_and_mails_a_public_reply(
         ).all()
     )
     assert len(bodies) == 1 and "on our way" in bodies[0] and "internal only" not in bodies[0]
+
+
+async def test_it_asks_to_confirm_resolving_while_the_fault_is_open_and_says_so_after(
+    operator_client: Client, seeded: Seeded
+) -> None:
+    path = f"/incidents/{seeded.incident_id}"
+    token = csrf_token(await (await operator_client.get(path)).text())
+    await operator_client.post(f"{path}/respond", data={"csrf_token": token})
+    html = await (await operator_client.get(path)).text()
+    assert 'id="force"' in html and "is still open: resolve or close anyway" in html
+    token = csrf_token(html)
+    refused = await operator_client.post(f"{path}/resolve", data={"csrf_token": token})
+    assert refused.status == 409
+    assert "still open" in await refused.text()
+    form = {"csrf_token": token, "force": "yes"}
+    await operator_client.post(f"{path}/resolve", data=form)
+    html = await (await operator_client.get(path)).text()
+    assert _events(html)[-1] == "resolved" and "while its fault was still open (confirmed)" in html
+
+
+async def test_it_shows_an_ended_incident_with_its_outcome_and_no_clock(
+    operator_client: Client, db: Database, seeded: Seeded
+) -> None:
+    incident = await db.read(incident_store.get_incident, seeded.incident_id)
+    assert incident is not None
+    await db.write(incident_store.resolve_for_fault, incident.fault_id, START)
+    html = await (await operator_client.get(f"/incidents/{seeded.incident_id}")).text()
+    assert 'id="response-outcome" data-outcome="met"' in html
+    assert '<span class="rel">in ' not in html and "overdue" not in html  # no clock
+    assert '<h1><span id="reference">INC-2024-0001</span>' in html
+
+
+def _explained_fault(conn: Connection) -> int:
+    fault_id = fault_store.open_fault(
+        conn, host_id="pbx1", check_key="unit:logrotate.service", severity="major",
+        title="Service <logrotate>", detail="failed", at=START,
+    )  # fmt: skip
+    conn.execute(
+        update(schema.faults)
+        .where(schema.faults.c.id == fault_id)
+        .values(suppressed_by="disk:/var")
+    )
+    return fault_id
+
+
+async def test_it_lists_the_faults_its_fault_explains_under_it(
+    operator_client: Client, db: Database, seeded: Seeded
+) -> None:
+    fault_id = await db.write(_explained_fault)
+    html = await (await operator_client.get(f"/incidents/{seeded.incident_id}")).text()
+    match = re.search(r'<ul id="explained">(.*?)</ul>', html, re.S)
+    assert match is not None
+    assert f'<li data-fault-id="{fault_id}"><a href="/faults/{fault_id}">' in match.group(1)
+    assert "Service &lt;logrotate&gt;" in match.group(1)  # escaped

@@ -161,7 +161,7 @@ async def test_it_shows_no_paging_button_for_an_incident_that_does_not_page(
     operator_client: Client, seeded: Seeded
 ) -> None:
     page = await (await operator_client.get("/incidents")).text()
-    assert "page-ack" not in page and f"#{seeded.incident_id}" in page
+    assert "page-ack" not in page and f"INC-2024-{seeded.incident_id:04d}" in page
 
 
 async def test_it_sends_anyone_not_logged_in_to_the_login_form(

@@ -17,6 +17,7 @@ from collector.domain.dependencies import (
     is_derived,
     reconcile_derived,
 )
+from collector.domain.dependency_rules import DependencyRule, RuleSet
 from collector.domain.faults import DecisionKind, FaultKey, FaultState, Mail, apply_decision
 from collector.domain.maintenance import MaintenanceWindow
 from collector.domain.policy import Severity
@@ -64,8 +65,14 @@ def test_it_does_not_call_a_host_unreachable_while_one_remote_check_answers() ->
     assert dict(outcome.suppressed) == {}
 
 
-def test_it_lets_a_pbx_down_explain_its_trunk_and_sip_faults() -> None:
-    pbx1 = host("pbx1", "asterisk.ami", "asterisk.trunk:provider1", "sip", "disk:/")
+AMI_RULES = RuleSet((DependencyRule("ami", "asterisk.ami", ("asterisk.*", "sip")),))
+
+
+def test_it_lets_a_pbx_down_explain_its_trunk_and_sip_faults_by_its_rules() -> None:
+    pbx1 = replace(
+        host("pbx1", "asterisk.ami", "asterisk.trunk:provider1", "sip", "disk:/"),
+        rules=AMI_RULES,
+    )
     outcome = assess([pbx1])
     assert outcome.suppressed_by(pbx1.key("asterisk.trunk:provider1")) == "asterisk.ami"
     assert outcome.suppressed_by(pbx1.key("sip")) == "asterisk.ami"

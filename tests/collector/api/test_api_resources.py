@@ -187,7 +187,10 @@ async def test_it_shows_a_host_key_only_when_created(api: Api) -> None:
         "customer_id": "acme",
         "name": "pbx-1",
         "kind": "pbx",
-        "interval_s": 60.0,
+        "interval_s": None,
+        "agent_interval_s": None,
+        "heartbeat_interval_s": 60.0,
+        "interval_source": "default",
         "last_seen_at": None,
         "last_seq": None,
     }

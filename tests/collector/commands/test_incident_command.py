@@ -91,11 +91,16 @@ def test_it_lists_the_queue_front_of_queue_first(run: Cli) -> None:
 def test_it_records_lifecycle_steps_under_the_name_given(run: Cli, sqlite_url: str) -> None:
     outcome = run("respond", "1", "--by", "alice", "--note", "called Jo")
     assert outcome.code == 0, outcome.err
-    assert outcome.out == "Incident #1 is responded: first response given: called Jo\n"
+    assert outcome.out == (
+        "Incident INC-2020-0001 (#1) is responded: first response given: called Jo\n"
+    )
     assert run("wait", "1", "--by", "bob").code == 0
     assert run("resume", "1", "--by", "bob").code == 0
-    assert run("resolve", "1", "--by", "alice").code == 0
-    assert run("close", "1", "--by", "alice").code == 0
+    refused = run("resolve", "1", "--by", "alice")  # its fault is still open
+    assert refused.code == 1 and "is still open; to resolve the incident anyway" in refused.err
+    resolved = run("resolve", "1", "--by", "alice", "--force")
+    assert resolved.code == 0 and "while its fault was still open (confirmed)" in resolved.out
+    assert run("close", "1", "--by", "alice", "--force").code == 0
     engine = make_engine(sqlite_url)
     with engine.begin() as conn:
         history = [(e.kind, e.actor) for e in incident_store.events(conn, 1)]

@@ -96,7 +96,7 @@ def test_it_resolves_the_fault_and_mails_the_recovery_when_the_disk_is_cleaned(
     (fault,) = db.transaction(fault_store.list_faults, open_only=False)
     assert fault.resolved_at is not None
     incident = db.transaction(incidents.incident_for_fault, fault.id)
-    assert incident is not None and incident.closed_at is not None
+    assert incident is not None and incident.status == "resolved"  # operators close it
     subjects = [m.subject for m in db.transaction(_mail)]
     assert sum(s.startswith("RESOLVED:") for s in subjects) == 2  # customer and NOC
 

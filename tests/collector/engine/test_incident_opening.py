@@ -82,14 +82,14 @@ def _in_maintenance(conn: Connection) -> None:
 
 
 def _incidents(conn: Connection) -> list[tuple[str | None, str, datetime, bool]]:
-    """Every incident, open or closed, as (its fault's host, its fault's check, opened at,
-    still open), in the order they opened."""
+    """Every incident, as (its fault's host, its fault's check, opened at, still being worked
+    on: neither resolved nor closed), in the order they opened."""
     query = (
-        select(faults.c.host_id, faults.c.check_key, incidents.c.opened_at, incidents.c.closed_at)
+        select(faults.c.host_id, faults.c.check_key, incidents.c.opened_at, incidents.c.resolved_at)
         .join(faults, faults.c.id == incidents.c.fault_id)
         .order_by(incidents.c.id)
     )
-    return [(host, check, at, closed is None) for host, check, at, closed in conn.execute(query)]
+    return [(host, check, at, ended is None) for host, check, at, ended in conn.execute(query)]
 
 
 def _only_fault(conn: Connection, check_key: str) -> Any:
@@ -127,7 +127,7 @@ def test_it_opens_one_incident_when_every_host_of_a_site_falls_silent_in_one_swe
     for host in hosts:
         _report(db, config, host, back, 40.0)
     db.transaction(pipeline.sweep, config, back + timedelta(seconds=1))
-    # The hosts' faults cleared unannounced: still only the site's incident, now closed.
+    # The hosts' faults cleared unannounced: still only the site's incident, now resolved.
     assert db.transaction(_incidents) == [(None, "site.down", SILENT_AT, False)]
 
 

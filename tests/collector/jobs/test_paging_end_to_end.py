@@ -169,7 +169,7 @@ async def test_it_pages_repages_escalates_and_stops_only_for_an_engineer(
     page = await inbox.wait_for(GATEWAY["alice"], "PAGE CRITICAL")
     subject = str(page["Subject"])
     assert (
-        f"#{incident.id}" in subject
+        f"INC-2026-{incident.id:04d}" in subject
         and "Acme Ltd/pbx1" in subject
         and "PBX not answering" in subject
     )

@@ -77,7 +77,7 @@ async def test_it_warns_once_at_the_fraction_and_reports_the_breach_once(
     warning, breach = inbox.messages
     assert warning["To"] == breach["To"] == NOC
     assert warning["Subject"] == (
-        f"SLA WARNING 30 min left: Acme Ltd / pbx1: Disk space / (incident #{incident_id})"
+        f"SLA WARNING 30 min left: Acme Ltd / pbx1: Disk space / [INC-2026-{incident_id:04d}]"
     )
     assert breach["Subject"].startswith("SLA BREACHED: Acme Ltd / pbx1: Disk space /")
     body = breach.get_content()

@@ -89,3 +89,12 @@ def test_it_refuses_a_recipient_that_is_not_one_address() -> None:
         with pytest.raises(UnsendableMessage, match="is not one email address") as refused:
             to_email(replace(ROW, recipient=recipient), sender=SENDER, domain=DOMAIN)
         assert "\n" not in str(refused.value) and "\r" not in str(refused.value)
+
+
+def test_it_keeps_a_subject_just_over_a_line_from_starting_with_a_space() -> None:
+    for length in range(60, 100):
+        subject = ("RESOLVED: Acme / pbx1: sshd is running again " + "x" * 100)[:length]
+        parsed = email.message_from_bytes(
+            _wire(replace(ROW, subject=subject)), policy=email.policy.default
+        )
+        assert parsed["Subject"] == subject

@@ -100,7 +100,7 @@ async def test_it_sends_a_poisoned_fault_safely_and_fails_only_the_unbuildable_m
         assert "Host:     pbx\\nX-Injected: yes (pbx-1)\n" in facts
         assert mail["Subject"] == (
             "MAJOR: Acme\\r\\nBcc: attacker@evil.example / pbx\\nX-Injected: yes: "
-            "Process nginx\\r\\nBcc: attacker@evil.example not running"
+            "Process nginx\\r\\nBcc: attacker@evil.example not running [INC-2026-0001]"
         )
     assert fault.title == "Process nginx\\r\\nBcc: attacker@evil.example not running"
 

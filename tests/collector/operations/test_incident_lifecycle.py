@@ -8,15 +8,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import Connection, update
 
 from collector.config.settings import CollectorConfig
 from collector.config.tiers import catalogue_for
 from collector.domain.tiers import Tier
 from collector.engine.incident_clock import explain_incident
-from collector.operations.incidents import TransitionRefused, allowed_actions, perform
+from collector.operations.incidents import (
+    FaultStillOpen,
+    TransitionRefused,
+    allowed_actions,
+    perform,
+)
 from collector.store import incidents as incident_store
 from collector.store.database import Database
 from collector.store.incidents import IncidentView
+from collector.store.schema import faults
 from tests.support.collector import collector_config
 from tests.support.incidents import add_customer, lose_access, open_incident
 
@@ -45,11 +52,17 @@ def _events(db: Database, incident_id: int) -> list[tuple[str, str]]:
 
 
 def _act(
-    db: Database, catalogue: Mapping[str, Tier], incident_id: int, action: str, at: datetime
+    db: Database,
+    catalogue: Mapping[str, Tier],
+    incident_id: int,
+    action: str,
+    at: datetime,
+    force: bool = False,
 ) -> IncidentView:
     return db.transaction(
-        perform, incident_id, action, by="alice", now=at, catalogue=catalogue, note=""
-    )
+        perform, incident_id, action, by="alice", now=at, catalogue=catalogue, note="",
+        force=force,
+    )  # fmt: skip
 
 
 def _open(db: Database, config: CollectorConfig, tier: str, customer: str = "acme") -> int:
@@ -66,7 +79,8 @@ def test_it_walks_the_lifecycle_recording_who_did_each_step_and_when(
     incident_id = _open(db, config, "cat4")
     steps = ["respond", "onsite", "arrived", "resolve", "close"]
     for minutes, action in enumerate(steps, start=1):
-        _act(db, catalogue, incident_id, action, MONDAY + timedelta(minutes=minutes))
+        # The fault is still open: resolving and closing say so.
+        _act(db, catalogue, incident_id, action, MONDAY + timedelta(minutes=minutes), force=True)
 
     incident = _incident(db, incident_id)
     assert incident.status == "closed"
@@ -197,17 +211,53 @@ def test_it_does_not_pause_an_incident_about_lost_access_on_its_own_outage(
     assert "paused" not in explained.sentence
 
 
-def test_it_closes_the_incident_when_its_fault_clears(
+def _fault_clears(conn: Connection, fault_id: int, at: datetime) -> None:
+    conn.execute(update(faults).where(faults.c.id == fault_id).values(resolved_at=at))
+    incident_store.resolve_for_fault(conn, fault_id, at)
+
+
+def test_it_resolves_an_incident_whose_fault_clears_before_any_response_as_met(
     db: Database, config: CollectorConfig, catalogue: Mapping[str, Tier]
 ) -> None:
     incident_id = _open(db, config, "cat1")
     _act(db, catalogue, incident_id, "wait", MONDAY)
     fault_id = _incident(db, incident_id).fault_id
-    db.transaction(incident_store.close_for_fault, fault_id, MONDAY + timedelta(hours=1))
+    db.transaction(_fault_clears, fault_id, MONDAY + timedelta(hours=1))
     incident = _incident(db, incident_id)
-    assert (incident.status, incident.closed_at) == ("closed", MONDAY + timedelta(hours=1))
-    assert _events(db, incident_id)[-1] == ("closed", "faultdesk")
-    assert allowed_actions(incident, waiting=False) == []
+    assert (incident.status, incident.resolved_at) == ("resolved", MONDAY + timedelta(hours=1))
+    assert incident.closed_at is None and incident.response_outcome == "met"
+    last = db.transaction(incident_store.events, incident_id)[-1]
+    assert (last.kind, last.actor) == ("resolved", "faultdesk")
+    assert "the fault cleared before any response; first-response target met" in last.detail
+    assert allowed_actions(incident, waiting=False) == ["close"]
+    _act(db, catalogue, incident_id, "close", MONDAY + timedelta(hours=2))  # no fault open now
+    assert _incident(db, incident_id).status == "closed"
+
+
+def test_it_records_a_breached_response_target_when_the_fault_clears_after_it(
+    db: Database, config: CollectorConfig, catalogue: Mapping[str, Tier]
+) -> None:
+    incident_id = _open(db, config, "cat1")  # Cat1: 8 working hours, due Tuesday 10:00
+    fault_id = _incident(db, incident_id).fault_id
+    cleared = MONDAY + timedelta(days=1, hours=2)
+    db.transaction(incident_store.resolve_for_fault, fault_id, cleared)
+    incident = _incident(db, incident_id)
+    assert incident.response_outcome == "breached"
+    detail = db.transaction(incident_store.events, incident_id)[-1].detail
+    assert "first-response target breached (due 2026-11-03 10:00 UTC, 2 h 0 min late)" in detail
+
+
+def test_it_asks_for_force_to_resolve_or_close_while_the_fault_is_open(
+    db: Database, config: CollectorConfig, catalogue: Mapping[str, Tier]
+) -> None:
+    incident_id = _open(db, config, "cat1")
+    _act(db, catalogue, incident_id, "respond", MONDAY)
+    with pytest.raises(FaultStillOpen, match=r"INC-2026-\d{4} .* is still open; .*--force"):
+        _act(db, catalogue, incident_id, "resolve", MONDAY + timedelta(minutes=5))
+    assert _incident(db, incident_id).status == "responded"
+    _act(db, catalogue, incident_id, "resolve", MONDAY + timedelta(minutes=6), force=True)
+    last = db.transaction(incident_store.events, incident_id)[-1]
+    assert last.kind == "resolved" and "while its fault was still open (confirmed)" in last.detail
 
 
 def test_it_queues_front_of_queue_tiers_first_then_by_time_left(

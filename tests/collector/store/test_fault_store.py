@@ -34,9 +34,16 @@ def db(database_url: str) -> Iterator[Database]:
 
 def _customer_and_host(conn: sa.Connection) -> None:
     conn.execute(sa.insert(customers).values(id="acme", name="Acme Ltd", created_at=T0))
+    # interval_s: the schemas before 0003 require it.
     conn.execute(
         sa.insert(hosts).values(
-            id="acme-pbx", customer_id="acme", name="pbx", kind="pbx", key="k", created_at=T0
+            id="acme-pbx",
+            customer_id="acme",
+            name="pbx",
+            kind="pbx",
+            key="k",
+            created_at=T0,
+            interval_s=60.0,
         )
     )
 

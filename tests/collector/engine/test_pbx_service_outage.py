@@ -1,0 +1,109 @@
+"""A PBX whose Asterisk stops, through the real engine with the shipped dependency rules: one
+incident, one opening mail per recipient listing what else the outage explains, and one
+recovery mail each when Asterisk comes back."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection, select
+
+from agent import protocol
+from collector.config.settings import CollectorConfig, MailSettings
+from collector.engine import pipeline
+from collector.store import inventory
+from collector.store.database import Database
+from collector.store.reports import IncomingReport, store_reports
+from collector.store.schema import faults, incidents, outbox
+from tests.support.collector import collector_config
+
+MONDAY = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
+NOC = "noc@vendor.example"
+
+
+@pytest.fixture
+def config(database_url: str, tmp_path: Path) -> CollectorConfig:
+    return collector_config(database_url, tmp_path, mail=MailSettings(noc=NOC))
+
+
+def _pbx(conn: Connection) -> None:
+    inventory.add_customer(conn, "acme", "Acme Ltd", MONDAY)
+    inventory.set_contacts(conn, "acme", [("Jo", "jo@acme.example")])
+    inventory.add_contract(conn, "acme", "cat2", MONDAY - timedelta(days=30), None)
+    inventory.add_host(conn, "acme-pbx", "acme", MONDAY, name="pbx1", kind="pbx")
+
+
+def _report(seq: int, asterisk_up: bool) -> IncomingReport:
+    at = MONDAY + timedelta(minutes=seq)
+    services = {
+        "processes": {"asterisk": {"running": asterisk_up}},
+        "ports": {"5038": {"listening": asterisk_up}, "5060/udp": {"listening": asterisk_up}},
+    }
+    ami: dict[str, Any] = {"reachable": asterisk_up}
+    if asterisk_up:
+        ami["endpoints"] = [{"name": "trunk-a", "trunk": True, "device_state": "Not in use"}]
+    sip = {"state": "up" if asterisk_up else "down"}
+    probes = {
+        name: {"status": "ok", "metrics": metrics, "error": None}
+        for name, metrics in (("services", services), ("asterisk", ami), ("sip", sip))
+    }
+    body = protocol.build_report(
+        host_id="acme-pbx", seq=seq, sampled_at=at, interval_s=60, agent_version="t",
+        probes=probes,
+    )  # fmt: skip
+    return IncomingReport("acme-pbx", seq, at, body)
+
+
+def _evaluate(db: Database, config: CollectorConfig, seq: int, asterisk_up: bool) -> None:
+    report = _report(seq, asterisk_up)
+    db.transaction(store_reports, [report], report.sampled_at)
+    db.transaction(pipeline.process_reports, config, report.sampled_at)
+
+
+def _mail(conn: Connection) -> list[Any]:
+    query = select(outbox.c.kind, outbox.c.recipient, outbox.c.body, faults.c.check_key).join(
+        faults, faults.c.id == outbox.c.fault_id
+    )
+    return list(conn.execute(query.order_by(outbox.c.id)))
+
+
+def test_it_makes_an_asterisk_outage_one_incident_and_one_mail_listing_what_it_explains(
+    db: Database, config: CollectorConfig
+) -> None:
+    db.transaction(_pbx)
+    for seq in (1, 2):
+        _evaluate(db, config, seq, asterisk_up=True)
+    for seq in (3, 4):
+        _evaluate(db, config, seq, asterisk_up=False)
+
+    opened = db.transaction(lambda conn: list(conn.execute(select(faults.c.check_key))))
+    assert {key for (key,) in opened} >= {
+        "service:asterisk", "asterisk.ami", "port:5038", "port:5060/udp", "sip"
+    }  # fmt: skip
+    keys = db.transaction(
+        lambda conn: [key for (key,) in conn.execute(
+            select(faults.c.check_key).join(incidents, incidents.c.fault_id == faults.c.id)
+        )]
+    )  # fmt: skip
+    assert keys == ["service:asterisk"]
+    mail = db.transaction(_mail)
+    assert [(m.kind, m.recipient, m.check_key) for m in mail] == [
+        ("fault_opened", "jo@acme.example", "service:asterisk"),
+        ("fault_opened", NOC, "service:asterisk"),
+    ]
+    body = mail[0].body
+    assert "Also affected, explained by this fault (not mailed separately):\n" in body
+    for title in ("PBX not answering (Asterisk AMI)", "Port 5038 not listening",
+                  "Port 5060/udp not listening", "SIP service"):  # fmt: skip
+        assert f"  - {title}" in body
+
+    for seq in (5, 6):
+        _evaluate(db, config, seq, asterisk_up=True)
+    mail = db.transaction(_mail)[2:]
+    assert [(m.kind, m.recipient, m.check_key) for m in mail] == [
+        ("fault_resolved", "jo@acme.example", "service:asterisk"),
+        ("fault_resolved", NOC, "service:asterisk"),
+    ]
