@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from collector.api import faults, host_detail, incidents, inventory, maintenance
+from collector.api import faults, figures, host_detail, incidents, inventory, maintenance
 from collector.api.auth import OperatorHandler, operator_required
 
 ROUTES: tuple[tuple[str, str, OperatorHandler], ...] = (
@@ -21,6 +21,7 @@ ROUTES: tuple[tuple[str, str, OperatorHandler], ...] = (
     ("POST", "/api/v1/hosts", inventory.post_host),
     ("GET", "/api/v1/hosts/{id}", inventory.get_host),
     ("POST", "/api/v1/hosts/{id}/rotate-key", inventory.post_rotate_key),
+    ("GET", "/api/v1/hosts/{id}/series", figures.get_host_series),
     ("GET", "/api/v1/hosts/{id}/probes", host_detail.get_host_probes),
     ("GET", "/api/v1/hosts/{id}/faults", host_detail.get_host_faults),
     ("GET", "/api/v1/faults", faults.list_faults),

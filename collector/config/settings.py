@@ -114,6 +114,24 @@ class ProbeSettings(_Strict):
     workers: int | None = Field(None, ge=0)
 
 
+class HistorySettings(_Strict):
+    """How long reports and host figures are kept (``collector.jobs.retention`` prunes)."""
+
+    #: Raw reports are deleted this long after they arrived, once evaluated (a host's newest
+    #: report is kept whatever its age: it is what the host's page shows).
+    reports_retention_days: float = Field(7.0, gt=0)
+    #: Every sample of every figure, as reported.
+    raw_retention_hours: float = Field(48.0, gt=0)
+    #: Five-minute buckets (lowest, average, highest).
+    five_minute_retention_days: float = Field(30.0, gt=0)
+    #: Hourly buckets: 13 months, so a month compares with the same month a year before.
+    hourly_retention_days: float = Field(396.0, gt=0)
+    #: How often the leader prunes, and how many rows (reports) or series one transaction
+    #: prunes: small transactions, so ingest's commits never wait long behind them.
+    prune_interval_s: float = Field(300.0, gt=0)
+    prune_batch: int = Field(1000, ge=1)
+
+
 class CollectorConfig(_Strict):
     #: Signs acknowledgement links and session cookies. Keep it secret; rotate by restarting.
     secret_key: str = Field(min_length=16)
@@ -125,6 +143,7 @@ class CollectorConfig(_Strict):
     #: The on-call rota paged for critical incidents on paging tiers.
     oncall: OnCallSettings = OnCallSettings()
     probes: ProbeSettings = ProbeSettings()
+    history: HistorySettings = HistorySettings()
     #: Tier catalogue; the one shipped in config/ when not set.
     tiers_file: Path | None = None
     #: Customers and hosts to load at start (the demo uses one); optional.
