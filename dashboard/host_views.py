@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import Connection
 
+from collector.operations.figures import RANGES
 from collector.operations.maintenance import describe_schedule
 from collector.store import faults as fault_store
 from collector.store import inventory, probe_results
@@ -18,6 +19,8 @@ from collector.store.maintenance import StoredWindow
 from collector.store.probe_results import HostCheck, StoredResult
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
 from collector.web.render import window_state
+from dashboard.figure_views import host_figures, unit
+from dashboard.graph_views import range_name
 from dashboard.render import render
 from dashboard.sessions import require_operator
 from dashboard.status import host_status
@@ -67,6 +70,7 @@ def host_facts(conn: Connection, host_id: str, now: datetime) -> dict[str, Any] 
         for w in maintenance_store.list_windows(conn, host_id=host_id)
     ]
     return {
+        **host_figures(conn, host_id),
         "host": host,
         "customer_name": _customer_name(conn, host.customer_id),
         "checks": [CheckRow(c, latest.get(c.id)) for c in probe_results.list_checks(conn, host_id)],
@@ -88,4 +92,6 @@ async def host_page(request: web.Request) -> web.Response:
     missed = request.app[CONFIG].monitoring.heartbeat_missed_intervals
     facts["status"] = host_status(host.last_seen_at, host.interval_s, open_severities, now, missed)
     facts["verdict_level"] = VERDICT_LEVEL
+    facts["range"], facts["ranges"] = range_name(request), list(RANGES)
+    facts["unit"], facts["raw_hours"] = unit, request.app[CONFIG].history.raw_retention_hours
     return await render(request, "host.html", facts)

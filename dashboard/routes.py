@@ -7,6 +7,7 @@ from aiohttp import web
 from dashboard import (
     ack,
     fault_views,
+    graph_views,
     host_views,
     incident_views,
     live,
@@ -33,6 +34,7 @@ def setup(app: web.Application) -> None:
     incident_views.add_routes(router)
     router.add_get("/mail", views.mail)
     router.add_get("/hosts/{host_id}", host_views.host_page)
+    router.add_get("/hosts/{host_id}/series.json", graph_views.host_series)
     router.add_get("/maintenance", maintenance_views.maintenance_page)
     router.add_post("/maintenance", maintenance_views.create_window)
     router.add_post("/maintenance/{window_id}/end", maintenance_views.end_window)

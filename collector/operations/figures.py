@@ -13,7 +13,9 @@ from typing import Any
 from sqlalchemy import Connection
 
 from collector.config.settings import HistorySettings
+from collector.store import faults as fault_store
 from collector.store import inventory
+from collector.store import maintenance as maintenance_store
 from collector.store import series as series_store
 from collector.store.series import Resolution
 
@@ -74,3 +76,39 @@ def latest_with_times(conn: Connection, host_id: str) -> dict[str, tuple[int, fl
 
 def metric_names(conn: Connection, host_id: str) -> list[str]:
     return sorted(series_store.metrics_of(conn, host_id))
+
+
+def periods_json(
+    conn: Connection, host_id: str, start: datetime, end: datetime, now: datetime
+) -> dict[str, list[list[Any]]]:
+    """What to shade behind the host's graphs, in Unix seconds: its faults
+    ``[opened, resolved or now, severity]`` and maintenance ``[start, end]``."""
+    faults = [
+        [int(opened.timestamp()), int((resolved or now).timestamp()), severity]
+        for opened, resolved, severity in fault_store.spans_between(conn, host_id, start, end)
+    ]
+    maintenance = [
+        [int(s.timestamp()), int(e.timestamp())]
+        for stored in maintenance_store.list_windows(conn, host_id=host_id)
+        for s, e in stored.window.spans_between(start, end)
+    ]
+    return {"faults": faults, "maintenance": sorted(maintenance)}
+
+
+#: The graph ranges a page offers, by name: how far back from now.
+RANGES = {
+    "1h": timedelta(hours=1),
+    "24h": timedelta(hours=24),
+    "7d": timedelta(days=7),
+    "90d": timedelta(days=90),
+}
+
+
+def graph_json(
+    conn: Connection, query: SeriesQuery, now: datetime, history: HistorySettings
+) -> dict[str, Any]:
+    """A graph's data: the series, its range in Unix seconds, and the periods to shade."""
+    found = series_json(conn, query, now, history)
+    found["from"], found["to"] = int(query.start.timestamp()), int(query.end.timestamp())
+    found["periods"] = periods_json(conn, query.host_id, query.start, query.end, now)
+    return found

@@ -246,3 +246,15 @@ def prune_reports(conn: Connection, received_before: datetime, most: int) -> int
         return 0
     conn.execute(delete(reports).where(reports.c.id.in_(ids)))
     return len(ids)
+
+
+def latest_body(conn: Connection, host_id: str) -> Mapping[str, Any] | None:
+    """The body of the host's newest report (by seq), if any is kept."""
+    query = (
+        select(reports.c.body)
+        .where(reports.c.host_id == host_id)
+        .order_by(reports.c.seq.desc())
+        .limit(1)
+    )
+    body = conn.scalar(query)
+    return body if isinstance(body, Mapping) else None

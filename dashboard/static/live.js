@@ -46,6 +46,7 @@
         }
       }
       body.dataset.liveMarker = fresh.body.dataset.liveMarker || body.dataset.liveMarker;
+      document.dispatchEvent(new CustomEvent("live:refreshed"));
     } finally {
       fetching = false;
       if (owed) {
