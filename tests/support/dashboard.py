@@ -129,3 +129,18 @@ class LiveCollector:
     base_url: str
     config: CollectorConfig
     db: Database
+
+
+async def session_cookie(live: LiveCollector) -> dict[str, str]:
+    """A browser cookie logging the seeded operator in (no argon2 round through the form)."""
+    from dashboard import sessions
+
+    def the_operator(conn: Connection) -> operators.Operator:
+        query = select(schema.operators.c.id).where(schema.operators.c.username == OPERATOR)
+        found = operators.get_operator(conn, int(conn.scalar(query) or 0))
+        assert found is not None
+        return found
+
+    operator = await live.db.read(the_operator)
+    value = sessions.encode(live.config.secret_key, sessions.new_session(START, operator))
+    return {"name": sessions.COOKIE, "value": value, "url": live.base_url}
