@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "collector.commands.service",
     "collector.commands.admin",
     "collector.commands.checks",
+    "collector.commands.faults",
     "collector.commands.sla",
     "collector.commands.incident",
     "collector.commands.probe",

@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 from collector.commands.console import (
     BadArgument,
     Subparsers,
+    counted,
     group,
     leaf,
     now,
@@ -255,7 +256,8 @@ def inventory_load(args: argparse.Namespace, config: CollectorConfig, engine: En
             for c in inventory.list_customers(conn)
             for incident in recalculate_for_customer(conn, c["id"], now(), reason, catalogue=tiers)
         ]
-    say(f"Loaded {args.file}: the database now has {customers} customers and {hosts} hosts.")
+    having = f"{counted(customers, 'customer')} and {counted(hosts, 'host')}"
+    say(f"Loaded {args.file}: the database now has {having}.")
     if changed:
         moved = ", ".join(f"#{i}" for i in changed)
         say(f"Open incidents moved to the contract now in force: {moved}")
