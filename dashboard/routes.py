@@ -13,6 +13,7 @@ from dashboard import (
     live,
     login,
     maintenance_views,
+    oncall_views,
     paging_views,
     views,
 )
@@ -36,6 +37,7 @@ def setup(app: web.Application) -> None:
     router.add_get("/hosts/{host_id}", host_views.host_page)
     router.add_get("/hosts/{host_id}/series.json", graph_views.host_series)
     router.add_get("/maintenance", maintenance_views.maintenance_page)
+    router.add_get("/oncall", oncall_views.oncall_page)
     router.add_post("/maintenance", maintenance_views.create_window)
     router.add_post("/maintenance/{window_id}/end", maintenance_views.end_window)
     router.add_get("/ack/{token}", ack.confirm_page)

@@ -24,6 +24,7 @@ def pages(seeded: Seeded) -> dict[str, str]:
         "host": "/hosts/pbx1",
         "maintenance": "/maintenance",
         "mail": "/mail",
+        "oncall": "/oncall",
     }
 
 
