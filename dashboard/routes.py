@@ -6,6 +6,7 @@ from aiohttp import web
 
 from dashboard import (
     ack,
+    customer_views,
     fault_views,
     graph_views,
     host_views,
@@ -34,6 +35,7 @@ def setup(app: web.Application) -> None:
     router.add_get("/incidents", views.incidents)
     incident_views.add_routes(router)
     router.add_get("/mail", views.mail)
+    router.add_get("/customers/{customer_id}", customer_views.customer_page)
     router.add_get("/hosts/{host_id}", host_views.host_page)
     router.add_get("/hosts/{host_id}/series.json", graph_views.host_series)
     router.add_get("/maintenance", maintenance_views.maintenance_page)

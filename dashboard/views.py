@@ -38,7 +38,7 @@ class OverviewFacts:
     targets: dict[str, list[str]]
 
 
-def _overview_facts(conn: Connection, now: datetime) -> OverviewFacts:
+def overview_facts(conn: Connection, now: datetime) -> OverviewFacts:
     """Everything on the overview, read in one transaction so its parts agree."""
     return OverviewFacts(
         inventory.list_customers(conn),
@@ -77,7 +77,7 @@ def triage_hosts(facts: OverviewFacts, now: datetime, missed_intervals: int) -> 
 @require_operator
 async def overview(request: web.Request) -> web.Response:
     now = request.app[CLOCK]()
-    facts = await request.app[DATABASE].read(_overview_facts, now)
+    facts = await request.app[DATABASE].read(overview_facts, now)
     missed = request.app[CONFIG].monitoring.heartbeat_missed_intervals
     rows = triage_hosts(facts, now, missed)
     tiers = sorted(set(facts.tiers.values()))

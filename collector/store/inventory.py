@@ -66,6 +66,12 @@ def contact_emails(conn: Connection, customer_id: str) -> list[str]:
     return list(conn.scalars(query.order_by(contacts.c.id)))
 
 
+def contacts_of(conn: Connection, customer_id: str) -> list[tuple[str, str]]:
+    """The customer's contacts, (name, email), in the order they were given."""
+    query = select(contacts.c.name, contacts.c.email).where(contacts.c.customer_id == customer_id)
+    return [(name, email) for name, email in conn.execute(query.order_by(contacts.c.id))]
+
+
 def add_contract(
     conn: Connection,
     customer_id: str,

@@ -22,6 +22,7 @@ def pages(seeded: Seeded) -> dict[str, str]:
         "incidents": "/incidents",
         "incident": f"/incidents/{seeded.incident_id}",
         "host": "/hosts/pbx1",
+        "customer": "/customers/acme",
         "maintenance": "/maintenance",
         "mail": "/mail",
         "oncall": "/oncall",
