@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from collector.api import faults, figures, host_detail, incidents, inventory, maintenance
+from collector.api import export, faults, figures, host_detail, incidents, inventory, maintenance
 from collector.api.auth import OperatorHandler, operator_required
 
 ROUTES: tuple[tuple[str, str, OperatorHandler], ...] = (
@@ -36,6 +36,7 @@ ROUTES: tuple[tuple[str, str, OperatorHandler], ...] = (
     ),
     ("GET", "/api/v1/outbox", faults.list_outbox),
     ("GET", "/api/v1/maintenance", maintenance.list_maintenance),
+    ("GET", "/api/v1/export/prometheus", export.get_prometheus_export),
     ("POST", "/api/v1/maintenance", maintenance.post_maintenance),
     ("POST", "/api/v1/maintenance/{id}/end", maintenance.post_end_maintenance),
 )

@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
 from collector.domain.figures import roll_up
-from collector.store.schema import series, series_1h, series_5m, series_raw
+from collector.store.schema import hosts, series, series_1h, series_5m, series_raw
 
 
 class Sample(NamedTuple):
@@ -227,3 +227,31 @@ def drop_empty_series(conn: Connection, series_ids: Sequence[int]) -> int:
     ]
     statement = delete(series).where(series.c.id.in_(series_ids), *empty)
     return int(conn.execute(statement).rowcount or 0)
+
+
+class LatestFigure(NamedTuple):
+    customer_id: str
+    host_id: str
+    metric: str
+    value: float
+
+
+def latest_everywhere(conn: Connection, since: int) -> list[LatestFigure]:
+    """Every host's figures whose newest raw sample is at or after ``since`` (Unix seconds),
+    ordered by customer, host and metric."""
+    inner = series_raw.alias("newer")
+    newest = (
+        select(func.max(inner.c.at))
+        .where(inner.c.series_id == series.c.id)
+        .correlate(series)
+        .scalar_subquery()
+    )
+    query = (
+        select(hosts.c.customer_id, series.c.host_id, series.c.metric, series_raw.c.value)
+        .join(hosts, hosts.c.id == series.c.host_id)
+        .join(series_raw, series_raw.c.series_id == series.c.id)
+        .where(series_raw.c.at == newest, series_raw.c.at >= since)
+        .order_by(hosts.c.customer_id, series.c.host_id, series.c.metric)
+    )
+    rows: list[Any] = list(conn.execute(query))
+    return [LatestFigure(r.customer_id, r.host_id, r.metric, float(r.value)) for r in rows]
