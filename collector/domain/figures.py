@@ -178,16 +178,27 @@ def bucket_start(at: int, step_s: int) -> int:
 
 def roll_up(samples: Iterable[tuple[int, float]], step_s: int) -> dict[int, Rollup]:
     """Samples (Unix seconds, value) of one series into buckets of ``step_s`` by their start."""
-    # Plain lists while summing: this runs for every sample of every report.
-    sums: dict[int, list[float]] = {}
-    for at, value in samples:
-        start = at - at % step_s
-        found = sums.get(start)
+    sums = bucket_sums(((0, at, value) for at, value in samples), step_s)
+    return {start: Rollup(lo, hi, total, n) for (_, start), (lo, hi, total, n) in sums.items()}
+
+
+def bucket_sums(
+    samples: Iterable[tuple[int, int, float]], step_s: int
+) -> dict[tuple[int, int], list[Any]]:
+    """Samples (series, Unix seconds, value) of many series into ``[lowest, highest, sum,
+    count]`` by (series, bucket start). Plain lists: this runs for every sample of every
+    report, on the thread ingest commits on."""
+    sums: dict[tuple[int, int], list[Any]] = {}
+    for key, at, value in samples:
+        bucket = (key, at - at % step_s)
+        found = sums.get(bucket)
         if found is None:
-            sums[start] = [value, value, value, 1]
-        else:
-            found[0] = min(found[0], value)
-            found[1] = max(found[1], value)
-            found[2] += value
-            found[3] += 1
-    return {start: Rollup(lo, hi, total, int(n)) for start, (lo, hi, total, n) in sums.items()}
+            sums[bucket] = [value, value, value, 1]
+            continue
+        if value < found[0]:
+            found[0] = value
+        if value > found[1]:
+            found[1] = value
+        found[2] += value
+        found[3] += 1
+    return sums

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Table, bindparam, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
-from collector.domain.figures import roll_up
+from collector.domain.figures import bucket_sums
 from collector.store.schema import hosts, series, series_1h, series_5m, series_raw
 
 
@@ -103,17 +103,11 @@ def record(conn: Connection, samples: Sequence[Sample]) -> None:
     if not samples:
         return
     ids = series_ids(conn, ((s.host_id, s.metric) for s in samples))
-    by_series: dict[int, list[tuple[int, float]]] = {}
-    for sample in samples:
-        by_series.setdefault(ids[sample.host_id, sample.metric], []).append(
-            (sample.at, sample.value)
-        )
-    raw = [(sid, at, value) for sid, points in by_series.items() for at, value in points]
+    raw = [(ids[s.host_id, s.metric], s.at, s.value) for s in samples]
     buckets = {
         resolution.table.name: [
-            (sid, start, bucket.low, bucket.high, bucket.total, bucket.count)
-            for sid, points in by_series.items()
-            for start, bucket in roll_up(points, resolution.step_s).items()
+            (sid, start, *sums)
+            for (sid, start), sums in bucket_sums(raw, resolution.step_s).items()
         ]
         for resolution in ROLLUPS
     }
