@@ -7,6 +7,7 @@ Operators work across customers in several time zones; one zone on every page, n
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 _UNITS = (("d", 86400), ("h", 3600), ("min", 60))
 
@@ -16,6 +17,15 @@ def utc(moment: datetime | None) -> str:
     if moment is None:
         return "—"
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def local(moment: datetime | None, zone: str) -> str:
+    """``2024-05-01 15:05 BST`` in ``zone``; as ``utc`` when the zone is UTC."""
+    if moment is None:
+        return "—"
+    if zone == "UTC":
+        return utc(moment)
+    return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def span(delta: timedelta) -> str:

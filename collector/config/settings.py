@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -114,6 +115,20 @@ class ProbeSettings(_Strict):
     workers: int | None = Field(None, ge=0)
 
 
+class DashboardSettings(_Strict):
+    #: The IANA zone the dashboard shows times in (UTC on hover), e.g. Europe/London.
+    timezone: str = "UTC"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone, e.g. Europe/London") from None
+        return value
+
+
 class HistorySettings(_Strict):
     """How long reports and host figures are kept (``collector.jobs.retention`` prunes)."""
 
@@ -144,6 +159,7 @@ class CollectorConfig(_Strict):
     oncall: OnCallSettings = OnCallSettings()
     probes: ProbeSettings = ProbeSettings()
     history: HistorySettings = HistorySettings()
+    dashboard: DashboardSettings = DashboardSettings()
     #: Tier catalogue; the one shipped in config/ when not set.
     tiers_file: Path | None = None
     #: Customers and hosts to load at start (the demo uses one); optional.

@@ -57,8 +57,8 @@
       width: width,
       height: HEIGHT,
       scales: { x: { time: true, min: series.from, max: series.to } },
-      // Every time on the dashboard is UTC (the footer says so), whatever the browser's zone.
-      tzDate: (ts) => window.uPlot.tzDate(new Date(ts * 1e3), "Etc/UTC"),
+      // In the page's display zone (the footer names it), whatever the browser's own.
+      tzDate: (ts) => window.uPlot.tzDate(new Date(ts * 1e3), document.body.dataset.zone || "Etc/UTC"),
       legend: { show: true, live: true },
       cursor: { drag: { x: false, y: false } },
       series: [
