@@ -1,5 +1,8 @@
 """The numeric figures of an agent report, by metric name, and how they roll up.
 
+Reports are decoded JSON: objects are exactly ``dict``, arrays ``list``, numbers ``int`` or
+``float``, and the checks below test exact types (cheaper than ``isinstance`` against ABCs).
+
 Metric names follow the agent's fields (``agent/probes/system.py``, ``asterisk/``, ``sip.py``):
 a plain name for a top-level number (``cpu_percent``, ``load_1m``), ``group.field`` for a
 nested one (``memory.used_percent``), and ``kind:name.field`` for one of several things of a
@@ -42,12 +45,17 @@ _NETWORK = (("bytes_received", "received_bytes_per_s"), ("bytes_sent", "sent_byt
 _UNREACHABLE = frozenset({"Unavailable", "Invalid", "Unknown", None})
 
 
+_INFINITY = float("inf")
+
+
 def number(value: Any) -> float | None:
     """A finite number, or None (booleans and text are not figures)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    value = float(value)
-    return value if value == value and abs(value) != float("inf") else None
+    # Exact types, not isinstance: this runs for every field of every report, and JSON gives
+    # exactly int or float (a bool is an int subclass, and is not a figure).
+    kind = type(value)
+    if kind is float:
+        return value if value == value and value not in (_INFINITY, -_INFINITY) else None
+    return float(value) if kind is int else None
 
 
 def figures_from_report(probes: Mapping[str, Any]) -> dict[str, float]:
@@ -62,8 +70,8 @@ def figures_from_report(probes: Mapping[str, Any]) -> dict[str, float]:
 
 def _metrics(probes: Mapping[str, Any], probe: str) -> Mapping[str, Any]:
     entry = probes.get(probe)
-    metrics = entry.get("metrics") if isinstance(entry, Mapping) else None
-    return metrics if isinstance(metrics, Mapping) else {}
+    metrics = entry.get("metrics") if type(entry) is dict else None
+    return metrics if type(metrics) is dict else {}
 
 
 def _pairs(probes: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
@@ -98,17 +106,17 @@ def _asterisk(m: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
+    return value if type(value) is dict else {}
 
 
 def _rows(value: Any) -> list[Mapping[str, Any]]:
-    return [row for row in value if isinstance(row, Mapping)] if isinstance(value, list) else []
+    return [row for row in value if type(row) is dict] if type(value) is list else []
 
 
 def _named(value: Any, name_key: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
     """Things keyed by name (``{"/": {...}}``) or listed with their name (``[{"mountpoint"…}]``)."""
-    if isinstance(value, Mapping):
-        yield from ((str(k), v) for k, v in value.items() if isinstance(v, Mapping))
+    if type(value) is dict:
+        yield from ((str(k), v) for k, v in value.items() if type(v) is dict)
     else:
         for row in _rows(value):
             if isinstance(row.get(name_key), str):
