@@ -40,6 +40,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/probes.py
 	$(BIN)/python bench/agent_footprint.py
 	$(BIN)/python bench/customer_outage.py
+	$(BIN)/python bench/dashboard.py
 
 # dist/faultdesk-VERSION-py3-none-any.whl (collector, dashboard and agent) and
 # dist/faultdesk_agent-VERSION-py3-none-any.whl (the agent alone, for customer hosts).
