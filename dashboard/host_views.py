@@ -20,7 +20,6 @@ from collector.store.probe_results import HostCheck, StoredResult
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
 from collector.web.render import window_state
 from dashboard.figure_views import host_figures, unit
-from dashboard.graph_views import range_name
 from dashboard.render import render
 from dashboard.sessions import require_operator
 from dashboard.status import host_status
@@ -92,6 +91,8 @@ async def host_page(request: web.Request) -> web.Response:
     missed = request.app[CONFIG].monitoring.heartbeat_missed_intervals
     facts["status"] = host_status(host.last_seen_at, host.interval_s, open_severities, now, missed)
     facts["verdict_level"] = VERDICT_LEVEL
-    facts["range"], facts["ranges"] = range_name(request), list(RANGES)
+    # A range the page does not offer (a hand-edited URL) shows the default rather than an error.
+    asked = request.query.get("range", "24h")
+    facts["range"], facts["ranges"] = asked if asked in RANGES else "24h", list(RANGES)
     facts["unit"], facts["raw_hours"] = unit, request.app[CONFIG].history.raw_retention_hours
     return await render(request, "host.html", facts)
