@@ -214,6 +214,23 @@ def operator_passwd(args: argparse.Namespace, config: CollectorConfig, engine: E
     return 0
 
 
+def operator_remove(args: argparse.Namespace, config: CollectorConfig, engine: Engine) -> int:
+    """Remove an operator; one holding API tokens only with ``--force``, which revokes them.
+    What they did stays recorded under their name."""
+    with engine.begin() as conn:
+        tokens = operators.list_tokens(conn, args.username)
+        if tokens and not args.force:
+            names = ", ".join(repr(t.name) for t in tokens)
+            raise inventory.AlreadyExists(
+                f"operator {args.username} holds {counted(len(tokens), 'API token')} ({names}): "
+                "--force revokes them too"
+            )
+        operators.remove_operator(conn, args.username)
+    revoked = f"; {counted(len(tokens), 'API token')} revoked" if tokens else ""
+    say(f"Operator {args.username} removed{revoked}. Their steps stay recorded under their name.")
+    return 0
+
+
 def token_create(args: argparse.Namespace, config: CollectorConfig, engine: Engine) -> int:
     with engine.begin() as conn:
         token = operators.create_token(conn, args.username, args.name, now())
@@ -313,6 +330,10 @@ def register(subparsers: Subparsers) -> None:
             action="store_true",
             help="read the password from the first line of stdin",
         )
+
+    remove = leaf(people, "remove", operator_remove, "remove an operator (--force: and tokens)")
+    remove.add_argument("username")
+    remove.add_argument("--force", action="store_true", help="revoke their API tokens too")
 
     tokens = group(subparsers, "token", "API tokens for the JSON API")
     create = leaf(tokens, "create", token_create, "create an API token (printed once)")

@@ -292,3 +292,8 @@ def targets_by_host(conn: Connection) -> dict[str, list[str]]:
     for host_id, target in conn.execute(select(host_checks.c.host_id, host_checks.c.target)):
         found.setdefault(host_id, []).append(target)
     return found
+
+
+def result_count(conn: Connection, check_id: int) -> int:
+    query = select(func.count()).select_from(probe_results)
+    return int(conn.scalar(query.where(probe_results.c.check_id == check_id)) or 0)

@@ -1,5 +1,6 @@
-"""``faultdesk-collector fault list|show|ack``, and the CLI's small courtesies: every
-sub-command described, option errors that list the valid options, plurals."""
+"""``faultdesk-collector fault list|show|ack``, ``check remove``, ``operator remove``, and the
+CLI's small courtesies: every sub-command described, option errors that list the valid options,
+plurals."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import pytest
 from sqlalchemy import Connection
 
 from collector import cli
-from collector.store import faults, inventory
+from collector.probes.base import ProbeResult, Verdict
+from collector.store import faults, inventory, operators, probe_results
 from collector.store.engines import make_engine, migrate
 
 NOW = datetime.now(UTC)
@@ -112,3 +114,42 @@ def test_it_describes_every_sub_command() -> None:
 
     walk(cli.build_parser(), [])
     assert missing == []
+
+
+def test_it_removes_a_check_never_run_and_keeps_a_run_ones_history_only_with_force(
+    run: Cli,
+) -> None:
+    def two_checks(conn: Connection) -> tuple[int, int]:
+        inventory.add_customer(conn, "acme", "Acme", NOW)
+        inventory.add_host(conn, "web1", "acme", NOW)
+        fresh = probe_results.add_check(conn, "web1", "tcp", "web1.example:22", NOW)
+        used = probe_results.add_check(conn, "web1", "tcp", "web1.example:80", NOW, name="web")
+        result = ProbeResult("tcp", used.target, Verdict.OK, 1.0, "open")
+        probe_results.record_result(conn, used, result, NOW)
+        return fresh.id, used.id
+
+    fresh, used = run.write(two_checks)
+    code, out, _ = run("check", "remove", "web1", str(fresh))
+    assert code == 0 and "removed" in out
+    code, _, err = run("check", "remove", "web1", str(used))
+    assert code == 1 and "has 1 result: --force" in err
+    code, out, _ = run("check", "remove", "web1", str(used), "--force")
+    assert code == 0 and "stopped for good; its 1 result kept" in out
+    kept = run.write(lambda conn: probe_results.get_check(conn, used))
+    assert kept is not None and not kept.enabled
+    assert run.write(lambda conn: probe_results.result_count(conn, used)) == 1
+    assert run("check", "remove", "web1", "999")[0] == 1
+
+
+def test_it_removes_an_operator_holding_tokens_only_with_force(run: Cli) -> None:
+    def olga(conn: Connection) -> None:
+        operators.add_operator(conn, "olga", "a long password", NOW)
+        operators.create_token(conn, "olga", "grafana", NOW)
+
+    run.write(olga)
+    code, _, err = run("operator", "remove", "olga")
+    assert code == 1 and "holds 1 API token ('grafana')" in err
+    code, out, _ = run("operator", "remove", "olga", "--force")
+    assert code == 0 and "1 API token revoked" in out
+    assert run.write(lambda conn: operators.list_tokens(conn)) == []
+    assert run("operator", "remove", "olga")[0] == 1
