@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 
 from collector.config.tiers import catalogue_for
 from collector.operations.maintenance import describe_schedule
+from collector.store import faults as fault_store
 from collector.store import incidents as incident_store
 from collector.store import inventory
 from collector.store import maintenance as maintenance_store
@@ -20,7 +21,7 @@ from dashboard.customer_words import hours_in_words, targets_in_words
 from dashboard.host_views import WindowRow
 from dashboard.render import render
 from dashboard.sessions import require_operator
-from dashboard.views import OverviewFacts, overview_facts, triage_hosts
+from dashboard.views import OverviewFacts, triage_hosts
 
 
 def customer_facts(conn: Connection, customer_id: str, now: datetime) -> dict[str, Any] | None:
@@ -28,14 +29,17 @@ def customer_facts(conn: Connection, customer_id: str, now: datetime) -> dict[st
     customer = next((c for c in inventory.list_customers(conn) if c["id"] == customer_id), None)
     if customer is None:
         return None
-    everything = overview_facts(conn, now)
     facts = OverviewFacts(
         [customer],
-        [h for h in everything.hosts if h.customer_id == customer_id],
-        [f for f in everything.open_faults if f.customer_id == customer_id],
-        everything.tiers,
-        everything.windows,
-        everything.targets,
+        inventory.list_hosts(conn, customer_id),
+        [
+            f
+            for f in fault_store.list_faults(conn, open_only=True, limit=10_000)
+            if f.customer_id == customer_id
+        ],
+        inventory.current_tiers(conn, now),
+        tuple(maintenance_store.active_windows(conn)),
+        {},  # check targets serve the overview's search only
     )
     windows = [
         WindowRow(w, window_state(w, now), describe_schedule(w.window))
