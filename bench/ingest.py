@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
@@ -85,14 +85,25 @@ def serve_collector(port: int, workdir: Path, hosts: int, uvloop: bool) -> None:
 
 def bodies(count: int, hosts: int) -> list[tuple[str, bytes]]:
     now = datetime.now(UTC)
+    # The real agent's fields (agent/probes/system.py): about 20 figures per report.
     probes = {
         "system": {
             "status": "ok",
             "metrics": {
                 "cpu_percent": 12.5,
-                "load1": 0.4,
-                "memory_percent": 41.0,
-                "filesystems": [{"mountpoint": "/", "percent": 51.0, "inodes_percent": 3.0}],
+                "load_1m": 0.4,
+                "load_5m": 0.3,
+                "load_15m": 0.2,
+                "memory": {"used_percent": 41.0},
+                "swap": {"used_percent": 0.0},
+                "filesystems": {
+                    mount: {"used_percent": 51.0, "inodes_used_percent": 3.0}
+                    for mount in ("/", "/var", "/home", "/boot")
+                },
+                "network": {
+                    nic: {"bytes_received": 1000, "bytes_sent": 500} for nic in ("eth0", "eth1")
+                },
+                "process_count": 120,
             },
             "error": None,
         }
@@ -103,7 +114,8 @@ def bodies(count: int, hosts: int) -> list[tuple[str, bytes]]:
         report = protocol.build_report(
             host_id=host,
             seq=n // hosts + 1,
-            sampled_at=now,
+            # One report a minute per host, the newest now: each a sample of its own.
+            sampled_at=now - timedelta(minutes=(count - n) // hosts),
             interval_s=60,
             agent_version="bench",
             probes=probes,

@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "collector.commands.admin",
     "collector.commands.users",
     "collector.commands.checks",
+    "collector.commands.faults",
     "collector.commands.sla",
     "collector.commands.incident",
     "collector.commands.probe",

@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import Connection
 
+from collector.operations.figures import RANGES
 from collector.operations.maintenance import describe_schedule
 from collector.store import faults as fault_store
 from collector.store import inventory, probe_results
@@ -19,6 +20,7 @@ from collector.store.maintenance import StoredWindow
 from collector.store.probe_results import HostCheck, StoredResult
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
 from collector.web.render import window_state
+from dashboard.figure_views import host_figures, unit
 from dashboard.render import render
 from dashboard.sessions import require_operator
 from dashboard.status import host_status
@@ -72,6 +74,7 @@ def host_facts(conn: Connection, host_id: str, now: datetime) -> dict[str, Any] 
         for w in maintenance_store.list_windows(conn, host_id=host_id)
     ]
     return {
+        **host_figures(conn, host_id),
         "host": host,
         "customer_name": _customer_name(conn, host.customer_id),
         "checks": [CheckRow(c, latest.get(c.id)) for c in probe_results.list_checks(conn, host_id)],
@@ -112,4 +115,8 @@ async def host_page(request: web.Request) -> web.Response:
     if facts["snmp"] is not None:
         profile = request.app[CONFIG].snmp.profile_book.get(facts["snmp"].profile)
         facts["alarm_label"] = profile.label if profile else "Alarm level"
+    # A range the page does not offer (a hand-edited URL) shows the default rather than an error.
+    asked = request.query.get("range", "24h")
+    facts["range"], facts["ranges"] = asked if asked in RANGES else "24h", list(RANGES)
+    facts["unit"], facts["raw_hours"] = unit, request.app[CONFIG].history.raw_retention_hours
     return await render(request, "host.html", facts)

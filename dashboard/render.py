@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ import jinja2
 from aiohttp import web
 from markupsafe import Markup, escape
 
-from collector.web.appkeys import CLOCK
+from collector.web.appkeys import CLOCK, CONFIG
 from dashboard import sessions, timefmt
 from dashboard.live import LIVE
 
@@ -60,11 +61,19 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["utc"] = timefmt.utc
-    env.filters["local"] = timefmt.local
+    env.filters["local"] = _local
     env.filters["ago"] = timefmt.ago
     env.filters["due"] = timefmt.due
     env.filters["link_own_urls"] = link_own_urls
     return env
+
+
+@jinja2.pass_context
+def _local(
+    context: jinja2.runtime.Context, moment: datetime | None, zone: str | None = None
+) -> str:
+    """A time in ``zone`` (a customer's), else the page's display zone (the configured one)."""
+    return timefmt.local(moment, zone or context.get("display_zone", "UTC"))
 
 
 ENVIRONMENT = _environment()
@@ -88,6 +97,7 @@ async def render(
         "customer_user": account if account and account.customer_id else None,
         "csrf_token": session.csrf_token if session else "",
         "path": request.path,
+        "display_zone": request.app[CONFIG].dashboard.timezone,
         # Read before the page's own facts: a change in between refreshes it, never hides.
         "live_marker": await request.app[LIVE].marker() if operator else "",
     }

@@ -8,12 +8,15 @@ from dashboard import (
     ack,
     audit_views,
     calendar_views,
+    customer_views,
     fault_views,
+    graph_views,
     host_views,
     incident_views,
     live,
     login,
     maintenance_views,
+    oncall_views,
     paging_views,
     user_views,
     views,
@@ -41,8 +44,11 @@ def setup(app: web.Application) -> None:
     router.add_get("/users", user_views.users_page)
     router.add_post("/users", user_views.invite)
     router.add_post("/users/{user_id}/end-sessions", user_views.end_sessions)
+    router.add_get("/customers/{customer_id}", customer_views.customer_page)
     router.add_get("/hosts/{host_id}", host_views.host_page)
+    router.add_get("/hosts/{host_id}/series.json", graph_views.host_series)
     router.add_get("/maintenance", maintenance_views.maintenance_page)
+    router.add_get("/oncall", oncall_views.oncall_page)
     router.add_post("/maintenance", maintenance_views.create_window)
     router.add_post("/maintenance/{window_id}/end", maintenance_views.end_window)
     router.add_get("/ack/{token}", ack.confirm_page)

@@ -10,91 +10,92 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import Connection
 
+from collector.domain.maintenance import MaintenanceWindow
 from collector.notify import outbox
 from collector.store import faults as fault_store
 from collector.store import incidents as incident_store
-from collector.store import inventory
+from collector.store import inventory, probe_results
+from collector.store import maintenance as maintenance_store
 from collector.store.faults import FaultView
 from collector.store.inventory import Host
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
 from dashboard.render import render
 from dashboard.sessions import require_operator
-from dashboard.status import (
-    HostStatus,
-    host_status,
-    level_of_severity,
-    worst_level,
-    worst_severity,
-)
+from dashboard.status import host_status
+from dashboard.triage import KINDS, STATES, Filters, TriageHost, triage
 
 #: Enough for a screenful of history; older mail is in the database.
 MAIL_PAGE = 200
 
 
 @dataclass(frozen=True)
-class HostRow:
-    host: Host
-    status: HostStatus
+class OverviewFacts:
+    customers: list[dict[str, Any]]
+    hosts: list[Host]
+    open_faults: list[FaultView]
+    tiers: dict[str, str]
+    windows: tuple[MaintenanceWindow, ...]
+    targets: dict[str, list[str]]
 
 
-@dataclass(frozen=True)
-class CustomerRow:
-    id: str
-    name: str
-    level: str
-    hosts: list[HostRow]
-    #: Open faults about the customer's site as a whole rather than one host.
-    site_faults: list[FaultView]
-
-
-def _overview_facts(conn: Connection) -> tuple[list[dict[str, Any]], list[Host], list[FaultView]]:
-    """Customers, hosts and open faults read in one transaction, so they agree."""
-    return (
+def overview_facts(conn: Connection, now: datetime) -> OverviewFacts:
+    """Everything on the overview, read in one transaction so its parts agree."""
+    return OverviewFacts(
         inventory.list_customers(conn),
         inventory.list_hosts(conn),
         fault_store.list_faults(conn, open_only=True, limit=10_000),
+        inventory.current_tiers(conn, now),
+        tuple(maintenance_store.active_windows(conn)),
+        probe_results.targets_by_host(conn),
     )
 
 
-def customer_rows(
-    customers: list[dict[str, Any]],
-    hosts: list[Host],
-    open_faults: list[FaultView],
-    now: datetime,
-    missed_intervals: int,
-) -> list[CustomerRow]:
+def triage_hosts(facts: OverviewFacts, now: datetime, missed_intervals: int) -> list[TriageHost]:
     severities: dict[str | None, list[str]] = defaultdict(list)
-    site_faults: dict[str, list[FaultView]] = defaultdict(list)
-    for fault in open_faults:
-        if fault.host_id is None:
-            site_faults[fault.customer_id].append(fault)
-        else:
-            severities[fault.host_id].append(fault.severity)
-    hosts_by_customer: dict[str, list[HostRow]] = defaultdict(list)
-    for host in hosts:
+    for fault in facts.open_faults:
+        severities[fault.host_id].append(fault.severity)
+    names = {c["id"]: c["name"] for c in facts.customers}
+    in_force = [w for w in facts.windows if w.active_at(now)]
+    rows = []
+    for host in facts.hosts:
         status = host_status(
             host.last_seen_at, host.heartbeat_interval_s, severities[host.id], now, missed_intervals
         )
-        hosts_by_customer[host.customer_id].append(HostRow(host, status))
-    rows = []
-    for customer in customers:
-        host_rows, site = hosts_by_customer[customer["id"]], site_faults[customer["id"]]
-        site_level = level_of_severity(worst_severity(f.severity for f in site))
-        level = worst_level([site_level, *(row.status.level for row in host_rows)])
-        rows.append(CustomerRow(customer["id"], customer["name"], level, host_rows, site))
+        rows.append(
+            TriageHost(
+                host,
+                names.get(host.customer_id, host.customer_id),
+                facts.tiers.get(host.customer_id),
+                status,
+                any(w.covers(host.id, host.customer_id) for w in in_force),
+                tuple(facts.targets.get(host.id, ())),
+            )
+        )
     return rows
 
 
 @require_operator
 async def overview(request: web.Request) -> web.Response:
-    customers, hosts, open_faults = await request.app[DATABASE].read(_overview_facts)
+    now = request.app[CLOCK]()
+    facts = await request.app[DATABASE].read(overview_facts, now)
     missed = request.app[CONFIG].monitoring.heartbeat_missed_intervals
-    rows = customer_rows(customers, hosts, open_faults, request.app[CLOCK](), missed)
+    rows = triage_hosts(facts, now, missed)
+    tiers = sorted(set(facts.tiers.values()))
+    filters = Filters.from_query(request.query, tiers)
+    customers = [(c["id"], c["name"], facts.tiers.get(c["id"])) for c in facts.customers]
+    site_faults = [f for f in facts.open_faults if f.host_id is None]
     counts: dict[str, int] = defaultdict(int)
     for row in rows:
-        for host_row in row.hosts:
-            counts[host_row.status.level] += 1
-    context = {"customers": rows, "counts": counts, "open_faults": open_faults}
+        counts[row.status.level] += 1
+    context = {
+        "triage": triage(rows, customers, site_faults, filters),
+        "filters": filters,
+        "tiers": tiers,
+        "kinds": KINDS,
+        "states": STATES,
+        "counts": counts,
+        "open_faults": facts.open_faults,
+    }
     return await render(request, "overview.html", context)
 
 

@@ -7,10 +7,12 @@ refusals become JSON errors.
 from __future__ import annotations
 
 from aiohttp import web
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from collector.api.bodies import id_filter, parse_body
 from collector.ingest.handler import HOST_KEYS
+from collector.operations.figures import latest_json
 from collector.operations.inventory import (
     AddressTaken,
     ContractIn,
@@ -102,12 +104,17 @@ async def post_host(request: web.Request, _operator: Operator) -> web.Response:
 
 
 async def get_host(request: web.Request, _operator: Operator) -> web.Response:
+    """The host, with ``latest``: each of its figures' newest value."""
     try:
-        host = await request.app[DATABASE].read(inventory.get_host, request.match_info["id"])
+        host, latest = await request.app[DATABASE].read(host_with_latest, request.match_info["id"])
     except NotFound as exc:
         raise refuse(404, str(exc)) from None
     snmp = await request.app[DATABASE].read(host_snmp_json, host.id)
-    return web.json_response({**host_json(host), **snmp})
+    return web.json_response({**host_json(host), **snmp, "latest": latest})
+
+
+def host_with_latest(conn: Connection, host_id: str) -> tuple[inventory.Host, dict[str, float]]:
+    return inventory.get_host(conn, host_id), latest_json(conn, host_id)
 
 
 async def post_rotate_key(request: web.Request, _operator: Operator) -> web.Response:

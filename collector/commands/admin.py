@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 from collector.commands.console import (
     BadArgument,
     Subparsers,
+    counted,
     group,
     leaf,
     now,
@@ -272,6 +273,23 @@ def operator_totp(args: argparse.Namespace, config: CollectorConfig, engine: Eng
     return 0
 
 
+def operator_remove(args: argparse.Namespace, config: CollectorConfig, engine: Engine) -> int:
+    """Remove an operator; one holding API tokens only with ``--force``, which revokes them.
+    What they did stays recorded under their name."""
+    with engine.begin() as conn:
+        tokens = operators.list_tokens(conn, args.username)
+        if tokens and not args.force:
+            names = ", ".join(repr(t.name) for t in tokens)
+            raise inventory.AlreadyExists(
+                f"operator {args.username} holds {counted(len(tokens), 'API token')} ({names}): "
+                "--force revokes them too"
+            )
+        operators.remove_operator(conn, args.username)
+    revoked = f"; {counted(len(tokens), 'API token')} revoked" if tokens else ""
+    say(f"Operator {args.username} removed{revoked}. Their steps stay recorded under their name.")
+    return 0
+
+
 def token_create(args: argparse.Namespace, config: CollectorConfig, engine: Engine) -> int:
     customer = "@" in args.username
     with engine.begin() as conn:
@@ -337,7 +355,8 @@ def inventory_load(args: argparse.Namespace, config: CollectorConfig, engine: En
             for c in inventory.list_customers(conn)
             for incident in recalculate_for_customer(conn, c["id"], now(), reason, catalogue=tiers)
         ]
-    say(f"Loaded {args.file}: the database now has {customers} customers and {hosts} hosts.")
+    having = f"{counted(customers, 'customer')} and {counted(hosts, 'host')}"
+    say(f"Loaded {args.file}: the database now has {having}.")
     if changed:
         moved = ", ".join(f"#{i}" for i in changed)
         say(f"Open incidents moved to the contract now in force: {moved}")
@@ -428,6 +447,9 @@ def register(subparsers: Subparsers) -> None:
     second = leaf(people, "totp", operator_totp, "turn an operator's second factor on or off")
     second.add_argument("username")
     second.add_argument("--off", action="store_true", help="turn it off")
+    remove = leaf(people, "remove", operator_remove, "remove an operator (--force: and tokens)")
+    remove.add_argument("username")
+    remove.add_argument("--force", action="store_true", help="revoke their API tokens too")
 
     tokens = group(subparsers, "token", "API tokens for the JSON API")
     create = leaf(tokens, "create", token_create, "create an API token (printed once)")

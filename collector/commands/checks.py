@@ -7,7 +7,17 @@ import argparse
 import yaml
 from sqlalchemy import Engine
 
-from collector.commands.console import BadArgument, Subparsers, group, leaf, now, say, table, when
+from collector.commands.console import (
+    BadArgument,
+    Subparsers,
+    counted,
+    group,
+    leaf,
+    now,
+    say,
+    table,
+    when,
+)
 from collector.config.settings import CollectorConfig
 from collector.domain.control_characters import refuse_control_characters
 from collector.probes.runner import parse_options
@@ -71,6 +81,29 @@ def check_list(args: argparse.Namespace, config: CollectorConfig, engine: Engine
     return 0
 
 
+def check_remove(args: argparse.Namespace, config: CollectorConfig, engine: Engine) -> int:
+    """Delete a check never run; one with results is refused, or with ``--force`` switched
+    off for good, its results kept until the probe-result retention drops them."""
+    with engine.begin() as conn:
+        check = probe_store.get_check(conn, args.id)
+        if check is None or check.host_id != args.host:
+            raise inventory.NotFound(f"no check #{args.id} on host {args.host!r}")
+        results = probe_store.result_count(conn, check.id)
+        if not results:
+            probe_store.remove_check(conn, check.id)
+            say(f"Check {check.label} of {args.host} (id {check.id}) removed.")
+            return 0
+        if not args.force:
+            raise inventory.AlreadyExists(
+                f"check {check.label} of {args.host} has {counted(results, 'result')}: "
+                "--force stops it for good and keeps them as its history"
+            )
+        probe_store.set_enabled(conn, check.id, False)
+    kept = counted(results, "result")
+    say(f"Check {check.label} of {args.host} stopped for good; its {kept} kept.")
+    return 0
+
+
 def register(subparsers: Subparsers) -> None:
     checks = group(subparsers, "check", "remote checks the collector runs against a host")
     add = leaf(checks, "add", check_add, "add a check to a host, or change the one of that name")
@@ -97,3 +130,10 @@ def register(subparsers: Subparsers) -> None:
     )
     listing = leaf(checks, "list", check_list, "list a host's checks and their last result")
     listing.add_argument("host")
+    summary = "remove a check (one with results only with --force, which keeps them)"
+    remove = leaf(checks, "remove", check_remove, summary)
+    remove.add_argument("host")
+    remove.add_argument("id", type=int, help="the check's ID, from `check list`")
+    remove.add_argument(
+        "--force", action="store_true", help="a check with results: stop it, keep its history"
+    )

@@ -47,6 +47,11 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         )
 
 
+def counted(count: int, thing: str, things: str | None = None) -> str:
+    """``1 customer``, ``2 customers``; ``things`` for a plural not made with an s."""
+    return f"{count} {thing if count == 1 else things or thing + 's'}"
+
+
 def now() -> datetime:
     return datetime.now(UTC)
 

@@ -24,7 +24,8 @@ EXIT_NOT_FOUND = 1
 
 
 def register(subparsers: Subparsers) -> None:
-    page = subparsers.add_parser("page", help="paging the on-call engineer")
+    summary = "paging the on-call engineer"
+    page = subparsers.add_parser("page", help=summary, description=summary)
     actions = page.add_subparsers(dest="page_command", required=True, metavar="ACTION")
     summary = "acknowledge an incident's page as an engineer: paging stops"
     ack = actions.add_parser("ack", help=summary, description=__doc__)

@@ -49,7 +49,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _add_ssh(kinds: argparse._SubParsersAction[PluginArgumentParser]) -> None:
-    ssh = kinds.add_parser("ssh", help="SSH banner, or key login with a pinned host key")
+    summary = "SSH banner, or key login with a pinned host key"
+    ssh = kinds.add_parser("ssh", help=summary, description=summary)
     ssh.add_argument("target", metavar="HOST[:PORT]", type=host_and_port(22))
     ssh.add_argument("--user", help="log in as this user (needs --key)")
     ssh.add_argument("--key", help="private key file for the login")
@@ -57,12 +58,21 @@ def _add_ssh(kinds: argparse._SubParsersAction[PluginArgumentParser]) -> None:
         "--host-key",
         help="pinned host key: an OpenSSH public key line (ssh-keyscan) or a file of one",
     )
+    ssh.add_argument(
+        "--trust-any-host-key",
+        action="store_true",
+        help="log in with --key without --host-key, trusting whatever key the server shows",
+    )
     _add_timeout(ssh, 10.0)
     ssh.set_defaults(func=_run_ssh)
 
 
 def _add_http(kinds: argparse._SubParsersAction[PluginArgumentParser]) -> None:
-    http = kinds.add_parser("http", help="HTTP(S) status, body text and certificate expiry")
+    http = kinds.add_parser(
+        "http",
+        help="HTTP(S) status, body text and certificate expiry",
+        description="HTTP(S) status, body text and certificate expiry",
+    )
     http.add_argument("target", metavar="URL", type=http_url)
     http.add_argument("--expect-status", type=status_set, help="accepted codes, e.g. 200,301")
     http.add_argument("--expect-text", help="text the body must contain")
@@ -75,7 +85,8 @@ def _add_http(kinds: argparse._SubParsersAction[PluginArgumentParser]) -> None:
 
 
 def _add_sip(kinds: argparse._SubParsersAction[PluginArgumentParser]) -> None:
-    sip = kinds.add_parser("sip", help="SIP OPTIONS ping")
+    summary = "SIP OPTIONS ping"
+    sip = kinds.add_parser("sip", help=summary, description=summary)
     sip.add_argument("target", metavar="HOST[:PORT]", type=host_and_port(5060))
     sip.add_argument("--transport", choices=("udp", "tcp"), default="udp")
     _add_timeout(sip, 4.0)
@@ -83,7 +94,8 @@ def _add_sip(kinds: argparse._SubParsersAction[PluginArgumentParser]) -> None:
 
 
 def _add_tcp(kinds: argparse._SubParsersAction[PluginArgumentParser]) -> None:
-    tcp = kinds.add_parser("tcp", help="TCP port open")
+    summary = "TCP port open"
+    tcp = kinds.add_parser("tcp", help=summary, description=summary)
     tcp.add_argument("target", metavar="HOST:PORT", type=host_and_port(None))
     _add_timeout(tcp, 5.0)
     tcp.set_defaults(func=_run_tcp)
@@ -147,6 +159,12 @@ def _run_ssh(args: argparse.Namespace) -> int:
     if args.user or args.key or args.host_key:
         if not (args.user and args.key):
             return _usage("ssh: --user and --key go together (--host-key pins the login)")
+        if not args.host_key and not args.trust_any_host_key:
+            # Sending a login to a server whose key is not checked is how keys get phished.
+            return _usage(
+                "ssh: a key login needs --host-key (ssh-keyscan -t ed25519 HOST | cut -d' ' -f2-),"
+                " or --trust-any-host-key to log in without checking the server"
+            )
         try:
             login = SshLogin(args.user, args.key, _read_host_key(args.host_key))
         except (OSError, ValueError) as exc:

@@ -24,7 +24,8 @@ REGIONS = ("north_america", DEFAULT_REGION)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    sla = subparsers.add_parser("sla", help="contract SLA clocks")
+    summary = "contract SLA clocks: when a fault's response targets fall due"
+    sla = subparsers.add_parser("sla", help=summary, description=summary)
     commands = sla.add_subparsers(dest="sla_command", required=True, metavar="SLA_COMMAND")
     due = commands.add_parser(
         "due",
@@ -34,7 +35,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     due.add_argument("--tier", required=True, help="tier name from the catalogue, e.g. cat1")
     due.add_argument("--severity", required=True, choices=SEVERITIES)
-    due.add_argument("--at", required=True, type=aware_time, help="ISO 8601 with offset or Z")
+    due.add_argument(
+        "--at", required=True, type=aware_time, help="ISO 8601 with offset or Z, or now"
+    )
     due.add_argument("--onsite-requested-at", type=aware_time, help="default: --at")
     due.add_argument("--failure-confirmed-at", type=aware_time, help="default: --at")
     due.add_argument("--region", choices=REGIONS, default=DEFAULT_REGION, help="for part return")
@@ -44,7 +47,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def aware_time(text: str) -> datetime:
-    """Parse ISO 8601 with an offset; naive times are an argument error."""
+    """Parse ISO 8601 with an offset, or ``now``; naive times are an argument error."""
+    if text.strip().lower() == "now":
+        return datetime.now(UTC)
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError as exc:

@@ -24,6 +24,16 @@ from pydantic import (
 
 from collector.domain.oncall import OnCallRota, Pager, Person, Rotation
 
+#: The pagers of the example rota in config/collector.example.yaml: nobody answers them, so a
+#: configuration still holding one would page no one while looking set up.
+EXAMPLE_PAGERS = frozenset(
+    {
+        "15550100001@sms.carrier.example",
+        "https://pager.example.net/hooks/faultdesk",
+        "15550100003@sms.carrier.example",
+    }
+)
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _CLOCK = re.compile(r"^(\d{2}):(\d{2})$")
 _NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
@@ -156,6 +166,19 @@ class OnCallSettings(_Strict):
             if len(set(value)) != len(value):
                 raise ValueError("name each person once")
         return value
+
+    @model_validator(mode="after")
+    def _not_the_example(self) -> OnCallSettings:
+        copied = [
+            p.name for p in self.people if (p.pager.email or p.pager.webhook) in EXAMPLE_PAGERS
+        ]
+        if copied:
+            raise ValueError(
+                f"the example rota is still here ({', '.join(copied)}, whose pagers nobody "
+                "answers): put your engineers and their pagers in oncall.people and "
+                "oncall.rotation, or remove both to page no one"
+            )
+        return self
 
     def rota(self) -> OnCallRota:
         people = {p.name: Person(p.name, p.timezone, p.pager.pager()) for p in self.people}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -148,6 +149,38 @@ class PortalSettings(_Strict):
     )
 
 
+class DashboardSettings(_Strict):
+    #: The IANA zone the dashboard shows times in (UTC on hover), e.g. Europe/London.
+    timezone: str = "UTC"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone, e.g. Europe/London") from None
+        return value
+
+
+class HistorySettings(_Strict):
+    """How long reports and host figures are kept (``collector.jobs.retention`` prunes)."""
+
+    #: Raw reports are deleted this long after they arrived, once evaluated (a host's newest
+    #: report is kept whatever its age: it is what the host's page shows).
+    reports_retention_days: float = Field(7.0, gt=0)
+    #: Every sample of every figure, as reported.
+    raw_retention_hours: float = Field(48.0, gt=0)
+    #: Five-minute buckets (lowest, average, highest).
+    five_minute_retention_days: float = Field(30.0, gt=0)
+    #: Hourly buckets: 13 months, so a month compares with the same month a year before.
+    hourly_retention_days: float = Field(396.0, gt=0)
+    #: How often the leader prunes, and how many rows (reports) or series one transaction
+    #: prunes: small transactions, so ingest's commits never wait long behind them.
+    prune_interval_s: float = Field(300.0, gt=0)
+    prune_batch: int = Field(1000, ge=1)
+
+
 class CollectorConfig(_Strict):
     #: Signs acknowledgement links and session cookies. Keep it secret; rotate by restarting.
     secret_key: str = Field(min_length=16)
@@ -162,6 +195,8 @@ class CollectorConfig(_Strict):
     portal: PortalSettings = PortalSettings()
     #: SNMP traps received and hosts polled (phone systems that cannot run the agent).
     snmp: SnmpSettings = SnmpSettings()
+    history: HistorySettings = HistorySettings()
+    dashboard: DashboardSettings = DashboardSettings()
     #: Tier catalogue; the one shipped in config/ when not set.
     tiers_file: Path | None = None
     #: Which check's fault explains which (config/dependencies.yaml); the shipped one when

@@ -79,6 +79,18 @@ class MaintenanceWindow:
             return None
         return next((span for span in self._spans_near(now) if span[0] <= now < span[1]), None)
 
+    def spans_between(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+        """The (start, end) of every occurrence that overlaps ``start`` to ``end``, cut short
+        where an operator ended the window."""
+        found = []
+        for day_end in _days(start, end):
+            for span_start, span_end in self._spans_near(day_end):
+                if self.ended_at is not None:
+                    span_end = min(span_end, self.ended_at)
+                if span_start < end and span_end > start and span_start < span_end:
+                    found.append((span_start, span_end))
+        return sorted(set(found))
+
     def _spans_near(self, now: datetime) -> Iterable[tuple[datetime, datetime]]:
         if self.frequency == "once":
             assert self.ends_at is not None
@@ -135,6 +147,15 @@ class MaintenanceWindow:
             ended_at=opt_from_iso(data.get("ended_at")),
             reason=data.get("reason", ""),
         )
+
+
+def _days(start: datetime, end: datetime) -> Iterable[datetime]:
+    """A moment in each day from ``start`` to ``end`` and the day after (an occurrence is
+    found from any moment it covers or that follows it within its duration)."""
+    moment = start
+    while moment < end + timedelta(days=1):
+        yield moment
+        moment += timedelta(days=1)
 
 
 def parse_rule(text: str) -> dict[str, Any]:

@@ -88,6 +88,15 @@ class Rotation:
 
 
 @dataclass(frozen=True)
+class Shift:
+    """One person's week on call, from handover to handover (UTC)."""
+
+    starts_at: datetime
+    ends_at: datetime
+    person: Person
+
+
+@dataclass(frozen=True)
 class OnCallRota:
     people: Mapping[str, Person] = field(default_factory=lambda: MappingProxyType({}))
     rotation: Rotation | None = None
@@ -105,6 +114,20 @@ class OnCallRota:
         if self.rotation is None:
             return None
         return self.people[self.rotation.on_call(moment)]
+
+    def shifts_from(self, moment: datetime, count: int) -> list[Shift]:
+        """The shift under way at ``moment`` and the ``count - 1`` after it; none without a
+        rotation."""
+        rotation = self.rotation
+        if rotation is None:
+            return []
+        first = rotation.shift_starting(moment)
+        found = []
+        for week in range(count):
+            starts = rotation.handover_at(first + week * _WEEK)
+            ends = rotation.handover_at(first + (week + 1) * _WEEK)
+            found.append(Shift(starts, ends, self.people[rotation.on_call(starts)]))
+        return found
 
     def escalation_chain(self, moment: datetime) -> tuple[Person, ...]:
         """Everyone to page for something that happened at ``moment``, in order."""

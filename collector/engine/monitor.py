@@ -25,6 +25,7 @@ from typing import Any
 
 from collector.config.settings import CollectorConfig
 from collector.engine import pipeline
+from collector.engine.figures import CounterMemory
 from collector.store.database import Database
 from collector.store.reports import IncomingReport
 
@@ -51,6 +52,7 @@ class Monitor:
         # takes them from here rather than reading and decoding them again.
         self._bodies: dict[tuple[str, int], Any] = {}
         self._max_bodies = max_bodies
+        self._counters = CounterMemory()
         self._wakeup = asyncio.Event()
         self._full = asyncio.Event()
         self._committed = 0  # reports committed here since the last evaluation started
@@ -114,7 +116,11 @@ class Monitor:
         now = self._clock()
         for _ in range(self._attempts):
             plan = await self._db.read(
-                pipeline.plan_reports, self._config, now, bodies=self._bodies
+                pipeline.plan_reports,
+                self._config,
+                now,
+                bodies=self._bodies,
+                counters=self._counters,
             )
             if plan is None:
                 self._bodies.clear()  # all evaluated, here or by another collector
@@ -126,6 +132,7 @@ class Monitor:
                 continue
             for key in plan.report_keys:
                 self._bodies.pop(key, None)
+            self._counters.keep(plan.counters)
             return done
         return await self._db.write(pipeline.process_reports, self._config, now)
 

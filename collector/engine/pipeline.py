@@ -41,16 +41,19 @@ from collector.config.dependencies import dependencies_for
 from collector.config.settings import CollectorConfig
 from collector.domain import rules, storms
 from collector.domain.faults import notifications_due as owed_notification
+from collector.domain.figures import Counters
 from collector.domain.maintenance import MaintenanceWindow
 from collector.domain.policy import CheckPolicy, Levels, NotificationPolicy, PolicyBook, Thresholds
 from collector.domain.watches import Observation, WatchState, WatchTransition, evaluate
 from collector.engine.customer_view import CustomerView
 from collector.engine.fault_writer import FaultWriter
+from collector.engine.figures import CounterMemory, report_samples
 from collector.engine.incident_opening import IncidentOpener
 from collector.store import faults as fault_store
 from collector.store import inventory, watch_states
 from collector.store import maintenance as maintenance_store
 from collector.store import reports as report_store
+from collector.store import series as series_store
 from collector.store.inventory import Host
 from collector.store.locks import hold_evaluation_lock
 from collector.store.schema import hosts as hosts_table
@@ -175,6 +178,9 @@ class Plan:
     #: The versions of the states the evaluation read, None for those that did not exist yet.
     depends_on: dict[tuple[str, str], str | None]
     segments: list[Segment]
+    #: The reports' figures, stored with the plan; and each host's newest network counters.
+    samples: list[series_store.Sample] = field(default_factory=list)
+    counters: dict[str, Counters] = field(default_factory=dict)
 
 
 def plan_reports(
@@ -183,13 +189,14 @@ def plan_reports(
     now: datetime,
     limit: int | None = None,
     bodies: Mapping[tuple[str, int], Any] | None = None,
+    counters: CounterMemory | None = None,
 ) -> Plan | None:
     """Evaluate the oldest unevaluated reports, writing nothing; None when there are none.
 
     This is the expensive part of evaluation, and it needs no write lock: ``apply_plan``
     stores the outcome later, in a short transaction, if nothing it depended on changed.
     ``limit`` defaults to ``BATCH_SIZE``; ``bodies`` are report bodies at hand by (host id,
-    seq), not to be read again.
+    seq), not to be read again; ``counters`` each host's last network counters.
     """
     rows = report_store.unprocessed_reports(conn, limit or BATCH_SIZE, bodies)
     if not rows:
@@ -200,10 +207,17 @@ def plan_reports(
     segments: list[Segment] = []
     pending: dict[str, States] = {}
     depends_on: dict[tuple[str, str], str | None] = {}
+    samples: list[series_store.Sample] = []
+    newest: dict[str, Counters] = {}
     for row in rows:
         host = hosts.get(row.host_id)
         if host is None:  # deleted since; its reports go with it
             continue
+        before = newest.get(host.id) or (counters.get(host.id) if counters else None)
+        found_samples, after = report_samples(host.id, row.body, before)
+        samples += found_samples
+        if after is not None and (before is None or after.at > before.at):
+            newest[host.id] = after
         current = states[host.id]
         found = rules.observations_from_report(row.body, run.thresholds, previous=current)
         found = storms.calm(found, current, run.config.monitoring.many_problems_at_once)
@@ -219,7 +233,7 @@ def plan_reports(
             pending = {}
     segments.append(Segment(pending))
     keys = [(row.host_id, row.seq) for row in rows]
-    return Plan(now, [row.id for row in rows], keys, depends_on, segments)
+    return Plan(now, [row.id for row in rows], keys, depends_on, segments, samples, newest)
 
 
 def apply_plan(conn: Connection, config: CollectorConfig, plan: Plan) -> int:
@@ -231,6 +245,7 @@ def apply_plan(conn: Connection, config: CollectorConfig, plan: Plan) -> int:
     stored = watch_states.state_versions(conn, {host_id for host_id, _ in plan.depends_on})
     if any(stored.get(key) != version for key, version in plan.depends_on.items()):
         raise Conflict("check states changed while the reports were evaluated")
+    series_store.record(conn, plan.samples)
     run = Run(conn, config, plan.now)
     for segment in plan.segments:
         run.save_states(segment.states)

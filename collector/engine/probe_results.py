@@ -24,9 +24,11 @@ from collector.config.settings import CollectorConfig
 from collector.domain import rules
 from collector.domain.watches import Observation
 from collector.engine import pipeline
+from collector.engine.figures import probe_metric
 from collector.probes.base import Verdict
 from collector.store import inventory, watch_states
 from collector.store import probe_results as probe_store
+from collector.store import series as series_store
 from collector.store.locks import hold_evaluation_lock
 from collector.store.probe_results import HostCheck, ResultLike
 from collector.store.schema import host_checks
@@ -54,6 +56,7 @@ def record_runs(
     if not kept:
         return 0
     probe_store.record_results(conn, [(run.check, run.result, run.at) for run in kept])
+    series_store.record(conn, [sample for run in kept if (sample := latency_sample(run))])
     by_host: dict[str, list[CheckRun]] = defaultdict(list)
     for run in kept:
         by_host[run.check.host_id].append(run)
@@ -67,6 +70,15 @@ def record_runs(
         pipeline.observe(engine_run, host, found, states)
     engine_run.announce_openings()
     return len(kept)
+
+
+def latency_sample(run: CheckRun) -> series_store.Sample | None:
+    """The run's latency as a figure of its host, when it measured one."""
+    latency = run.result.latency_ms
+    if latency is None or run.result.verdict is Verdict.UNKNOWN:
+        return None
+    metric = probe_metric(run.check.kind, run.check.name)
+    return series_store.Sample(run.check.host_id, metric, int(run.at.timestamp()), latency)
 
 
 def observations_of(

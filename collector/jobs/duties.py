@@ -15,6 +15,7 @@ from collector.engine.monitor import Monitor
 from collector.jobs.mail_sender import OutboxSender
 from collector.jobs.paging import paging_job
 from collector.jobs.probe_scheduler import ProbeScheduler
+from collector.jobs.retention import Retention
 from collector.jobs.schedules import Schedules
 from collector.jobs.sla_sweep import sla_job
 from collector.jobs.snmp_duty import SnmpDuty
@@ -62,6 +63,8 @@ class Duties:
         schedules.every(sweep_s, sla_job(db, config, clock), "sla")
         schedules.every(sweep_s, vendor_network_job(db, config, clock), "vendor-network")
         schedules.every(config.oncall.sweep_interval_s, paging_job(db, config, clock), "paging")
+        retention = Retention(db, config.history, clock)
+        schedules.every(config.history.prune_interval_s, retention.prune, "retention")
         schedules.start()
         self._running = (schedules, probes, snmp)
         self.snmp = snmp

@@ -139,6 +139,8 @@ def _parse_model(kind: str, options: Mapping[str, Any]) -> _Options:
             f"{'.'.join(str(p) for p in error['loc']) or kind}: {error['msg']}"
             for error in exc.errors()
         )
+        if any(error["type"] == "extra_forbidden" for error in exc.errors()):
+            problems += f" (the {kind} options are: {', '.join(model.model_fields)})"
         raise ValueError(f"{kind} check options: {problems}") from None
     return parsed
 

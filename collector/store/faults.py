@@ -271,3 +271,21 @@ def refresh_detail(
     conn.execute(update(faults).where(faults.c.id == row.id).values(detail=detail))
     record_event(conn, row.id, at, "detail", detail)
     return True
+
+
+def spans_between(
+    conn: Connection, host_id: str, start: datetime, end: datetime
+) -> list[tuple[datetime, datetime | None, str]]:
+    """The host's faults open at some moment between ``start`` and ``end``: (opened, resolved
+    or None while open, severity), oldest first. For shading graphs."""
+    query = (
+        select(faults.c.opened_at, faults.c.resolved_at, faults.c.severity)
+        .where(
+            faults.c.host_id == host_id,
+            faults.c.opened_at < end,
+            or_(faults.c.resolved_at.is_(None), faults.c.resolved_at > start),
+        )
+        .order_by(faults.c.opened_at)
+    )
+    rows: list[Any] = list(conn.execute(query))
+    return [(r.opened_at, r.resolved_at, r.severity) for r in rows]

@@ -173,6 +173,21 @@ def current_contract(conn: Connection, customer_id: str, at: datetime) -> Contra
     return None
 
 
+def current_tiers(conn: Connection, at: datetime) -> dict[str, str]:
+    """Every customer's tier in force at ``at`` (as ``current_contract`` picks it), in one query;
+    customers with no contract in force are left out."""
+    query = (
+        select(contracts.c.customer_id, contracts.c.tier, contracts.c.ends_on)
+        .where(contracts.c.starts_on <= at)
+        .order_by(contracts.c.starts_on, contracts.c.id)
+    )
+    tiers: dict[str, str] = {}
+    for row in conn.execute(query):
+        if row.ends_on is None or row.ends_on > at:
+            tiers[row.customer_id] = row.tier
+    return tiers
+
+
 def add_host(
     conn: Connection,
     host_id: str,

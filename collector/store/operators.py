@@ -153,3 +153,14 @@ def operator_for_token(conn: Connection, token: str) -> Operator | None:
         .where(api_tokens.c.token_sha256 == _digest(token))
     ).first()
     return _operator(row) if row else None
+
+
+def remove_operator(conn: Connection, username: str) -> int:
+    """Delete the operator and their API tokens; how many tokens went with them. Their name
+    stays wherever it was recorded (incident steps, acknowledgements): those are history."""
+    operator_id = conn.scalar(select(operators.c.id).where(operators.c.username == username))
+    if operator_id is None:
+        raise NotFound(f"no operator {username!r}")
+    tokens = conn.execute(delete(api_tokens).where(api_tokens.c.operator_id == operator_id))
+    conn.execute(delete(operators).where(operators.c.id == operator_id))
+    return int(tokens.rowcount or 0)

@@ -289,3 +289,16 @@ def _utc(value: datetime) -> datetime:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def targets_by_host(conn: Connection) -> dict[str, list[str]]:
+    """Each host's check targets (addresses the collector reaches it at), for search."""
+    found: dict[str, list[str]] = {}
+    for host_id, target in conn.execute(select(host_checks.c.host_id, host_checks.c.target)):
+        found.setdefault(host_id, []).append(target)
+    return found
+
+
+def result_count(conn: Connection, check_id: int) -> int:
+    query = select(func.count()).select_from(probe_results)
+    return int(conn.scalar(query.where(probe_results.c.check_id == check_id)) or 0)

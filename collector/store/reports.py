@@ -19,7 +19,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import BigInteger, Connection, bindparam, case, func, or_, select, update
+from sqlalchemy import BigInteger, Connection, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert, Update
 
@@ -255,3 +255,36 @@ def report_count(conn: Connection, host_id: str | None = None) -> int:
 def stored_seqs(conn: Connection, host_id: str) -> list[int]:
     query = select(reports.c.seq).where(reports.c.host_id == host_id).order_by(reports.c.seq)
     return list(conn.scalars(query))
+
+
+def prune_reports(conn: Connection, received_before: datetime, most: int) -> int:
+    """Delete up to ``most`` of the oldest reports received before ``received_before``; how
+    many. Never a report not evaluated yet, nor a host's newest report (its page shows it)."""
+    newest_seq = select(hosts.c.last_seq).where(hosts.c.id == reports.c.host_id).scalar_subquery()
+    doomed = (
+        select(reports.c.id)
+        .where(
+            reports.c.received_at < received_before,
+            reports.c.processed_at.is_not(None),
+            reports.c.seq < func.coalesce(newest_seq, reports.c.seq + 1),
+        )
+        .order_by(reports.c.id)
+        .limit(most)
+    )
+    ids = list(conn.scalars(doomed))
+    if not ids:
+        return 0
+    conn.execute(delete(reports).where(reports.c.id.in_(ids)))
+    return len(ids)
+
+
+def latest_body(conn: Connection, host_id: str) -> Mapping[str, Any] | None:
+    """The body of the host's newest report (by seq), if any is kept."""
+    query = (
+        select(reports.c.body)
+        .where(reports.c.host_id == host_id)
+        .order_by(reports.c.seq.desc())
+        .limit(1)
+    )
+    body = conn.scalar(query)
+    return body if isinstance(body, Mapping) else None

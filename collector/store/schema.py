@@ -535,3 +535,43 @@ host_events = Table(
     Column("count", Integer, nullable=False, default=1),
     Index("ix_host_events_host", "host_id", "at"),
 )
+# Host figures as time series (collector.domain.figures): one row per host and metric, and its
+# samples at three resolutions. Times are Unix seconds (UTC) and the tables are keyed by
+# (series, time) alone, without a rowid on SQLite: these are the biggest tables, and the key
+# is the only way they are read.
+series = Table(
+    "series",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("host_id", ForeignKey("hosts.id", ondelete="CASCADE"), nullable=False),
+    Column("metric", String(300), nullable=False),
+    UniqueConstraint("host_id", "metric"),
+)
+
+series_raw = Table(
+    "series_raw",
+    metadata,
+    Column("series_id", ForeignKey("series.id", ondelete="CASCADE"), primary_key=True),
+    Column("at", BigInteger, primary_key=True, autoincrement=False),
+    Column("value", Float, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+
+def _rollup_table(name: str) -> Table:
+    """Buckets of one width: extremes, sum and count of the samples that fell in each."""
+    return Table(
+        name,
+        metadata,
+        Column("series_id", ForeignKey("series.id", ondelete="CASCADE"), primary_key=True),
+        Column("at", BigInteger, primary_key=True, autoincrement=False),
+        Column("low", Float, nullable=False),
+        Column("high", Float, nullable=False),
+        Column("total", Float, nullable=False),
+        Column("count", Integer, nullable=False),
+        sqlite_with_rowid=False,
+    )
+
+
+series_5m = _rollup_table("series_5m")
+series_1h = _rollup_table("series_1h")

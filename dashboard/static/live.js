@@ -38,6 +38,9 @@
         return; // logged out or gone: leave the page as it is
       }
       const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+      // What the operator opened stays open (a customer on the overview, a fault's history).
+      const opened = Array.from(document.querySelectorAll("main details[id]"))
+        .filter((details) => details.open).map((details) => details.id);
       for (const selector of ["main", "footer"]) {
         const now = document.querySelector(selector);
         const next = fresh.querySelector(selector);
@@ -45,7 +48,14 @@
           now.replaceWith(document.adoptNode(next));
         }
       }
+      for (const id of opened) {
+        const details = document.getElementById(id);
+        if (details) {
+          details.open = true;
+        }
+      }
       body.dataset.liveMarker = fresh.body.dataset.liveMarker || body.dataset.liveMarker;
+      document.dispatchEvent(new CustomEvent("live:refreshed"));
     } finally {
       fetching = false;
       if (owed) {

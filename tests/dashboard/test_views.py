@@ -44,10 +44,16 @@ async def test_it_shows_customers_and_hosts_with_their_status(
     assert "Acme &lt;Widgets&gt; &amp; Co" in html and "Zed Ltd" in html
     assert 'data-host-id="pbx1" data-status="critical"' in html
     assert 'data-host-id="web1" data-status="silent"' in html
-    assert 'data-host-id="zed1" data-status="ok"' in html
-    assert 'data-customer-id="acme" data-level="bad"' in html
-    assert 'data-customer-id="zed" data-level="ok"' in html
-    assert "10 min ago" in _row(html, "data-host-id", "web1")
+    assert 'data-host-id="zed1"' not in html  # a quiet customer's hosts are on its page
+    problems, customers = html.split('id="customers"')
+    assert 'data-customer-id="acme" data-urgency="4"' in problems
+    assert problems.index('data-host-id="pbx1"') < problems.index('data-host-id="web1"')
+    assert "zed" not in problems
+    assert 'data-customer-id="zed" data-urgency="0"' in customers
+    assert "last report 10 min ago" in _row(html, "data-host-id", "web1")
+    assert "(expected every 60 s)" in _row(html, "data-host-id", "web1")
+    searched = await (await operator_client.get("/", params={"q": "zed1"})).text()
+    assert 'data-host-id="zed1" data-status="ok"' in searched
 
 
 async def test_it_lists_open_faults_with_an_acknowledge_button(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from types import MappingProxyType
 
 import pytest
 
@@ -76,3 +77,25 @@ def test_it_refuses_a_rota_naming_people_it_does_not_define() -> None:
     alice = Person("alice", "UTC", Pager("email", "a@sms.example"))
     with pytest.raises(ValueError, match="zed"):
         OnCallRota({"alice": alice}, rotation)
+
+
+def test_it_lists_the_shift_under_way_and_the_weeks_after() -> None:
+    rota = OnCallRota(
+        MappingProxyType(
+            {
+                name: Person(name, "UTC", Pager("email", f"{name}@sms.example"))
+                for name in ("alice", "bob")
+            }
+        ),
+        Rotation("Europe/London", 0, time(9, 0), date(2026, 3, 2), ("alice", "bob")),
+    )
+    shifts = rota.shifts_from(datetime(2026, 3, 25, 12, 0, tzinfo=UTC), 3)
+    assert [s.person.name for s in shifts] == ["bob", "alice", "bob"]
+    # London moves to summer time on 29 March: the handover stays at 09:00 local.
+    assert [s.starts_at.isoformat() for s in shifts] == [
+        "2026-03-23T09:00:00+00:00",
+        "2026-03-30T08:00:00+00:00",
+        "2026-04-06T08:00:00+00:00",
+    ]
+    assert shifts[0].ends_at == shifts[1].starts_at
+    assert OnCallRota().shifts_from(datetime(2026, 3, 25, tzinfo=UTC), 3) == []

@@ -8,6 +8,7 @@ that are not about logging in get a signed session cookie instead of going throu
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -140,3 +141,17 @@ def session_cookie(
     expires = now + sessions.SESSION_TTL
     secret = db.transaction(start_session, kind, account_id, now, expires)
     return sessions.encode(config.secret_key, sessions.new_session(now, secret))
+
+
+async def browser_session_cookie(live: LiveCollector) -> dict[str, str]:
+    """A browser cookie logging the seeded operator in (no argon2 round through the form)."""
+
+    def the_operator_id(conn: Connection) -> int:
+        query = select(schema.operators.c.id).where(schema.operators.c.username == OPERATOR)
+        return int(conn.scalar(query) or 0)
+
+    operator_id = await live.db.read(the_operator_id)
+    value = await asyncio.to_thread(
+        session_cookie, live.db, live.config, "operator", operator_id, datetime.now(UTC)
+    )
+    return {"name": sessions.COOKIE, "value": value, "url": live.base_url}

@@ -193,7 +193,9 @@ async def test_it_shows_a_host_key_only_when_created(api: Api) -> None:
         "interval_source": "default",
         "last_seen_at": None,
         "last_seq": None,
+        "latest": {},
     }
+    del host["latest"]  # the list leaves the figures out
     assert await api.get("/api/v1/hosts") == [host]
     assert await api.get("/api/v1/hosts", customer="acme") == [host]
     assert key not in await (await api.client.get("/api/v1/hosts", headers=api.auth)).text()

@@ -175,7 +175,7 @@ def test_it_loads_an_inventory_file(admin: Admin, tmp_path: Path) -> None:
     )
     done = admin("inventory", "load", str(inventory_file))
     assert done.code == 0, done.err
-    assert "1 customers and 2 hosts" in done.out
+    assert "1 customer and 2 hosts" in done.out
     hosts = admin.query(lambda conn: [h.id for h in inventory.list_hosts(conn)])
     assert hosts == ["pbx-1", "web-1"]
     inventory_file.write_text("customers:\n  - id: acme\n    nmae: Acme\n")

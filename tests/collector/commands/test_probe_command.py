@@ -182,3 +182,16 @@ def test_it_exits_3_when_a_login_lacks_its_key(capsys: pytest.CaptureFixture[str
 
     assert code == 3
     assert "--user and --key go together" in capsys.readouterr().err
+
+
+def test_it_refuses_a_key_login_without_a_host_key_unless_told_to_trust_any(
+    capsys: pytest.CaptureFixture[str], sshd: Sshd
+) -> None:
+    login = ["--user", sshd.username, "--key", str(sshd.client_key_path)]
+    code = main(["probe", "ssh", f"{sshd.host}:{sshd.port}", *login])
+    assert code == 3
+    assert "needs --host-key" in capsys.readouterr().err
+
+    code, out = run(capsys, "ssh", f"{sshd.host}:{sshd.port}", *login, "--trust-any-host-key")
+    assert code == 0, out
+    assert out.startswith(f"SSH OK - logged in as {sshd.username}")

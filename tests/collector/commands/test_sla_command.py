@@ -93,3 +93,11 @@ def test_it_reads_another_catalogue_and_reports_its_errors(
     catalogue.write_text("version: 2\ncalendars: {}\ntiers: {}\n", encoding="utf-8")
     code, _, err = run(capsys, *args, "--catalogue", str(catalogue))
     assert code == 2 and f"{catalogue}:1: version" in err
+
+
+def test_it_takes_now_for_the_moment_the_fault_is_raised(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run(capsys, "--tier", "cat2", "--severity", "critical", "--at", "now", "--json")
+    assert code == 0
+    assert json.loads(out)["targets"]

@@ -10,6 +10,7 @@ import yaml
 from pydantic import BaseModel
 
 from collector import cli
+from collector.config.oncall import EXAMPLE_PAGERS
 from collector.config.settings import CollectorConfig, ConfigError, load_config
 
 EXAMPLE = Path(__file__).parents[3] / "config" / "collector.example.yaml"
@@ -69,8 +70,20 @@ def test_it_refuses_the_example_secret_naming_its_line() -> None:
     assert f"{EXAMPLE}:{line}: secret_key: Value error, replace the example" in refusal(EXAMPLE)
 
 
-def test_it_accepts_the_example_once_the_secret_is_replaced(tmp_path: Path) -> None:
+def test_it_refuses_the_example_rota_naming_its_people(tmp_path: Path) -> None:
     text = EXAMPLE.read_text().replace("CHANGE-ME-to-a-long-random-string", "x" * 32)
+    problem = refusal(write(tmp_path, text))
+    assert "oncall: Value error, the example rota is still here (alice, bob, carol" in problem
+    code = cli.main(["check-config", "--config", str(tmp_path / "collector.yaml")])
+    assert code == 2
+
+
+def test_it_accepts_the_example_once_the_secret_and_the_rota_are_replaced(tmp_path: Path) -> None:
+    text = EXAMPLE.read_text().replace("CHANGE-ME-to-a-long-random-string", "x" * 32)
+    for n, pager in enumerate(sorted(EXAMPLE_PAGERS)):
+        text = text.replace(
+            pager, f"https://pager.vendor.net/{n}" if "://" in pager else f"{n}@sms.vendor.net"
+        )
     config = load_config(write(tmp_path, text))
     assert config.database.url == "sqlite:////var/lib/faultdesk/collector.db"
 

@@ -382,7 +382,8 @@ def test_it_adds_and_lists_checks_from_the_command_line(
     code, _out, err = run("check", "add", HOST, "--kind", "tcp", "--target", "h", "--option", "x=1")
     assert (code, err.strip()) == (
         2,
-        "faultdesk-collector: tcp check options: x: Extra inputs are not permitted",
+        "faultdesk-collector: tcp check options: x: Extra inputs are not permitted"
+        " (the tcp options are: timeout_s, port)",
     )
     code, _out, err = run("check", "list", "nobody")
     assert (code, err.strip()) == (1, "faultdesk-collector: no host 'nobody'")

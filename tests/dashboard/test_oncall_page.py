@@ -1,0 +1,58 @@
+"""The on-call page: who is on call now and next, the coming weeks, and what is paging."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from collector.app import create_app
+from collector.config.oncall import OnCallSettings
+from collector.config.settings import CollectorConfig
+from dashboard import sessions
+from tests.support.clock import Clock
+from tests.support.dashboard import START, Seeded
+
+Client = TestClient[web.Request, web.Application]
+
+ROTA = {
+    "people": [
+        {"name": name, "timezone": zone, "pager": {"email": f"{name}@sms.vendor.net"}}
+        for name, zone in (("alice", "America/New_York"), ("bob", "Europe/London"))
+    ],
+    # START is Monday 6 May 2024, 10:00 UTC, 06:00 in New York: bob's week (from 29 April)
+    # runs until that day's 09:00 New York handover to alice.
+    "rotation": {"zone": "America/New_York", "starts_on": "2024-04-22", "people": ["alice", "bob"]},
+}
+
+
+@pytest.fixture
+async def oncall_client(
+    config: CollectorConfig, template: tuple[object, Seeded]
+) -> AsyncIterator[Client]:
+    with_rota = config.model_copy(update={"oncall": OnCallSettings.model_validate(ROTA)})
+    app = create_app(with_rota, clock=Clock(START), run_schedules=False)
+    async with TestClient(TestServer(app)) as client:
+        session = sessions.new_session(START, template[1].operator)
+        cookie = sessions.encode(config.secret_key, session)
+        client.session.cookie_jar.update_cookies({sessions.COOKIE: cookie}, client.make_url("/"))
+        yield client
+
+
+async def test_it_shows_who_is_on_call_now_and_next_and_the_coming_weeks(
+    oncall_client: Client,
+) -> None:
+    html = await (await oncall_client.get("/oncall")).text()
+    assert '<dd id="on-call-now" data-person="bob">' in html
+    assert '<dd id="on-call-next" data-person="alice">' in html
+    assert "until 2024-05-06 13:00 UTC" in html  # 09:00 New York, summer time
+    assert html.count('<tr data-person="') == 8
+    assert '<dd id="chain">bob → alice</dd>' in html
+    assert "No incident is paging anyone." in html
+
+
+async def test_it_says_when_no_rotation_is_configured(operator_client: Client) -> None:
+    html = await (await operator_client.get("/oncall")).text()
+    assert 'id="no-rota"' in html
