@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from sqlalchemy import Connection
 
 from collector.api.bodies import parse_body
@@ -44,7 +44,7 @@ class IncidentStep(BaseModel):
 
     note: str = Field("", max_length=2000)
     #: Resolve or close although the incident's fault is still open; the history says so.
-    force: bool = False
+    force: StrictBool = False
 
 
 def incident_detail(

@@ -65,6 +65,9 @@ def _objects(globex: OtherCustomer, guessed: bool) -> dict[str, str]:
         "customers": "no-such-customer" if guessed else "globex",
         "maintenance": pick(globex.window_id),
         "window_id": pick(globex.window_id),
+        # Announced days are the vendor's, for every customer: only operators may touch them.
+        "announcements": pick(1),
+        "announcement_id": pick(1),
         "user_id": pick(globex.user_id),
         "action": "respond",
         "token": "not-a-real-token",

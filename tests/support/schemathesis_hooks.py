@@ -23,6 +23,8 @@ def constrained_fields(node: Any = DOCUMENT) -> set[str]:
         for name, value in node.get("properties", {}).items():
             if isinstance(value, dict) and "x-constraint" in value:
                 found.add(name)
+        if "in" in node and "x-constraint" in node:  # a query or path parameter's own rule
+            found.add(node["name"])
         for value in node.values():
             found |= constrained_fields(value)
     elif isinstance(node, list):
