@@ -20,14 +20,17 @@ def utc(moment: datetime | None) -> str:
 
 
 def local(moment: datetime | None, zone: str) -> str:
-    """``2024-05-01 15:05 Europe/London``: a customer reads times in their contract's zone."""
+    """``2024-05-01 15:05 BST`` in ``zone`` (an operator's display zone, a customer's own); as
+    ``utc`` when the zone is UTC or unknown."""
     if moment is None:
         return "—"
     try:
         where = ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
         return utc(moment)
-    return f"{moment.astimezone(where):%Y-%m-%d %H:%M} {zone}"
+    if zone == "UTC":
+        return utc(moment)
+    return moment.astimezone(where).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def span(delta: timedelta) -> str:

@@ -102,9 +102,8 @@ def _add_tcp(kinds: argparse._SubParsersAction[PluginArgumentParser]) -> None:
 
 
 def _add_snmp(kinds: argparse._SubParsersAction[PluginArgumentParser]) -> None:
-    snmp = kinds.add_parser(
-        "snmp", help="SNMP GET: the Mitel alarm level (by default) or the objects named"
-    )
+    summary = "SNMP GET: the Mitel alarm level (by default) or the objects named"
+    snmp = kinds.add_parser("snmp", help=summary, description=summary)
     snmp.add_argument("target", metavar="HOST[:PORT]", type=host_and_port(161))
     snmp.add_argument("--version", choices=("1", "2c", "3"), default="2c")
     snmp.add_argument("--community", help="SNMPv1/v2c community")

@@ -15,7 +15,7 @@ from collector.store import inventory
 from collector.web.appkeys import DATABASE
 from dashboard import sessions, timefmt
 from tests.support.clock import Clock
-from tests.support.dashboard import CONTACT, START, Seeded, ack_path
+from tests.support.dashboard import CONTACT, START, Seeded, ack_path, session_cookie
 
 Client = TestClient[web.Request, web.Application]
 
@@ -34,8 +34,8 @@ async def london_client(
     london = config.model_copy(update={"dashboard": DashboardSettings(timezone="Europe/London")})
     app = create_app(london, clock=Clock(START), run_schedules=False)
     async with TestClient(TestServer(app)) as client:
-        session = sessions.new_session(START, template[1].operator)
-        cookie = sessions.encode(config.secret_key, session)
+        operator_id = template[1].operator.id
+        cookie = session_cookie(app[DATABASE], config, "operator", operator_id, START)
         client.session.cookie_jar.update_cookies({sessions.COOKIE: cookie}, client.make_url("/"))
         yield client
 

@@ -11,9 +11,10 @@ from aiohttp.test_utils import TestClient, TestServer
 from collector.app import create_app
 from collector.config.oncall import OnCallSettings
 from collector.config.settings import CollectorConfig
+from collector.web.appkeys import DATABASE
 from dashboard import sessions
 from tests.support.clock import Clock
-from tests.support.dashboard import START, Seeded
+from tests.support.dashboard import START, Seeded, session_cookie
 
 Client = TestClient[web.Request, web.Application]
 
@@ -35,8 +36,8 @@ async def oncall_client(
     with_rota = config.model_copy(update={"oncall": OnCallSettings.model_validate(ROTA)})
     app = create_app(with_rota, clock=Clock(START), run_schedules=False)
     async with TestClient(TestServer(app)) as client:
-        session = sessions.new_session(START, template[1].operator)
-        cookie = sessions.encode(config.secret_key, session)
+        operator_id = template[1].operator.id
+        cookie = session_cookie(app[DATABASE], config, "operator", operator_id, START)
         client.session.cookie_jar.update_cookies({sessions.COOKIE: cookie}, client.make_url("/"))
         yield client
 

@@ -16,7 +16,7 @@ NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 def test_it_keeps_every_report_when_migrating_from_the_previous_schema(database_url: str) -> None:
     engine = make_engine(database_url)
     try:
-        migrate(engine, "0002")
+        migrate(engine, "0003_agent_interval")  # the revision before the series tables
         with engine.begin() as conn:
             inventory.add_customer(conn, "acme", "Acme", NOW)
             inventory.add_host(conn, "web-1", "acme", NOW)
