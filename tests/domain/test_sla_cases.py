@@ -5,12 +5,13 @@ Each case's arithmetic is in its comment; times are written in UTC with the loca
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from collector.config.tiers import default_catalogue_path, load_catalogue
-from collector.domain.calendar import Pause
+from collector.domain.announcements import Announcement, tier_with_announcements
+from collector.domain.calendar import Pause, WorkingHours
 from collector.domain.sla import due_times, explain, sla_warnings
 from collector.domain.tiers import Tier
 
@@ -67,10 +68,20 @@ def test_it_explains_a_christmas_call_with_holidays_and_a_pause(tiers: dict[str,
     assert [p.working_time for p in clock.paused] == [timedelta(minutes=40)]
 
 
+#: A Christmas shutdown as the vendor would announce it (`calendar announce`); the shipped
+#: catalogue holds no such days.
+MORNING = (WorkingHours(9 * 60, 12 * 60),)
+CHRISTMAS_2026 = (
+    Announcement("uk-office", date(2026, 12, 24), MORNING, "Christmas Eve reduced hours"),
+    *(Announcement("uk-office", date(2026, 12, d), (), "Christmas shutdown") for d in (29, 30, 31)),
+)
+
+
 def test_it_applies_the_christmas_shutdown_override(tiers: dict[str, Tier]) -> None:
     # Wed 23 Dec 2026 16:00: 1 h; Thu 24 Dec reduced hours 09:00-12:00: 3 h; 25 and 28 Dec bank
     # holidays; 29-31 Dec shutdown; 1 Jan holiday; Mon 4 Jan 09:00 + 4 h = 13:00 GMT.
-    found = explain(tiers["cat1"], "minor", utc("2026-12-23T16:00Z"))["first_response"]
+    announced = tier_with_announcements(tiers["cat1"], CHRISTMAS_2026)
+    found = explain(announced, "minor", utc("2026-12-23T16:00Z"))["first_response"]
     assert found.due == utc("2027-01-04T13:00Z")
     assert found.sentence == (
         "due Mon 4 Jan 13:00 Europe/London — opened Wed 23 Dec 16:00; 25, 28 Dec, 1 Jan public "
