@@ -26,7 +26,7 @@ from collector.operations.incidents import (
     allowed_actions,
     perform,
 )
-from collector.operations.tickets import NewComment, NotTheirs, comment
+from collector.operations.tickets import NewComment
 from collector.store import faults as fault_store
 from collector.store import incident_pauses
 from collector.store import incidents as incident_store
@@ -34,9 +34,9 @@ from collector.web.access import self_audited
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
 from collector.web.ids import row_id
 from dashboard import csrf
+from dashboard.comments import add_comment
 from dashboard.render import render
 from dashboard.sessions import (
-    client_address,
     logged_in_account,
     logged_in_operator,
     require_operator,
@@ -174,16 +174,6 @@ async def incident_comment(request: web.Request) -> web.Response:
             "message": "Write the note (up to 10,000 characters).",
         }
         return await render(request, "error.html", context, status=400)
-    try:
-        await request.app[DATABASE].write(
-            comment,
-            logged_in_account(request),
-            incident_id,
-            body,
-            address=client_address(request),
-            now=request.app[CLOCK](),
-            config=request.app[CONFIG],
-        )
-    except NotTheirs:
+    if not await add_comment(request, logged_in_account(request), incident_id, body):
         return await _not_found(request)
     raise web.HTTPSeeOther(f"/incidents/{incident_id}")

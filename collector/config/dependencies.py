@@ -8,8 +8,6 @@ the file, the line when known and the rule.
 from __future__ import annotations
 
 import functools
-import sys
-import sysconfig
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from collector.config.settings import ConfigError, describe_errors, load_yaml
+from collector.config.shipped import shipped_file
 from collector.domain.dependency_rules import (
     DependencyCatalogue,
     DependencyRule,
@@ -27,7 +26,6 @@ from collector.domain.dependency_rules import (
 if TYPE_CHECKING:
     from collector.config.settings import CollectorConfig
 
-_SHARE = Path("share", "faultdesk", "config", "dependencies.yaml")
 #: A check key names one check; a cause is one of them, never a pattern.
 _CHECK_KEY = r"^[^*?\[\]\x00-\x1f\x7f]+$"
 
@@ -76,16 +74,7 @@ def _catalogue_at(path: Path) -> DependencyCatalogue:
 
 def default_dependencies_path() -> Path:
     """``config/dependencies.yaml`` in the source tree, else the installed copy."""
-    candidates = [
-        Path(__file__).resolve().parents[2] / "config" / "dependencies.yaml",
-        Path(sysconfig.get_path("data")) / _SHARE,
-        Path(sys.prefix) / _SHARE,
-    ]
-    for candidate in candidates:
-        if candidate.is_file():
-            return candidate
-    tried = ", ".join(str(c) for c in candidates)
-    raise FileNotFoundError(f"no dependency rules found (tried {tried}); pass one explicitly")
+    return shipped_file("dependencies.yaml", "dependency rules")
 
 
 def load_dependencies(path: Path | str) -> DependencyCatalogue:

@@ -11,8 +11,6 @@ The shape of the file is documented at the top of ``config/tiers.yaml`` itself.
 from __future__ import annotations
 
 import functools
-import sys
-import sysconfig
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -23,6 +21,7 @@ import holidays
 import yaml
 from pydantic import ValidationError
 
+from collector.config.shipped import shipped_file
 from collector.config.tiers_schema import (
     DAY_NAMES,
     BillingSpec,
@@ -63,9 +62,6 @@ Catalogue = Mapping[str, Tier]
 
 Loc = tuple[str | int, ...]
 
-#: Where the catalogue ships: ``config/*.yaml`` goes to ``share/faultdesk/config`` on install.
-_SHARE = Path("share", "faultdesk", "config", "tiers.yaml")
-
 
 def catalogue_for(config: CollectorConfig | None) -> Catalogue:
     """The catalogue the collector runs with: its ``tiers_file``, else the shipped one.
@@ -84,16 +80,7 @@ def _catalogue_at(path: Path) -> Catalogue:
 
 def default_catalogue_path() -> Path:
     """``config/tiers.yaml`` next to the source tree, else the installed copy under the prefix."""
-    candidates = [
-        Path(__file__).resolve().parents[2] / "config" / "tiers.yaml",
-        Path(sysconfig.get_path("data")) / _SHARE,
-        Path(sys.prefix) / _SHARE,
-    ]
-    for candidate in candidates:
-        if candidate.is_file():
-            return candidate
-    tried = ", ".join(str(c) for c in candidates)
-    raise FileNotFoundError(f"no tier catalogue found (tried {tried}); pass one explicitly")
+    return shipped_file("tiers.yaml", "tier catalogue")
 
 
 class CatalogueError(ValueError):

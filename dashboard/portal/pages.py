@@ -19,12 +19,12 @@ from collector.operations.tickets import (
     NewTicket,
     NotTheirs,
     acknowledge,
-    comment,
     log_fault,
 )
 from collector.store import inventory
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
 from dashboard import csrf
+from dashboard.comments import add_comment
 from dashboard.render import render
 from dashboard.sessions import client_address, logged_in_account, require_customer
 
@@ -139,17 +139,7 @@ async def post_comment(request: web.Request) -> web.StreamResponse:
         body = NewComment.model_validate({"text": form.get("text")})
     except ValidationError:
         raise web.HTTPSeeOther(f"/portal/tickets/{incident_id}") from None
-    try:
-        await request.app[DATABASE].write(
-            comment,
-            _customer(request),
-            incident_id,
-            body,
-            address=client_address(request),
-            now=request.app[CLOCK](),
-            config=request.app[CONFIG],
-        )
-    except NotTheirs:
+    if not await add_comment(request, _customer(request), incident_id, body):
         return await _not_found(request)
     raise web.HTTPSeeOther(f"/portal/tickets/{incident_id}")
 
