@@ -16,6 +16,7 @@ from collections.abc import Sequence
 COMMAND_MODULES = (
     "collector.commands.service",
     "collector.commands.admin",
+    "collector.commands.people",
     "collector.commands.users",
     "collector.commands.checks",
     "collector.commands.faults",

@@ -8,7 +8,6 @@ import getpass
 
 from sqlalchemy import Engine
 
-from collector.commands.admin import read_password
 from collector.commands.console import (
     Subparsers,
     group,
@@ -18,6 +17,7 @@ from collector.commands.console import (
     table,
     validated,
 )
+from collector.commands.people import read_password
 from collector.config.settings import CollectorConfig
 from collector.operations.accounts import NewCustomerUser, invite_user, request_reset
 from collector.security.passwords import hash_password
