@@ -15,7 +15,7 @@ from aiohttp import web
 
 from collector.operations import signin
 from collector.security.passwords import HashingBusy
-from collector.security.totp import code_matches
+from collector.security.totp import matching_step
 from collector.web.access import own_account, public
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE, HASHING
 from dashboard import csrf, sessions
@@ -87,14 +87,15 @@ async def login(request: web.Request) -> web.StreamResponse:
             request, next_path, error=f"{exc}.", status=429, headers={"Retry-After": "1"}
         )
     who = candidate.account
-    second_factor_ok = (
-        who is None or who.totp_secret is None or code_matches(who.totp_secret, code, now)
-    )
-    if not matches or who is None or not second_factor_ok:
+    step = matching_step(who.totp_secret, code, now) if who and who.totp_secret else None
+    second_factor_ok = who is None or who.totp_secret is None or step is not None
+    secret = None
+    if matches and who is not None and second_factor_ok:
+        secret = await db.write(signin.succeeded, who, address, now, step)
+    if who is None or secret is None:  # wrong password, wrong code, or a code already used
         locked = await db.write(signin.failed, name, address, now, request.app[CONFIG])
         error = _blocked_message(locked) if locked else WRONG
         return await _login_form(request, next_path, error=error, status=401)
-    secret = await db.write(signin.succeeded, who, address, now)
     if who.customer_id is not None and not next_path.startswith("/portal/"):
         next_path = "/portal/"
     # A new session (and CSRF token) on login: a token planted before login is worthless after.

@@ -113,8 +113,18 @@ def failed(
     return until
 
 
-def succeeded(conn: Connection, who: Account, address: str, now: datetime) -> str:
-    """Start a session; returns its secret for the cookie."""
+def succeeded(
+    conn: Connection, who: Account, address: str, now: datetime, totp_step: int | None = None
+) -> str | None:
+    """Start a session; returns its secret for the cookie.
+
+    With a second factor, ``totp_step`` is the step of the code given: a step already used
+    signs nobody in (None), so each code works once.
+    """
+    if who.totp_secret is not None and (
+        totp_step is None or not operators.claim_totp_step(conn, who.id, totp_step)
+    ):
+        return None
     login_failures.forget_failures(conn, who.name)
     secret = sessions.start_session(conn, who.kind, who.id, now, now + SESSION_TTL, address)
     audit.record(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from datetime import datetime
 
 import pyotp
@@ -18,14 +19,25 @@ def provisioning_uri(secret: str, account: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=account, issuer_name=ISSUER)
 
 
-def code_matches(secret: str, code: object, now: datetime) -> bool:
-    """The code is the current one, or the one just before or after (clock drift)."""
+def matching_step(secret: str, code: object, now: datetime) -> int | None:
+    """The time step (30 s counter) whose code this is: the current one, or the one just before
+    or after (clock drift); None when it is none of them.
+
+    The step is what makes a code single use: the caller accepts a step only when it is later
+    than the last one the account used (``collector.store.operators.claim_totp_step``), so a
+    code seen over a shoulder or in a proxy log cannot sign in a second time.
+    """
     if not isinstance(code, str):
-        return False
+        return None
     code = code.strip().replace(" ", "")
     if not (code.isascii() and code.isdigit() and len(code) == 6):
-        return False
-    return bool(pyotp.TOTP(secret).verify(code, for_time=now, valid_window=1))
+        return None
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(now)
+    for step in (current - 1, current, current + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
 
 
 def code_at(secret: str, now: datetime) -> str:

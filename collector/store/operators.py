@@ -62,10 +62,26 @@ def login_record(conn: Connection, username: str) -> tuple[Operator, str] | None
 
 def set_totp_secret(conn: Connection, username: str, secret: str | None) -> None:
     result = conn.execute(
-        update(operators).where(operators.c.username == username).values(totp_secret=secret)
+        update(operators)
+        .where(operators.c.username == username)
+        .values(totp_secret=secret, totp_last_step=None)
     )
     if not result.rowcount:
         raise NotFound(f"no operator {username!r}")
+
+
+def claim_totp_step(conn: Connection, operator_id: int, step: int) -> bool:
+    """Record ``step`` as used; False when it, or a later one, was used already (a replay).
+
+    One conditional UPDATE, so two sign-ins racing with the same code cannot both win.
+    """
+    last = operators.c.totp_last_step
+    result = conn.execute(
+        update(operators)
+        .where(operators.c.id == operator_id, (last.is_(None)) | (last < step))
+        .values(totp_last_step=step)
+    )
+    return bool(result.rowcount)
 
 
 def set_password(conn: Connection, username: str, password: str) -> None:

@@ -373,6 +373,8 @@ operators = Table(
     Column("role", String(16), nullable=False, default="admin", server_default="admin"),
     # A TOTP secret (base32) once the operator turned on a second factor.
     Column("totp_secret", String(64), nullable=True),
+    # The newest TOTP time step used to sign in: a code is accepted once, never again.
+    Column("totp_last_step", BigInteger, nullable=True),
 )
 
 api_tokens = Table(

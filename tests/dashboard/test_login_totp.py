@@ -44,3 +44,20 @@ async def test_it_asks_an_operator_with_a_second_factor_for_the_current_code(
 async def test_it_asks_no_code_of_an_operator_without_one(client: Client, seeded: Seeded) -> None:
     status, _ = await _log_in(client, None)
     assert status == 303
+
+
+async def test_it_accepts_each_code_once_so_a_seen_code_cannot_sign_in_again(
+    client: Client, db: Database, seeded: Seeded
+) -> None:
+    secret = new_secret()
+    db.transaction(set_totp_secret, OPERATOR, secret)
+    code = code_at(secret, START)
+    assert (await _log_in(client, code))[0] == 303
+    client.session.cookie_jar.clear()
+    status, html = await _log_in(client, code)
+    assert status == 401
+    assert "Wrong username or password." in html
+    earlier = code_at(secret, START - timedelta(seconds=30))  # inside the drift window, but older
+    assert (await _log_in(client, earlier))[0] == 401
+    later = code_at(secret, START + timedelta(seconds=30))
+    assert (await _log_in(client, later))[0] == 303
