@@ -23,7 +23,7 @@ from collector.web.ids import row_id
 from dashboard import csrf
 from dashboard.ack import Refusal, refuse
 from dashboard.render import render
-from dashboard.sessions import logged_in_operator, require_operator
+from dashboard.sessions import client_address, logged_in_operator, require_operator
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,13 @@ async def acknowledge(request: web.Request) -> web.Response:
         return await _page(request, "ended", incident, claim, status=409)
     try:
         done = await db.write(
-            acknowledge_page, claim.incident_id, by=claim.person, via="from a page", now=now
+            acknowledge_page,
+            claim.incident_id,
+            by=claim.person,
+            via="from a page",
+            now=now,
+            actor=f"link:{claim.person}",
+            address=client_address(request) or "unknown",
         )
     except IncidentNotFound:
         return await refuse(request, NO_SUCH_INCIDENT)
@@ -129,6 +135,8 @@ async def operator_acknowledge(request: web.Request) -> web.Response:
             by=operator.username,
             via="in the dashboard",
             now=request.app[CLOCK](),
+            actor=f"operator:{operator.username}",
+            address=client_address(request) or "unknown",
         )
     except IncidentNotFound:
         return await refuse(request, NO_SUCH_INCIDENT)

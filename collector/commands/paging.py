@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from collector.commands.console import Subparsers, admin, say
 from collector.commands.service import add_config_option
+from collector.commands.users import cli_actor
 from collector.config.settings import CollectorConfig
 from collector.operations.incidents import IncidentNotFound
 from collector.operations.paging import acknowledge_page
@@ -40,7 +41,12 @@ def page_ack(args: argparse.Namespace, config: CollectorConfig, engine: Engine) 
     with engine.begin() as conn:
         try:
             done = acknowledge_page(
-                conn, args.incident, by=args.by, via="on the command line", now=now
+                conn,
+                args.incident,
+                by=args.by,
+                via="on the command line",
+                now=now,
+                actor=cli_actor(),
             )
         except IncidentNotFound as exc:
             sys.stderr.write(f"faultdesk-collector: {exc}\n")

@@ -1,9 +1,10 @@
 """The access log, with the secrets some URLs and headers carry taken out.
 
-An acknowledgement or page link is its own credential for days: whoever reads
-``GET /ack/<token>`` in a log can acknowledge as the customer. The access log writes such
-paths as ``/ack/[token]``, and any ``Bearer`` credential or ``token=`` query value as
-``[token]``, in the request line and the Referer alike.
+An acknowledgement, page or password link is its own credential for days: whoever reads
+``GET /ack/<token>`` in a log can acknowledge as the customer, and ``/portal/password/<token>``
+sets a customer user's password. The access log writes such paths as ``/ack/[token]``, and
+any ``Bearer`` credential or ``token=`` query value as ``[token]``, in the request line and
+the Referer alike.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from aiohttp.web_response import StreamResponse
 
 HIDDEN = "[token]"
 _SECRETS = (
-    (re.compile(r"/(ack|page-ack)/[^/?#\s\"]+"), rf"/\1/{HIDDEN}"),
+    (re.compile(r"/(ack|page-ack|portal/password)/[^/?#\s\"]+"), rf"/\1/{HIDDEN}"),
     (re.compile(r"(?i)\b(bearer)\s+[^\s\"]+"), rf"\1 {HIDDEN}"),
     (re.compile(r"(?i)([?&](?:token|key|signature)=)[^&#\s\"]*"), rf"\1{HIDDEN}"),
 )

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, select, update
 from collector.config.settings import CollectorConfig
 from collector.notify.page_links import make_page_token
 from collector.store import schema
+from collector.store.audit import AuditFilter, entries
 from collector.store.database import Database
 from tests.support.clock import Clock
 from tests.support.dashboard import START, Seeded, ack_path, csrf_token, fault_row
@@ -72,6 +73,11 @@ async def test_it_acknowledges_on_post_as_the_paged_engineer(
     again = await client.post(path, data={"csrf_token": token})
     assert 'id="already"' in await again.text()
     assert await db.read(_engineer_ack, seeded.incident_id) == (clock.now, "alice")
+
+    taken = await db.read(entries, AuditFilter(action="page.acknowledged"))
+    assert [(e.actor, e.target, e.address) for e in taken] == [
+        ("link:alice", f"incident:{seeded.incident_id}", "127.0.0.1")
+    ]
 
 
 async def test_it_leaves_the_customer_acknowledgement_alone(

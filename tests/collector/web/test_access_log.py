@@ -19,6 +19,7 @@ TOKEN = "eyJmIjoxfQ.0zo_50xvQY61u3ZoIkNqBkktCNJHrOHfcRKtFcu2ALY"
         (f"GET /ack/{TOKEN} HTTP/1.1", "GET /ack/[token] HTTP/1.1"),
         (f"POST /page-ack/{TOKEN}?x=1", "POST /page-ack/[token]?x=1"),
         (f"https://fd.example/ack/{TOKEN}", "https://fd.example/ack/[token]"),
+        (f"POST /portal/password/{TOKEN} HTTP/1.1", "POST /portal/password/[token] HTTP/1.1"),
         (f"Bearer {TOKEN}", "Bearer [token]"),
         (
             f"/api/v1/faults?open=1&token={TOKEN}&limit=2",
