@@ -19,7 +19,9 @@ from tests.support.figures import METRICS, NOW_S, pbx_history
 from tests.support.portal import add_acme_user, add_globex, announce_christmas
 
 if TYPE_CHECKING:
-    from playwright.async_api import Page
+    from collections.abc import Callable
+
+    from playwright.async_api import Page, Response
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
@@ -36,6 +38,11 @@ def two_customers(conn: Connection) -> int:
     series_store.record(conn, [Sample("gx1", "cpu_percent", NOW_S - 60 * n, 9.0) for n in range(5)])
     announce_christmas(conn)
     return add_acme_user(conn, START)
+
+
+def _recorder(seen: list[tuple[str, int]]) -> Callable[[Response], None]:
+    """Keeps each answer the page receives: its URL and status."""
+    return lambda response: seen.append((response.url, response.status))
 
 
 async def _fetch_status(page: Page, path: str) -> int:
@@ -59,7 +66,7 @@ async def test_a_customer_sees_graphs_of_their_host_and_cannot_fetch_anothers(
             page = await context.new_page()
             page.set_default_timeout(TIMEOUT_MS)
             fetched: list[tuple[str, int]] = []
-            page.on("response", lambda r, seen=fetched: seen.append((r.url, r.status)))
+            page.on("response", _recorder(fetched))
             await page.goto(f"{live.base_url}/portal/")
             async with page.expect_navigation():
                 await page.click('a[href="/portal/hosts/pbx1"]')
