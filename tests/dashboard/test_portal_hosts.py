@@ -59,6 +59,13 @@ async def test_it_shows_the_hosts_latest_figures_and_its_graphs(portal: Client) 
     assert "Disk /var 97% full" in html  # the seeded fault on this host
 
 
+async def test_it_says_so_when_a_host_has_sent_no_figures(portal: Client) -> None:
+    response = await portal.get("/portal/hosts/web1")
+    html = await response.text()
+    assert response.status == 200 and 'data-status="silent"' in html
+    assert "No figures in the last 48 hours." in html and "figure class" not in html
+
+
 async def test_it_serves_the_graphs_data_for_the_customers_own_host(portal: Client) -> None:
     response = await portal.get(CPU)
     assert response.status == 200
