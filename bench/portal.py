@@ -6,8 +6,9 @@
 
 Each page is requested in turn from the real collector application in this process (SQLite,
 signed-in sessions, the real templates); the time is from request to the last byte of the
-answer. Printed: median and p95 of the big customer's status page and ticket list, and of the
-operator's overview (the baseline), and their ratios. The goal (issue 13): the customer's pages
+answer. Printed: median and p95 of the big customer's status page, ticket list, a host page
+with 20 figures of two days' history and one graph's data, and of the operator's overview (the
+baseline) and host page, and their ratios. The goal (issue 13): the customer's pages
 within 1.5x of the operator's overview, and under 150 ms p95.
 """
 
@@ -32,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 from collector.app import create_app  # noqa: E402
 from collector.config.settings import CollectorConfig  # noqa: E402
 from collector.store import customer_users, operators, schema  # noqa: E402
+from collector.store import series as series_store  # noqa: E402
 from collector.store.database import Database  # noqa: E402
 from collector.store.sessions import start_session  # noqa: E402
 from collector.web.appkeys import DATABASE  # noqa: E402
@@ -39,6 +41,8 @@ from dashboard import sessions  # noqa: E402
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 BIG = "big"
+#: The host whose page is timed, with FIGURES figures sampled every minute for two days.
+HOST, FIGURES = f"{BIG}-h0", 20
 
 
 def populate(conn: Connection, scale: float) -> None:
@@ -87,6 +91,12 @@ def populate(conn: Connection, scale: float) -> None:
             )  # fmt: skip
     conn.execute(insert(schema.faults), faults)
     conn.execute(insert(schema.incidents), incidents)
+    end = int(NOW.timestamp())
+    series_store.record(
+        conn,
+        [series_store.Sample(HOST, f"m{m}.used_percent", end - 60 * n, float(n % 100))
+         for m in range(FIGURES) for n in range(48 * 60)],
+    )  # fmt: skip
 
 
 def cookie(db: Database, config: CollectorConfig, kind: str, account_id: int) -> str:
@@ -132,8 +142,13 @@ async def main(scale: float, rounds: int) -> None:
             baseline = await timed(client, "/", op_cookie, rounds)
             rows = [("operator overview (baseline)", baseline)]
             for label, path in (("customer status", "/portal/"),
-                                ("customer tickets", "/portal/tickets")):  # fmt: skip
+                                ("customer tickets", "/portal/tickets"),
+                                ("customer host page", f"/portal/hosts/{HOST}"),
+                                ("customer graph data 24h", f"/portal/hosts/{HOST}/series.json"
+                                 "?range=24h&metric=m0.used_percent")):  # fmt: skip
                 rows.append((label, await timed(client, path, customer_cookie, rounds)))
+            operator_host = await timed(client, f"/hosts/{HOST}", op_cookie, rounds)
+            rows.append(("operator host page", operator_host))
     base_median = statistics.median(baseline)
     print(f"{'page':30} {'median ms':>10} {'p95 ms':>8} {'ratio':>6}")
     for label, times in rows:

@@ -1,5 +1,5 @@
-"""The customer page: contract and its terms in plain words, contacts, hosts with their state,
-open incidents and maintenance."""
+"""The customer page: contract and its terms in plain words, support numbers, contacts, hosts
+with their state, open incidents, maintenance and announced days."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import Connection
 
+from collector.config.settings import CollectorConfig
 from collector.config.tiers import catalogue_for
+from collector.operations.announced_days import announced_days
+from collector.operations.contract_words import support_phones
 from collector.operations.maintenance import describe_schedule
 from collector.store import faults as fault_store
 from collector.store import incidents as incident_store
@@ -24,7 +27,9 @@ from dashboard.sessions import require_operator
 from dashboard.views import OverviewFacts, triage_hosts
 
 
-def customer_facts(conn: Connection, customer_id: str, now: datetime) -> dict[str, Any] | None:
+def customer_facts(
+    conn: Connection, customer_id: str, now: datetime, config: CollectorConfig
+) -> dict[str, Any] | None:
     """Everything on the page, read in one transaction so its parts agree."""
     customer = next((c for c in inventory.list_customers(conn) if c["id"] == customer_id), None)
     if customer is None:
@@ -54,6 +59,7 @@ def customer_facts(conn: Connection, customer_id: str, now: datetime) -> dict[st
             i for i in incident_store.list_incidents(conn) if i.customer_id == customer_id
         ],
         "windows": [w for w in windows if w.state != "ended"],
+        "announced": announced_days(conn, customer_id, now, config),
     }
 
 
@@ -61,7 +67,9 @@ def customer_facts(conn: Connection, customer_id: str, now: datetime) -> dict[st
 async def customer_page(request: web.Request) -> web.Response:
     now = request.app[CLOCK]()
     config = request.app[CONFIG]
-    found = await request.app[DATABASE].read(customer_facts, request.match_info["customer_id"], now)
+    found = await request.app[DATABASE].read(
+        customer_facts, request.match_info["customer_id"], now, config
+    )
     if found is None:
         context = {"title": "No such customer", "message": "There is no customer with that id."}
         return await render(request, "error.html", context, status=404)
@@ -72,4 +80,5 @@ async def customer_page(request: web.Request) -> web.Response:
     found["tier"] = tier
     found["hours"] = hours_in_words(tier.calendar) if tier else ""
     found["targets"] = targets_in_words(tier) if tier else []
+    found["phones"] = support_phones(tier, config)
     return await render(request, "customer.html", found)

@@ -1,10 +1,13 @@
 """A graph's data for the dashboard's pages: one figure of one host over a named range.
 
 ``graphs.js`` fetches it for each graph a page draws (``templates/graphs.html``). Operators
-see every host; a page for customers would check the host is theirs before the same call.
+see every host; the portal (``dashboard.portal.hosts``) checks the host is the customer's
+before the same call.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from aiohttp import web
 
@@ -12,6 +15,7 @@ from collector.operations.figures import RANGES, SeriesQuery, UnknownMetric, gra
 from collector.store.inventory import NotFound
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
 from collector.web.errors import refuse
+from dashboard.figure_views import unit
 from dashboard.sessions import require_operator
 
 
@@ -23,14 +27,27 @@ def range_name(request: web.Request) -> str:
     return name
 
 
-@require_operator
-async def host_series(request: web.Request) -> web.Response:
+def graph_choices(request: web.Request) -> dict[str, Any]:
+    """What a page drawing graphs needs: the range shown (``?range=``), the ranges offered,
+    the unit of each figure, and how long raw figures are kept."""
+    # A range the page does not offer (a hand-edited URL) shows the default rather than an error.
+    asked = request.query.get("range", "24h")
+    return {
+        "range": asked if asked in RANGES else "24h",
+        "ranges": list(RANGES),
+        "unit": unit,
+        "raw_hours": request.app[CONFIG].history.raw_retention_hours,
+    }
+
+
+async def graph_response(request: web.Request, host_id: str) -> web.Response:
+    """The graph's JSON for ``host_id``; the caller has decided the asker may see the host."""
     now = request.app[CLOCK]()
     metric = request.query.get("metric", "")
     if not metric:
         raise refuse(400, "metric is required", field="metric")
     start = now - RANGES[range_name(request)]
-    query = SeriesQuery(request.match_info["host_id"], metric, start, now)
+    query = SeriesQuery(host_id, metric, start, now)
     history = request.app[CONFIG].history
     try:
         body = await request.app[DATABASE].read(graph_json, query, now, history)
@@ -39,3 +56,8 @@ async def host_series(request: web.Request) -> web.Response:
     except UnknownMetric as exc:
         raise refuse(404, str(exc), field="metric") from None
     return web.json_response(body, headers={"Cache-Control": "no-store"})
+
+
+@require_operator
+async def host_series(request: web.Request) -> web.Response:
+    return await graph_response(request, request.match_info["host_id"])

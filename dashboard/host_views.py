@@ -9,7 +9,6 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import Connection
 
-from collector.operations.figures import RANGES
 from collector.operations.maintenance import describe_schedule
 from collector.store import faults as fault_store
 from collector.store import inventory, probe_results
@@ -18,9 +17,11 @@ from collector.store import snmp as snmp_store
 from collector.store.faults import FaultView
 from collector.store.maintenance import StoredWindow
 from collector.store.probe_results import HostCheck, StoredResult
+from collector.store.snmp import SnmpAgent
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
 from collector.web.render import window_state
-from dashboard.figure_views import host_figures, unit
+from dashboard.figure_views import host_figures
+from dashboard.graph_views import graph_choices
 from dashboard.render import render
 from dashboard.sessions import require_operator
 from dashboard.status import host_status
@@ -81,11 +82,11 @@ def host_facts(conn: Connection, host_id: str, now: datetime) -> dict[str, Any] 
         "results": probe_results.recent_results(conn, host_id, limit=RESULTS),
         "faults": [FaultRow(f, fault_store.events(conn, f.id)) for f in faults],
         "windows": [w for w in windows if w.state != "ended"],
-        **_snmp_facts(conn, host_id),
+        **snmp_facts(conn, host_id),
     }
 
 
-def _snmp_facts(conn: Connection, host_id: str) -> dict[str, Any]:
+def snmp_facts(conn: Connection, host_id: str) -> dict[str, Any]:
     """The host's SNMP agent, its alarm status and its timeline; None for agents' hosts."""
     agent = snmp_store.get_agent(conn, host_id)
     if agent is None:
@@ -111,12 +112,11 @@ async def host_page(request: web.Request) -> web.Response:
         host.last_seen_at, host.heartbeat_interval_s, open_severities, now, missed
     )
     facts["verdict_level"] = VERDICT_LEVEL
-    facts["alarm_level"] = ALARM_LEVEL
-    if facts["snmp"] is not None:
-        profile = request.app[CONFIG].snmp.profile_book.get(facts["snmp"].profile)
-        facts["alarm_label"] = profile.label if profile else "Alarm level"
-    # A range the page does not offer (a hand-edited URL) shows the default rather than an error.
-    asked = request.query.get("range", "24h")
-    facts["range"], facts["ranges"] = asked if asked in RANGES else "24h", list(RANGES)
-    facts["unit"], facts["raw_hours"] = unit, request.app[CONFIG].history.raw_retention_hours
+    facts.update(alarm_words(request, facts["snmp"]), **graph_choices(request))
     return await render(request, "host.html", facts)
+
+
+def alarm_words(request: web.Request, agent: SnmpAgent | None) -> dict[str, Any]:
+    """How the SNMP section names and colours the alarm level (the profile's own label)."""
+    profile = request.app[CONFIG].snmp.profile_book.get(agent.profile) if agent else None
+    return {"alarm_level": ALARM_LEVEL, "alarm_label": profile.label if profile else "Alarm level"}

@@ -83,13 +83,20 @@ def tier_targets(tier: Tier) -> list[str]:
     return lines
 
 
+def support_phones(tier: Tier | None, config: CollectorConfig) -> list[str]:
+    """The numbers the customer calls: their tier's (as every fault mail prints them) first,
+    then the vendor's general ones from ``portal.support_phones``."""
+    found = list(tier.support_phones) if tier is not None else []
+    return found + [p for p in config.portal.support_phones if p not in found]
+
+
 def contract_words(
     conn: Connection, customer_id: str, now: datetime, config: CollectorConfig
 ) -> ContractWords:
     contract = inventory.current_contract(conn, customer_id, now)
     tier = catalogue_for(config).get(contract.tier) if contract else None
     people = [(name, email) for name, email in inventory.contacts_of(conn, customer_id)]
-    phones = list(config.portal.support_phones)
+    phones = support_phones(tier, config)
     if contract is None or tier is None:
         return ContractWords(
             "none", "No contract in force", False, None, None, [], "UTC", [], [], [], None,

@@ -56,18 +56,30 @@ def host_status(
 
 
 def hosts(
-    conn: Connection, customer_id: str, now: datetime, missed_intervals: int
+    conn: Connection, customer_id: str, now: datetime, missed_intervals: int, only: str = ""
 ) -> list[PortalHost]:
+    """The customer's hosts with their state; ``only`` narrows to one host id."""
     windows = [w.window for w in maintenance.list_windows(conn, customer_id=customer_id)]
     counts: dict[str | None, int] = {}
-    for fault in faults(conn, customer_id, open_only=True):
+    for fault in faults(conn, customer_id, open_only=True, limit=100_000):
         counts[fault.host_id] = counts.get(fault.host_id, 0) + 1
     rows = []
     for host in inventory.list_hosts(conn, customer_id):
+        if only and host.id != only:
+            continue
         held = any(w.covers(host.id, customer_id) and w.active_at(now) for w in windows)
         status = host_status(host, counts.get(host.id, 0), held, now, missed_intervals)
         rows.append(PortalHost(host, status, counts.get(host.id, 0)))
     return rows
+
+
+def host_row(
+    conn: Connection, customer_id: str, host_id: str, now: datetime, missed_intervals: int
+) -> PortalHost | None:
+    """One of the customer's hosts with its state; None for another customer's."""
+    if host(conn, customer_id, host_id) is None:
+        return None
+    return hosts(conn, customer_id, now, missed_intervals, only=host_id)[0]
 
 
 def host(conn: Connection, customer_id: str, host_id: str) -> Host | None:
@@ -79,9 +91,16 @@ def host(conn: Connection, customer_id: str, host_id: str) -> Host | None:
 
 
 def faults(
-    conn: Connection, customer_id: str, *, open_only: bool, limit: int = 200
+    conn: Connection,
+    customer_id: str,
+    *,
+    open_only: bool,
+    limit: int = 200,
+    host_id: str | None = None,
 ) -> list[FaultView]:
-    return fault_store.list_faults(conn, open_only=open_only, customer_id=customer_id, limit=limit)
+    return fault_store.list_faults(
+        conn, open_only=open_only, customer_id=customer_id, host_id=host_id, limit=limit
+    )
 
 
 def fault(conn: Connection, customer_id: str, fault_id: int) -> FaultView | None:

@@ -4,13 +4,16 @@ session's customer; another customer's id answers 404 exactly as a missing one d
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 from pydantic import ValidationError
 from sqlalchemy import Connection
 
+from collector.config.settings import CollectorConfig
 from collector.operations import customer_scope as scope
+from collector.operations.announced_days import announced_days
 from collector.operations.contract_words import contract_words
 from collector.operations.signin import Account
 from collector.operations.tickets import (
@@ -56,6 +59,7 @@ def _status_facts(conn: Connection, customer_id: str, request: web.Request) -> d
         "open_faults": scope.faults(conn, customer_id, open_only=True),
         "open_tickets": scope.tickets(conn, customer_id, open_only=True),
         "maintenance": scope.upcoming_maintenance(conn, customer_id, now),
+        "announced": announced_days(conn, customer_id, now, request.app[CONFIG]),
     }
 
 
@@ -188,7 +192,16 @@ async def create_ticket(request: web.Request) -> web.StreamResponse:
 async def contract_page(request: web.Request) -> web.Response:
     who = _customer(request)
     assert who.customer_id is not None
-    words = await request.app[DATABASE].read(
-        contract_words, who.customer_id, request.app[CLOCK](), request.app[CONFIG]
+    facts = await request.app[DATABASE].read(
+        _contract_facts, who.customer_id, request.app[CLOCK](), request.app[CONFIG]
     )
-    return await render(request, "portal/contract.html", {"contract": words})
+    return await render(request, "portal/contract.html", facts)
+
+
+def _contract_facts(
+    conn: Connection, customer_id: str, now: datetime, config: CollectorConfig
+) -> dict[str, Any]:
+    return {
+        "contract": contract_words(conn, customer_id, now, config),
+        "announced": announced_days(conn, customer_id, now, config),
+    }

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from dashboard.portal import pages, password, people
+from dashboard.portal import hosts, pages, password, people
 
 
 def add_routes(router: web.UrlDispatcher) -> None:
     router.add_get("/portal/", pages.status_page)
+    router.add_get("/portal/hosts/{host_id}", hosts.host_page)
+    router.add_get("/portal/hosts/{host_id}/series.json", hosts.host_series)
     router.add_get("/portal/faults", pages.fault_list)
     router.add_post("/portal/faults/{fault_id}/ack", pages.acknowledge_fault)
     router.add_get("/portal/tickets", pages.ticket_list)

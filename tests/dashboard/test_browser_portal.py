@@ -6,7 +6,6 @@ $FAULTDESK_SCREENSHOTS)."""
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 from collections.abc import AsyncIterator
@@ -24,7 +23,7 @@ from collector.notify.smtp import SmtpTransport
 from collector.operations.accounts import NewCustomerUser, invite_user
 from collector.store.database import Database
 from collector.web.appkeys import DATABASE
-from tests.support.browser import TIMEOUT_MS, chromium
+from tests.support.browser import TIMEOUT_MS, chromium, screenshot_folder
 from tests.support.clock import Clock
 from tests.support.dashboard import OPERATOR, PASSWORD, START, Seeded, make_config
 from tests.support.portal import add_globex
@@ -39,9 +38,6 @@ CUSTOMER = "pat@acme.example"
 CUSTOMER_PASSWORD = "a long portal passphrase"
 DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 PHONE: ViewportSize = {"width": 390, "height": 844}
-SCREENSHOTS = Path(
-    os.environ.get("FAULTDESK_SCREENSHOTS", Path(__file__).parents[2] / "test-artifacts" / "portal")
-)
 
 
 @dataclass
@@ -91,8 +87,7 @@ def _link(text: str, base_url: str, path: str) -> str:
 
 @pytest.fixture
 def screenshots() -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return SCREENSHOTS
+    return screenshot_folder()
 
 
 async def test_a_customer_works_through_the_portal_in_chromium(

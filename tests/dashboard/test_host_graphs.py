@@ -3,50 +3,18 @@ a PBX's trunks and endpoints; and in a real browser, uPlot drawing them at desk 
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
-from sqlalchemy import Connection, update
 
-from collector.domain.maintenance import MaintenanceWindow
-from collector.store import maintenance as maintenance_store
-from collector.store import schema
-from collector.store import series as series_store
 from collector.store.database import Database
-from collector.store.reports import IncomingReport, store_reports
-from collector.store.series import Sample
 from tests.support.browser import TIMEOUT_MS, chromium
-from tests.support.dashboard import START, LiveCollector, Seeded, browser_session_cookie
-from tests.support.figures import pbx_probes
+from tests.support.dashboard import LiveCollector, Seeded, browser_session_cookie
+from tests.support.figures import METRICS, NOW_S, pbx_history
 
 Client = TestClient[web.Request, web.Application]
-NOW_S = int(START.timestamp())
-METRICS = ("cpu_percent", "filesystem:/var.used_percent", "trunk:pstn.registered")
-
-
-def pbx_history(conn: Connection) -> None:
-    """Two hours of a PBX's figures, a maintenance window an hour ago, its newest report."""
-    samples = [
-        Sample("pbx1", metric, NOW_S - 60 * n, float(n % 7) + (5 if "cpu" in metric else 60))
-        for metric in METRICS[:2]
-        for n in range(120)
-    ]
-    samples += [Sample("pbx1", METRICS[2], NOW_S - 60 * n, float(n > 20)) for n in range(120)]
-    samples.append(Sample("pbx1", "probe:ssh.latency_ms", NOW_S - 120, 14.0))
-    series_store.record(conn, samples)
-    window = MaintenanceWindow(
-        "new", "once", START - timedelta(minutes=70), START - timedelta(minutes=50),
-        host_id="pbx1", reason="reboot",
-    )  # fmt: skip
-    maintenance_store.add_window(conn, window, "acme", "olga", START)
-    body = {"sampled_at": START.isoformat(), "probes": pbx_probes(pstn="Rejected")}
-    store_reports(conn, [IncomingReport("pbx1", 1, START, body)], START)
-    # Evaluated already (its figures are the samples above), so the running collector does
-    # not add its own.
-    conn.execute(update(schema.reports).values(processed_at=START))
 
 
 async def test_it_shows_the_latest_figures_and_the_pbxs_trunks_and_endpoints(

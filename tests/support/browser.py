@@ -27,6 +27,15 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 #: Milliseconds Playwright waits for a page or element before failing the test.
 TIMEOUT_MS = 20_000
+#: Where browser tests keep the screenshots people look at: test-artifacts/ of the checkout.
+SCREENSHOTS = Path(
+    os.environ.get("FAULTDESK_SCREENSHOTS", Path(__file__).parents[2] / "test-artifacts" / "portal")
+)
+
+
+def screenshot_folder() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
 
 
 def require_chromium() -> None:

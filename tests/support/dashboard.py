@@ -150,8 +150,12 @@ async def browser_session_cookie(live: LiveCollector) -> dict[str, str]:
         query = select(schema.operators.c.id).where(schema.operators.c.username == OPERATOR)
         return int(conn.scalar(query) or 0)
 
-    operator_id = await live.db.read(the_operator_id)
+    return await browser_cookie(live, "operator", await live.db.read(the_operator_id))
+
+
+async def browser_cookie(live: LiveCollector, kind: str, account_id: int) -> dict[str, str]:
+    """A browser cookie signing ``account_id`` in (an operator or a customer user)."""
     value = await asyncio.to_thread(
-        session_cookie, live.db, live.config, "operator", operator_id, datetime.now(UTC)
+        session_cookie, live.db, live.config, kind, account_id, datetime.now(UTC)
     )
     return {"name": sessions.COOKIE, "value": value, "url": live.base_url}

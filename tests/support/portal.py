@@ -4,15 +4,17 @@ the portal's tests (sessions by cookie: no argon2 round)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Connection
 
 from collector.config.settings import CollectorConfig
+from collector.domain.announcements import Announcement
+from collector.domain.calendar import WorkingHours
 from collector.domain.maintenance import MaintenanceWindow
-from collector.store import customer_users, faults, incidents, inventory, maintenance
+from collector.store import announcements, customer_users, faults, incidents, inventory, maintenance
 from collector.store.database import Database
-from tests.support.dashboard import session_cookie
+from tests.support.dashboard import START, session_cookie
 
 
 @dataclass(frozen=True)
@@ -73,3 +75,17 @@ def add_acme_user(conn: Connection, now: datetime, role: str = "customer-admin")
 
 def customer_cookie(db: Database, config: CollectorConfig, user_id: int, now: datetime) -> str:
     return session_cookie(db, config, "customer", user_id, now)
+
+
+def announce_christmas(conn: Connection) -> None:
+    """Acme on cat1 (the uk-office calendar); a shutdown day and a short day announced on it,
+    and one on another tier's calendar."""
+    inventory.add_contract(conn, "acme", "cat1", START, None)
+    for calendar, day, hours, reason in (
+        ("uk-office", date(2024, 12, 23), (), "Christmas shutdown"),
+        ("uk-office", date(2024, 12, 24), ("09:00-12:00",), "Christmas Eve, mornings only"),
+        ("uk-extended", date(2024, 12, 27), (), "Cat2 staff party"),
+    ):
+        kept = tuple(WorkingHours.parse(h) for h in hours)
+        made = Announcement(calendar, day, kept, reason)
+        announcements.announce(conn, made, by="olga", at=START)
