@@ -78,7 +78,7 @@ def test_it_opens_one_fault_with_an_incident_and_mail_when_a_disk_fills(
     mail = db.transaction(_mail)
     assert sorted(m.recipient for m in mail) == ["jo@acme.example", "noc@vendor.example"]
     customer_mail = next(m for m in mail if m.recipient == "jo@acme.example")
-    assert customer_mail.subject.startswith("MAJOR: Acme Ltd / pbx1: Disk space /")
+    assert customer_mail.subject.startswith("FAULT: Disk / is 9")  # "… is 97% full on pbx1"
     link = next(line for line in customer_mail.body.splitlines() if "/ack/" in line)
     claim = read_token(SECRET, link.rsplit("/", 1)[1], MONDAY)
     assert (claim.fault_id, claim.recipient) == (fault.id, "jo@acme.example")
