@@ -111,11 +111,19 @@ def _next(terms: Terms) -> tuple[str, ...]:
 
 
 def _opening(
-    kind: str, fault: FaultView, ack_url: str | None, terms: Terms, lead: tuple[str, ...]
+    fault: FaultView,
+    ack_url: str | None,
+    terms: Terms,
+    lead: tuple[str, ...] = (),
+    *,
+    reminder: bool = False,
 ) -> Letter:
-    label = fault.severity.upper() if terms.for_vendor else "FAULT"
-    if kind == "fault_reminder":
-        label = f"STILL {fault.severity.upper()}" if terms.for_vendor else "REMINDER"
+    """An opening, or a reminder of one: what is wrong, the terms, and what happens next."""
+    severity = fault.severity.upper()
+    if reminder:
+        label = f"STILL {severity}" if terms.for_vendor else "REMINDER"
+    else:
+        label = severity if terms.for_vendor else "FAULT"
     sentence = fault_sentence(fault.check_key, fault.detail)
     return Letter(
         subject(fault, label, sentence, terms),
@@ -134,14 +142,14 @@ def fault_opened(
     fault: FaultView, recipient: str, ack_url: str | None, terms: Terms | None = None
 ) -> Mail:
     terms = terms or Terms()
-    return _mail("fault_opened", recipient, _opening("fault_opened", fault, ack_url, terms, ()))
+    return _mail("fault_opened", recipient, _opening(fault, ack_url, terms))
 
 
 def fault_reminder(
     fault: FaultView, recipient: str, ack_url: str | None, terms: Terms | None = None
 ) -> Mail:
     lead = ("Reminder: this fault is still open and nobody has acknowledged it.",)
-    letter = _opening("fault_reminder", fault, ack_url, terms or Terms(), lead)
+    letter = _opening(fault, ack_url, terms or Terms(), lead, reminder=True)
     return _mail("fault_reminder", recipient, letter)
 
 

@@ -151,6 +151,11 @@ def test_it_reminds_until_someone_acknowledges(db: Database, config: CollectorCo
     db.transaction(process_reports, config, later)
     db.transaction(sweep, config, later)
     assert reminders() == 2  # customer and NOC
+    subjects = [m.subject for m in db.transaction(_mail) if m.kind == "fault_reminder"]
+    assert subjects == [
+        "REMINDER: Disk / is 99% full on pbx1 [INC-2026-0001]",
+        "STILL MAJOR: Disk / is 99% full on pbx1 (Acme Ltd) [INC-2026-0001]",
+    ]
 
     db.transaction(
         acknowledge_fault, fault.id, by="jo@acme.example", comment="", address="::1",
