@@ -22,10 +22,13 @@ from collector.domain.faults import (
     opening_announced,
 )
 from collector.engine.incident_opening import IncidentOpener
-from collector.engine.incident_severity import follow_fault
+from collector.engine.incident_severity import follow_explained, follow_fault
 from collector.notify import fanout
 from collector.store import faults as fault_store
 from collector.store import incidents
+
+#: Decisions that set a fault's severity: as it opens, and as it rises.
+_SEVERITY_SET = (DecisionKind.OPEN, DecisionKind.ESCALATE)
 
 
 class FaultWriter:
@@ -51,7 +54,9 @@ class FaultWriter:
         fault_store.record_event(conn, fault_id, decision.at, decision.kind.value, note)
         if decision.kind is DecisionKind.RESOLVE:
             incidents.resolve_for_fault(conn, fault_id, decision.at)
-        if decision.kind is DecisionKind.ESCALATE:
+        if after.suppressed_by is not None and decision.kind in _SEVERITY_SET:
+            follow_explained(conn, self._config, after, decision.at)
+        elif decision.kind is DecisionKind.ESCALATE:
             follow_fault(conn, self._config, fault_id, after.severity.value, decision.at)
         new = decision.kind is DecisionKind.OPEN
         self._write_mail(fault_id, None if new else before, after, decision)
@@ -72,6 +77,8 @@ class FaultWriter:
         )
         note = f"explained by {by}: not mailed" if by else "no longer explained by another fault"
         fault_store.record_event(self._conn, fault_id, self._now, "suppression", note)
+        if by is not None:  # now part of its cause's outage, which may be less severe
+            follow_explained(self._conn, self._config, replace(fault, suppressed_by=by), self._now)
 
     def _write_mail(
         self, fault_id: int, before: FaultState | None, after: FaultState, decision: FaultDecision

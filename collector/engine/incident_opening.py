@@ -24,6 +24,7 @@ from collector.domain.announcements import tier_with_announcements
 from collector.domain.faults import FaultState
 from collector.domain.sla import due_times
 from collector.domain.tiers import Tier
+from collector.engine.incident_severity import outage_severity
 from collector.engine.incident_terms import policy_for
 from collector.store import announcements, incidents, inventory
 
@@ -58,6 +59,8 @@ class IncidentOpener:
         existing = incidents.covered_for_fault(conn, fault_id)
         if existing is not None:  # the fault has its incident already: one per fault
             return existing
+        # One incident per outage: as severe as the worst fault it explains.
+        severity = outage_severity(conn, fault_id, fault.severity).value
         tier = self.tier_for(conn, fault.key.customer_id, at)
         contract = tier is not None and tier.covered
         excluded = tier.entitlement.excludes(fault.key.check_key) if tier and contract else None
@@ -65,8 +68,8 @@ class IncidentOpener:
         due = {}
         if tier is not None and covered:
             announced = tier_with_announcements(tier, announcements.live(conn))
-            due = due_times(announced, fault.severity.value, at)
-        policy = policy_for(tier, fault.severity.value, at, due)
+            due = due_times(announced, severity, at)
+        policy = policy_for(tier, severity, at, due)
         if excluded is not None:
             policy.update(excluded=excluded, definition={}, pages_on_call=False)
         incidents.open_incident(
@@ -75,7 +78,7 @@ class IncidentOpener:
             customer_id=fault.key.customer_id,
             tier=tier.name if tier else NOT_COVERED,
             covered=covered,
-            severity=fault.severity.value,
+            severity=severity,
             opened_at=at,
             response_due_at=due.get("first_response"),
             # The terms, with each target's calendar, frozen onto the incident: incident_terms.

@@ -72,6 +72,8 @@ def to_email(
         email["In-Reply-To"] = first
         email["References"] = first
     email.set_content(message.body)
+    if message.html is not None:  # multipart/alternative: the plain text first, as clients expect
+        email.add_alternative(message.html, subtype="html")
     return email
 
 

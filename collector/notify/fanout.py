@@ -6,13 +6,15 @@ Customers and the vendor's NOC hear about every fault, 24/7, whatever the contra
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Connection
 
 from collector.config.settings import CollectorConfig
 from collector.config.tiers import catalogue_for
-from collector.domain.sla import format_local
+from collector.domain.sentences import fault_sentence
 from collector.notify import ack_links, messages, outbox
 from collector.store import incidents as incident_store
 from collector.store import inventory
@@ -34,41 +36,49 @@ def _queue(conn: Connection, mail: messages.Mail, fault: FaultView, now: datetim
         body=mail.body,
         now=now,
         fault_id=fault.id,
+        html=mail.html,
     )
 
 
-def reference(conn: Connection, fault: FaultView) -> str | None:
-    """The outage's reference, its incident's: every mail about the fault quotes it."""
-    incident = incident_store.incident_for_fault(conn, fault.id)
-    return incident.reference if incident is not None else None
-
-
 def terms(conn: Connection, fault: FaultView, config: CollectorConfig) -> messages.Terms:
-    """The vendor, the reference, the contract, its response target and the support numbers.
-
-    The response target is shown on the tier calendar's clock: customers have no time zone of
-    their own on record yet, and the tier's calendar is the clock their contract counts in."""
+    """What the customer's contacts read: the vendor, the reference, the contract, its response
+    target and the support numbers, in the customer's own zone (else their contract's clock)."""
     vendor = config.mail.vendor_name
     explained = tuple(_explained_line(fault, other) for other in explained_by(conn, fault))
+    own_zone = inventory.customer_locale(conn, fault.customer_id).timezone
     incident = incident_store.incident_for_fault(conn, fault.id)
     if incident is None:
-        return messages.Terms(vendor, explained=explained)
+        return messages.Terms(vendor, explained=explained, zone=_zone(own_zone, None))
     tier = catalogue_for(config).get(incident.tier)
-    due = None
-    if incident.response_due_at is not None and tier is not None and tier.calendar is not None:
-        zone = tier.calendar.zone
-        due = f"{format_local(incident.response_due_at, tier.calendar)} {zone}"
-    elif incident.response_due_at is not None:
-        due = incident.response_due_at.strftime("%a %d %b %H:%M UTC")
+    calendar = tier.calendar if tier is not None else None
+    zone = _zone(own_zone, calendar.zone if calendar is not None else None)
     title = str(incident.policy.get("title") or incident.tier)
     phones = tier.support_phones if tier is not None else ()
-    return messages.Terms(vendor, incident.reference, title, due, phones, explained)
+    due = incident.response_due_at
+    return messages.Terms(vendor, incident.reference, title, due, phones, explained, zone)
+
+
+def for_vendor(told: messages.Terms, config: CollectorConfig) -> messages.Terms:
+    """The same terms as the vendor's own people (NOC, sales) read them: in the vendor's zone,
+    the one its dashboard shows."""
+    return replace(told, zone=ZoneInfo(config.dashboard.timezone), for_vendor=True)
+
+
+def _zone(*names: str | None) -> tzinfo:
+    """The first of ``names`` that is a known zone; UTC when none is."""
+    for name in names:
+        if name:
+            try:
+                return ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+    return UTC
 
 
 def _explained_line(cause: FaultView, fault: FaultView) -> str:
+    """``Port 5038 is not listening``; under a site fault, which host: ``… on pbx1``."""
     where = f" on {fault.host_name}" if cause.host_id is None else ""
-    detail = f" ({fault.detail})" if fault.detail else ""
-    return f"{fault.title}{where}{detail}"
+    return f"{fault_sentence(fault.check_key, fault.detail)}{where}"
 
 
 def fault_opened(
@@ -78,10 +88,10 @@ def fault_opened(
     for email in inventory.contact_emails(conn, fault.customer_id):
         url = ack_url(config, fault.id, email, now)
         _queue(conn, messages.fault_opened(fault, email, url, told), fault, now)
-    _queue(conn, messages.fault_opened(fault, config.mail.noc, None, told), fault, now)
+    noc = for_vendor(told, config)
+    _queue(conn, messages.fault_opened(fault, config.mail.noc, None, noc), fault, now)
     if not covered:
-        mail = messages.not_covered(fault, config.mail.sales, told.reference)
-        _queue(conn, mail, fault, now)
+        _queue(conn, messages.not_covered(fault, config.mail.sales, noc), fault, now)
 
 
 def fault_reminder(
@@ -91,16 +101,18 @@ def fault_reminder(
     for email in inventory.contact_emails(conn, fault.customer_id):
         url = ack_url(config, fault.id, email, now)
         _queue(conn, messages.fault_reminder(fault, email, url, told), fault, now)
-    _queue(conn, messages.fault_reminder(fault, config.mail.noc, None, told), fault, now)
+    noc = for_vendor(told, config)
+    _queue(conn, messages.fault_reminder(fault, config.mail.noc, None, noc), fault, now)
 
 
 def fault_resolved(
     conn: Connection, fault: FaultView, config: CollectorConfig, now: datetime
 ) -> None:
-    recipients = [*inventory.contact_emails(conn, fault.customer_id), config.mail.noc]
-    ref = reference(conn, fault)
-    for email in recipients:
-        _queue(conn, messages.fault_resolved(fault, email, now, ref), fault, now)
+    told = terms(conn, fault, config)
+    for email in inventory.contact_emails(conn, fault.customer_id):
+        _queue(conn, messages.fault_resolved(fault, email, now, told), fault, now)
+    noc = for_vendor(told, config)
+    _queue(conn, messages.fault_resolved(fault, config.mail.noc, now, noc), fault, now)
 
 
 def fault_acknowledged(
@@ -111,5 +123,5 @@ def fault_acknowledged(
     by: str,
     comment: str,
 ) -> None:
-    mail = messages.fault_acknowledged(fault, config.mail.noc, by, comment, reference(conn, fault))
-    _queue(conn, mail, fault, now)
+    noc = for_vendor(terms(conn, fault, config), config)
+    _queue(conn, messages.fault_acknowledged(fault, config.mail.noc, by, comment, noc), fault, now)

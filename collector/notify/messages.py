@@ -1,5 +1,9 @@
-"""What the emails say. Subjects are built to be triaged from a phone's lock screen:
-severity first, then customer, host and what is wrong.
+"""What the fault mails say. Subjects read as a sentence a customer can triage from a phone's
+lock screen: "FAULT: Disk / is 97% full on Harbor file server [INC-2026-0042]". The vendor's
+own people (NOC, sales) see the severity and the customer in it instead of "FAULT".
+
+Each mail is a ``Letter`` first, then plain text here and HTML in ``collector.notify.mail_html``:
+the two parts say the same. Times are in the reader's zone, with its abbreviation.
 
 Names and details an agent reported are shown with control characters escaped: one line each,
 so none can split a header or forge a line of the facts below it."""
@@ -7,9 +11,12 @@ so none can split a header or forge a line of the facts below it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from collector.domain.control_characters import escape_control_characters as one_line
+from collector.domain.sentences import HOST_FIRST, fault_sentence, recovery_sentence
+from collector.notify import mail_html
+from collector.notify.letters import Letter, Tone, plain_text
 from collector.store.faults import FaultView
 
 
@@ -19,58 +26,115 @@ class Mail:
     recipient: str
     subject: str
     body: str
+    html: str | None = None  # the same message as HTML, sent alongside the plain text
 
 
 @dataclass(frozen=True)
 class Terms:
-    """What a customer needs to act on a fault: who is telling them, the reference to quote,
-    the contract and its response target (on the customer's clock), and whom to call."""
+    """What a reader needs to act on a fault: who is telling them, the reference to quote, the
+    contract and its response target, whom to call, in the reader's own time zone."""
 
     vendor: str = "Faultdesk"
     reference: str | None = None
     tier: str | None = None
-    response_due: str | None = None  # e.g. "Mon 2 Nov 14:00 Europe/London"
+    response_due: datetime | None = None
     phones: tuple[str, ...] = ()
     #: What else the outage explains, one line each: not mailed separately.
     explained: tuple[str, ...] = ()
+    zone: tzinfo = UTC
+    #: The vendor's own people (NOC, sales): the subject names severity and customer.
+    for_vendor: bool = False
 
 
-#: A detail longer than this stays in the body: a lock screen shows about one line.
-SUBJECT_DETAIL_MAX = 48
+_TONES: dict[str, Tone] = {"critical": "bad", "major": "warn", "minor": "warn"}
 
 
-def subject(fault: FaultView, state: str | None = None, reference: str | None = None) -> str:
-    """``CRITICAL: Acme / pbx1: Disk space / (97% full) [INC-2026-0042]``: the reference last,
+def when(moment: datetime, zone: tzinfo) -> str:
+    """``Mon 02 Nov 2026 13:02 GMT``: in ``zone``, its abbreviation named."""
+    return moment.astimezone(zone).strftime("%a %d %b %Y %H:%M %Z")
+
+
+def subject(fault: FaultView, label: str, sentence: str, terms: Terms) -> str:
+    """``FAULT: Disk / is 97% full on Harbor file server [INC-2026-0042]``: the reference last,
     where a lock screen cuts, and the same in every mail about the outage."""
-    label = state or fault.severity.upper()
-    text = f"{label}: {fault.customer_name} / {_where(fault)}: {fault.title}"
-    if fault.detail and len(fault.detail) <= SUBJECT_DETAIL_MAX:
-        text += f" ({fault.detail})"
-    if reference:
-        text += f" [{reference}]"
+    text = f"{label}: {_headline(fault, sentence, terms)}"
+    if terms.reference:
+        text += f" [{terms.reference}]"
     return one_line(text)
 
 
-def _where(fault: FaultView) -> str:
-    """The host as its customer names it; a site fault (site.down) has none."""
-    return fault.host_name if fault.host_id is not None else "whole site"
+def _headline(fault: FaultView, sentence: str, terms: Terms) -> str:
+    """The sentence and where: a host as its customer names it; a site fault, the customer."""
+    if fault.host_id is None:
+        return f"{sentence} at {fault.customer_name}"
+    customer = f" ({fault.customer_name})" if terms.for_vendor else ""
+    if fault.check_key in HOST_FIRST:
+        return f"{fault.host_name}{customer} {sentence}"
+    return f"{sentence} on {fault.host_name}{customer}"
 
 
-def _when(moment: datetime) -> str:
-    return moment.strftime("%a %d %b %Y %H:%M UTC")
+def _mail(kind: str, recipient: str, letter: Letter) -> Mail:
+    return Mail(kind, recipient, letter.subject, plain_text(letter), mail_html.render(letter))
 
 
-def _facts(fault: FaultView, reference: str | None = None) -> str:
+def _facts(fault: FaultView, terms: Terms) -> tuple[tuple[str, str], ...]:
     host = "whole site" if fault.host_id is None else f"{fault.host_name} ({fault.host_id})"
-    quote = f"Reference: {reference} (please quote it)\n" if reference else ""
-    return quote + (
-        f"Customer: {one_line(fault.customer_name)}\n"
-        f"Host:     {one_line(host)}\n"
-        f"Problem:  {one_line(fault.title)}\n"
-        f"Severity: {fault.severity}\n"
-        f"Since:    {_when(fault.opened_at)}\n"
-        f"Detail:   {one_line(fault.detail) or '-'}\n"
-        f"Fault:    #{fault.id}\n"
+    quote = (("Reference", f"{terms.reference} (please quote it)"),) if terms.reference else ()
+    return (
+        *quote,
+        ("Customer", fault.customer_name),
+        ("Host", host),
+        ("Problem", fault.title),
+        ("Severity", fault.severity),
+        ("Since", when(fault.opened_at, terms.zone)),
+        ("Detail", fault.detail or "-"),
+        ("Fault", f"#{fault.id}"),
+    )
+
+
+def _contract(terms: Terms) -> tuple[tuple[str, str], ...]:
+    lines: tuple[tuple[str, str], ...] = (("Contract", terms.tier),) if terms.tier else ()
+    if terms.response_due is not None:
+        lines += (("Response", f"by {when(terms.response_due, terms.zone)}"),)
+    return lines
+
+
+def _next(terms: Terms) -> tuple[str, ...]:
+    """What happens next, in a sentence or two the reader can act on."""
+    text = f"What happens next: {terms.vendor}'s engineers have been told"
+    due = terms.response_due
+    text += f" and will respond by {when(due, terms.zone)}." if due is not None else "."
+    if not terms.phones:
+        return (text,)
+    quote = f", quoting {terms.reference}" if terms.reference else ""
+    return text, f"To speak to us, call {' or '.join(terms.phones)}{quote}."
+
+
+def _opening(
+    fault: FaultView,
+    ack_url: str | None,
+    terms: Terms,
+    lead: tuple[str, ...] = (),
+    *,
+    reminder: bool = False,
+) -> Letter:
+    """An opening, or a reminder of one: what is wrong, the terms, and what happens next."""
+    severity = fault.severity.upper()
+    if reminder:
+        label = f"STILL {severity}" if terms.for_vendor else "REMINDER"
+    else:
+        label = severity if terms.for_vendor else "FAULT"
+    sentence = fault_sentence(fault.check_key, fault.detail)
+    return Letter(
+        subject(fault, label, sentence, terms),
+        label,
+        _headline(fault, sentence, terms),
+        _TONES.get(fault.severity, "unknown"),
+        (*lead, f"{terms.vendor} has found a fault."),
+        _facts(fault, terms) + _contract(terms),
+        terms.explained,
+        _next(terms),
+        ack_url,
     )
 
 
@@ -78,80 +142,65 @@ def fault_opened(
     fault: FaultView, recipient: str, ack_url: str | None, terms: Terms | None = None
 ) -> Mail:
     terms = terms or Terms()
-    ack = (
-        f"\nIf you are dealing with this, acknowledge it here (you will be asked to confirm):\n"
-        f"{ack_url}\n"
-        if ack_url
-        else ""
-    )
-    intro = f"{one_line(terms.vendor)} has found a fault.\n\n"
-    body = (
-        intro + _facts(fault, terms.reference) + _explained(terms) + _contract(terms)
-        + _next(terms) + ack
-    )  # fmt: skip
-    return Mail("fault_opened", recipient, subject(fault, reference=terms.reference), body)
-
-
-def _explained(terms: Terms) -> str:
-    if not terms.explained:
-        return ""
-    lines = "".join(f"  - {one_line(line)}\n" for line in terms.explained)
-    return f"Also affected, explained by this fault (not mailed separately):\n{lines}"
-
-
-def _contract(terms: Terms) -> str:
-    lines = f"Contract: {one_line(terms.tier)}\n" if terms.tier else ""
-    if terms.response_due:
-        lines += f"Response: by {terms.response_due}\n"
-    return lines
-
-
-def _next(terms: Terms) -> str:
-    """What happens next, in a sentence or two the customer can act on."""
-    who = one_line(terms.vendor)
-    text = f"\nWhat happens next: {who}'s engineers have been told"
-    text += f" and will respond by {terms.response_due}.\n" if terms.response_due else ".\n"
-    if terms.phones:
-        quote = f", quoting {terms.reference}" if terms.reference else ""
-        text += f"To speak to us, call {' or '.join(map(one_line, terms.phones))}{quote}.\n"
-    return text
+    return _mail("fault_opened", recipient, _opening(fault, ack_url, terms))
 
 
 def fault_reminder(
     fault: FaultView, recipient: str, ack_url: str | None, terms: Terms | None = None
 ) -> Mail:
-    mail = fault_opened(fault, recipient, ack_url, terms)
-    reference = terms.reference if terms else None
-    body = "Reminder: this fault is still open and nobody has acknowledged it.\n\n" + mail.body
-    state = "STILL " + fault.severity.upper()
-    return Mail("fault_reminder", recipient, subject(fault, state, reference), body)
+    lead = ("Reminder: this fault is still open and nobody has acknowledged it.",)
+    letter = _opening(fault, ack_url, terms or Terms(), lead, reminder=True)
+    return _mail("fault_reminder", recipient, letter)
 
 
 def fault_resolved(
-    fault: FaultView, recipient: str, resolved_at: datetime, reference: str | None = None
+    fault: FaultView, recipient: str, resolved_at: datetime, terms: Terms | None = None
 ) -> Mail:
-    body = (
-        f"The fault has cleared at {_when(resolved_at)}.\n\n{_facts(fault, reference)}"
-        f"Duration: {_duration(resolved_at - fault.opened_at)}\n"
+    terms = terms or Terms()
+    sentence = recovery_sentence(fault.check_key, fault.detail)
+    duration = (("Duration", _duration(resolved_at - fault.opened_at)),)
+    letter = Letter(
+        subject(fault, "RESOLVED", sentence, terms),
+        "RESOLVED",
+        _headline(fault, sentence, terms),
+        "ok",
+        (f"The fault has cleared at {when(resolved_at, terms.zone)}.",),
+        _facts(fault, terms) + duration,
     )
-    return Mail("fault_resolved", recipient, subject(fault, "RESOLVED", reference), body)
+    return _mail("fault_resolved", recipient, letter)
 
 
 def fault_acknowledged(
-    fault: FaultView, recipient: str, by: str, comment: str, reference: str | None = None
+    fault: FaultView, recipient: str, by: str, comment: str, terms: Terms | None = None
 ) -> Mail:
-    facts = _facts(fault, reference)
-    body = f"{by} acknowledged this fault.\nComment: {comment or '-'}\n\n{facts}"
-    return Mail("fault_acknowledged", recipient, subject(fault, "ACKNOWLEDGED", reference), body)
-
-
-def not_covered(fault: FaultView, recipient: str, reference: str | None = None) -> Mail:
-    body = (
-        "A fault was found on a host whose customer has no support contract in force.\n"
-        "The customer has been told; no response target applies. A sales conversation may.\n\n"
-        + _facts(fault, reference)
+    terms = terms or Terms()
+    sentence = fault_sentence(fault.check_key, fault.detail)
+    letter = Letter(
+        subject(fault, "ACKNOWLEDGED", sentence, terms),
+        "ACKNOWLEDGED",
+        _headline(fault, sentence, terms),
+        "ack",
+        (f"{by} acknowledged this fault.",),
+        (("Comment", comment or "-"), *_facts(fault, terms)),
     )
-    return Mail("not_covered", recipient, subject(fault, "NO CONTRACT", reference), body)
+    return _mail("fault_acknowledged", recipient, letter)
+
+
+def not_covered(fault: FaultView, recipient: str, terms: Terms | None = None) -> Mail:
+    terms = terms or Terms()
+    sentence = fault_sentence(fault.check_key, fault.detail)
+    letter = Letter(
+        subject(fault, "NO CONTRACT", sentence, terms),
+        "NO CONTRACT",
+        _headline(fault, sentence, terms),
+        "unknown",
+        (
+            "A fault was found on a host whose customer has no support contract in force.",
+            "The customer has been told; no response target applies. A sales conversation may.",
+        ),
+        _facts(fault, terms),
+    )
+    return _mail("not_covered", recipient, letter)
 
 
 def _duration(delta: timedelta) -> str:

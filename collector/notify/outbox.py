@@ -35,6 +35,7 @@ class OutgoingMessage:
     attempts: int
     fault_id: int | None
     created_at: datetime
+    html: str | None = None
 
 
 def enqueue(
@@ -46,6 +47,7 @@ def enqueue(
     body: str,
     now: datetime,
     fault_id: int | None = None,
+    html: str | None = None,
 ) -> int:
     result = conn.execute(
         insert(outbox).values(
@@ -55,6 +57,7 @@ def enqueue(
             recipient=recipient,
             subject=subject if len(subject) <= SUBJECT_MAX else subject[: SUBJECT_MAX - 1] + "…",
             body=body,
+            html=html,
             status="pending",
             attempts=0,
             next_attempt_at=now,
@@ -132,6 +135,7 @@ def claim_due(
                     row.attempts + 1,
                     row.fault_id,
                     row.created_at,
+                    row.html,
                 )
             )
     return claimed

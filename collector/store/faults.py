@@ -243,6 +243,24 @@ def explained_by(conn: Connection, cause: FaultView) -> list[FaultView]:
     return [_view(row) for row in conn.execute(query.order_by(faults.c.id))]
 
 
+def cause_of(conn: Connection, explained: FaultKey, by: str) -> int | None:
+    """The open fault with check key ``by`` that explains ``explained``: on the same host, or
+    a site fault (no host) of its customer; None when it is not recorded (yet)."""
+    query = (
+        select(faults.c.id)
+        .where(
+            faults.c.customer_id == explained.customer_id,
+            faults.c.check_key == by,
+            faults.c.resolved_at.is_(None),
+            or_(faults.c.host_id == explained.host_id, faults.c.host_id.is_(None)),
+        )
+        .order_by(faults.c.host_id.is_(None), faults.c.id)  # the host's own first
+        .limit(1)
+    )
+    found = conn.scalar(query)
+    return None if found is None else int(found)
+
+
 def events(conn: Connection, fault_id: int) -> list[Any]:
     query = select(fault_events).where(fault_events.c.fault_id == fault_id)
     return list(conn.execute(query.order_by(fault_events.c.at, fault_events.c.id)))

@@ -354,6 +354,7 @@ outbox = Table(
     Column("recipient", String(320), nullable=False),
     Column("subject", String(400), nullable=False),
     Column("body", Text, nullable=False),
+    Column("html", Text, nullable=True),  # the HTML part, when the mail has one
     Column("status", String(16), nullable=False, default="pending"),
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", UtcDateTime, nullable=False),

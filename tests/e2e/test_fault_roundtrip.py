@@ -16,6 +16,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -89,9 +90,11 @@ async def test_it_takes_a_fault_from_a_silent_agent_to_an_acknowledged_recovery(
     finally:
         stop_process(agent)  # the agent stops: the collector hears nothing more
 
-    alarm = await inbox.wait_for(CONTACT, "MAJOR: Acme Ltd / pbx1.acme: Agent not reporting")
-    await inbox.wait_for(NOC, "MAJOR: Acme Ltd / pbx1.acme: Agent not reporting")
-    ack_url = re.search(r"http://\S+/ack/\S+", alarm.get_content()).group(0)  # type: ignore[union-attr]
+    alarm = await inbox.wait_for(CONTACT, "FAULT: The agent has stopped reporting on pbx1.acme")
+    await inbox.wait_for(NOC, "MAJOR: The agent has stopped reporting on pbx1.acme (Acme Ltd)")
+    text = alarm.get_body(("plain",))
+    assert isinstance(text, EmailMessage)
+    ack_url = re.search(r"http://\S+/ack/\S+", text.get_content()).group(0)  # type: ignore[union-attr]
 
     async with chromium() as browser:
         page = await browser.new_page()
@@ -111,11 +114,11 @@ async def test_it_takes_a_fault_from_a_silent_agent_to_an_acknowledged_recovery(
         cookies = [c["value"] for c in await page.context.cookies()]
     _call_api(f"{base}/api/v1/faults?token={api_token}", api_token)
 
-    await inbox.wait_for(NOC, "ACKNOWLEDGED: Acme Ltd / pbx1.acme")
+    await inbox.wait_for(NOC, "ACKNOWLEDGED: The agent has stopped reporting on pbx1.acme")
     agent = start_process(command, tmp / "agent.log")
     try:
-        await inbox.wait_for(CONTACT, "RESOLVED: Acme Ltd / pbx1.acme: Agent not reporting")
-        await inbox.wait_for(NOC, "RESOLVED: Acme Ltd / pbx1.acme: Agent not reporting")
+        await inbox.wait_for(CONTACT, "RESOLVED: The agent is reporting again on pbx1.acme")
+        await inbox.wait_for(NOC, "RESOLVED: The agent is reporting again on pbx1.acme")
     finally:
         stop_process(agent)
     assert agent.returncode == 0

@@ -92,12 +92,14 @@ def require_kamailio() -> Path:
 
 
 @contextlib.contextmanager
-def running_kamailio(workdir: Path) -> Iterator[KamailioServer]:
-    """Start Kamailio in ``workdir`` on a free port, wait until it answers, stop it after."""
+def running_kamailio(workdir: Path, port: int | None = None) -> Iterator[KamailioServer]:
+    """Start Kamailio in ``workdir`` on a free port (or ``port``: the one a stopped Kamailio
+    had, to start it again where its clients look), wait until it answers, stop it after."""
     binary = require_kamailio()
     failures: list[str] = []
+    chosen = port
     for attempt in range(_START_ATTEMPTS):
-        port = _free_udp_and_tcp_port()
+        port = chosen or _free_udp_and_tcp_port()
         process, log_path = _start(binary, workdir / f"run{attempt}", port)
         server = KamailioServer(HOST, port)
         try:

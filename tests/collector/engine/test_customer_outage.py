@@ -205,11 +205,12 @@ def _apart_from_mail(outcome: dict[str, list[Any]]) -> dict[str, list[Any]]:
 _REFERENCE = re.compile(r"INC-\d{4}-\d{4,}")
 #: Which faults an opening lists as explained depends on when it is mailed: the reference
 #: mails as it opens, before the faults opened with it are explained.
-_EXPLAINED = re.compile(r"Also affected, explained by this fault [^\n]*\n(  - [^\n]*\n)*")
+_EXPLAINED = re.compile(r"\nAlso affected, explained by this fault [^\n]*\n(  - [^\n]*\n)*")
+_EXPLAINED_HTML = re.compile(r"<h2[^>]*>Also affected, explained by this fault.*?</ul>\n", re.S)
 
 
 def _plain(text: str) -> str:
-    return _EXPLAINED.sub("", _REFERENCE.sub("INC-…", text))
+    return _EXPLAINED_HTML.sub("", _EXPLAINED.sub("", _REFERENCE.sub("INC-…", text)))
 
 
 def _mail_about(outcome: dict[str, list[Any]], fault_ids: Collection[int]) -> list[Any]:
@@ -398,7 +399,7 @@ def test_it_mails_the_site_down_only_when_every_host_of_a_customer_falls_silent_
         assert all("explained by site.down: not mailed" in held[host] for host in FIVE[:4])
         assert "(mail held: suppressed:site.down)" in held[FIVE[4]]
         subject = db.transaction(lambda conn: conn.scalar(select(outbox.c.subject)))
-        assert subject == "CRITICAL: Big Ltd / whole site: Site down [INC-2026-0001]"
+        assert subject == "FAULT: The whole site is down at Big Ltd [INC-2026-0001]"
 
         db.transaction(pipeline.sweep, config, SILENT_AT + timedelta(minutes=1))
         assert len(db.transaction(_mail)) == 2  # nothing owed: the site explains every host

@@ -78,7 +78,7 @@ def test_it_opens_one_fault_with_an_incident_and_mail_when_a_disk_fills(
     mail = db.transaction(_mail)
     assert sorted(m.recipient for m in mail) == ["jo@acme.example", "noc@vendor.example"]
     customer_mail = next(m for m in mail if m.recipient == "jo@acme.example")
-    assert customer_mail.subject.startswith("MAJOR: Acme Ltd / pbx1: Disk space /")
+    assert customer_mail.subject.startswith("FAULT: Disk / is 9")  # "… is 97% full on pbx1"
     link = next(line for line in customer_mail.body.splitlines() if "/ack/" in line)
     claim = read_token(SECRET, link.rsplit("/", 1)[1], MONDAY)
     assert (claim.fault_id, claim.recipient) == (fault.id, "jo@acme.example")
@@ -151,6 +151,11 @@ def test_it_reminds_until_someone_acknowledges(db: Database, config: CollectorCo
     db.transaction(process_reports, config, later)
     db.transaction(sweep, config, later)
     assert reminders() == 2  # customer and NOC
+    subjects = [m.subject for m in db.transaction(_mail) if m.kind == "fault_reminder"]
+    assert subjects == [
+        "REMINDER: Disk / is 99% full on pbx1 [INC-2026-0001]",
+        "STILL MAJOR: Disk / is 99% full on pbx1 (Acme Ltd) [INC-2026-0001]",
+    ]
 
     db.transaction(
         acknowledge_fault, fault.id, by="jo@acme.example", comment="", address="::1",

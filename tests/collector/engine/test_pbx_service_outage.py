@@ -11,14 +11,14 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, select
 
-from agent import protocol
 from collector.config.settings import CollectorConfig, MailSettings
 from collector.engine import pipeline
 from collector.store import inventory
 from collector.store.database import Database
-from collector.store.reports import IncomingReport, store_reports
+from collector.store.reports import store_reports
 from collector.store.schema import faults, incidents, outbox
 from tests.support.collector import collector_config
+from tests.support.pbx_reports import asterisk_report
 
 MONDAY = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 NOC = "noc@vendor.example"
@@ -36,29 +36,8 @@ def _pbx(conn: Connection) -> None:
     inventory.add_host(conn, "acme-pbx", "acme", MONDAY, name="pbx1", kind="pbx")
 
 
-def _report(seq: int, asterisk_up: bool) -> IncomingReport:
-    at = MONDAY + timedelta(minutes=seq)
-    services = {
-        "processes": {"asterisk": {"running": asterisk_up}},
-        "ports": {"5038": {"listening": asterisk_up}, "5060/udp": {"listening": asterisk_up}},
-    }
-    ami: dict[str, Any] = {"reachable": asterisk_up}
-    if asterisk_up:
-        ami["endpoints"] = [{"name": "trunk-a", "trunk": True, "device_state": "Not in use"}]
-    sip = {"state": "up" if asterisk_up else "down"}
-    probes = {
-        name: {"status": "ok", "metrics": metrics, "error": None}
-        for name, metrics in (("services", services), ("asterisk", ami), ("sip", sip))
-    }
-    body = protocol.build_report(
-        host_id="acme-pbx", seq=seq, sampled_at=at, interval_s=60, agent_version="t",
-        probes=probes,
-    )  # fmt: skip
-    return IncomingReport("acme-pbx", seq, at, body)
-
-
 def _evaluate(db: Database, config: CollectorConfig, seq: int, asterisk_up: bool) -> None:
-    report = _report(seq, asterisk_up)
+    report = asterisk_report("acme-pbx", seq, MONDAY + timedelta(minutes=seq), asterisk_up)
     db.transaction(store_reports, [report], report.sampled_at)
     db.transaction(pipeline.process_reports, config, report.sampled_at)
 
@@ -96,9 +75,9 @@ def test_it_makes_an_asterisk_outage_one_incident_and_one_mail_listing_what_it_e
     ]
     body = mail[0].body
     assert "Also affected, explained by this fault (not mailed separately):\n" in body
-    for title in ("PBX not answering (Asterisk AMI)", "Port 5038 not listening",
-                  "Port 5060/udp not listening", "SIP service"):  # fmt: skip
-        assert f"  - {title}" in body
+    for sentence in ("The PBX is not answering (Asterisk AMI)", "Port 5038 is not listening",
+                     "Port 5060/udp is not listening", "SIP is not answering"):  # fmt: skip
+        assert f"  - {sentence}\n" in body
 
     for seq in (5, 6):
         _evaluate(db, config, seq, asterisk_up=True)

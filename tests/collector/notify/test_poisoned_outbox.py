@@ -5,6 +5,7 @@ that cannot be built fails alone, and the NOC's copy in the same batch still goe
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -95,12 +96,16 @@ async def test_it_sends_a_poisoned_fault_safely_and_fails_only_the_unbuildable_m
         for line in (head + b"\r\n" + body).split(b"\r\n"):
             assert not line.startswith((b"Bcc:", b"X-Injected:")), line
         assert mail["Bcc"] is None and mail["X-Injected"] is None
-        facts = mail.get_content().replace("\r\n", "\n")
+        plain = mail.get_body(("plain",))
+        assert isinstance(plain, EmailMessage)
+        facts = plain.get_content().replace("\r\n", "\n")
         assert "Customer: Acme\\r\\nBcc: attacker@evil.example\n" in facts
         assert "Host:     pbx\\nX-Injected: yes (pbx-1)\n" in facts
+        customer = " (Acme\\r\\nBcc: attacker@evil.example)" if mail["To"] == NOC else ""
+        label = "MAJOR" if mail["To"] == NOC else "FAULT"
         assert mail["Subject"] == (
-            "MAJOR: Acme\\r\\nBcc: attacker@evil.example / pbx\\nX-Injected: yes: "
-            "Process nginx\\r\\nBcc: attacker@evil.example not running [INC-2026-0001]"
+            f"{label}: nginx\\r\\nBcc: attacker@evil.example is not running on "
+            f"pbx\\nX-Injected: yes{customer} [INC-2026-0001]"
         )
     assert fault.title == "Process nginx\\r\\nBcc: attacker@evil.example not running"
 

@@ -1,0 +1,52 @@
+"""The HTML part of a fault mail, rendered from its ``Letter`` with Jinja2, autoescaped.
+
+Mail clients ignore stylesheets and ``var()``, so the template styles each element inline with
+the dashboard's colours (``PALETTE``, the ``:root`` of ``dashboard/static/style.css``, which a
+test keeps equal): the mail looks like the page its link opens. Every value is escaped, so a
+host named ``<script>`` is shown, never run.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from collector.notify.letters import ACK_INVITATION, EXPLAINED_HEADING, Letter
+
+#: The dashboard's colours by their stylesheet names (``--fg`` is ``fg``).
+PALETTE = {
+    "fg": "#1d232b",
+    "muted": "#68717d",
+    "bg": "#f4f5f7",
+    "card": "#ffffff",
+    "line": "#dde1e6",
+    "accent": "#1f5fbf",
+    "ok": "#1d7a3a",
+    "warn": "#a86400",
+    "bad": "#b3261e",
+    "unknown": "#6b6f76",
+    "ack": "#5a3fa0",
+}
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("collector.notify", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render(letter: Letter) -> str:
+    template = _environment().get_template("fault_mail.html")
+    return template.render(
+        letter=letter.one_line(),
+        colour=PALETTE,
+        ack_invitation=ACK_INVITATION,
+        explained_heading=EXPLAINED_HEADING,
+    )
