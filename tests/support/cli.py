@@ -37,14 +37,15 @@ def write_config(path: Path, database_url: str) -> Path:
 
 @dataclass(frozen=True)
 class Cli:
-    config: Path | None
+    config: Path
     database_url: str
     capsys: pytest.CaptureFixture[str]
     prefix: tuple[str, ...] = ()
+    names_config: bool = True
 
     def __call__(self, *argv: str) -> Outcome:
         """Run ``faultdesk-collector [prefix] argv --config FILE``; what it printed is read."""
-        config = ["--config", str(self.config)] if self.config is not None else []
+        config = ["--config", str(self.config)] if self.names_config else []
         code = cli.main([*self.prefix, *argv, *config])
         captured = self.capsys.readouterr()
         return Outcome(code, captured.out, captured.err)
@@ -54,7 +55,7 @@ class Cli:
         return replace(self, prefix=(*self.prefix, *prefix))
 
     def without_config(self) -> Cli:
-        return replace(self, config=None)
+        return replace(self, names_config=False)
 
     def query(self, fn: Callable[[Connection], T]) -> T:
         """``fn`` in one transaction on the commands' database (migrated first, as they do)."""
