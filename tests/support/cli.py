@@ -44,9 +44,13 @@ class Cli:
     names_config: bool = True
 
     def __call__(self, *argv: str) -> Outcome:
-        """Run ``faultdesk-collector [prefix] argv --config FILE``; what it printed is read."""
+        """Run ``faultdesk-collector [prefix] argv --config FILE`` and read what it printed; a
+        usage error's exit (argparse's ``SystemExit``) is an exit code, as the shell sees it."""
         config = ["--config", str(self.config)] if self.names_config else []
-        code = cli.main([*self.prefix, *argv, *config])
+        try:
+            code = cli.main([*self.prefix, *argv, *config])
+        except SystemExit as exited:
+            code = exited.code if isinstance(exited.code, int) else 1
         captured = self.capsys.readouterr()
         return Outcome(code, captured.out, captured.err)
 

@@ -49,10 +49,10 @@ def test_it_lists_shows_and_acknowledges_a_fault(cli: Cli) -> None:
 
 def test_it_refuses_an_unknown_fault_or_host(cli: Cli) -> None:
     cli.query(one_fault)
-    assert cli("fault", "show", "999")[0] == 1
+    assert cli("fault", "show", "999").code == 1
     code, _, err = cli("fault", "ack", "999", "--by", "olga")
     assert code == 1 and "no fault #999" in err
-    assert cli("fault", "list", "--host", "nope")[0] == 1
+    assert cli("fault", "list", "--host", "nope").code == 1
 
 
 def test_it_lists_the_valid_options_when_one_is_unknown(cli: Cli) -> None:
@@ -110,7 +110,7 @@ def test_it_removes_a_check_never_run_and_keeps_a_run_ones_history_only_with_for
     kept = cli.query(lambda conn: probe_results.get_check(conn, used))
     assert kept is not None and not kept.enabled
     assert cli.query(lambda conn: probe_results.result_count(conn, used)) == 1
-    assert cli("check", "remove", "web1", "999")[0] == 1
+    assert cli("check", "remove", "web1", "999").code == 1
 
 
 def test_it_removes_an_operator_holding_tokens_only_with_force(cli: Cli) -> None:
@@ -124,4 +124,4 @@ def test_it_removes_an_operator_holding_tokens_only_with_force(cli: Cli) -> None
     code, out, _ = cli("operator", "remove", "olga", "--force")
     assert code == 0 and "1 API token revoked" in out
     assert cli.query(lambda conn: operators.list_tokens(conn)) == []
-    assert cli("operator", "remove", "olga")[0] == 1
+    assert cli("operator", "remove", "olga").code == 1
