@@ -12,51 +12,36 @@ into it.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy import Connection
 
 from collector.config.tiers import catalogue_for
-from collector.notify.ack_links import AckClaim, InvalidLink, read_token
+from collector.notify.ack_links import AckClaim, read_token
 from collector.operations.acknowledge import FaultNotFound, acknowledge_from_link
-from collector.security.tokens import well_formed
 from collector.store.faults import FaultView, get_fault
 from collector.store.inventory import current_contract
 from collector.web.access import signed
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
 from collector.web.client import client_address
 from dashboard import csrf
+from dashboard.links import LinkKind, Refusal, refuse
 from dashboard.render import render
 
 log = logging.getLogger(__name__)
 
 MAX_COMMENT = 2000
-#: Reading a token "as of" this moment tells a genuine but expired link from a broken one.
-
-
-@dataclass(frozen=True)
-class Refusal:
-    status: int
-    message: str
 
 
 NO_SUCH_FAULT = Refusal(404, "This fault no longer exists.")
 
 
-def read_link(request: web.Request) -> AckClaim | Refusal:
-    """The link's claim, or why it cannot be used: 400 when it is not shaped like a link,
-    403 when forged or altered (or of another purpose), 410 when expired."""
-    secret, token = request.app[CONFIG].secret_key, request.match_info["token"]
-    try:
-        return read_token(secret, token, request.app[CLOCK]())
-    except InvalidLink as exc:
-        return Refusal(410 if exc.expired else 403 if well_formed(token) else 400, str(exc))
+def _fault_named(conn: Connection, claim: AckClaim) -> FaultView | None:
+    return get_fault(conn, claim.fault_id)
 
 
-async def refuse(request: web.Request, refusal: Refusal) -> web.Response:
-    context = {"title": "Cannot acknowledge", "message": refusal.message}
-    return await render(request, "error.html", context, status=refusal.status)
+FAULT_LINK = LinkKind(read_token, _fault_named, NO_SUCH_FAULT)
 
 
 async def _page(
@@ -95,19 +80,13 @@ def _stage_before_acknowledging(fault: FaultView) -> str:
 @signed
 async def confirm_page(request: web.Request) -> web.Response:
     """GET /ack/{token}: show the fault and a confirm form. Changes nothing."""
-    claim = read_link(request)
-    if isinstance(claim, Refusal):
-        return await refuse(request, claim)
-    fault = await request.app[DATABASE].read(get_fault, claim.fault_id)
-    if fault is None:
-        return await refuse(request, NO_SUCH_FAULT)
-    return await _page(request, _stage_before_acknowledging(fault), fault, claim)
+    return await FAULT_LINK.confirm_page(request, _stage_before_acknowledging, _page)
 
 
 @signed
 async def acknowledge(request: web.Request) -> web.Response:
     """POST /ack/{token}: acknowledge as the link's recipient, then say thank you."""
-    claim = read_link(request)
+    claim = FAULT_LINK.claim(request)
     if isinstance(claim, Refusal):
         return await refuse(request, claim)
     config, db = request.app[CONFIG], request.app[DATABASE]
@@ -122,9 +101,9 @@ async def acknowledge(request: web.Request) -> web.Response:
         return await refuse(
             request, Refusal(400, f"The comment is longer than {MAX_COMMENT} characters.")
         )
-    fault = await db.read(get_fault, claim.fault_id)
-    if fault is None:
-        return await refuse(request, NO_SUCH_FAULT)
+    fault = await FAULT_LINK.row(request, claim)
+    if isinstance(fault, Refusal):
+        return await refuse(request, fault)
     if _stage_before_acknowledging(fault) == "cleared":
         return await _page(request, "cleared", fault, claim, status=409)
     address, now = client_address(request) or "unknown", request.app[CLOCK]()

@@ -11,17 +11,17 @@ import logging
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy import Connection
 
-from collector.notify.page_links import InvalidLink, PageClaim, read_page_token
+from collector.notify.page_links import PageClaim, read_page_token
 from collector.operations.incidents import IncidentNotFound
 from collector.operations.paging import acknowledge_page
-from collector.security.tokens import well_formed
 from collector.store.pages import PagingIncident, get_incident
 from collector.web.access import signed
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
 from collector.web.ids import row_id
 from dashboard import csrf
-from dashboard.ack import Refusal, refuse
+from dashboard.links import LinkKind, Refusal, refuse
 from dashboard.render import render
 from dashboard.sessions import client_address, logged_in_operator, require_operator
 
@@ -30,20 +30,17 @@ log = logging.getLogger(__name__)
 NO_SUCH_INCIDENT = Refusal(404, "This incident no longer exists.")
 
 
+def _incident_named(conn: Connection, claim: PageClaim) -> PagingIncident | None:
+    return get_incident(conn, claim.incident_id)
+
+
+PAGE_LINK = LinkKind(read_page_token, _incident_named, NO_SUCH_INCIDENT)
+
+
 def add_routes(router: web.UrlDispatcher) -> None:
     router.add_get("/page-ack/{token}", confirm_page)
     router.add_post("/page-ack/{token}", acknowledge)
     router.add_post("/incidents/{incident_id}/page-ack", operator_acknowledge)
-
-
-def read_link(request: web.Request) -> PageClaim | Refusal:
-    """The link's claim, or why it cannot be used: 400 when it is not shaped like a link,
-    403 when forged or altered (or of another purpose), 410 when expired."""
-    secret, token = request.app[CONFIG].secret_key, request.match_info["token"]
-    try:
-        return read_page_token(secret, token, request.app[CLOCK]())
-    except InvalidLink as exc:
-        return Refusal(410 if exc.expired else 403 if well_formed(token) else 400, str(exc))
 
 
 def _stage(incident: PagingIncident) -> str:
@@ -75,19 +72,13 @@ async def _page(
 @signed
 async def confirm_page(request: web.Request) -> web.Response:
     """GET /page-ack/{token}: show the incident and a confirm form. Changes nothing."""
-    claim = read_link(request)
-    if isinstance(claim, Refusal):
-        return await refuse(request, claim)
-    incident = await request.app[DATABASE].read(get_incident, claim.incident_id)
-    if incident is None:
-        return await refuse(request, NO_SUCH_INCIDENT)
-    return await _page(request, _stage(incident), incident, claim)
+    return await PAGE_LINK.confirm_page(request, _stage, _page)
 
 
 @signed
 async def acknowledge(request: web.Request) -> web.Response:
     """POST /page-ack/{token}: the paged engineer takes the incident; paging stops."""
-    claim = read_link(request)
+    claim = PAGE_LINK.claim(request)
     if isinstance(claim, Refusal):
         return await refuse(request, claim)
     secret, token = request.app[CONFIG].secret_key, request.match_info["token"]
@@ -95,9 +86,9 @@ async def acknowledge(request: web.Request) -> web.Response:
     if not csrf.page_ack_form_is_genuine(secret, token, form.get(csrf.FIELD)):
         return await csrf.refused(request)
     db, now = request.app[DATABASE], request.app[CLOCK]()
-    incident = await db.read(get_incident, claim.incident_id)
-    if incident is None:
-        return await refuse(request, NO_SUCH_INCIDENT)
+    incident = await PAGE_LINK.row(request, claim)
+    if isinstance(incident, Refusal):
+        return await refuse(request, incident)
     if _stage(incident) == "ended":  # paging stopped with the incident: nothing to take
         return await _page(request, "ended", incident, claim, status=409)
     try:
@@ -114,9 +105,9 @@ async def acknowledge(request: web.Request) -> web.Response:
         return await refuse(request, NO_SUCH_INCIDENT)
     if done:
         log.info("incident #%d: page acknowledged by %s", claim.incident_id, claim.person)
-    incident = await db.read(get_incident, claim.incident_id)
-    if incident is None:
-        return await refuse(request, NO_SUCH_INCIDENT)
+    incident = await PAGE_LINK.row(request, claim)
+    if isinstance(incident, Refusal):
+        return await refuse(request, incident)
     return await _page(request, "thanks" if done else "already", incident, claim)
 
 

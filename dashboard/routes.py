@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from dashboard import (
     ack,
@@ -24,36 +25,45 @@ from dashboard import (
 from dashboard.portal import routes as portal_routes
 from dashboard.render import STATIC
 
+#: The operators' pages and the customers' link pages: path, then method, then handler.
+PAGES: dict[str, dict[str, Handler]] = {
+    "/": {"GET": views.overview},
+    "/login": {"GET": login.login_page, "POST": login.login},
+    "/logout": {"POST": login.logout},
+    "/sessions/end-all": {"POST": login.end_all_sessions},
+    "/faults": {"GET": fault_views.fault_list},
+    "/faults/{fault_id}": {"GET": fault_views.fault_detail},
+    "/faults/{fault_id}/ack": {"POST": fault_views.acknowledge},
+    "/incidents": {"GET": views.incidents},
+    "/mail": {"GET": views.mail},
+    "/audit": {"GET": audit_views.audit_page},
+    "/users": {"GET": user_views.users_page, "POST": user_views.invite},
+    "/users/{user_id}/end-sessions": {"POST": user_views.end_sessions},
+    "/customers/{customer_id}": {"GET": customer_views.customer_page},
+    "/hosts/{host_id}": {"GET": host_views.host_page},
+    "/hosts/{host_id}/series.json": {"GET": graph_views.host_series},
+    "/maintenance": {
+        "GET": maintenance_views.maintenance_page,
+        "POST": maintenance_views.create_window,
+    },
+    "/maintenance/{window_id}/end": {"POST": maintenance_views.end_window},
+    "/oncall": {"GET": oncall_views.oncall_page},
+    "/ack/{token}": {"GET": ack.confirm_page, "POST": ack.acknowledge},
+}
+
 
 def setup(app: web.Application) -> None:
     """Add the dashboard's routes to the collector application."""
     router = app.router
     live.setup(app)
-    router.add_get("/", views.overview)
-    router.add_get("/login", login.login_page)
-    router.add_post("/login", login.login)
-    router.add_post("/logout", login.logout)
-    router.add_post("/sessions/end-all", login.end_all_sessions)
-    router.add_get("/faults", fault_views.fault_list)
-    router.add_get("/faults/{fault_id}", fault_views.fault_detail)
-    router.add_post("/faults/{fault_id}/ack", fault_views.acknowledge)
-    router.add_get("/incidents", views.incidents)
+    for pages in (PAGES, portal_routes.PAGES):
+        for path, methods in pages.items():
+            for method, handler in methods.items():
+                if method == "GET":
+                    router.add_get(path, handler)  # which answers HEAD too
+                else:
+                    router.add_route(method, path, handler)
     incident_views.add_routes(router)
-    router.add_get("/mail", views.mail)
-    router.add_get("/audit", audit_views.audit_page)
-    router.add_get("/users", user_views.users_page)
-    router.add_post("/users", user_views.invite)
-    router.add_post("/users/{user_id}/end-sessions", user_views.end_sessions)
-    router.add_get("/customers/{customer_id}", customer_views.customer_page)
-    router.add_get("/hosts/{host_id}", host_views.host_page)
-    router.add_get("/hosts/{host_id}/series.json", graph_views.host_series)
-    router.add_get("/maintenance", maintenance_views.maintenance_page)
-    router.add_get("/oncall", oncall_views.oncall_page)
-    router.add_post("/maintenance", maintenance_views.create_window)
-    router.add_post("/maintenance/{window_id}/end", maintenance_views.end_window)
-    router.add_get("/ack/{token}", ack.confirm_page)
-    router.add_post("/ack/{token}", ack.acknowledge)
     paging_views.add_routes(router)
-    portal_routes.add_routes(router)
     calendar_views.add_routes(router)
     router.add_static("/static/", STATIC)

@@ -1,9 +1,8 @@
-"""The JSON API for operators and tools: one table of routes, every one behind a bearer token.
+"""The JSON API for operators and tools: one table of paths, every route behind a bearer token.
 
-The handlers live in ``inventory_api`` (customers, hosts, keys), ``hosts_detail_api`` (a host's
-probe results and fault history), ``faults_api`` (faults, acknowledgements, incidents, outbox)
-``incidents_api`` (one incident with its SLA explanation, lifecycle steps) and
-``maintenance_api``; ``openapi.json`` documents each route listed here.
+The tables are laid out as ``openapi.json`` documents them (path, then method); the handlers live
+in the modules named for what they serve (``inventory``, ``host_detail``, ``figures``,
+``faults``, ``incidents``, ``maintenance``, ``accounts``, ``calendar``, ``export``, ``portal``).
 """
 
 from __future__ import annotations
@@ -29,58 +28,55 @@ from collector.api.auth import (
     operator_required,
 )
 
-ROUTES: tuple[tuple[str, str, OperatorHandler], ...] = (
-    ("GET", "/api/v1/customers", inventory.list_customers),
-    ("POST", "/api/v1/customers", inventory.post_customer),
-    ("POST", "/api/v1/customers/{id}/contracts", inventory.post_contract),
-    ("GET", "/api/v1/hosts", inventory.list_hosts),
-    ("POST", "/api/v1/hosts", inventory.post_host),
-    ("GET", "/api/v1/hosts/{id}", inventory.get_host),
-    ("POST", "/api/v1/hosts/{id}/rotate-key", inventory.post_rotate_key),
-    ("GET", "/api/v1/hosts/{id}/series", figures.get_host_series),
-    ("GET", "/api/v1/hosts/{id}/probes", host_detail.get_host_probes),
-    ("GET", "/api/v1/hosts/{id}/faults", host_detail.get_host_faults),
-    ("GET", "/api/v1/faults", faults.list_faults),
-    ("GET", "/api/v1/faults/{id}", faults.get_fault),
-    ("POST", "/api/v1/faults/{id}/acknowledge", faults.post_acknowledge),
-    ("GET", "/api/v1/incidents", faults.list_incidents),
-    ("GET", "/api/v1/incidents/{id}", incidents.get_incident),
-    (
-        "POST",
-        f"/api/v1/incidents/{{id}}/{{action:{incidents.ACTION_PATTERN}}}",
-        incidents.post_action,
-    ),
-    ("POST", "/api/v1/incidents/{id}/comments", accounts.post_incident_comment),
-    ("GET", "/api/v1/outbox", faults.list_outbox),
-    ("GET", "/api/v1/maintenance", maintenance.list_maintenance),
-    ("GET", "/api/v1/export/prometheus", export.get_prometheus_export),
-    ("POST", "/api/v1/maintenance", maintenance.post_maintenance),
-    ("POST", "/api/v1/maintenance/{id}/end", maintenance.post_end_maintenance),
-    ("GET", "/api/v1/users", accounts.list_users),
-    ("POST", "/api/v1/users", accounts.post_user),
-    ("GET", "/api/v1/audit", accounts.list_audit),
-    ("GET", "/api/v1/calendar/announcements", calendar.list_announcements),
-    ("POST", "/api/v1/calendar/announcements", calendar.post_announcement),
-    ("POST", "/api/v1/calendar/announcements/{id}/withdraw", calendar.post_withdraw),
-)
+PREFIX = "/api/v1"
 
+#: The operators' API, as openapi.json lays it out: path (under /api/v1), method, handler.
+OPERATOR_PATHS: dict[str, dict[str, OperatorHandler]] = {
+    "/customers": {"GET": inventory.list_customers, "POST": inventory.post_customer},
+    "/customers/{id}/contracts": {"POST": inventory.post_contract},
+    "/hosts": {"GET": inventory.list_hosts, "POST": inventory.post_host},
+    "/hosts/{id}": {"GET": inventory.get_host},
+    "/hosts/{id}/rotate-key": {"POST": inventory.post_rotate_key},
+    "/hosts/{id}/series": {"GET": figures.get_host_series},
+    "/hosts/{id}/probes": {"GET": host_detail.get_host_probes},
+    "/hosts/{id}/faults": {"GET": host_detail.get_host_faults},
+    "/faults": {"GET": faults.list_faults},
+    "/faults/{id}": {"GET": faults.get_fault},
+    "/faults/{id}/acknowledge": {"POST": faults.post_acknowledge},
+    "/incidents": {"GET": faults.list_incidents},
+    "/incidents/{id}": {"GET": incidents.get_incident},
+    f"/incidents/{{id}}/{{action:{incidents.ACTION_PATTERN}}}": {"POST": incidents.post_action},
+    "/incidents/{id}/comments": {"POST": accounts.post_incident_comment},
+    "/outbox": {"GET": faults.list_outbox},
+    "/maintenance": {"GET": maintenance.list_maintenance, "POST": maintenance.post_maintenance},
+    "/maintenance/{id}/end": {"POST": maintenance.post_end_maintenance},
+    "/export/prometheus": {"GET": export.get_prometheus_export},
+    "/users": {"GET": accounts.list_users, "POST": accounts.post_user},
+    "/audit": {"GET": accounts.list_audit},
+    "/calendar/announcements": {
+        "GET": calendar.list_announcements,
+        "POST": calendar.post_announcement,
+    },
+    "/calendar/announcements/{id}/withdraw": {"POST": calendar.post_withdraw},
+}
 
 #: The customers' API: a customer user's token, every answer narrowed to their customer.
-CUSTOMER_ROUTES: tuple[tuple[str, str, CustomerHandler], ...] = (
-    ("GET", "/api/v1/portal/hosts", portal.list_hosts),
-    ("GET", "/api/v1/portal/faults", portal.list_faults),
-    ("GET", "/api/v1/portal/faults/{id}", portal.get_fault),
-    ("POST", "/api/v1/portal/faults/{id}/acknowledge", portal.post_acknowledge),
-    ("GET", "/api/v1/portal/tickets", portal.list_tickets),
-    ("POST", "/api/v1/portal/tickets", portal.post_ticket),
-    ("GET", "/api/v1/portal/tickets/{id}", portal.get_ticket),
-    ("POST", "/api/v1/portal/tickets/{id}/comments", portal.post_comment),
-)
+CUSTOMER_PATHS: dict[str, dict[str, CustomerHandler]] = {
+    "/portal/hosts": {"GET": portal.list_hosts},
+    "/portal/faults": {"GET": portal.list_faults},
+    "/portal/faults/{id}": {"GET": portal.get_fault},
+    "/portal/faults/{id}/acknowledge": {"POST": portal.post_acknowledge},
+    "/portal/tickets": {"GET": portal.list_tickets, "POST": portal.post_ticket},
+    "/portal/tickets/{id}": {"GET": portal.get_ticket},
+    "/portal/tickets/{id}/comments": {"POST": portal.post_comment},
+}
 
 
 def setup(app: web.Application) -> None:
     """Add the JSON API routes, each wrapped with bearer-token authentication."""
-    for method, path, handler in ROUTES:
-        app.router.add_route(method, path, operator_required(handler))
-    for method, path, customer_handler in CUSTOMER_ROUTES:
-        app.router.add_route(method, path, customer_required(customer_handler))
+    for path, methods in OPERATOR_PATHS.items():
+        for method, handler in methods.items():
+            app.router.add_route(method, PREFIX + path, operator_required(handler))
+    for path, customer_methods in CUSTOMER_PATHS.items():
+        for method, customer_handler in customer_methods.items():
+            app.router.add_route(method, PREFIX + path, customer_required(customer_handler))

@@ -19,7 +19,7 @@ What each host reports at a given state is in :mod:`collector.demo.reports`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -33,6 +33,7 @@ DISK_CLIMB_PER_INTERVAL, DISK_FULLEST = 3.0, 97.0
 #: The collector's default warning and critical disk levels, named in the console.
 DISK_LEVELS = (85.0, 95.0)
 SILENT = (24.0, 32.0)
+DEFAULT_DISKS = (("/", 40, 41.0),)
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ class SimHost:
     customer_id: str
     kind: str = "server"  # "server" | "pbx"
     #: Mount point → (size in GiB, usual percent used).
-    disks: tuple[tuple[str, int, float], ...] = (("/", 40, 41.0),)
+    disks: tuple[tuple[str, int, float], ...] = DEFAULT_DISKS
     trunks: tuple[str, ...] = ()
     phones: int = 0
     scenarios: tuple[Scenario, ...] = ()
@@ -98,84 +99,59 @@ CUSTOMERS = (
     ),
 )
 
+Disk = tuple[str, int, float]
 
-def _pbx(
-    host_id: str,
-    name: str,
-    customer: str,
-    trunks: tuple[str, ...],
-    phones: int,
-    *scenarios: Scenario,
-) -> SimHost:
+
+def _pbx(host_id: str, name: str, customer: str, trunks: tuple[str, ...], phones: int) -> SimHost:
     disks = (("/", 32, 38.0), ("/var/spool/asterisk", 100, 52.0))
-    return SimHost(host_id, name, customer, "pbx", disks, trunks, phones, scenarios)
+    return SimHost(host_id, name, customer, "pbx", disks, trunks, phones)
 
 
-FLEET = (
-    _pbx(
-        "nw-pbx-1",
-        "Northwind phone system",
-        "northwind",
-        ("gamma-trunk",),
-        24,
-        Scenario("trunk", 0, "gamma-trunk"),
-    ),
-    SimHost(
-        "nw-fs-1",
-        "Northwind file server",
-        "northwind",
-        disks=(("/", 40, 35.0), ("/srv", 2000, 63.0)),
-    ),
-    SimHost("nw-web-1", "Northwind booking site", "northwind"),
-    SimHost("nw-ws-reception", "Reception PC", "northwind", scenarios=(Scenario("silent", 30),)),
-    SimHost("nw-ws-surgery", "Surgery PC", "northwind"),
-    SimHost(
-        "nw-backup",
-        "Northwind backup box",
-        "northwind",
-        disks=(("/", 40, 30.0), ("/backup", 4000, 71.0)),
+def _server(host_id: str, name: str, customer: str, *disks: Disk) -> SimHost:
+    """A server with the ``disks`` named, else the usual root disk alone."""
+    return SimHost(host_id, name, customer, disks=disks or DEFAULT_DISKS)
+
+
+_HOSTS = (
+    _pbx("nw-pbx-1", "Northwind phone system", "northwind", ("gamma-trunk",), 24),
+    _server("nw-fs-1", "Northwind file server", "northwind", ("/", 40, 35.0), ("/srv", 2000, 63.0)),
+    _server("nw-web-1", "Northwind booking site", "northwind"),
+    _server("nw-ws-reception", "Reception PC", "northwind"),
+    _server("nw-ws-surgery", "Surgery PC", "northwind"),
+    _server(
+        "nw-backup", "Northwind backup box", "northwind", ("/", 40, 30.0), ("/backup", 4000, 71.0)
     ),
     _pbx("hb-pbx-1", "Harbor HQ phone system", "harbor", ("bt-sip", "voipfone"), 40),
     _pbx("hb-pbx-2", "Harbor depot phone system", "harbor", ("bt-sip",), 12),
-    SimHost(
-        "hb-db-1",
-        "Harbor database",
-        "harbor",
-        disks=(("/", 40, 44.0), ("/var/lib/postgresql", 500, 70.0)),
-        scenarios=(Scenario("disk", 30, "/var/lib/postgresql"),),
+    _server(
+        "hb-db-1", "Harbor database", "harbor", ("/", 40, 44.0), ("/var/lib/postgresql", 500, 70.0)
     ),
-    SimHost("hb-app-1", "Harbor dispatch app 1", "harbor"),
-    SimHost("hb-app-2", "Harbor dispatch app 2", "harbor", scenarios=(Scenario("silent", 0),)),
-    SimHost("hb-web-1", "Harbor tracking site", "harbor"),
-    SimHost(
-        "hb-files", "Harbor file server", "harbor", disks=(("/", 40, 33.0), ("/srv", 1000, 58.0))
-    ),
+    _server("hb-app-1", "Harbor dispatch app 1", "harbor"),
+    _server("hb-app-2", "Harbor dispatch app 2", "harbor"),
+    _server("hb-web-1", "Harbor tracking site", "harbor"),
+    _server("hb-files", "Harbor file server", "harbor", ("/", 40, 33.0), ("/srv", 1000, 58.0)),
     _pbx("md-pbx-core", "Meridian core PBX", "meridian", ("gamma-trunk", "colt-sip"), 120),
-    _pbx(
-        "md-pbx-branch",
-        "Meridian branch PBX",
-        "meridian",
-        ("colt-sip",),
-        30,
-        Scenario("trunk", 30, "colt-sip"),
+    _pbx("md-pbx-branch", "Meridian branch PBX", "meridian", ("colt-sip",), 30),
+    _server(
+        "md-ehr-db", "Meridian records database", "meridian", ("/", 80, 40.0), ("/data", 2000, 66.0)
     ),
-    SimHost(
-        "md-ehr-db",
-        "Meridian records database",
-        "meridian",
-        disks=(("/", 80, 40.0), ("/data", 2000, 66.0)),
-    ),
-    SimHost("md-ehr-app", "Meridian records app", "meridian"),
-    SimHost(
-        "md-files",
-        "Meridian file server",
-        "meridian",
-        disks=(("/", 40, 36.0), ("/srv", 1000, 72.0)),
-        scenarios=(Scenario("disk", 0, "/srv"),),
-    ),
-    SimHost("md-vpn", "Meridian VPN gateway", "meridian"),
-    SimHost("md-mon", "Meridian door-entry controller", "meridian"),
+    _server("md-ehr-app", "Meridian records app", "meridian"),
+    _server("md-files", "Meridian file server", "meridian", ("/", 40, 36.0), ("/srv", 1000, 72.0)),
+    _server("md-vpn", "Meridian VPN gateway", "meridian"),
+    _server("md-mon", "Meridian door-entry controller", "meridian"),
 )
+
+#: What goes wrong on which host, and when.
+SCENARIOS: dict[str, tuple[Scenario, ...]] = {
+    "nw-pbx-1": (Scenario("trunk", 0, "gamma-trunk"),),
+    "nw-ws-reception": (Scenario("silent", 30),),
+    "hb-db-1": (Scenario("disk", 30, "/var/lib/postgresql"),),
+    "hb-app-2": (Scenario("silent", 0),),
+    "md-pbx-branch": (Scenario("trunk", 30, "colt-sip"),),
+    "md-files": (Scenario("disk", 0, "/srv"),),
+}
+
+FLEET = tuple(replace(host, scenarios=SCENARIOS.get(host.id, ())) for host in _HOSTS)
 
 
 def phase(elapsed: float, offset: float) -> float | None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import TypedDict, Unpack
 from zoneinfo import ZoneInfo
 
 from collector.domain.calendar import BusinessCalendar, DayException, Pause, require_aware
@@ -141,26 +142,20 @@ def earliest(*clock_sets: dict[str, TargetClock]) -> dict[str, TargetClock]:
     return found
 
 
+class ClockFacts(TypedDict, total=False):
+    """What besides the opening moment starts or pauses the clocks (see ``target_clocks``)."""
+
+    pauses: Iterable[Pause]
+    onsite_requested_at: datetime | None
+    failure_confirmed_at: datetime | None
+    region: str
+
+
 def due_times(
-    tier: Tier,
-    severity: str,
-    opened_at: datetime,
-    *,
-    pauses: Iterable[Pause] = (),
-    onsite_requested_at: datetime | None = None,
-    failure_confirmed_at: datetime | None = None,
-    region: str = DEFAULT_REGION,
+    tier: Tier, severity: str, opened_at: datetime, **facts: Unpack[ClockFacts]
 ) -> dict[str, datetime]:
     """UTC due time of each target (see ``target_clocks``); empty for an uncovered tier."""
-    clocks = target_clocks(
-        tier,
-        severity,
-        opened_at,
-        pauses=pauses,
-        onsite_requested_at=onsite_requested_at,
-        failure_confirmed_at=failure_confirmed_at,
-        region=region,
-    )
+    clocks = target_clocks(tier, severity, opened_at, **facts)
     return {name: clock.due for name, clock in clocks.items()}
 
 
@@ -232,25 +227,11 @@ def _costly(clock: TargetClock) -> tuple[Pause, ...]:
 
 
 def explain(
-    tier: Tier,
-    severity: str,
-    opened_at: datetime,
-    *,
-    pauses: Iterable[Pause] = (),
-    onsite_requested_at: datetime | None = None,
-    failure_confirmed_at: datetime | None = None,
-    region: str = DEFAULT_REGION,
+    tier: Tier, severity: str, opened_at: datetime, **facts: Unpack[ClockFacts]
 ) -> dict[str, Explanation]:
     """``due_times`` with the reasons: one ``Explanation`` per target."""
-    clocks = target_clocks(
-        tier,
-        severity,
-        opened_at,
-        pauses=pauses,
-        onsite_requested_at=onsite_requested_at,
-        failure_confirmed_at=failure_confirmed_at,
-        region=region,
-    )
+    clocks = target_clocks(tier, severity, opened_at, **facts)
+    region = facts.get("region", DEFAULT_REGION)
     return {name: explain_clock(clock, region) for name, clock in clocks.items()}
 
 

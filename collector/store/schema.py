@@ -378,16 +378,22 @@ operators = Table(
     Column("totp_last_step", BigInteger, nullable=True),
 )
 
-api_tokens = Table(
-    "api_tokens",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("operator_id", ForeignKey("operators.id", ondelete="CASCADE"), nullable=False),
-    Column("name", String(100), nullable=False),
-    # SHA-256 of the token: the token itself is shown once and never stored.
-    Column("token_sha256", String(64), nullable=False, unique=True),
-    Column("created_at", UtcDateTime, nullable=False),
-)
+
+def _token_table(name: str, owner_column: str, owners: str) -> Table:
+    """Bearer tokens of one kind of account: only each token's SHA-256 is stored, the token
+    itself is shown once."""
+    return Table(
+        name,
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column(owner_column, ForeignKey(f"{owners}.id", ondelete="CASCADE"), nullable=False),
+        Column("name", String(100), nullable=False),
+        Column("token_sha256", String(64), nullable=False, unique=True),
+        Column("created_at", UtcDateTime, nullable=False),
+    )
+
+
+api_tokens = _token_table("api_tokens", "operator_id", "operators")
 
 
 customer_users = Table(
@@ -405,16 +411,7 @@ customer_users = Table(
     Index("ix_customer_users_customer", "customer_id"),
 )
 
-customer_api_tokens = Table(
-    "customer_api_tokens",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("user_id", ForeignKey("customer_users.id", ondelete="CASCADE"), nullable=False),
-    Column("name", String(100), nullable=False),
-    # SHA-256 of the token, as for operators' tokens.
-    Column("token_sha256", String(64), nullable=False, unique=True),
-    Column("created_at", UtcDateTime, nullable=False),
-)
+customer_api_tokens = _token_table("customer_api_tokens", "user_id", "customer_users")
 
 sessions = Table(
     "sessions",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,19 +38,92 @@ def contract_json(contract: Contract | None) -> dict[str, Any] | None:
     }
 
 
+_HOST = (
+    "id",
+    "customer_id",
+    "name",
+    "kind",
+    "interval_s",
+    "agent_interval_s",
+    "heartbeat_interval_s",
+    "interval_source",
+    "last_seen_at",
+    "last_seq",
+)
+_FAULT = (
+    "id",
+    "host_id",
+    "host_name",
+    "customer_id",
+    "customer_name",
+    "check_key",
+    "severity",
+    "title",
+    "detail",
+    "opened_at",
+    "resolved_at",
+    "acknowledged_at",
+    "acknowledged_by",
+    "ack_comment",
+    "last_notified_at",
+)
+_INCIDENT = (
+    "id",
+    "reference",
+    "fault_id",
+    "customer_id",
+    "customer_name",
+    "host_name",
+    "title",
+    "tier",
+    "covered",
+    "severity",
+    "status",
+    "opened_at",
+    "response_due_at",
+    "response_outcome",
+    "closed_at",
+    "policy",
+)
+#: A message's delivery record; the body stays out (it carries customers' ack links).
+_OUTBOX = (
+    "id",
+    "created_at",
+    "fault_id",
+    "kind",
+    "recipient",
+    "subject",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "last_error",
+    "sent_at",
+)
+_PROBE_RESULT = (
+    "id",
+    "check_id",
+    "kind",
+    "name",
+    "target",
+    "at",
+    "verdict",
+    "latency_ms",
+    "detail",
+    "data",
+)
+
+
+def _attributes(source: Any, names: Iterable[str]) -> dict[str, Any]:
+    """The named attributes of ``source``, its datetimes in RFC 3339."""
+    return {name: _plain(getattr(source, name)) for name in names}
+
+
+def _plain(value: Any) -> Any:
+    return rfc3339(value) if isinstance(value, datetime) else value
+
+
 def host_json(host: Host) -> dict[str, Any]:
-    return {
-        "id": host.id,
-        "customer_id": host.customer_id,
-        "name": host.name,
-        "kind": host.kind,
-        "interval_s": host.interval_s,
-        "agent_interval_s": host.agent_interval_s,
-        "heartbeat_interval_s": host.heartbeat_interval_s,
-        "interval_source": host.interval_source,
-        "last_seen_at": rfc3339(host.last_seen_at),
-        "last_seq": host.last_seq,
-    }
+    return _attributes(host, _HOST)
 
 
 def host_with_key_json(host: Host, key: str) -> dict[str, Any]:
@@ -57,24 +131,7 @@ def host_with_key_json(host: Host, key: str) -> dict[str, Any]:
 
 
 def fault_json(fault: FaultView) -> dict[str, Any]:
-    return {
-        "id": fault.id,
-        "host_id": fault.host_id,
-        "host_name": fault.host_name,
-        "customer_id": fault.customer_id,
-        "customer_name": fault.customer_name,
-        "check_key": fault.check_key,
-        "severity": fault.severity,
-        "title": fault.title,
-        "detail": fault.detail,
-        "open": fault.is_open,
-        "opened_at": rfc3339(fault.opened_at),
-        "resolved_at": rfc3339(fault.resolved_at),
-        "acknowledged_at": rfc3339(fault.acknowledged_at),
-        "acknowledged_by": fault.acknowledged_by,
-        "ack_comment": fault.ack_comment,
-        "last_notified_at": rfc3339(fault.last_notified_at),
-    }
+    return {**_attributes(fault, _FAULT), "open": fault.is_open}
 
 
 def event_json(row: Any) -> dict[str, Any]:
@@ -82,41 +139,11 @@ def event_json(row: Any) -> dict[str, Any]:
 
 
 def incident_json(incident: IncidentView) -> dict[str, Any]:
-    return {
-        "id": incident.id,
-        "reference": incident.reference,
-        "fault_id": incident.fault_id,
-        "customer_id": incident.customer_id,
-        "customer_name": incident.customer_name,
-        "host_name": incident.host_name,
-        "title": incident.title,
-        "tier": incident.tier,
-        "covered": incident.covered,
-        "severity": incident.severity,
-        "status": incident.status,
-        "opened_at": rfc3339(incident.opened_at),
-        "response_due_at": rfc3339(incident.response_due_at),
-        "response_outcome": incident.response_outcome,
-        "closed_at": rfc3339(incident.closed_at),
-        "policy": incident.policy,
-    }
+    return _attributes(incident, _INCIDENT)
 
 
 def outbox_json(row: Any) -> dict[str, Any]:
-    """A message's delivery record; the body stays out (it carries customers' ack links)."""
-    return {
-        "id": row.id,
-        "created_at": rfc3339(row.created_at),
-        "fault_id": row.fault_id,
-        "kind": row.kind,
-        "recipient": row.recipient,
-        "subject": row.subject,
-        "status": row.status,
-        "attempts": row.attempts,
-        "next_attempt_at": rfc3339(row.next_attempt_at),
-        "last_error": row.last_error,
-        "sent_at": rfc3339(row.sent_at),
-    }
+    return _attributes(row, _OUTBOX)
 
 
 def window_state(stored: StoredWindow, now: datetime) -> str:
@@ -149,18 +176,7 @@ def window_json(stored: StoredWindow, now: datetime) -> dict[str, Any]:
 
 
 def probe_result_json(result: StoredResult) -> dict[str, Any]:
-    return {
-        "id": result.id,
-        "check_id": result.check_id,
-        "kind": result.kind,
-        "name": result.name,
-        "target": result.target,
-        "at": rfc3339(result.at),
-        "verdict": result.verdict,
-        "latency_ms": result.latency_ms,
-        "detail": result.detail,
-        "data": result.data,
-    }
+    return _attributes(result, _PROBE_RESULT)
 
 
 def host_check_json(check: HostCheck, latest: StoredResult | None) -> dict[str, Any]:

@@ -21,10 +21,11 @@ from sqlalchemy import Connection, func, select
 
 from collector.config.settings import CollectorConfig
 from collector.notify import fanout
-from collector.store import faults, incidents, inventory, operators, schema
+from collector.store import faults, inventory, operators, schema
 from collector.store.database import Database
 from collector.store.sessions import start_session
 from dashboard import sessions
+from tests.support.incidents import stored_incident
 
 START = datetime(2024, 5, 6, 10, 0, tzinfo=UTC)  # a Monday morning
 OPERATOR, PASSWORD = "olga", "correct horse battery staple"
@@ -58,26 +59,12 @@ def seed(conn: Connection, config: CollectorConfig, now: datetime) -> Seeded:
     inventory.add_host(conn, "pbx1", "acme", now, name="acme-pbx", kind="pbx", interval_s=60)
     inventory.add_host(conn, "web1", "acme", now, interval_s=60)
     operator = operators.add_operator(conn, OPERATOR, PASSWORD, now)
-    fault_id = faults.open_fault(
-        conn,
-        host_id="pbx1",
-        check_key="disk:/var",
-        severity="critical",
-        title="Disk /var 97% full",
+    fault_id, incident_id = stored_incident(
+        conn, "pbx1", "acme", now - timedelta(minutes=30),
+        check_key="disk:/var", severity="critical", title="Disk /var 97% full",
         detail="see <script>alert(1)</script> https://elsewhere.example/x",
-        at=now - timedelta(minutes=30),
-    )
-    incident_id = incidents.open_incident(
-        conn,
-        fault_id=fault_id,
-        customer_id="acme",
-        tier="cat2",
-        covered=True,
-        severity="critical",
-        opened_at=now - timedelta(minutes=30),
         response_due_at=now + timedelta(hours=3, minutes=20),
-        policy={},
-    )
+    )  # fmt: skip
     fault = faults.get_fault(conn, fault_id)
     assert fault is not None
     fanout.fault_opened(conn, fault, config, now - timedelta(minutes=30), covered=True)

@@ -96,3 +96,40 @@ def _fault(
     if end is not None:
         conn.execute(update(faults).where(faults.c.id == fault_id).values(resolved_at=end))
     return fault_id
+
+
+def stored_incident(
+    conn: Connection,
+    host_id: str,
+    customer_id: str,
+    at: datetime,
+    *,
+    check_key: str,
+    severity: str,
+    title: str,
+    detail: str = "",
+    response_due_at: datetime | None = None,
+) -> tuple[int, int]:
+    """A fault and its covered cat2 incident written straight to the store, as pages read them
+    (no opener, no mail): the fault's id and the incident's."""
+    fault_id = fault_store.open_fault(
+        conn,
+        host_id=host_id,
+        check_key=check_key,
+        severity=severity,
+        title=title,
+        detail=detail,
+        at=at,
+    )
+    incident_id = incident_store.open_incident(
+        conn,
+        fault_id=fault_id,
+        customer_id=customer_id,
+        tier="cat2",
+        covered=True,
+        severity=severity,
+        opened_at=at,
+        response_due_at=response_due_at,
+        policy={},
+    )
+    return fault_id, incident_id

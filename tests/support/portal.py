@@ -12,9 +12,10 @@ from collector.config.settings import CollectorConfig
 from collector.domain.announcements import Announcement
 from collector.domain.calendar import WorkingHours
 from collector.domain.maintenance import MaintenanceWindow
-from collector.store import announcements, customer_users, faults, incidents, inventory, maintenance
+from collector.store import announcements, customer_users, inventory, maintenance
 from collector.store.database import Database
 from tests.support.dashboard import START, session_cookie
+from tests.support.incidents import stored_incident
 
 
 @dataclass(frozen=True)
@@ -32,26 +33,11 @@ def add_globex(conn: Connection, now: datetime) -> OtherCustomer:
     inventory.add_customer(conn, "globex", "Globex Corp", now)
     inventory.set_contacts(conn, "globex", [("Hank", "hank@globex.example")])
     inventory.add_host(conn, "gx1", "globex", now, name="globex-secret-host", interval_s=60)
-    fault_id = faults.open_fault(
-        conn,
-        host_id="gx1",
-        check_key="disk:/srv",
-        severity="major",
-        title="Globex private disk trouble",
-        detail="",
-        at=now - timedelta(minutes=5),
-    )
-    incident_id = incidents.open_incident(
-        conn,
-        fault_id=fault_id,
-        customer_id="globex",
-        tier="cat2",
-        covered=True,
-        severity="major",
-        opened_at=now - timedelta(minutes=5),
+    fault_id, incident_id = stored_incident(
+        conn, "gx1", "globex", now - timedelta(minutes=5),
+        check_key="disk:/srv", severity="major", title="Globex private disk trouble",
         response_due_at=now + timedelta(hours=4),
-        policy={},
-    )
+    )  # fmt: skip
     user = customer_users.add_user(conn, "globex", "hank@globex.example", "customer", now)
     window = MaintenanceWindow(
         window_id="",

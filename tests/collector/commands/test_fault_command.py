@@ -5,45 +5,17 @@ plurals."""
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import Connection
 
-from collector import cli
+from collector.cli import build_parser
 from collector.probes.base import ProbeResult, Verdict
 from collector.store import faults, inventory, operators, probe_results
-from collector.store.engines import make_engine, migrate
+from tests.support.cli import Cli
 
 NOW = datetime.now(UTC)
-
-
-class Cli:
-    def __init__(self, config: Path, url: str, capsys: pytest.CaptureFixture[str]) -> None:
-        self.config, self.url, self.capsys = config, url, capsys
-
-    def __call__(self, *argv: str) -> tuple[int, str, str]:
-        code = cli.main([*argv, "--config", str(self.config)])
-        captured = self.capsys.readouterr()
-        return code, captured.out, captured.err
-
-    def write(self, fn: object) -> int:
-        engine = make_engine(self.url)
-        try:
-            migrate(engine)
-            with engine.begin() as conn:
-                return fn(conn)  # type: ignore[operator, no-any-return]
-        finally:
-            engine.dispose()
-
-
-@pytest.fixture
-def run(tmp_path: Path, sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> Iterator[Cli]:
-    config = tmp_path / "collector.yaml"
-    config.write_text(f"secret_key: 0123456789abcdef0123\ndatabase:\n  url: {sqlite_url}\n")
-    yield Cli(config, sqlite_url, capsys)
 
 
 def one_fault(conn: Connection) -> int:
@@ -56,37 +28,37 @@ def one_fault(conn: Connection) -> int:
     )  # fmt: skip
 
 
-def test_it_lists_shows_and_acknowledges_a_fault(run: Cli) -> None:
-    fault_id = run.write(one_fault)
-    code, out, _ = run("fault", "list")
+def test_it_lists_shows_and_acknowledges_a_fault(cli: Cli) -> None:
+    fault_id = cli.query(one_fault)
+    code, out, _ = cli("fault", "list")
     assert code == 0
     assert f"#{fault_id}" in out and "Disk /var 97% full" in out and "open" in out
 
-    code, out, _ = run("fault", "show", str(fault_id))
+    code, out, _ = cli("fault", "show", str(fault_id))
     assert code == 0
     assert f"Fault #{fault_id}: Disk /var 97% full" in out and "detail     97.2 %" in out
     assert "History (1 event, UTC):" in out
 
-    code, out, _ = run("fault", "ack", str(fault_id), "--by", "olga", "--comment", "on it")
+    code, out, _ = cli("fault", "ack", str(fault_id), "--by", "olga", "--comment", "on it")
     assert code == 0 and "acknowledged by olga" in out
-    code, out, _ = run("fault", "ack", str(fault_id), "--by", "olga")
+    code, out, _ = cli("fault", "ack", str(fault_id), "--by", "olga")
     assert code == 0 and "acknowledged already" in out
-    _, out, _ = run("fault", "list")
+    _, out, _ = cli("fault", "list")
     assert "acknowledged by olga" in out
 
 
-def test_it_refuses_an_unknown_fault_or_host(run: Cli) -> None:
-    run.write(one_fault)
-    assert run("fault", "show", "999")[0] == 1
-    code, _, err = run("fault", "ack", "999", "--by", "olga")
+def test_it_refuses_an_unknown_fault_or_host(cli: Cli) -> None:
+    cli.query(one_fault)
+    assert cli("fault", "show", "999").code == 1
+    code, _, err = cli("fault", "ack", "999", "--by", "olga")
     assert code == 1 and "no fault #999" in err
-    assert run("fault", "list", "--host", "nope")[0] == 1
+    assert cli("fault", "list", "--host", "nope").code == 1
 
 
-def test_it_lists_the_valid_options_when_one_is_unknown(run: Cli) -> None:
-    run.write(lambda conn: inventory.add_customer(conn, "acme", "Acme", NOW))
-    run("host", "add", "web1", "--customer", "acme")
-    code, _, err = run(
+def test_it_lists_the_valid_options_when_one_is_unknown(cli: Cli) -> None:
+    cli.query(lambda conn: inventory.add_customer(conn, "acme", "Acme", NOW))
+    cli("host", "add", "web1", "--customer", "acme")
+    code, _, err = cli(
         "check", "add", "web1", "--kind", "http", "--target", "https://web1.example/",
         "--option", "expect-status=200",
     )  # fmt: skip
@@ -94,10 +66,10 @@ def test_it_lists_the_valid_options_when_one_is_unknown(run: Cli) -> None:
     assert "the http options are: " in err and "expect_status" in err
 
 
-def test_it_counts_one_customer_in_the_singular(run: Cli, tmp_path: Path) -> None:
+def test_it_counts_one_customer_in_the_singular(cli: Cli, tmp_path: Path) -> None:
     inventory_file = tmp_path / "inventory.yaml"
     inventory_file.write_text("customers:\n  - id: acme\n    name: Acme\n")
-    code, out, _ = run("inventory", "load", str(inventory_file))
+    code, out, _ = cli("inventory", "load", str(inventory_file))
     assert code == 0 and "1 customer and 0 hosts" in out
 
 
@@ -112,12 +84,12 @@ def test_it_describes_every_sub_command() -> None:
                         missing.append(" ".join([*path, name]))
                     walk(sub, [*path, name])
 
-    walk(cli.build_parser(), [])
+    walk(build_parser(), [])
     assert missing == []
 
 
 def test_it_removes_a_check_never_run_and_keeps_a_run_ones_history_only_with_force(
-    run: Cli,
+    cli: Cli,
 ) -> None:
     def two_checks(conn: Connection) -> tuple[int, int]:
         inventory.add_customer(conn, "acme", "Acme", NOW)
@@ -128,28 +100,28 @@ def test_it_removes_a_check_never_run_and_keeps_a_run_ones_history_only_with_for
         probe_results.record_result(conn, used, result, NOW)
         return fresh.id, used.id
 
-    fresh, used = run.write(two_checks)
-    code, out, _ = run("check", "remove", "web1", str(fresh))
+    fresh, used = cli.query(two_checks)
+    code, out, _ = cli("check", "remove", "web1", str(fresh))
     assert code == 0 and "removed" in out
-    code, _, err = run("check", "remove", "web1", str(used))
+    code, _, err = cli("check", "remove", "web1", str(used))
     assert code == 1 and "has 1 result: --force" in err
-    code, out, _ = run("check", "remove", "web1", str(used), "--force")
+    code, out, _ = cli("check", "remove", "web1", str(used), "--force")
     assert code == 0 and "stopped for good; its 1 result kept" in out
-    kept = run.write(lambda conn: probe_results.get_check(conn, used))
+    kept = cli.query(lambda conn: probe_results.get_check(conn, used))
     assert kept is not None and not kept.enabled
-    assert run.write(lambda conn: probe_results.result_count(conn, used)) == 1
-    assert run("check", "remove", "web1", "999")[0] == 1
+    assert cli.query(lambda conn: probe_results.result_count(conn, used)) == 1
+    assert cli("check", "remove", "web1", "999").code == 1
 
 
-def test_it_removes_an_operator_holding_tokens_only_with_force(run: Cli) -> None:
+def test_it_removes_an_operator_holding_tokens_only_with_force(cli: Cli) -> None:
     def olga(conn: Connection) -> None:
         operators.add_operator(conn, "olga", "a long password", NOW)
         operators.create_token(conn, "olga", "grafana", NOW)
 
-    run.write(olga)
-    code, _, err = run("operator", "remove", "olga")
+    cli.query(olga)
+    code, _, err = cli("operator", "remove", "olga")
     assert code == 1 and "holds 1 API token ('grafana')" in err
-    code, out, _ = run("operator", "remove", "olga", "--force")
+    code, out, _ = cli("operator", "remove", "olga", "--force")
     assert code == 0 and "1 API token revoked" in out
-    assert run.write(lambda conn: operators.list_tokens(conn)) == []
-    assert run("operator", "remove", "olga")[0] == 1
+    assert cli.query(lambda conn: operators.list_tokens(conn)) == []
+    assert cli("operator", "remove", "olga").code == 1

@@ -2,50 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Connection
 
-from collector import cli
 from collector.config.settings import load_config
 from collector.config.tiers import catalogue_for
 from collector.operations.incidents import recompute_due
 from collector.store import incidents as incident_store
-from collector.store.engines import make_engine, migrate
+from tests.support.cli import Cli
 from tests.support.incidents import add_customer, lose_access, open_incident
 
 # Thursday 24 December 2020, 18:10 in London: after hours before Christmas.
 CHRISTMAS_EVE = datetime(2020, 12, 24, 18, 10, tzinfo=UTC)
 
 
-@dataclass
-class Outcome:
-    code: int
-    out: str
-    err: str
-
-
-@dataclass
-class Cli:
-    config: Path
-    capsys: pytest.CaptureFixture[str]
-
-    def __call__(self, *argv: str) -> Outcome:
-        code = cli.main(["incident", *argv, "--config", str(self.config)])
-        captured = self.capsys.readouterr()
-        return Outcome(code, captured.out, captured.err)
-
-
 @pytest.fixture
-def run(tmp_path: Path, sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> Cli:
-    path = tmp_path / "collector.yaml"
-    path.write_text(f"secret_key: 0123456789abcdef0123\ndatabase:\n  url: {sqlite_url}\n")
-    config = load_config(path)
-    engine = make_engine(sqlite_url)
-    migrate(engine)
+def run(cli: Cli) -> Cli:
+    config = load_config(cli.config)
 
     def setup(conn: Connection) -> None:
         host = add_customer(conn, "acme", "priority-uk", CHRISTMAS_EVE)
@@ -59,10 +34,8 @@ def run(tmp_path: Path, sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> 
         other = add_customer(conn, "beta", "cat1", CHRISTMAS_EVE)
         open_incident(conn, config, other, CHRISTMAS_EVE)
 
-    with engine.begin() as conn:
-        setup(conn)
-    engine.dispose()
-    return Cli(path, capsys)
+    cli.query(setup)
+    return cli.under("incident")
 
 
 def test_it_explains_why_the_incident_is_due_when_it_is(run: Cli) -> None:
@@ -88,7 +61,7 @@ def test_it_lists_the_queue_front_of_queue_first(run: Cli) -> None:
     assert "2020-12-29 11:40 UTC" in rows[0]
 
 
-def test_it_records_lifecycle_steps_under_the_name_given(run: Cli, sqlite_url: str) -> None:
+def test_it_records_lifecycle_steps_under_the_name_given(run: Cli) -> None:
     outcome = run("respond", "1", "--by", "alice", "--note", "called Jo")
     assert outcome.code == 0, outcome.err
     assert outcome.out == (
@@ -101,10 +74,7 @@ def test_it_records_lifecycle_steps_under_the_name_given(run: Cli, sqlite_url: s
     resolved = run("resolve", "1", "--by", "alice", "--force")
     assert resolved.code == 0 and "while its fault was still open (confirmed)" in resolved.out
     assert run("close", "1", "--by", "alice", "--force").code == 0
-    engine = make_engine(sqlite_url)
-    with engine.begin() as conn:
-        history = [(e.kind, e.actor) for e in incident_store.events(conn, 1)]
-    engine.dispose()
+    history = run.query(lambda conn: [(e.kind, e.actor) for e in incident_store.events(conn, 1)])
     assert history == [
         ("opened", "faultdesk"),
         ("responded", "alice"),
@@ -124,6 +94,4 @@ def test_it_refuses_a_step_the_state_does_not_allow_with_exit_1(run: Cli) -> Non
 
 
 def test_it_needs_a_name_for_a_lifecycle_step(run: Cli) -> None:
-    with pytest.raises(SystemExit) as exit_info:
-        run("respond", "1")
-    assert exit_info.value.code == 2
+    assert run("respond", "1").code == 2

@@ -2,56 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
-from collector import cli
-
-
-@dataclass
-class Outcome:
-    code: int
-    out: str
-    err: str
-
-
-@dataclass
-class Command:
-    config: Path
-    capsys: pytest.CaptureFixture[str]
-
-    def __call__(self, *argv: str) -> Outcome:
-        code = cli.main(["maintenance", *argv, "--config", str(self.config)])
-        captured = self.capsys.readouterr()
-        return Outcome(code, captured.out, captured.err)
+from tests.support.cli import Cli
 
 
 @pytest.fixture
-def maintenance(
-    tmp_path: Path, sqlite_url: str, capsys: pytest.CaptureFixture[str]
-) -> Iterator[Command]:
-    config = tmp_path / "collector.yaml"
-    config.write_text(f"secret_key: 0123456789abcdef0123\ndatabase:\n  url: {sqlite_url}\n")
+def maintenance(cli: Cli) -> Cli:
     for argv in (
         ["customer", "add", "acme", "--name", "Acme"],
         ["customer", "add", "zed", "--name", "Zed"],
         ["host", "add", "pbx1", "--customer", "acme"],
         ["host", "add", "zed1", "--customer", "zed"],
     ):
-        assert cli.main([*argv, "--config", str(config)]) == 0
-    capsys.readouterr()
-    yield Command(config, capsys)
+        assert cli(*argv).code == 0
+    return cli.under("maintenance")
 
 
 def iso(moment: datetime) -> str:
     return moment.isoformat(timespec="minutes")
 
 
-def test_it_adds_lists_and_ends_a_one_off_window_for_a_host(maintenance: Command) -> None:
+def test_it_adds_lists_and_ends_a_one_off_window_for_a_host(maintenance: Cli) -> None:
     now = datetime.now(UTC)
     added = maintenance(
         "add",
@@ -84,7 +58,7 @@ def test_it_adds_lists_and_ends_a_one_off_window_for_a_host(maintenance: Command
     assert again.code == 1 and "ended already" in again.err
 
 
-def test_it_adds_a_weekly_window_for_every_host_of_a_customer(maintenance: Command) -> None:
+def test_it_adds_a_weekly_window_for_every_host_of_a_customer(maintenance: Cli) -> None:
     added = maintenance(
         "add",
         "--customer=acme",
@@ -132,14 +106,14 @@ REFUSALS = [
 ]
 
 
-def test_it_refuses_windows_it_cannot_use_and_adds_nothing(maintenance: Command) -> None:
+def test_it_refuses_windows_it_cannot_use_and_adds_nothing(maintenance: Cli) -> None:
     for argv, code, said in REFUSALS:
         refused = maintenance("add", *argv)
         assert refused.code == code and said in refused.err, (argv, refused)
     assert maintenance("list", "--all").out.splitlines()[1:] == []
 
 
-def test_it_refuses_unknown_windows_and_filters(maintenance: Command) -> None:
+def test_it_refuses_unknown_windows_and_filters(maintenance: Cli) -> None:
     assert maintenance("end", "7").code == 1
     assert maintenance("list", "--host=nothing").code == 1
     assert maintenance("list", "--customer=nobody").code == 1

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Connection, select, update
 
-from collector import cli
 from collector.store import faults, incidents, inventory
-from collector.store.engines import make_engine, migrate
 from collector.store.schema import incidents as incident_table
+from tests.support.cli import Cli
 
 OPENED = datetime(2026, 11, 4, 8, 0, tzinfo=UTC)
 
@@ -31,62 +29,41 @@ def _incident(conn: Connection) -> int:
 
 
 @pytest.fixture
-def setup(tmp_path: Path) -> tuple[Path, int]:
-    url = f"sqlite:///{tmp_path / 'fd.db'}"
-    config = tmp_path / "collector.yaml"
-    config.write_text(f"secret_key: 0123456789abcdef0123\ndatabase:\n  url: {url}\n")
-    engine = make_engine(url)
-    migrate(engine)
-    with engine.begin() as conn:
-        incident_id = _incident(conn)
-    engine.dispose()
-    return config, incident_id
+def incident_id(cli: Cli) -> int:
+    return cli.query(_incident)
 
 
-def _taken_by(config: Path) -> str | None:
-    engine = make_engine(f"sqlite:///{config.parent / 'fd.db'}")
-    try:
-        with engine.begin() as conn:
-            return conn.scalar(select(incident_table.c.engineer_acknowledged_by))
-    finally:
-        engine.dispose()
+def _taken_by(cli: Cli) -> str | None:
+    return cli.query(lambda conn: conn.scalar(select(incident_table.c.engineer_acknowledged_by)))
 
 
 def test_it_acknowledges_the_page_and_then_says_who_already_has_it(
-    setup: tuple[Path, int], capsys: pytest.CaptureFixture[str]
+    cli: Cli, incident_id: int
 ) -> None:
-    config, incident_id = setup
-    args = ["page", "ack", str(incident_id), "--config", str(config)]
-    assert cli.main([*args, "--by", "alice"]) == 0
-    assert (
-        f"incident #{incident_id} acknowledged by alice: paging stopped" in capsys.readouterr().out
-    )
-    assert _taken_by(config) == "alice"
+    take = cli.under("page", "ack", str(incident_id))
+    took = take("--by", "alice")
+    assert took.code == 0
+    assert f"incident #{incident_id} acknowledged by alice: paging stopped" in took.out
+    assert _taken_by(cli) == "alice"
 
-    assert cli.main([*args, "--by", "bob"]) == 0
-    assert "already acknowledged by alice" in capsys.readouterr().out
-    assert _taken_by(config) == "alice"
+    taken = take("--by", "bob")
+    assert taken.code == 0
+    assert "already acknowledged by alice" in taken.out
+    assert _taken_by(cli) == "alice"
 
 
-def test_it_exits_1_for_an_incident_that_does_not_exist(
-    setup: tuple[Path, int], capsys: pytest.CaptureFixture[str]
-) -> None:
-    config, _ = setup
-    assert cli.main(["page", "ack", "999", "--by", "alice", "--config", str(config)]) == 1
-    assert "no incident #999" in capsys.readouterr().err
+def test_it_exits_1_for_an_incident_that_does_not_exist(cli: Cli, incident_id: int) -> None:
+    missing = cli("page", "ack", "999", "--by", "alice")
+    assert missing.code == 1
+    assert "no incident #999" in missing.err
 
 
 def test_it_does_not_claim_to_stop_paging_for_an_incident_that_never_paged(
-    setup: tuple[Path, int], capsys: pytest.CaptureFixture[str]
+    cli: Cli, incident_id: int
 ) -> None:
-    config, incident_id = setup
-    engine = make_engine(f"sqlite:///{config.parent / 'fd.db'}")
-    with engine.begin() as conn:
-        quiet = {"tier": "cat1", "pages_on_call": False}
-        conn.execute(update(incident_table).values(tier="cat1", policy=quiet))
-    engine.dispose()
-    args = ["page", "ack", str(incident_id), "--by", "alice", "--config", str(config)]
-    assert cli.main(args) == 0
-    out = capsys.readouterr().out
-    assert "paging stopped" not in out and "does not page on-call" in out
-    assert _taken_by(config) == "alice"
+    quiet = {"tier": "cat1", "pages_on_call": False}
+    cli.query(lambda conn: conn.execute(update(incident_table).values(tier="cat1", policy=quiet)))
+    done = cli("page", "ack", str(incident_id), "--by", "alice")
+    assert done.code == 0
+    assert "paging stopped" not in done.out and "does not page on-call" in done.out
+    assert _taken_by(cli) == "alice"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from collector.cli import main
+from tests.support.cli import Cli
 from tests.support.sshd import Sshd, generate_keypair, public_key_line, running_sshd
 
 pytestmark = pytest.mark.integration
@@ -63,15 +63,13 @@ def sshd(tmp_path: Path) -> Iterator[Sshd]:
         yield server
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
-    code = main(["probe", *argv])
-    return code, capsys.readouterr().out
+@pytest.fixture
+def probe(cli: Cli) -> Cli:
+    return cli.without_config().under("probe")
 
 
-def test_it_exits_0_with_a_plugin_line_for_an_open_port(
-    capsys: pytest.CaptureFixture[str], listening_port: int
-) -> None:
-    code, out = run(capsys, "tcp", f"127.0.0.1:{listening_port}")
+def test_it_exits_0_with_a_plugin_line_for_an_open_port(probe: Cli, listening_port: int) -> None:
+    code, out, _ = probe("tcp", f"127.0.0.1:{listening_port}")
 
     assert code == 0
     assert out.startswith(f"TCP OK - port {listening_port} open in ")
@@ -79,44 +77,41 @@ def test_it_exits_0_with_a_plugin_line_for_an_open_port(
     assert out.count("\n") == 1
 
 
-def test_it_exits_2_for_a_closed_port(capsys: pytest.CaptureFixture[str], closed_port: int) -> None:
-    code, out = run(capsys, "tcp", f"127.0.0.1:{closed_port}")
+def test_it_exits_2_for_a_closed_port(probe: Cli, closed_port: int) -> None:
+    code, out, _ = probe("tcp", f"127.0.0.1:{closed_port}")
 
     assert code == 2
     assert out == "TCP CRITICAL - connection refused\n"
 
 
-def test_it_exits_0_1_2_for_http_ok_client_error_and_server_error(
-    capsys: pytest.CaptureFixture[str], web_url: str
-) -> None:
-    assert run(capsys, "http", web_url + "/", "--expect-text", "Welcome")[0] == 0
-    code, out = run(capsys, "http", web_url + "/nowhere")
+def test_it_exits_0_1_2_for_http_ok_client_error_and_server_error(probe: Cli, web_url: str) -> None:
+    assert probe("http", web_url + "/", "--expect-text", "Welcome").code == 0
+    code, out, _ = probe("http", web_url + "/nowhere")
     assert (code, out.split(" in ")[0]) == (1, "HTTP WARNING - 404 Not Found")
-    code, out = run(capsys, "http", web_url + "/broken")
+    code, out, _ = probe("http", web_url + "/broken")
     assert (code, out.split(" in ")[0]) == (2, "HTTP CRITICAL - 500 Internal Server Error")
 
 
-def test_it_passes_http_options_through(capsys: pytest.CaptureFixture[str], web_url: str) -> None:
-    code, out = run(capsys, "http", web_url + "/nowhere", "--expect-status", "404,410")
+def test_it_passes_http_options_through(probe: Cli, web_url: str) -> None:
+    code, out, _ = probe("http", web_url + "/nowhere", "--expect-status", "404,410")
 
     assert code == 0, out
 
 
-def test_it_exits_0_for_an_ssh_banner(capsys: pytest.CaptureFixture[str], sshd: Sshd) -> None:
-    code, out = run(capsys, "ssh", f"{sshd.host}:{sshd.port}")
+def test_it_exits_0_for_an_ssh_banner(probe: Cli, sshd: Sshd) -> None:
+    code, out, _ = probe("ssh", f"{sshd.host}:{sshd.port}")
 
     assert code == 0
     assert out.startswith("SSH OK - SSH-2.0-OpenSSH_")
 
 
 def test_it_logs_in_with_a_host_key_read_from_a_file(
-    capsys: pytest.CaptureFixture[str], sshd: Sshd, tmp_path: Path
+    probe: Cli, sshd: Sshd, tmp_path: Path
 ) -> None:
     keyscan = tmp_path / "keyscan.txt"
     keyscan.write_text(f"# 127.0.0.1 SSH-2.0-OpenSSH\n127.0.0.1 {sshd.host_key_line}\n")
 
-    code, out = run(
-        capsys,
+    code, out, _ = probe(
         "ssh",
         f"{sshd.host}:{sshd.port}",
         "--user",
@@ -131,13 +126,10 @@ def test_it_logs_in_with_a_host_key_read_from_a_file(
     assert out.startswith(f"SSH OK - logged in as {sshd.username}, SSH-2.0-OpenSSH_")
 
 
-def test_it_exits_2_when_the_host_key_changed(
-    capsys: pytest.CaptureFixture[str], sshd: Sshd, tmp_path: Path
-) -> None:
+def test_it_exits_2_when_the_host_key_changed(probe: Cli, sshd: Sshd, tmp_path: Path) -> None:
     old_key = public_key_line(generate_keypair(tmp_path, "old_host_key"))
 
-    code, out = run(
-        capsys,
+    code, out, _ = probe(
         "ssh",
         f"{sshd.host}:{sshd.port}",
         "--user",
@@ -152,8 +144,8 @@ def test_it_exits_2_when_the_host_key_changed(
     assert out.startswith("SSH CRITICAL - host key changed: server presented SHA256:")
 
 
-def test_it_runs_the_sip_probe(capsys: pytest.CaptureFixture[str], closed_port: int) -> None:
-    code, out = run(capsys, "sip", f"127.0.0.1:{closed_port}", "--timeout", "0.5")
+def test_it_runs_the_sip_probe(probe: Cli, closed_port: int) -> None:
+    code, out, _ = probe("sip", f"127.0.0.1:{closed_port}", "--timeout", "0.5")
 
     assert code == 2
     assert out.startswith("SIP CRITICAL - ")
@@ -170,28 +162,25 @@ def test_it_runs_the_sip_probe(capsys: pytest.CaptureFixture[str], closed_port: 
         [],
     ],
 )
-def test_it_exits_3_on_a_usage_error(argv: list[str]) -> None:
-    with pytest.raises(SystemExit) as exit_info:
-        main(["probe", *argv])
-
-    assert exit_info.value.code == 3
+def test_it_exits_3_on_a_usage_error(probe: Cli, argv: list[str]) -> None:
+    assert probe(*argv).code == 3
 
 
-def test_it_exits_3_when_a_login_lacks_its_key(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["probe", "ssh", "127.0.0.1", "--user", "root"])
+def test_it_exits_3_when_a_login_lacks_its_key(probe: Cli) -> None:
+    refused = probe("ssh", "127.0.0.1", "--user", "root")
 
-    assert code == 3
-    assert "--user and --key go together" in capsys.readouterr().err
+    assert refused.code == 3
+    assert "--user and --key go together" in refused.err
 
 
 def test_it_refuses_a_key_login_without_a_host_key_unless_told_to_trust_any(
-    capsys: pytest.CaptureFixture[str], sshd: Sshd
+    probe: Cli, sshd: Sshd
 ) -> None:
     login = ["--user", sshd.username, "--key", str(sshd.client_key_path)]
-    code = main(["probe", "ssh", f"{sshd.host}:{sshd.port}", *login])
-    assert code == 3
-    assert "needs --host-key" in capsys.readouterr().err
+    refused = probe("ssh", f"{sshd.host}:{sshd.port}", *login)
+    assert refused.code == 3
+    assert "needs --host-key" in refused.err
 
-    code, out = run(capsys, "ssh", f"{sshd.host}:{sshd.port}", *login, "--trust-any-host-key")
+    code, out, _ = probe("ssh", f"{sshd.host}:{sshd.port}", *login, "--trust-any-host-key")
     assert code == 0, out
     assert out.startswith(f"SSH OK - logged in as {sshd.username}")

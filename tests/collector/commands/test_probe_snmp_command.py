@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from collector.cli import main
+from tests.support.cli import Cli
 from tests.support.snmpd import SYS_DESCR, MitelAgent, free_udp_port, running_snmpd
 
 pytestmark = pytest.mark.integration
@@ -19,48 +19,43 @@ def snmpd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MitelAgent]:
         yield agent
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
-    try:
-        code = main(["probe", "snmp", *args])
-    except SystemExit as exited:  # argparse's usage errors
-        code = int(exited.code or 0)
-    return code, capsys.readouterr().out
+@pytest.fixture
+def probe_snmp(cli: Cli) -> Cli:
+    return cli.without_config().under("probe", "snmp")
 
 
-def test_it_exits_by_the_mitel_alarm_level(
-    capsys: pytest.CaptureFixture[str], snmpd: MitelAgent
-) -> None:
+def test_it_exits_by_the_mitel_alarm_level(probe_snmp: Cli, snmpd: MitelAgent) -> None:
     target = (f"127.0.0.1:{snmpd.port}", "--community", snmpd.community)
     snmpd.set_alarm(1)
-    code, out = run(capsys, *target)
+    code, out, _ = probe_snmp(*target)
     assert code == 0
     assert out.startswith(f"SNMP OK - Mitel alarm level: ok; {SYS_DESCR} in ")
 
     snmpd.set_alarm(3, [("Trunks", 3)])
-    code, out = run(capsys, *target)
+    code, out, _ = probe_snmp(*target)
     assert (code, out.split(";")[:2]) == (1, ["SNMP WARNING - Mitel alarm level: major",
                                              " in alarm: Trunks (major)"])  # fmt: skip
 
     snmpd.set_alarm(4, [("Call control", 4)])
-    assert run(capsys, *target)[0] == 2
+    assert probe_snmp(*target)[0] == 2
 
 
-def test_it_gets_the_objects_named(capsys: pytest.CaptureFixture[str], snmpd: MitelAgent) -> None:
-    code, out = run(capsys, f"127.0.0.1:{snmpd.port}", "--community", snmpd.community,
+def test_it_gets_the_objects_named(probe_snmp: Cli, snmpd: MitelAgent) -> None:
+    code, out, _ = probe_snmp(f"127.0.0.1:{snmpd.port}", "--community", snmpd.community,
                     "--oid", "1.3.6.1.2.1.1.1.0")  # fmt: skip
     assert code == 0
     assert out.startswith(f"SNMP OK - 1.3.6.1.2.1.1.1.0 = {SYS_DESCR} in ")
 
 
 def test_it_exits_2_without_an_answer_and_3_on_bad_usage(
-    capsys: pytest.CaptureFixture[str], snmpd: MitelAgent
+    probe_snmp: Cli, snmpd: MitelAgent
 ) -> None:
     silent = f"127.0.0.1:{free_udp_port()}"
-    code, out = run(capsys, silent, "--community", "x", "--timeout", "0.2")
+    code, out, _ = probe_snmp(silent, "--community", "x", "--timeout", "0.2")
     assert code == 2
     assert out.startswith("SNMP CRITICAL - no answer")
-    wrong = run(capsys, f"127.0.0.1:{snmpd.port}", "--community", "wrong", "--timeout", "0.2")
-    assert wrong[0] == 2
+    wrong = probe_snmp(f"127.0.0.1:{snmpd.port}", "--community", "wrong", "--timeout", "0.2")
+    assert wrong.code == 2
 
-    assert run(capsys, silent)[0] == 3  # no community
-    assert run(capsys, silent, "--community", "x", "--oid", "sysDescr")[0] == 3
+    assert probe_snmp(silent).code == 3  # no community
+    assert probe_snmp(silent, "--community", "x", "--oid", "sysDescr").code == 3

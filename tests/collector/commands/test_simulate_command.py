@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from collector import cli
+from tests.support.cli import Cli, Outcome
 
 SCENARIO = """\
 start: 2026-11-09T09:30:00Z
@@ -31,20 +31,14 @@ events:
 """
 
 
-def _simulate(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, *flags: str
-) -> tuple[int, str, str]:
+def _simulate(cli: Cli, tmp_path: Path, text: str, *flags: str) -> Outcome:
     path = tmp_path / "scenario.yaml"
     path.write_text(text)
-    code = cli.main(["simulate", str(path), *flags])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+    return cli.without_config()("simulate", str(path), *flags)
 
 
-def test_it_plays_a_scenario_through_the_pipeline(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    code, out, err = _simulate(tmp_path, capsys, SCENARIO, "--json")
+def test_it_plays_a_scenario_through_the_pipeline(cli: Cli, tmp_path: Path) -> None:
+    code, out, err = _simulate(cli, tmp_path, SCENARIO, "--json")
     assert code == 0, err
     outcome: dict[str, Any] = json.loads(out)
     disk, ssh, sip = outcome["incidents"]
@@ -88,8 +82,8 @@ def test_it_plays_a_scenario_through_the_pipeline(
     ],
 )
 def test_it_refuses_a_bad_scenario_naming_the_event_and_field(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], change: tuple[str, str], named: str
+    cli: Cli, tmp_path: Path, change: tuple[str, str], named: str
 ) -> None:
-    code, out, err = _simulate(tmp_path, capsys, SCENARIO.replace(*change, 1))
+    code, out, err = _simulate(cli, tmp_path, SCENARIO.replace(*change, 1))
     assert (code, out) == (2, "")
     assert str(tmp_path / "scenario.yaml") in err and named in err

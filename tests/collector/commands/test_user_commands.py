@@ -11,18 +11,18 @@ from sqlalchemy import select
 
 from collector.store import customer_users, operators, schema, sessions
 from collector.store.audit import entries
-from tests.support.admin_cli import Admin
+from tests.support.cli import Cli
 
 CUSTOMER_TOKEN = re.compile(r"^    (fdc_\S+)$", re.MULTILINE)
 
 
 @pytest.fixture
-def acme(admin: Admin) -> Admin:
-    assert admin("customer", "add", "acme", "--name", "Acme Ltd").code == 0
-    return admin
+def acme(cli: Cli) -> Cli:
+    assert cli("customer", "add", "acme", "--name", "Acme Ltd").code == 0
+    return cli
 
 
-def test_it_invites_a_customer_user_by_mail(acme: Admin) -> None:
+def test_it_invites_a_customer_user_by_mail(acme: Cli) -> None:
     done = acme("user", "add", "Pat@Acme.example", "--customer", "acme", "--role", "customer-admin")
     assert done.code == 0, done.err
     assert "User pat@acme.example added to customer acme as customer-admin." in done.out
@@ -44,7 +44,7 @@ def test_it_invites_a_customer_user_by_mail(acme: Admin) -> None:
 
 
 def test_it_sets_a_password_from_stdin_without_mail(
-    acme: Admin, monkeypatch: pytest.MonkeyPatch
+    acme: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO("a long enough password\n"))
     done = acme("user", "add", "jo@acme.example", "--customer", "acme", "--password-stdin")
@@ -54,14 +54,14 @@ def test_it_sets_a_password_from_stdin_without_mail(
     assert acme.query(lambda conn: conn.execute(select(schema.outbox)).all()) == []
 
 
-def test_it_refuses_an_unknown_customer_and_a_bad_role(acme: Admin) -> None:
+def test_it_refuses_an_unknown_customer_and_a_bad_role(acme: Cli) -> None:
     missing = acme("user", "add", "x@globex.example", "--customer", "globex")
     assert (missing.code, missing.err.strip()) == (1, "faultdesk-collector: no customer 'globex'")
-    with pytest.raises(SystemExit):
-        acme("user", "add", "x@acme.example", "--customer", "acme", "--role", "admin")
+    bad_role = acme("user", "add", "x@acme.example", "--customer", "acme", "--role", "admin")
+    assert bad_role.code == 2 and "invalid choice: 'admin'" in bad_role.err
 
 
-def test_it_makes_a_customer_token_that_names_its_customer(acme: Admin) -> None:
+def test_it_makes_a_customer_token_that_names_its_customer(acme: Cli) -> None:
     acme("user", "add", "pat@acme.example", "--customer", "acme")
     done = acme("token", "create", "pat@acme.example", "--name", "grafana")
     assert done.code == 0, done.err
@@ -72,7 +72,7 @@ def test_it_makes_a_customer_token_that_names_its_customer(acme: Admin) -> None:
     assert user is not None and user.customer_id == "acme"
 
 
-def test_it_adds_an_operator_with_a_role(acme: Admin, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_it_adds_an_operator_with_a_role(acme: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO("a long enough password\n"))
     done = acme("operator", "add", "otto", "--role", "operator", "--password-stdin")
     assert done.code == 0, done.err
@@ -80,7 +80,7 @@ def test_it_adds_an_operator_with_a_role(acme: Admin, monkeypatch: pytest.Monkey
     assert found is not None and found[0].role == "operator" and not found[0].is_admin
 
 
-def test_it_mails_a_reset_link(acme: Admin) -> None:
+def test_it_mails_a_reset_link(acme: Cli) -> None:
     acme("user", "add", "pat@acme.example", "--customer", "acme")
     done = acme("user", "reset", "pat@acme.example")
     assert done.code == 0, done.err
@@ -90,7 +90,7 @@ def test_it_mails_a_reset_link(acme: Admin) -> None:
 
 
 def test_it_turns_an_operators_second_factor_on_and_off(
-    acme: Admin, monkeypatch: pytest.MonkeyPatch
+    acme: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO("a long enough password\n"))
     acme("operator", "add", "otto", "--password-stdin")
@@ -108,7 +108,7 @@ def test_it_turns_an_operators_second_factor_on_and_off(
 
 
 def test_it_signs_an_operator_out_everywhere_when_the_password_changes(
-    acme: Admin, monkeypatch: pytest.MonkeyPatch
+    acme: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO("a long enough password\n"))
     acme("operator", "add", "otto", "--password-stdin")
@@ -125,7 +125,7 @@ def test_it_signs_an_operator_out_everywhere_when_the_password_changes(
     assert acme.query(lambda conn: sessions.live_session(conn, secret, now)) is None
 
 
-def test_it_lists_and_revokes_customer_tokens(acme: Admin) -> None:
+def test_it_lists_and_revokes_customer_tokens(acme: Cli) -> None:
     acme("user", "add", "pat@acme.example", "--customer", "acme")
     [token] = CUSTOMER_TOKEN.findall(
         acme("token", "create", "pat@acme.example", "--name", "bi").out

@@ -9,9 +9,9 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from collector import cli
 from collector.config.oncall import EXAMPLE_PAGERS
 from collector.config.settings import CollectorConfig, ConfigError, load_config
+from tests.support.cli import Cli
 
 EXAMPLE = Path(__file__).parents[3] / "config" / "collector.example.yaml"
 GOOD_SECRET = "secret_key: 0123456789abcdef0123\n"
@@ -70,12 +70,12 @@ def test_it_refuses_the_example_secret_naming_its_line() -> None:
     assert f"{EXAMPLE}:{line}: secret_key: Value error, replace the example" in refusal(EXAMPLE)
 
 
-def test_it_refuses_the_example_rota_naming_its_people(tmp_path: Path) -> None:
+def test_it_refuses_the_example_rota_naming_its_people(cli: Cli, tmp_path: Path) -> None:
     text = EXAMPLE.read_text().replace("CHANGE-ME-to-a-long-random-string", "x" * 32)
-    problem = refusal(write(tmp_path, text))
+    path = write(tmp_path, text)
+    problem = refusal(path)
     assert "oncall: Value error, the example rota is still here (alice, bob, carol" in problem
-    code = cli.main(["check-config", "--config", str(tmp_path / "collector.yaml")])
-    assert code == 2
+    assert cli.without_config()("check-config", "--config", str(path)).code == 2
 
 
 def test_it_accepts_the_example_once_the_secret_and_the_rota_are_replaced(tmp_path: Path) -> None:
@@ -102,22 +102,21 @@ def test_it_shows_every_setting_in_the_example() -> None:
     assert missing_keys(CollectorConfig, yaml.safe_load(EXAMPLE.read_text())) == []
 
 
-def test_it_exits_2_from_run_with_the_reason_on_stderr(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_it_exits_2_from_run_with_the_reason_on_stderr(cli: Cli, tmp_path: Path) -> None:
     path = write(tmp_path, GOOD_SECRET + "http:\n  port: eighty\n")
-    assert cli.main(["run", "--config", str(path)]) == 2
-    err = capsys.readouterr().err
-    assert f"{path}:3: http.port: Input should be a valid integer" in err
+    refused = cli.without_config()("run", "--config", str(path))
+    assert refused.code == 2
+    assert f"{path}:3: http.port: Input should be a valid integer" in refused.err
 
 
-def test_it_checks_a_config_without_starting(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_it_checks_a_config_without_starting(cli: Cli, tmp_path: Path) -> None:
+    check_config = cli.without_config().under("check-config", "--config")
     path = write(tmp_path, GOOD_SECRET + f"database:\n  url: sqlite:///{tmp_path}/fd.db\n")
-    assert cli.main(["check-config", "--config", str(path)]) == 0
-    assert f"{path}: OK" in capsys.readouterr().out
+    checked = check_config(str(path))
+    assert checked.code == 0
+    assert f"{path}: OK" in checked.out
     assert not (tmp_path / "fd.db").exists()
     bad = write(tmp_path, GOOD_SECRET + "inventory_file: missing.yaml\n")
-    assert cli.main(["check-config", "--config", str(bad)]) == 2
-    assert "missing.yaml: cannot read" in capsys.readouterr().err
+    refused = check_config(str(bad))
+    assert refused.code == 2
+    assert "missing.yaml: cannot read" in refused.err

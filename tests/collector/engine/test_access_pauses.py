@@ -5,7 +5,6 @@ vendor's network is down, and from the opening until given for access on request
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,7 +18,6 @@ from collector.store import incidents as incident_store
 from collector.store import probe_results as probe_store
 from collector.store.database import Database
 from collector.store.schema import customers
-from tests.support.collector import collector_config
 from tests.support.incidents import add_customer, lose_access, open_incident, silence_agent
 
 # Monday 2 November 2026, 10:00 UTC = 10:00 in London, inside priority-uk's hours (2 h target).
@@ -32,8 +30,8 @@ def at(minutes: int) -> datetime:
 
 
 @pytest.fixture
-def config(database_url: str, tmp_path: Path) -> CollectorConfig:
-    return collector_config(database_url, tmp_path, monitoring={"vendor_canary_hosts": ["noc-gw"]})
+def config_settings() -> dict[str, Any]:
+    return {"monitoring": {"vendor_canary_hosts": ["noc-gw"]}}
 
 
 def _open(db: Database, config: CollectorConfig, check_key: str = "disk:/") -> int:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
 from sqlalchemy import Connection
 
 from agent import protocol
@@ -15,14 +13,8 @@ from collector.store import faults as fault_store
 from collector.store import inventory
 from collector.store.database import Database
 from collector.store.reports import IncomingReport, store_reports
-from tests.support.collector import collector_config
 
 T0 = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def config(database_url: str, tmp_path: Path) -> CollectorConfig:
-    return collector_config(database_url, tmp_path)
 
 
 def _host(conn: Connection, interval_s: float | None = None) -> None:

@@ -18,7 +18,6 @@ from collector.engine import pipeline
 from collector.engine import probe_results as probe_pipeline
 from collector.store.engines import make_engine, migrate
 from collector.store.locks import hold_evaluation_lock
-from tests.support.collector import collector_config
 from tests.support.postgres import postgres_schema_url
 
 pytestmark = pytest.mark.integration
@@ -31,17 +30,18 @@ _TRY = text(
 
 
 @pytest.fixture
-def engine() -> Iterator[Engine]:
+def database_url() -> Iterator[str]:
+    """PostgreSQL alone: SQLite has no advisory locks."""
     with postgres_schema_url(f"t_{uuid.uuid4().hex[:12]}") as url:
-        engine = make_engine(url)
-        migrate(engine)
-        yield engine
-        engine.dispose()
+        yield url
 
 
 @pytest.fixture
-def config(engine: Engine, tmp_path: Path) -> CollectorConfig:
-    return collector_config(str(engine.url.render_as_string(hide_password=False)), tmp_path)
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    migrate(engine)
+    yield engine
+    engine.dispose()
 
 
 def _free_for_another_collector(engine: Engine) -> bool:

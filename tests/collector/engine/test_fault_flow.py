@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,7 +18,7 @@ from collector.store import incidents, inventory
 from collector.store.database import Database
 from collector.store.reports import IncomingReport, store_reports
 from collector.store.schema import outbox
-from tests.support.collector import SECRET, collector_config
+from tests.support.collector import SECRET
 
 # Monday 2 November 2026, 10:00 UTC (10:00 in London: inside Cat1's 9-5 hours).
 MONDAY = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
@@ -27,8 +26,8 @@ INTERVAL = 60.0
 
 
 @pytest.fixture
-def config(database_url: str, tmp_path: Path) -> CollectorConfig:
-    return collector_config(database_url, tmp_path, mail=MailSettings(noc="noc@vendor.example"))
+def config_settings() -> dict[str, Any]:
+    return {"mail": MailSettings(noc="noc@vendor.example")}
 
 
 def _customer(conn: Connection, customer_id: str, tier: str | None) -> None:

@@ -8,7 +8,6 @@ incident when its opening is mailed, if ever, with the response clock starting t
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,7 +31,6 @@ from collector.store.database import Database
 from collector.store.probe_results import HostCheck
 from collector.store.reports import IncomingReport, store_reports
 from collector.store.schema import faults, incidents, outbox
-from tests.support.collector import collector_config
 
 # Monday 2 November 2026, 10:00 UTC (10:00 in London: inside Cat1's 9-5 hours).
 MONDAY = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
@@ -43,8 +41,8 @@ WINDOW_ENDS = MONDAY + timedelta(hours=1)
 
 
 @pytest.fixture
-def config(database_url: str, tmp_path: Path) -> CollectorConfig:
-    return collector_config(database_url, tmp_path, mail=MailSettings(noc=NOC))
+def config_settings() -> dict[str, Any]:
+    return {"mail": MailSettings(noc=NOC)}
 
 
 def _customer(conn: Connection, hosts: list[str], tier: str | None = "cat1") -> None:

@@ -5,7 +5,6 @@ SQLite and PostgreSQL. The explained faults stay unmailed; the NOC hears of the 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +20,6 @@ from collector.store.database import Database
 from collector.store.incidents import IncidentView
 from collector.store.reports import IncomingReport, store_reports
 from collector.store.schema import outbox
-from tests.support.collector import collector_config
 from tests.support.pbx_reports import asterisk_report
 
 MONDAY = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
@@ -30,8 +28,8 @@ HOST = "acme-pbx"
 
 
 @pytest.fixture
-def config(database_url: str, tmp_path: Path) -> CollectorConfig:
-    return collector_config(database_url, tmp_path, mail=MailSettings(noc=NOC))
+def config_settings() -> dict[str, Any]:
+    return {"mail": MailSettings(noc=NOC)}
 
 
 def _pbx(conn: Connection) -> None:

@@ -5,7 +5,6 @@ recovery mail each when Asterisk comes back."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +16,6 @@ from collector.store import inventory
 from collector.store.database import Database
 from collector.store.reports import store_reports
 from collector.store.schema import faults, incidents, outbox
-from tests.support.collector import collector_config
 from tests.support.pbx_reports import asterisk_report
 
 MONDAY = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
@@ -25,8 +23,8 @@ NOC = "noc@vendor.example"
 
 
 @pytest.fixture
-def config(database_url: str, tmp_path: Path) -> CollectorConfig:
-    return collector_config(database_url, tmp_path, mail=MailSettings(noc=NOC))
+def config_settings() -> dict[str, Any]:
+    return {"mail": MailSettings(noc=NOC)}
 
 
 def _pbx(conn: Connection) -> None:

@@ -31,7 +31,6 @@ from collector.store.database import Database
 from collector.store.engines import make_engine, migrate
 from collector.store.reports import IncomingReport, store_reports
 from collector.store.schema import check_states, fault_events, faults, incidents, outbox
-from tests.support.collector import collector_config
 from tests.support.postgres import postgres_schema_url
 
 MONDAY = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
@@ -40,9 +39,8 @@ END = MONDAY + timedelta(minutes=MINUTES + 1)  # "now" of every evaluation, in e
 
 
 @pytest.fixture
-def config(tmp_path: Path) -> CollectorConfig:
-    # The URL is the tests' own: evaluation only takes thresholds and mail settings from it.
-    return collector_config("sqlite://", tmp_path, mail=MailSettings(noc="noc@vendor.example"))
+def config_settings() -> dict[str, Any]:
+    return {"mail": MailSettings(noc="noc@vendor.example")}
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import ssl
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -26,7 +27,6 @@ from collector.store.database import Database
 from collector.store.engines import make_engine, migrate
 from collector.store.probe_results import HostCheck
 from tests.support.clock import Clock
-from tests.support.collector import collector_config
 from tests.support.sshd import Sshd, running_sshd
 from tests.support.tls import write_self_signed_cert
 
@@ -53,8 +53,8 @@ def _customer_with_host(conn: Connection) -> None:
 
 
 @pytest.fixture
-def config(database_url: str, tmp_path: Path) -> CollectorConfig:
-    return collector_config(database_url, tmp_path, probes=ProbeSettings(jitter_s=0))
+def config_settings() -> dict[str, Any]:
+    return {"probes": ProbeSettings(jitter_s=0)}
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ and the timeline and the NOC hear of it."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Connection, select
@@ -23,7 +23,6 @@ from collector.store.database import Database
 from collector.store.incidents import IncidentView
 from collector.store.reports import IncomingReport, store_reports
 from collector.store.schema import outbox
-from tests.support.collector import collector_config
 from tests.support.incidents import add_customer, open_incident
 
 # Monday 2 November 2026, 10:00 UTC = 10:00 in London, inside Cat1's 9-5.
@@ -39,13 +38,8 @@ ROTA = {
 
 
 @pytest.fixture
-def config(database_url: str, tmp_path: Path) -> CollectorConfig:
-    return collector_config(
-        database_url,
-        tmp_path,
-        mail=MailSettings(noc=NOC),
-        oncall=OnCallSettings.model_validate(ROTA),
-    )
+def config_settings() -> dict[str, Any]:
+    return {"mail": MailSettings(noc=NOC), "oncall": OnCallSettings.model_validate(ROTA)}
 
 
 def _incident(db: Database, incident_id: int) -> IncidentView:

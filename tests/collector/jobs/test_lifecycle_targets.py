@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Connection, select
@@ -20,7 +20,6 @@ from collector.operations.incidents import TransitionRefused, allowed_actions, p
 from collector.store import incidents as incident_store
 from collector.store.database import Database
 from collector.store.schema import outbox
-from tests.support.collector import collector_config
 from tests.support.incidents import add_customer, open_incident
 
 # Tuesday 3 November 2026, 13:00 in New York (18:00 UTC), inside Premier's 08:00-17:00.
@@ -30,8 +29,8 @@ NOC = "noc@vendor.example"
 
 
 @pytest.fixture
-def config(database_url: str, tmp_path: Path) -> CollectorConfig:
-    return collector_config(database_url, tmp_path, mail=MailSettings(noc=NOC))
+def config_settings() -> dict[str, Any]:
+    return {"mail": MailSettings(noc=NOC)}
 
 
 @pytest.fixture

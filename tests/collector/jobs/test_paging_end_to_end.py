@@ -13,7 +13,6 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,7 +37,6 @@ from collector.store.reports import IncomingReport, store_reports
 from collector.store.schema import incidents as incident_table
 from collector.store.schema import pages
 from tests.support.clock import Clock
-from tests.support.collector import collector_config
 from tests.support.smtp import Inbox, smtp_server
 
 pytestmark = pytest.mark.integration
@@ -75,14 +73,12 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
 
 
 @pytest.fixture
-def config(database_url: str, tmp_path: Path, smtp: tuple[Inbox, int]) -> CollectorConfig:
-    return collector_config(
-        database_url,
-        tmp_path,
-        smtp=SmtpSettings(host="127.0.0.1", port=smtp[1], timeout_s=10),
-        mail=MailSettings(noc="noc@vendor.example"),
-        oncall=OnCallSettings.model_validate(ROTA),
-    )
+def config_settings(smtp: tuple[Inbox, int]) -> dict[str, Any]:
+    return {
+        "smtp": SmtpSettings(host="127.0.0.1", port=smtp[1], timeout_s=10),
+        "mail": MailSettings(noc="noc@vendor.example"),
+        "oncall": OnCallSettings.model_validate(ROTA),
+    }
 
 
 @pytest.fixture

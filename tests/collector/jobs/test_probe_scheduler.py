@@ -18,7 +18,6 @@ from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Connection
 
-from collector import cli
 from collector.app import create_app
 from collector.config.inventory_file import load_inventory, read_inventory
 from collector.config.settings import CollectorConfig, ConfigError, ProbeSettings
@@ -32,6 +31,7 @@ from collector.store.database import Database
 from collector.store.engines import make_engine, migrate
 from collector.store.probe_results import HostCheck
 from collector.web.appkeys import DATABASE, METRICS
+from tests.support.cli import Cli
 from tests.support.clock import Clock
 from tests.support.collector import collector_config
 
@@ -359,31 +359,21 @@ def test_it_loads_checks_from_the_inventory_file_once(db: Database, tmp_path: Pa
         read_inventory(inventory_file)
 
 
-def test_it_adds_and_lists_checks_from_the_command_line(
-    db: Database, sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    config = tmp_path / "collector.yaml"
-    config.write_text(f"secret_key: 0123456789abcdef0123\ndatabase:\n  url: {sqlite_url}\n")
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        code = cli.main([*argv, "--config", str(config)])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    code, out, err = run(
+def test_it_adds_and_lists_checks_from_the_command_line(db: Database, cli: Cli) -> None:
+    code, out, err = cli(
         "check", "add", HOST, "--kind", "tcp", "--target", "127.0.0.1", "--option", "port=5038"
     )
     assert code == 0, err
     assert "tcp of acme-pbx: 127.0.0.1, every 60 s" in out
-    code, out, err = run("check", "list", HOST)
+    code, out, err = cli("check", "list", HOST)
     assert code == 0, err
     assert "tcp    127.0.0.1  60 s      not run yet        port=5038" in out
 
-    code, _out, err = run("check", "add", HOST, "--kind", "tcp", "--target", "h", "--option", "x=1")
+    code, _out, err = cli("check", "add", HOST, "--kind", "tcp", "--target", "h", "--option", "x=1")
     assert (code, err.strip()) == (
         2,
         "faultdesk-collector: tcp check options: x: Extra inputs are not permitted"
         " (the tcp options are: timeout_s, port)",
     )
-    code, _out, err = run("check", "list", "nobody")
+    code, _out, err = cli("check", "list", "nobody")
     assert (code, err.strip()) == (1, "faultdesk-collector: no host 'nobody'")

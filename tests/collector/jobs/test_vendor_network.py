@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Connection, select, update
@@ -13,15 +13,14 @@ from collector.jobs.vendor_network import sweep_vendor_network
 from collector.store import vendor_outages
 from collector.store.database import Database
 from collector.store.schema import faults, outbox
-from tests.support.collector import collector_config
 from tests.support.incidents import add_customer, lose_access
 
 MONDAY = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def config(database_url: str, tmp_path: Path) -> CollectorConfig:
-    return collector_config(database_url, tmp_path, monitoring={"vendor_canary_hosts": ["gw"]})
+def config_settings() -> dict[str, Any]:
+    return {"monitoring": {"vendor_canary_hosts": ["gw"]}}
 
 
 def _mails(conn: Connection) -> list[tuple[str, str]]:

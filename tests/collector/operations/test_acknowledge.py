@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-import pytest
 
 from collector.config.settings import CollectorConfig
 from collector.operations.acknowledge import acknowledge_fault
 from collector.store import incidents as incident_store
 from collector.store.database import Database
-from tests.support.collector import collector_config
 from tests.support.incidents import add_customer, open_incident
 
 MONDAY = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def config(database_url: str, tmp_path: Path) -> CollectorConfig:
-    return collector_config(database_url, tmp_path)
 
 
 def test_it_puts_the_acknowledgement_and_its_comment_on_the_incident_timeline(

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import pytest
 from sqlalchemy import Connection
 
 from collector.config.settings import CollectorConfig
@@ -22,11 +21,6 @@ from tests.support.incidents import add_customer
 
 # Monday 2 November 2026, 10:00 UTC = 10:00 in London.
 MONDAY = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def config(tmp_path: Path) -> CollectorConfig:
-    return collector_config(f"sqlite:///{tmp_path / 'unused.db'}", tmp_path)
 
 
 def _announce(conn: Connection, calendar: str, day: date, hours: str, reason: str) -> int:

@@ -12,7 +12,6 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import Connection
 
-from collector import cli
 from collector.app import create_app
 from collector.config.settings import CollectorConfig, load_config
 from collector.config.tiers import catalogue_for
@@ -20,9 +19,9 @@ from collector.operations.incidents import recalculate_for_customer
 from collector.store import incidents as incident_store
 from collector.store import inventory
 from collector.store.database import Database
-from collector.store.engines import make_engine, migrate
 from collector.store.operators import add_operator, create_token
 from collector.web.appkeys import DATABASE
+from tests.support.cli import Cli
 from tests.support.collector import collector_config
 from tests.support.incidents import add_customer, open_incident
 from tests.support.openapi import DOCUMENT, check
@@ -38,11 +37,6 @@ SHIPPED = catalogue_for(None)
 def database_url(sqlite_url: str) -> str:
     """These tests run on SQLite alone."""
     return sqlite_url
-
-
-@pytest.fixture
-def config(sqlite_url: str, tmp_path: Path) -> CollectorConfig:
-    return collector_config(sqlite_url, tmp_path)
 
 
 def _cat1_incident(conn: Connection, config: CollectorConfig) -> int:
@@ -153,22 +147,13 @@ async def test_it_recalculates_when_a_contract_is_added_through_the_api(
     await _call(client, auth, template, "/api/v1/customers/nobody/contracts", 404, terms)
 
 
-def test_it_recalculates_when_a_contract_is_added_from_the_command_line(
-    tmp_path: Path, sqlite_url: str, capsys: pytest.CaptureFixture[str]
-) -> None:
-    path = tmp_path / "collector.yaml"
-    path.write_text(f"secret_key: 0123456789abcdef0123\ndatabase:\n  url: {sqlite_url}\n")
-    engine = make_engine(sqlite_url)
-    migrate(engine)
-    with engine.begin() as conn:
-        incident_id = _cat1_incident(conn, load_config(path))
+def test_it_recalculates_when_a_contract_is_added_from_the_command_line(cli: Cli) -> None:
+    config = load_config(cli.config)
+    incident_id = cli.query(lambda conn: _cat1_incident(conn, config))
     # From today (the command's default), whatever the machine's date: the latest to start.
-    argv = ["customer", "contract", "acme", "--tier", "cat2", "--ends", "2099-01-01"]
-    assert cli.main([*argv, "--config", str(path)]) == 0
-    out = capsys.readouterr().out
-    assert re.search(r"Contract for acme: cat2 from \d{4}-\d\d-\d\d, until 2099-01-01", out)
-    assert f"Open incidents moved to the terms now in force: #{incident_id}" in out
-    with engine.begin() as conn:
-        incident = incident_store.get_incident(conn, incident_id)
-    engine.dispose()
+    done = cli("customer", "contract", "acme", "--tier", "cat2", "--ends", "2099-01-01")
+    assert done.code == 0
+    assert re.search(r"Contract for acme: cat2 from \d{4}-\d\d-\d\d, until 2099-01-01", done.out)
+    assert f"Open incidents moved to the terms now in force: #{incident_id}" in done.out
+    incident = cli.query(lambda conn: incident_store.get_incident(conn, incident_id))
     assert incident is not None and incident.tier == "cat2"

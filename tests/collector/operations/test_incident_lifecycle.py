@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,16 +23,10 @@ from collector.store import incidents as incident_store
 from collector.store.database import Database
 from collector.store.incidents import IncidentView
 from collector.store.schema import faults
-from tests.support.collector import collector_config
 from tests.support.incidents import add_customer, lose_access, open_incident
 
 # Monday 2 November 2026, 10:00 UTC = 10:00 in London (GMT), inside every UK calendar's hours.
 MONDAY = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def config(database_url: str, tmp_path: Path) -> CollectorConfig:
-    return collector_config(database_url, tmp_path)
 
 
 @pytest.fixture
