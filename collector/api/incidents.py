@@ -28,7 +28,7 @@ from collector.operations.incidents import (
 )
 from collector.store import incident_pauses
 from collector.store import incidents as incident_store
-from collector.store.incidents import IncidentView
+from collector.store.incident_view import IncidentView
 from collector.store.operators import Operator
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
 from collector.web.errors import refuse

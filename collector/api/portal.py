@@ -24,7 +24,7 @@ from collector.operations.tickets import (
     comment,
     log_fault,
 )
-from collector.store.incidents import IncidentView
+from collector.store.incident_view import IncidentView
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
 from collector.web.client import client_address
 from collector.web.errors import refuse

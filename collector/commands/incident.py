@@ -29,7 +29,7 @@ from collector.engine.incident_clock import access_rules, explain_incident
 from collector.operations.incidents import ACTIONS, IncidentError, IncidentNotFound, perform
 from collector.store import incidents as incident_store
 from collector.store.engines import make_engine, migrate
-from collector.store.incidents import IncidentView
+from collector.store.incident_view import IncidentView
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 Handler = Callable[[argparse.Namespace, CollectorConfig, Connection, datetime], str]

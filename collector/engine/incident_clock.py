@@ -24,7 +24,7 @@ from collector.domain.tiers import DEFAULT_REGION, Tier
 from collector.engine.incident_terms import rise_tiers, tier_from_policy
 from collector.store import announcements as announcement_store
 from collector.store import incident_pauses
-from collector.store.incidents import IncidentView
+from collector.store.incident_view import IncidentView
 
 WAITING_WORDS = "waiting on the customer"
 DEFAULT_RULES = AccessRules()

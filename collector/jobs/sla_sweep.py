@@ -30,7 +30,8 @@ from collector.notify.messages import Mail
 from collector.operations.incidents import recompute_due
 from collector.store import incidents as incident_store
 from collector.store.database import Database
-from collector.store.incidents import SYSTEM_ACTOR, IncidentView
+from collector.store.incident_view import IncidentView
+from collector.store.incidents import SYSTEM_ACTOR
 
 log = logging.getLogger(__name__)
 

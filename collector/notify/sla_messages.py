@@ -11,7 +11,7 @@ from datetime import timedelta
 from collector.domain.sla import Explanation
 from collector.domain.tiers import format_duration
 from collector.notify.messages import Mail
-from collector.store.incidents import IncidentView
+from collector.store.incident_view import IncidentView
 
 
 def _subject(label: str, incident: IncidentView) -> str:

@@ -24,7 +24,7 @@ from collector.operations.incidents import recompute_due
 from collector.store import announcements as store
 from collector.store import incidents as incident_store
 from collector.store.announcements import AnnouncementRow
-from collector.store.incidents import IncidentView
+from collector.store.incident_view import IncidentView
 
 
 class AnnouncementRefused(ValueError):

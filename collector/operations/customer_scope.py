@@ -16,7 +16,7 @@ from collector.store import faults as fault_store
 from collector.store import incidents as incident_store
 from collector.store import inventory, maintenance
 from collector.store.faults import FaultView
-from collector.store.incidents import IncidentView
+from collector.store.incident_view import IncidentView
 from collector.store.inventory import Host
 from collector.store.maintenance import StoredWindow
 

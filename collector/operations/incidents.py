@@ -27,7 +27,8 @@ from collector.engine.incident_terms import NOT_COVERED, policy_for
 from collector.store import faults as fault_store
 from collector.store import incident_pauses, inventory
 from collector.store import incidents as incident_store
-from collector.store.incidents import SYSTEM_ACTOR, IncidentView
+from collector.store.incident_view import IncidentView
+from collector.store.incidents import SYSTEM_ACTOR
 
 
 class IncidentError(Exception):

@@ -23,7 +23,7 @@ from collector.operations.signin import Account
 from collector.store import audit, customer_users, inventory
 from collector.store import faults as fault_store
 from collector.store import incidents as incident_store
-from collector.store.incidents import IncidentView
+from collector.store.incident_view import IncidentView
 
 #: What the customer says about urgency, as the fault severity the contract's targets key on.
 URGENCY = {"high": Severity.CRITICAL, "normal": Severity.MAJOR, "low": Severity.MINOR}

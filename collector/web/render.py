@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from collector.store.faults import FaultView
-from collector.store.incidents import IncidentView
+from collector.store.incident_view import IncidentView
 from collector.store.inventory import Contract, Host
 from collector.store.maintenance import StoredWindow
 from collector.store.probe_results import HostCheck, StoredResult

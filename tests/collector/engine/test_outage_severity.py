@@ -17,7 +17,7 @@ from collector.store import faults as fault_store
 from collector.store import incidents as incident_store
 from collector.store import inventory
 from collector.store.database import Database
-from collector.store.incidents import IncidentView
+from collector.store.incident_view import IncidentView
 from collector.store.reports import IncomingReport, store_reports
 from collector.store.schema import outbox
 from tests.support.pbx_reports import asterisk_report

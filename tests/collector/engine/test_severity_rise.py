@@ -20,7 +20,7 @@ from collector.engine.pipeline import process_reports
 from collector.jobs.paging import sweep_paging
 from collector.store import incidents as incident_store
 from collector.store.database import Database
-from collector.store.incidents import IncidentView
+from collector.store.incident_view import IncidentView
 from collector.store.reports import IncomingReport, store_reports
 from collector.store.schema import outbox
 from tests.support.incidents import add_customer, open_incident

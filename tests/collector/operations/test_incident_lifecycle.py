@@ -21,7 +21,7 @@ from collector.operations.incidents import (
 )
 from collector.store import incidents as incident_store
 from collector.store.database import Database
-from collector.store.incidents import IncidentView
+from collector.store.incident_view import IncidentView
 from collector.store.schema import faults
 from tests.support.incidents import add_customer, lose_access, open_incident
 

@@ -1,0 +1,112 @@
+"""What an incident row reads as: its terms, its lifecycle moments and the outcome of each
+target, and the order operators work the queue in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from collector.domain.outcomes import Outcome, response_outcome
+from collector.domain.references import incident_reference
+
+#: The lifecycle moment that meets each target.
+_MET_BY = {
+    "first_response": "responded_at",
+    "resolution": "resolved_at",
+    "on_site": "on_site_at",
+    "parts_dispatch": "parts_dispatched_at",
+    "parts_delivery": "parts_delivered_at",
+    "part_return": "part_returned_at",
+}
+
+
+@dataclass(frozen=True)
+class IncidentView:
+    id: int
+    fault_id: int
+    customer_id: str
+    customer_name: str
+    host_name: str
+    title: str
+    tier: str
+    covered: bool
+    severity: str
+    status: str
+    opened_at: datetime
+    response_due_at: datetime | None
+    closed_at: datetime | None
+    policy: dict[str, Any]
+    host_id: str | None = None
+    responded_at: datetime | None = None
+    onsite_requested_at: datetime | None = None
+    on_site_at: datetime | None = None
+    resolved_at: datetime | None = None
+    sla_warned_at: datetime | None = None
+    sla_breached_at: datetime | None = None
+    engineer_acknowledged_at: datetime | None = None
+    engineer_acknowledged_by: str | None = None
+    #: The incident's fault's check: an outage of access never pauses its own clock.
+    check_key: str = ""
+    #: ``on_request`` on the host, else on the customer: access is given only when asked.
+    access_rule: str | None = None
+    access_granted_at: datetime | None = None
+    access_granted_by: str | None = None
+    #: The customer's wall clock and region (None: the tier's zone, region "other").
+    customer_timezone: str | None = None
+    customer_region: str | None = None
+    failure_confirmed_at: datetime | None = None
+    parts_dispatched_at: datetime | None = None
+    parts_delivered_at: datetime | None = None
+    part_returned_at: datetime | None = None
+
+    def met_at(self, target: str) -> datetime | None:
+        """When the step that meets ``target`` was recorded; None while it is owed."""
+        return getattr(self, _MET_BY[target]) if target in _MET_BY else None
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    @property
+    def not_covered_reason(self) -> str:
+        """Why no target applies, for an incident that is not covered."""
+        excluded = self.policy.get("excluded")
+        if excluded:
+            return f"Not covered under {self.tier}: {excluded}."
+        return "No contract covered the host when the fault opened."
+
+    @property
+    def reference(self) -> str:
+        """What the customer quotes: the same in every mail and page about the outage."""
+        return incident_reference(self.id, self.opened_at)
+
+    @property
+    def ended(self) -> bool:
+        """Resolved or closed: it shows its outcome, no clock."""
+        return self.resolved_at is not None or self.closed_at is not None
+
+    @property
+    def response_outcome(self) -> Outcome | None:
+        return response_outcome(
+            self.response_due_at, self.responded_at, self.resolved_at or self.closed_at
+        )
+
+    @property
+    def front_of_queue(self) -> bool:
+        """The tier puts this customer at the front of the queue (seed 003, Priority)."""
+        return bool(self.policy.get("front_of_queue", False))
+
+
+def queue_order(incident: IncidentView) -> tuple[Any, ...]:
+    """Operators' queue: front-of-queue tiers first, then awaiting a first response, soonest
+    due first (no target last), then oldest."""
+    due = incident.response_due_at
+    return (
+        not incident.front_of_queue,
+        incident.responded_at is not None,
+        due is None,
+        due.timestamp() if due else 0.0,
+        incident.opened_at,
+        incident.id,
+    )
