@@ -4,6 +4,10 @@ Each message is delivered or failed on its own: one that cannot be built or sent
 with its reason and never holds up the rest of the batch. While a batch is under way its
 claims are renewed every ``RENEW_EVERY``, so they stand as long as this sender lives and lapse
 within ``outbox.CLAIM_LEASE`` once it dies.
+
+Mail committed in this process wakes the sender at once (``wake``, called when a transaction
+that queued mail commits); the leader also looks every ``mail.send_interval_s`` for what no
+wake announces: retries falling due, mail queued by another collector or by the CLI.
 """
 
 from __future__ import annotations
@@ -68,6 +72,12 @@ class OutboxSender:
         self._clock = clock
         self._renew_every_s = renew_every.total_seconds()
         self._domain = message_id_domain(config.mail.message_id_domain, config.http.public_url)
+        #: Set when mail was committed here since the sender last looked.
+        self.mail_queued = asyncio.Event()
+
+    def wake(self) -> None:
+        """Mail was just committed to the outbox: look now rather than at the next interval."""
+        self.mail_queued.set()
 
     async def deliver_due(self) -> int:
         """Send every due message once; returns how many were delivered."""
