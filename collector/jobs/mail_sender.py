@@ -80,14 +80,26 @@ class OutboxSender:
         self.mail_queued.set()
 
     async def deliver_due(self) -> int:
-        """Send every due message once; returns how many were delivered."""
+        """Send every due message once, a claimed batch at a time until a claim comes back
+        short (a full outbox drains without waiting for the next look); returns how many
+        were delivered."""
+        delivered = 0
+        while True:
+            claimed = await self._claim()
+            if claimed:
+                delivered += await self._deliver_batch(claimed)
+            if len(claimed) < outbox.CLAIM_BATCH:
+                return delivered
+
+    async def _claim(self) -> list[outbox.OutgoingMessage]:
         max_attempts = self._config.mail.max_attempts
         given_up, claimed = await self._db.write(take_due, self._clock(), max_attempts)
         if given_up:
             self._metrics.mail_given_up.labels(reason="attempts").inc(given_up)
             log.warning("gave up on %d message(s) whose last attempt was cut short", given_up)
-        if not claimed:
-            return 0
+        return claimed
+
+    async def _deliver_batch(self, claimed: list[outbox.OutgoingMessage]) -> int:
         held = list(claimed)
         keeper = asyncio.create_task(self._keep_claims(held))
         delivered = 0
