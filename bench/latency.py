@@ -15,9 +15,9 @@ trip, from sending it to the collector's answer (given once the report is commit
 
 Silence → mail: as many hosts report once, at moments spread over a sweep interval, then fall
 silent. The agent-silent fault opens once a host has been silent ``heartbeat_missed_intervals``
-report intervals (the deadline), at the leader's next heartbeat sweep, every ``--sweep``
-seconds; the figure runs from each host's deadline to its last opening mail, so it is read
-against the sweep interval, which bounds it by design.
+report intervals (its deadline): the leader sweeps every ``--sweep`` seconds and, after each
+sweep, again at the next host's deadline. The figure runs from each host's deadline to its
+last opening mail, read against the sweep interval, which would bound it without the latter.
 """
 
 from __future__ import annotations
@@ -224,7 +224,7 @@ def _print(
     )
     print(_row("silent host's deadline -> mail", silences))
     print(f"ratio (median / sweep interval): {statistics.median(silences) / args.sweep:.2f}")
-    print(f"(silent for {deadline:g} s, then at most one sweep interval, then the mail)")
+    print(f"(silent for {deadline:g} s: the leader sweeps at that deadline, then mails)")
 
 
 if __name__ == "__main__":

@@ -58,7 +58,8 @@ class Duties:
         snmp = SnmpDuty(db, config, clock, self._metrics)
         snmp.install(schedules)
         sweep_s = config.monitoring.sweep_interval_s
-        schedules.every(sweep_s, self._monitor.sweep, "heartbeat")
+        monitor = self._monitor
+        schedules.every_or_when(sweep_s, monitor.sweep_due, monitor.sweep, "heartbeat")
         sender = self._sender
         schedules.every_or_when(
             config.mail.send_interval_s, sender.mail_queued, sender.deliver_due, "outbox"

@@ -47,8 +47,8 @@ class Schedules:
         )
 
     def every_or_when(self, seconds: float, woken: asyncio.Event, job: Job, name: str) -> None:
-        """Run ``job`` once at start, then whenever ``woken`` is set, and at least every
-        ``seconds`` (for what no wake announces: retries falling due, another process's work)."""
+        """Run ``job`` whenever ``woken`` is set, and at least every ``seconds`` (for what no
+        wake announces: retries falling due, another process's work)."""
         self._wakeable.append((seconds, woken, self._guarded(job, name), name))
 
     def _guarded(self, job: Job, name: str) -> Run:
@@ -86,12 +86,12 @@ class Schedules:
             await asyncio.gather(*self._running, return_exceptions=True)
 
     async def _wake_loop(self, seconds: float, woken: asyncio.Event, run: Run) -> None:
-        """Run, then wait to be woken or for ``seconds``. Cancelling the loop leaves a run
-        under way to finish: ``shutdown`` waits for it among the others."""
+        """Wait to be woken or for ``seconds``, then run; again and again. Cancelling the loop
+        leaves a run under way to finish: ``shutdown`` waits for it among the others."""
         while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(woken.wait(), seconds)
             woken.clear()  # before the run: whatever is committed during it wakes the next
             task = asyncio.ensure_future(run())
             self._running.add(task)
             await asyncio.shield(task)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(woken.wait(), seconds)
