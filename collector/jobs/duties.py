@@ -64,6 +64,7 @@ class Duties:
         schedules.every_or_when(
             config.mail.send_interval_s, sender.mail_queued, sender.deliver_due, "outbox"
         )
+        sender.wake()  # mail may have waited for a leader: look as soon as this one leads
         schedules.every(sweep_s, sla_job(db, config, clock), "sla")
         schedules.every(sweep_s, vendor_network_job(db, config, clock), "vendor-network")
         schedules.every(config.oncall.sweep_interval_s, paging_job(db, config, clock), "paging")
