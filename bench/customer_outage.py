@@ -14,8 +14,8 @@ with work proportional to the hosts it stays near 1.
 
 Each side gets a fresh SQLite file (WAL, as the collector runs it) and is measured once.
 
-Then a PBX service outage (``--pbx``, default 200): every PBX of one customer reports, in one
-batch, that Asterisk has stopped: its process, AMI, ports 5038 and 5060/udp and SIP all fail.
+Then a PBX service outage (``--pbx``, default 200): every PBX of one customer reports, in two
+batches, that Asterisk has stopped: its process, AMI, ports 5038 and 5060/udp and SIP all fail.
 The shipped dependency rules make that one incident per host (about the Asterisk process) and
 one opening mail per recipient, not one per failing check. The baseline, in the same run, is
 the same batch with only the process reported down.
@@ -118,7 +118,7 @@ def _customer_openings(conn: Connection) -> int:
 def measure_pbx(
     directory: Path, hosts: int, everything_down: bool
 ) -> tuple[float, int, int, int, int]:
-    """Seconds for the batch in which every PBX's Asterisk fault opens; faults, incidents, mail,
+    """Seconds for the two batches in which every PBX's faults open; faults, incidents, mail,
     and of that mail the customer's openings."""
     url = f"sqlite:///{directory / f'pbx-{everything_down}.db'}"
     engine = make_engine(url)
@@ -141,10 +141,13 @@ def measure_pbx(
 
     try:
         db.transaction(_seed_pbx, hosts)
-        for seq, up in ((1, True), (2, True), (3, False)):
+        for seq, up in ((1, True), (2, True)):
             batch(seq, up)
         started = time.perf_counter()
-        batch(4, False)  # the second report down: every fault opens
+        # The first report down opens the process's and ports' faults (the agent's own
+        # readings); the second, AMI's and SIP's (asked of a daemon, so read twice).
+        batch(3, False)
+        batch(4, False)
         elapsed = time.perf_counter() - started
         return (elapsed, *db.transaction(_counts), db.transaction(_customer_openings))
     finally:
@@ -177,7 +180,7 @@ def main() -> None:
         process_only = measure_pbx(Path(tmp), args.pbx, everything_down=False)
         outage = measure_pbx(Path(tmp), args.pbx, everything_down=True)
     print()
-    print(f"PBX service outage: Asterisk stops on {args.pbx} PBXs of one customer, one batch")
+    print(f"PBX service outage: Asterisk stops on {args.pbx} PBXs of one customer, two batches")
     print(f"{'':34} {'seconds':>9} {'faults':>7} {'incidents':>9} {'mail':>6}")
     for label, (seconds, opened, incidents_opened, mail, _) in (
         ("baseline: process down only", process_only),

@@ -20,6 +20,7 @@ from collector.ingest.writer import HostKeys, ReportWriter
 from collector.jobs.duties import Duties
 from collector.jobs.leadership import LEADERSHIP, elect
 from collector.jobs.mail_sender import OutboxSender, Transport
+from collector.notify import outbox
 from collector.notify.smtp import SmtpTransport
 from collector.runtime.metrics import Metrics
 from collector.security.passwords import HashingPool
@@ -73,6 +74,7 @@ def create_app(
     app[REPORT_WRITER] = ReportWriter(db, clock, on_committed=monitor.wake)
     app[MONITOR] = monitor
     app[SENDER] = OutboxSender(db, transport or SmtpTransport(config.smtp), config, metrics, clock)
+    db.on_commit(outbox.QUEUED, app[SENDER].wake)
     duties = Duties(db, config, clock, metrics, monitor, app[SENDER])
     app[DUTIES] = duties
     if config.snmp.listen_address is not None:

@@ -140,7 +140,8 @@ class CheckPolicy:
     """How one check's observations become a fault.
 
     A fault is raised after ``raise_after`` consecutive non-ok observations, or once the check
-    has been non-ok for ``raise_for_s`` seconds, whichever is configured and comes first; it
+    has been non-ok for ``raise_for_s`` seconds, whichever is configured and comes first; a
+    critical observation needs only ``raise_after_critical`` in a row when that is set. It
     recovers after ``recover_after`` consecutive oks. ``flap_changes`` status changes within
     ``flap_window_s`` make the check flapping until it has been quiet for a whole window.
     Durations are judged when an observation arrives, so checks need regular observations.
@@ -148,6 +149,7 @@ class CheckPolicy:
 
     raise_after: int | None = 2
     raise_for_s: float | None = None
+    raise_after_critical: int | None = None
     recover_after: int = 2
     flap_window_s: float = 0.5 * HOUR_S
     flap_changes: int = 6
@@ -160,6 +162,8 @@ class CheckPolicy:
             raise ValueError("a check policy needs raise_after, raise_for_s or both")
         if self.raise_after is not None and self.raise_after < 1:
             raise ValueError("raise_after must be at least 1")
+        if self.raise_after_critical is not None and self.raise_after_critical < 1:
+            raise ValueError("raise_after_critical must be at least 1")
         if self.recover_after < 1:
             raise ValueError("recover_after must be at least 1")
         if self.flap_changes < 2:
@@ -184,6 +188,15 @@ class CheckPolicy:
 
 
 _QUICK = CheckPolicy(raise_after=1, recover_after=1)
+#: What the agent reads on the host itself, from the kernel and systemd: a process that is not
+#: running, a unit that is not active, a port nobody listens on. A critical reading of those is
+#: a fact, not a probe that may have met a bad network, so one raises the fault (the opening
+#: mail goes within seconds of the report); a warning (a unit restarted since the last report)
+#: still needs two in a row, and so does recovery, so a single restart opens nothing and a
+#: service coming and going settles as flapping. Whatever crosses a network or asks a daemon
+#: that may be busy (remote checks, AMI, trunk registrations and qualifies, SIP OPTIONS, the
+#: agent's probes erroring) keeps the default debounce of two.
+_LOCAL_FACT = CheckPolicy(raise_after_critical=1, critical_severity=Severity.MAJOR)
 
 #: Per check-family policies, matched by check-key prefix (the longest prefix wins).
 #: A heartbeat observation already means "silent for 3 intervals" and a disk level already has
@@ -193,9 +206,9 @@ DEFAULT_OVERRIDES: tuple[tuple[str, CheckPolicy], ...] = (
     ("agent.heartbeat", replace(_QUICK, critical_severity=Severity.MAJOR)),
     ("disk:", replace(_QUICK, warning_severity=Severity.MINOR, critical_severity=Severity.MAJOR)),
     ("inodes:", replace(_QUICK, warning_severity=Severity.MINOR, critical_severity=Severity.MAJOR)),
-    ("service:", CheckPolicy(critical_severity=Severity.MAJOR)),
-    ("unit:", CheckPolicy(critical_severity=Severity.MAJOR)),
-    ("port:", CheckPolicy(critical_severity=Severity.MAJOR)),
+    ("service:", _LOCAL_FACT),
+    ("unit:", _LOCAL_FACT),
+    ("port:", _LOCAL_FACT),
     # A phone that is switched off is worth knowing about, not waking anyone for.
     (
         "asterisk.endpoint:",

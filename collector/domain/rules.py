@@ -22,7 +22,7 @@ and a check with no observation keeps its state (an absent reading is not a reco
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from collector.domain.policy import Levels, Status, Thresholds, from_iso
@@ -39,6 +39,13 @@ Previous = Mapping[str, WatchState]
 
 #: Kinds of host that cannot run the agent (a Mitel PBX is watched over SNMP): no heartbeat.
 AGENTLESS_KINDS = frozenset({"mitel"})
+
+
+def heartbeat_deadline(
+    last_report_at: datetime, interval_s: float, missed_intervals: int = 3
+) -> datetime:
+    """When an agent last heard from at ``last_report_at`` counts as silent."""
+    return last_report_at + timedelta(seconds=missed_intervals * interval_s)
 
 
 def heartbeat_observation(

@@ -221,7 +221,10 @@ def _on_bad(
 
 
 def _should_raise(state: WatchState, obs: Observation, policy: CheckPolicy) -> bool:
-    if policy.raise_after is not None and state.bad_count >= policy.raise_after:
+    after = policy.raise_after
+    if obs.status is Status.CRITICAL and policy.raise_after_critical is not None:
+        after = policy.raise_after_critical
+    if after is not None and state.bad_count >= after:
         return True
     if policy.raise_for_s is not None and state.bad_since is not None:
         return (obs.at - state.bad_since).total_seconds() >= policy.raise_for_s

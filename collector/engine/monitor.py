@@ -31,6 +31,9 @@ from collector.store.reports import IncomingReport
 
 log = logging.getLogger(__name__)
 
+#: How long after a heartbeat deadline the sweep that looks for it runs.
+_PAST_DEADLINE_S = 0.05
+
 
 class Monitor:
     def __init__(
@@ -57,6 +60,9 @@ class Monitor:
         self._full = asyncio.Event()
         self._committed = 0  # reports committed here since the last evaluation started
         self._task: asyncio.Task[None] | None = None
+        #: Set when a host's heartbeat deadline has come (see ``sweep``).
+        self.sweep_due = asyncio.Event()
+        self._next_sweep: asyncio.TimerHandle | None = None
 
     def wake(self, reports: Sequence[IncomingReport] = ()) -> None:
         """New reports were committed: evaluate them soon."""
@@ -74,6 +80,8 @@ class Monitor:
         self._task = asyncio.create_task(self._run(), name="monitor")
 
     async def stop(self) -> None:
+        if self._next_sweep is not None:
+            self._next_sweep.cancel()
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
@@ -137,5 +145,17 @@ class Monitor:
         return await self._db.write(pipeline.process_reports, self._config, now)
 
     async def sweep(self) -> None:
-        """Look for agents that went silent and faults that need a reminder."""
-        await self._db.write(pipeline.sweep, self._config, self._clock())
+        """Look for agents that went silent and faults that need a reminder; ask for the next
+        sweep (``sweep_due``) at the moment the next host would fall silent, when that comes
+        before the regular one, so an agent's silence is noticed at its deadline."""
+        next_silence = await self._db.write(pipeline.sweep, self._config, self._clock())
+        if self._next_sweep is not None:
+            self._next_sweep.cancel()
+            self._next_sweep = None
+        if next_silence is None:
+            return
+        wait_s = (next_silence - self._clock()).total_seconds()
+        if wait_s < self._config.monitoring.sweep_interval_s:
+            # A moment past the deadline, so that the sweep finds the host silent.
+            wait_s = max(0.0, wait_s) + _PAST_DEADLINE_S
+            self._next_sweep = asyncio.get_running_loop().call_later(wait_s, self.sweep_due.set)

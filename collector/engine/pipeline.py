@@ -265,21 +265,27 @@ def process_reports(conn: Connection, config: CollectorConfig, now: datetime) ->
     return 0 if plan is None else apply_plan(conn, config, plan)
 
 
-def sweep(conn: Connection, config: CollectorConfig, now: datetime) -> None:
-    """Heartbeats for every host, then any mail owed: held back, or a reminder."""
+def sweep(conn: Connection, config: CollectorConfig, now: datetime) -> datetime | None:
+    """Heartbeats for every host, then any mail owed: held back, or a reminder. Returns the
+    next moment one of the hosts would fall silent if it reported no more (None: no host)."""
     hold_evaluation_lock(conn)
     run = Run(conn, config, now)
     missed = config.monitoring.heartbeat_missed_intervals
     hosts = [h for h in inventory.list_hosts(conn) if h.kind not in rules.AGENTLESS_KINDS]
     states = watch_states.load_many(conn, [host.id for host in hosts], [rules.HEARTBEAT])
     pending = _Pending(run)
+    next_silence: datetime | None = None
     for host in hosts:
         last = host.last_seen_at or host.created_at
         heartbeat = rules.heartbeat_observation(last, host.heartbeat_interval_s, now, missed)
         _advance(run, pending, host, [heartbeat], states[host.id])
+        deadline = rules.heartbeat_deadline(last, host.heartbeat_interval_s, missed)
+        if deadline > now and (next_silence is None or deadline < next_silence):
+            next_silence = deadline
     pending.flush()
     run.announce_openings()
     mail_owed(run)
+    return next_silence
 
 
 def mail_owed(run: Run) -> None:

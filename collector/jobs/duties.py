@@ -58,8 +58,13 @@ class Duties:
         snmp = SnmpDuty(db, config, clock, self._metrics)
         snmp.install(schedules)
         sweep_s = config.monitoring.sweep_interval_s
-        schedules.every(sweep_s, self._monitor.sweep, "heartbeat")
-        schedules.every(config.mail.send_interval_s, self._sender.deliver_due, "outbox")
+        monitor = self._monitor
+        schedules.every_or_when(sweep_s, monitor.sweep_due, monitor.sweep, "heartbeat")
+        sender = self._sender
+        schedules.every_or_when(
+            config.mail.send_interval_s, sender.mail_queued, sender.deliver_due, "outbox"
+        )
+        sender.wake()  # mail may have waited for a leader: look as soon as this one leads
         schedules.every(sweep_s, sla_job(db, config, clock), "sla")
         schedules.every(sweep_s, vendor_network_job(db, config, clock), "vendor-network")
         schedules.every(config.oncall.sweep_interval_s, paging_job(db, config, clock), "paging")

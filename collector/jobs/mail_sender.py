@@ -4,6 +4,10 @@ Each message is delivered or failed on its own: one that cannot be built or sent
 with its reason and never holds up the rest of the batch. While a batch is under way its
 claims are renewed every ``RENEW_EVERY``, so they stand as long as this sender lives and lapse
 within ``outbox.CLAIM_LEASE`` once it dies.
+
+Mail committed in this process wakes the sender at once (``wake``, called when a transaction
+that queued mail commits); the leader also looks every ``mail.send_interval_s`` for what no
+wake announces: retries falling due, mail queued by another collector or by the CLI.
 """
 
 from __future__ import annotations
@@ -68,16 +72,34 @@ class OutboxSender:
         self._clock = clock
         self._renew_every_s = renew_every.total_seconds()
         self._domain = message_id_domain(config.mail.message_id_domain, config.http.public_url)
+        #: Set when mail was committed here since the sender last looked.
+        self.mail_queued = asyncio.Event()
+
+    def wake(self) -> None:
+        """Mail was just committed to the outbox: look now rather than at the next interval."""
+        self.mail_queued.set()
 
     async def deliver_due(self) -> int:
-        """Send every due message once; returns how many were delivered."""
+        """Send every due message once, a claimed batch at a time until a claim comes back
+        short (a full outbox drains without waiting for the next look); returns how many
+        were delivered."""
+        delivered = 0
+        while True:
+            claimed = await self._claim()
+            if claimed:
+                delivered += await self._deliver_batch(claimed)
+            if len(claimed) < outbox.CLAIM_BATCH:
+                return delivered
+
+    async def _claim(self) -> list[outbox.OutgoingMessage]:
         max_attempts = self._config.mail.max_attempts
         given_up, claimed = await self._db.write(take_due, self._clock(), max_attempts)
         if given_up:
             self._metrics.mail_given_up.labels(reason="attempts").inc(given_up)
             log.warning("gave up on %d message(s) whose last attempt was cut short", given_up)
-        if not claimed:
-            return 0
+        return claimed
+
+    async def _deliver_batch(self, claimed: list[outbox.OutgoingMessage]) -> int:
         held = list(claimed)
         keeper = asyncio.create_task(self._keep_claims(held))
         delivered = 0

@@ -16,11 +16,16 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from collector.store.database import note
 from collector.store.schema import faults, hosts, outbox
 
 #: How long a claim stands after its sender last renewed it: a dead sender's messages wait
 #: no longer than this. Its sender renews it well within that (``collector.jobs.mail_sender``).
 CLAIM_LEASE = timedelta(seconds=30)
+#: How many messages one claim takes at most.
+CLAIM_BATCH = 50
+#: Noted on a transaction that queued mail: the sender in this process is woken by its commit.
+QUEUED = "outbox.queued"
 #: The subject column's width; a subject is for reading, so a longer one is cut, not refused.
 SUBJECT_MAX = 400
 
@@ -63,6 +68,7 @@ def enqueue(
             next_attempt_at=now,
         )
     )
+    note(conn, QUEUED)
     return int(result.inserted_primary_key[0])  # type: ignore[index]
 
 
@@ -82,7 +88,7 @@ def thread_start(conn: Connection, message: OutgoingMessage) -> tuple[int, datet
 
 
 def claim_due(
-    conn: Connection, now: datetime, *, max_attempts: int, limit: int = 50
+    conn: Connection, now: datetime, *, max_attempts: int, limit: int = CLAIM_BATCH
 ) -> list[OutgoingMessage]:
     """Claim up to ``limit`` due messages for delivery by this sender; each claim is one
     attempt, and a message that has had ``max_attempts`` is not claimed again.

@@ -178,6 +178,7 @@ def test_it_round_trips_its_state_through_json() -> None:
         {"raise_after": 0},
         {"recover_after": 0},
         {"flap_changes": 1},
+        {"raise_after_critical": 0},
     ],
 )
 def test_it_refuses_a_policy_that_cannot_work(bad: dict[str, object]) -> None:
@@ -185,9 +186,46 @@ def test_it_refuses_a_policy_that_cannot_work(bad: dict[str, object]) -> None:
         CheckPolicy(**bad)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("key", ["service:asterisk", "unit:asterisk.service", "port:5060/udp"])
+def test_it_raises_at_once_on_a_critical_reading_the_agent_made_on_the_host(key: str) -> None:
+    policy = PolicyBook().for_check(key)
+    _, made = run([OK, CRIT], policy)
+    assert kinds(made) == [TransitionKind.RAISED]
+    assert made[0].status is CRIT and made[0].severity is Severity.MAJOR
+
+
+def test_it_still_needs_two_warnings_from_the_host_and_two_oks_to_recover() -> None:
+    policy = PolicyBook().for_check("unit:asterisk.service")
+    _, made = run([OK, WARN], policy)  # one restart since the last report: nothing opens
+    assert made == []
+    _, made = run([WARN, WARN], policy)  # restarting report after report
+    assert kinds(made) == [TransitionKind.RAISED]
+    state, made = run([CRIT, OK], policy)
+    assert kinds(made) == [TransitionKind.RAISED] and state.raised  # one good reading: still open
+    _, made = run([CRIT, OK, OK], policy)
+    assert kinds(made) == [TransitionKind.RAISED, TransitionKind.RECOVERED]
+
+
+@pytest.mark.parametrize(
+    "key", ["remote.ssh", "remote.sip:pbx", "asterisk.ami", "asterisk.registration:t", "sip"]
+)
+def test_it_keeps_debouncing_what_crosses_a_network_or_asks_a_busy_daemon(key: str) -> None:
+    policy = PolicyBook().for_check(key)
+    _, made = run([OK, CRIT], policy)
+    assert made == []
+    _, made = run([OK, CRIT, CRIT], policy)
+    assert kinds(made) == [TransitionKind.RAISED]
+
+
+def test_it_reads_an_unknown_from_the_host_as_a_probe_error_not_a_fact() -> None:
+    _, made = run([UNKNOWN], CheckPolicy(raise_after_critical=1))
+    assert made == []
+
+
 def test_it_picks_the_policy_of_the_longest_matching_check_prefix() -> None:
     book = PolicyBook()
-    assert book.for_check("service:asterisk") == CheckPolicy(critical_severity=Severity.MAJOR)
+    local_fact = CheckPolicy(raise_after_critical=1, critical_severity=Severity.MAJOR)
+    assert book.for_check("service:asterisk") == local_fact
     heartbeat = book.for_check("agent.heartbeat")
     assert heartbeat.raise_after == 1 and heartbeat.recover_after == 1
     assert book.for_check("disk:/var").severity_for(Status.WARNING) is Severity.MINOR

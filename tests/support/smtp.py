@@ -53,9 +53,10 @@ class Inbox:
 
 
 @contextmanager
-def smtp_server() -> Iterator[tuple[Inbox, int]]:
-    """An SMTP server on 127.0.0.1 in its own thread; yields the inbox and the port."""
-    inbox = Inbox()
+def smtp_server(inbox: Inbox | None = None) -> Iterator[tuple[Inbox, int]]:
+    """An SMTP server on 127.0.0.1 in its own thread, keeping mail in ``inbox`` (a new one by
+    default); yields the inbox and the port."""
+    inbox = inbox or Inbox()
     port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()

@@ -120,6 +120,18 @@ async def test_it_delivers_due_mail_over_smtp_and_marks_it_sent(
     assert (row.status, row.attempts, row.sent_at) == ("sent", 1, NOW)
 
 
+async def test_it_drains_more_than_one_claim_of_mail_in_one_look(
+    db: Database, tmp_path: Path
+) -> None:
+    count = outbox.CLAIM_BATCH + 3
+    with smtp_server() as (inbox, port):
+        ids = [db.transaction(_queue) for _ in range(count)]
+        sender = _sender(db, _config(tmp_path, port), [NOW])
+        assert await sender.deliver_due() == count
+    assert len(inbox.messages) == count
+    assert {db.transaction(_row, i).status for i in ids} == {"sent"}
+
+
 async def test_it_retries_with_backoff_while_the_relay_is_down(
     db: Database, tmp_path: Path
 ) -> None:

@@ -124,7 +124,9 @@ def _engineer_ack(conn: Connection, incident_id: int) -> tuple[Any, ...]:
 
 
 def _link(message: EmailMessage) -> str:
-    body = message.get_content()
+    part = message.get_body(("plain",))
+    assert part is not None
+    body = part.get_content()
     match = _LINK.search(body)
     assert match, f"no link in {body!r}"
     return match.group(1)
@@ -174,7 +176,7 @@ async def test_it_pages_repages_escalates_and_stops_only_for_an_engineer(
 
     # The customer acknowledges the fault from their own mail: paging goes on regardless.
     clock.now = THREE_AM + timedelta(minutes=5)
-    customer_mail = await inbox.wait_for(CONTACT, "CRITICAL")
+    customer_mail = await inbox.wait_for(CONTACT, "FAULT")
     assert 'id="thanks"' in await _confirm(client, _link(customer_mail))
     assert await at(10) == 0
     assert await at(15) == 1

@@ -35,12 +35,10 @@ NOC = "noc@vendor.example"
 JO = "jo@smith.example"
 HOST_NAME = '<script>alert("pwned")</script> PBX'
 CUSTOMER_NAME = "Smith & <b>Sons</b>"
-EXPLAINED = [  # in the order they opened
-    "Port 5038 is not listening",
-    "Port 5060/udp is not listening",
-    "The PBX is not answering (Asterisk AMI)",
-    "SIP is not answering",
-]
+# What the opening mail lists: the agent's own readings open with the process's fault, on the
+# first failing report; AMI and SIP are asked of a daemon, so they open a report later,
+# explained too, and the NOC hears of the severity they raise.
+EXPLAINED = ["Port 5038 is not listening", "Port 5060/udp is not listening"]
 STYLESHEET = Path(__file__).parents[3] / "dashboard" / "static" / "style.css"
 
 
@@ -100,7 +98,7 @@ async def test_it_lists_the_explained_faults_in_both_parts_and_escapes_the_custo
         sender = OutboxSender(
             db, SmtpTransport(config.smtp), config, Metrics(), lambda: NOW + timedelta(minutes=5)
         )
-        assert await sender.deliver_due() == 2  # one opening each, for the whole outage
+        assert await sender.deliver_due() == 3  # one opening each, and the NOC's rise to critical
 
     mails = [email.message_from_bytes(raw, policy=email.policy.default) for raw in inbox.raw]
     assert all(isinstance(mail, EmailMessage) for mail in mails)
@@ -112,8 +110,8 @@ async def test_it_lists_the_explained_faults_in_both_parts_and_escapes_the_custo
     text = _part(opened, "plain")
     assert f"Host:     {HOST_NAME} (smith-pbx)\n" in text  # plain text shows names as they are
     assert "".join(f"  - {line}\n" for line in EXPLAINED) in text
-    # The fault opened at 10:04 UTC, with its second failing report: 11:04 in Berlin.
-    assert "Since:    Mon 02 Nov 2026 11:04 CET\n" in text
+    # The fault opened at 10:03 UTC, with its first failing report: 11:03 in Berlin.
+    assert "Since:    Mon 02 Nov 2026 11:03 CET\n" in text
 
     html = _part(opened, "html")
     parsed = _Tags()
@@ -123,7 +121,10 @@ async def test_it_lists_the_explained_faults_in_both_parts_and_escapes_the_custo
     assert "Smith &amp; &lt;b&gt;Sons&lt;/b&gt;" in html
     assert "Avon &lt;Telecom&gt; has found a fault." in html
     assert parsed.items == EXPLAINED
-    assert "Mon 02 Nov 2026 11:04 CET" in html
+    assert "Mon 02 Nov 2026 11:03 CET" in html
+    raised = mails[2]
+    assert isinstance(raised, EmailMessage)
+    assert raised["To"] == NOC and raised["Subject"].startswith("SEVERITY RAISED major → critical")
 
 
 def test_it_colours_the_mail_as_the_dashboards_stylesheet_does() -> None:

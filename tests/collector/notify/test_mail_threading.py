@@ -79,7 +79,7 @@ async def test_it_threads_a_faults_opened_acknowledged_and_resolved_mails(
         db.transaction(_customer)
         clock = NOW
         sender = OutboxSender(db, SmtpTransport(config.smtp), config, Metrics(), lambda: clock)
-        for seq, running in ((1, False), (2, False)):
+        for seq, running in ((1, True), (2, False)):  # one report of sshd down opens it
             db.transaction(_sshd, seq, running)
             db.transaction(process_reports, config, NOW + timedelta(minutes=seq))
         (fault,) = db.transaction(fault_store.list_faults)
