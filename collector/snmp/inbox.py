@@ -10,10 +10,10 @@ the time and the place in the flush of the last of them, so the latest trap stil
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from collector.snmp.notifications import Notification
 from collector.store import snmp as snmp_store
@@ -39,14 +39,14 @@ class TrapInbox:
         self._clock = clock
         self._linger_s = linger_s
         self._on_stored = on_stored
-        self._pending: dict[tuple[str, str, str], ReceivedTrap] = {}
+        self._pending: dict[tuple[str, str, tuple[tuple[str, Any], ...]], ReceivedTrap] = {}
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.overflowed = 0
 
     def add(self, agent: SnmpAgent, notification: Notification) -> None:
-        varbinds = json.dumps(notification.varbinds, sort_keys=True, default=str)
-        key = (agent.host_id, notification.oid, varbinds)
+        # Values are plain ints and strings (``notifications.plain``): hashable as they are.
+        key = (agent.host_id, notification.oid, tuple(sorted(notification.varbinds.items())))
         known = self._pending.pop(key, None)
         if known is not None:
             # Dated and placed as its latest repeat: after A, B, A the host is at A's level.
