@@ -36,8 +36,10 @@ from collector.snmp.notifications import (
     v1_notification_oid,
 )
 
-#: Distinct payloads kept decoded; past it the oldest is forgotten.
+#: Distinct payloads kept decoded; past it the oldest is forgotten. Larger payloads than
+#: ``REMEMBERED_BYTES`` are not kept, so the memory held stays a few megabytes at most.
 REMEMBERED = 1024
+REMEMBERED_BYTES = 2048
 
 
 class Unusual(Exception):
@@ -138,6 +140,8 @@ class TrapReader:
         while listing.tell() < len(bindings):
             pairs.append(schema.api_binding.get_oid_value(_next(listing, schema.binding)))
         known = {str(name): plain(value) for name, value in pairs}
+        if len(bindings) > REMEMBERED_BYTES:
+            return known
         if len(self._bindings) >= self._remembered:
             del self._bindings[next(iter(self._bindings))]
         self._bindings[key] = known

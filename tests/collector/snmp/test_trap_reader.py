@@ -87,6 +87,13 @@ def test_it_forgets_the_oldest_payload_past_its_bound(traps: list[bytes]) -> Non
     assert reader.read("127.0.0.1", traps[0]) == _whole(traps[0])
 
 
+def test_it_does_not_keep_a_large_payload() -> None:
+    reader = TrapReader()
+    large = captured_trap(varbinds=["1.3.6.1.2.1.1.1.0", "s", "x" * 3000])
+    assert reader.read("127.0.0.1", large) == _whole(large)
+    assert reader.known_payloads == 0
+
+
 def test_it_leaves_snmpv3_to_the_whole_message_decoding() -> None:
     data = captured_trap(varbinds=alarm(4), version="3", credential=V3_AUTH)
     with pytest.raises(Unusual):
