@@ -3,16 +3,17 @@
 Every collector receives traps (a load balancer, or several trap destinations on the PBX, may
 send to any); the elected leader turns them into faults (``collector.jobs.snmp_duty``). The
 table between them is the hand-over. Identical traps from one host gathered in one flush (a
-storm) are one row with a count, so 10,000 traps are a few rows and one fault.
+storm) are one row with a count, so 10,000 traps are a few rows and one fault; the row has
+the time and the place in the flush of the last of them, so the latest trap still decides.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from collector.snmp.notifications import Notification
 from collector.store import snmp as snmp_store
@@ -38,18 +39,19 @@ class TrapInbox:
         self._clock = clock
         self._linger_s = linger_s
         self._on_stored = on_stored
-        self._pending: dict[tuple[str, str, str], ReceivedTrap] = {}
+        self._pending: dict[tuple[str, str, tuple[tuple[str, Any], ...]], ReceivedTrap] = {}
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.overflowed = 0
 
     def add(self, agent: SnmpAgent, notification: Notification) -> None:
-        varbinds = json.dumps(notification.varbinds, sort_keys=True, default=str)
-        key = (agent.host_id, notification.oid, varbinds)
-        known = self._pending.get(key)
+        # Values are plain ints and strings (``notifications.plain``): hashable as they are.
+        key = (agent.host_id, notification.oid, tuple(sorted(notification.varbinds.items())))
+        known = self._pending.pop(key, None)
         if known is not None:
+            # Dated and placed as its latest repeat: after A, B, A the host is at A's level.
             self._pending[key] = ReceivedTrap(
-                known.host_id, known.received_at, known.notification, known.varbinds,
+                known.host_id, self._clock(), known.notification, known.varbinds,
                 known.count + 1,
             )  # fmt: skip
         elif len(self._pending) < MAX_PENDING:

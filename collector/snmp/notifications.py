@@ -61,7 +61,7 @@ def community_of(data: bytes, version: str | None = None) -> tuple[str, Any, Any
         module = api.PROTOCOL_MODULES[number]
         message, _ = decoder.decode(data, asn1Spec=_SPECS[number])
         community = bytes(module.apiMessage.get_community(message)).decode("utf-8", "replace")
-    except (ProtocolError, PyAsn1Error, KeyError, ValueError, TypeError) as exc:
+    except (ProtocolError, PyAsn1Error, LookupError, ValueError, TypeError) as exc:
         raise MalformedMessage(f"cannot decode SNMP message: {exc}") from None
     return community, module, message
 
@@ -77,7 +77,7 @@ def decode(source: str, community: str, module: Any, message: Any) -> Notificati
         if not pdu.isSameTypeWith(module.SNMPv2TrapPDU()):
             raise MalformedMessage("not an SNMPv2-Trap-PDU")
         return from_varbinds(source, "2c", community, module.apiPDU.get_varbinds(pdu))
-    except (PyAsn1Error, ValueError, TypeError, AttributeError) as exc:
+    except (PyAsn1Error, ValueError, TypeError, LookupError, AttributeError) as exc:
         raise MalformedMessage(f"cannot read the notification: {exc}") from None
 
 
@@ -93,13 +93,19 @@ def from_varbinds(source: str, version: str, credential: str, pairs: Any) -> Not
 
 def _v1(source: str, community: str, module: Any, pdu: Any) -> Notification:
     trap = module.apiTrapPDU
-    generic = int(trap.get_generic_trap(pdu))
-    if generic == 6:  # enterpriseSpecific
-        oid = f"{trap.get_enterprise(pdu)}.0.{int(trap.get_specific_trap(pdu))}"
-    else:
-        oid = f"{_SNMP_TRAPS}.{generic + 1}"
+    oid = v1_notification_oid(
+        trap.get_enterprise(pdu), trap.get_generic_trap(pdu), trap.get_specific_trap(pdu)
+    )
     varbinds = {str(name): plain(value) for name, value in trap.get_varbinds(pdu)}
     return Notification(source, "1", community, oid, varbinds)
+
+
+def v1_notification_oid(enterprise: Any, generic_trap: Any, specific_trap: Any) -> str:
+    """A v1 Trap-PDU's notification OID (RFC 3584, 3.1.2)."""
+    generic = int(generic_trap)
+    if generic == 6:  # enterpriseSpecific
+        return f"{enterprise}.0.{int(specific_trap)}"
+    return f"{_SNMP_TRAPS}.{generic + 1}"
 
 
 def plain(value: Any) -> Any:

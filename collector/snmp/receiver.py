@@ -6,6 +6,9 @@ Anything else is dropped and counted (``faultdesk_snmp_traps_dropped_total{reaso
 logged once per source and reason per hour, so a misconfigured or hostile sender cannot fill
 the log. Nothing is stored for a dropped datagram. Source addresses are checked first, before
 any decoding, so a flood from an unknown sender costs a dictionary lookup per packet.
+
+A community host's traps are read by ``TrapReader`` (a storm's repeated payload decoded once);
+what it does not take, and every SNMPv3 message, pysnmp decodes whole.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import Any
 from collector.runtime.metrics import Metrics
 from collector.snmp import notifications
 from collector.snmp.notifications import MalformedMessage, Notification
+from collector.snmp.trap_reader import TrapReader, Unusual
 from collector.snmp.usm import UsmReceiver
 from collector.store.snmp import SnmpAgent
 
@@ -74,6 +78,7 @@ class TrapReceiver(asyncio.DatagramProtocol):
         self._metrics = metrics
         self._drops = drops
         self._usm = UsmReceiver()
+        self._reader = TrapReader()
 
     def refresh(self, agents: list[SnmpAgent]) -> None:
         self._directory.replace(agents)
@@ -97,6 +102,14 @@ class TrapReceiver(asyncio.DatagramProtocol):
         self._deliver(agent, notification)
 
     def _decode(self, agent: SnmpAgent, source: str, data: bytes) -> Notification:
+        if agent.version != "3":
+            try:
+                read = self._reader.read(source, data)
+            except Unusual:
+                pass  # the whole-message decoding below decides
+            else:
+                self._check_community(agent, read.credential)
+                return read
         version = notifications.message_version(data)
         # A community host may send v1 or v2c traps whichever version it is polled with;
         # a v3 host's traps must pass USM.
@@ -109,9 +122,13 @@ class TrapReceiver(asyncio.DatagramProtocol):
                 raise _Refused("bad_v3", "not authenticated as the host's SNMPv3 user")
             return found
         community, module, message = notifications.community_of(data, version)
+        self._check_community(agent, community)
+        return notifications.decode(source, community, module, message)
+
+    @staticmethod
+    def _check_community(agent: SnmpAgent, community: str) -> None:
         if not hmac.compare_digest(community.encode(), agent.community.encode()):
             raise _Refused("bad_community", f"wrong community for host {agent.host_id}")
-        return notifications.decode(source, community, module, message)
 
 
 class _Refused(Exception):
