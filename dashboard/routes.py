@@ -18,6 +18,7 @@ from dashboard import (
     maintenance_views,
     oncall_views,
     paging_views,
+    settings_views,
     user_views,
     views,
 )
@@ -54,6 +55,7 @@ def setup(app: web.Application) -> None:
     router.add_get("/ack/{token}", ack.confirm_page)
     router.add_post("/ack/{token}", ack.acknowledge)
     paging_views.add_routes(router)
+    settings_views.add_routes(router)
     portal_routes.add_routes(router)
     calendar_views.add_routes(router)
     router.add_static("/static/", STATIC)

@@ -69,6 +69,9 @@ customers = Table(
     # The customer's wall clock (IANA name; None: the tier's) and region for parts logistics.
     Column("timezone", String(64), nullable=True),
     Column("region", String(32), nullable=True),
+    # Set by ``customer remove --force`` while history refers to it: gone from every list,
+    # page and job; its faults and incidents stay readable.
+    Column("archived_at", UtcDateTime, nullable=True),
 )
 
 contacts = Table(
@@ -112,6 +115,9 @@ hosts = Table(
     Column("access", String(16), nullable=True),
     # The interval_s of the host's newest report: how often its agent says it reports.
     Column("agent_interval_s", Float, nullable=True),
+    # Set by ``host remove --force`` (or its customer's) while history refers to it: no longer
+    # listed, probed or evaluated; its faults and incidents stay readable.
+    Column("archived_at", UtcDateTime, nullable=True),
 )
 
 reports = Table(
@@ -373,6 +379,8 @@ operators = Table(
     Column("role", String(16), nullable=False, default="admin", server_default="admin"),
     # A TOTP secret (base32) once the operator turned on a second factor.
     Column("totp_secret", String(64), nullable=True),
+    # The IANA zone this operator reads times in; None: the vendor's (dashboard.timezone).
+    Column("timezone", String(64), nullable=True),
 )
 
 api_tokens = Table(
