@@ -76,8 +76,10 @@ def add_customer(
     timezone: str | None = None,
     region: str | None = None,
 ) -> None:
-    if conn.execute(select(customers.c.id).where(customers.c.id == customer_id)).first():
-        raise AlreadyExists(f"customer {customer_id!r} exists already")
+    found = conn.execute(select(customers.c.archived_at).where(customers.c.id == customer_id))
+    if (row := found.first()) is not None:
+        archived = " (archived, with its history)" if row.archived_at else ""
+        raise AlreadyExists(f"customer {customer_id!r} exists already{archived}")
     conn.execute(
         insert(customers).values(
             id=customer_id, name=name, created_at=now, access=access, timezone=timezone,
@@ -202,8 +204,10 @@ def add_host(
 ) -> str:
     """Create a host and return its signing key (the only time it is handed out)."""
     _require_customer(conn, customer_id)
-    if conn.execute(select(hosts.c.id).where(hosts.c.id == host_id)).first():
-        raise AlreadyExists(f"host {host_id!r} exists already")
+    found = conn.execute(select(hosts.c.archived_at).where(hosts.c.id == host_id)).first()
+    if found is not None:
+        archived = " (archived, with its history)" if found.archived_at else ""
+        raise AlreadyExists(f"host {host_id!r} exists already{archived}")
     key = key or new_host_key()
     conn.execute(
         insert(hosts).values(
@@ -229,8 +233,9 @@ def rotate_host_key(conn: Connection, host_id: str) -> str:
 
 
 def host_keys(conn: Connection) -> dict[str, bytes]:
-    """Every host's signing key, for the ingest cache."""
-    return {row.id: row.key.encode() for row in conn.execute(select(hosts.c.id, hosts.c.key))}
+    """Every host's signing key, for the ingest cache; an archived host's agent is refused."""
+    query = select(hosts.c.id, hosts.c.key).where(hosts.c.archived_at.is_(None))
+    return {row.id: row.key.encode() for row in conn.execute(query)}
 
 
 def get_host(conn: Connection, host_id: str) -> Host:
@@ -241,7 +246,9 @@ def get_host(conn: Connection, host_id: str) -> Host:
 
 
 def list_hosts(conn: Connection, customer_id: str | None = None) -> list[Host]:
-    query = select(hosts).order_by(hosts.c.customer_id, hosts.c.id)
+    """The hosts watched (archived ones are history only)."""
+    query = select(hosts).where(hosts.c.archived_at.is_(None))
+    query = query.order_by(hosts.c.customer_id, hosts.c.id)
     if customer_id is not None:
         query = query.where(hosts.c.customer_id == customer_id)
     return [_host(row) for row in conn.execute(query)]
@@ -249,12 +256,16 @@ def list_hosts(conn: Connection, customer_id: str | None = None) -> list[Host]:
 
 def host_kinds(conn: Connection, customer_id: str) -> dict[str, str]:
     """The kind of each of the customer's hosts, by host id."""
-    query = select(hosts.c.id, hosts.c.kind).where(hosts.c.customer_id == customer_id)
+    query = select(hosts.c.id, hosts.c.kind).where(
+        hosts.c.customer_id == customer_id, hosts.c.archived_at.is_(None)
+    )
     return {host_id: kind for host_id, kind in conn.execute(query)}
 
 
 def list_customers(conn: Connection) -> list[dict[str, Any]]:
-    rows = conn.execute(select(customers).order_by(customers.c.name))
+    """The customers served (archived ones are history only)."""
+    query = select(customers).where(customers.c.archived_at.is_(None))
+    rows = conn.execute(query.order_by(customers.c.name))
     return [{"id": r.id, "name": r.name, "created_at": r.created_at} for r in rows]
 
 
@@ -273,5 +284,8 @@ def _host(row: Any) -> Host:
 
 
 def _require_customer(conn: Connection, customer_id: str) -> None:
-    if not conn.execute(select(customers.c.id).where(customers.c.id == customer_id)).first():
+    live = select(customers.c.id).where(
+        customers.c.id == customer_id, customers.c.archived_at.is_(None)
+    )
+    if not conn.execute(live).first():
         raise NotFound(f"no customer {customer_id!r}")
