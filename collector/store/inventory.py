@@ -5,12 +5,12 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import ColumnElement, Connection, delete, func, insert, or_, select, update
 
-from collector.store.schema import contacts, contracts, customers, hosts
+from collector.store.schema import contacts, contracts, customers, faults, hosts
 
 
 class NotFound(LookupError):
@@ -252,6 +252,45 @@ def list_hosts(conn: Connection, customer_id: str | None = None) -> list[Host]:
     if customer_id is not None:
         query = query.where(hosts.c.customer_id == customer_id)
     return [_host(row) for row in conn.execute(query)]
+
+
+def hosts_to_look_at(conn: Connection, now: datetime, missed_intervals: int) -> list[Host]:
+    """The hosts that may need someone: never reported, not seen within ``missed_intervals``
+    of the shortest heartbeat interval any host has, or with an open fault. Every other host
+    is certainly on time and fault-free, so a page that only counts those need not read them:
+    the caller still decides lateness host by host, on its own interval."""
+    shortest = conn.scalar(
+        select(func.min(_interval_of_heartbeat())).where(hosts.c.archived_at.is_(None))
+    )
+    cutoff = now - timedelta(seconds=float(shortest or 0) * missed_intervals)
+    faulty = select(faults.c.host_id).where(
+        faults.c.resolved_at.is_(None), faults.c.host_id.is_not(None)
+    )
+    query = select(hosts).where(
+        hosts.c.archived_at.is_(None),
+        or_(
+            hosts.c.last_seen_at.is_(None),
+            hosts.c.last_seen_at < cutoff,
+            hosts.c.id.in_(faulty),
+        ),
+    )
+    return [_host(row) for row in conn.execute(query.order_by(hosts.c.customer_id, hosts.c.id))]
+
+
+def _interval_of_heartbeat() -> ColumnElement[float]:
+    """``Host.heartbeat_interval_s`` in SQL (an agent interval of 0 counts as 0: shorter is
+    only ever more cautious here)."""
+    return func.coalesce(hosts.c.interval_s, hosts.c.agent_interval_s, DEFAULT_INTERVAL_S)
+
+
+def host_counts(conn: Connection) -> dict[str, int]:
+    """How many hosts each customer has (archived ones aside)."""
+    query = (
+        select(hosts.c.customer_id, func.count())
+        .where(hosts.c.archived_at.is_(None))
+        .group_by(hosts.c.customer_id)
+    )
+    return {customer_id: int(count) for customer_id, count in conn.execute(query)}
 
 
 def host_kinds(conn: Connection, customer_id: str) -> dict[str, str]:
