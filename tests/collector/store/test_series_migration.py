@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, inspect, text
 
 from collector.store.engines import make_engine, migrate
-from collector.store.reports import IncomingReport, report_count, store_reports
+from collector.store.reports import report_count
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
@@ -34,11 +35,20 @@ def test_it_keeps_every_report_when_migrating_from_the_previous_schema(database_
         migrate(engine, "0003_agent_interval")  # the revision before the series tables
         with engine.begin() as conn:
             add_old_host(conn)
-            batch = [
-                IncomingReport("web-1", seq, NOW - timedelta(days=seq), {"seq": seq})
-                for seq in range(1, 51)
-            ]
-            store_reports(conn, batch, NOW)
+            # Today's store compresses bodies, which the old schema's column does not take.
+            for seq in range(1, 51):
+                conn.execute(
+                    text(
+                        "INSERT INTO reports (host_id, seq, sampled_at, received_at, body)"
+                        " VALUES ('web-1', :seq, :sampled, :at, :body)"
+                    ),
+                    {
+                        "seq": seq,
+                        "sampled": (NOW - timedelta(days=seq)).replace(tzinfo=None),
+                        "at": NOW.replace(tzinfo=None),
+                        "body": json.dumps({"seq": seq}),
+                    },
+                )
         migrate(engine)
         with engine.begin() as conn:
             assert report_count(conn, "web-1") == 50
