@@ -114,14 +114,6 @@ class CustomerGroup:
         return max([site_urgency, *(h.urgency for h in self.hosts)], default=0)
 
     @cached_property
-    def problem_hosts(self) -> list[TriageHost]:
-        """Its hosts that need someone, the most urgent first: the only ones an unfiltered
-        overview draws in full (the rest are counts, and rows on the customer's page)."""
-        return sorted(
-            (h for h in self.hosts if h.is_problem), key=lambda h: (-h.urgency, h.host.name)
-        )
-
-    @cached_property
     def counts(self) -> list[tuple[str, int]]:
         """How many hosts in each state, the most urgent first."""
         found = Counter(h.status.label for h in self.hosts)
