@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Connection, func, select
 
 from collector.operations import signin
-from collector.store import customer_users, faults, inventory, probe_results
+from collector.store import customer_users, faults, inventory, probe_results, snmp
 from collector.store.reports import IncomingReport, store_reports
 from collector.store.schema import customers, hosts, incidents, reports
 from tests.support.admin_cli import Admin
@@ -45,6 +45,7 @@ def acme_with_history(conn: Connection) -> int:
         )
     )  # fmt: skip
     probe_results.add_check(conn, "pbx1", "tcp", "pbx1.example:5060", NOW)
+    snmp.set_agent(conn, snmp.SnmpAgent("pbx1", "192.0.2.10", "mitel-3300", community="c"))
     return fault_id
 
 
@@ -74,6 +75,7 @@ def test_it_archives_a_host_with_force_and_keeps_its_history_readable(admin: Adm
     assert [h.id for h in admin.query(inventory.list_hosts)] == ["idle"]
     assert "pbx1" not in admin.query(inventory.host_keys)  # its agent's reports are refused
     assert admin.query(probe_results.all_enabled_checks) == []  # nothing probes it
+    assert admin.query(snmp.all_agents) == []  # nor polls it, nor takes its traps
     fault = admin.query(lambda conn: faults.get_fault(conn, fault_id))
     assert fault is not None and fault.resolved_at is not None
     assert admin.query(lambda c: c.scalar(select(func.count()).select_from(reports))) == 1
