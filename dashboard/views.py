@@ -65,7 +65,7 @@ def overview_facts(conn: Connection, now: datetime, missed: int | None = None) -
 
 
 def triage_hosts(facts: OverviewFacts, now: datetime, missed_intervals: int) -> list[TriageHost]:
-    severities: dict[str | None, list[str]] = defaultdict(list)
+    severities: dict[str | None, list[str]] = defaultdict(list)  # read with get: no new keys
     for fault in facts.open_faults:
         severities[fault.host_id].append(fault.severity)
     names = {c["id"]: c["name"] for c in facts.customers}
@@ -73,7 +73,11 @@ def triage_hosts(facts: OverviewFacts, now: datetime, missed_intervals: int) -> 
     rows = []
     for host in facts.hosts:
         status = host_status(
-            host.last_seen_at, host.heartbeat_interval_s, severities[host.id], now, missed_intervals
+            host.last_seen_at,
+            host.heartbeat_interval_s,
+            severities.get(host.id, ()),
+            now,
+            missed_intervals,
         )
         rows.append(
             TriageHost(

@@ -247,7 +247,7 @@ def get_host(conn: Connection, host_id: str) -> Host:
 
 def list_hosts(conn: Connection, customer_id: str | None = None) -> list[Host]:
     """The hosts watched (archived ones are history only)."""
-    query = select(hosts).where(hosts.c.archived_at.is_(None))
+    query = select(*_HOST_COLUMNS).where(hosts.c.archived_at.is_(None))
     query = query.order_by(hosts.c.customer_id, hosts.c.id)
     if customer_id is not None:
         query = query.where(hosts.c.customer_id == customer_id)
@@ -266,7 +266,7 @@ def hosts_to_look_at(conn: Connection, now: datetime, missed_intervals: int) -> 
     faulty = select(faults.c.host_id).where(
         faults.c.resolved_at.is_(None), faults.c.host_id.is_not(None)
     )
-    query = select(hosts).where(
+    query = select(*_HOST_COLUMNS).where(
         hosts.c.archived_at.is_(None),
         or_(
             hosts.c.last_seen_at.is_(None),
@@ -306,6 +306,17 @@ def list_customers(conn: Connection) -> list[dict[str, Any]]:
     query = select(customers).where(customers.c.archived_at.is_(None))
     rows = conn.execute(query.order_by(customers.c.name))
     return [{"id": r.id, "name": r.name, "created_at": r.created_at} for r in rows]
+
+
+#: What a ``Host`` is read from: a fleet's worth of rows is read for some pages, and the
+#: signing key and settings in the other columns are not for them.
+_HOST_COLUMNS = tuple(
+    hosts.c[name]
+    for name in (
+        "id", "customer_id", "name", "kind", "interval_s", "created_at", "last_seen_at",
+        "last_seq", "agent_interval_s",
+    )
+)  # fmt: skip
 
 
 def _host(row: Any) -> Host:
