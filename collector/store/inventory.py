@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,6 +32,8 @@ class Host:
     last_seen_at: datetime | None
     last_seq: int | None
     agent_interval_s: float | None = None  # from the agent's newest report
+    #: Set when ``host remove --force`` archived it: history only.
+    archived_at: datetime | None = None
 
     @property
     def heartbeat_interval_s(self) -> float:
@@ -310,27 +312,11 @@ def list_customers(conn: Connection) -> list[dict[str, Any]]:
 
 #: What a ``Host`` is read from: a fleet's worth of rows is read for some pages, and the
 #: signing key and settings in the other columns are not for them.
-_HOST_COLUMNS = tuple(
-    hosts.c[name]
-    for name in (
-        "id", "customer_id", "name", "kind", "interval_s", "created_at", "last_seen_at",
-        "last_seq", "agent_interval_s",
-    )
-)  # fmt: skip
+_HOST_COLUMNS = tuple(hosts.c[f.name] for f in fields(Host))
 
 
 def _host(row: Any) -> Host:
-    return Host(
-        row.id,
-        row.customer_id,
-        row.name,
-        row.kind,
-        row.interval_s,
-        row.created_at,
-        row.last_seen_at,
-        row.last_seq,
-        row.agent_interval_s,
-    )
+    return Host(*(getattr(row, f.name) for f in fields(Host)))
 
 
 def _require_customer(conn: Connection, customer_id: str) -> None:
