@@ -111,12 +111,16 @@ def history(conn: Connection, host_id: str, figures: int, kept: HistorySettings)
     )
     for table, step, keep_s in spans:
         first = end - end % step - int(keep_s) // step * step
-        for at in range(first, end, step):
-            if table is series_raw:
-                rows = [{"series_id": i, "at": at, "value": noise.uniform(0, 100)} for i in ids]
-            else:
-                rows = [bucket(i, at, step, noise) for i in ids]
-            conn.execute(insert(table), rows)
+        moments = range(first, end, step)
+        if table is series_raw:
+            rows = [
+                {"series_id": i, "at": at, "value": noise.uniform(0, 100)}
+                for at in moments
+                for i in ids
+            ]
+        else:
+            rows = [bucket(i, at, step, noise) for at in moments for i in ids]
+        conn.execute(insert(table), rows)  # executed row by row, in this order
 
 
 def bucket(series_id: int, at: int, step: int, noise: random.Random) -> dict[str, object]:
