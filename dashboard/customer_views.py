@@ -10,7 +10,6 @@ from aiohttp import web
 from sqlalchemy import Connection
 
 from collector.config.tiers import catalogue_for
-from collector.operations.maintenance import describe_schedule
 from collector.store import faults as fault_store
 from collector.store import incidents as incident_store
 from collector.store import inventory
@@ -42,7 +41,7 @@ def customer_facts(conn: Connection, customer_id: str, now: datetime) -> dict[st
         {},  # check targets serve the overview's search only
     )
     windows = [
-        WindowRow(w, window_state(w, now), describe_schedule(w.window))
+        WindowRow(w, window_state(w, now))
         for w in maintenance_store.list_windows(conn, customer_id=customer_id)
     ]
     return {

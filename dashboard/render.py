@@ -11,6 +11,7 @@ import jinja2
 from aiohttp import web
 from markupsafe import Markup, escape
 
+from collector.operations.maintenance import describe_recurrence
 from collector.web.appkeys import CLOCK
 from dashboard import sessions, timefmt
 from dashboard.live import LIVE
@@ -66,6 +67,7 @@ def _environment() -> jinja2.Environment:
     env.filters["ago"] = timefmt.ago
     env.filters["due"] = timefmt.due
     env.filters["link_own_urls"] = link_own_urls
+    env.filters["recurrence"] = describe_recurrence
     return env
 
 

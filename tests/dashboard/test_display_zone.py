@@ -89,7 +89,11 @@ async def test_it_shows_each_operator_their_own_zone_and_others_the_vendors(
     assert "2024-05-06 10:30 BST" in html and "Times are in Europe/London" in html
 
 
-@pytest.mark.parametrize("path", ["/faults", "/incidents", "/oncall", "/", "/hosts/pbx1"])
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/faults", "/incidents", "/oncall", "/hosts/pbx1", "/customers/acme", "/maintenance",
+     "/mail", "/audit", "/calendar", "/users", "/settings", f"/incidents/{1}"],
+)  # fmt: skip
 async def test_it_gives_every_time_on_an_operator_page_its_utc_on_hover(
     london_client: Client, path: str
 ) -> None:
@@ -97,6 +101,9 @@ async def test_it_gives_every_time_on_an_operator_page_its_utc_on_hover(
     times = re.findall(r"<time [^>]*>", html)
     assert times, "the page shows no time at all"
     assert all(re.search(r' title="\d{4}-\d\d-\d\d \d\d:\d\d UTC"', t) for t in times), times
+    # Nothing shows in UTC outside its hover text: this operator reads London time.
+    shown = re.sub(r' title="[^"]*"', "", html)
+    assert not re.findall(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d(?::\d\d)? UTC", shown)
 
 
 async def test_it_lets_an_operator_choose_their_zone_on_the_settings_page(
