@@ -17,17 +17,16 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import Connection
 
-from collector.config.tiers import catalogue_for
 from collector.notify.ack_links import AckClaim, read_token
 from collector.operations.acknowledge import FaultNotFound, acknowledge_from_link
 from collector.store.faults import FaultView, get_fault
-from collector.store.inventory import current_contract
 from collector.web.access import signed
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
 from collector.web.client import client_address
 from dashboard import csrf
 from dashboard.links import LinkKind, Refusal, refuse
 from dashboard.render import render
+from dashboard.zones import customer_zone
 
 log = logging.getLogger(__name__)
 
@@ -54,21 +53,12 @@ async def _page(
         "claim": claim,
         "ack_field": csrf.ack_form_token(request.app[CONFIG].secret_key, token),
         "max_comment": MAX_COMMENT,
-        "display_zone": await _customer_zone(request, fault.customer_id),
+        "display_zone": await customer_zone(request, fault.customer_id),
     }
     # The URL is the credential: keep it out of any Referer header.
     return await render(
         request, "ack.html", context, status=status, headers={"Referrer-Policy": "no-referrer"}
     )
-
-
-async def _customer_zone(request: web.Request, customer_id: str) -> str:
-    """The customer's own zone (their contract's business calendar), else the vendor's."""
-    config = request.app[CONFIG]
-    now = request.app[CLOCK]()
-    contract = await request.app[DATABASE].read(current_contract, customer_id, now)
-    tier = catalogue_for(config).get(contract.tier) if contract else None
-    return tier.calendar.zone if tier and tier.calendar else config.dashboard.timezone
 
 
 def _stage_before_acknowledging(fault: FaultView) -> str:

@@ -13,7 +13,6 @@ from collector.config.settings import CollectorConfig
 from collector.config.tiers import catalogue_for
 from collector.operations.announced_days import announced_days
 from collector.operations.contract_words import support_phones
-from collector.operations.maintenance import describe_schedule
 from collector.store import faults as fault_store
 from collector.store import incidents as incident_store
 from collector.store import inventory
@@ -47,7 +46,7 @@ def customer_facts(
         {},  # check targets serve the overview's search only
     )
     windows = [
-        WindowRow(w, window_state(w, now), describe_schedule(w.window))
+        WindowRow(w, window_state(w, now))
         for w in maintenance_store.list_windows(conn, customer_id=customer_id)
     ]
     return {

@@ -9,7 +9,6 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import Connection
 
-from collector.operations.maintenance import describe_schedule
 from collector.store import faults as fault_store
 from collector.store import inventory, probe_results
 from collector.store import maintenance as maintenance_store
@@ -54,7 +53,6 @@ class FaultRow:
 class WindowRow:
     stored: StoredWindow
     state: str
-    schedule: str
 
 
 def _customer_name(conn: Connection, customer_id: str) -> str:
@@ -71,7 +69,7 @@ def host_facts(conn: Connection, host_id: str, now: datetime) -> dict[str, Any] 
     latest = probe_results.latest_by_check(conn, host_id)
     faults = fault_store.list_faults(conn, open_only=False, host_id=host_id, limit=FAULTS)
     windows = [
-        WindowRow(w, window_state(w, now), describe_schedule(w.window))
+        WindowRow(w, window_state(w, now))
         for w in maintenance_store.list_windows(conn, host_id=host_id)
     ]
     return {

@@ -23,7 +23,6 @@ from collector.operations.maintenance import (
     NewMaintenanceWindow,
     WindowFilter,
     WindowRefused,
-    describe_schedule,
 )
 from collector.store import inventory
 from collector.store.inventory import Host
@@ -60,7 +59,6 @@ Form = MultiDictProxy[Any]
 class WindowRow:
     stored: StoredWindow
     state: str
-    schedule: str
     customer_name: str
 
 
@@ -76,7 +74,7 @@ class FormError(Exception):
 def _page_facts(conn: Connection, now: datetime) -> dict[str, Any]:
     customers = {c["id"]: c["name"] for c in inventory.list_customers(conn)}
     rows = [
-        WindowRow(w, window_state(w, now), describe_schedule(w.window), customers[w.customer_id])
+        WindowRow(w, window_state(w, now), customers[w.customer_id])
         for w in maintenance_ops.find_windows(conn, WindowFilter(), now)
     ]
     hosts: dict[str, list[Host]] = {}

@@ -11,9 +11,11 @@ import jinja2
 from aiohttp import web
 from markupsafe import Markup, escape
 
-from collector.web.appkeys import CLOCK, CONFIG
+from collector.operations.maintenance import describe_recurrence
+from collector.web.appkeys import CLOCK
 from dashboard import sessions, timefmt
 from dashboard.live import LIVE
+from dashboard.zones import zone_for
 
 TEMPLATES = Path(__file__).with_name("templates")
 STATIC = Path(__file__).with_name("static")
@@ -65,15 +67,22 @@ def _environment() -> jinja2.Environment:
     env.filters["ago"] = timefmt.ago
     env.filters["due"] = timefmt.due
     env.filters["link_own_urls"] = link_own_urls
+    env.filters["recurrence"] = describe_recurrence
     return env
 
 
 @jinja2.pass_context
 def _local(
     context: jinja2.runtime.Context, moment: datetime | None, zone: str | None = None
-) -> str:
-    """A time in ``zone`` (a customer's), else the page's display zone (the configured one)."""
-    return timefmt.local(moment, zone or context.get("display_zone", "UTC"))
+) -> Markup:
+    """A time in ``zone`` (a customer's), else the page's display zone (the signed-in
+    person's), as a ``<time>`` that shows UTC when pointed at."""
+    shown = timefmt.local(moment, zone or context.get("display_zone", "UTC"))
+    if moment is None:
+        return Markup('<span class="muted">{}</span>').format(shown)
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(
+        moment.isoformat(), timefmt.utc(moment), shown
+    )
 
 
 ENVIRONMENT = _environment()
@@ -97,7 +106,7 @@ async def render(
         "customer_user": account if account and account.customer_id else None,
         "csrf_token": session.csrf_token if session else "",
         "path": request.path,
-        "display_zone": request.app[CONFIG].dashboard.timezone,
+        "display_zone": await zone_for(request, account),
         # Read before the page's own facts: a change in between refreshes it, never hides.
         "live_marker": await request.app[LIVE].marker() if operator else "",
     }

@@ -19,6 +19,7 @@ from dashboard import (
     maintenance_views,
     oncall_views,
     paging_views,
+    settings_views,
     user_views,
     views,
 )
@@ -48,6 +49,7 @@ PAGES: dict[str, dict[str, Handler]] = {
     },
     "/maintenance/{window_id}/end": {"POST": maintenance_views.end_window},
     "/oncall": {"GET": oncall_views.oncall_page},
+    "/settings": {"GET": settings_views.settings_page, "POST": settings_views.save_settings},
     "/ack/{token}": {"GET": ack.confirm_page, "POST": ack.acknowledge},
 }
 

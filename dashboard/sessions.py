@@ -138,13 +138,13 @@ async def current_operator(request: web.Request) -> Operator | None:
     account = await current_account(request)
     if account is None or account.kind != "operator":
         return None
-    return Operator(account.id, account.name, account.role, account.totp_secret)
+    return Operator(account.id, account.name, account.role, account.totp_secret, account.timezone)
 
 
 def logged_in_operator(request: web.Request) -> Operator:
     """The operator of a request that passed ``require_operator``."""
     account = request[_ACCOUNT]
-    return Operator(account.id, account.name, account.role, account.totp_secret)
+    return Operator(account.id, account.name, account.role, account.totp_secret, account.timezone)
 
 
 def logged_in_account(request: web.Request) -> Account:

@@ -42,7 +42,7 @@ def host_status(
 
     A silent host ranks above a major fault because nothing else about it can be trusted.
     """
-    worst = worst_severity(open_severities)
+    worst = worst_severity(open_severities) if open_severities else None
     late = is_late(last_seen_at, interval_s, now, missed_intervals)
     count = len(open_severities)
     if worst == "critical":

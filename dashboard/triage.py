@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from collector.store.faults import FaultView
 from collector.store.inventory import Host
@@ -98,17 +99,26 @@ class CustomerGroup:
     tier: str | None
     hosts: list[TriageHost] = field(default_factory=list)
     site_faults: list[FaultView] = field(default_factory=list)
+    #: Hosts not read because they are certainly ok (the unfiltered overview counts them).
+    quiet: int = 0
 
     @property
+    def host_count(self) -> int:
+        return len(self.hosts) + self.quiet
+
+    @cached_property
     def urgency(self) -> int:
+        """Read once its hosts and site faults are in (``triage`` fills it, then sorts)."""
         site = max((SEVERITY_RANK.get(f.severity, 0) for f in self.site_faults), default=0)
         site_urgency = 4 if site == 3 else site
         return max([site_urgency, *(h.urgency for h in self.hosts)], default=0)
 
-    @property
+    @cached_property
     def counts(self) -> list[tuple[str, int]]:
         """How many hosts in each state, the most urgent first."""
         found = Counter(h.status.label for h in self.hosts)
+        found["ok"] += self.quiet
+        found = +found  # no zero counts
         return sorted(found.items(), key=lambda item: (-URGENCY.get(item[0], 0), item[0]))
 
 
@@ -125,12 +135,18 @@ def triage(
     customers: Iterable[tuple[str, str, str | None]],
     site_faults: Iterable[FaultView],
     filters: Filters,
+    quiet: Mapping[str, int] | None = None,
 ) -> Triage:
     """Problems first (customers by their most urgent host, then name; hosts by urgency),
-    then every customer with a host that passes the filters."""
-    groups = {cid: CustomerGroup(cid, name, tier) for cid, name, tier in customers}
+    then every customer with a host that passes the filters. ``quiet``: per customer, hosts
+    left out of ``hosts`` as certainly ok (only when no filter is active)."""
+    quiet = quiet or {}
+    groups = {
+        cid: CustomerGroup(cid, name, tier, quiet=quiet.get(cid, 0))
+        for cid, name, tier in customers
+    }
     problems: dict[str, CustomerGroup] = {}
-    total = shown = 0
+    total, shown = sum(quiet.values()), sum(quiet.values())
     for row in hosts:
         total += 1
         if not row.matches(filters) or row.host.customer_id not in groups:
@@ -151,7 +167,7 @@ def triage(
     for group in problems.values():
         group.hosts.sort(key=lambda h: (-h.urgency, h.host.name))
     ordered = sorted(problems.values(), key=lambda g: (-g.urgency, g.name.casefold()))
-    listed = [g for g in groups.values() if g.hosts or g.site_faults or not filters.active]
+    listed = [g for g in groups.values() if g.host_count or g.site_faults or not filters.active]
     return Triage(ordered, listed, shown, total)
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import Engine
 
+from collector.commands import removal
 from collector.commands.console import (
     BadArgument,
     Subparsers,
@@ -241,7 +242,7 @@ def _day(text: str) -> date:
 
 
 def register(subparsers: Subparsers) -> None:
-    customers = group(subparsers, "customer", "add and list customers")
+    customers = group(subparsers, "customer", "add, list and remove customers")
     add = leaf(customers, "add", customer_add, "add a customer (one month of Cat1 unless --tier)")
     add.add_argument("id")
     add.add_argument("--name", required=True)
@@ -264,7 +265,7 @@ def register(subparsers: Subparsers) -> None:
     terms.add_argument("--ends", type=_day, metavar="YYYY-MM-DD", help="first day not covered")
     terms.add_argument("--ports", type=int, metavar="N")
 
-    hosts = group(subparsers, "host", "add and list hosts, rotate signing keys")
+    hosts = group(subparsers, "host", "add, list and remove hosts, rotate signing keys")
     add = leaf(hosts, "add", host_add, "add a host and print its signing key (once)")
     add.add_argument("id")
     add.add_argument("--customer", required=True)
@@ -294,5 +295,6 @@ def register(subparsers: Subparsers) -> None:
     listing.add_argument("--customer")
     leaf(hosts, "rotate-key", host_rotate_key, "give a host a new signing key").add_argument("id")
 
+    removal.register(customers, hosts)
     files = group(subparsers, "inventory", "customers and hosts from a YAML file")
     leaf(files, "load", inventory_load, "apply an inventory file").add_argument("file", type=Path)

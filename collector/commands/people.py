@@ -54,9 +54,35 @@ def read_password(args: argparse.Namespace) -> str:
 def operator_add(args: argparse.Namespace, config: CollectorConfig, engine: Engine) -> int:
     password = read_password(args)
     with engine.begin() as conn:
-        operators.add_operator(conn, args.username, password, now(), role=args.role)
-    say(f"Operator {args.username} ({args.role}) added; they can sign in to the dashboard now.")
+        operators.add_operator(
+            conn, args.username, password, now(), role=args.role, timezone=args.timezone
+        )
+    zone = f", reading times in {args.timezone}" if args.timezone else ""
+    say(
+        f"Operator {args.username} ({args.role}{zone}) added; "
+        "they can sign in to the dashboard now."
+    )
     return 0
+
+
+def operator_timezone(args: argparse.Namespace, config: CollectorConfig, engine: Engine) -> int:
+    """Set the zone an operator's pages show times in, or (``--vendor``) go back to the
+    vendor's ``dashboard.timezone``."""
+    if (args.zone is None) == (not args.vendor):
+        raise BadArgument("give a time zone such as Europe/London, or --vendor (not both)")
+    with engine.begin() as conn:
+        operators.set_timezone(conn, args.username, args.zone)
+    shown = args.zone or f"the vendor's zone ({config.dashboard.timezone})"
+    say(f"Operator {args.username} reads times in {shown} from their next page on.")
+    return 0
+
+
+def zone_argument(text: str) -> str:
+    """An IANA zone for ``--timezone``: argparse names the option when it is not one."""
+    try:
+        return str(operators.display_zone(text))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def operator_passwd(args: argparse.Namespace, config: CollectorConfig, engine: Engine) -> int:
@@ -174,6 +200,11 @@ def register(subparsers: Subparsers) -> None:
                 default="admin",
                 help="an operator cannot manage operators or tokens (default: admin)",
             )
+            parser.add_argument(
+                "--timezone",
+                type=zone_argument,
+                help="the IANA zone their pages show times in (default: dashboard.timezone)",
+            )
         parser.add_argument(
             "--password-stdin",
             action="store_true",
@@ -183,6 +214,11 @@ def register(subparsers: Subparsers) -> None:
     second = leaf(people, "totp", operator_totp, "turn an operator's second factor on or off")
     second.add_argument("username")
     second.add_argument("--off", action="store_true", help="turn it off")
+    summary = "set the time zone an operator reads times in"
+    zone = leaf(people, "timezone", operator_timezone, summary)
+    zone.add_argument("username")
+    zone.add_argument("zone", nargs="?", type=zone_argument, help="an IANA name, e.g. Asia/Tokyo")
+    zone.add_argument("--vendor", action="store_true", help="back to dashboard.timezone")
     remove = leaf(people, "remove", operator_remove, "remove an operator (--force: and tokens)")
     remove.add_argument("username")
     remove.add_argument("--force", action="store_true", help="revoke their API tokens too")

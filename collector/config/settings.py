@@ -150,7 +150,8 @@ class PortalSettings(_Strict):
 
 
 class DashboardSettings(_Strict):
-    #: The IANA zone the dashboard shows times in (UTC on hover), e.g. Europe/London.
+    #: The vendor's IANA zone, e.g. Europe/London: operators who chose none of their own see
+    #: the dashboard's times in it (UTC on hover).
     timezone: str = "UTC"
 
     @field_validator("timezone")
@@ -171,8 +172,10 @@ class HistorySettings(_Strict):
     reports_retention_days: float = Field(7.0, gt=0)
     #: Every sample of every figure, as reported.
     raw_retention_hours: float = Field(48.0, gt=0)
-    #: Five-minute buckets (lowest, average, highest).
-    five_minute_retention_days: float = Field(30.0, gt=0)
+    #: Five-minute buckets (lowest, average, highest): the 7-day graph's, and a day more for a
+    #: range starting just before. Older ranges are answered hourly (a 30-day range at five
+    #: minutes would be 8,640 points a figure, more than any graph draws).
+    five_minute_retention_days: float = Field(8.0, gt=0)
     #: Hourly buckets: 13 months, so a month compares with the same month a year before.
     hourly_retention_days: float = Field(396.0, gt=0)
     #: How often the leader prunes, and how many rows (reports) or series one transaction

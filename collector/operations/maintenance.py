@@ -208,13 +208,18 @@ def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def describe_recurrence(window: MaintenanceWindow) -> str:
+    """A recurring window's rhythm on its own wall clock: ``SA, SU at 02:00 Europe/London for
+    2 h`` (pages add its first and last day in the reader's zone)."""
+    days = "daily" if window.frequency == "daily" else ", ".join(window.weekdays)
+    at = window.local_time.strftime("%H:%M") if window.local_time else "?"
+    return f"{days} at {at} {window.timezone} for {_length(window.duration_s)}"
+
+
 def describe_schedule(window: MaintenanceWindow) -> str:
     """When a window is in force, as people say it: ``SA, SU at 02:00 Europe/London for 2 h``."""
     if window.frequency == "once":
         assert window.ends_at is not None
         return f"{_utc(window.starts_at)} until {_utc(window.ends_at)}"
-    days = "daily" if window.frequency == "daily" else ", ".join(window.weekdays)
-    at = window.local_time.strftime("%H:%M") if window.local_time else "?"
-    text = f"{days} at {at} {window.timezone} for {_length(window.duration_s)}"
-    text += f", from {_utc(window.starts_at)}"
+    text = describe_recurrence(window) + f", from {_utc(window.starts_at)}"
     return text + (f" until {_utc(window.ends_at)}" if window.ends_at else "")

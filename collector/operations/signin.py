@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 
 from collector.config.settings import CollectorConfig
 from collector.notify import account_messages
-from collector.store import audit, customer_users, login_failures, operators, sessions
+from collector.store import archive, audit, customer_users, login_failures, operators, sessions
 
 ACCOUNT_LIMIT = 10
 ADDRESS_LIMIT = 30
@@ -34,6 +34,8 @@ class Account:
     role: str
     customer_id: str | None = None
     totp_secret: str | None = None
+    #: An operator's own display zone (None: the vendor's).
+    timezone: str | None = None
 
     @property
     def actor(self) -> str:
@@ -47,7 +49,7 @@ class Candidate:
 
 
 def _from_operator(op: operators.Operator) -> Account:
-    return Account("operator", op.id, op.username, op.role, None, op.totp_secret)
+    return Account("operator", op.id, op.username, op.role, None, op.totp_secret, op.timezone)
 
 
 def _from_user(user: customer_users.CustomerUser) -> Account:
@@ -59,7 +61,12 @@ def account(conn: Connection, kind: str, account_id: int) -> Account | None:
         found = operators.get_operator(conn, account_id)
         return _from_operator(found) if found else None
     user = customer_users.get_user(conn, account_id)
-    return _from_user(user) if user else None
+    return _from_user(user) if user and _served(conn, user) else None
+
+
+def _served(conn: Connection, user: customer_users.CustomerUser) -> bool:
+    """A customer user of an archived customer signs in no more (their sessions end too)."""
+    return not archive.is_archived_customer(conn, user.customer_id)
 
 
 def blocked_until(conn: Connection, name: str, address: str, now: datetime) -> datetime | None:
@@ -77,7 +84,9 @@ def candidate(conn: Connection, name: str) -> Candidate:
     """The account a name signs in as (an operator's user name, or a customer user's email)."""
     if "@" in name:
         found = customer_users.login_record(conn, name)
-        return Candidate(_from_user(found[0]), found[1]) if found else Candidate(None, None)
+        if found is None or not _served(conn, found[0]):
+            return Candidate(None, None)
+        return Candidate(_from_user(found[0]), found[1])
     record = operators.login_record(conn, name)
     return Candidate(_from_operator(record[0]), record[1]) if record else Candidate(None, None)
 

@@ -132,7 +132,12 @@ def user_for_token(conn: Connection, token: str) -> CustomerUser | None:
     row = conn.execute(
         select(customer_users)
         .join_from(customer_api_tokens, customer_users)
-        .where(customer_api_tokens.c.token_sha256 == _digest(token))
+        .join(customers, customers.c.id == customer_users.c.customer_id)
+        # An archived customer's tokens open nothing (its users cannot sign in either).
+        .where(
+            customer_api_tokens.c.token_sha256 == _digest(token),
+            customers.c.archived_at.is_(None),
+        )
     ).first()
     return _user(row) if row else None
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import ColumnElement, Connection, delete, func, insert, or_, select, update
 
-from collector.store.schema import contacts, contracts, customers, hosts
+from collector.store.schema import contacts, contracts, customers, faults, hosts
 
 
 class NotFound(LookupError):
@@ -32,6 +32,8 @@ class Host:
     last_seen_at: datetime | None
     last_seq: int | None
     agent_interval_s: float | None = None  # from the agent's newest report
+    #: Set when ``host remove --force`` archived it: history only.
+    archived_at: datetime | None = None
 
     @property
     def heartbeat_interval_s(self) -> float:
@@ -76,8 +78,10 @@ def add_customer(
     timezone: str | None = None,
     region: str | None = None,
 ) -> None:
-    if conn.execute(select(customers.c.id).where(customers.c.id == customer_id)).first():
-        raise AlreadyExists(f"customer {customer_id!r} exists already")
+    found = conn.execute(select(customers.c.archived_at).where(customers.c.id == customer_id))
+    if (row := found.first()) is not None:
+        archived = " (archived, with its history)" if row.archived_at else ""
+        raise AlreadyExists(f"customer {customer_id!r} exists already{archived}")
     conn.execute(
         insert(customers).values(
             id=customer_id, name=name, created_at=now, access=access, timezone=timezone,
@@ -202,8 +206,10 @@ def add_host(
 ) -> str:
     """Create a host and return its signing key (the only time it is handed out)."""
     _require_customer(conn, customer_id)
-    if conn.execute(select(hosts.c.id).where(hosts.c.id == host_id)).first():
-        raise AlreadyExists(f"host {host_id!r} exists already")
+    found = conn.execute(select(hosts.c.archived_at).where(hosts.c.id == host_id)).first()
+    if found is not None:
+        archived = " (archived, with its history)" if found.archived_at else ""
+        raise AlreadyExists(f"host {host_id!r} exists already{archived}")
     key = key or new_host_key()
     conn.execute(
         insert(hosts).values(
@@ -229,8 +235,9 @@ def rotate_host_key(conn: Connection, host_id: str) -> str:
 
 
 def host_keys(conn: Connection) -> dict[str, bytes]:
-    """Every host's signing key, for the ingest cache."""
-    return {row.id: row.key.encode() for row in conn.execute(select(hosts.c.id, hosts.c.key))}
+    """Every host's signing key, for the ingest cache; an archived host's agent is refused."""
+    query = select(hosts.c.id, hosts.c.key).where(hosts.c.archived_at.is_(None))
+    return {row.id: row.key.encode() for row in conn.execute(query)}
 
 
 def get_host(conn: Connection, host_id: str) -> Host:
@@ -241,37 +248,80 @@ def get_host(conn: Connection, host_id: str) -> Host:
 
 
 def list_hosts(conn: Connection, customer_id: str | None = None) -> list[Host]:
-    query = select(hosts).order_by(hosts.c.customer_id, hosts.c.id)
+    """The hosts watched (archived ones are history only)."""
+    query = select(*_HOST_COLUMNS).where(hosts.c.archived_at.is_(None))
+    query = query.order_by(hosts.c.customer_id, hosts.c.id)
     if customer_id is not None:
         query = query.where(hosts.c.customer_id == customer_id)
     return [_host(row) for row in conn.execute(query)]
 
 
+def hosts_to_look_at(conn: Connection, now: datetime, missed_intervals: int) -> list[Host]:
+    """The hosts that may need someone: never reported, not seen within ``missed_intervals``
+    of the shortest heartbeat interval any host has, or with an open fault. Every other host
+    is certainly on time and fault-free, so a page that only counts those need not read them:
+    the caller still decides lateness host by host, on its own interval."""
+    shortest = conn.scalar(
+        select(func.min(_interval_of_heartbeat())).where(hosts.c.archived_at.is_(None))
+    )
+    cutoff = now - timedelta(seconds=float(shortest or 0) * missed_intervals)
+    faulty = select(faults.c.host_id).where(
+        faults.c.resolved_at.is_(None), faults.c.host_id.is_not(None)
+    )
+    query = select(*_HOST_COLUMNS).where(
+        hosts.c.archived_at.is_(None),
+        or_(
+            hosts.c.last_seen_at.is_(None),
+            hosts.c.last_seen_at < cutoff,
+            hosts.c.id.in_(faulty),
+        ),
+    )
+    return [_host(row) for row in conn.execute(query.order_by(hosts.c.customer_id, hosts.c.id))]
+
+
+def _interval_of_heartbeat() -> ColumnElement[float]:
+    """``Host.heartbeat_interval_s`` in SQL (an agent interval of 0 counts as 0: shorter is
+    only ever more cautious here)."""
+    return func.coalesce(hosts.c.interval_s, hosts.c.agent_interval_s, DEFAULT_INTERVAL_S)
+
+
+def host_counts(conn: Connection) -> dict[str, int]:
+    """How many hosts each customer has (archived ones aside)."""
+    query = (
+        select(hosts.c.customer_id, func.count())
+        .where(hosts.c.archived_at.is_(None))
+        .group_by(hosts.c.customer_id)
+    )
+    return {customer_id: int(count) for customer_id, count in conn.execute(query)}
+
+
 def host_kinds(conn: Connection, customer_id: str) -> dict[str, str]:
     """The kind of each of the customer's hosts, by host id."""
-    query = select(hosts.c.id, hosts.c.kind).where(hosts.c.customer_id == customer_id)
+    query = select(hosts.c.id, hosts.c.kind).where(
+        hosts.c.customer_id == customer_id, hosts.c.archived_at.is_(None)
+    )
     return {host_id: kind for host_id, kind in conn.execute(query)}
 
 
 def list_customers(conn: Connection) -> list[dict[str, Any]]:
-    rows = conn.execute(select(customers).order_by(customers.c.name))
+    """The customers served (archived ones are history only)."""
+    query = select(customers).where(customers.c.archived_at.is_(None))
+    rows = conn.execute(query.order_by(customers.c.name))
     return [{"id": r.id, "name": r.name, "created_at": r.created_at} for r in rows]
 
 
+#: What a ``Host`` is read from: a fleet's worth of rows is read for some pages, and the
+#: signing key and settings in the other columns are not for them.
+_HOST_COLUMNS = tuple(hosts.c[f.name] for f in fields(Host))
+
+
 def _host(row: Any) -> Host:
-    return Host(
-        row.id,
-        row.customer_id,
-        row.name,
-        row.kind,
-        row.interval_s,
-        row.created_at,
-        row.last_seen_at,
-        row.last_seq,
-        row.agent_interval_s,
-    )
+    return Host(*(getattr(row, f.name) for f in fields(Host)))
 
 
 def _require_customer(conn: Connection, customer_id: str) -> None:
-    if not conn.execute(select(customers.c.id).where(customers.c.id == customer_id)).first():
+    live = select(customers.c.id).where(
+        customers.c.id == customer_id, customers.c.archived_at.is_(None)
+    )
+    if not conn.execute(live).first():
         raise NotFound(f"no customer {customer_id!r}")

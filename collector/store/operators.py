@@ -12,6 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, delete, insert, select, update
 
+from collector.domain.contracts import known_zone
 from collector.store.inventory import AlreadyExists, NotFound
 from collector.store.schema import api_tokens, operators
 
@@ -19,6 +20,7 @@ _hasher = PasswordHasher()
 
 
 ROLES = ("admin", "operator")
+ZONE_LENGTH = 64
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,8 @@ class Operator:
     #: "admin" manages operators and tokens too; "operator" does everything else.
     role: str = "admin"
     totp_secret: str | None = None
+    #: The IANA zone pages show this operator's times in; None: the vendor's.
+    timezone: str | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -35,22 +39,33 @@ class Operator:
 
 
 def _operator(row: Any) -> Operator:
-    return Operator(row.id, row.username, row.role, row.totp_secret)
+    return Operator(row.id, row.username, row.role, row.totp_secret, row.timezone)
 
 
 def add_operator(
-    conn: Connection, username: str, password: str, now: datetime, role: str = "admin"
+    conn: Connection,
+    username: str,
+    password: str,
+    now: datetime,
+    role: str = "admin",
+    timezone: str | None = None,
 ) -> Operator:
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    display_zone(timezone)
     if conn.execute(select(operators.c.id).where(operators.c.username == username)).first():
         raise AlreadyExists(f"operator {username!r} exists already")
     result = conn.execute(
         insert(operators).values(
-            username=username, password_hash=_hasher.hash(password), created_at=now, role=role
+            username=username,
+            password_hash=_hasher.hash(password),
+            created_at=now,
+            role=role,
+            timezone=timezone,
         )
     )
-    return Operator(int(result.inserted_primary_key[0]), username, role)  # type: ignore[index]
+    operator_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+    return Operator(operator_id, username, role, timezone=timezone)
 
 
 def login_record(conn: Connection, username: str) -> tuple[Operator, str] | None:
@@ -82,6 +97,27 @@ def claim_totp_step(conn: Connection, operator_id: int, step: int) -> bool:
         .values(totp_last_step=step)
     )
     return bool(result.rowcount)
+
+
+def display_zone(name: str | None) -> str | None:
+    """``name`` when it can be an operator's zone (None: the vendor's), else a ValueError that
+    says why without echoing a name longer than the column."""
+    if name is None:
+        return None
+    if len(name) > ZONE_LENGTH:
+        raise ValueError(f"a time zone name has at most {ZONE_LENGTH} characters")
+    return known_zone(name)
+
+
+def set_timezone(conn: Connection, username: str, timezone: str | None) -> None:
+    """The zone the operator reads times in (None: back to the vendor's); a ValueError names
+    a zone that is not an IANA one."""
+    display_zone(timezone)
+    result = conn.execute(
+        update(operators).where(operators.c.username == username).values(timezone=timezone)
+    )
+    if not result.rowcount:
+        raise NotFound(f"no operator {username!r}")
 
 
 def set_password(conn: Connection, username: str, password: str) -> None:

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.engine import Row
 
-from collector.store.schema import host_checks, probe_results
+from collector.store.schema import host_checks, hosts, probe_results
 
 CHECK_KINDS = ("ssh", "http", "sip", "tcp")
 
@@ -155,7 +155,12 @@ def list_checks(conn: Connection, host_id: str) -> list[HostCheck]:
 
 def all_enabled_checks(conn: Connection) -> list[HostCheck]:
     """What the scheduler runs."""
-    query = select(host_checks).where(host_checks.c.enabled.is_(True)).order_by(host_checks.c.id)
+    query = (
+        select(host_checks)
+        .join(hosts, hosts.c.id == host_checks.c.host_id)
+        .where(host_checks.c.enabled.is_(True), hosts.c.archived_at.is_(None))
+        .order_by(host_checks.c.id)
+    )
     return [_check(row) for row in conn.execute(query)]
 
 

@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert, Update
 
 from collector.store.engines import bind_processor
-from collector.store.schema import UtcDateTime, hosts, reports
+from collector.store.schema import PackedJSON, UtcDateTime, hosts, reports
 
 
 @dataclass(frozen=True)
@@ -163,7 +163,7 @@ def _store_sqlite(
     received = when(now)
     params: list[Any] = []
     for item in batch:
-        body = item.text if item.text is not None else as_json(item.body)
+        body = PackedJSON.pack_text(item.text) if item.text is not None else as_json(item.body)
         params += (item.host_id, item.seq, when(item.sampled_at), received, body)
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:

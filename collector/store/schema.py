@@ -6,6 +6,8 @@ hands back aware UTC datetimes on both databases.
 
 from __future__ import annotations
 
+import json
+import zlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +22,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -49,6 +52,37 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+class PackedJSON(TypeDecorator[Any]):
+    """JSON stored zlib-compressed: a report's body is the biggest thing the collector keeps,
+    and its keys repeat in every one (a third of the size, or less).
+
+    Reads what is stored in any form: compressed bytes; bytes of plain JSON (PostgreSQL rows
+    from before, whose column was converted); text (SQLite rows from before). A zlib stream
+    starts with ``x``, JSON with ``{``, so the two never mix up.
+    """
+
+    impl = LargeBinary
+    cache_ok = True
+
+    @staticmethod
+    def pack_text(text: str) -> bytes:
+        """A body already encoded as JSON (as the agent sent it), packed without decoding."""
+        return zlib.compress(text.encode(), 6)
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> bytes | None:
+        if value is None:
+            return None
+        return self.pack_text(json.dumps(value, separators=(",", ":")))
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        if value is None or isinstance(value, dict | list):
+            return value
+        if isinstance(value, str):
+            return json.loads(value)
+        data = bytes(value)
+        return json.loads(zlib.decompress(data) if data[:1] == b"x" else data)
+
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(column_0_label)s",
@@ -69,6 +103,9 @@ customers = Table(
     # The customer's wall clock (IANA name; None: the tier's) and region for parts logistics.
     Column("timezone", String(64), nullable=True),
     Column("region", String(32), nullable=True),
+    # Set by ``customer remove --force`` while history refers to it: gone from every list,
+    # page and job; its faults and incidents stay readable.
+    Column("archived_at", UtcDateTime, nullable=True),
 )
 
 contacts = Table(
@@ -112,6 +149,9 @@ hosts = Table(
     Column("access", String(16), nullable=True),
     # The interval_s of the host's newest report: how often its agent says it reports.
     Column("agent_interval_s", Float, nullable=True),
+    # Set by ``host remove --force`` (or its customer's) while history refers to it: no longer
+    # listed, probed or evaluated; its faults and incidents stay readable.
+    Column("archived_at", UtcDateTime, nullable=True),
 )
 
 reports = Table(
@@ -122,7 +162,7 @@ reports = Table(
     Column("seq", BigInteger, nullable=False),
     Column("sampled_at", UtcDateTime, nullable=False),
     Column("received_at", UtcDateTime, nullable=False),
-    Column("body", JSON, nullable=False),
+    Column("body", PackedJSON, nullable=False),
     # Set once the fault engine has evaluated the report; a crash leaves it for the next run.
     Column("processed_at", UtcDateTime, nullable=True),
     UniqueConstraint("host_id", "seq"),
@@ -376,6 +416,8 @@ operators = Table(
     Column("totp_secret", String(64), nullable=True),
     # The newest TOTP time step used to sign in: a code is accepted once, never again.
     Column("totp_last_step", BigInteger, nullable=True),
+    # The IANA zone this operator reads times in; None: the vendor's (dashboard.timezone).
+    Column("timezone", String(64), nullable=True),
 )
 
 

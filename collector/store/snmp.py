@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from collector.store.schema import host_events, host_snmp, snmp_status, snmp_traps
+from collector.store.schema import host_events, host_snmp, hosts, snmp_status, snmp_traps
 
 VERSIONS = ("1", "2c", "3")
 
@@ -83,7 +83,14 @@ def get_agent(conn: Connection, host_id: str) -> SnmpAgent | None:
 
 
 def all_agents(conn: Connection) -> list[SnmpAgent]:
-    return [_agent(row) for row in conn.execute(select(host_snmp).order_by(host_snmp.c.host_id))]
+    """The SNMP agents traps are taken from and polls go to: an archived host's are not."""
+    query = (
+        select(host_snmp)
+        .join(hosts, hosts.c.id == host_snmp.c.host_id)
+        .where(hosts.c.archived_at.is_(None))
+        .order_by(host_snmp.c.host_id)
+    )
+    return [_agent(row) for row in conn.execute(query)]
 
 
 def address_taken(conn: Connection, address: str, host_id: str) -> bool:

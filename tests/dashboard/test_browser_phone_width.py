@@ -26,6 +26,7 @@ def pages(seeded: Seeded) -> dict[str, str]:
         "maintenance": "/maintenance",
         "mail": "/mail",
         "oncall": "/oncall",
+        "settings": "/settings",
     }
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, update
 
 from collector.domain.maintenance import MaintenanceWindow
 from collector.probes.base import ProbeResult, Verdict
-from collector.store import faults, probe_results, schema
+from collector.store import archive, faults, probe_results, schema
 from collector.store import maintenance as maintenance_store
 from collector.store.database import Database
 from tests.support.dashboard import START, Seeded
@@ -135,3 +135,17 @@ async def test_it_says_which_reporting_interval_the_heartbeat_expects(
     await db.write(_follow_the_agent)
     html = " ".join((await (await operator_client.get("/hosts/pbx1")).text()).split())
     assert 'data-source="agent">expected every 200 s, as its agent reports</span>' in html
+
+
+async def test_it_keeps_an_archived_hosts_page_readable_and_off_the_overview(
+    operator_client: Client, db: Database, seeded: Seeded
+) -> None:
+    await db.write(archive.archive_hosts, ["pbx1"], START, "host archived by test")
+    page = await operator_client.get("/hosts/pbx1")
+    assert page.status == 200
+    html = await page.text()
+    assert 'id="archived"' in html and "no longer watched" in html
+    fault = await (await operator_client.get(f"/faults/{seeded.fault_id}")).text()
+    assert "host archived by test" in fault  # its fault resolved, its history readable
+    overview = await (await operator_client.get("/")).text()
+    assert 'data-host-id="pbx1"' not in overview

@@ -60,7 +60,8 @@ async def test_it_creates_a_one_off_window_for_a_host_in_the_forms_time_zone(
     assert stored.window.local_time is None
     row = _row(_table(await response.text(), "current-windows"), stored.id)
     assert 'data-state="in_force"' in row and 'href="/hosts/pbx1"' in row
-    assert "2024-05-06 09:30 UTC until 2024-05-06 12:00 UTC" in row
+    starts = '<time datetime="2024-05-06T09:30:00+00:00" title="2024-05-06 09:30 UTC">'
+    assert f"{starts}2024-05-06 09:30 UTC</time> until <time " in row  # the operator's zone
     assert "swap the &lt;PSU&gt;" in row and "End now" in row
 
 

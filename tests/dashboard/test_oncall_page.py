@@ -48,7 +48,9 @@ async def test_it_shows_who_is_on_call_now_and_next_and_the_coming_weeks(
     html = await (await oncall_client.get("/oncall")).text()
     assert '<dd id="on-call-now" data-person="bob">' in html
     assert '<dd id="on-call-next" data-person="alice">' in html
-    assert "until 2024-05-06 13:00 UTC" in html  # 09:00 New York, summer time
+    # 09:00 New York, summer time; UTC on hover as everywhere.
+    until = '<time datetime="2024-05-06T13:00:00+00:00" title="2024-05-06 13:00 UTC">'
+    assert f"until {until}2024-05-06 13:00 UTC</time>" in html
     assert html.count('<tr data-person="') == 8
     assert '<dd id="chain">bob → alice</dd>' in html
     assert "No incident is paging anyone." in html

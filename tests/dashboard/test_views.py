@@ -50,6 +50,12 @@ async def test_it_shows_customers_and_hosts_with_their_status(
     assert problems.index('data-host-id="pbx1"') < problems.index('data-host-id="web1"')
     assert "zed" not in problems
     assert 'data-customer-id="zed" data-urgency="0"' in customers
+    # Zed's host is counted, never read one by one: the unfiltered page reads only hosts that
+    # may need someone.
+    assert (
+        '<span class="count" data-state="ok">1 ok</span>' in customers.split('id="customer-zed"')[1]
+    )
+    assert '<span class="badge level-ok">1 ok</span>' in problems
     assert "last report 10 min ago" in _row(html, "data-host-id", "web1")
     assert "(expected every 60 s)" in _row(html, "data-host-id", "web1")
     searched = await (await operator_client.get("/", params={"q": "zed1"})).text()
