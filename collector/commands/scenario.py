@@ -145,6 +145,6 @@ def _events(scenario: Scenario, calendars: frozenset[str]) -> str | None:
                 f"events.{index}.step: unknown action {event.step!r}; one of {', '.join(ACTIONS)}"
             )
         if event.announce is not None and event.announce.calendar not in calendars:
-            names = ", ".join(sorted(calendars))
-            return f"events.{index}.announce.calendar: unknown calendar {event.announce.calendar!r}; one of {names}"
+            name, names = event.announce.calendar, ", ".join(sorted(calendars))
+            return f"events.{index}.announce.calendar: unknown calendar {name!r}; one of {names}"
     return None

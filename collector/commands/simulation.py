@@ -48,9 +48,10 @@ from collector.store.schema import hosts as hosts_table
 TICK = timedelta(seconds=60)
 
 
-def settle_count(policies: PolicyBook = PolicyBook()) -> int:
+def settle_count(policies: PolicyBook | None = None) -> int:
     """Readings after a change that bring the engine to rest: enough to raise or recover
     under the slowest policy, and one more."""
+    policies = policies or PolicyBook()
     every = [policies.default, *(policy for _, policy in policies.overrides)]
     return 1 + max(max(p.raise_after or 1, p.recover_after) for p in every)
 
