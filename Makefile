@@ -44,6 +44,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/snmp_traps.py
 	$(BIN)/python bench/login_flood.py
 	$(BIN)/python bench/dashboard.py
+	$(BIN)/python bench/simulate.py
 
 # dist/faultdesk-VERSION-py3-none-any.whl (collector, dashboard and agent) and
 # dist/faultdesk_agent-VERSION-py3-none-any.whl (the agent alone, for customer hosts).

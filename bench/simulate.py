@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from agent import protocol  # noqa: E402
-from bench.ingest import KEY, drive, free_port, wait_evaluated, wait_up  # noqa: E402
+from bench.ingest import drive, free_port, wait_evaluated, wait_up  # noqa: E402
 from collector import cli  # noqa: E402
 from collector.commands.simulated_reports import probes_for  # noqa: E402
 from collector.config.settings import CollectorConfig  # noqa: E402
@@ -70,7 +70,8 @@ def fleet(hosts: int, days: float, every_min: float, seed: int = 11) -> dict[str
         for i in range(count)
     ]  # fmt: skip
     fleet_hosts = [
-        {"id": f"h{i:04d}", "customer": f"c{i % count:03d}", "kind": "pbx" if i % 3 == 0 else "server",
+        {"id": f"h{i:04d}", "customer": f"c{i % count:03d}",
+         "kind": "pbx" if i % 3 == 0 else "server",
          "checks": [{"name": "ssh", "kind": "ssh"}, {"name": "sip", "kind": "sip"}]}
         for i in range(hosts)
     ]  # fmt: skip

@@ -106,7 +106,10 @@ def outcome_json(conn: Connection, config: CollectorConfig, end: datetime) -> di
         targets = {}
         for name, e in explained.items():
             met = incident.met_at(name)
-            breached = (met or end) > e.due
+            # A target's clock stops when it is met, or when the incident is resolved (its
+            # fault cleared, or by hand) without meeting it: missed only if due before that.
+            stopped = met or incident.resolved_at or incident.closed_at or end
+            breached = stopped > e.due
             targets[name] = {"due": _z(e.due), "met_at": _z(met), "breached": breached}
         first = explained.get("first_response")
         paused = [

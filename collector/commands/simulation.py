@@ -5,10 +5,13 @@ steps and announcements, each at its moment. Mail goes to the outbox and no furt
 The clock jumps from one moment that matters to the next instead of ticking every minute: an
 event; the reports and check runs that follow a change until the engine has settled it (as
 many as its policies need to raise or recover); a deadline (``simulated_clock.Deadlines``);
-a silent agent's heartbeat running out. The pipeline runs in full at each of these moments. A
-host whose statuses have not changed sends reports that would tell the engine nothing new, so
-they are left out, and its last-seen time is moved as they would have moved it; a check whose
-verdict holds is not run again either, for the same reason.
+a silent agent's heartbeat running out. At each, the sweeps that can decide something then
+run, as the collector's own would: the heartbeat sweep when a heartbeat can change (else its
+mail half, ``mail_owed``, after any change and at reminders), the vendor-network sweep after
+any reading, the SLA sweep at warnings and breaches, paging while an incident that pages waits
+for an engineer. A host whose statuses have not changed sends reports that would tell the
+engine nothing new, so they are left out, and its last-seen time is moved as they would have
+moved it; a check whose verdict holds is not run again either, for the same reason.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import heapq
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, bindparam, update
+from sqlalchemy import Connection, Engine, bindparam, func, select, update
 
 from agent import protocol
 from collector.commands.scenario import Event, HostSpec, Scenario
@@ -28,7 +31,7 @@ from collector.config.tiers import catalogue_for
 from collector.domain.contracts import installation_contract, start_of_day_utc
 from collector.domain.policy import PolicyBook
 from collector.engine.incident_clock import access_rules
-from collector.engine.pipeline import process_reports, sweep
+from collector.engine.pipeline import Run, mail_owed, process_reports, sweep
 from collector.engine.probe_results import CheckRun, record_runs
 from collector.jobs.paging import sweep_paging
 from collector.jobs.sla_sweep import sweep_sla
@@ -37,11 +40,11 @@ from collector.operations import announcements
 from collector.operations.announcements import AnnouncementRefused
 from collector.operations.incidents import IncidentError, perform
 from collector.probes.base import ProbeResult, Verdict
-from collector.store import incidents as incident_store
 from collector.store import inventory
 from collector.store import probe_results as probe_store
 from collector.store.probe_results import HostCheck
 from collector.store.reports import IncomingReport, store_reports
+from collector.store.schema import faults, incidents
 from collector.store.schema import hosts as hosts_table
 
 #: The collector's sweeps and checks run on this grid of simulated time.
@@ -50,10 +53,10 @@ TICK = timedelta(seconds=60)
 
 def settle_count(policies: PolicyBook | None = None) -> int:
     """Readings after a change that bring the engine to rest: enough to raise or recover
-    under the slowest policy, and one more."""
+    under the slowest policy."""
     policies = policies or PolicyBook()
     every = [policies.default, *(policy for _, policy in policies.overrides)]
-    return 1 + max(max(p.raise_after or 1, p.recover_after) for p in every)
+    return max(max(p.raise_after or 1, p.recover_after) for p in every)
 
 
 @dataclass
@@ -78,10 +81,20 @@ class Simulation:
     settle: int = field(default_factory=settle_count)
     moments: list[datetime] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: Moments at which the heartbeat sweep, the SLA sweep, a reminder are due.
+    heartbeats: set[datetime] = field(default_factory=set)
+    sla: set[datetime] = field(default_factory=set)
+    reminders: set[datetime] = field(default_factory=set)
+    _scheduled: set[datetime] = field(default_factory=set)
 
-    def at(self, moment: datetime) -> None:
-        """Stop the clock at ``moment`` too (on the sweep grid, within start..end)."""
-        if self.scenario.start <= moment <= self.scenario.end:
+    def at(self, moment: datetime, due: set[datetime] | None = None) -> None:
+        """Stop the clock at ``moment`` too (within start..end), for what ``due`` holds."""
+        if not self.scenario.start <= moment <= self.scenario.end:
+            return
+        if due is not None:
+            due.add(moment)
+        if moment not in self._scheduled:
+            self._scheduled.add(moment)
             heapq.heappush(self.moments, moment)
 
     def on_grid(self, moment: datetime) -> datetime:
@@ -100,34 +113,52 @@ def run(engine: Engine, config: CollectorConfig, scenario: Scenario) -> list[str
     for state in sim.hosts.values():
         state.unsettled = sim.settle
         state.unsettled_checks = dict.fromkeys((c.name or c.kind for c in checks[state.spec.id]), 1)
-    sim.at(scenario.start)
-    sim.at(scenario.end)
+    for edge in (scenario.start, scenario.end):
+        sim.at(edge, sim.heartbeats)
+        sim.at(edge, sim.sla)
     for event in scenario.events:
         sim.at(event.at)
     events = list(enumerate(scenario.events))
-    deadlines = Deadlines(config, TICK)
-    last: datetime | None = None
+    deadlines = Deadlines(config)
     while sim.moments:
         now = heapq.heappop(sim.moments)
-        if now == last:
-            continue
-        last = now
         with engine.begin() as conn:
+            changed = False
             while events and events[0][1].at <= now:
                 index, event = events.pop(0)
+                changed = True
                 refused = _apply(conn, sim, event, now)
                 if refused:
                     sim.notes.append(f"events.{index} at {event.at:%Y-%m-%dT%H:%M:%SZ}: {refused}")
-            _report(conn, sim, now)
-            _check_runs(conn, sim, checks, now)
-            sweep(conn, config, now)
-            sweep_vendor_network(conn, config, now)
-            sweep_sla(conn, config, now)
-            sweep_paging(conn, config, now)
-            deadline = deadlines.next_after(conn, now)
-        if deadline is not None:
-            sim.at(sim.on_grid(deadline))
+            read = _report(conn, sim, now) | _check_runs(conn, sim, checks, now)
+            _sweeps(conn, sim, now, read, changed)
+            _plan(conn, sim, deadlines, now)
     return sim.notes
+
+
+def _sweeps(conn: Connection, sim: Simulation, now: datetime, read: bool, changed: bool) -> None:
+    """The collector's sweeps that can decide something at ``now``."""
+    config = sim.config
+    if now in sim.heartbeats:
+        _seen(conn, sim)
+        sweep(conn, config, now)
+    elif read or changed or now in sim.reminders:
+        mail_owed(Run(conn, config, now))
+    if read or now in sim.heartbeats:
+        sweep_vendor_network(conn, config, now)
+    if now in sim.sla:
+        sweep_sla(conn, config, now)
+    if Deadlines.paging(conn):
+        sweep_paging(conn, config, now)
+        sim.at(sim.on_grid(now + TICK))
+
+
+def _plan(conn: Connection, sim: Simulation, deadlines: Deadlines, now: datetime) -> None:
+    """Stop the clock again at the deadlines ahead."""
+    for at in deadlines.sla(conn, now):
+        sim.at(sim.on_grid(at), sim.sla)
+    for at in deadlines.reminders(conn):
+        sim.at(sim.on_grid(at), sim.reminders)
 
 
 def _inventory(conn: Connection, scenario: Scenario) -> None:
@@ -192,6 +223,7 @@ def _agent(
 ) -> None:
     if reporting:
         state.reporting, state.unsettled = True, sim.settle
+        sim.heartbeats.add(now)  # its first report ends the silence at this moment's sweep
         return
     if state.reporting and state.last_report is not None:
         # Its last report came before this moment: the ones left out until then count.
@@ -199,7 +231,8 @@ def _agent(
         _mark_seen(conn, {state.spec.id: last})
         state.last_report = last
         missed = sim.config.monitoring.heartbeat_missed_intervals
-        sim.at(sim.on_grid(last + missed * timedelta(seconds=state.spec.interval_s)))
+        silent = sim.on_grid(last + missed * timedelta(seconds=state.spec.interval_s))
+        sim.at(silent, sim.heartbeats)
     state.reporting = False
 
 
@@ -221,8 +254,14 @@ def _step(
 
 
 def _latest_open(conn: Connection, host_id: str) -> int | None:
-    found = [i for i in incident_store.list_incidents(conn) if i.host_id == host_id]
-    return max((i.id for i in found), default=None)
+    """The host's latest incident not closed yet."""
+    query = (
+        select(func.max(incidents.c.id))
+        .join(faults, faults.c.id == incidents.c.fault_id)
+        .where(faults.c.host_id == host_id, incidents.c.closed_at.is_(None))
+    )
+    found = conn.scalar(query)
+    return None if found is None else int(found)
 
 
 def _latest_report(state: HostState, now: datetime) -> datetime:
@@ -232,15 +271,16 @@ def _latest_report(state: HostState, now: datetime) -> datetime:
     return state.last_report + ((now - state.last_report) // interval) * interval
 
 
-def _report(conn: Connection, sim: Simulation, now: datetime) -> None:
-    """Reports from hosts with a change still settling; the others' last-seen times move on."""
-    sent, seen = [], {}
+def _report(conn: Connection, sim: Simulation, now: datetime) -> bool:
+    """Reports from hosts with a change still settling; the others' reports are left out
+    (counted in ``last_report``). Whether any report was sent."""
+    sent = []
     for state in sim.hosts.values():
         interval = timedelta(seconds=state.spec.interval_s)
         if not state.reporting:
             continue
         if state.unsettled <= 0:
-            seen[state.spec.id] = state.last_report = _latest_report(state, now)
+            state.last_report = _latest_report(state, now)
             continue
         if state.last_report is not None and now - state.last_report < interval:
             sim.at(sim.on_grid(state.last_report + interval))
@@ -254,11 +294,21 @@ def _report(conn: Connection, sim: Simulation, now: datetime) -> None:
             probes=probes_for(sim.config, state.statuses),
         )  # fmt: skip
         sent.append(IncomingReport(state.spec.id, state.seq, now, body))
-    _mark_seen(conn, seen)
     if sent:
         store_reports(conn, sent, now)
         while process_reports(conn, sim.config, now):
             pass
+    return bool(sent)
+
+
+def _seen(conn: Connection, sim: Simulation) -> None:
+    """Before a heartbeat sweep (the one reader of last-seen times): every reporting host's
+    last-seen time as its left-out reports would have moved it."""
+    seen = {}
+    for state in sim.hosts.values():
+        if state.reporting and state.unsettled <= 0 and state.last_report is not None:
+            seen[state.spec.id] = state.last_report
+    _mark_seen(conn, seen)
 
 
 def _mark_seen(conn: Connection, seen: dict[str, datetime]) -> None:
@@ -274,9 +324,9 @@ def _mark_seen(conn: Connection, seen: dict[str, datetime]) -> None:
 
 def _check_runs(
     conn: Connection, sim: Simulation, checks: dict[str, list[HostCheck]], now: datetime
-) -> None:
+) -> bool:
     """The collector's checks whose verdict is still settling; the others would say again
-    what they said."""
+    what they said. Whether any ran."""
     runs = []
     for state in sim.hosts.values():
         for check in checks[state.spec.id]:
@@ -291,3 +341,4 @@ def _check_runs(
             runs.append(CheckRun(check, result, now))
     if runs:
         record_runs(conn, sim.config, runs, now)
+    return bool(runs)

@@ -253,3 +253,15 @@ def test_it_refuses_an_unknown_calendar(tmp_path: Path, capsys: pytest.CaptureFi
     code, out, err = _simulate(tmp_path, capsys, text)
     assert (code, out) == (2, "")
     assert "events.6.announce.calendar: unknown calendar 'mars'" in err
+
+
+def test_the_readme_scenario_runs_as_documented(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    readme = (Path(__file__).parents[3] / "README.md").read_text()
+    section = readme.split("### What-if: `simulate`", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    code, out, err = _simulate(tmp_path, capsys, example, "--json")
+    assert code == 0, err
+    faults = [i["faults"] for i in json.loads(out)["incidents"]]
+    assert ["disk:/"] in faults and ["service:asterisk"] in faults
