@@ -26,7 +26,7 @@ from collector.engine.incident_clock import access_rules, incident_clocks
 from collector.store import incidents as incident_store
 from collector.store import pages as page_store
 from collector.store.incidents import IncidentView
-from collector.store.schema import faults, incident_events
+from collector.store.schema import faults, incident_events, outbox
 
 
 class Deadlines:
@@ -37,6 +37,21 @@ class Deadlines:
         self._catalogue, self._rules = catalogue_for(config), access_rules(config)
         #: Per open covered incident: its timeline's length, and its SLA deadlines from then.
         self._known: dict[int, tuple[int, list[datetime]]] = {}
+        #: The newest timeline entry and mail when last asked, and the answers then: nothing
+        #: about incidents or mail changes without one of those.
+        self._seen: tuple[int, int] | None = None
+        self._answers: tuple[list[datetime], list[datetime], bool] = ([], [], False)
+
+    def ahead(self, conn: Connection, now: datetime) -> tuple[list[datetime], list[datetime], bool]:
+        """SLA deadlines, reminder deadlines, and whether paging waits on an engineer."""
+        seen = (
+            conn.scalar(select(func.max(incident_events.c.id))) or 0,
+            conn.scalar(select(func.max(outbox.c.id))) or 0,
+        )
+        if seen != self._seen or any(at <= now for at in self._answers[0]):
+            self._seen = seen
+            self._answers = (self.sla(conn, now), self.reminders(conn), self.paging(conn))
+        return self._answers
 
     def sla(self, conn: Connection, now: datetime) -> list[datetime]:
         """Every warning and breach still ahead on open incidents' unmet targets."""

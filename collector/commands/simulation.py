@@ -86,10 +86,14 @@ class Simulation:
     sla: set[datetime] = field(default_factory=set)
     reminders: set[datetime] = field(default_factory=set)
     _scheduled: set[datetime] = field(default_factory=set)
+    #: The moment being played: the clock only stops again later.
+    now: datetime | None = None
 
     def at(self, moment: datetime, due: set[datetime] | None = None) -> None:
         """Stop the clock at ``moment`` too (within start..end), for what ``due`` holds."""
         if not self.scenario.start <= moment <= self.scenario.end:
+            return
+        if self.now is not None and moment <= self.now:
             return
         if due is not None:
             due.add(moment)
@@ -121,7 +125,7 @@ def run(engine: Engine, config: CollectorConfig, scenario: Scenario) -> list[str
     events = list(enumerate(scenario.events))
     deadlines = Deadlines(config)
     while sim.moments:
-        now = heapq.heappop(sim.moments)
+        now = sim.now = heapq.heappop(sim.moments)
         with engine.begin() as conn:
             changed = False
             while events and events[0][1].at <= now:
@@ -131,13 +135,19 @@ def run(engine: Engine, config: CollectorConfig, scenario: Scenario) -> list[str
                 if refused:
                     sim.notes.append(f"events.{index} at {event.at:%Y-%m-%dT%H:%M:%SZ}: {refused}")
             read = _report(conn, sim, now) | _check_runs(conn, sim, checks, now)
-            _sweeps(conn, sim, now, read, changed)
-            _plan(conn, sim, deadlines, now)
+            _sweeps(conn, sim, deadlines, now, read, changed)
     return sim.notes
 
 
-def _sweeps(conn: Connection, sim: Simulation, now: datetime, read: bool, changed: bool) -> None:
-    """The collector's sweeps that can decide something at ``now``."""
+def _sweeps(
+    conn: Connection,
+    sim: Simulation,
+    deadlines: Deadlines,
+    now: datetime,
+    read: bool,
+    changed: bool,
+) -> None:
+    """The collector's sweeps that can decide something at ``now``, then the deadlines ahead."""
     config = sim.config
     if now in sim.heartbeats:
         _seen(conn, sim)
@@ -148,16 +158,13 @@ def _sweeps(conn: Connection, sim: Simulation, now: datetime, read: bool, change
         sweep_vendor_network(conn, config, now)
     if now in sim.sla:
         sweep_sla(conn, config, now)
-    if Deadlines.paging(conn):
+    sla, reminders, paging = deadlines.ahead(conn, now)
+    if paging:
         sweep_paging(conn, config, now)
         sim.at(sim.on_grid(now + TICK))
-
-
-def _plan(conn: Connection, sim: Simulation, deadlines: Deadlines, now: datetime) -> None:
-    """Stop the clock again at the deadlines ahead."""
-    for at in deadlines.sla(conn, now):
+    for at in sla:
         sim.at(sim.on_grid(at), sim.sla)
-    for at in deadlines.reminders(conn):
+    for at in reminders:
         sim.at(sim.on_grid(at), sim.reminders)
 
 
