@@ -265,3 +265,33 @@ def test_the_readme_scenario_runs_as_documented(
     assert code == 0, err
     faults = [i["faults"] for i in json.loads(out)["incidents"]]
     assert ["disk:/"] in faults and ["service:asterisk"] in faults
+
+
+def test_access_on_request_pauses_until_granted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = """\
+start: 2026-11-09T09:00:00Z
+end: 2026-11-09T13:00:00Z
+customers:
+  - {id: acme, tier: cat1, timezone: Europe/London, region: other, access: on_request}
+hosts:
+  - {id: srv, customer: acme}
+events:
+  - {at: 2026-11-09T09:30:00Z, host: srv, probe: "disk:/", status: critical}
+  - {at: 2026-11-09T10:30:00Z, host: srv, step: access-granted, by: jo}
+  - {at: 2026-11-09T11:00:00Z, host: srv, step: access-granted, by: jo}
+"""
+    code, out, err = _simulate(tmp_path, capsys, text, "--json")
+    assert code == 0, err
+    (incident,) = json.loads(out)["incidents"]
+    assert incident["paused"] == [
+        {
+            "from": "2026-11-09T09:30:00Z",
+            "to": "2026-11-09T10:30:00Z",
+            "reason": "access on request not yet given",
+        }
+    ]
+    # The hour the customer took to give access moves the target by an hour (09:30 → 10:30).
+    assert incident["targets"]["first_response"]["due"] == "2026-11-10T10:30:00Z"
+    assert "events.2 at 2026-11-09T11:00:00Z: step 'access-granted'" in err
