@@ -134,8 +134,9 @@ def run(engine: Engine, config: CollectorConfig, scenario: Scenario) -> list[str
                 refused = _apply(conn, sim, event, now)
                 if refused:
                     sim.notes.append(f"events.{index} at {event.at:%Y-%m-%dT%H:%M:%SZ}: {refused}")
-            read = _report(conn, sim, now) | _check_runs(conn, sim, checks, now)
-            _sweeps(conn, sim, deadlines, now, read, changed)
+            reported = _report(conn, sim, now)
+            checked = _check_runs(conn, sim, checks, now)
+            _sweeps(conn, sim, deadlines, now, reported, checked, changed)
     return sim.notes
 
 
@@ -144,17 +145,19 @@ def _sweeps(
     sim: Simulation,
     deadlines: Deadlines,
     now: datetime,
-    read: bool,
+    reported: bool,
+    checked: bool,
     changed: bool,
 ) -> None:
-    """The collector's sweeps that can decide something at ``now``, then the deadlines ahead."""
+    """The collector's sweeps that can decide something at ``now``, then the deadlines ahead.
+    The vendor-network sweep reads remote-access faults alone, which only check runs move."""
     config = sim.config
     if now in sim.heartbeats:
         _seen(conn, sim)
         sweep(conn, config, now)
-    elif read or changed or now in sim.reminders:
+    elif reported or checked or changed or now in sim.reminders:
         mail_owed(Run(conn, config, now))
-    if read or now in sim.heartbeats:
+    if checked or now in sim.heartbeats:
         sweep_vendor_network(conn, config, now)
     if now in sim.sla:
         sweep_sla(conn, config, now)
