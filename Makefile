@@ -46,6 +46,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/dashboard.py
 	$(BIN)/python bench/latency.py
 	$(BIN)/python bench/failover.py
+	$(BIN)/python bench/simulate.py
 
 # dist/faultdesk-VERSION-py3-none-any.whl (collector, dashboard and agent) and
 # dist/faultdesk_agent-VERSION-py3-none-any.whl (the agent alone, for customer hosts).

@@ -9,10 +9,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from collector.commands.simulated_reports import key_problem
 from collector.config.settings import ConfigError, describe_errors, load_yaml
+from collector.operations.incidents import ACTIONS
 
-#: Agent-reported check keys a scenario can drive: a filesystem's fill, or a probe failing.
-AGENT_KEYS = ("disk:", "probe:")
 Status = Literal["ok", "warning", "critical"]
 
 
@@ -63,6 +63,8 @@ class Event(_Strict):
     detail: str = ""
     step: str | None = None
     by: str = "simulator"
+    note: str = ""
+    force: bool = False
     announce: AnnounceSpec | None = None
 
     @model_validator(mode="after")
@@ -74,10 +76,6 @@ class Event(_Strict):
             raise ValueError("a check or probe event needs a status")
         if self.announce is None and self.host is None:
             raise ValueError("this event needs a host")
-        if self.probe and not self.probe.startswith(AGENT_KEYS):
-            raise ValueError(
-                f"probe {self.probe!r}: the simulator drives disk:MOUNT and probe:NAME"
-            )
         if self.at.tzinfo is None:
             raise ValueError("times need a zone: end them with Z")
         return self
@@ -95,7 +93,7 @@ class ScenarioError(ValueError):
     """The scenario cannot run; the message names the file, the place and the field."""
 
 
-def read_scenario(path: Path, tiers: frozenset[str]) -> Scenario:
+def read_scenario(path: Path, tiers: frozenset[str], calendars: frozenset[str]) -> Scenario:
     data, node = load_yaml(path)
     try:
         scenario = Scenario.model_validate(data)
@@ -103,7 +101,7 @@ def read_scenario(path: Path, tiers: frozenset[str]) -> Scenario:
         raise ScenarioError(describe_errors(path, node, exc)) from None
     except ConfigError as exc:
         raise ScenarioError(str(exc)) from None
-    problem = _consistency(scenario, tiers)
+    problem = _consistency(scenario, tiers) or _events(scenario, calendars)
     if problem:
         raise ScenarioError(f"{path}: {problem}")
     return scenario
@@ -132,4 +130,21 @@ def _consistency(scenario: Scenario, tiers: frozenset[str]) -> str | None:
             return f"events.{index}.host: unknown host {event.host!r}"
         if event.check is not None and event.check not in checks[event.host or ""]:
             return f"events.{index}.check: host {event.host!r} has no check {event.check!r}"
+    return None
+
+
+def _events(scenario: Scenario, calendars: frozenset[str]) -> str | None:
+    """What each event names exists: an agent-reported key with that status, an incident
+    action, a calendar."""
+    for index, event in enumerate(scenario.events):
+        problem = key_problem(event.probe, event.status or "ok") if event.probe else None
+        if problem:
+            return f"events.{index}.probe: {problem}"
+        if event.step is not None and event.step not in ACTIONS:
+            return (
+                f"events.{index}.step: unknown action {event.step!r}; one of {', '.join(ACTIONS)}"
+            )
+        if event.announce is not None and event.announce.calendar not in calendars:
+            name, names = event.announce.calendar, ", ".join(sorted(calendars))
+            return f"events.{index}.announce.calendar: unknown calendar {name!r}; one of {names}"
     return None

@@ -22,14 +22,18 @@ from collector.commands.console import Subparsers
 from collector.commands.scenario import ScenarioError, read_scenario
 from collector.commands.service import config_or_none
 from collector.commands.simulation import run
-from collector.config.settings import CollectorConfig
+from collector.config.settings import CollectorConfig, load_yaml
+from collector.config.shipped import shipped_file
 from collector.config.tiers import catalogue_for
 from collector.engine.incident_clock import access_rules, explain_incident
+from collector.operations.announcements import known_calendars
 from collector.store import incidents as incident_store
 from collector.store.engines import make_engine, migrate
 from collector.store.schema import faults, outbox, pages
 
 EXIT_SCENARIO = 2
+#: Where the built-in rota's pagers point: nowhere, as nothing is sent.
+SIMULATED_PAGERS = "pager.simulated"
 
 
 def register(subparsers: Subparsers) -> None:
@@ -47,12 +51,20 @@ def register(subparsers: Subparsers) -> None:
 
 
 def _config(path: Path | None) -> CollectorConfig | None:
+    """The given configuration; without one, the defaults with the shipped example's on-call
+    rota (alice, bob, carol), each paged at NAME@pager.simulated, so a scenario shows who would
+    have been paged. The configuration refuses the example's own pagers, rightly."""
     if path is not None:
-        loaded = config_or_none(path)
-        if loaded is None:
-            return None
-        return loaded
-    return CollectorConfig.model_validate({"secret_key": "simulated-collector-secret"})
+        return config_or_none(path)
+    example, _ = load_yaml(shipped_file("collector.example.yaml", "example configuration"))
+    oncall = dict(example["oncall"])
+    oncall["people"] = [
+        {**person, "pager": {"email": f"{person['name']}@{SIMULATED_PAGERS}"}}
+        for person in oncall["people"]
+    ]
+    return CollectorConfig.model_validate(
+        {"secret_key": "simulated-collector-secret", "oncall": oncall}
+    )
 
 
 def simulate(args: argparse.Namespace) -> int:
@@ -60,7 +72,9 @@ def simulate(args: argparse.Namespace) -> int:
     if config is None:
         return EXIT_SCENARIO
     try:
-        scenario = read_scenario(args.scenario, frozenset(catalogue_for(config)))
+        catalogue = catalogue_for(config)
+        calendars = frozenset(known_calendars(catalogue))
+        scenario = read_scenario(args.scenario, frozenset(catalogue), calendars)
     except ScenarioError as exc:
         sys.stderr.write(f"faultdesk-collector: {exc}\n")
         return EXIT_SCENARIO
@@ -68,11 +82,13 @@ def simulate(args: argparse.Namespace) -> int:
     engine = make_engine("sqlite://")  # in memory: gone when the command ends
     try:
         migrate(engine)
-        run(engine, config, scenario)
+        notes = run(engine, config, scenario)
         with engine.begin() as conn:
             outcome = outcome_json(conn, config, scenario.end)
     finally:
         engine.dispose()
+    for note in notes:
+        sys.stderr.write(f"faultdesk-collector: {args.scenario}: {note}\n")
     sys.stdout.write(json.dumps(outcome, indent=2) + "\n" if args.json else _text(outcome))
     return 0
 
@@ -90,7 +106,10 @@ def outcome_json(conn: Connection, config: CollectorConfig, end: datetime) -> di
         targets = {}
         for name, e in explained.items():
             met = incident.met_at(name)
-            breached = (met or end) > e.due
+            # A target's clock stops when it is met, or when the incident is resolved (its
+            # fault cleared, or by hand) without meeting it: missed only if due before that.
+            stopped = met or incident.resolved_at or incident.closed_at or end
+            breached = stopped > e.due
             targets[name] = {"due": _z(e.due), "met_at": _z(met), "breached": breached}
         first = explained.get("first_response")
         paused = [

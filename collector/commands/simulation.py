@@ -1,38 +1,62 @@
 """A scenario through the real pipeline on a throwaway in-memory database and a simulated
 clock: agent reports, the collector's checks, the heartbeat, SLA and paging sweeps, incident
-steps and announcements, each at its moment. Mail goes to the outbox and no further."""
+steps and announcements, each at its moment. Mail goes to the outbox and no further.
+
+The clock jumps from one moment that matters to the next instead of ticking every minute: an
+event; the reports and check runs that follow a change until the engine has settled it (as
+many as its policies need to raise or recover); a deadline (``simulated_clock.Deadlines``);
+a silent agent's heartbeat running out. At each, the sweeps that can decide something then
+run, as the collector's own would: the heartbeat sweep when a heartbeat can change (else its
+mail half, ``mail_owed``, after any change and at reminders), the vendor-network sweep after
+any reading, the SLA sweep at warnings and breaches, paging while an incident that pages waits
+for an engineer. A host whose statuses have not changed sends reports that would tell the
+engine nothing new, so they are left out, and its last-seen time is moved as they would have
+moved it; a check whose verdict holds is not run again either, for the same reason.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import heapq
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, bindparam, func, select, update
 
 from agent import protocol
 from collector.commands.scenario import Event, HostSpec, Scenario
+from collector.commands.simulated_clock import Deadlines
+from collector.commands.simulated_reports import probes_for
 from collector.config.settings import CollectorConfig
 from collector.config.tiers import catalogue_for
 from collector.domain.contracts import installation_contract, start_of_day_utc
+from collector.domain.policy import PolicyBook
 from collector.engine.incident_clock import access_rules
-from collector.engine.pipeline import process_reports, sweep
+from collector.engine.pipeline import Run, mail_owed, process_reports, sweep
 from collector.engine.probe_results import CheckRun, record_runs
 from collector.jobs.paging import sweep_paging
 from collector.jobs.sla_sweep import sweep_sla
 from collector.jobs.vendor_network import sweep_vendor_network
 from collector.operations import announcements
-from collector.operations.incidents import perform
+from collector.operations.announcements import AnnouncementRefused
+from collector.operations.incidents import IncidentError, perform
 from collector.probes.base import ProbeResult, Verdict
-from collector.store import incidents as incident_store
 from collector.store import inventory
 from collector.store import probe_results as probe_store
+from collector.store.probe_results import HostCheck
 from collector.store.reports import IncomingReport, store_reports
+from collector.store.schema import faults, incidents
+from collector.store.schema import hosts as hosts_table
 
-#: How often the sweeps run, in simulated time (the collector's default is every 15 s).
+#: The collector's sweeps and checks run on this grid of simulated time.
 TICK = timedelta(seconds=60)
-_DISK = {"ok": 50.0, "warning": 90.0, "critical": 97.0}
+
+
+def settle_count(policies: PolicyBook | None = None) -> int:
+    """Readings after a change that bring the engine to rest: enough to raise or recover
+    under the slowest policy."""
+    policies = policies or PolicyBook()
+    every = [policies.default, *(policy for _, policy in policies.overrides)]
+    return max(max(p.raise_after or 1, p.recover_after) for p in every)
 
 
 @dataclass
@@ -41,35 +65,110 @@ class HostState:
     reporting: bool = True
     seq: int = 0
     last_report: datetime | None = None
-    probes: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: Reports still to send before the engine has settled the host's latest change.
+    unsettled: int = 0
+    statuses: dict[str, str] = field(default_factory=dict)
     checks: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: Per check name, runs still to make before its latest verdict has settled.
+    unsettled_checks: dict[str, int] = field(default_factory=dict)
 
 
-def run(engine: Engine, config: CollectorConfig, scenario: Scenario) -> None:
-    """Play the scenario; what happened is left in the database."""
-    hosts = {spec.id: HostState(spec) for spec in scenario.hosts}
+@dataclass
+class Simulation:
+    config: CollectorConfig
+    scenario: Scenario
+    hosts: dict[str, HostState]
+    settle: int = field(default_factory=settle_count)
+    moments: list[datetime] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    #: Moments at which the heartbeat sweep, the SLA sweep, a reminder are due.
+    heartbeats: set[datetime] = field(default_factory=set)
+    sla: set[datetime] = field(default_factory=set)
+    reminders: set[datetime] = field(default_factory=set)
+    _scheduled: set[datetime] = field(default_factory=set)
+    #: The moment being played: the clock only stops again later.
+    now: datetime | None = None
+
+    def at(self, moment: datetime, due: set[datetime] | None = None) -> None:
+        """Stop the clock at ``moment`` too (within start..end), for what ``due`` holds."""
+        if not self.scenario.start <= moment <= self.scenario.end:
+            return
+        if self.now is not None and moment <= self.now:
+            return
+        if due is not None:
+            due.add(moment)
+        if moment not in self._scheduled:
+            self._scheduled.add(moment)
+            heapq.heappush(self.moments, moment)
+
+    def on_grid(self, moment: datetime) -> datetime:
+        """The first sweep at or after ``moment``."""
+        steps = -((self.scenario.start - moment) // TICK)
+        return self.scenario.start + steps * TICK
+
+
+def run(engine: Engine, config: CollectorConfig, scenario: Scenario) -> list[str]:
+    """Play the scenario; what happened is left in the database. Returns what could not be
+    done when its moment came (a step the incident's state refused), one line each."""
+    sim = Simulation(config, scenario, {spec.id: HostState(spec) for spec in scenario.hosts})
     with engine.begin() as conn:
         _inventory(conn, scenario)
-    events = list(scenario.events)
-    for now in _moments(scenario):
+        checks = {h.id: probe_store.list_checks(conn, h.id) for h in scenario.hosts}
+    for state in sim.hosts.values():
+        state.unsettled = sim.settle
+        state.unsettled_checks = dict.fromkeys((c.name or c.kind for c in checks[state.spec.id]), 1)
+    for edge in (scenario.start, scenario.end):
+        sim.at(edge, sim.heartbeats)
+        sim.at(edge, sim.sla)
+    for event in scenario.events:
+        sim.at(event.at)
+    events = list(enumerate(scenario.events))
+    deadlines = Deadlines(config)
+    while sim.moments:
+        now = sim.now = heapq.heappop(sim.moments)
         with engine.begin() as conn:
-            while events and events[0].at <= now:
-                _apply(conn, config, hosts, events.pop(0), now)
-            _report(conn, config, hosts, now)
-            _check_runs(conn, config, hosts, now)
-            sweep(conn, config, now)
-            sweep_vendor_network(conn, config, now)
-            sweep_sla(conn, config, now)
-            sweep_paging(conn, config, now)
+            changed = False
+            while events and events[0][1].at <= now:
+                index, event = events.pop(0)
+                changed = True
+                refused = _apply(conn, sim, event, now)
+                if refused:
+                    sim.notes.append(f"events.{index} at {event.at:%Y-%m-%dT%H:%M:%SZ}: {refused}")
+            reported = _report(conn, sim, now)
+            checked = _check_runs(conn, sim, checks, now)
+            _sweeps(conn, sim, deadlines, now, reported, checked, changed)
+    return sim.notes
 
 
-def _moments(scenario: Scenario) -> Iterator[datetime]:
-    """Every tick from start to end, and every event's own moment."""
-    ticks, now = set(), scenario.start
-    while now <= scenario.end:
-        ticks.add(now)
-        now += TICK
-    yield from sorted(ticks | {event.at for event in scenario.events})
+def _sweeps(
+    conn: Connection,
+    sim: Simulation,
+    deadlines: Deadlines,
+    now: datetime,
+    reported: bool,
+    checked: bool,
+    changed: bool,
+) -> None:
+    """The collector's sweeps that can decide something at ``now``, then the deadlines ahead.
+    The vendor-network sweep reads remote-access faults alone, which only check runs move."""
+    config = sim.config
+    if now in sim.heartbeats:
+        _seen(conn, sim)
+        sweep(conn, config, now)
+    elif reported or checked or changed or now in sim.reminders:
+        mail_owed(Run(conn, config, now))
+    if checked or now in sim.heartbeats:
+        sweep_vendor_network(conn, config, now)
+    if now in sim.sla:
+        sweep_sla(conn, config, now)
+    sla, reminders, paging = deadlines.ahead(conn, now)
+    if paging:
+        sweep_paging(conn, config, now)
+        sim.at(sim.on_grid(now + TICK))
+    for at in sla:
+        sim.at(sim.on_grid(at), sim.sla)
+    for at in reminders:
+        sim.at(sim.on_grid(at), sim.reminders)
 
 
 def _inventory(conn: Connection, scenario: Scenario) -> None:
@@ -99,91 +198,157 @@ def _inventory(conn: Connection, scenario: Scenario) -> None:
             )  # fmt: skip
 
 
-def _apply(
-    conn: Connection,
-    config: CollectorConfig,
-    hosts: dict[str, HostState],
-    event: Event,
-    now: datetime,
-) -> None:
+def _apply(conn: Connection, sim: Simulation, event: Event, now: datetime) -> str | None:
+    """Apply one event; what was refused, if anything."""
+    catalogue, rules = catalogue_for(sim.config), access_rules(sim.config)
     if event.announce is not None:
         spec = event.announce
         body = announcements.NewAnnouncement(
             calendar=spec.calendar, day=spec.date, hours=[] if spec.closed else spec.hours,
             reason=spec.reason,
         )  # fmt: skip
-        announcements.announce(
-            conn, body, by=event.by, now=now, catalogue=catalogue_for(config),
-            rules=access_rules(config),
-        )  # fmt: skip
-        return
-    state = hosts[event.host or ""]
+        try:
+            announcements.announce(
+                conn, body, by=event.by, now=now, catalogue=catalogue, rules=rules
+            )
+        except AnnouncementRefused as exc:
+            return f"announcement refused: {exc}"
+        return None
+    state = sim.hosts[event.host or ""]
     if event.agent is not None:
-        state.reporting = event.agent == "reporting"
+        _agent(conn, sim, state, event.agent == "reporting", now)
     elif event.check is not None:
         state.checks[event.check] = (event.status or "ok", event.detail)
+        state.unsettled_checks[event.check] = sim.settle
     elif event.probe is not None:
-        state.probes[event.probe] = (event.status or "ok", event.detail)
+        state.statuses[event.probe] = event.status or "ok"
+        state.unsettled = sim.settle
     elif event.step is not None:
-        incident = _latest_open(conn, state.spec.id)
-        if incident is not None:
-            perform(
-                conn, incident, event.step, by=event.by, now=now,
-                catalogue=catalogue_for(config), rules=access_rules(config),
-            )  # fmt: skip
+        return _step(conn, sim, state, event, now)
+    return None
+
+
+def _agent(
+    conn: Connection, sim: Simulation, state: HostState, reporting: bool, now: datetime
+) -> None:
+    if reporting:
+        state.reporting, state.unsettled = True, sim.settle
+        sim.heartbeats.add(now)  # its first report ends the silence at this moment's sweep
+        return
+    if state.reporting and state.last_report is not None:
+        # Its last report came before this moment: the ones left out until then count.
+        last = _latest_report(state, now - timedelta(microseconds=1))
+        _mark_seen(conn, {state.spec.id: last})
+        state.last_report = last
+        missed = sim.config.monitoring.heartbeat_missed_intervals
+        silent = sim.on_grid(last + missed * timedelta(seconds=state.spec.interval_s))
+        sim.at(silent, sim.heartbeats)
+    state.reporting = False
+
+
+def _step(
+    conn: Connection, sim: Simulation, state: HostState, event: Event, now: datetime
+) -> str | None:
+    incident = _latest_open(conn, state.spec.id)
+    if incident is None:
+        return f"step {event.step!r}: {state.spec.id} has no open incident"
+    try:
+        perform(
+            conn, incident, event.step or "", by=event.by, now=now,
+            catalogue=catalogue_for(sim.config), note=event.note,
+            rules=access_rules(sim.config), force=event.force,
+        )  # fmt: skip
+    except IncidentError as exc:
+        return f"step {event.step!r} on incident #{incident} refused: {exc}"
+    return None
 
 
 def _latest_open(conn: Connection, host_id: str) -> int | None:
-    found = [i for i in incident_store.list_incidents(conn) if i.host_id == host_id]
-    return max((i.id for i in found), default=None)
+    """The host's latest incident not closed yet."""
+    query = (
+        select(func.max(incidents.c.id))
+        .join(faults, faults.c.id == incidents.c.fault_id)
+        .where(faults.c.host_id == host_id, incidents.c.closed_at.is_(None))
+    )
+    found = conn.scalar(query)
+    return None if found is None else int(found)
 
 
-def _report(
-    conn: Connection, config: CollectorConfig, hosts: dict[str, HostState], now: datetime
-) -> None:
-    for state in hosts.values():
+def _latest_report(state: HostState, now: datetime) -> datetime:
+    """When the host last reported by ``now``, counting the reports left out."""
+    assert state.last_report is not None
+    interval = timedelta(seconds=state.spec.interval_s)
+    return state.last_report + ((now - state.last_report) // interval) * interval
+
+
+def _report(conn: Connection, sim: Simulation, now: datetime) -> bool:
+    """Reports from hosts with a change still settling; the others' reports are left out
+    (counted in ``last_report``). Whether any report was sent."""
+    sent = []
+    for state in sim.hosts.values():
         interval = timedelta(seconds=state.spec.interval_s)
-        if not state.reporting or (state.last_report and now - state.last_report < interval):
+        if not state.reporting:
             continue
-        state.seq += 1
-        state.last_report = now
+        if state.unsettled <= 0:
+            state.last_report = _latest_report(state, now)
+            continue
+        if state.last_report is not None and now - state.last_report < interval:
+            sim.at(sim.on_grid(state.last_report + interval))
+            continue
+        state.seq, state.last_report, state.unsettled = state.seq + 1, now, state.unsettled - 1
+        if state.unsettled:
+            sim.at(sim.on_grid(now + interval))
         body = protocol.build_report(
             host_id=state.spec.id, seq=state.seq, sampled_at=now,
             interval_s=state.spec.interval_s, agent_version="simulated",
-            probes=_probes(state),
+            probes=probes_for(sim.config, state.statuses),
         )  # fmt: skip
-        store_reports(conn, [IncomingReport(state.spec.id, state.seq, now, body)], now)
-    while process_reports(conn, config, now):
-        pass
+        sent.append(IncomingReport(state.spec.id, state.seq, now, body))
+    if sent:
+        store_reports(conn, sent, now)
+        while process_reports(conn, sim.config, now):
+            pass
+    return bool(sent)
 
 
-def _probes(state: HostState) -> dict[str, Any]:
-    filesystems = {
-        key.removeprefix("disk:"): {"used_percent": _DISK[status], "inodes_used_percent": 1.0}
-        for key, (status, _) in state.probes.items()
-        if key.startswith("disk:")
-    }
-    probes: dict[str, Any] = {
-        "system": {"status": "ok", "metrics": {"filesystems": filesystems}, "error": None}
-    }
-    for key, (status, detail) in state.probes.items():
-        if key.startswith("probe:"):
-            failed = status != "ok"
-            probes[key.removeprefix("probe:")] = {
-                "status": "error" if failed else "ok", "metrics": {},
-                "error": (detail or "failed") if failed else None,
-            }  # fmt: skip
-    return probes
+def _seen(conn: Connection, sim: Simulation) -> None:
+    """Before a heartbeat sweep (the one reader of last-seen times): every reporting host's
+    last-seen time as its left-out reports would have moved it."""
+    seen = {}
+    for state in sim.hosts.values():
+        if state.reporting and state.unsettled <= 0 and state.last_report is not None:
+            seen[state.spec.id] = state.last_report
+    _mark_seen(conn, seen)
+
+
+def _mark_seen(conn: Connection, seen: dict[str, datetime]) -> None:
+    """Move hosts' last-seen times as their left-out reports would have."""
+    if seen:
+        statement = (
+            update(hosts_table)
+            .where(hosts_table.c.id == bindparam("host"))
+            .values(last_seen_at=bindparam("seen"))
+        )
+        conn.execute(statement, [{"host": h, "seen": at} for h, at in seen.items()])
 
 
 def _check_runs(
-    conn: Connection, config: CollectorConfig, hosts: dict[str, HostState], now: datetime
-) -> None:
+    conn: Connection, sim: Simulation, checks: dict[str, list[HostCheck]], now: datetime
+) -> bool:
+    """The collector's checks whose verdict is still settling; the others would say again
+    what they said. Whether any ran."""
     runs = []
-    for state in hosts.values():
-        for check in probe_store.list_checks(conn, state.spec.id):
-            status, detail = state.checks.get(check.name or check.kind, ("ok", ""))
+    for state in sim.hosts.values():
+        for check in checks[state.spec.id]:
+            name = check.name or check.kind
+            if state.unsettled_checks.get(name, 0) <= 0:
+                continue
+            state.unsettled_checks[name] -= 1
+            if state.unsettled_checks[name]:
+                sim.at(sim.on_grid(now + TICK))
+            status, detail = state.checks.get(name, ("ok", ""))
             result = ProbeResult(check.kind, check.target, Verdict(status), 1.0, detail)
             runs.append(CheckRun(check, result, now))
     if runs:
-        record_runs(conn, config, runs, now)
+        record_runs(conn, sim.config, runs, now)
+    return bool(runs)

@@ -78,8 +78,10 @@ def _catalogue_at(path: Path) -> Catalogue:
     return load_catalogue(path)
 
 
+@functools.cache
 def default_catalogue_path() -> Path:
-    """``config/tiers.yaml`` next to the source tree, else the installed copy under the prefix."""
+    """``config/tiers.yaml`` next to the source tree, else the installed copy under the prefix.
+    Looked for once per process: every sweep asks (a file-system search each time)."""
     return shipped_file("tiers.yaml", "tier catalogue")
 
 

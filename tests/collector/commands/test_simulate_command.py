@@ -87,3 +87,197 @@ def test_it_refuses_a_bad_scenario_naming_the_event_and_field(
     code, out, err = _simulate(cli, tmp_path, SCENARIO.replace(*change, 1))
     assert (code, out) == (2, "")
     assert str(tmp_path / "scenario.yaml") in err and named in err
+
+
+def _host(name: str) -> str:
+    return f"  - {{id: {name}, customer: acme, kind: pbx}}\n"
+
+
+def test_every_agent_reported_check_key_opens_its_fault(cli: Cli, tmp_path: Path) -> None:
+    # One host per key, so no fault explains another (Asterisk stopped explains its ports).
+    keys = {
+        "disk:/": "critical", "inodes:/var": "warning", "service:asterisk": "critical",
+        "unit:nginx.service": "critical", "port:5038": "critical", "probe:asterisk": "critical",
+        "asterisk.ami": "warning", "asterisk.registration:sipgate": "critical",
+        "asterisk.trunk:sipgate": "critical", "asterisk.endpoint:201": "warning",
+        "sip": "critical",
+    }  # fmt: skip
+    hosts = "".join(_host(f"h{i}") for i in range(len(keys)))
+    events = "".join(
+        f'  - {{at: 2026-11-09T10:00:00Z, host: h{i}, probe: "{key}", status: {status}}}\n'
+        for i, (key, status) in enumerate(keys.items())
+    )
+    text = (
+        "start: 2026-11-09T09:50:00Z\nend: 2026-11-09T10:30:00Z\n"
+        "customers:\n  - {id: acme, tier: cat1}\nhosts:\n" + hosts + "events:\n" + events
+    )
+    code, out, err = _simulate(cli, tmp_path, text, "--json")
+    assert code == 0, err
+    opened = {i["host"]: i["faults"] for i in json.loads(out)["incidents"]}
+    assert opened == {f"h{i}": [key] for i, key in enumerate(keys)}
+
+
+STEPS = """\
+start: 2026-11-10T09:00:00Z
+end: 2026-11-12T12:00:00Z
+customers:
+  - {id: acme, tier: premier-plus, timezone: America/New_York, region: north_america}
+hosts:
+  - {id: srv, customer: acme}
+events:
+  - {at: 2026-11-10T09:10:00Z, host: srv, probe: "disk:/", status: critical}
+  - {at: 2026-11-10T09:30:00Z, host: srv, step: respond, by: sam}
+  - {at: 2026-11-10T09:40:00Z, host: srv, step: confirm, by: sam}
+  - {at: 2026-11-10T10:00:00Z, host: srv, step: onsite, by: sam}
+  - {at: 2026-11-10T11:00:00Z, host: srv, step: dispatch, by: sam}
+  - {at: 2026-11-10T12:00:00Z, host: srv, step: wait, by: sam}
+  - {at: 2026-11-10T12:30:00Z, host: srv, step: resume, by: sam}
+  - {at: 2026-11-11T10:00:00Z, host: srv, step: deliver, by: sam}
+  - {at: 2026-11-11T11:00:00Z, host: srv, step: arrived, by: sam}
+  - {at: 2026-11-11T12:00:00Z, host: srv, step: resolve, by: sam}
+  - {at: 2026-11-11T12:05:00Z, host: srv, step: resolve, by: sam, force: true, note: swapped}
+  - {at: 2026-11-11T13:00:00Z, host: srv, step: return, by: sam}
+  - {at: 2026-11-11T14:00:00Z, host: srv, step: close, by: sam, force: true}
+"""
+
+
+def test_incident_steps_meet_their_targets_and_refusals_are_reported(
+    cli: Cli, tmp_path: Path
+) -> None:
+    code, out, err = _simulate(cli, tmp_path, STEPS, "--json")
+    assert code == 0, err
+    (incident,) = json.loads(out)["incidents"]
+    # Premier Plus promises on-site and parts, each met by its step (no response target).
+    met = {name: t["met_at"] for name, t in incident["targets"].items()}
+    assert met == {
+        "on_site": "2026-11-11T11:00:00Z",
+        "parts_dispatch": "2026-11-10T11:00:00Z",
+        "parts_delivery": "2026-11-11T10:00:00Z",
+        "part_return": "2026-11-11T13:00:00Z",
+    }
+    kinds = [e["kind"] for e in incident["timeline"]]
+    for kind in ("responded", "failure_confirmed", "onsite_requested", "parts_dispatched",
+                 "waiting_on_customer", "resumed", "parts_delivered", "on_site", "resolved",
+                 "part_returned", "closed"):  # fmt: skip
+        assert kind in kinds
+    # Resolving while the disk is still full is refused without force, and said so.
+    assert "events.9 at 2026-11-11T12:00:00Z: step 'resolve'" in err
+    assert "refused" in err and "events.12" not in err
+
+
+def test_an_announced_day_moves_open_targets_and_the_example_rota_pages(
+    cli: Cli, tmp_path: Path
+) -> None:
+    text = """\
+start: 2026-11-13T22:00:00Z
+end: 2026-11-14T02:00:00Z
+customers:
+  - {id: acme, tier: premium, timezone: America/New_York, region: north_america}
+  - {id: bath, tier: cat1, timezone: Europe/London, region: other}
+hosts:
+  - {id: pbx, customer: acme, kind: pbx, checks: [{name: ssh, kind: ssh}]}
+  - {id: srv, customer: bath}
+events:
+  - {at: 2026-11-13T22:10:00Z, host: pbx, agent: silent}
+  - {at: 2026-11-13T22:10:00Z, host: pbx, check: ssh, status: critical}
+  - {at: 2026-11-13T22:10:00Z, host: srv, probe: "disk:/", status: critical}
+  - {at: 2026-11-13T23:00:00Z, announce: {calendar: uk-office, date: 2026-11-16, reason: flood}}
+"""
+    code, out, err = _simulate(cli, tmp_path, text, "--json")
+    assert code == 0, err
+    outcome = json.loads(out)
+    pbx, srv = sorted(outcome["incidents"], key=lambda i: str(i["host"]))
+    # Premium, host down (critical) at 17:11 ET on a Friday, unanswered: the example rota's
+    # engineer on call is paged when the staffed line closes at 19:00 ET, then re-paged.
+    assert (pbx["severity"], pbx["faults"]) == ("critical", ["host.down"])
+    assert pbx["pages"][:2] == [
+        {"at": "2026-11-14T00:00:00Z", "to": "carol"},
+        {"at": "2026-11-14T00:15:00Z", "to": "carol"},
+    ]
+    # Cat1, working hours: Monday 16th closed, so the response is due on Tuesday.
+    assert srv["targets"]["first_response"]["due"].startswith("2026-11-17")
+    changed = [e for e in srv["timeline"] if e["kind"] == "calendar_changed"]
+    assert [e["at"] for e in changed] == ["2026-11-13T23:00:00Z"] and "flood" in changed[0][
+        "detail"
+    ]
+
+
+def test_the_json_has_the_documented_shape(cli: Cli, tmp_path: Path) -> None:
+    code, out, err = _simulate(cli, tmp_path, SCENARIO, "--json")
+    assert code == 0, err
+    outcome = json.loads(out)
+    assert set(outcome) == {"incidents", "mails"}
+    for incident in outcome["incidents"]:
+        assert set(incident) == {
+            "id", "host", "customer", "tier", "severity", "opened_at", "faults", "targets",
+            "paused", "pages", "timeline",
+        }  # fmt: skip
+        for target in incident["targets"].values():
+            assert set(target) == {"due", "met_at", "breached"}
+    for mail in outcome["mails"]:
+        assert set(mail) == {"at", "kind", "to", "subject"} and mail["at"].endswith("Z")
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        (('probe: "disk:/", status: warning', 'probe: "memory", status: warning'),
+         "events.0.probe: 'memory' is not an agent-reported check key"),
+        (('probe: "disk:/", status: warning', 'probe: "service:x", status: warning'),
+         "events.0.probe: 'service:x' is ok or critical, never warning"),
+        (("step: respond", "step: dance"), "events.5.step: unknown action 'dance'"),
+    ],
+)  # fmt: skip
+def test_it_refuses_keys_statuses_and_actions_it_cannot_play(
+    cli: Cli, tmp_path: Path, change: tuple[str, str], named: str
+) -> None:
+    code, out, err = _simulate(cli, tmp_path, SCENARIO.replace(*change, 1))
+    assert (code, out) == (2, "")
+    assert str(tmp_path / "scenario.yaml") in err and named in err
+
+
+def test_it_refuses_an_unknown_calendar(cli: Cli, tmp_path: Path) -> None:
+    text = SCENARIO + (
+        "  - {at: 2026-11-09T14:30:00Z, announce: {calendar: mars, date: 2026-12-29, reason: x}}\n"
+    )
+    code, out, err = _simulate(cli, tmp_path, text)
+    assert (code, out) == (2, "")
+    assert "events.6.announce.calendar: unknown calendar 'mars'" in err
+
+
+def test_the_readme_scenario_runs_as_documented(cli: Cli, tmp_path: Path) -> None:
+    readme = (Path(__file__).parents[3] / "README.md").read_text()
+    section = readme.split("### What-if: `simulate`", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    code, out, err = _simulate(cli, tmp_path, example, "--json")
+    assert code == 0, err
+    faults = [i["faults"] for i in json.loads(out)["incidents"]]
+    assert ["disk:/"] in faults and ["service:asterisk"] in faults
+
+
+def test_access_on_request_pauses_until_granted(cli: Cli, tmp_path: Path) -> None:
+    text = """\
+start: 2026-11-09T09:00:00Z
+end: 2026-11-09T13:00:00Z
+customers:
+  - {id: acme, tier: cat1, timezone: Europe/London, region: other, access: on_request}
+hosts:
+  - {id: srv, customer: acme}
+events:
+  - {at: 2026-11-09T09:30:00Z, host: srv, probe: "disk:/", status: critical}
+  - {at: 2026-11-09T10:30:00Z, host: srv, step: access-granted, by: jo}
+  - {at: 2026-11-09T11:00:00Z, host: srv, step: access-granted, by: jo}
+"""
+    code, out, err = _simulate(cli, tmp_path, text, "--json")
+    assert code == 0, err
+    (incident,) = json.loads(out)["incidents"]
+    assert incident["paused"] == [
+        {
+            "from": "2026-11-09T09:30:00Z",
+            "to": "2026-11-09T10:30:00Z",
+            "reason": "access on request not yet given",
+        }
+    ]
+    # The hour the customer took to give access moves the target by an hour (09:30 → 10:30).
+    assert incident["targets"]["first_response"]["due"] == "2026-11-10T10:30:00Z"
+    assert "events.2 at 2026-11-09T11:00:00Z: step 'access-granted'" in err

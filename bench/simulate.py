@@ -1,0 +1,199 @@
+"""``simulate`` speed: simulated days per second for a fleet with faults every few minutes, next
+to replaying the same fleet's agent reports through the running collector's ingest (the
+baseline), measured in one run.
+
+    .venv/bin/python bench/simulate.py                       # 10 hosts, 6 hours: a few seconds
+    .venv/bin/python bench/simulate.py --hosts 200 --days 7  # the goal: under 10 s
+
+The scenario: customers of 10 hosts on mixed tiers; every ``--every`` simulated minutes one host
+gets a fault (a full disk, Asterisk stopped, port 5038 closed, its SIP check failing, or its
+agent silent) that clears 10 to 120 minutes later, and someone responds to it in between.
+``faultdesk-collector simulate`` plays it whole, in process (its time excludes Python's start).
+
+The baseline is the real collector (``bench/ingest.py``'s server: SQLite, the fault engine
+evaluating every report) fed the same hosts' signed reports, one per host per minute as their
+agents would send them, with the same faults in them, until every report is evaluated. Replaying
+a week of 200 hosts (2 million reports) would take hours, so it replays the first
+``--replay-hours`` of the scenario and its rate is taken from that. The server runs without
+its schedules (no heartbeat, SLA or paging sweeps, no remote checks), so the baseline is
+ingest and the fault engine alone: the simulator does more work per simulated minute.
+
+Measured on the shared 2-core machine (issue 11): the default size simulates at 0.04 days/s
+(replay 0.06, ratio 0.7: ten hosts with a fault every 3 minutes leaves little quiet time to
+jump over); 200 hosts for 7 days (9957 events, 3237 incidents) took 196 s (0.036 days/s,
+replay 0.009, ratio 4.0), far short of the 10 s goal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import io
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from agent import protocol  # noqa: E402
+from bench.ingest import drive, free_port, wait_evaluated, wait_up  # noqa: E402
+from collector import cli  # noqa: E402
+from collector.commands.simulated_reports import probes_for  # noqa: E402
+from collector.config.settings import CollectorConfig  # noqa: E402
+
+START = datetime(2026, 11, 9, tzinfo=UTC)
+TIERS = ("cat1", "cat2", "premium", "cat4", "premier")
+FAULTS = (
+    ("probe", "disk:/"),
+    ("probe", "service:asterisk"),
+    ("probe", "port:5038"),
+    ("check", "sip"),
+    ("agent", None),
+)
+
+
+def _z(at: datetime) -> str:
+    return at.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def fleet(hosts: int, days: float, every_min: float, seed: int = 11) -> dict[str, Any]:
+    """The scenario, as ``simulate`` reads it."""
+    rnd = random.Random(seed)
+    end = START + timedelta(days=days)
+    count = max(1, hosts // 10)
+    customers = [
+        {"id": f"c{i:03d}", "tier": TIERS[i % len(TIERS)],
+         "timezone": "Europe/London" if i % 2 else "America/New_York",
+         "region": "other" if i % 2 else "north_america"}
+        for i in range(count)
+    ]  # fmt: skip
+    fleet_hosts = [
+        {"id": f"h{i:04d}", "customer": f"c{i % count:03d}",
+         "kind": "pbx" if i % 3 == 0 else "server",
+         "checks": [{"name": "ssh", "kind": "ssh"}, {"name": "sip", "kind": "sip"}]}
+        for i in range(hosts)
+    ]  # fmt: skip
+    events: list[dict[str, Any]] = []
+    at = START + timedelta(minutes=5)
+    while at < end - timedelta(hours=2):
+        host = fleet_hosts[rnd.randrange(hosts)]["id"]
+        kind, key = rnd.choice(FAULTS)
+        clears = at + timedelta(minutes=rnd.randrange(10, 120))
+        if kind == "agent":
+            events += [{"at": at, "host": host, "agent": "silent"},
+                       {"at": clears, "host": host, "agent": "reporting"}]  # fmt: skip
+        else:
+            events += [{"at": at, "host": host, kind: key, "status": "critical"},
+                       {"at": clears, "host": host, kind: key, "status": "ok"}]  # fmt: skip
+        respond = at + timedelta(minutes=rnd.randrange(3, 30))
+        events.append({"at": respond, "host": host, "step": "respond", "by": "sam"})
+        at += timedelta(minutes=every_min)
+    events.sort(key=lambda e: e["at"])
+    for event in events:
+        event["at"] = _z(event["at"])
+    return {"start": _z(START), "end": _z(end), "customers": customers,
+            "hosts": fleet_hosts, "events": events}  # fmt: skip
+
+
+def simulated(path: Path) -> tuple[float, int, int]:
+    """Seconds to simulate the scenario; incidents and mails it produced."""
+    out = io.StringIO()
+    started = time.perf_counter()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        code = cli.main(["simulate", str(path), "--json"])
+    elapsed = time.perf_counter() - started
+    if code != 0:
+        raise RuntimeError(f"simulate exited {code}")
+    outcome = yaml.safe_load(out.getvalue())
+    return elapsed, len(outcome["incidents"]), len(outcome["mails"])
+
+
+def agent_reports(scenario: dict[str, Any], hours: float) -> list[tuple[str, bytes]]:
+    """Every report the fleet's agents send in the first ``hours``, one per host per minute,
+    with the scenario's agent-reported faults in them, timed to end now."""
+    config = CollectorConfig(secret_key="bench-simulate-secret")
+    statuses: dict[str, dict[str, str]] = {h["id"]: {} for h in scenario["hosts"]}
+    silent: set[str] = set()
+    events = [e for e in scenario["events"] if "probe" in e or "agent" in e]
+    minutes = int(hours * 60)
+    shift = datetime.now(UTC) - (START + timedelta(minutes=minutes))
+    out, index = [], 0
+    for minute in range(minutes):
+        at = START + timedelta(minutes=minute)
+        while index < len(events) and events[index]["at"] <= _z(at):
+            event = events[index]
+            index += 1
+            if "agent" in event:
+                (silent.discard if event["agent"] == "reporting" else silent.add)(event["host"])
+            else:
+                statuses[event["host"]][event["probe"]] = event["status"]
+        for host, status in statuses.items():
+            if host in silent:
+                continue
+            report = protocol.build_report(
+                host_id=host, seq=minute + 1, sampled_at=at + shift, interval_s=60,
+                agent_version="bench", probes=probes_for(config, status),
+            )  # fmt: skip
+            out.append((host, protocol.encode(report)))
+    return out
+
+
+def replayed(scenario: dict[str, Any], hours: float, workdir: Path) -> tuple[float, int]:
+    """Seconds for the running collector to take in and evaluate ``hours`` of reports."""
+    port = free_port()
+    work = agent_reports(scenario, hours)
+    command = [sys.executable, str(ROOT / "bench" / "ingest.py"), "--serve", "collector"]
+    command += ["--port", str(port), "--workdir", str(workdir)]
+    command += ["--hosts", str(len(scenario["hosts"])), "--event-loop", "auto"]
+    # bench/ingest.py's server names its hosts h0, h1, …: rename ours to match.
+    names = {h["id"]: f"h{i}" for i, h in enumerate(scenario["hosts"])}
+    work = [(names[host], body.replace(host.encode(), names[host].encode())) for host, body in work]
+    server = subprocess.Popen(command, cwd=ROOT)
+    try:
+        asyncio.run(wait_up(port))
+        started = time.perf_counter()
+        asyncio.run(drive(port, work, 32))
+        if wait_evaluated(workdir, 3600.0) is None:
+            raise RuntimeError("the collector did not evaluate every report within an hour")
+        return time.perf_counter() - started, len(work)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hosts", type=int, default=10)
+    parser.add_argument("--days", type=float, default=0.25)
+    parser.add_argument("--every", type=float, default=3.0, help="minutes between faults")
+    parser.add_argument("--replay-hours", type=float, default=1.0)
+    args = parser.parse_args()
+    scenario = fleet(args.hosts, args.days, args.every)
+    hours = min(args.replay_hours, args.days * 24)
+    with tempfile.TemporaryDirectory(prefix="faultdesk-simulate-") as tmp:
+        path = Path(tmp) / "fleet.yaml"
+        path.write_text(yaml.safe_dump(scenario, sort_keys=False))
+        sim_s, incidents, mails = simulated(path)
+        replay_s, reports = replayed(scenario, hours, Path(tmp))
+    sim_rate, replay_rate = args.days / sim_s, hours / 24 / replay_s
+    print(f"{args.hosts} hosts, {args.days:g} simulated days, a fault every {args.every:g} min "
+          f"({len(scenario['events'])} events)")  # fmt: skip
+    print(f"baseline  collector ingest replay : {replay_rate:9.4f} simulated days/s "
+          f"({reports} reports of the first {hours:g} h in {replay_s:.1f} s)")  # fmt: skip
+    print(f"faultdesk-collector simulate      : {sim_rate:9.4f} simulated days/s "
+          f"({sim_s:.1f} s; {incidents} incidents, {mails} mails)")  # fmt: skip
+    print(f"ratio simulate/replay             : {sim_rate / replay_rate:9.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
