@@ -45,7 +45,8 @@ from collector.config.settings import CollectorConfig, HistorySettings  # noqa: 
 from collector.store import faults, inventory, operators  # noqa: E402
 from collector.store import sessions as session_rows  # noqa: E402
 from collector.store.reports import IncomingReport, store_reports  # noqa: E402
-from collector.store.schema import hosts, series, series_1h, series_5m, series_raw  # noqa: E402
+from collector.store.schema import hosts  # noqa: E402
+from collector.store.telemetry_schema import series, series_1h, series_5m, series_raw  # noqa: E402
 from collector.web.appkeys import DATABASE  # noqa: E402
 from dashboard import sessions  # noqa: E402
 

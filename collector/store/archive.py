@@ -16,18 +16,17 @@ from sqlalchemy import ColumnElement, Connection, Table, delete, func, select, u
 
 from collector.store.faults import record_event
 from collector.store.inventory import NotFound
+from collector.store.people_schema import customer_users
 from collector.store.schema import (
-    customer_users,
     customers,
     faults,
     host_checks,
-    host_events,
     hosts,
     incidents,
     probe_results,
     reports,
-    series,
 )
+from collector.store.telemetry_schema import host_events, series
 
 #: What a host's history is made of, each as (what it is called, table): counted by host_id.
 _HOST_HISTORY: tuple[tuple[str, Table], ...] = (

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
-from collector.store.schema import audit_log
+from collector.store.people_schema import audit_log
 
 _SECRET_WORDS = ("password", "token", "secret", "link", "totp")
 

@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, update
 
 from collector.store.inventory import AlreadyExists, NotFound
-from collector.store.schema import customer_api_tokens, customer_users, customers
+from collector.store.people_schema import customer_api_tokens, customer_users
+from collector.store.schema import customers
 
 ROLES = ("customer-admin", "customer")
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, delete, func, insert, select
 
-from collector.store.schema import login_failures
+from collector.store.people_schema import login_failures
 
 
 def record_failure(conn: Connection, account: str, address: str, at: datetime) -> None:

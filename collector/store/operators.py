@@ -14,7 +14,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from collector.domain.contracts import known_zone
 from collector.store.inventory import AlreadyExists, NotFound
-from collector.store.schema import api_tokens, operators
+from collector.store.people_schema import api_tokens, operators
 
 _hasher = PasswordHasher()
 

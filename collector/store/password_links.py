@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from collector.store.schema import password_links
+from collector.store.people_schema import password_links
 
 
 class LinkRefused(ValueError):

@@ -23,8 +23,9 @@ from sqlalchemy import BigInteger, Connection, bindparam, case, delete, func, or
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert, Update
 
+from collector.store.columns import PackedJSON, UtcDateTime
 from collector.store.engines import bind_processor
-from collector.store.schema import PackedJSON, UtcDateTime, hosts, reports
+from collector.store.schema import hosts, reports
 
 
 @dataclass(frozen=True)

@@ -1,96 +1,31 @@
 """The database schema (SQLAlchemy Core). Changes go through a migration in ``migrations/``.
 
-All timestamps are UTC. SQLite has no time zone type, so ``UtcDateTime`` stores naive UTC and
-hands back aware UTC datetimes on both databases.
+Customers, hosts, reports, faults, incidents and the outbox are declared here; the people's
+tables in ``people_schema``, SNMP and time series in ``telemetry_schema``; all of them on the
+one ``metadata`` of ``columns``, which this module makes whole by importing the other two.
 """
 
 from __future__ import annotations
-
-import json
-import zlib
-from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
     Column,
-    DateTime,
-    Dialect,
     Float,
     ForeignKey,
     Index,
     Integer,
-    LargeBinary,
-    MetaData,
     String,
     Table,
     Text,
-    TypeDecorator,
     UniqueConstraint,
     false,
 )
 
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """Aware UTC datetimes in, aware UTC datetimes out, whatever the database."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to the store; use UTC-aware datetimes")
-        return value.astimezone(UTC).replace(tzinfo=None)
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-class PackedJSON(TypeDecorator[Any]):
-    """JSON stored zlib-compressed: a report's body is the biggest thing the collector keeps,
-    and its keys repeat in every one (a third of the size, or less).
-
-    Reads what is stored in any form: compressed bytes; bytes of plain JSON (PostgreSQL rows
-    from before, whose column was converted); text (SQLite rows from before). A zlib stream
-    starts with ``x``, JSON with ``{``, so the two never mix up.
-    """
-
-    impl = LargeBinary
-    cache_ok = True
-
-    @staticmethod
-    def pack_text(text: str) -> bytes:
-        """A body already encoded as JSON (as the agent sent it), packed without decoding."""
-        return zlib.compress(text.encode(), 6)
-
-    def process_bind_param(self, value: Any, dialect: Dialect) -> bytes | None:
-        if value is None:
-            return None
-        return self.pack_text(json.dumps(value, separators=(",", ":")))
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
-        if value is None or isinstance(value, dict | list):
-            return value
-        if isinstance(value, str):
-            return json.loads(value)
-        data = bytes(value)
-        return json.loads(zlib.decompress(data) if data[:1] == b"x" else data)
-
-
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
+# Imported for their tables: ``metadata`` holds every table once this module is loaded.
+from collector.store import people_schema, telemetry_schema  # noqa: F401
+from collector.store.columns import PackedJSON, UtcDateTime, metadata
 
 customers = Table(
     "customers",
@@ -402,218 +337,3 @@ outbox = Table(
     Column("sent_at", UtcDateTime, nullable=True),
     Index("ix_outbox_due", "status", "next_attempt_at"),
 )
-
-operators = Table(
-    "operators",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("username", String(100), nullable=False, unique=True),
-    Column("password_hash", String(200), nullable=False),
-    Column("created_at", UtcDateTime, nullable=False),
-    # "admin" (everything) or "operator" (everything but operators and tokens).
-    Column("role", String(16), nullable=False, default="admin", server_default="admin"),
-    # A TOTP secret (base32) once the operator turned on a second factor.
-    Column("totp_secret", String(64), nullable=True),
-    # The newest TOTP time step used to sign in: a code is accepted once, never again.
-    Column("totp_last_step", BigInteger, nullable=True),
-    # The IANA zone this operator reads times in; None: the vendor's (dashboard.timezone).
-    Column("timezone", String(64), nullable=True),
-)
-
-
-def _token_table(name: str, owner_column: str, owners: str) -> Table:
-    """Bearer tokens of one kind of account: only each token's SHA-256 is stored, the token
-    itself is shown once."""
-    return Table(
-        name,
-        metadata,
-        Column("id", Integer, primary_key=True, autoincrement=True),
-        Column(owner_column, ForeignKey(f"{owners}.id", ondelete="CASCADE"), nullable=False),
-        Column("name", String(100), nullable=False),
-        Column("token_sha256", String(64), nullable=False, unique=True),
-        Column("created_at", UtcDateTime, nullable=False),
-    )
-
-
-api_tokens = _token_table("api_tokens", "operator_id", "operators")
-
-
-customer_users = Table(
-    "customer_users",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("customer_id", ForeignKey("customers.id", ondelete="CASCADE"), nullable=False),
-    Column("email", String(320), nullable=False, unique=True),
-    Column("name", String(200), nullable=False, default=""),
-    # "customer-admin" (also manages its organisation's users and contacts) or "customer".
-    Column("role", String(16), nullable=False),
-    # None until the person sets a password through their emailed link.
-    Column("password_hash", String(200), nullable=True),
-    Column("created_at", UtcDateTime, nullable=False),
-    Index("ix_customer_users_customer", "customer_id"),
-)
-
-customer_api_tokens = _token_table("customer_api_tokens", "user_id", "customer_users")
-
-sessions = Table(
-    "sessions",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    # SHA-256 of the random session secret the cookie carries: a copied database holds none.
-    Column("secret_sha256", String(64), nullable=False, unique=True),
-    # "operator" or "customer": which table account_id points into.
-    Column("account_kind", String(16), nullable=False),
-    Column("account_id", Integer, nullable=False),
-    Column("created_at", UtcDateTime, nullable=False),
-    Column("expires_at", UtcDateTime, nullable=False),
-    Column("ended_at", UtcDateTime, nullable=True),
-    Column("address", String(64), nullable=False, default=""),
-    Index("ix_sessions_account", "account_kind", "account_id"),
-)
-
-password_links = Table(
-    "password_links",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("token_sha256", String(64), nullable=False, unique=True),
-    Column("user_id", ForeignKey("customer_users.id", ondelete="CASCADE"), nullable=False),
-    # "invite" or "reset"
-    Column("purpose", String(16), nullable=False),
-    Column("created_at", UtcDateTime, nullable=False),
-    Column("expires_at", UtcDateTime, nullable=False),
-    Column("used_at", UtcDateTime, nullable=True),
-)
-
-login_failures = Table(
-    "login_failures",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("at", UtcDateTime, nullable=False),
-    # The name typed, lower-cased: throttles an account whether or not it exists.
-    Column("account", String(320), nullable=False),
-    Column("address", String(64), nullable=False),
-    Index("ix_login_failures_account", "account", "at"),
-    Index("ix_login_failures_address", "address", "at"),
-)
-
-audit_log = Table(
-    "audit_log",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("at", UtcDateTime, nullable=False),
-    # Who: "operator:olga", "customer:pat@acme.example", "link:pat@acme.example", or a name
-    # typed at a failed login. Never a password or a token.
-    Column("actor", String(400), nullable=False),
-    # The customer whose data the action touched, or None for the vendor's own.
-    Column("customer_id", String(64), nullable=True),
-    Column("address", String(64), nullable=False, default=""),
-    Column("action", String(64), nullable=False),
-    Column("target", String(200), nullable=False, default=""),
-    Column("detail", JSON, nullable=False),
-    Index("ix_audit_log_at", "at"),
-    Index("ix_audit_log_customer", "customer_id", "at"),
-)
-
-# --- SNMP: phone systems that cannot run the agent (Mitel) report by traps and are polled ---
-
-host_snmp = Table(
-    "host_snmp",
-    metadata,
-    Column("host_id", ForeignKey("hosts.id", ondelete="CASCADE"), primary_key=True),
-    # The address traps come from and polls go to; a trap is matched to its host by it.
-    Column("address", String(64), nullable=False, unique=True),
-    Column("version", String(4), nullable=False, default="2c"),  # "1", "2c" or "3"
-    Column("community", String(200), nullable=False, default=""),
-    # SNMPv3 USM: the user, its protocols and keys, and the sender's engine id (hex).
-    Column("user", String(100), nullable=False, default=""),
-    Column("auth_protocol", String(16), nullable=False, default=""),
-    Column("auth_key", String(200), nullable=False, default=""),
-    Column("priv_protocol", String(16), nullable=False, default=""),
-    Column("priv_key", String(200), nullable=False, default=""),
-    Column("engine_id", String(64), nullable=False, default=""),
-    # Which trap and poll mapping reads this host ("mitel-3300", or one from the config).
-    Column("profile", String(64), nullable=False),
-    Column("port", Integer, nullable=False, default=161),
-)
-
-snmp_traps = Table(
-    "snmp_traps",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("host_id", ForeignKey("hosts.id", ondelete="CASCADE"), nullable=False),
-    Column("received_at", UtcDateTime, nullable=False),
-    Column("notification", String(200), nullable=False),
-    Column("varbinds", JSON, nullable=False),
-    # Identical traps arriving together (a storm) are one row with how many came.
-    Column("count", Integer, nullable=False, default=1),
-    # Set once the leader has turned the trap into check states and events.
-    Column("processed_at", UtcDateTime, nullable=True),
-    Index("ix_snmp_traps_unprocessed", "processed_at", "id"),
-)
-
-snmp_status = Table(
-    "snmp_status",
-    metadata,
-    Column("host_id", ForeignKey("hosts.id", ondelete="CASCADE"), primary_key=True),
-    Column("level", String(16), nullable=True),  # ok, minor, major, critical
-    Column("categories", JSON, nullable=False),  # [{"name": ..., "level": ...}]
-    Column("sys_descr", Text, nullable=False, default=""),
-    Column("polled_at", UtcDateTime, nullable=True),
-    Column("poll_error", Text, nullable=False, default=""),
-    Column("traps_total", BigInteger, nullable=False, default=0),
-    Column("last_trap_at", UtcDateTime, nullable=True),
-    Column("restarted_at", UtcDateTime, nullable=True),
-    Column("updated_at", UtcDateTime, nullable=False),
-)
-
-host_events = Table(
-    "host_events",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("host_id", ForeignKey("hosts.id", ondelete="CASCADE"), nullable=False),
-    Column("at", UtcDateTime, nullable=False),
-    Column("kind", String(32), nullable=False),
-    Column("detail", Text, nullable=False, default=""),
-    Column("count", Integer, nullable=False, default=1),
-    Index("ix_host_events_host", "host_id", "at"),
-)
-# Host figures as time series (collector.domain.figures): one row per host and metric, and its
-# samples at three resolutions. Times are Unix seconds (UTC) and the tables are keyed by
-# (series, time) alone, without a rowid on SQLite: these are the biggest tables, and the key
-# is the only way they are read.
-series = Table(
-    "series",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("host_id", ForeignKey("hosts.id", ondelete="CASCADE"), nullable=False),
-    Column("metric", String(300), nullable=False),
-    UniqueConstraint("host_id", "metric"),
-)
-
-series_raw = Table(
-    "series_raw",
-    metadata,
-    Column("series_id", ForeignKey("series.id", ondelete="CASCADE"), primary_key=True),
-    Column("at", BigInteger, primary_key=True, autoincrement=False),
-    Column("value", Float, nullable=False),
-    sqlite_with_rowid=False,
-)
-
-
-def _rollup_table(name: str) -> Table:
-    """Buckets of one width: extremes, sum and count of the samples that fell in each."""
-    return Table(
-        name,
-        metadata,
-        Column("series_id", ForeignKey("series.id", ondelete="CASCADE"), primary_key=True),
-        Column("at", BigInteger, primary_key=True, autoincrement=False),
-        Column("low", Float, nullable=False),
-        Column("high", Float, nullable=False),
-        Column("total", Float, nullable=False),
-        Column("count", Integer, nullable=False),
-        sqlite_with_rowid=False,
-    )
-
-
-series_5m = _rollup_table("series_5m")
-series_1h = _rollup_table("series_1h")

@@ -19,7 +19,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
 from collector.domain.figures import bucket_sums
-from collector.store.schema import hosts, series, series_1h, series_5m, series_raw
+from collector.store.schema import hosts
+from collector.store.telemetry_schema import series, series_1h, series_5m, series_raw
 
 
 class Sample(NamedTuple):

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
 
-from collector.store.schema import sessions
+from collector.store.people_schema import sessions
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from collector.store.schema import host_events, host_snmp, hosts, snmp_status, snmp_traps
+from collector.store.schema import hosts
+from collector.store.telemetry_schema import host_events, host_snmp, snmp_status, snmp_traps
 
 VERSIONS = ("1", "2c", "3")
 

@@ -18,7 +18,7 @@ from collector.operations.accounts import (
     NewCustomerUser,
     invite_user,
 )
-from collector.store import schema
+from collector.store import people_schema, schema
 from collector.store.database import Database
 from tests.support.clock import Clock
 from tests.support.dashboard import START, Seeded, csrf_token, log_in, session_cookie
@@ -84,7 +84,7 @@ async def test_it_refuses_a_short_or_mismatched_password_and_changes_nothing(
     assert await _choose(client, path, NEW_PASSWORD, again="something else") == 400
     row = db.transaction(
         lambda conn: conn.execute(
-            select(schema.customer_users).where(schema.customer_users.c.id == user_id)
+            select(people_schema.customer_users).where(people_schema.customer_users.c.id == user_id)
         ).one()
     )
     assert row.password_hash is None

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, func, select
 
 from collector.config.settings import CollectorConfig
 from collector.notify import fanout
-from collector.store import faults, inventory, operators, schema
+from collector.store import faults, inventory, operators, people_schema, schema
 from collector.store.database import Database
 from collector.store.sessions import start_session
 from dashboard import sessions
@@ -134,7 +134,9 @@ async def browser_session_cookie(live: LiveCollector) -> dict[str, str]:
     """A browser cookie logging the seeded operator in (no argon2 round through the form)."""
 
     def the_operator_id(conn: Connection) -> int:
-        query = select(schema.operators.c.id).where(schema.operators.c.username == OPERATOR)
+        query = select(people_schema.operators.c.id).where(
+            people_schema.operators.c.username == OPERATOR
+        )
         return int(conn.scalar(query) or 0)
 
     return await browser_cookie(live, "operator", await live.db.read(the_operator_id))

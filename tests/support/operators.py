@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, insert
 
-from collector.store.schema import operators
+from collector.store.people_schema import operators
 
 CREATED = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 

@@ -26,7 +26,8 @@ from collector.jobs.snmp_duty import SnmpDuty
 from collector.operations.inventory import NewHost, create_host
 from collector.store import inventory
 from collector.store.database import Database
-from collector.store.schema import faults, snmp_traps
+from collector.store.schema import faults
+from collector.store.telemetry_schema import snmp_traps
 from collector.web.appkeys import DATABASE, METRICS
 from tests.support.clock import Clock
 from tests.support.collector import collector_config

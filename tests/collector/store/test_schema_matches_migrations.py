@@ -8,7 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from collector.store.database import Database
-from collector.store.schema import metadata
+from collector.store.schema import metadata  # every table: schema imports the others
 
 # On SQLite a column's type is a declaration only, and changing one means rebuilding the table;
 # migration 0006_zones_archive leaves ``reports.body`` declared JSON there on purpose (rows are

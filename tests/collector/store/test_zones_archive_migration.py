@@ -11,8 +11,9 @@ from alembic import command
 from sqlalchemy import inspect, select, text
 
 from collector.store.engines import alembic_config, make_engine, migrate
+from collector.store.people_schema import operators
 from collector.store.reports import IncomingReport, latest_body, store_reports
-from collector.store.schema import customers, hosts, operators
+from collector.store.schema import customers, hosts
 from tests.collector.store.test_series_migration import add_old_host
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)

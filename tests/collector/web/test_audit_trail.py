@@ -16,7 +16,7 @@ from sqlalchemy import select
 from collector.app import create_app
 from collector.config.settings import CollectorConfig
 from collector.operations.signin import ACCOUNT_LIMIT
-from collector.store import customer_users, login_failures, schema
+from collector.store import customer_users, login_failures, people_schema
 from collector.store.audit import entries
 from collector.store.database import Database
 from collector.store.operators import create_token
@@ -129,7 +129,7 @@ async def test_it_records_a_lockout_and_never_a_secret(collector: Collector) -> 
     assert await log_in(client, OPERATOR, "a wrong guess") == 401
     actions = [e.action for e in await db.read(entries)]
     assert actions[:2] == ["login.locked", "login.failed"]
-    rows = await db.read(lambda conn: conn.execute(select(schema.audit_log)).all())
+    rows = await db.read(lambda conn: conn.execute(select(people_schema.audit_log)).all())
     text = repr([tuple(r) for r in rows])
     for secret in (PASSWORD, "a wrong guess", collector.api_token):
         assert secret not in text

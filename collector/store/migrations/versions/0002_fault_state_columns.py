@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-from collector.store.schema import UtcDateTime
+from collector.store.columns import UtcDateTime
 
 revision = "0002"
 down_revision = "0001"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from collector.store.schema import UtcDateTime
+from collector.store.columns import UtcDateTime
 
 revision = "0003_accounts"
 down_revision = "0002"

@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-from collector.store.schema import UtcDateTime
+from collector.store.columns import UtcDateTime
 
 revision = "0003_clocks"
 down_revision = "0003_snmp"

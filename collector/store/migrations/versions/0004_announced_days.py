@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from collector.store.schema import UtcDateTime
+from collector.store.columns import UtcDateTime
 
 revision = "0004_announced_days"
 down_revision = "0003_clocks"

@@ -22,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-from collector.store.schema import UtcDateTime
+from collector.store.columns import UtcDateTime
 
 revision = "0006_zones_archive"
 down_revision = "0006_mail_html"
