@@ -17,20 +17,17 @@ them, launched as cheaply as Python allows (output discarded: only exit codes ar
 their CPU is the plugin processes plus this process's cost of launching them. With a large N
 they are sampled on a subset (--plugin-sample) and the output says so.
 
-The endpoints are served by another process on the same 2 cores, identical for both sides: it
-sends an SSH identification line on accept and closes when the client has spoken, or answers
-the first HTTP request with a fixed 200 and closes. It is ``bench/probe_endpoints.c`` when a C
+The endpoints, served by another process on the same 2 cores, are identical for both sides: an
+SSH identification line, or a fixed HTTP 200, then close. It is ``bench/probe_endpoints.c`` when a C
 compiler is at hand (compiled into a temporary directory), else the same epoll loop in Python,
 ``bench/probe_endpoints.py`` (``--python-server`` forces it): the less serving costs, the more
 the comparison is about the probers. Every check is its own TCP connection; when N exceeds
 --ports, targets share ports. The server's CPU per check is printed too, but counted against
 neither side.
 
-Each of --rounds rounds runs both contestants in turn, kind by kind, so a busy machine weighs
-on both alike; the table shows each one's median round. Faultdesk's checks get new ids every
-round, so each round is a first run: the runner prepares (validates, binds) a check on its
-first run and reuses that every later interval, which the service's steady state enjoys and
-this benchmark does not.
+Each of --rounds rounds runs both in turn, kind by kind, so a busy machine weighs on both
+alike; the table shows each one's median round. Every round is a first run (new check ids):
+the preparing the service does once per check is paid here every round.
 
 Goal (issue 5): 10,000 SSH + 10,000 HTTP checks within 30 s on 2 cores, and at least 20x the
 plugins' throughput.
