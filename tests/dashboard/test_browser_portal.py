@@ -30,7 +30,7 @@ from tests.support.portal import add_globex
 from tests.support.smtp import Inbox, smtp_server
 
 if TYPE_CHECKING:
-    from playwright.async_api import ViewportSize
+    from playwright.async_api import Response, ViewportSize
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
@@ -146,8 +146,11 @@ async def test_a_customer_works_through_the_portal_in_chromium(
             await operator.fill("#comment-text", text)
             if public:
                 await operator.check("#comment-public")
-            async with operator.expect_navigation():
+            # The post's answer, then the page it leads to showing the note: not the page's
+            # "load" event, which a busy machine can hold back past any timeout.
+            async with operator.expect_response(_comment_posted):
                 await operator.click("#send-comment")
+            await operator.locator("table.events", has_text=text).wait_for()
 
         await vendor.sender.deliver_due()
         reply = await vendor.inbox.wait_for(CUSTOMER, f"[#{incident_id}] Reply on your ticket")
@@ -169,3 +172,7 @@ async def test_a_customer_works_through_the_portal_in_chromium(
 
     for name in ("status-desktop", "status-phone", "ticket-desktop", "ticket-phone"):
         assert (screenshots / f"{name}.png").stat().st_size > 0
+
+
+def _comment_posted(response: Response) -> bool:
+    return response.request.method == "POST" and response.url.endswith("/comments")

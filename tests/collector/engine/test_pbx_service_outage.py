@@ -72,7 +72,8 @@ def test_it_makes_an_asterisk_outage_one_incident_and_one_mail_listing_what_it_e
         assert f"  - {sentence}\n" in body
 
     # AMI and SIP are asked of a daemon that may be busy: they open on the second report,
-    # explained by the process's fault, with no mail or incident of their own.
+    # explained by the process's fault, with no opening mail or incident of their own; AMI's
+    # critical raises the incident's severity, which the NOC alone is told.
     _evaluate(db, config, 4, asterisk_up=False)
     explained = ("asterisk.ami", "port:5038", "port:5060/udp", "sip")
     opened = db.transaction(_suppressed_by)
@@ -85,11 +86,14 @@ def test_it_makes_an_asterisk_outage_one_incident_and_one_mail_listing_what_it_e
         )]
     )  # fmt: skip
     assert keys == ["service:asterisk"]
-    assert len(db.transaction(_mail)) == 2
+    raised = db.transaction(_mail)[2:]
+    assert [(m.kind, m.recipient, m.check_key) for m in raised] == [
+        ("severity_raised", NOC, "service:asterisk")
+    ]
 
     for seq in (5, 6):
         _evaluate(db, config, seq, asterisk_up=True)
-    mail = db.transaction(_mail)[2:]
+    mail = db.transaction(_mail)[3:]
     assert [(m.kind, m.recipient, m.check_key) for m in mail] == [
         ("fault_resolved", "jo@acme.example", "service:asterisk"),
         ("fault_resolved", NOC, "service:asterisk"),
