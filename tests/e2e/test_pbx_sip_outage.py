@@ -40,6 +40,7 @@ from collector.store.engines import make_engine, migrate
 from tests.support.clock import Clock
 from tests.support.collector import collector_config
 from tests.support.kamailio import KamailioServer, running_kamailio
+from tests.support.mail_parts import part
 from tests.support.smtp import Inbox, smtp_server
 from tests.support.sshd import Sshd, running_sshd
 
@@ -121,12 +122,6 @@ def _parsed(inbox: Inbox) -> list[EmailMessage]:
     return mails
 
 
-def _part(mail: EmailMessage, kind: str) -> str:
-    part = mail.get_body((kind,))
-    assert isinstance(part, EmailMessage)
-    return str(part.get_content()).replace("\r\n", "\n")
-
-
 async def test_it_makes_a_stopped_sip_service_one_incident_one_opening_and_one_recovery(
     db: Database, database_url: str, tmp_path: Path, sshd: Sshd
 ) -> None:
@@ -168,8 +163,8 @@ async def test_it_makes_a_stopped_sip_service_one_incident_one_opening_and_one_r
     ]
     for opened in mails[:2]:
         listed = "".join(f"  - {line}\n" for line in EXPLAINED)
-        assert f"(not mailed separately):\n{listed}" in _part(opened, "plain")
-        html = _part(opened, "html")
+        assert f"(not mailed separately):\n{listed}" in part(opened, "plain")
+        html = part(opened, "html")
         assert all(f"<li>{line}</li>" in html for line in EXPLAINED)
     for opened, recovered in zip(mails[:2], mails[2:], strict=True):
         assert recovered["To"] == opened["To"]
