@@ -17,6 +17,7 @@ from collector.web.access import self_audited
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
 from collector.web.client import client_address
 from collector.web.errors import refuse
+from collector.web.ids import unstorable
 
 MAX_ID = 2**31 - 1
 
@@ -61,6 +62,9 @@ async def list_audit(request: web.Request, operator: Operator) -> web.Response:
         wanted = audit_filter(request.query, limit(request, default=200, maximum=5000))
     except BadFilter as exc:
         raise refuse(400, str(exc), field=exc.field) from None
+    if any(unstorable(request.query.get(name, "")) for name in ("actor", "action", "customer")):
+        # Matches no entry; and PostgreSQL would refuse even to compare a NUL.
+        return web.json_response([])
     found = await request.app[DATABASE].read(entries, wanted)
     return web.json_response([e.to_json() for e in found])
 

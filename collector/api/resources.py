@@ -2,7 +2,8 @@
 
 The tables are laid out as ``openapi.json`` documents them (path, then method); the handlers live
 in the modules named for what they serve (``inventory``, ``host_detail``, ``figures``,
-``faults``, ``incidents``, ``maintenance``, ``accounts``, ``calendar``, ``export``, ``portal``).
+``faults``, ``incidents``, ``maintenance``, ``accounts``, ``calendar``, ``export``, ``portal``,
+``portal_figures``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collector.api import (
     inventory,
     maintenance,
     portal,
+    portal_figures,
 )
 from collector.api.auth import (
     CustomerHandler,
@@ -63,6 +65,8 @@ OPERATOR_PATHS: dict[str, dict[str, OperatorHandler]] = {
 #: The customers' API: a customer user's token, every answer narrowed to their customer.
 CUSTOMER_PATHS: dict[str, dict[str, CustomerHandler]] = {
     "/portal/hosts": {"GET": portal.list_hosts},
+    "/portal/hosts/{id}": {"GET": portal_figures.get_host},
+    "/portal/hosts/{id}/series": {"GET": portal_figures.get_host_series},
     "/portal/faults": {"GET": portal.list_faults},
     "/portal/faults/{id}": {"GET": portal.get_fault},
     "/portal/faults/{id}/acknowledge": {"POST": portal.post_acknowledge},

@@ -87,8 +87,17 @@ def _tidy(sentence: str) -> str:
 HOST_FIRST = frozenset({"host.down"})
 
 
-def fault_sentence(check_key: str, detail: str = "") -> str:
-    """``"disk:/", "/ 97% full"`` → ``"Disk / is 97% full"``."""
+def knows(check_key: str) -> bool:
+    """Whether the check has sentences of its own, rather than its description."""
+    prefix = check_key.partition(":")[0]
+    return check_key in _WHOLE or prefix in _NAMED or prefix in _LEVELS
+
+
+def fault_sentence(check_key: str, detail: str = "", title: str = "") -> str:
+    """``"disk:/", "/ 97% full"`` → ``"Disk / is 97% full"``. A check with no sentence of its
+    own reads as ``title`` when one is given: a customer's own report says what they wrote."""
+    if title and not knows(check_key):
+        return escape_control_characters(title)
     return _sentences(check_key, detail)[0]
 
 

@@ -84,11 +84,11 @@ def follow_fault(
     changes = _moved(before, after)
     detail = f"{incident.severity} → {severity}, as {source}{changes}"
     incidents.record_event(conn, incident.id, at, "severity_raised", SYSTEM_ACTOR, detail)
-    url = f"{config.http.public_url.rstrip('/')}/incidents/{incident.id}"
-    mail = sla_messages.severity_raised(raised, incident.severity, changes, config.mail.noc, url)
+    notice = sla_messages.noc_notice(conn, config, raised, at)
+    mail = sla_messages.severity_raised(notice, incident.severity, changes)
     outbox.enqueue(
         conn, kind=mail.kind, recipient=mail.recipient, subject=mail.subject, body=mail.body,
-        now=at, fault_id=fault_id,
+        now=at, fault_id=fault_id, html=mail.html,
     )  # fmt: skip
     return True
 

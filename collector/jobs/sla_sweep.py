@@ -36,10 +36,6 @@ from collector.store.incidents import SYSTEM_ACTOR
 log = logging.getLogger(__name__)
 
 
-def incident_url(config: CollectorConfig, incident_id: int) -> str:
-    return f"{config.http.public_url.rstrip('/')}/incidents/{incident_id}"
-
-
 def sla_job(
     db: Database, config: CollectorConfig, clock: Callable[[], datetime]
 ) -> Callable[[], Awaitable[int]]:
@@ -109,17 +105,14 @@ def _send_target(
     kind: str,
 ) -> int:
     explanation = explain_clock(clock)
-    url, noc = incident_url(config, incident.id), config.mail.noc
+    notice = sla_messages.noc_notice(conn, config, incident, now)
     if kind == "breach":
-        mail = sla_messages.target_breached(incident, name, explanation, noc, url)
+        mail = sla_messages.target_breached(notice, name, explanation)
         detail = f"{name.replace('_', ' ')} target missed; {explanation.sentence}"
     else:
-        mail = sla_messages.target_warning(incident, name, explanation, alerts.remaining, noc, url)
+        mail = sla_messages.target_warning(notice, name, explanation, alerts.remaining)
         detail = f"NOC warned about {name.replace('_', ' ')}; {explanation.sentence}"
-    outbox.enqueue(
-        conn, kind=mail.kind, recipient=mail.recipient, subject=mail.subject, body=mail.body,
-        now=now, fault_id=incident.fault_id,
-    )  # fmt: skip
+    _queue(conn, mail, incident, now)
     event = "sla_breached" if kind == "breach" else "sla_warning"
     incident_store.record_event(conn, incident.id, now, event, SYSTEM_ACTOR, detail)
     return 1
@@ -161,14 +154,22 @@ def _send(
     if not incident_store.mark_sla_mail(conn, incident.id, column, now):
         return 0  # another collector got there first
     explanation = explain_clock(clock)
-    url, noc = incident_url(config, incident.id), config.mail.noc
+    notice = sla_messages.noc_notice(conn, config, incident, now)
     mail: Mail
     if column == "sla_breached_at":
-        mail = sla_messages.sla_breached(incident, explanation, noc, url)
+        mail = sla_messages.sla_breached(notice, explanation)
         kind, detail = "sla_breached", f"first response target missed; {explanation.sentence}"
     else:
-        mail = sla_messages.sla_warning(incident, explanation, alerts.remaining, noc, url)
+        mail = sla_messages.sla_warning(notice, explanation, alerts.remaining)
         kind, detail = "sla_warning", f"NOC warned; {explanation.sentence}"
+    _queue(conn, mail, incident, now)
+    incident_store.record_event(conn, incident.id, now, kind, SYSTEM_ACTOR, detail)
+    log.info("incident #%d: %s mailed to %s", incident.id, kind, mail.recipient)
+    return 1
+
+
+def _queue(conn: Connection, mail: Mail, incident: IncidentView, now: datetime) -> None:
+    """Under the incident's fault: the mail threads with the NOC's mails about it."""
     outbox.enqueue(
         conn,
         kind=mail.kind,
@@ -177,7 +178,5 @@ def _send(
         body=mail.body,
         now=now,
         fault_id=incident.fault_id,
+        html=mail.html,
     )
-    incident_store.record_event(conn, incident.id, now, kind, SYSTEM_ACTOR, detail)
-    log.info("incident #%d: %s mailed to %s", incident.id, kind, noc)
-    return 1

@@ -57,13 +57,13 @@ def when(moment: datetime, zone: tzinfo) -> str:
 def subject(fault: FaultView, label: str, sentence: str, terms: Terms) -> str:
     """``FAULT: Disk / is 97% full on Harbor file server [INC-2026-0042]``: the reference last,
     where a lock screen cuts, and the same in every mail about the outage."""
-    text = f"{label}: {_headline(fault, sentence, terms)}"
+    text = f"{label}: {headline(fault, sentence, terms)}"
     if terms.reference:
         text += f" [{terms.reference}]"
     return one_line(text)
 
 
-def _headline(fault: FaultView, sentence: str, terms: Terms) -> str:
+def headline(fault: FaultView, sentence: str, terms: Terms) -> str:
     """The sentence and where: a host as its customer names it; a site fault, the customer."""
     if fault.host_id is None:
         return f"{sentence} at {fault.customer_name}"
@@ -73,7 +73,7 @@ def _headline(fault: FaultView, sentence: str, terms: Terms) -> str:
     return f"{sentence} on {fault.host_name}{customer}"
 
 
-def _mail(kind: str, recipient: str, letter: Letter) -> Mail:
+def letter_mail(kind: str, recipient: str, letter: Letter) -> Mail:
     return Mail(kind, recipient, letter.subject, plain_text(letter), mail_html.render(letter))
 
 
@@ -128,7 +128,7 @@ def _opening(
     return Letter(
         subject(fault, label, sentence, terms),
         label,
-        _headline(fault, sentence, terms),
+        headline(fault, sentence, terms),
         _TONES.get(fault.severity, "unknown"),
         (*lead, f"{terms.vendor} has found a fault."),
         _facts(fault, terms) + _contract(terms),
@@ -142,7 +142,7 @@ def fault_opened(
     fault: FaultView, recipient: str, ack_url: str | None, terms: Terms | None = None
 ) -> Mail:
     terms = terms or Terms()
-    return _mail("fault_opened", recipient, _opening(fault, ack_url, terms))
+    return letter_mail("fault_opened", recipient, _opening(fault, ack_url, terms))
 
 
 def fault_reminder(
@@ -150,7 +150,7 @@ def fault_reminder(
 ) -> Mail:
     lead = ("Reminder: this fault is still open and nobody has acknowledged it.",)
     letter = _opening(fault, ack_url, terms or Terms(), lead, reminder=True)
-    return _mail("fault_reminder", recipient, letter)
+    return letter_mail("fault_reminder", recipient, letter)
 
 
 def fault_resolved(
@@ -162,12 +162,12 @@ def fault_resolved(
     letter = Letter(
         subject(fault, "RESOLVED", sentence, terms),
         "RESOLVED",
-        _headline(fault, sentence, terms),
+        headline(fault, sentence, terms),
         "ok",
         (f"The fault has cleared at {when(resolved_at, terms.zone)}.",),
         _facts(fault, terms) + duration,
     )
-    return _mail("fault_resolved", recipient, letter)
+    return letter_mail("fault_resolved", recipient, letter)
 
 
 def fault_acknowledged(
@@ -178,12 +178,12 @@ def fault_acknowledged(
     letter = Letter(
         subject(fault, "ACKNOWLEDGED", sentence, terms),
         "ACKNOWLEDGED",
-        _headline(fault, sentence, terms),
+        headline(fault, sentence, terms),
         "ack",
         (f"{by} acknowledged this fault.",),
         (("Comment", comment or "-"), *_facts(fault, terms)),
     )
-    return _mail("fault_acknowledged", recipient, letter)
+    return letter_mail("fault_acknowledged", recipient, letter)
 
 
 def not_covered(fault: FaultView, recipient: str, terms: Terms | None = None) -> Mail:
@@ -192,7 +192,7 @@ def not_covered(fault: FaultView, recipient: str, terms: Terms | None = None) ->
     letter = Letter(
         subject(fault, "NO CONTRACT", sentence, terms),
         "NO CONTRACT",
-        _headline(fault, sentence, terms),
+        headline(fault, sentence, terms),
         "unknown",
         (
             "A fault was found on a host whose customer has no support contract in force.",
@@ -200,7 +200,7 @@ def not_covered(fault: FaultView, recipient: str, terms: Terms | None = None) ->
         ),
         _facts(fault, terms),
     )
-    return _mail("not_covered", recipient, letter)
+    return letter_mail("not_covered", recipient, letter)
 
 
 def _duration(delta: timedelta) -> str:

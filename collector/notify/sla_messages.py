@@ -1,116 +1,169 @@
-"""What the SLA mails to the vendor's NOC say: a response target nearly used up, or missed.
+"""What the SLA mails to the vendor's NOC say: a target nearly used up, missed, or brought
+forward by a severity rise.
 
-Subjects lead with the state and the customer, like the fault mails, so the NOC can triage
-from a phone's lock screen; the body says why the target falls when it does.
+Subjects read as the fault mails' do, a sentence with the customer and the reference, led by
+what is at stake and when, on the vendor's clock: "SLA WARNING: first response due 14:00 GMT
+for asterisk is not running on pbx1 (Acme Ltd) [INC-2026-0042]". Each is a ``Letter``, so it
+has the fault mails' plain-text and HTML parts; queued under the incident's fault, it threads
+with the NOC's mails about that fault (``collector.notify.compose``).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import Connection
+
+from collector.config.settings import CollectorConfig
+from collector.domain.control_characters import escape_control_characters as one_line
+from collector.domain.sentences import fault_sentence
 from collector.domain.sla import Explanation
 from collector.domain.tiers import format_duration
-from collector.notify.messages import Mail
+from collector.notify.letters import Letter, Tone
+from collector.notify.messages import Mail, Terms, headline, letter_mail, subject, when
+from collector.store import faults as fault_store
+from collector.store.faults import FaultView
 from collector.store.incident_view import IncidentView
 
-
-def _subject(label: str, incident: IncidentView) -> str:
-    host = incident.host_name or "whole site"
-    return f"{label}: {incident.customer_name} / {host}: {incident.title} [{incident.reference}]"
+Facts = tuple[tuple[str, str], ...]
 
 
-def _facts(
-    incident: IncidentView, explanation: Explanation, url: str, target: str = "first_response"
-) -> str:
+@dataclass(frozen=True)
+class NocNotice:
+    """What every NOC mail about an incident starts from: the incident, its fault, its page,
+    and the vendor's clock."""
+
+    incident: IncidentView
+    fault: FaultView
+    recipient: str
+    url: str
+    zone: tzinfo
+    now: datetime
+
+    @property
+    def terms(self) -> Terms:
+        return Terms(reference=self.incident.reference, zone=self.zone, for_vendor=True)
+
+    @property
+    def sentence(self) -> str:
+        fault = self.fault
+        return fault_sentence(fault.check_key, fault.detail, fault.title)
+
+    @property
+    def headline(self) -> str:
+        """``asterisk is not running on pbx1 (Acme Ltd)``, as the NOC's fault mails say it."""
+        return headline(self.fault, self.sentence, self.terms)
+
+
+def noc_notice(
+    conn: Connection, config: CollectorConfig, incident: IncidentView, now: datetime
+) -> NocNotice:
+    """The notice for the NOC's address, in the vendor's zone (the dashboard's)."""
+    fault = fault_store.get_fault(conn, incident.fault_id)
+    assert fault is not None  # a fault outlives its incidents
+    url = f"{config.http.public_url.rstrip('/')}/incidents/{incident.id}"
+    zone = ZoneInfo(config.dashboard.timezone)
+    return NocNotice(incident, fault, config.mail.noc, url, zone, now)
+
+
+def _at(moment: datetime, notice: NocNotice) -> str:
+    """``14:00 GMT`` today, else ``Tue 03 Nov 14:00 GMT``: short, for a lock screen."""
+    local, today = moment.astimezone(notice.zone), notice.now.astimezone(notice.zone)
+    return local.strftime("%H:%M %Z" if local.date() == today.date() else "%a %d %b %H:%M %Z")
+
+
+def _words(target: str) -> str:
+    """``parts_dispatch`` → ``parts dispatch``, as the mails name a target."""
+    return target.replace("_", " ")
+
+
+def _facts(notice: NocNotice) -> Facts:
+    incident, fault = notice.incident, notice.fault
+    host = "whole site" if fault.host_id is None else f"{fault.host_name} ({fault.host_id})"
     return (
-        f"Customer: {incident.customer_name}\n"
-        f"Host:     {incident.host_name or 'whole site'}\n"
-        f"Problem:  {incident.title}\n"
-        f"Severity: {incident.severity}\n"
-        f"Tier:     {incident.policy.get('title') or incident.tier} ({incident.tier})\n"
-        f"Target:   {target.replace('_', ' ')}, {explanation.rule}\n"
-        f"Why:      {explanation.sentence}\n"
-        f"Incident: {incident.reference} {url}\n"
+        ("Reference", incident.reference),
+        ("Customer", incident.customer_name),
+        ("Host", host),
+        ("Problem", incident.title),
+        ("Severity", incident.severity),
+        ("Tier", f"{incident.policy.get('title') or incident.tier} ({incident.tier})"),
+        ("Since", when(incident.opened_at, notice.zone)),
     )
 
 
-def sla_warning(
-    incident: IncidentView,
-    explanation: Explanation,
-    remaining: timedelta,
-    recipient: str,
-    url: str,
-) -> Mail:
-    """Most of the first-response target has gone and nobody has responded."""
-    body = (
-        f"Nobody has responded to this incident yet, and {format_duration(remaining)} of "
-        f"working time is left before the first-response target is missed.\n\n"
-        + _facts(incident, explanation, url)
+def _target_facts(notice: NocNotice, target: str, explanation: Explanation) -> Facts:
+    return (
+        *_facts(notice),
+        ("Target", f"{_words(target)}, {explanation.rule}"),
+        ("Due", when(explanation.due, notice.zone)),
+        ("Why", explanation.sentence),
+        ("Incident", notice.url),
     )
-    left = format_duration(remaining)
-    return Mail("sla_warning", recipient, _subject(f"SLA WARNING {left} left", incident), body)
 
 
-def sla_breached(
-    incident: IncidentView, explanation: Explanation, recipient: str, url: str
-) -> Mail:
-    """The first-response target has passed with no response recorded."""
-    body = (
-        "The first-response target for this incident has passed and no response is "
-        "recorded. Respond now, and record it on the incident.\n\n"
-        + _facts(incident, explanation, url)
-    )
-    return Mail("sla_breached", recipient, _subject("SLA BREACHED", incident), body)
-
-
-def severity_raised(
-    incident: IncidentView, was: str, changes: str, recipient: str, url: str
-) -> Mail:
-    """The incident's fault got worse: its targets may now fall sooner, and it may page."""
-    body = (
-        f"This incident's fault rose from {was} to {incident.severity}. Its targets are now the "
-        f"earlier of those already promised and the {incident.severity} ones counted from "
-        f"now{changes}.\n\n"
-        f"Customer: {incident.customer_name}\n"
-        f"Host:     {incident.host_name or 'whole site'}\n"
-        f"Problem:  {incident.title}\n"
-        f"Tier:     {incident.policy.get('title') or incident.tier} ({incident.tier})\n"
-        f"Incident: {url}\n"
-    )
-    label = f"SEVERITY RAISED {was} → {incident.severity}"
-    return Mail("severity_raised", recipient, _subject(label, incident), body)
-
-
-def target_words(target: str) -> str:
-    """``parts_dispatch`` → ``parts-dispatch``, as the mails name a target."""
-    return target.replace("_", "-")
+def _subject(notice: NocNotice, label: str, stake: str) -> str:
+    """``LABEL: stake for <headline> [reference]``."""
+    return one_line(f"{label}: {stake} for {notice.headline} [{notice.incident.reference}]")
 
 
 def target_warning(
-    incident: IncidentView,
-    target: str,
-    explanation: Explanation,
-    remaining: timedelta,
-    recipient: str,
-    url: str,
+    notice: NocNotice, target: str, explanation: Explanation, remaining: timedelta
 ) -> Mail:
-    """Most of a lifecycle target (on-site, parts, resolution) has gone and it is not met."""
-    words, left = target_words(target), format_duration(remaining)
-    body = (
+    """Most of a target's working time has gone and the step that meets it is not recorded."""
+    words, left = _words(target), format_duration(remaining)
+    lead = (
         f"The {words} target for this incident is not met yet, and {left} of working time is "
-        f"left before it is missed.\n\n" + _facts(incident, explanation, url, target)
+        "left before it is missed."
     )
-    label = f"SLA WARNING {words} {left} left"
-    return Mail("sla_warning", recipient, _subject(label, incident), body)
+    if target == "first_response":
+        lead = (
+            f"Nobody has responded to this incident yet, and {left} of working time is left "
+            "before the first-response target is missed."
+        )
+    label, stake = "SLA WARNING", f"{words} due {_at(explanation.due, notice)}"
+    facts = _target_facts(notice, target, explanation)
+    letter = Letter(_subject(notice, label, stake), label, notice.headline, "warn", (lead,), facts)
+    return letter_mail("sla_warning", notice.recipient, letter)
 
 
-def target_breached(
-    incident: IncidentView, target: str, explanation: Explanation, recipient: str, url: str
-) -> Mail:
-    words = target_words(target)
-    body = (
+def target_breached(notice: NocNotice, target: str, explanation: Explanation) -> Mail:
+    """A target has passed with the step that meets it not recorded."""
+    words = _words(target)
+    lead = (
         f"The {words} target for this incident has passed and it is not recorded as met. "
-        "Record the step on the incident when it is done.\n\n"
-        + _facts(incident, explanation, url, target)
+        "Record the step on the incident when it is done."
     )
-    return Mail("sla_breached", recipient, _subject(f"SLA BREACHED {words}", incident), body)
+    if target == "first_response":
+        lead = (
+            "The first-response target for this incident has passed and no response is "
+            "recorded. Respond now, and record it on the incident."
+        )
+    label, stake = "SLA BREACHED", f"{words} was due {_at(explanation.due, notice)}"
+    facts = _target_facts(notice, target, explanation)
+    letter = Letter(_subject(notice, label, stake), label, notice.headline, "bad", (lead,), facts)
+    return letter_mail("sla_breached", notice.recipient, letter)
+
+
+def sla_warning(notice: NocNotice, explanation: Explanation, remaining: timedelta) -> Mail:
+    return target_warning(notice, "first_response", explanation, remaining)
+
+
+def sla_breached(notice: NocNotice, explanation: Explanation) -> Mail:
+    return target_breached(notice, "first_response", explanation)
+
+
+def severity_raised(notice: NocNotice, was: str, changes: str) -> Mail:
+    """The incident's fault got worse: its targets may now fall sooner, and it may page."""
+    rose_to = notice.incident.severity
+    lead = (
+        f"This incident's fault rose from {was} to {rose_to}. Its targets are now the earlier "
+        f"of those already promised and the {rose_to} ones counted from now{changes}."
+    )
+    label = f"SEVERITY RAISED {was} → {rose_to}"
+    text = subject(notice.fault, label, notice.sentence, notice.terms)
+    facts = (*_facts(notice), ("Incident", notice.url))
+    tone: Tone = "bad" if rose_to == "critical" else "warn"
+    letter = Letter(text, label, notice.headline, tone, (lead,), facts)
+    return letter_mail("severity_raised", notice.recipient, letter)

@@ -38,5 +38,11 @@ def test_it_falls_back_to_the_checks_title_for_a_key_it_has_no_words_for() -> No
     assert recovery_sentence("custom.thing") == "custom.thing: cleared"
 
 
+def test_it_reads_a_customers_own_report_as_what_they_wrote() -> None:
+    title = "Phones say\nNo service"
+    assert fault_sentence("customer-report:1a2b", title=title) == "Phones say\\nNo service"
+    assert fault_sentence("service:sshd", title="sshd") == "sshd is not running"
+
+
 def test_it_keeps_an_agents_name_on_one_line() -> None:
     assert fault_sentence("service:nginx\r\nBcc: x@y") == "nginx\\r\\nBcc: x@y is not running"

@@ -58,14 +58,31 @@ async def test_it_answers_json_404_for_ids_no_row_can_have(
             assert "error" in await response.json(), path
 
 
-@pytest.mark.parametrize("query", ["fault=2147483648", "fault=²", "host=%00", "customer=a%00"])
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/api/v1/outbox", "fault=2147483648"),
+        ("/api/v1/outbox", "fault=²"),
+        ("/api/v1/faults", "host=%00"),
+        ("/api/v1/hosts", "customer=a%00"),
+    ],
+)
 async def test_it_refuses_query_values_no_row_can_match(
-    api: tuple[TestClient[Any, Any], str], query: str
+    api: tuple[TestClient[Any, Any], str], path: str, query: str
 ) -> None:
     client, token = api
-    path = "/api/v1/outbox" if query.startswith("fault") else "/api/v1/faults"
-    if query.startswith("customer"):
-        path = "/api/v1/hosts"
     response = await client.get(f"{path}?{query}", headers={"Authorization": f"Bearer {token}"})
     assert response.status in (400, 404), await response.text()
     assert "error" in await response.json()
+
+
+@pytest.mark.parametrize("query", ["actor=a%00", "action=%00", "customer=a%00&since=2026-01-01"])
+async def test_it_finds_no_audit_entry_by_a_value_none_can_hold(
+    api: tuple[TestClient[Any, Any], str], query: str
+) -> None:
+    client, token = api
+    auth = {"Authorization": f"Bearer {token}"}
+    assert (await client.get("/api/v1/audit", headers=auth)).status == 200
+    response = await client.get(f"/api/v1/audit?{query}", headers=auth)
+    assert response.status == 200, await response.text()
+    assert await response.json() == []

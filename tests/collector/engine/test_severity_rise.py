@@ -78,7 +78,10 @@ def test_it_takes_the_critical_target_and_pages_when_a_premium_fault_turns_criti
     events = db.transaction(incident_store.events, incident_id)
     assert events[-1].kind == "severity_raised"
     assert events[-1].detail.startswith("minor → critical, as its fault; first response due Sat")
-    assert db.transaction(_noc_subjects)[-1].startswith("SEVERITY RAISED minor → critical: Acme")
+    assert db.transaction(_noc_subjects)[-1] == (
+        f"SEVERITY RAISED minor → critical: Disk / is nearly full on pbx1 (Acme Ltd) "
+        f"[{raised.reference}]"
+    )
 
 
 def test_it_keeps_the_earlier_promise_and_never_relaxes_on_a_fall(

@@ -40,7 +40,7 @@ def catalogue(config: CollectorConfig) -> Mapping[str, Tier]:
 
 def _noc(conn: Connection) -> list[str]:
     query = select(outbox.c.subject).where(outbox.c.recipient == NOC).order_by(outbox.c.id)
-    return [subject.split(": ")[0] for subject in conn.scalars(query)]
+    return [subject.split(" for ")[0] for subject in conn.scalars(query)]
 
 
 def test_it_tracks_parts_dispatch_with_warning_and_breach_mail_until_dispatched(
@@ -71,10 +71,10 @@ def test_it_tracks_parts_dispatch_with_warning_and_breach_mail_until_dispatched(
 
     for minutes in (0, 60, 110, 115):  # 75% of 14:30-17:00 is 16:22:30
         db.transaction(sweep_sla, config, CONFIRMED + timedelta(minutes=minutes))
-    assert db.transaction(_noc) == ["SLA WARNING parts-dispatch 35 min left"]
+    assert db.transaction(_noc) == ["SLA WARNING: parts dispatch due 22:00 UTC"]
     for minutes in (150, 155):
         db.transaction(sweep_sla, config, CONFIRMED + timedelta(minutes=minutes))
-    assert db.transaction(_noc)[1:] == ["SLA BREACHED parts-dispatch"]
+    assert db.transaction(_noc)[1:] == ["SLA BREACHED: parts dispatch was due 22:00 UTC"]
 
     act("dispatch", CONFIRMED + timedelta(minutes=160))
     db.transaction(sweep_sla, config, CONFIRMED + timedelta(minutes=170))

@@ -9,7 +9,6 @@ import email.policy
 import re
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -25,6 +24,7 @@ from collector.store import inventory
 from collector.store.database import Database
 from collector.store.reports import store_reports
 from tests.support.collector import collector_config
+from tests.support.mail_parts import HtmlTags, part
 from tests.support.pbx_reports import asterisk_report
 from tests.support.smtp import smtp_server
 
@@ -42,29 +42,6 @@ EXPLAINED = ["Port 5038 is not listening", "Port 5060/udp is not listening"]
 STYLESHEET = Path(__file__).parents[3] / "dashboard" / "static" / "style.css"
 
 
-class _Tags(HTMLParser):
-    """The elements an HTML document holds, and the text of each ``<li>``."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[str] = []
-        self.items: list[str] = []
-        self._in_item = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append(tag)
-        self._in_item = tag == "li"
-        if self._in_item:
-            self.items.append("")
-
-    def handle_endtag(self, tag: str) -> None:
-        self._in_item = self._in_item and tag != "li"
-
-    def handle_data(self, data: str) -> None:
-        if self._in_item:
-            self.items[-1] += data
-
-
 def _customer(conn: Connection) -> None:
     inventory.add_customer(conn, "smith", CUSTOMER_NAME, NOW, timezone="Europe/Berlin")
     inventory.set_contacts(conn, "smith", [("Jo", JO)])
@@ -76,12 +53,6 @@ def _evaluate(db: Database, config: CollectorConfig, seq: int, asterisk_up: bool
     report = asterisk_report("smith-pbx", seq, NOW + timedelta(minutes=seq), asterisk_up)
     db.transaction(store_reports, [report], report.sampled_at)
     db.transaction(process_reports, config, report.sampled_at)
-
-
-def _part(mail: EmailMessage, kind: str) -> str:
-    part = mail.get_body((kind,))
-    assert isinstance(part, EmailMessage)
-    return str(part.get_content()).replace("\r\n", "\n")
 
 
 async def test_it_lists_the_explained_faults_in_both_parts_and_escapes_the_customers_names(
@@ -107,15 +78,14 @@ async def test_it_lists_the_explained_faults_in_both_parts_and_escapes_the_custo
     assert opened["To"] == JO
     assert opened["Subject"] == f"FAULT: asterisk is not running on {HOST_NAME} [INC-2026-0001]"
 
-    text = _part(opened, "plain")
+    text = part(opened, "plain")
     assert f"Host:     {HOST_NAME} (smith-pbx)\n" in text  # plain text shows names as they are
     assert "".join(f"  - {line}\n" for line in EXPLAINED) in text
     # The fault opened at 10:03 UTC, with its first failing report: 11:03 in Berlin.
     assert "Since:    Mon 02 Nov 2026 11:03 CET\n" in text
 
-    html = _part(opened, "html")
-    parsed = _Tags()
-    parsed.feed(html)
+    html = part(opened, "html")
+    parsed = HtmlTags(html)
     assert "script" not in parsed.tags and "b" not in parsed.tags
     assert "&lt;script&gt;alert(&#34;pwned&#34;)&lt;/script&gt; PBX" in html
     assert "Smith &amp; &lt;b&gt;Sons&lt;/b&gt;" in html
