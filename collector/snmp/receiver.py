@@ -148,6 +148,12 @@ def listen(host: str, port: int, receiver: TrapReceiver) -> DatagramBatches:
     except OSError:
         sock.close()
         raise
+    granted = sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)  # Linux caps at rmem_max
+    if granted < RECEIVE_BUFFER:
+        log.warning(
+            "the SNMP trap socket's receive buffer is %d bytes, not the %d asked for: a storm "
+            "may lose traps (raise net.core.rmem_max)", granted, RECEIVE_BUFFER,
+        )  # fmt: skip
     batches = DatagramBatches(sock, receiver.datagram_received)
     batches.start()
     return batches
