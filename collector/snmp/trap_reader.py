@@ -40,8 +40,9 @@ from collector.snmp.notifications import (
 )
 from collector.snmp.trap_repeats import Hole, Patterns
 
-#: Distinct payloads kept decoded; past it the oldest is forgotten. Larger payloads than
-#: ``REMEMBERED_BYTES`` are not kept, so the memory held stays a few megabytes at most.
+#: Distinct payloads kept decoded, and datagrams kept as patterns; past it the oldest is
+#: forgotten. Larger ones than ``REMEMBERED_BYTES`` are not kept, so the memory held stays a
+#: few megabytes at most.
 REMEMBERED = 1024
 REMEMBERED_BYTES = 2048
 #: The trap PDU's elements a sender renews when it sends a notification again.
