@@ -51,10 +51,12 @@ def run(args: argparse.Namespace) -> int:
     if config is None:
         return EXIT_CONFIG
     from collector.config.dependencies import dependencies_for
+    from collector.config.tiers import CatalogueError, catalogue_for
 
-    try:
-        dependencies_for(config)  # refused at start, not at the first fault
-    except (ConfigError, FileNotFoundError) as exc:
+    try:  # refused at start, not at the first fault (which would also wait for them to load)
+        dependencies_for(config)
+        catalogue_for(config)
+    except (ConfigError, CatalogueError, FileNotFoundError) as exc:
         sys.stderr.write(f"faultdesk-collector: {exc}\n")
         return EXIT_CONFIG
 

@@ -13,7 +13,6 @@ what it does not take, and every SNMPv3 message, pysnmp decodes whole.
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import logging
 import socket
@@ -23,6 +22,7 @@ from typing import Any
 
 from collector.runtime.metrics import Metrics
 from collector.snmp import notifications
+from collector.snmp.datagram_batches import DatagramBatches
 from collector.snmp.notifications import MalformedMessage, Notification
 from collector.snmp.trap_reader import TrapReader, Unusual
 from collector.snmp.usm import UsmReceiver
@@ -31,7 +31,8 @@ from collector.store.snmp import SnmpAgent
 log = logging.getLogger(__name__)
 
 LOG_EVERY_S = 3600.0
-#: A trap storm arrives faster than it is read: a large receive buffer loses less of it.
+#: A trap storm arrives faster than it is read, and traps are read in batches
+#: (``DatagramBatches``): a large receive buffer loses less of them.
 RECEIVE_BUFFER = 4 * 1024 * 1024
 
 Deliver = Callable[[SnmpAgent, Notification], None]
@@ -69,7 +70,7 @@ class Directory:
         self.by_address = {agent.address: agent for agent in agents}
 
 
-class TrapReceiver(asyncio.DatagramProtocol):
+class TrapReceiver:
     def __init__(
         self, directory: Directory, deliver: Deliver, metrics: Metrics, drops: DropLog
     ) -> None:
@@ -137,8 +138,9 @@ class _Refused(Exception):
         self.reason = reason
 
 
-async def listen(host: str, port: int, receiver: TrapReceiver) -> asyncio.DatagramTransport:
-    """Bind the receiver; raises OSError when the address cannot be had."""
+def listen(host: str, port: int, receiver: TrapReceiver) -> DatagramBatches:
+    """Bind the receiver (in the running event loop); raises OSError when the address cannot
+    be had."""
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
@@ -146,6 +148,12 @@ async def listen(host: str, port: int, receiver: TrapReceiver) -> asyncio.Datagr
     except OSError:
         sock.close()
         raise
-    loop = asyncio.get_running_loop()
-    transport, _ = await loop.create_datagram_endpoint(lambda: receiver, sock=sock)
-    return transport
+    granted = sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)  # Linux caps at rmem_max
+    if granted < RECEIVE_BUFFER:
+        log.warning(
+            "the SNMP trap socket's receive buffer is %d bytes, not the %d asked for: a storm "
+            "may lose traps (raise net.core.rmem_max)", granted, RECEIVE_BUFFER,
+        )  # fmt: skip
+    batches = DatagramBatches(sock, receiver.datagram_received)
+    batches.start()
+    return batches

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from collector.runtime.metrics import Metrics
+from collector.snmp.datagram_batches import DatagramBatches
 from collector.snmp.inbox import TrapInbox
 from collector.snmp.receiver import Directory, DropLog, TrapReceiver, listen
 from collector.store import snmp as snmp_store
@@ -36,19 +37,19 @@ class TrapService:
         self.inbox = TrapInbox(db, clock)
         drops = DropLog(metrics, time.monotonic)
         self.receiver = TrapReceiver(Directory({}), self.inbox.add, metrics, drops)
-        self._transport: asyncio.DatagramTransport | None = None
+        self._socket: DatagramBatches | None = None
         self._task: asyncio.Task[None] | None = None
 
     @property
     def bound(self) -> tuple[str, int]:
         """The address actually bound (the port, when 0 was asked for)."""
-        assert self._transport is not None
-        host, port = self._transport.get_extra_info("sockname")[:2]
+        assert self._socket is not None
+        host, port = self._socket.sockname[:2]
         return str(host), int(port)
 
     async def start(self) -> None:
         await self.refresh()
-        self._transport = await listen(*self._address, self.receiver)
+        self._socket = listen(*self._address, self.receiver)
         self.inbox.start()
         self._task = asyncio.create_task(self._refreshing(), name="snmp-refresh")
         log.info("receiving SNMP traps on %s:%d", *self.bound)
@@ -68,6 +69,6 @@ class TrapService:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
-        if self._transport is not None:
-            self._transport.close()
+        if self._socket is not None:
+            self._socket.close()
         await self.inbox.stop()

@@ -7,7 +7,10 @@ net-snmp's snmptrapd spends on the trap. A storm repeats one payload with a new 
 sysUpTime. So here each element of the message's header is decoded by pyasn1 as the type
 pysnmp's schema gives it, the leading sysUpTime.0 binding as the TimeTicks it must be, and the
 remaining bindings, looked up by their bytes, are decoded by pysnmp's VarBind only the first
-time those bytes are seen.
+time those bytes are seen. A datagram read that way is kept as a pattern (``trap_repeats``):
+the same notification sent again is then read by decoding only the elements a sender renews
+(request-id and sysUpTime.0, or a v1 trap's time-stamp), 2 elements instead of 11 (~15 us
+against ~80 us).
 
 Whatever the reader does not expect (another PDU, another version, indefinite lengths,
 trailing bytes, a first binding other than sysUpTime.0 as TimeTicks, no snmpTrapOID.0) it
@@ -35,11 +38,15 @@ from collector.snmp.notifications import (
     plain,
     v1_notification_oid,
 )
+from collector.snmp.trap_repeats import Hole, Patterns
 
-#: Distinct payloads kept decoded; past it the oldest is forgotten. Larger payloads than
-#: ``REMEMBERED_BYTES`` are not kept, so the memory held stays a few megabytes at most.
+#: Distinct payloads kept decoded, and datagrams kept as patterns; past it the oldest is
+#: forgotten. Larger ones than ``REMEMBERED_BYTES`` are not kept, so the memory held stays a
+#: few megabytes at most.
 REMEMBERED = 1024
 REMEMBERED_BYTES = 2048
+#: The trap PDU's elements a sender renews when it sends a notification again.
+RENEWED = frozenset({"request-id", "time-stamp"})
 
 
 class Unusual(Exception):
@@ -91,6 +98,7 @@ class TrapReader:
     def __init__(self, remembered: int = REMEMBERED) -> None:
         self._remembered = remembered
         self._bindings: dict[tuple[int, bytes], dict[str, Any]] = {}
+        self._patterns = Patterns(remembered, REMEMBERED_BYTES)
 
     @property
     def known_payloads(self) -> int:
@@ -99,11 +107,23 @@ class TrapReader:
     def read(self, source: str, data: bytes) -> Notification:
         """The notification in a v1/v2c trap; raises Unusual for anything else."""
         try:
-            return self._read(source, data)
+            pattern = self._patterns.find(source, data)
+            if pattern is None:
+                notification, holes = self._read(source, data)
+                self._patterns.keep(data, holes, notification)
+                return notification
+            for element, spec in pattern.renewed(data):
+                within = io.BytesIO(element)
+                _next(within, spec)
+                _at_end(within)
         except (PyAsn1Error, TypeError, ValueError, LookupError, AttributeError) as exc:
             raise Unusual(str(exc)) from None  # pyasn1 fails in ways it does not translate
+        known = pattern.notification
+        return Notification(known.source, known.version, known.credential, known.oid,
+                            dict(known.varbinds))  # fmt: skip
 
-    def _read(self, source: str, data: bytes) -> Notification:
+    def _read(self, source: str, data: bytes) -> tuple[Notification, tuple[Hole, ...]]:
+        """The notification, and the holes of the elements a sender renews in a repeat."""
         whole = io.BytesIO(data)
         message = io.BytesIO(_next(whole, _SCHEMAS[api.SNMP_VERSION_2C].message, _contents))
         _at_end(whole)
@@ -112,22 +132,32 @@ class TrapReader:
         if schema is None:
             raise Unusual(f"SNMP version number {number}")
         community = bytes(_next(message, schema.community)).decode("utf-8", "replace")
-        pdu = io.BytesIO(_next(message, schema.trap, _contents))
+        contents = _next(message, schema.trap, _contents)
         _at_end(message)
-        header = {name: _next(pdu, spec) for name, spec in schema.header}
+        pdu, pdu_at = io.BytesIO(contents), len(data) - len(contents)  # the message's last
+        header, holes = {}, []
+        for name, spec in schema.header:
+            start = pdu.tell()
+            header[name] = _next(pdu, spec)
+            if name in RENEWED:
+                holes.append(Hole(pdu_at + start, pdu_at + pdu.tell(), spec))
         bindings = _next(pdu, schema.bindings, _contents)
         _at_end(pdu)
         if number == api.SNMP_VERSION_1:
             oid = v1_notification_oid(
                 header["enterprise"], header["generic-trap"], header["specific-trap"]
             )
-            return Notification(source, "1", community, oid, dict(self._decoded(schema, bindings)))
-        varbinds = dict(self._decoded(schema, _after_uptime(schema, bindings)))
+            varbinds = dict(self._decoded(schema, bindings))
+            return Notification(source, "1", community, oid, varbinds), tuple(holes)
+        rest, (start, end) = _after_uptime(schema, bindings)
+        bindings_at = len(data) - len(bindings)  # the PDU's last
+        holes.append(Hole(bindings_at + start, bindings_at + end, _UPTIME))
+        varbinds = dict(self._decoded(schema, rest))
         oid = varbinds.pop(SNMP_TRAP_OID, None)
         if not isinstance(oid, str):
             raise Unusual("no snmpTrapOID.0 in the notification")
         varbinds.pop(SYS_UPTIME, None)
-        return Notification(source, schema.version, community, oid, varbinds)
+        return Notification(source, schema.version, community, oid, varbinds), tuple(holes)
 
     def _decoded(self, schema: _Schema, bindings: bytes) -> dict[str, Any]:
         """The bindings as plain data (OID → value), decoded once per distinct bytes."""
@@ -148,15 +178,19 @@ class TrapReader:
         return known
 
 
-def _after_uptime(schema: _Schema, bindings: bytes) -> bytes:
-    """The bindings after the leading sysUpTime.0 (new in every trap, and not kept)."""
+def _after_uptime(schema: _Schema, bindings: bytes) -> tuple[bytes, tuple[int, int]]:
+    """The bindings after the leading sysUpTime.0 (new in every trap, and not kept), and
+    where its value lies in ``bindings``."""
     listing = io.BytesIO(bindings)
-    first = io.BytesIO(_next(listing, schema.binding, _contents))
+    contents = _next(listing, schema.binding, _contents)
+    first = io.BytesIO(contents)
     if _next(first, _NAME) != _SYS_UPTIME:
         raise Unusual("the first binding is not sysUpTime.0")
+    start = first.tell()
     _next(first, _UPTIME)
     _at_end(first)
-    return bindings[listing.tell() :]
+    end = listing.tell()  # the value is the binding's last element
+    return bindings[end:], (end - len(contents) + start, end)
 
 
 def _contents(asn1Object: Any, stream: io.BytesIO, length: int, options: Any) -> Iterator[bytes]:

@@ -117,7 +117,8 @@ def add_traps(conn: Connection, traps: Sequence[ReceivedTrap]) -> int:
 
 
 def claim_traps(conn: Connection, now: datetime, limit: int = 500) -> list[ReceivedTrap]:
-    """The oldest unprocessed traps, marked processed here (only rows still unclaimed count)."""
+    """The oldest unprocessed traps, marked processed here (only rows still unclaimed count:
+    one statement marks them all and names those it marked)."""
     query = (
         select(snmp_traps)
         .where(snmp_traps.c.processed_at.is_(None))
@@ -125,25 +126,23 @@ def claim_traps(conn: Connection, now: datetime, limit: int = 500) -> list[Recei
         .limit(limit)
     )
     rows = conn.execute(query).all()
-    claimed = []
-    for row in rows:
-        mark = (
-            update(snmp_traps)
-            .where(snmp_traps.c.id == row.id, snmp_traps.c.processed_at.is_(None))
-            .values(processed_at=now)
+    if not rows:
+        return []
+    mark = (
+        update(snmp_traps)
+        .where(snmp_traps.c.id.in_([row.id for row in rows]), snmp_traps.c.processed_at.is_(None))
+        .values(processed_at=now)
+        .returning(snmp_traps.c.id)
+    )
+    marked = set(conn.scalars(mark))
+    return [
+        ReceivedTrap(
+            row.host_id, row.received_at, row.notification, dict(row.varbinds),
+            row._mapping["count"], row.id,
         )
-        if conn.execute(mark).rowcount:
-            claimed.append(
-                ReceivedTrap(
-                    row.host_id,
-                    row.received_at,
-                    row.notification,
-                    dict(row.varbinds),
-                    row._mapping["count"],
-                    row.id,
-                )
-            )
-    return claimed
+        for row in rows
+        if row.id in marked
+    ]  # fmt: skip
 
 
 def prune_traps(conn: Connection, before: datetime) -> int:

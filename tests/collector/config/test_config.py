@@ -109,6 +109,15 @@ def test_it_exits_2_from_run_with_the_reason_on_stderr(cli: Cli, tmp_path: Path)
     assert f"{path}:3: http.port: Input should be a valid integer" in refused.err
 
 
+def test_it_exits_2_from_run_on_a_tier_catalogue_it_cannot_use(cli: Cli, tmp_path: Path) -> None:
+    tiers = tmp_path / "tiers.yaml"
+    tiers.write_text("tiers: [not, a, catalogue]\n")
+    path = write(tmp_path, GOOD_SECRET + f"tiers_file: {tiers}\n")
+    refused = cli.without_config()("run", "--config", str(path))
+    assert refused.code == 2
+    assert f"{tiers}" in refused.err
+
+
 def test_it_checks_a_config_without_starting(cli: Cli, tmp_path: Path) -> None:
     check_config = cli.without_config().under("check-config", "--config")
     path = write(tmp_path, GOOD_SECRET + f"database:\n  url: sqlite:///{tmp_path}/fd.db\n")

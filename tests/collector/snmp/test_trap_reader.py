@@ -4,10 +4,12 @@ it reads what it takes exactly as pysnmp decodes the whole message, and leaves t
 from __future__ import annotations
 
 import random
+import time
+from typing import Any
 
 import pytest
 
-from collector.snmp import notifications
+from collector.snmp import notifications, trap_reader
 from collector.snmp.notifications import MalformedMessage, Notification
 from collector.snmp.trap_reader import TrapReader, Unusual
 from tests.support.snmptrap import (
@@ -35,9 +37,9 @@ ALL_TYPES = [
 ]  # fmt: skip
 
 
-def _whole(data: bytes) -> Notification:
+def _whole(data: bytes, source: str = "127.0.0.1") -> Notification:
     community, module, message = notifications.community_of(data)
-    return notifications.decode("127.0.0.1", community, module, message)
+    return notifications.decode(source, community, module, message)
 
 
 @pytest.fixture(scope="module")
@@ -128,3 +130,89 @@ def test_fuzzed_datagrams_are_read_alike_or_left_to_the_whole_message_decoding(
         except MalformedMessage:
             pytest.fail(f"read a datagram pysnmp refuses: {bytes(data).hex()}")
     assert taken and left  # both kinds happened: the comparison above was made
+
+
+def _renewed_positions(first: bytes, second: bytes) -> list[int]:
+    """Where two sendings of one notification differ (the renewed elements' values)."""
+    assert len(first) == len(second)
+    return [n for n in range(len(first)) if first[n] != second[n]]
+
+
+def _v1_sent_twice() -> tuple[bytes, bytes]:
+    """A v1 trap sent twice by snmptrap: its time-stamp (the machine's uptime) renewed."""
+    first = captured_trap(varbinds=alarm(3, 2), version="1")
+    while (second := captured_trap(varbinds=alarm(3, 2), version="1")) == first:
+        time.sleep(0.01)
+    return first, second
+
+
+def test_a_repeat_decodes_only_its_renewed_elements(
+    traps: list[bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    decoded = []
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        decoded.append(args[1])
+        return element(*args, **kwargs)
+
+    element = trap_reader._ELEMENT
+    monkeypatch.setattr(trap_reader, "_ELEMENT", counted)
+    reader = TrapReader()
+    v1_first, v1_second = _v1_sent_twice()
+    for first, again, renewed in [
+        (renumbered(traps[0], 7000, 90_000), renumbered(traps[0], 7001, 90_001), 2),
+        (v1_first, v1_second, 1),  # v2c: request-id and sysUpTime.0; v1: time-stamp
+    ]:
+        reader.read("127.0.0.1", first)
+        decoded.clear()
+
+        assert reader.read("127.0.0.1", again) == _whole(again)
+        assert len(decoded) == renewed
+        decoded.clear()
+        assert reader.read("127.0.0.1", first) == _whole(first)
+        assert decoded == []  # the very datagram kept: nothing left to decode
+        assert reader.read("10.0.0.9", again) == _whole(again, "10.0.0.9")
+        assert len(decoded) > 2  # another source: read whole
+
+
+def test_a_repeat_with_a_renewed_element_pyasn1_refuses_is_left_to_the_whole_decoding(
+    traps: list[bytes],
+) -> None:
+    reader = TrapReader()
+    kept = renumbered(traps[0], 7000, 0x7F_FF_FF)  # sysUpTime.0's value in three bytes
+    reader.read("127.0.0.1", kept)
+    negative = kept.replace(bytes.fromhex("43037fffff"), bytes.fromhex("4303ffffff"))
+    assert len(negative) == len(kept) and negative != kept
+
+    with pytest.raises(Unusual):
+        reader.read("127.0.0.1", negative)
+    with pytest.raises(MalformedMessage):
+        _whole(negative)
+
+
+def test_repeats_fuzzed_around_their_renewed_elements_are_read_alike_or_left_alone(
+    traps: list[bytes],
+) -> None:
+    rng = random.Random(15)
+    v2c = (renumbered(traps[0], 7000, 90_000), renumbered(traps[0], 7001, 90_001))
+    sendings = [v2c, _v1_sent_twice()]
+    reader = TrapReader()
+    taken = left = 0
+    for first, second in sendings:
+        reader.read("127.0.0.1", first)
+        near = sorted({n + d for n in _renewed_positions(first, second) for d in range(-3, 3)})
+        for _ in range(1000):
+            data = bytearray(first)
+            for _ in range(rng.randint(1, 3)):
+                data[rng.choice(near)] = rng.randrange(256)
+            try:
+                found = reader.read("127.0.0.1", bytes(data))
+            except Unusual:
+                left += 1
+                continue
+            taken += 1
+            try:
+                assert found == _whole(bytes(data))
+            except MalformedMessage:
+                pytest.fail(f"read a datagram pysnmp refuses: {bytes(data).hex()}")
+    assert taken and left
