@@ -35,16 +35,18 @@ def access_losses(
     until: datetime,
     host_ids: Iterable[str] | None = None,
     exclude_fault_id: int | None = None,
+    still_open: bool = False,
 ) -> list[AccessLoss]:
     """Faults on remote-access checks overlapping ``[since, until)``, of the hosts named (every
-    host when None), oldest first."""
+    host when None), oldest first; with ``still_open``, only those not resolved yet (an index
+    finds them, where the overlap with a window reads every fault resolved since)."""
+    resolved = faults.c.resolved_at
     query = select(
-        faults.c.customer_id, faults.c.host_id, faults.c.check_key, faults.c.opened_at,
-        faults.c.resolved_at,
+        faults.c.customer_id, faults.c.host_id, faults.c.check_key, faults.c.opened_at, resolved,
     ).where(
         faults.c.check_key.startswith(REMOTE_PREFIX),
         faults.c.opened_at < until,
-        or_(faults.c.resolved_at.is_(None), faults.c.resolved_at > since),
+        resolved.is_(None) if still_open else or_(resolved.is_(None), resolved > since),
     )  # fmt: skip
     if host_ids is not None:
         query = query.where(faults.c.host_id.in_(sorted(set(host_ids))))
