@@ -216,6 +216,11 @@ class CollectorConfig(_Strict):
         return value
 
 
+#: libyaml's parser when PyYAML was built with it: tens of times faster than the pure-Python
+#: one on a large file (a week's simulation scenario), with the same results and line marks.
+_SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     """Parse YAML, keeping the node tree so errors can point at a line."""
     try:
@@ -223,7 +228,7 @@ def load_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
     try:
-        return yaml.safe_load(text), yaml.compose(text)
+        return yaml.load(text, Loader=_SAFE_LOADER), yaml.compose(text, Loader=_SAFE_LOADER)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
 

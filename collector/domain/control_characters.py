@@ -29,6 +29,10 @@ def escaped(char: str) -> str:
 def escape_control_characters(text: str) -> str:
     """``text`` on one line, each control character written as its escape, so what an agent
     reported stays readable and nothing in it can break a header or a line."""
+    # Printable ASCII (the usual case, checked in C) holds no control character: the controls
+    # below 0x20 and DEL are not printable, and the separators and bidi controls are not ASCII.
+    if text.isascii() and text.isprintable():
+        return text
     if not any(is_control_character(char) for char in text):
         return text
     return "".join(escaped(c) if is_control_character(c) else c for c in text)

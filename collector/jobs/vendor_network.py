@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import Connection
 
@@ -22,15 +22,13 @@ from collector.store import incident_pauses, vendor_outages
 from collector.store.database import Database
 
 log = logging.getLogger(__name__)
-#: Access lost longer ago than this and still lost is looked at too (the query's window).
-_LOOKBACK = timedelta(days=30)
 
 
 def sweep_vendor_network(conn: Connection, config: CollectorConfig, now: datetime) -> int:
     """Open or close the vendor-network episode; returns how many mails it wrote."""
     rules = access_rules(config)
-    losses = incident_pauses.access_losses(conn, since=now - _LOOKBACK, until=now)
-    still_lost = [loss for loss in losses if loss.end is None]
+    # Only access still lost decides the episode, however long ago it went.
+    still_lost = incident_pauses.access_losses(conn, since=now, until=now, still_open=True)
     canaries = incident_pauses.failing_hosts(conn, rules.canary_hosts)
     cause = vendor_network_cause(still_lost, canaries, now, rules.vendor_network_customers)
     going = vendor_outages.current(conn)

@@ -35,10 +35,13 @@ def _row(row: Any) -> AnnouncementRow:
     )
 
 
+#: Built once: every incident's clocks read it (statement building costs more than the query).
+_LIVE = select(table).where(table.c.withdrawn_at.is_(None)).order_by(table.c.day, table.c.id)
+
+
 def live(conn: Connection) -> list[Announcement]:
     """Every announcement in force (not withdrawn)."""
-    query = select(table).where(table.c.withdrawn_at.is_(None)).order_by(table.c.day, table.c.id)
-    return [_row(row).announcement for row in conn.execute(query)]
+    return [_row(row).announcement for row in conn.execute(_LIVE)]
 
 
 def listing(conn: Connection, *, include_withdrawn: bool = False) -> list[AnnouncementRow]:

@@ -14,10 +14,12 @@ Two sources, one mechanism each:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, insert, or_, select, update
+from sqlalchemy import BindParameter, Connection, Select, bindparam, insert, or_, select, update
 
 from collector.domain.access import AccessLoss, Span, is_access_check
 from collector.store.schema import faults, host_checks, hosts, incident_pauses
@@ -35,22 +37,20 @@ def access_losses(
     until: datetime,
     host_ids: Iterable[str] | None = None,
     exclude_fault_id: int | None = None,
+    still_open: bool = False,
 ) -> list[AccessLoss]:
     """Faults on remote-access checks overlapping ``[since, until)``, of the hosts named (every
-    host when None), oldest first."""
-    query = select(
-        faults.c.customer_id, faults.c.host_id, faults.c.check_key, faults.c.opened_at,
-        faults.c.resolved_at,
-    ).where(
-        faults.c.check_key.startswith(REMOTE_PREFIX),
-        faults.c.opened_at < until,
-        or_(faults.c.resolved_at.is_(None), faults.c.resolved_at > since),
-    )  # fmt: skip
+    host when None), oldest first; with ``still_open``, only those not resolved yet (an index
+    finds them, where the overlap with a window reads every fault resolved since)."""
+    query = _losses_query(host_ids is not None, exclude_fault_id is not None, still_open)
+    params: dict[str, object] = {"until": until}
+    if not still_open:
+        params["since"] = since
     if host_ids is not None:
-        query = query.where(faults.c.host_id.in_(sorted(set(host_ids))))
+        params["hosts"] = sorted(set(host_ids))
     if exclude_fault_id is not None:
-        query = query.where(faults.c.id != exclude_fault_id)
-    rows = conn.execute(query.order_by(faults.c.opened_at, faults.c.id)).all()
+        params["exclude"] = exclude_fault_id
+    rows = conn.execute(query, params).all()
     flags = _access_flags(conn, {row.host_id for row in rows if row.host_id is not None})
     return [
         AccessLoss(row.customer_id, row.check_key, row.opened_at, row.resolved_at)
@@ -59,23 +59,55 @@ def access_losses(
     ]
 
 
+@functools.cache
+def _losses_query(of_hosts: bool, excluding: bool, still_open: bool) -> Select[Any]:
+    """``access_losses``' statement in each of its shapes, built once: every incident clock
+    runs it, and building a statement costs more than running this one."""
+    resolved = faults.c.resolved_at
+    since: BindParameter[datetime] = bindparam("since", type_=resolved.type)
+    query = select(
+        faults.c.customer_id, faults.c.host_id, faults.c.check_key, faults.c.opened_at, resolved,
+    ).where(
+        faults.c.check_key.startswith(REMOTE_PREFIX),
+        faults.c.opened_at < bindparam("until"),
+        resolved.is_(None) if still_open else or_(resolved.is_(None), resolved > since),
+    )  # fmt: skip
+    if of_hosts:
+        query = query.where(faults.c.host_id.in_(bindparam("hosts", expanding=True)))
+    if excluding:
+        query = query.where(faults.c.id != bindparam("exclude"))
+    return query.order_by(faults.c.opened_at, faults.c.id)
+
+
 def _is_access(check_key: str, flag: bool | None) -> bool:
     kind = check_key.partition(":")[0].removeprefix(REMOTE_PREFIX)
     return is_access_check(kind, flag)
+
+
+_ACCESS_FLAGS = select(
+    host_checks.c.host_id, host_checks.c.kind, host_checks.c.name, host_checks.c.remote_access
+).where(host_checks.c.host_id.in_(bindparam("hosts", expanding=True)))
 
 
 def _access_flags(conn: Connection, host_ids: set[str]) -> dict[tuple[str, str], bool | None]:
     """(host id, check key) → the check's ``remote_access`` flag, for checks still configured."""
     if not host_ids:
         return {}
-    query = select(
-        host_checks.c.host_id, host_checks.c.kind, host_checks.c.name, host_checks.c.remote_access
-    ).where(host_checks.c.host_id.in_(sorted(host_ids)))
     found: dict[tuple[str, str], bool | None] = {}
-    for row in conn.execute(query):
+    for row in conn.execute(_ACCESS_FLAGS, {"hosts": sorted(host_ids)}):
         key = f"{REMOTE_PREFIX}{row.kind}" + (f":{row.name}" if row.name else "")
         found[(row.host_id, key)] = row.remote_access
     return found
+
+
+_INTERVALS = select(hosts.c.interval_s, hosts.c.agent_interval_s).where(
+    hosts.c.id == bindparam("host")
+)
+_SILENCES = select(faults.c.check_key, faults.c.opened_at, faults.c.resolved_at).where(
+    faults.c.host_id == bindparam("host"),
+    faults.c.check_key.in_([HEARTBEAT, HOST_DOWN]),
+    faults.c.opened_at < bindparam("until"),
+)
 
 
 def silent_spans(
@@ -83,19 +115,11 @@ def silent_spans(
 ) -> list[Span]:
     """When the host's agent was silent (or the host down). A heartbeat fault opens
     ``missed_intervals`` reporting intervals after the last report: the silence began then."""
-    host = conn.execute(
-        select(hosts.c.interval_s, hosts.c.agent_interval_s).where(hosts.c.id == host_id)
-    ).first()
+    host = conn.execute(_INTERVALS, {"host": host_id}).first()
     # As the heartbeat reads it: the host's setting, else what its agent reports.
     interval_s = (host and (host.interval_s or host.agent_interval_s)) or 60.0
     lead = timedelta(seconds=float(interval_s) * missed_intervals)
-    rows = conn.execute(
-        select(faults.c.check_key, faults.c.opened_at, faults.c.resolved_at).where(
-            faults.c.host_id == host_id,
-            faults.c.check_key.in_([HEARTBEAT, HOST_DOWN]),
-            faults.c.opened_at < until,
-        )
-    )
+    rows = conn.execute(_SILENCES, {"host": host_id, "until": until})
     spans = []
     for row in rows:
         start = row.opened_at - lead if row.check_key == HEARTBEAT else row.opened_at
@@ -157,13 +181,18 @@ def waiting_since(conn: Connection, incident_id: int) -> datetime | None:
     )
 
 
+_WAITS = (
+    select(incident_pauses.c.starts_at, incident_pauses.c.ends_at)
+    .where(
+        incident_pauses.c.incident_id == bindparam("incident"), incident_pauses.c.reason == WAITING
+    )
+    .order_by(incident_pauses.c.starts_at, incident_pauses.c.id)
+)
+
+
 def waits(conn: Connection, incident_id: int) -> list[tuple[datetime, datetime | None]]:
     """Every wait on the customer as ``(start, end)``; end None while still waiting."""
-    rows = conn.execute(
-        select(incident_pauses.c.starts_at, incident_pauses.c.ends_at)
-        .where(incident_pauses.c.incident_id == incident_id, incident_pauses.c.reason == WAITING)
-        .order_by(incident_pauses.c.starts_at, incident_pauses.c.id)
-    )
+    rows = conn.execute(_WAITS, {"incident": incident_id})
     return [(row.starts_at, row.ends_at) for row in rows]
 
 

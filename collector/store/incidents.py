@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from collector.domain.outcomes import Outcome, late_by, response_outcome
 from collector.store.incident_view import IncidentView, queue_order
@@ -135,13 +135,27 @@ def list_incidents(
     return found[:limit]
 
 
+#: The hot lookups, built once: building a statement costs more than running it.
+_BY_ID = _views().where(incidents.c.id == bindparam("incident_id"))
+_BY_FAULT = _views().where(incidents.c.fault_id == bindparam("fault_id"))
+_OPEN_COVERED = (
+    _views()
+    .where(
+        incidents.c.closed_at.is_(None),
+        incidents.c.resolved_at.is_(None),  # a cleared fault resolves it: its clocks have ended
+        incidents.c.covered.is_(True),
+    )
+    .order_by(incidents.c.id)
+)
+
+
 def get_incident(conn: Connection, incident_id: int) -> IncidentView | None:
-    row = conn.execute(_views().where(incidents.c.id == incident_id)).first()
+    row = conn.execute(_BY_ID, {"incident_id": incident_id}).first()
     return _view(row) if row else None
 
 
 def incident_for_fault(conn: Connection, fault_id: int) -> IncidentView | None:
-    row = conn.execute(_views().where(incidents.c.fault_id == fault_id)).first()
+    row = conn.execute(_BY_FAULT, {"fault_id": fault_id}).first()
     return _view(row) if row else None
 
 
@@ -167,12 +181,7 @@ def customer_incidents(
 
 def open_covered(conn: Connection) -> list[IncidentView]:
     """Open incidents a contract covers: those with targets to watch."""
-    query = _views().where(
-        incidents.c.closed_at.is_(None),
-        incidents.c.resolved_at.is_(None),  # a cleared fault resolves it: its clocks have ended
-        incidents.c.covered.is_(True),
-    )
-    return [_view(row) for row in conn.execute(query.order_by(incidents.c.id))]
+    return [_view(row) for row in conn.execute(_OPEN_COVERED)]
 
 
 def covered_for_fault(conn: Connection, fault_id: int) -> bool | None:

@@ -36,11 +36,14 @@ def end_window(conn: Connection, window_id: int, now: datetime) -> bool:
     return bool(result.rowcount)
 
 
+#: Built once: every run of the engine reads it.
+_ACTIVE = select(maintenance_windows).where(maintenance_windows.c.ended_at.is_(None))
+
+
 def active_windows(conn: Connection) -> list[MaintenanceWindow]:
     """Windows not ended by hand, with their ids; whether one is in force at a moment is the
     domain's call."""
-    rows = conn.execute(select(maintenance_windows).where(maintenance_windows.c.ended_at.is_(None)))
-    return [_stored(row).window for row in rows]
+    return [_stored(row).window for row in conn.execute(_ACTIVE)]
 
 
 @dataclass(frozen=True)

@@ -91,15 +91,22 @@ def _incident(row: Any) -> PagingIncident:
     )  # fmt: skip
 
 
-def awaiting_engineer(conn: Connection) -> list[PagingIncident]:
-    """Open incidents no engineer has taken yet that their policy says page."""
-    query = _incidents().where(
+#: Built once: every sweep asks, and building the statement costs more than running it.
+_AWAITING_ENGINEER = (
+    _incidents()
+    .where(
         incidents.c.closed_at.is_(None),
         incidents.c.resolved_at.is_(None),
         incidents.c.engineer_acknowledged_at.is_(None),
         incidents.c.responded_at.is_(None),
     )
-    found = (_incident(row) for row in conn.execute(query.order_by(incidents.c.id)))
+    .order_by(incidents.c.id)
+)
+
+
+def awaiting_engineer(conn: Connection) -> list[PagingIncident]:
+    """Open incidents no engineer has taken yet that their policy says page."""
+    found = (_incident(row) for row in conn.execute(_AWAITING_ENGINEER))
     return [incident for incident in found if incident.pages_on_call]
 
 

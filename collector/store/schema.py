@@ -140,6 +140,10 @@ faults = Table(
     Column("notified_severity", String(16), nullable=True),
     Column("recovery_notified", Boolean, nullable=False, default=False),
     Index("ix_faults_open", "resolved_at", "customer_id", "host_id", "check_key"),
+    # A host's faults of given checks (silence spans, the latest incident); faults still owing
+    # their recovery mail (every sweep): without them both scan the whole history.
+    Index("ix_faults_host_check", "host_id", "check_key", "opened_at"),
+    Index("ix_faults_recovery_owed", "recovery_notified", "notified_severity"),
 )
 
 maintenance_windows = Table(
@@ -202,6 +206,8 @@ incidents = Table(
     # Access given on request (customers with ``access: on_request``): the pause ends here.
     Column("access_granted_at", UtcDateTime, nullable=True),
     Column("access_granted_by", String(100), nullable=True),
+    # Open incidents (the SLA and paging sweeps, the queue): the rest is history.
+    Index("ix_incidents_open", "closed_at", "resolved_at"),
 )
 
 incident_events = Table(
