@@ -4,7 +4,7 @@ Options are validated here, once, with the same models the inventory file and th
 command use, so a typo is refused when the check is added rather than failing every interval.
 
     ssh   target host[:port]; port, user, key (private key file), host_key (pinned, an
-          OpenSSH public key line), timeout_s
+          OpenSSH public key line; a key login needs it, or trust_any_host_key), timeout_s
     http  target URL; expect_status (200 or [200, 301] or "200,301"), expect_text,
           follow_redirects, ca_file, cert_warning_days, cert_critical_days, timeout_s
     sip   target host[:port]; port, transport (udp|tcp), uri_user, timeout_s
@@ -68,6 +68,8 @@ class SshOptions(_Options):
     user: str | None = None
     key: str | None = None
     host_key: str | None = None
+    #: A key login without ``host_key`` logs in to whatever answers: only when said so.
+    trust_any_host_key: bool = False
 
     @field_validator("host_key")
     @classmethod
@@ -82,6 +84,12 @@ class SshOptions(_Options):
             raise ValueError("user and key go together (a key login needs both)")
         if self.host_key and not self.user:
             raise ValueError("host_key pins a key login: give user and key too")
+        if self.user and not self.host_key and not self.trust_any_host_key:
+            # Sending a login to a server whose key is not checked is how keys get phished.
+            raise ValueError(
+                "a key login needs host_key (ssh-keyscan -t ed25519 HOST | cut -d' ' -f2-), "
+                "or trust_any_host_key=true to log in without checking the server"
+            )
         return self
 
 

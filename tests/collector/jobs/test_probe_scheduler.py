@@ -377,3 +377,16 @@ def test_it_adds_and_lists_checks_from_the_command_line(db: Database, cli: Cli) 
     )
     code, _out, err = cli("check", "list", "nobody")
     assert (code, err.strip()) == (1, "faultdesk-collector: no host 'nobody'")
+
+
+def test_it_refuses_a_key_login_that_would_trust_any_host_key_unless_told(
+    db: Database, cli: Cli
+) -> None:
+    login = ("check", "add", HOST, "--kind", "ssh", "--target", "pbx1.example:22",
+             "--option", "user=root", "--option", "key=/etc/faultdesk/probe_ed25519")  # fmt: skip
+    code, _out, err = cli(*login)
+    assert code == 2
+    assert "a key login needs host_key" in err and "trust_any_host_key=true" in err
+    code, out, err = cli(*login, "--option", "trust_any_host_key=true")
+    assert code == 0, err
+    assert "ssh of acme-pbx: pbx1.example:22" in out
