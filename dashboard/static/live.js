@@ -1,7 +1,8 @@
 // Keeps an operator page current. The server says when faults, incidents, pages, maintenance
 // or mail have changed (GET /live, server-sent events, see dashboard/live.py); the page then
 // fetches itself again and swaps in its new content. An operator in the middle of a form is
-// never interrupted: the refresh waits until they leave it.
+// never interrupted: the refresh waits while a field has the focus or holds what they changed
+// and have not sent, checked again when the fetched page arrives.
 (function () {
   "use strict";
   const body = document.body;
@@ -18,11 +19,30 @@
     }
   }
 
+  // A field the operator changed and has not sent yet: swapping the page would lose it.
+  function changed(field) {
+    if (field.type === "checkbox" || field.type === "radio") {
+      return field.checked !== field.defaultChecked;
+    }
+    if (field.tagName === "SELECT") {
+      const options = Array.from(field.options);
+      if (field.multiple) {
+        return options.some((option) => option.selected !== option.defaultSelected);
+      }
+      // A single select with no option marked selected shows its first one.
+      const marked = options.findIndex((option) => option.defaultSelected);
+      return field.selectedIndex !== Math.max(marked, 0);
+    }
+    return field.type !== "hidden" && field.value !== field.defaultValue;
+  }
+
   function busy() {
     const active = document.activeElement;
-    return Boolean(
+    const focused = Boolean(
       active && active !== body && active.closest("main") && active.matches("input, textarea, select")
     );
+    return focused || Array.from(document.querySelectorAll("main input, main textarea, main select"))
+      .some(changed);
   }
 
   async function refresh() {
@@ -38,6 +58,10 @@
         return; // logged out or gone: leave the page as it is
       }
       const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+      if (busy()) {
+        owed = true; // they started on a form while the page was fetched: wait for them
+        return;
+      }
       // What the operator opened stays open (a customer on the overview, a fault's history).
       const opened = Array.from(document.querySelectorAll("main details[id]"))
         .filter((details) => details.open).map((details) => details.id);
