@@ -83,6 +83,8 @@ host_events = Table(
     Column("count", Integer, nullable=False, default=1),
     Index("ix_host_events_host", "host_id", "at"),
 )
+
+
 # Host figures as time series (collector.domain.figures): one row per host and metric, and its
 # samples at three resolutions. Times are Unix seconds (UTC) and the tables are keyed by
 # (series, time) alone, without a rowid on SQLite: these are the biggest tables, and the key
