@@ -59,6 +59,30 @@ def settle_count(policies: PolicyBook | None = None) -> int:
     return max(max(p.raise_after or 1, p.recover_after) for p in every)
 
 
+#: Agent check keys that reach the engine as named (``collector.domain.rules``), so their own
+#: policy says how many readings settle them. Other keys settle after ``settle_count``.
+_OWN_POLICY_FAMILIES = ("disk:", "inodes:", "service:", "unit:", "port:")
+
+
+def settle_after(key: str, status: str, policies: PolicyBook | None = None) -> int:
+    """Readings after ``key`` turned ``status`` that bring its check to rest: as many as its
+    policy needs to raise (a critical local fact raises on one) or to recover. A reading
+    after that changes only counters no decision reads again (the bad count once raised, the
+    good count once recovered), so the reports it would take are left out like a quiet
+    host's."""
+    policies = policies or PolicyBook()
+    if not key.startswith(_OWN_POLICY_FAMILIES):
+        return settle_count(policies)
+    policy = policies.for_check(key)
+    if policy.raise_for_s is not None:
+        return settle_count(policies)  # raised by time, not by count: as any other key
+    if status == "ok":
+        return policy.recover_after
+    if status == "critical" and policy.raise_after_critical is not None:
+        return policy.raise_after_critical
+    return policy.raise_after or 1
+
+
 @dataclass
 class HostState:
     spec: HostSpec
@@ -221,8 +245,8 @@ def _apply(conn: Connection, sim: Simulation, event: Event, now: datetime) -> st
         state.checks[event.check] = (event.status or "ok", event.detail)
         state.unsettled_checks[event.check] = sim.settle
     elif event.probe is not None:
-        state.statuses[event.probe] = event.status or "ok"
-        state.unsettled = sim.settle
+        status = state.statuses[event.probe] = event.status or "ok"
+        state.unsettled = max(state.unsettled, settle_after(event.probe, status))
     elif event.step is not None:
         return _step(conn, sim, state, event, now)
     return None

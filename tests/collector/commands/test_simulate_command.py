@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from collector.commands import simulation
 from tests.support.cli import Cli, Outcome
 
 SCENARIO = """\
@@ -281,3 +282,50 @@ events:
     # The hour the customer took to give access moves the target by an hour (09:30 → 10:30).
     assert incident["targets"]["first_response"]["due"] == "2026-11-10T10:30:00Z"
     assert "events.2 at 2026-11-09T11:00:00Z: step 'access-granted'" in err
+
+
+SETTLING = """\
+start: 2026-11-09T09:00:00Z
+end: 2026-11-09T13:00:00Z
+customers:
+  - {id: acme, tier: premium}
+hosts:
+  - {id: srv, customer: acme}
+events:
+  - {at: 2026-11-09T09:10:00Z, host: srv, probe: "disk:/", status: warning}
+  - {at: 2026-11-09T09:20:00Z, host: srv, probe: "disk:/", status: critical}
+  - {at: 2026-11-09T09:30:00Z, host: srv, probe: "service:asterisk", status: critical}
+  - {at: 2026-11-09T09:31:00Z, host: srv, probe: "service:asterisk", status: ok}
+  - {at: 2026-11-09T09:40:00Z, host: srv, probe: "unit:nginx.service", status: warning}
+  - {at: 2026-11-09T09:45:00Z, host: srv, probe: "port:5038", status: critical}
+  - {at: 2026-11-09T09:46:00Z, host: srv, probe: "inodes:/var", status: critical}
+  - {at: 2026-11-09T10:00:00Z, host: srv, probe: "disk:/", status: ok}
+  - {at: 2026-11-09T10:05:00Z, host: srv, probe: "port:5038", status: ok}
+  - {at: 2026-11-09T10:06:00Z, host: srv, probe: "port:5038", status: critical}
+  - {at: 2026-11-09T10:07:00Z, host: srv, probe: "port:5038", status: ok}
+  - {at: 2026-11-09T10:30:00Z, host: srv, probe: "unit:nginx.service", status: ok}
+  - {at: 2026-11-09T10:31:00Z, host: srv, probe: "inodes:/var", status: ok}
+"""
+
+
+def test_settling_each_key_by_its_own_policy_changes_no_outcome(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A check at rest under its own policy (a full disk raises on one reading) is left alone
+    # as soon as it is; the outcome must be what reporting until the slowest policy settles
+    # would have given, raises, recoveries, flapping and mail alike.
+    code, quick, err = _simulate(cli, tmp_path, SETTLING, "--json")
+    assert code == 0, err
+    monkeypatch.setattr(simulation, "settle_after", lambda *_: simulation.settle_count())
+    code, slow, err = _simulate(cli, tmp_path, SETTLING, "--json")
+    assert code == 0, err
+    assert json.loads(quick) == json.loads(slow)
+    assert len(json.loads(quick)["incidents"]) >= 4
+
+
+def test_a_key_settles_after_as_many_readings_as_its_policy_needs() -> None:
+    assert simulation.settle_after("disk:/", "critical") == 1  # a level: one reading
+    assert simulation.settle_after("service:asterisk", "critical") == 1  # a local fact
+    assert simulation.settle_after("service:asterisk", "ok") == 2  # recovery needs two
+    assert simulation.settle_after("unit:nginx.service", "warning") == 2  # a restart: two
+    assert simulation.settle_after("asterisk.ami", "critical") == simulation.settle_count()
