@@ -13,14 +13,20 @@ import contextlib
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
-#: Verified against when the account does not exist, so a wrong name costs what a wrong
-#: password costs and the timing says nothing about which names exist.
-_DECOY = _hasher.hash("faultdesk-decoy-password")
+
+
+@cache
+def _decoy() -> str:
+    """Verified against when the account does not exist, so a wrong name costs what a wrong
+    password costs and the timing says nothing about which names exist. Hashed on first use,
+    not at import: every command of the CLI imports this module, few check a password."""
+    return _hasher.hash("faultdesk-decoy-password")
 
 
 class HashingBusy(RuntimeError):
@@ -34,7 +40,7 @@ def hash_password(password: str) -> str:
 def password_matches(password_hash: str | None, password: str) -> bool:
     """True when ``password`` is the one hashed; a missing hash costs the same work."""
     try:
-        return _hasher.verify(password_hash or _DECOY, password) and password_hash is not None
+        return _hasher.verify(password_hash or _decoy(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
