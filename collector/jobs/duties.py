@@ -13,13 +13,13 @@ from datetime import datetime
 from collector.config.settings import CollectorConfig
 from collector.engine.monitor import Monitor
 from collector.jobs.mail_sender import OutboxSender
-from collector.jobs.paging import paging_job
 from collector.jobs.probe_scheduler import ProbeScheduler
 from collector.jobs.retention import Retention
 from collector.jobs.schedules import Schedules
 from collector.jobs.sla_sweep import sla_job
 from collector.jobs.snmp_duty import SnmpDuty
 from collector.jobs.vendor_network import vendor_network_job
+from collector.jobs.webhook_pages import paging_job
 from collector.runtime.metrics import Metrics
 from collector.store.database import Database
 

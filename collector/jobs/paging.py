@@ -3,7 +3,7 @@
 ``sweep_paging`` runs in one transaction: for each open incident whose tier pages and that no
 engineer has taken, it asks the domain for the next page and writes it as a ``pages`` row —
 with, for an email-to-SMS pager, its message in the outbox (delivered by the outbox sender, with
-its retries), or for a webhook pager, ``pending`` for ``deliver_webhook_pages`` to POST.
+its retries), or for a webhook pager, ``pending`` for ``collector.jobs.webhook_pages`` to POST.
 
 The escalation chain is the rota as it stood when the incident opened: a handover during an
 incident leaves it with the engineer who was paged for it.
@@ -12,11 +12,9 @@ incident leaves it with the engineer who was paged for it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from contextlib import AsyncExitStack
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
-import aiohttp
 from sqlalchemy import Connection
 
 from collector.config.settings import CollectorConfig
@@ -35,11 +33,9 @@ from collector.domain.oncall import OnCallRota
 from collector.engine.incident_terms import calendar_from_json
 from collector.notify import outbox
 from collector.notify.page_links import make_page_token
-from collector.notify.page_messages import page_body, page_subject, webhook_payload
-from collector.notify.webhook import post_page
+from collector.notify.page_messages import page_body, page_subject
 from collector.store import maintenance as maintenance_store
 from collector.store import pages as page_store
-from collector.store.database import Database
 from collector.store.pages import PagingIncident
 
 log = logging.getLogger(__name__)
@@ -161,53 +157,3 @@ def _send(
             fault_id=incident.fault_id,
         )
     log.info("incident #%d: %s %s via %s", incident.id, action.kind, person.name, pager.kind)
-
-
-async def deliver_webhook_pages(
-    db: Database,
-    config: CollectorConfig,
-    clock: Callable[[], datetime],
-    session: aiohttp.ClientSession | None = None,
-) -> int:
-    """POST every pending webhook page once (with in-line retries); returns how many arrived."""
-    claimed = await db.write(page_store.claim_pending)
-    if not claimed:
-        return 0
-    settings, delivered = config.oncall, 0
-    async with AsyncExitStack() as stack:
-        if session is None:
-            session = await stack.enter_async_context(aiohttp.ClientSession())
-        for page in claimed:
-            incident = await db.read(page_store.get_incident, page.incident_id)
-            if incident is None:
-                continue  # deleted with its customer; the page row went with it
-            policy = paging_policy(incident, catalogue_for(config))
-            url = ack_url(config, incident.id, page.person, clock())
-            payload = webhook_payload(incident, page.kind, page.person, page.at, policy, url)
-            outcome = await post_page(
-                session,
-                page.target,
-                payload,
-                timeout_s=settings.webhook_timeout_s,
-                attempts=settings.webhook_attempts,
-                retry_s=settings.webhook_retry_s,
-            )
-            await db.write(
-                page_store.finish_page, page.id, sent=outcome.delivered, error=outcome.error_text
-            )
-            if not outcome.delivered:
-                log.warning("page #%d to %s failed: %s", page.id, page.person, outcome.error_text)
-            delivered += outcome.delivered
-    return delivered
-
-
-def paging_job(
-    db: Database, config: CollectorConfig, clock: Callable[[], datetime]
-) -> Callable[[], Awaitable[None]]:
-    """The scheduled job: decide and record pages, then POST the webhook ones."""
-
-    async def run() -> None:
-        await db.write(sweep_paging, config, clock())
-        await deliver_webhook_pages(db, config, clock)
-
-    return run

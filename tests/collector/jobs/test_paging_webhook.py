@@ -16,7 +16,8 @@ from sqlalchemy import Connection, select
 
 from collector.config.oncall import OnCallSettings
 from collector.config.settings import CollectorConfig
-from collector.jobs.paging import deliver_webhook_pages, sweep_paging
+from collector.jobs.paging import sweep_paging
+from collector.jobs.webhook_pages import deliver_webhook_pages
 from collector.store import faults, incidents, inventory
 from collector.store.database import Database
 from collector.store.schema import outbox, pages
