@@ -110,8 +110,8 @@ def fault_opened(
     told: Audience | None = None,
     explains: Sequence[FaultView] | None = None,
 ) -> None:
-    """The fault's opening, to the customer's contacts (``told``: its audience) and the NOC,
-    and to sales when no contract covers it (``explains``: what it explains, as ``terms``)."""
+    """The fault's opening to the customer's contacts and the NOC, and to sales when no
+    contract covers it. ``told`` and ``explains`` as for ``terms``."""
     told = told or audience(conn, fault.customer_id)
     said = terms(conn, fault, config, told, explains)
     mails = [
