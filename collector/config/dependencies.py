@@ -72,8 +72,10 @@ def _catalogue_at(path: Path) -> DependencyCatalogue:
     return load_dependencies(path)
 
 
+@functools.cache
 def default_dependencies_path() -> Path:
-    """``config/dependencies.yaml`` in the source tree, else the installed copy."""
+    """``config/dependencies.yaml`` in the source tree, else the installed copy. Looked for
+    once per process, as the tier catalogue's: every run that acts on a customer asks."""
     return shipped_file("dependencies.yaml", "dependency rules")
 
 

@@ -50,7 +50,7 @@ from collector.domain.policy import NotificationPolicy
 from collector.domain.watches import WatchState, WatchTransition
 from collector.engine.fault_writer import FaultWriter
 from collector.store import faults as fault_store
-from collector.store import inventory, watch_states
+from collector.store import watch_states
 
 
 class CustomerView:
@@ -72,8 +72,7 @@ class CustomerView:
         self._windows = windows
         self._mail_policy = mail_policy
         #: host id → (its check keys, those whose fault is raised), in the store's host order.
-        self._facts = watch_states.raised_by_host(conn, customer_id)
-        kinds = inventory.host_kinds(conn, customer_id)
+        kinds, self._facts = watch_states.kinds_and_raised(conn, customer_id)
         #: host id → the dependency rules that hold on it (its kind's, as overridden).
         self._rules: dict[str, RuleSet] = {
             host_id: dependencies.for_host(kinds.get(host_id, "server"), customer_id, host_id)

@@ -39,6 +39,9 @@ class FaultWriter:
         self._config = config
         self._now = now
         self._opener = opener
+        #: Each customer's audience (contacts, zone), read once per run: nothing in a run
+        #: changes them, and a customer's outage mails many times.
+        self._audiences: dict[str, fanout.Audience] = {}
 
     def apply(
         self, fault_id: int | None, before: FaultState | None, decision: FaultDecision
@@ -88,15 +91,28 @@ class FaultWriter:
         mail = decision.mail
         if mail is None:
             return
+        # Read once for both the incident (its outage's severity) and the mail (what else the
+        # outage explains): opening the incident changes neither.
+        view = fault_store.get_fault(self._conn, fault_id)
+        explained = fault_store.explained_by(self._conn, view) if view is not None else []
         covered = True  # sales hear of a fault once, with its opening
         if opening_announced(before, after):
-            covered = self._opener.open(self._conn, fault_id, after, decision.at)
-        view = fault_store.get_fault(self._conn, fault_id)
+            covered = self._opener.open(self._conn, fault_id, after, decision.at, explained)
         if view is None:
             return
+        told = self._audience(view.customer_id)
         if mail is Mail.RESOLVED:
-            fanout.fault_resolved(self._conn, view, self._config, self._now)
+            fanout.fault_resolved(self._conn, view, self._config, self._now, told, explained)
         elif mail is Mail.REMINDER:
-            fanout.fault_reminder(self._conn, view, self._config, self._now)
+            fanout.fault_reminder(self._conn, view, self._config, self._now, told, explained)
         else:
-            fanout.fault_opened(self._conn, view, self._config, self._now, covered=covered)
+            fanout.fault_opened(
+                self._conn, view, self._config, self._now, covered=covered, told=told,
+                explains=explained,
+            )  # fmt: skip
+
+    def _audience(self, customer_id: str) -> fanout.Audience:
+        found = self._audiences.get(customer_id)
+        if found is None:
+            found = self._audiences[customer_id] = fanout.audience(self._conn, customer_id)
+        return found

@@ -14,6 +14,7 @@ incident not covered too, under the tier, saying why; the contract stands, so sa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Connection
@@ -27,6 +28,7 @@ from collector.domain.tiers import Tier
 from collector.engine.incident_severity import outage_severity
 from collector.engine.incident_terms import policy_for
 from collector.store import announcements, incidents, inventory
+from collector.store.faults import FaultView
 
 NOT_COVERED = "none"
 
@@ -46,9 +48,17 @@ class IncidentOpener:
             return None
         return self.catalogue.get(contract.tier)
 
-    def open(self, conn: Connection, fault_id: int, fault: FaultState, at: datetime) -> bool:
+    def open(
+        self,
+        conn: Connection,
+        fault_id: int,
+        fault: FaultState,
+        at: datetime,
+        explained: Sequence[FaultView] | None = None,
+    ) -> bool:
         """Open the fault's incident at ``at``, the moment its opening is mailed; returns
-        whether the customer is covered.
+        whether the customer is covered. ``explained``: the open faults it explains, when the
+        caller has read them already.
 
         Most faults are mailed as they open (``at`` is ``fault.opened_at``). One held back is
         mailed when the hold lifts with it still open, and its response clock starts then, under
@@ -60,7 +70,7 @@ class IncidentOpener:
         if existing is not None:  # the fault has its incident already: one per fault
             return existing
         # One incident per outage: as severe as the worst fault it explains.
-        severity = outage_severity(conn, fault_id, fault.severity).value
+        severity = outage_severity(conn, fault_id, fault.severity, explained).value
         tier = self.tier_for(conn, fault.key.customer_id, at)
         contract = tier is not None and tier.covered
         excluded = tier.entitlement.excludes(fault.key.check_key) if tier and contract else None

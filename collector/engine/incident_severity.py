@@ -11,6 +11,7 @@ timeline and to the NOC. A falling severity changes nothing: a promise made is n
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Connection
@@ -26,13 +27,18 @@ from collector.engine.incident_terms import raised_policy
 from collector.notify import outbox, sla_messages
 from collector.store import faults as fault_store
 from collector.store import incidents
+from collector.store.faults import FaultView
 from collector.store.incidents import SYSTEM_ACTOR
 
 
-def outage_severity(conn: Connection, fault_id: int, own: Severity) -> Severity:
-    """The highest severity among the fault (``own``) and the open faults it explains."""
-    view = fault_store.get_fault(conn, fault_id)
-    explained = fault_store.explained_by(conn, view) if view is not None else []
+def outage_severity(
+    conn: Connection, fault_id: int, own: Severity, explained: Sequence[FaultView] | None = None
+) -> Severity:
+    """The highest severity among the fault (``own``) and the open faults it explains
+    (``explained``, when the caller has read them already)."""
+    if explained is None:
+        view = fault_store.get_fault(conn, fault_id)
+        explained = fault_store.explained_by(conn, view) if view is not None else []
     return max([own, *(Severity(fault.severity) for fault in explained)], key=_rank)
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 from collector.domain.calendar import BusinessCalendar, DateOverride, Holiday, WorkingHours
@@ -166,20 +167,41 @@ def calendar_json(calendar: BusinessCalendar) -> dict[str, Any]:
     }
 
 
+#: A calendar's JSON as a hashable key: zone, weekly, country, subdivision, closed, overrides,
+#: name.
+_CalendarKey = tuple[Any, ...]
+
+
 def calendar_from_json(data: Mapping[str, Any]) -> BusinessCalendar:
+    """The calendar ``calendar_json`` wrote. Every recalculation of every open incident
+    rebuilds its targets' calendars, and an incident's are few and never change: each is
+    parsed once (a calendar is immutable, so one instance serves every incident)."""
+    key = (
+        data["zone"],
+        tuple(tuple(day) for day in data["weekly"]),
+        data.get("holiday_country"),
+        data.get("holiday_subdiv"),
+        tuple(tuple(closed) for closed in data.get("closed", [])),
+        tuple((day, tuple(hours), reason) for day, hours, reason in data.get("overrides", [])),
+        data.get("name", ""),
+    )
+    return _calendar(key)
+
+
+@lru_cache(maxsize=1024)
+def _calendar(key: _CalendarKey) -> BusinessCalendar:
+    zone, weekly, country, subdivision, closed, overrides, name = key
     return BusinessCalendar(
-        zone=data["zone"],
-        weekly=tuple(tuple(WorkingHours.parse(h) for h in day) for day in data["weekly"]),
-        holiday_country=data.get("holiday_country"),
-        holiday_subdiv=data.get("holiday_subdiv"),
-        extra_holidays=tuple(
-            Holiday(date.fromisoformat(day), name) for day, name in data.get("closed", [])
-        ),
+        zone=zone,
+        weekly=tuple(tuple(WorkingHours.parse(h) for h in day) for day in weekly),
+        holiday_country=country,
+        holiday_subdiv=subdivision,
+        extra_holidays=tuple(Holiday(date.fromisoformat(day), label) for day, label in closed),
         overrides=tuple(
             DateOverride(
                 date.fromisoformat(day), tuple(WorkingHours.parse(h) for h in hours), reason
             )
-            for day, hours, reason in data.get("overrides", [])
+            for day, hours, reason in overrides
         ),
-        name=data.get("name", ""),
+        name=name,
     )

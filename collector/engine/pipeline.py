@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
 
@@ -290,8 +290,11 @@ def sweep(conn: Connection, config: CollectorConfig, now: datetime) -> datetime 
 
 def mail_owed(run: Run) -> None:
     """Any mail owed now: held back by maintenance or by a cause that has cleared, or a
-    reminder. The sweep's second half, so the hold on an explained fault lifts within a sweep."""
-    for fault_id, state in fault_store.states_owing_mail(run.conn):
+    reminder. The sweep's second half, so the hold on an explained fault lifts within a sweep.
+    Only the faults that may owe mail now are read (and ``owed_notification`` decides): a
+    reminder is due to one last mailed a reminder interval ago or more."""
+    remind_before = run.now - timedelta(seconds=run.mail_policy.reminder_interval_s)
+    for fault_id, state in fault_store.states_owing_mail(run.conn, remind_before):
         decision = owed_notification(state, run.now, run.windows, run.mail_policy)
         if decision is not None:
             run.writer.apply(fault_id, state, decision)

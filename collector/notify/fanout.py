@@ -6,7 +6,8 @@ Customers and the vendor's NOC hear about every fault, 24/7, whatever the contra
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -27,35 +28,53 @@ def ack_url(config: CollectorConfig, fault_id: int, recipient: str, now: datetim
     return f"{config.http.public_url.rstrip('/')}/ack/{token}"
 
 
-def _queue(conn: Connection, mail: messages.Mail, fault: FaultView, now: datetime) -> None:
-    outbox.enqueue(
-        conn,
-        kind=mail.kind,
-        recipient=mail.recipient,
-        subject=mail.subject,
-        body=mail.body,
-        now=now,
-        fault_id=fault.id,
-        html=mail.html,
-    )
+@dataclass(frozen=True)
+class Audience:
+    """Whom a customer's fault mail goes to and the zone it is written in: its contacts'
+    emails, in the order given, and its own zone (None: its contract's clock)."""
+
+    emails: tuple[str, ...]
+    zone: str | None
 
 
-def terms(conn: Connection, fault: FaultView, config: CollectorConfig) -> messages.Terms:
+def audience(conn: Connection, customer_id: str) -> Audience:
+    """The customer's audience as it stands: a run that mails often reads it once."""
+    zone, emails = inventory.zone_and_contacts(conn, customer_id)
+    return Audience(tuple(emails), zone)
+
+
+def _queue(
+    conn: Connection, mails: Sequence[messages.Mail], fault: FaultView, now: datetime
+) -> None:
+    """Every recipient's copy of one change, in one statement."""
+    outbox.enqueue_many(conn, mails, now=now, fault_id=fault.id)
+
+
+def terms(
+    conn: Connection,
+    fault: FaultView,
+    config: CollectorConfig,
+    told: Audience | None = None,
+    explains: Sequence[FaultView] | None = None,
+) -> messages.Terms:
     """What the customer's contacts read: the vendor, the reference, the contract, its response
-    target and the support numbers, in the customer's own zone (else their contract's clock)."""
+    target and the support numbers, in the customer's own zone (else their contract's clock).
+    ``told`` is the customer's audience and ``explains`` the open faults the fault explains,
+    when the caller has read them already."""
     vendor = config.mail.vendor_name
-    explained = tuple(_explained_line(fault, other) for other in explained_by(conn, fault))
-    own_zone = inventory.customer_locale(conn, fault.customer_id).timezone
-    incident = incident_store.incident_for_fault(conn, fault.id)
+    if explains is None:
+        explains = explained_by(conn, fault)
+    explained = tuple(_explained_line(fault, other) for other in explains)
+    own_zone = (told or audience(conn, fault.customer_id)).zone
+    incident = incident_store.mailed_terms(conn, fault.id)
     if incident is None:
         return messages.Terms(vendor, explained=explained, zone=_zone(own_zone, None))
     tier = catalogue_for(config).get(incident.tier)
     calendar = tier.calendar if tier is not None else None
     zone = _zone(own_zone, calendar.zone if calendar is not None else None)
-    title = str(incident.policy.get("title") or incident.tier)
     phones = tier.support_phones if tier is not None else ()
     due = incident.response_due_at
-    return messages.Terms(vendor, incident.reference, title, due, phones, explained, zone)
+    return messages.Terms(vendor, incident.reference, incident.title, due, phones, explained, zone)
 
 
 def for_vendor(told: messages.Terms, config: CollectorConfig) -> messages.Terms:
@@ -82,37 +101,63 @@ def _explained_line(cause: FaultView, fault: FaultView) -> str:
 
 
 def fault_opened(
-    conn: Connection, fault: FaultView, config: CollectorConfig, now: datetime, *, covered: bool
+    conn: Connection,
+    fault: FaultView,
+    config: CollectorConfig,
+    now: datetime,
+    *,
+    covered: bool,
+    told: Audience | None = None,
+    explains: Sequence[FaultView] | None = None,
 ) -> None:
-    told = terms(conn, fault, config)
-    for email in inventory.contact_emails(conn, fault.customer_id):
-        url = ack_url(config, fault.id, email, now)
-        _queue(conn, messages.fault_opened(fault, email, url, told), fault, now)
-    noc = for_vendor(told, config)
-    _queue(conn, messages.fault_opened(fault, config.mail.noc, None, noc), fault, now)
+    """The fault's opening to the customer's contacts and the NOC, and to sales when no
+    contract covers it. ``told`` and ``explains`` as for ``terms``."""
+    told = told or audience(conn, fault.customer_id)
+    said = terms(conn, fault, config, told, explains)
+    mails = [
+        messages.fault_opened(fault, email, ack_url(config, fault.id, email, now), said)
+        for email in told.emails
+    ]
+    noc = for_vendor(said, config)
+    mails.append(messages.fault_opened(fault, config.mail.noc, None, noc))
     if not covered:
-        _queue(conn, messages.not_covered(fault, config.mail.sales, noc), fault, now)
+        mails.append(messages.not_covered(fault, config.mail.sales, noc))
+    _queue(conn, mails, fault, now)
 
 
 def fault_reminder(
-    conn: Connection, fault: FaultView, config: CollectorConfig, now: datetime
+    conn: Connection,
+    fault: FaultView,
+    config: CollectorConfig,
+    now: datetime,
+    told: Audience | None = None,
+    explains: Sequence[FaultView] | None = None,
 ) -> None:
-    told = terms(conn, fault, config)
-    for email in inventory.contact_emails(conn, fault.customer_id):
-        url = ack_url(config, fault.id, email, now)
-        _queue(conn, messages.fault_reminder(fault, email, url, told), fault, now)
-    noc = for_vendor(told, config)
-    _queue(conn, messages.fault_reminder(fault, config.mail.noc, None, noc), fault, now)
+    told = told or audience(conn, fault.customer_id)
+    said = terms(conn, fault, config, told, explains)
+    mails = [
+        messages.fault_reminder(fault, email, ack_url(config, fault.id, email, now), said)
+        for email in told.emails
+    ]
+    noc = for_vendor(said, config)
+    mails.append(messages.fault_reminder(fault, config.mail.noc, None, noc))
+    _queue(conn, mails, fault, now)
 
 
 def fault_resolved(
-    conn: Connection, fault: FaultView, config: CollectorConfig, now: datetime
+    conn: Connection,
+    fault: FaultView,
+    config: CollectorConfig,
+    now: datetime,
+    told: Audience | None = None,
+    explains: Sequence[FaultView] | None = None,
 ) -> None:
-    told = terms(conn, fault, config)
-    for email in inventory.contact_emails(conn, fault.customer_id):
-        _queue(conn, messages.fault_resolved(fault, email, now, told), fault, now)
-    noc = for_vendor(told, config)
-    _queue(conn, messages.fault_resolved(fault, config.mail.noc, now, noc), fault, now)
+    told = told or audience(conn, fault.customer_id)
+    said = terms(conn, fault, config, told, explains)
+    mails = [messages.fault_resolved(fault, email, now, said) for email in told.emails]
+    noc = for_vendor(said, config)
+    mails.append(messages.fault_resolved(fault, config.mail.noc, now, noc))
+    _queue(conn, mails, fault, now)
 
 
 def fault_acknowledged(
@@ -124,4 +169,6 @@ def fault_acknowledged(
     comment: str,
 ) -> None:
     noc = for_vendor(terms(conn, fault, config), config)
-    _queue(conn, messages.fault_acknowledged(fault, config.mail.noc, by, comment, noc), fault, now)
+    _queue(
+        conn, [messages.fault_acknowledged(fault, config.mail.noc, by, comment, noc)], fault, now
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment, PackageLoader, StrictUndefined, Template
 
 from collector.notify.letters import ACK_INVITATION, EXPLAINED_HEADING, Letter
 
@@ -42,9 +42,15 @@ def _environment() -> Environment:
     )
 
 
+@cache
+def _template() -> Template:
+    """Loaded and compiled once per process: asking the environment each time would check
+    the file for changes on every mail."""
+    return _environment().get_template("fault_mail.html")
+
+
 def render(letter: Letter) -> str:
-    template = _environment().get_template("fault_mail.html")
-    return template.render(
+    return _template().render(
         letter=letter.one_line(),
         colour=PALETTE,
         ack_invitation=ACK_INVITATION,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, func, insert, select, update
 
@@ -43,6 +43,25 @@ class OutgoingMessage:
     html: str | None = None
 
 
+class Composed(Protocol):
+    """A message as written, ready to queue (``collector.notify.messages.Mail`` is one)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def recipient(self) -> str: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def body(self) -> str: ...
+    @property
+    def html(self) -> str | None: ...
+
+
+#: Built once: building an insert costs more than running it, and mail is queued in bulk.
+_INSERT = insert(outbox)
+
+
 def enqueue(
     conn: Connection,
     *,
@@ -54,22 +73,46 @@ def enqueue(
     fault_id: int | None = None,
     html: str | None = None,
 ) -> int:
-    result = conn.execute(
-        insert(outbox).values(
-            created_at=now,
-            fault_id=fault_id,
-            kind=kind,
-            recipient=recipient,
-            subject=subject if len(subject) <= SUBJECT_MAX else subject[: SUBJECT_MAX - 1] + "…",
-            body=body,
-            html=html,
-            status="pending",
-            attempts=0,
-            next_attempt_at=now,
-        )
-    )
+    row = _row(kind, recipient, subject, body, html, now, fault_id)
+    result = conn.execute(_INSERT, row)
     note(conn, QUEUED)
     return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def enqueue_many(
+    conn: Connection, messages: Sequence[Composed], *, now: datetime, fault_id: int | None = None
+) -> None:
+    """Queue ``messages`` in one statement, in their order (their ids follow it), as
+    ``enqueue`` would one by one: every recipient's copy of one change is written at once."""
+    if not messages:
+        return
+    rows = [_row(m.kind, m.recipient, m.subject, m.body, m.html, now, fault_id) for m in messages]
+    conn.execute(_INSERT, rows)
+    note(conn, QUEUED)
+
+
+def _row(
+    kind: str,
+    recipient: str,
+    subject: str,
+    body: str,
+    html: str | None,
+    now: datetime,
+    fault_id: int | None,
+) -> dict[str, Any]:
+    """The outbox row of a new message: pending, due now, its subject cut to the column."""
+    return {
+        "created_at": now,
+        "fault_id": fault_id,
+        "kind": kind,
+        "recipient": recipient,
+        "subject": subject if len(subject) <= SUBJECT_MAX else subject[: SUBJECT_MAX - 1] + "…",
+        "body": body,
+        "html": html,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+    }
 
 
 def thread_start(conn: Connection, message: OutgoingMessage) -> tuple[int, datetime] | None:

@@ -69,8 +69,15 @@ def _view(row: Any) -> FaultView:
     )
 
 
+#: The engine's writes, built once: building a statement costs more than running it. Each
+#: takes its values as parameters (an update's are its SET clause).
+_INSERT_EVENT = insert(fault_events)
+_INSERT_FAULT = insert(faults)
+_UPDATE_FAULT = update(faults).where(faults.c.id == bindparam("fault_id"))
+
+
 def record_event(conn: Connection, fault_id: int, at: datetime, kind: str, detail: str) -> None:
-    conn.execute(insert(fault_events).values(fault_id=fault_id, at=at, kind=kind, detail=detail))
+    conn.execute(_INSERT_EVENT, {"fault_id": fault_id, "at": at, "kind": kind, "detail": detail})
 
 
 #: The faults columns the engine's view of a fault is read from.
@@ -89,24 +96,33 @@ def state_columns(prefix: str) -> list[Any]:
 
 def engine_state(row: Any, prefix: str = "") -> FaultState:
     """The engine's view of a fault row (its columns named ``prefix + name``)."""
-
-    def column(name: str) -> Any:
-        return getattr(row, prefix + name)
-
-    notified = column("notified_severity")
+    if prefix:
+        row = _Unprefixed(row._mapping, prefix)
+    notified = row.notified_severity
     return FaultState(
-        key=FaultKey(column("customer_id"), column("host_id"), column("check_key")),
-        severity=Severity(column("severity")),
-        opened_at=column("opened_at"),
-        detail=column("detail"),
-        flapping=bool(column("flapping")),
-        resolved_at=column("resolved_at"),
-        acknowledged_at=column("acknowledged_at"),
-        suppressed_by=column("suppressed_by"),
+        key=FaultKey(row.customer_id, row.host_id, row.check_key),
+        severity=Severity(row.severity),
+        opened_at=row.opened_at,
+        detail=row.detail,
+        flapping=bool(row.flapping),
+        resolved_at=row.resolved_at,
+        acknowledged_at=row.acknowledged_at,
+        suppressed_by=row.suppressed_by,
         notified_severity=None if notified is None else Severity(notified),
-        last_notified_at=column("last_notified_at"),
-        recovery_notified=bool(column("recovery_notified")),
+        last_notified_at=row.last_notified_at,
+        recovery_notified=bool(row.recovery_notified),
     )
+
+
+class _Unprefixed:
+    """A row's ``prefix + name`` columns read as ``name``."""
+
+    def __init__(self, mapping: Any, prefix: str) -> None:
+        self._mapping = mapping
+        self._prefix = prefix
+
+    def __getattr__(self, name: str) -> Any:
+        return self._mapping[self._prefix + name]
 
 
 def save_state(
@@ -128,17 +144,12 @@ def save_state(
         "recovery_notified": state.recovery_notified,
     }
     if fault_id is not None:
-        conn.execute(update(faults).where(faults.c.id == fault_id).values(**values))
+        conn.execute(_UPDATE_FAULT, {"fault_id": fault_id, **values})
         return fault_id
+    key = state.key
+    opening = {"customer_id": key.customer_id, "host_id": key.host_id, "check_key": key.check_key}
     result = conn.execute(
-        insert(faults).values(
-            customer_id=state.key.customer_id,
-            host_id=state.key.host_id,
-            check_key=state.key.check_key,
-            title=title,
-            opened_at=state.opened_at,
-            **values,
-        )
+        _INSERT_FAULT, {**opening, "title": title, "opened_at": state.opened_at, **values}
     )
     return int(result.inserted_primary_key[0])  # type: ignore[index]
 
@@ -164,36 +175,63 @@ def open_fault(
     return fault_id
 
 
+#: The engine's reads, built once, of the columns it uses only.
+_STATES = select(faults.c.id, *(faults.c[name] for name in STATE_COLUMNS))
+_OPEN_STATES = _STATES.where(
+    faults.c.customer_id == bindparam("customer_id"), faults.c.resolved_at.is_(None)
+).order_by(faults.c.id)
+
+
 def open_states(conn: Connection, customer_id: str) -> dict[FaultKey, tuple[int, FaultState]]:
     """The customer's open faults as the engine sees them, by key, in id order."""
-    rows = conn.execute(
-        select(faults)
-        .where(faults.c.customer_id == customer_id, faults.c.resolved_at.is_(None))
-        .order_by(faults.c.id)
-    )
     found = {}
-    for row in rows:
+    for row in conn.execute(_OPEN_STATES, {"customer_id": customer_id}):
         state = engine_state(row)
         found[state.key] = (row.id, state)
     return found
 
 
-#: Built once, as the sweep's other hot statements: building one costs more than running it.
-_OWING_MAIL = select(faults).where(
+#: Open faults, and resolved ones whose recovery mail is still owed (the sweep's work); built
+#: once, as the sweep's other hot statements: building one costs more than running it.
+_RECOVERY_OWED = and_(
+    # "= false" rather than "NOT": an index can answer it (ix_faults_recovery_owed).
+    faults.c.recovery_notified == False,  # noqa: E712
+    faults.c.notified_severity.is_not(None),
+)
+_OWING_MAIL = _STATES.where(or_(faults.c.resolved_at.is_(None), _RECOVERY_OWED))
+#: The same, less the open faults that cannot owe mail at ``remind_before``: mailed at their
+#: severity, and acknowledged, or last mailed after it (no reminder is due yet). The two
+#: branches are those of ``_OWING_MAIL``, each answered by its index, in the same order.
+_MAYBE_OWING_MAIL = _STATES.where(
     or_(
-        faults.c.resolved_at.is_(None),
-        # "= false" rather than "NOT": an index can answer it (ix_faults_recovery_owed).
         and_(
-            faults.c.recovery_notified == False,  # noqa: E712
-            faults.c.notified_severity.is_not(None),
+            faults.c.resolved_at.is_(None),
+            or_(
+                faults.c.notified_severity.is_(None),
+                faults.c.notified_severity != faults.c.severity,
+                and_(
+                    faults.c.acknowledged_at.is_(None),
+                    faults.c.last_notified_at <= bindparam("remind_before"),
+                ),
+            ),
         ),
+        and_(_RECOVERY_OWED, faults.c.resolved_at.is_not(None)),
     )
 )
 
 
-def states_owing_mail(conn: Connection) -> list[tuple[int, FaultState]]:
-    """Open faults, and resolved ones whose recovery mail is still owed: the sweep's work."""
-    rows = conn.execute(_OWING_MAIL)
+def states_owing_mail(
+    conn: Connection, remind_before: datetime | None = None
+) -> list[tuple[int, FaultState]]:
+    """Open faults, and resolved ones whose recovery mail is still owed: the sweep's work.
+
+    With ``remind_before`` (now less the reminder interval), only those that may owe mail now:
+    an open fault mailed at its severity owes a reminder only if unacknowledged and last
+    mailed then or before. The rest would be read only to be found owing nothing."""
+    if remind_before is None:
+        rows = conn.execute(_OWING_MAIL)
+    else:
+        rows = conn.execute(_MAYBE_OWING_MAIL, {"remind_before": remind_before})
     return [(row.id, engine_state(row)) for row in rows]
 
 
@@ -238,35 +276,55 @@ def list_faults(
     return [_view(row) for row in conn.execute(query)]
 
 
+_EXPLAINED_BY_SITE = (
+    _views()
+    .where(
+        faults.c.customer_id == bindparam("customer_id"),
+        faults.c.suppressed_by == bindparam("check_key"),
+        faults.c.resolved_at.is_(None),
+        faults.c.id != bindparam("cause_id"),
+    )
+    .order_by(faults.c.id)
+)
+_EXPLAINED_BY_HOST = _EXPLAINED_BY_SITE.where(faults.c.host_id == bindparam("host_id"))
+
+
 def explained_by(conn: Connection, cause: FaultView) -> list[FaultView]:
     """The open faults ``cause`` explains (recorded, not mailed): of its host, or for a site
     fault, of any host of its customer; in the order they opened."""
-    query = _views().where(
-        faults.c.customer_id == cause.customer_id,
-        faults.c.suppressed_by == cause.check_key,
+    params = {"customer_id": cause.customer_id, "check_key": cause.check_key, "cause_id": cause.id}
+    if cause.host_id is None:
+        rows = conn.execute(_EXPLAINED_BY_SITE, params)
+    else:
+        rows = conn.execute(_EXPLAINED_BY_HOST, {**params, "host_id": cause.host_id})
+    return [_view(row) for row in rows]
+
+
+_SITE_CAUSE_OF = (
+    select(faults.c.id)
+    .where(
+        faults.c.customer_id == bindparam("customer_id"),
+        faults.c.check_key == bindparam("by"),
         faults.c.resolved_at.is_(None),
-        faults.c.id != cause.id,
     )
-    if cause.host_id is not None:
-        query = query.where(faults.c.host_id == cause.host_id)
-    return [_view(row) for row in conn.execute(query.order_by(faults.c.id))]
+    .limit(1)
+)
+_SITE_CAUSE = _SITE_CAUSE_OF.where(faults.c.host_id.is_(None)).order_by(faults.c.id)
+_CAUSE_OF = (
+    _SITE_CAUSE_OF.where(
+        or_(faults.c.host_id == bindparam("host_id"), faults.c.host_id.is_(None))
+    ).order_by(faults.c.host_id.is_(None), faults.c.id)  # the host's own first
+)
 
 
 def cause_of(conn: Connection, explained: FaultKey, by: str) -> int | None:
     """The open fault with check key ``by`` that explains ``explained``: on the same host, or
     a site fault (no host) of its customer; None when it is not recorded (yet)."""
-    query = (
-        select(faults.c.id)
-        .where(
-            faults.c.customer_id == explained.customer_id,
-            faults.c.check_key == by,
-            faults.c.resolved_at.is_(None),
-            or_(faults.c.host_id == explained.host_id, faults.c.host_id.is_(None)),
-        )
-        .order_by(faults.c.host_id.is_(None), faults.c.id)  # the host's own first
-        .limit(1)
-    )
-    found = conn.scalar(query)
+    params = {"customer_id": explained.customer_id, "by": by}
+    if explained.host_id is None:  # a site fault: only another site fault explains it
+        found = conn.scalar(_SITE_CAUSE, params)
+    else:
+        found = conn.scalar(_CAUSE_OF, {**params, "host_id": explained.host_id})
     return None if found is None else int(found)
 
 

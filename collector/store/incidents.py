@@ -8,12 +8,14 @@ pressing the same button change it once.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
 from collector.domain.outcomes import Outcome, late_by, response_outcome
+from collector.domain.references import incident_reference
 from collector.store.incident_view import IncidentView, queue_order
 from collector.store.schema import (
     customers,
@@ -28,6 +30,11 @@ from collector.store.schema import (
 SYSTEM_ACTOR = "faultdesk"
 
 
+#: The writes of every incident, built once: building a statement costs more than running it.
+_INSERT_INCIDENT = insert(incidents)
+_INSERT_EVENT = insert(incident_events)
+
+
 def open_incident(
     conn: Connection,
     *,
@@ -40,19 +47,12 @@ def open_incident(
     response_due_at: datetime | None,
     policy: dict[str, Any],
 ) -> int:
-    result = conn.execute(
-        insert(incidents).values(
-            fault_id=fault_id,
-            customer_id=customer_id,
-            tier=tier,
-            covered=covered,
-            severity=severity,
-            status="open",
-            opened_at=opened_at,
-            response_due_at=response_due_at,
-            policy=policy,
-        )
-    )
+    row = dict(
+        fault_id=fault_id, customer_id=customer_id, tier=tier, covered=covered,
+        severity=severity, status="open", opened_at=opened_at,
+        response_due_at=response_due_at, policy=policy,
+    )  # fmt: skip
+    result = conn.execute(_INSERT_INCIDENT, row)
     incident_id = int(result.inserted_primary_key[0])  # type: ignore[index]
     terms = f"under {tier}" if covered else f"not covered ({tier})"
     record_event(conn, incident_id, opened_at, "opened", SYSTEM_ACTOR, f"{severity}, {terms}")
@@ -184,28 +184,66 @@ def open_covered(conn: Connection) -> list[IncidentView]:
     return [_view(row) for row in conn.execute(_OPEN_COVERED)]
 
 
+@dataclass(frozen=True)
+class MailedTerms:
+    """What a mail about a fault quotes of its incident: the reference, the contract (its
+    tier's name, and title as the incident's terms name it) and the response target."""
+
+    reference: str
+    tier: str
+    title: str
+    response_due_at: datetime | None
+
+
+_TERMS_BY_FAULT = select(
+    incidents.c.id,
+    incidents.c.opened_at,
+    incidents.c.tier,
+    incidents.c.response_due_at,
+    incidents.c.policy,
+).where(incidents.c.fault_id == bindparam("fault_id"))
+
+
+def mailed_terms(conn: Connection, fault_id: int) -> MailedTerms | None:
+    """The fault's incident as its mail quotes it; None when it has no incident."""
+    row = conn.execute(_TERMS_BY_FAULT, {"fault_id": fault_id}).first()
+    if row is None:
+        return None
+    title = str((row.policy or {}).get("title") or row.tier)
+    reference = incident_reference(row.id, row.opened_at)
+    return MailedTerms(reference, row.tier, title, row.response_due_at)
+
+
+_COVERED_BY_FAULT = select(incidents.c.covered).where(incidents.c.fault_id == bindparam("fault_id"))
+
+
 def covered_for_fault(conn: Connection, fault_id: int) -> bool | None:
     """Whether the fault's incident is covered by a contract; None when it has no incident."""
-    query = select(incidents.c.covered).where(incidents.c.fault_id == fault_id)
-    covered = conn.execute(query).scalar_one_or_none()
+    covered = conn.execute(_COVERED_BY_FAULT, {"fault_id": fault_id}).scalar_one_or_none()
     return None if covered is None else bool(covered)
+
+
+_UNRESOLVED_OF_FAULT = select(
+    incidents.c.id, incidents.c.responded_at, incidents.c.response_due_at
+).where(
+    incidents.c.fault_id == bindparam("fault_id"),
+    incidents.c.closed_at.is_(None),
+    incidents.c.resolved_at.is_(None),
+)
+_RESOLVE = (
+    update(incidents)
+    .where(incidents.c.id == bindparam("incident_id"))
+    .values(status="resolved", resolved_at=bindparam("at"))
+)
 
 
 def resolve_for_fault(conn: Connection, fault_id: int, at: datetime) -> None:
     """The fault cleared: its incident, if it has one and nobody resolved it yet, is resolved,
     with the outcome of its first-response target on the timeline. Operators close it."""
-    row = conn.execute(
-        select(incidents.c.id, incidents.c.responded_at, incidents.c.response_due_at).where(
-            incidents.c.fault_id == fault_id,
-            incidents.c.closed_at.is_(None),
-            incidents.c.resolved_at.is_(None),
-        )
-    ).first()
+    row = conn.execute(_UNRESOLVED_OF_FAULT, {"fault_id": fault_id}).first()
     if row is None:
         return
-    conn.execute(
-        update(incidents).where(incidents.c.id == row.id).values(status="resolved", resolved_at=at)
-    )
+    conn.execute(_RESOLVE, {"incident_id": row.id, "at": at})
     detail = "the fault cleared"
     if row.responded_at is None:
         detail += " before any response; " + _response_words(row.response_due_at, at)
@@ -341,9 +379,8 @@ def record_event(
     public: bool = False,
 ) -> None:
     conn.execute(
-        insert(incident_events).values(
-            incident_id=incident_id, at=at, kind=kind, actor=actor, detail=detail, public=public
-        )
+        _INSERT_EVENT,
+        dict(incident_id=incident_id, at=at, kind=kind, actor=actor, detail=detail, public=public),
     )
 
 

@@ -8,7 +8,17 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from collector.store.schema import contacts, contracts, customers, faults, hosts
 
@@ -142,6 +152,22 @@ def contact_emails(conn: Connection, customer_id: str) -> list[str]:
     return list(conn.scalars(query.order_by(contacts.c.id)))
 
 
+_ZONE_AND_CONTACTS = (
+    select(customers.c.timezone, contacts.c.email)
+    .outerjoin(contacts, contacts.c.customer_id == customers.c.id)
+    .where(customers.c.id == bindparam("customer_id"))
+    .order_by(contacts.c.id)
+)
+
+
+def zone_and_contacts(conn: Connection, customer_id: str) -> tuple[str | None, list[str]]:
+    """In one query, the customer's own zone (``customer_locale``'s) and its contacts' emails
+    (``contact_emails``): what every fault mail to it needs."""
+    rows = conn.execute(_ZONE_AND_CONTACTS, {"customer_id": customer_id}).all()
+    zone = rows[0].timezone if rows else None
+    return zone, [row.email for row in rows if row.email is not None]
+
+
 def add_contract(
     conn: Connection,
     customer_id: str,
@@ -164,14 +190,20 @@ def add_contract(
     )
 
 
+#: Built once: every incident that opens asks it.
+_CONTRACTS_STARTED = (
+    select(contracts.c.tier, contracts.c.starts_on, contracts.c.ends_on, contracts.c.ports)
+    .where(
+        contracts.c.customer_id == bindparam("customer_id"),
+        contracts.c.starts_on <= bindparam("at"),
+    )
+    .order_by(contracts.c.starts_on.desc(), contracts.c.id.desc())
+)
+
+
 def current_contract(conn: Connection, customer_id: str, at: datetime) -> Contract | None:
     """The contract in force at ``at``: the latest one started and not yet ended."""
-    query = (
-        select(contracts)
-        .where(contracts.c.customer_id == customer_id, contracts.c.starts_on <= at)
-        .order_by(contracts.c.starts_on.desc(), contracts.c.id.desc())
-    )
-    for row in conn.execute(query):
+    for row in conn.execute(_CONTRACTS_STARTED, {"customer_id": customer_id, "at": at}):
         if row.ends_on is None or row.ends_on > at:
             return Contract(row.tier, row.starts_on, row.ends_on, row.ports)
     return None

@@ -29,8 +29,16 @@ _SOME_STATES_OF_HOSTS = _STATES_OF_HOSTS.where(
     check_states.c.check_key.in_(bindparam("keys", expanding=True))
 )
 
+#: Of each of a customer's hosts: its kind, whether it is live (not archived), and of each of
+#: its checks whether its fault is raised, read from the JSON rather than decoding it all.
 _KEYS_OF_CUSTOMER = (
-    select(hosts.c.id, check_states.c.check_key, check_states.c.state)
+    select(
+        hosts.c.id,
+        hosts.c.kind,
+        hosts.c.archived_at.is_(None),
+        check_states.c.check_key,
+        check_states.c.state["raised"].as_boolean(),
+    )
     .select_from(hosts.outerjoin(check_states, check_states.c.host_id == hosts.c.id))
     .where(hosts.c.customer_id == bindparam("customer"))
     .order_by(hosts.c.id)
@@ -87,18 +95,29 @@ def state_versions(
 
 
 def raised_by_host(conn: Connection, customer_id: str) -> dict[str, tuple[set[str], set[str]]]:
-    """For each of the customer's hosts, by id: its check keys and those whose fault is raised.
+    """For each of the customer's hosts, by id: its check keys and those whose fault is raised."""
+    return kinds_and_raised(conn, customer_id)[1]
 
-    Dependencies need only these two facts, so the states are not fully decoded.
-    """
+
+def kinds_and_raised(
+    conn: Connection, customer_id: str
+) -> tuple[dict[str, str], dict[str, tuple[set[str], set[str]]]]:
+    """What dependencies need of the customer's hosts, in one query: the kind of each live
+    (not archived) host, by id; and for each host, by id, its check keys and those whose fault
+    is raised. The states are not decoded, only their ``raised`` flag read."""
+    kinds: dict[str, str] = {}
     found: dict[str, tuple[set[str], set[str]]] = {}
-    for host_id, key, state in conn.execute(_KEYS_OF_CUSTOMER, {"customer": customer_id}):
-        checks, raised = found.setdefault(host_id, (set(), set()))
+    for host_id, kind, live, key, raised in conn.execute(
+        _KEYS_OF_CUSTOMER, {"customer": customer_id}
+    ):
+        checks, raised_keys = found.setdefault(host_id, (set(), set()))
+        if live:
+            kinds[host_id] = kind
         if key is not None:
             checks.add(key)
-            if state.get("raised"):
-                raised.add(key)
-    return found
+            if raised:
+                raised_keys.add(key)
+    return kinds, found
 
 
 @cache

@@ -13,8 +13,8 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 
-from collector.domain.faults import FaultKey, FaultState
-from collector.domain.policy import Severity
+from collector.domain.faults import FaultKey, FaultState, notifications_due
+from collector.domain.policy import NotificationPolicy, Severity
 from collector.store import faults as fault_store
 from collector.store.database import Database
 from collector.store.engines import alembic_config, make_engine, migrate
@@ -94,6 +94,41 @@ def test_it_owes_the_recovery_mail_of_a_resolved_fault_whose_opening_was_mailed(
     db.transaction(fault_store.save_state, None, never_mailed, "nothing owed", T0)
     db.transaction(fault_store.save_state, None, replace(mailed, recovery_notified=True), "", T0)
     assert [fault_id for fault_id, _ in db.transaction(fault_store.states_owing_mail)] == [owed]
+
+
+def test_the_sweep_reads_only_the_faults_that_may_owe_mail_at_the_reminder_cutoff(
+    db: Database,
+) -> None:
+    cutoff = T0 + timedelta(hours=1)
+    mailed = replace(STATES[0], notified_severity=Severity.MAJOR, last_notified_at=cutoff)
+
+    def saved(state: FaultState) -> int:
+        return db.transaction(fault_store.save_state, None, state, "title", T0)
+
+    def acknowledged(fault_id: int) -> int:
+        db.transaction(fault_store.acknowledge, fault_id, by="jo", comment="", address="::1", at=T0)
+        return fault_id
+
+    owing = [
+        saved(replace(mailed, notified_severity=None, last_notified_at=None)),  # held opening
+        saved(mailed),  # last mailed at the cutoff: a reminder is due
+        acknowledged(saved(replace(mailed, severity=Severity.CRITICAL))),  # escalated
+        saved(replace(mailed, resolved_at=cutoff)),  # recovery owed
+    ]
+    saved(replace(mailed, last_notified_at=cutoff + timedelta(seconds=1)))  # reminded lately
+    acknowledged(saved(mailed))  # someone is on it
+    saved(replace(mailed, resolved_at=cutoff, recovery_notified=True))  # all told
+
+    found = db.transaction(fault_store.states_owing_mail, cutoff)
+    assert sorted(fault_id for fault_id, _ in found) == owing
+    # What is left out is what the engine would find owing nothing, an interval on.
+    every = db.transaction(fault_store.states_owing_mail)
+    left_out = [state for fault_id, state in every if fault_id not in owing]
+    policy = NotificationPolicy(reminder_interval_s=3600)
+    now = cutoff + timedelta(seconds=3600)
+    assert len(left_out) == 2  # the resolved one that told all is not even in the sweep's work
+    assert [notifications_due(state, now, (), policy) for state in left_out] == [None, None]
+    assert all(notifications_due(state, now, (), policy) for _, state in found)
 
 
 def test_it_migrates_rows_written_by_the_previous_schema_without_loss(database_url: str) -> None:
