@@ -264,6 +264,23 @@ def process_reports(conn: Connection, config: CollectorConfig, now: datetime) ->
     return 0 if plan is None else apply_plan(conn, config, plan)
 
 
+def process_all(
+    conn: Connection,
+    config: CollectorConfig,
+    now: datetime,
+    bodies: Mapping[tuple[str, int], Any] | None = None,
+) -> int:
+    """Evaluate the stored, unevaluated reports batch after batch in this transaction, until
+    a batch finds fewer than it could take: all there were when it began. ``bodies`` are
+    bodies at hand, as ``plan_reports`` takes them. Returns how many were evaluated."""
+    done = 0
+    while (plan := plan_reports(conn, config, now, bodies=bodies)) is not None:
+        done += apply_plan(conn, config, plan)
+        if len(plan.report_ids) < BATCH_SIZE:
+            break
+    return done
+
+
 def sweep(conn: Connection, config: CollectorConfig, now: datetime) -> datetime | None:
     """Heartbeats for every host, then any mail owed: held back, or a reminder. Returns the
     next moment one of the hosts would fall silent if it reported no more (None: no host)."""
