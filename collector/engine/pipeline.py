@@ -282,8 +282,9 @@ def process_all(
 
 
 def sweep(conn: Connection, config: CollectorConfig, now: datetime) -> datetime | None:
-    """Heartbeats for every host, then any mail owed: held back, or a reminder. Returns the
-    next moment one of the hosts would fall silent if it reported no more (None: no host)."""
+    """Heartbeats for every host (evaluated where they can change: ``_heartbeats_due``), then
+    any mail owed: held back, or a reminder. Returns the next moment one of the hosts would
+    fall silent if it reported no more (None: no host)."""
     hold_evaluation_lock(conn)
     run = Run(conn, config, now)
     missed = config.monitoring.heartbeat_missed_intervals
