@@ -4,6 +4,9 @@ shaped as the real agent's probes report it, so the engine's own rules
 
 A key is a family (``disk:/`` is ``disk:`` with the mount ``/``) and the statuses the rules can
 give it: a process is running or not (ok, critical), a phone endpoint is reachable or a warning.
+
+And how many of those reports a change takes before the engine has settled it
+(``settle_after``): the simulation sends no more after that.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from collector.config.settings import CollectorConfig
-from collector.domain.policy import Levels, Thresholds
+from collector.domain.policy import Levels, PolicyBook, Thresholds
 
 OK, WARNING, CRITICAL = "ok", "warning", "critical"
 
@@ -134,3 +137,35 @@ def _asterisk(asterisk: dict[str, Any], key: str, thing: str, status: str) -> No
         state = "Not in use" if status == OK else "Unavailable"
         trunk = key.startswith("asterisk.trunk:")
         asterisk["endpoints"].append({"name": thing, "trunk": trunk, "device_state": state})
+
+
+def settle_count(policies: PolicyBook | None = None) -> int:
+    """Readings after a change that bring the engine to rest: enough to raise or recover
+    under the slowest policy."""
+    policies = policies or PolicyBook()
+    every = [policies.default, *(policy for _, policy in policies.overrides)]
+    return max(max(p.raise_after or 1, p.recover_after) for p in every)
+
+
+#: Agent check keys that reach the engine as named (``collector.domain.rules``), so their own
+#: policy says how many readings settle them. Other keys settle after ``settle_count``.
+_OWN_POLICY_FAMILIES = ("disk:", "inodes:", "service:", "unit:", "port:")
+
+
+def settle_after(key: str, status: str, policies: PolicyBook | None = None) -> int:
+    """Readings after ``key`` turned ``status`` that bring its check to rest: as many as its
+    policy needs to raise (a critical local fact raises on one) or to recover. A reading
+    after that changes only counters no decision reads again (the bad count once raised, the
+    good count once recovered), so the reports it would take are left out like a quiet
+    host's."""
+    policies = policies or PolicyBook()
+    if not key.startswith(_OWN_POLICY_FAMILIES):
+        return settle_count(policies)
+    policy = policies.for_check(key)
+    if policy.raise_for_s is not None:
+        return settle_count(policies)  # raised by time, not by count: as any other key
+    if status == "ok":
+        return policy.recover_after
+    if status == "critical" and policy.raise_after_critical is not None:
+        return policy.raise_after_critical
+    return policy.raise_after or 1

@@ -25,13 +25,12 @@ from sqlalchemy import Connection, Engine, bindparam, func, select, update
 from agent import protocol
 from collector.commands.scenario import Event, HostSpec, Scenario
 from collector.commands.simulated_clock import Deadlines
-from collector.commands.simulated_reports import probes_for
+from collector.commands.simulated_reports import probes_for, settle_after, settle_count
 from collector.config.settings import CollectorConfig
 from collector.config.tiers import catalogue_for
 from collector.domain.contracts import installation_contract, start_of_day_utc
-from collector.domain.policy import PolicyBook
 from collector.engine.incident_clock import access_rules
-from collector.engine.pipeline import Run, mail_owed, process_reports, sweep
+from collector.engine.pipeline import Run, mail_owed, process_all, sweep
 from collector.engine.probe_results import CheckRun, record_runs
 from collector.jobs.paging import sweep_paging
 from collector.jobs.sla_sweep import sweep_sla
@@ -49,38 +48,6 @@ from collector.store.schema import hosts as hosts_table
 
 #: The collector's sweeps and checks run on this grid of simulated time.
 TICK = timedelta(seconds=60)
-
-
-def settle_count(policies: PolicyBook | None = None) -> int:
-    """Readings after a change that bring the engine to rest: enough to raise or recover
-    under the slowest policy."""
-    policies = policies or PolicyBook()
-    every = [policies.default, *(policy for _, policy in policies.overrides)]
-    return max(max(p.raise_after or 1, p.recover_after) for p in every)
-
-
-#: Agent check keys that reach the engine as named (``collector.domain.rules``), so their own
-#: policy says how many readings settle them. Other keys settle after ``settle_count``.
-_OWN_POLICY_FAMILIES = ("disk:", "inodes:", "service:", "unit:", "port:")
-
-
-def settle_after(key: str, status: str, policies: PolicyBook | None = None) -> int:
-    """Readings after ``key`` turned ``status`` that bring its check to rest: as many as its
-    policy needs to raise (a critical local fact raises on one) or to recover. A reading
-    after that changes only counters no decision reads again (the bad count once raised, the
-    good count once recovered), so the reports it would take are left out like a quiet
-    host's."""
-    policies = policies or PolicyBook()
-    if not key.startswith(_OWN_POLICY_FAMILIES):
-        return settle_count(policies)
-    policy = policies.for_check(key)
-    if policy.raise_for_s is not None:
-        return settle_count(policies)  # raised by time, not by count: as any other key
-    if status == "ok":
-        return policy.recover_after
-    if status == "critical" and policy.raise_after_critical is not None:
-        return policy.raise_after_critical
-    return policy.raise_after or 1
 
 
 @dataclass
@@ -112,6 +79,23 @@ class Simulation:
     _scheduled: set[datetime] = field(default_factory=set)
     #: The moment being played: the clock only stops again later.
     now: datetime | None = None
+    #: Hosts with reports to send, and hosts with checks to run, until their change settles:
+    #: the clock's stops look at these, not at every host.
+    reports_due: set[str] = field(default_factory=set)
+    checks_due: set[str] = field(default_factory=set)
+    #: When reports were last looked at: a settled host's ``last_report`` counts those left
+    #: out up to then, though it is only moved when read (``_unsettle``, ``_seen``).
+    reported_at: datetime | None = None
+    #: The last-seen time last written for each host, to write only those that moved.
+    marked: dict[str, datetime] = field(default_factory=dict)
+    _order: dict[str, int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._order = {host_id: index for index, host_id in enumerate(self.hosts)}
+
+    def in_order(self, host_ids: set[str]) -> list[HostState]:
+        """The hosts in the scenario's order, the order every stop sends and runs in."""
+        return [self.hosts[h] for h in sorted(host_ids, key=self._order.__getitem__)]
 
     def at(self, moment: datetime, due: set[datetime] | None = None) -> None:
         """Stop the clock at ``moment`` too (within start..end), for what ``due`` holds."""
@@ -141,6 +125,8 @@ def run(engine: Engine, config: CollectorConfig, scenario: Scenario) -> list[str
     for state in sim.hosts.values():
         state.unsettled = sim.settle
         state.unsettled_checks = dict.fromkeys((c.name or c.kind for c in checks[state.spec.id]), 1)
+    sim.reports_due.update(sim.hosts)
+    sim.checks_due.update(sim.hosts)
     for edge in (scenario.start, scenario.end):
         sim.at(edge, sim.heartbeats)
         sim.at(edge, sim.sla)
@@ -244,9 +230,10 @@ def _apply(conn: Connection, sim: Simulation, event: Event, now: datetime) -> st
     elif event.check is not None:
         state.checks[event.check] = (event.status or "ok", event.detail)
         state.unsettled_checks[event.check] = sim.settle
+        sim.checks_due.add(state.spec.id)
     elif event.probe is not None:
         status = state.statuses[event.probe] = event.status or "ok"
-        state.unsettled = max(state.unsettled, settle_after(event.probe, status))
+        _unsettle(sim, state, settle_after(event.probe, status))
     elif event.step is not None:
         return _step(conn, sim, state, event, now)
     return None
@@ -256,13 +243,14 @@ def _agent(
     conn: Connection, sim: Simulation, state: HostState, reporting: bool, now: datetime
 ) -> None:
     if reporting:
-        state.reporting, state.unsettled = True, sim.settle
+        _unsettle(sim, state)
+        state.reporting = True
         sim.heartbeats.add(now)  # its first report ends the silence at this moment's sweep
         return
     if state.reporting and state.last_report is not None:
         # Its last report came before this moment: the ones left out until then count.
         last = _latest_report(state, now - timedelta(microseconds=1))
-        _mark_seen(conn, {state.spec.id: last})
+        _mark_seen(conn, sim, {state.spec.id: last})
         state.last_report = last
         missed = sim.config.monitoring.heartbeat_missed_intervals
         silent = sim.on_grid(last + missed * timedelta(seconds=state.spec.interval_s))
@@ -305,16 +293,24 @@ def _latest_report(state: HostState, now: datetime) -> datetime:
     return state.last_report + ((now - state.last_report) // interval) * interval
 
 
+def _unsettle(sim: Simulation, state: HostState, readings: int | None = None) -> None:
+    """The host has a change to report: it sends reports until the engine has settled it.
+    A settled host's reports left out up to the last stop count first, as ``_report`` would
+    have counted them there (counting them later is the same sum: ``_latest_report`` of its
+    own result is itself)."""
+    if state.reporting and state.unsettled <= 0 and sim.reported_at is not None:
+        state.last_report = _latest_report(state, sim.reported_at)
+    state.unsettled = max(state.unsettled, sim.settle if readings is None else readings)
+    sim.reports_due.add(state.spec.id)
+
+
 def _report(conn: Connection, sim: Simulation, now: datetime) -> bool:
     """Reports from hosts with a change still settling; the others' reports are left out
-    (counted in ``last_report``). Whether any report was sent."""
+    (counted in ``last_report`` when it is read). Whether any report was sent."""
     sent = []
-    for state in sim.hosts.values():
+    for state in sim.in_order(sim.reports_due):
         interval = timedelta(seconds=state.spec.interval_s)
         if not state.reporting:
-            continue
-        if state.unsettled <= 0:
-            state.last_report = _latest_report(state, now)
             continue
         if state.last_report is not None and now - state.last_report < interval:
             sim.at(sim.on_grid(state.last_report + interval))
@@ -322,38 +318,51 @@ def _report(conn: Connection, sim: Simulation, now: datetime) -> bool:
         state.seq, state.last_report, state.unsettled = state.seq + 1, now, state.unsettled - 1
         if state.unsettled:
             sim.at(sim.on_grid(now + interval))
+        else:
+            sim.reports_due.discard(state.spec.id)
+        sim.marked.pop(state.spec.id, None)  # storing the report moves its last-seen time
         body = protocol.build_report(
             host_id=state.spec.id, seq=state.seq, sampled_at=now,
             interval_s=state.spec.interval_s, agent_version="simulated",
             probes=probes_for(sim.config, state.statuses),
         )  # fmt: skip
         sent.append(IncomingReport(state.spec.id, state.seq, now, body))
+    sim.reported_at = now
     if sent:
         store_reports(conn, sent, now)
-        while process_reports(conn, sim.config, now):
-            pass
+        process_all(conn, sim.config, now, {(r.host_id, r.seq): r.body for r in sent})
     return bool(sent)
 
 
 def _seen(conn: Connection, sim: Simulation) -> None:
     """Before a heartbeat sweep (the one reader of last-seen times): every reporting host's
-    last-seen time as its left-out reports would have moved it."""
+    last-seen time as its left-out reports would have moved it, where that moved."""
+    assert sim.now is not None
     seen = {}
     for state in sim.hosts.values():
         if state.reporting and state.unsettled <= 0 and state.last_report is not None:
-            seen[state.spec.id] = state.last_report
-    _mark_seen(conn, seen)
+            last = _latest_report(state, sim.now)
+            if sim.marked.get(state.spec.id) != last:
+                seen[state.spec.id] = last
+    _mark_seen(conn, sim, seen)
 
 
-def _mark_seen(conn: Connection, seen: dict[str, datetime]) -> None:
-    """Move hosts' last-seen times as their left-out reports would have."""
-    if seen:
-        statement = (
-            update(hosts_table)
-            .where(hosts_table.c.id == bindparam("host"))
-            .values(last_seen_at=bindparam("seen"))
-        )
-        conn.execute(statement, [{"host": h, "seen": at} for h, at in seen.items()])
+def _mark_seen(conn: Connection, sim: Simulation, seen: dict[str, datetime]) -> None:
+    """Move hosts' last-seen times as their left-out reports would have: one statement for
+    each time, as hosts that report at one interval from one start share theirs."""
+    by_time: dict[datetime, list[str]] = {}
+    for host_id, at in seen.items():
+        by_time.setdefault(at, []).append(host_id)
+    for at, host_ids in by_time.items():
+        conn.execute(_MARK_SEEN, {"hosts": host_ids, "seen": at})
+    sim.marked.update(seen)
+
+
+_MARK_SEEN = (
+    update(hosts_table)
+    .where(hosts_table.c.id.in_(bindparam("hosts", expanding=True)))
+    .values(last_seen_at=bindparam("seen"))
+)
 
 
 def _check_runs(
@@ -362,7 +371,7 @@ def _check_runs(
     """The collector's checks whose verdict is still settling; the others would say again
     what they said. Whether any ran."""
     runs = []
-    for state in sim.hosts.values():
+    for state in sim.in_order(sim.checks_due):
         for check in checks[state.spec.id]:
             name = check.name or check.kind
             if state.unsettled_checks.get(name, 0) <= 0:
@@ -373,6 +382,8 @@ def _check_runs(
             status, detail = state.checks.get(name, ("ok", ""))
             result = ProbeResult(check.kind, check.target, Verdict(status), 1.0, detail)
             runs.append(CheckRun(check, result, now))
+        if all(state.unsettled_checks.get(c.name or c.kind, 0) <= 0 for c in checks[state.spec.id]):
+            sim.checks_due.discard(state.spec.id)
     if runs:
         record_runs(conn, sim.config, runs, now)
     return bool(runs)

@@ -53,11 +53,22 @@ def heartbeat_observation(
 ) -> Observation:
     """Critical once the agent has been silent for ``missed_intervals`` report intervals.
     For a host that never reported, pass the time it was registered."""
-    silent_s = max(0.0, (now - last_report_at).total_seconds())
+    silent_s = _silent_s(last_report_at, now)
     if silent_s >= missed_intervals * interval_s:
         detail = f"agent silent for {silent_s / 60:.0f} min ({missed_intervals} intervals missed)"
         return Observation(HEARTBEAT, now, Status.CRITICAL, silent_s, detail)
     return Observation(HEARTBEAT, now, Status.OK, silent_s, "agent reporting")
+
+
+def heartbeat_silent(
+    last_report_at: datetime, interval_s: float, now: datetime, missed_intervals: int = 3
+) -> bool:
+    """Whether ``heartbeat_observation`` is critical (by the same arithmetic, to the bit)."""
+    return _silent_s(last_report_at, now) >= missed_intervals * interval_s
+
+
+def _silent_s(last_report_at: datetime, now: datetime) -> float:
+    return max(0.0, (now - last_report_at).total_seconds())
 
 
 def observations_from_report(

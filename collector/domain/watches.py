@@ -130,6 +130,22 @@ class WatchState:
         )
 
 
+def at_rest(state: WatchState) -> bool:
+    """A check at rest: ok, no fault raised, not flapping, no status change in the flap window.
+
+    An ok observation (not older than the last) makes no transition from a state at rest and
+    leaves it at rest, changing only what no decision reads while it stays there: when it was
+    observed, its value and detail, and its count of oks in a row (read only to recover a
+    raised fault, and zeroed by the bad observation that must come before one). So for any
+    observations that follow (none older than it), evaluating from the state with that ok
+    folded in or left out makes the same transitions, and the same state from the first bad
+    one on: a sweep that would only confirm an ok at rest can leave the check alone.
+    """
+    return (
+        state.status is Status.OK and not state.raised and not state.flapping and not state.changes
+    )
+
+
 def evaluate(
     state: WatchState, observation: Observation, policy: CheckPolicy, now: datetime
 ) -> tuple[WatchState, list[WatchTransition]]:

@@ -30,12 +30,12 @@ faults of each report are mailed after it, as evaluating it alone would.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection
 
 from collector.config.dependencies import dependencies_for
 from collector.config.settings import CollectorConfig
@@ -56,7 +56,6 @@ from collector.store import reports as report_store
 from collector.store import series as series_store
 from collector.store.inventory import Host
 from collector.store.locks import hold_evaluation_lock
-from collector.store.schema import hosts as hosts_table
 
 #: Reports evaluated per transaction: big enough to amortise the bulk loads and saves, small
 #: enough that the ingest commits sharing the writer thread are not held up for long.
@@ -202,7 +201,7 @@ def plan_reports(
     if not rows:
         return None
     run = Run(conn, config, now)
-    hosts = _hosts(conn, {row.host_id for row in rows})
+    hosts = inventory.hosts_by_id(conn, {row.host_id for row in rows})
     states, versions = watch_states.load_versioned(conn, hosts)
     segments: list[Segment] = []
     pending: dict[str, States] = {}
@@ -265,27 +264,64 @@ def process_reports(conn: Connection, config: CollectorConfig, now: datetime) ->
     return 0 if plan is None else apply_plan(conn, config, plan)
 
 
+def process_all(
+    conn: Connection,
+    config: CollectorConfig,
+    now: datetime,
+    bodies: Mapping[tuple[str, int], Any] | None = None,
+) -> int:
+    """Evaluate the stored, unevaluated reports batch after batch in this transaction, until
+    a batch finds fewer than it could take: all there were when it began. ``bodies`` are
+    bodies at hand, as ``plan_reports`` takes them. Returns how many were evaluated."""
+    done = 0
+    while (plan := plan_reports(conn, config, now, bodies=bodies)) is not None:
+        done += apply_plan(conn, config, plan)
+        if len(plan.report_ids) < BATCH_SIZE:
+            break
+    return done
+
+
 def sweep(conn: Connection, config: CollectorConfig, now: datetime) -> datetime | None:
-    """Heartbeats for every host, then any mail owed: held back, or a reminder. Returns the
-    next moment one of the hosts would fall silent if it reported no more (None: no host)."""
+    """Heartbeats for every host (evaluated where they can change: ``_heartbeats_due``), then
+    any mail owed: held back, or a reminder. Returns the next moment one of the hosts would
+    fall silent if it reported no more (None: no host)."""
     hold_evaluation_lock(conn)
     run = Run(conn, config, now)
     missed = config.monitoring.heartbeat_missed_intervals
-    hosts = [h for h in inventory.list_hosts(conn) if h.kind not in rules.AGENTLESS_KINDS]
-    states = watch_states.load_many(conn, [host.id for host in hosts], [rules.HEARTBEAT])
+    due, next_silence = _heartbeats_due(conn, now, missed)
+    states = watch_states.load_many(conn, [host.id for host in due], [rules.HEARTBEAT])
     pending = _Pending(run)
-    next_silence: datetime | None = None
-    for host in hosts:
+    for host in due:
         last = host.last_seen_at or host.created_at
         heartbeat = rules.heartbeat_observation(last, host.heartbeat_interval_s, now, missed)
         _advance(run, pending, host, [heartbeat], states[host.id])
-        deadline = rules.heartbeat_deadline(last, host.heartbeat_interval_s, missed)
-        if deadline > now and (next_silence is None or deadline < next_silence):
-            next_silence = deadline
     pending.flush()
     run.announce_openings()
     mail_owed(run)
     return next_silence
+
+
+def _heartbeats_due(
+    conn: Connection, now: datetime, missed: int
+) -> tuple[list[Host], datetime | None]:
+    """The hosts whose heartbeat the sweep must evaluate, in its order, and the next moment
+    one of all the hosts would fall silent. The others' agents report and their heartbeats
+    are at rest: an ok heartbeat would change nothing a decision reads (``watches.at_rest``),
+    so they are neither decoded nor written, which keeps a sweep of a quiet fleet to a read."""
+    due: list[str] = []
+    next_silence: datetime | None = None
+    for watched in watch_states.watched_hosts(conn, rules.HEARTBEAT, rules.AGENTLESS_KINDS):
+        last = watched.last_heard
+        interval = inventory.heartbeat_interval(watched.interval_s, watched.agent_interval_s)
+        deadline = rules.heartbeat_deadline(last, interval, missed)
+        if deadline > now and (next_silence is None or deadline < next_silence):
+            next_silence = deadline
+        if not watched.at_rest or rules.heartbeat_silent(last, interval, now, missed):
+            due.append(watched.host_id)
+    if not due:
+        return [], next_silence
+    hosts = inventory.hosts_by_id(conn, due)
+    return [hosts[host_id] for host_id in due if host_id in hosts], next_silence
 
 
 def mail_owed(run: Run) -> None:
@@ -346,15 +382,5 @@ def act_on(run: Run, customer_id: str, host_id: str, transitions: list[WatchTran
     run.view(customer_id).act_on(host_id, transitions)
 
 
-_HOSTS_BY_ID = select(
-    *(hosts_table.c[f.name] for f in fields(Host))  # in the dataclass's order
-).where(hosts_table.c.id.in_(bindparam("ids", expanding=True)))
-
-
 def _first(item: tuple[int, Any, Any]) -> int:
     return item[0]
-
-
-def _hosts(conn: Connection, host_ids: Iterable[str]) -> dict[str, Host]:
-    rows = conn.execute(_HOSTS_BY_ID, {"ids": sorted(host_ids)})
-    return {row.id: Host(*row) for row in rows}

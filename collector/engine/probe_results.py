@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from collector.config.settings import CollectorConfig
 from collector.domain import rules
@@ -29,6 +29,7 @@ from collector.probes.base import Verdict
 from collector.store import inventory, watch_states
 from collector.store import probe_results as probe_store
 from collector.store import series as series_store
+from collector.store.inventory import Host
 from collector.store.locks import hold_evaluation_lock
 from collector.store.probe_results import HostCheck, ResultLike
 from collector.store.schema import host_checks
@@ -61,9 +62,11 @@ def record_runs(
     for run in kept:
         by_host[run.check.host_id].append(run)
     engine_run = pipeline.Run(conn, config, now)
+    # Read once for the batch: each host's observing writes only its own states.
+    hosts = inventory.hosts_by_id(conn, by_host)
+    all_states = watch_states.load_many(conn, list(by_host))
     for host_id, host_runs in by_host.items():
-        host = inventory.get_host(conn, host_id)
-        states = watch_states.load(conn, host_id)
+        host, states = _host(hosts, host_id), all_states[host_id]
         found: list[Observation] = []
         for run in host_runs:
             found += observations_of(run, engine_run, states)
@@ -99,8 +102,19 @@ def observations_of(
     )
 
 
+def _host(hosts: dict[str, Host], host_id: str) -> Host:
+    found = hosts.get(host_id)
+    if found is None:
+        raise inventory.NotFound(f"no host {host_id!r}")
+    return found
+
+
+_CHECKS_BY_ID = select(host_checks.c.id).where(
+    host_checks.c.id.in_(bindparam("ids", expanding=True))
+)
+
+
 def _existing_check_ids(conn: Connection, ids: set[int]) -> set[int]:
     if not ids:
         return set()
-    query = select(host_checks.c.id).where(host_checks.c.id.in_(sorted(ids)))
-    return set(conn.scalars(query))
+    return set(conn.scalars(_CHECKS_BY_ID, {"ids": sorted(ids)}))

@@ -49,9 +49,7 @@ class Host:
     def heartbeat_interval_s(self) -> float:
         """The interval the heartbeat expects reports at: the host's setting, else the one
         its agent reports, else the agent's default until it first reports."""
-        if self.interval_s is not None:
-            return self.interval_s
-        return self.agent_interval_s or DEFAULT_INTERVAL_S
+        return heartbeat_interval(self.interval_s, self.agent_interval_s)
 
     @property
     def interval_source(self) -> str:
@@ -71,6 +69,13 @@ class Contract:
 
 #: The agent's own default interval: what a host that set none expects before its first report.
 DEFAULT_INTERVAL_S = 60.0
+
+
+def heartbeat_interval(interval_s: float | None, agent_interval_s: float | None) -> float:
+    """``Host.heartbeat_interval_s`` from the two columns, for callers that read only those."""
+    if interval_s is not None:
+        return interval_s
+    return agent_interval_s or DEFAULT_INTERVAL_S
 
 
 def new_host_key() -> str:
@@ -279,6 +284,12 @@ def get_host(conn: Connection, host_id: str) -> Host:
     return _host(row)
 
 
+def hosts_by_id(conn: Connection, host_ids: Iterable[str]) -> dict[str, Host]:
+    """The named hosts that exist (archived ones too), by id, in one query."""
+    rows = conn.execute(_HOSTS_BY_ID, {"ids": sorted(host_ids)})
+    return {row.id: Host(*row) for row in rows}
+
+
 def list_hosts(conn: Connection, customer_id: str | None = None) -> list[Host]:
     """The hosts watched (archived ones are history only)."""
     query = select(*_HOST_COLUMNS).where(hosts.c.archived_at.is_(None))
@@ -345,6 +356,8 @@ def list_customers(conn: Connection) -> list[dict[str, Any]]:
 #: What a ``Host`` is read from: a fleet's worth of rows is read for some pages, and the
 #: signing key and settings in the other columns are not for them.
 _HOST_COLUMNS = tuple(hosts.c[f.name] for f in fields(Host))
+
+_HOSTS_BY_ID = select(*_HOST_COLUMNS).where(hosts.c.id.in_(bindparam("ids", expanding=True)))
 
 
 def _host(row: Any) -> Host:

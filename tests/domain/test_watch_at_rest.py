@@ -1,0 +1,99 @@
+"""An ok folded into a check at rest changes no decision: whatever observations follow, the
+check makes the same transitions with that ok as without it. The heartbeat sweep relies on
+this to leave alone the agents that report."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import assume, example, given, settings
+from hypothesis import strategies as st
+
+from collector.domain.policy import CheckPolicy, Status
+from collector.domain.watches import (
+    Observation,
+    WatchState,
+    WatchTransition,
+    at_rest,
+    evaluate,
+)
+
+T0 = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
+KEY = "agent.heartbeat"
+
+policies = st.builds(
+    CheckPolicy,
+    raise_after=st.integers(1, 3),
+    recover_after=st.integers(1, 3),
+    flap_changes=st.integers(2, 6),
+    flap_window_s=st.sampled_from([300.0, 1800.0]),
+)
+#: Each observation: seconds after the one before, and its status.
+readings = st.lists(
+    st.tuples(st.integers(0, 900), st.sampled_from(list(Status))), min_size=0, max_size=25
+)
+
+
+def _unread_blanked(state: WatchState) -> WatchState:
+    """The state without what an ok at rest may change: no decision reads it at rest."""
+    return replace(state, observed_at=None, value=None, detail="", good_count=0)
+
+
+def _fold(
+    state: WatchState, policy: CheckPolicy, steps: list[tuple[int, Status]], start: datetime
+) -> tuple[WatchState, list[WatchTransition], datetime]:
+    at, made = start, []
+    for gap_s, status in steps:
+        at += timedelta(seconds=gap_s)
+        state, transitions = evaluate(state, Observation(KEY, at, status, float(gap_s)), policy, at)
+        made += transitions
+    return state, made, at
+
+
+@settings(max_examples=300)
+@example(  # raised, then two oks across the flap window: one ok short of recovering
+    policy=CheckPolicy(raise_after=1, recover_after=3, flap_window_s=300.0),
+    history=[(0, Status.CRITICAL)], oks=0, gap_s=60, future=[],
+)  # fmt: skip
+@given(
+    policy=policies, history=readings, oks=st.integers(-1, 3), gap_s=st.integers(0, 900),
+    future=readings,
+)  # fmt: skip
+def test_an_ok_folded_into_a_check_at_rest_changes_no_later_decision(
+    policy: CheckPolicy,
+    history: list[tuple[int, Status]],
+    oks: int,
+    gap_s: int,
+    future: list[tuple[int, Status]],
+) -> None:
+    # Any history; mostly ending in an ok, then one after the flap window and ``oks`` more,
+    # which leaves a check at rest or one ok short of recovering.
+    if oks >= 0:
+        long_s = int(policy.flap_window_s) + 1
+        history = [*history, (60, Status.OK), (long_s, Status.OK), *[(60, Status.OK)] * oks]
+    state, _, last = _fold(WatchState(KEY), policy, history, T0)
+    assume(at_rest(state))
+    moment = last + timedelta(seconds=gap_s)
+    confirmed, made = evaluate(state, Observation(KEY, moment, Status.OK, 1.0), policy, moment)
+    assert made == []
+    assert at_rest(confirmed)
+    assert _unread_blanked(confirmed) == _unread_blanked(state)
+
+    without, made_without, _ = _fold(state, policy, future, moment)
+    with_it, made_with, _ = _fold(confirmed, policy, future, moment)
+    assert made_with == made_without
+    if any(status is not Status.OK for _, status in future):
+        assert with_it == without
+    else:
+        assert _unread_blanked(with_it) == _unread_blanked(without)
+
+
+def test_a_check_is_at_rest_only_when_ok_unraised_steady_and_not_flapping() -> None:
+    ok = WatchState(KEY, Status.OK, observed_at=T0, good_count=4)
+    assert at_rest(ok)
+    assert not at_rest(WatchState(KEY))  # never observed: the first ok makes its state
+    assert not at_rest(replace(ok, status=Status.WARNING))
+    assert not at_rest(replace(ok, raised=True))  # an ok may be the one that recovers it
+    assert not at_rest(replace(ok, flapping=True))
+    assert not at_rest(replace(ok, changes=(T0,)))  # an ok may trim the flap window
