@@ -18,7 +18,7 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import BindParameter, Connection, Select, bindparam, insert, or_, select, update
 
@@ -26,6 +26,8 @@ from collector.domain.access import AccessLoss, Span, is_access_check
 from collector.store.schema import faults, host_checks, hosts, incident_pauses
 
 WAITING = "waiting_on_customer"
+#: Whose faults a statement reads: every host's, one host's, several's.
+HostsShape = Literal["every", "one", "several"]
 REMOTE_PREFIX = "remote."
 HOST_DOWN = "host.down"
 HEARTBEAT = "agent.heartbeat"
@@ -64,12 +66,11 @@ def access_losses(
     """Faults on remote-access checks overlapping ``[since, until)``, of the hosts named (every
     host when None), oldest first; with ``still_open``, only those not resolved yet (an index
     finds them, where the overlap with a window reads every fault resolved since)."""
-    query = _losses_query(host_ids is not None, exclude_fault_id is not None, still_open)
     params: dict[str, object] = {"until": until}
     if not still_open:
         params["since"] = since
-    if host_ids is not None:
-        params["hosts"] = sorted(set(host_ids))
+    hosts = _hosts_param(host_ids, params)
+    query = _losses_query(hosts, exclude_fault_id is not None, still_open)
     if exclude_fault_id is not None:
         params["exclude"] = exclude_fault_id
     return [fault.loss for fault in _remote_faults(conn, query, params) if fault.access]
@@ -81,9 +82,21 @@ def remote_faults(
     """Every ``remote.*`` fault overlapping ``[since, until)``, of the hosts named (every host
     when None), oldest first, access checks or not: what several incidents' clocks share."""
     params: dict[str, object] = {"since": since, "until": until}
-    if host_ids is not None:
-        params["hosts"] = sorted(set(host_ids))
-    return _remote_faults(conn, _losses_query(host_ids is not None, False, False), params)
+    hosts = _hosts_param(host_ids, params)
+    return _remote_faults(conn, _losses_query(hosts, False, False), params)
+
+
+def _hosts_param(host_ids: Iterable[str] | None, params: dict[str, object]) -> HostsShape:
+    """Which hosts a statement reads, its parameter set in ``params``: a list of ids costs
+    more to bind than one, and the clocks of one incident read one host's."""
+    if host_ids is None:
+        return "every"
+    ids = sorted(set(host_ids))
+    if len(ids) == 1:
+        params["host"] = ids[0]
+        return "one"
+    params["hosts"] = ids
+    return "several"
 
 
 def _remote_faults(
@@ -102,7 +115,7 @@ def _remote_fault(row: Any, flag: bool | None) -> RemoteFault:
 
 
 @functools.cache
-def _losses_query(of_hosts: bool, excluding: bool, still_open: bool) -> Select[Any]:
+def _losses_query(hosts: HostsShape, excluding: bool, still_open: bool) -> Select[Any]:
     """``access_losses``' statement in each of its shapes, built once: every incident clock
     runs it, and building a statement costs more than running this one."""
     resolved = faults.c.resolved_at
@@ -115,7 +128,9 @@ def _losses_query(of_hosts: bool, excluding: bool, still_open: bool) -> Select[A
         faults.c.opened_at < bindparam("until"),
         resolved.is_(None) if still_open else or_(resolved.is_(None), resolved > since),
     )  # fmt: skip
-    if of_hosts:
+    if hosts == "one":
+        query = query.where(faults.c.host_id == bindparam("host"))
+    elif hosts == "several":
         query = query.where(faults.c.host_id.in_(bindparam("hosts", expanding=True)))
     if excluding:
         query = query.where(faults.c.id != bindparam("exclude"))
@@ -127,9 +142,11 @@ def _is_access(check_key: str, flag: bool | None) -> bool:
     return is_access_check(kind, flag)
 
 
-_ACCESS_FLAGS = select(
+_FLAGS = select(
     host_checks.c.host_id, host_checks.c.kind, host_checks.c.name, host_checks.c.remote_access
-).where(host_checks.c.host_id.in_(bindparam("hosts", expanding=True)))
+)
+_FLAGS_OF_ONE = _FLAGS.where(host_checks.c.host_id == bindparam("host"))
+_FLAGS_OF = _FLAGS.where(host_checks.c.host_id.in_(bindparam("hosts", expanding=True)))
 
 
 def _access_flags(conn: Connection, host_ids: set[str]) -> dict[tuple[str, str], bool | None]:
@@ -137,7 +154,11 @@ def _access_flags(conn: Connection, host_ids: set[str]) -> dict[tuple[str, str],
     if not host_ids:
         return {}
     found: dict[tuple[str, str], bool | None] = {}
-    for row in conn.execute(_ACCESS_FLAGS, {"hosts": sorted(host_ids)}):
+    if len(host_ids) == 1:
+        rows = conn.execute(_FLAGS_OF_ONE, {"host": next(iter(host_ids))})
+    else:
+        rows = conn.execute(_FLAGS_OF, {"hosts": sorted(host_ids)})
+    for row in rows:
         key = f"{REMOTE_PREFIX}{row.kind}" + (f":{row.name}" if row.name else "")
         found[(row.host_id, key)] = row.remote_access
     return found
@@ -226,13 +247,16 @@ def waiting_since(conn: Connection, incident_id: int) -> datetime | None:
     )
 
 
-_WAITS = (
-    select(incident_pauses.c.incident_id, incident_pauses.c.starts_at, incident_pauses.c.ends_at)
-    .where(
-        incident_pauses.c.incident_id.in_(bindparam("incidents", expanding=True)),
-        incident_pauses.c.reason == WAITING,
-    )
-    .order_by(incident_pauses.c.incident_id, incident_pauses.c.starts_at, incident_pauses.c.id)
+_WAITS = select(
+    incident_pauses.c.incident_id, incident_pauses.c.starts_at, incident_pauses.c.ends_at
+).order_by(incident_pauses.c.incident_id, incident_pauses.c.starts_at, incident_pauses.c.id)
+#: One incident's (its clocks worked out alone) and several's: a list of ids costs more to bind.
+_WAITS_OF_ONE = _WAITS.where(
+    incident_pauses.c.incident_id == bindparam("incident"), incident_pauses.c.reason == WAITING
+)
+_WAITS_OF = _WAITS.where(
+    incident_pauses.c.incident_id.in_(bindparam("incidents", expanding=True)),
+    incident_pauses.c.reason == WAITING,
 )
 
 
@@ -243,9 +267,14 @@ def waits_of(
     while still waiting."""
     ids = sorted(set(incident_ids))
     found: dict[int, list[tuple[datetime, datetime | None]]] = {}
-    if ids:
-        for row in conn.execute(_WAITS, {"incidents": ids}):
-            found.setdefault(row.incident_id, []).append((row.starts_at, row.ends_at))
+    if len(ids) == 1:
+        rows = conn.execute(_WAITS_OF_ONE, {"incident": ids[0]})
+    elif ids:
+        rows = conn.execute(_WAITS_OF, {"incidents": ids})
+    else:
+        return found
+    for row in rows:
+        found.setdefault(row.incident_id, []).append((row.starts_at, row.ends_at))
     return found
 
 
