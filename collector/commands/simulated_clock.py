@@ -15,6 +15,12 @@ entries newer than the last one seen name the incidents that changed; an inciden
 resolution, closing and contract change are entries too, so they are also the only ones that
 can come into or leave the open covered incidents.
 
+One fact moves a target earlier without an entry on the incident's timeline: a heartbeat fault
+dates the agent's silence back by its missed intervals, and access lost in those minutes stops
+pausing the host's incidents; a deadline kept can then be that much late (at most
+``monitoring.heartbeat_missed_intervals`` reporting intervals). So can editing a check's
+``remote_access`` flag or a customer's access rule, which the simulation never does.
+
 Reminders follow a fault's mail (``last_notified_at``), which is written with the mail into the
 outbox: they are read again only when the outbox grew. Whether an incident pages and waits on an
 engineer changes only with its opening, first response, engineer's acknowledgement,

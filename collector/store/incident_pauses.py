@@ -26,11 +26,11 @@ from collector.domain.access import AccessLoss, Span, is_access_check
 from collector.store.schema import faults, host_checks, hosts, incident_pauses
 
 WAITING = "waiting_on_customer"
-#: Whose faults a statement reads: every host's, one host's, several's.
-HostsShape = Literal["every", "one", "several"]
 REMOTE_PREFIX = "remote."
 HOST_DOWN = "host.down"
 HEARTBEAT = "agent.heartbeat"
+#: Whose faults a statement reads: every host's, one host's, several's.
+HostsShape = Literal["every", "one", "several"]
 
 
 @dataclass(frozen=True)
