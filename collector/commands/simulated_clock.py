@@ -9,24 +9,70 @@ while an incident that pages waits for an engineer), a silent agent's heartbeat 
 The SLA deadlines are the costly ones (each incident's clocks), so each incident's are kept
 and worked out again only when its timeline grew or its earliest deadline came. That is safe
 because the times kept are never later than the real ones: nothing but a recorded change makes
-a target earlier (a severity rise, a step, an announcement: each on the timeline), while an
-outage still going on only moves targets later.
+a target earlier (a severity rise, a step, a wait or a grant, a contract or an announcement:
+each on the timeline), while an outage still going on only moves targets later. The timeline
+entries newer than the last one seen name the incidents that changed; an incident's opening,
+resolution, closing and contract change are entries too, so they are also the only ones that
+can come into or leave the open covered incidents.
+
+One fact moves a target earlier without an entry on the incident's timeline: a heartbeat fault
+dates the agent's silence back by its missed intervals, and access lost in those minutes stops
+pausing the host's incidents; a deadline kept can then be that much late (at most
+``monitoring.heartbeat_missed_intervals`` reporting intervals). So can editing a check's
+``remote_access`` flag or a customer's access rule, which the simulation never does.
+
+Reminders follow a fault's mail (``last_notified_at``), which is written with the mail into the
+outbox: they are read again only when the outbox grew. Whether an incident pages and waits on an
+engineer changes only with its opening, first response, engineer's acknowledgement,
+resolution, closing, severity or contract, all on its timeline: it is read again for the
+incidents whose timeline grew.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, bindparam, func, select
 
 from collector.config.settings import CollectorConfig
 from collector.config.tiers import catalogue_for
 from collector.domain.sla import sla_warnings
+from collector.engine.clock_facts import ClockFacts
 from collector.engine.incident_clock import access_rules, incident_clocks
 from collector.store import incidents as incident_store
-from collector.store import pages as page_store
 from collector.store.incidents import IncidentView
 from collector.store.schema import faults, incident_events, outbox
+
+#: The newest timeline entry and the newest mail: nothing changes without one or the other.
+_NEWEST = select(
+    select(func.max(incident_events.c.id)).scalar_subquery(),
+    select(func.max(outbox.c.id)).scalar_subquery(),
+)
+#: The incidents whose timeline grew since an entry (no DISTINCT: with it SQLite reads the
+#: whole incident index rather than the newest rows).
+_CHANGED = select(incident_events.c.incident_id).where(incident_events.c.id > bindparam("last"))
+#: Open, mailed, unacknowledged faults: mailed again every reminder interval.
+_MAILED = select(faults.c.last_notified_at).where(
+    faults.c.resolved_at.is_(None),
+    faults.c.acknowledged_at.is_(None),
+    faults.c.last_notified_at.is_not(None),
+)
+
+
+def _watched(incident: IncidentView) -> bool:
+    """One of ``incident_store.open_covered``: open, unresolved, covered."""
+    return incident.closed_at is None and incident.resolved_at is None and incident.covered
+
+
+def _untaken(incident: IncidentView) -> bool:
+    """One of ``page_store.awaiting_engineer``: open, unanswered, untaken, and it pages."""
+    waiting = (
+        incident.closed_at,
+        incident.resolved_at,
+        incident.engineer_acknowledged_at,
+        incident.responded_at,
+    )
+    return all(at is None for at in waiting) and bool(incident.policy.get("pages_on_call"))
 
 
 class Deadlines:
@@ -35,48 +81,56 @@ class Deadlines:
     def __init__(self, config: CollectorConfig) -> None:
         self.config = config
         self._catalogue, self._rules = catalogue_for(config), access_rules(config)
-        #: Per open covered incident: its timeline's length, and its SLA deadlines from then.
-        self._known: dict[int, tuple[int, list[datetime]]] = {}
-        #: The newest timeline entry and mail when last asked, and the answers then: nothing
-        #: about incidents or mail changes without one of those.
+        #: Per open covered incident: its SLA deadlines as worked out when its timeline last
+        #: grew (or its earliest deadline last came).
+        self._known: dict[int, list[datetime]] = {}
+        #: The incidents that page and wait for an engineer.
+        self._untaken: set[int] = set()
+        #: The newest timeline entry and mail when last asked (None: never asked yet).
         self._seen: tuple[int, int] | None = None
-        self._answers: tuple[list[datetime], list[datetime], bool] = ([], [], False)
+        self._sla: list[datetime] = []
+        self._reminders: list[datetime] = []
 
     def ahead(self, conn: Connection, now: datetime) -> tuple[list[datetime], list[datetime], bool]:
         """SLA deadlines, reminder deadlines, and whether paging waits on an engineer."""
-        seen = (
-            conn.scalar(select(func.max(incident_events.c.id))) or 0,
-            conn.scalar(select(func.max(outbox.c.id))) or 0,
-        )
-        if seen != self._seen or any(at <= now for at in self._answers[0]):
+        newest = conn.execute(_NEWEST).one()
+        seen = (newest[0] or 0, newest[1] or 0)
+        before = self._seen
+        if before is None or seen != before or any(at <= now for at in self._sla):
             self._seen = seen
-            self._answers = (self.sla(conn, now), self.reminders(conn), self.paging(conn))
-        return self._answers
+            changed = set()
+            if before is None or seen[0] != before[0]:
+                changed = set(conn.scalars(_CHANGED, {"last": before[0] if before else 0}))
+            self._sla = self.sla(conn, now, changed)
+            if before is None or seen[1] != before[1]:
+                self._reminders = self.reminders(conn)
+        return self._sla, self._reminders, bool(self._untaken)
 
-    def sla(self, conn: Connection, now: datetime) -> list[datetime]:
-        """Every warning and breach still ahead on open incidents' unmet targets."""
-        watched = incident_store.open_covered(conn)
-        query = (
-            select(incident_events.c.incident_id, func.count())
-            .where(incident_events.c.incident_id.in_([i.id for i in watched]))
-            .group_by(incident_events.c.incident_id)
-        )
-        lengths: dict[int, int] = {row[0]: row[1] for row in conn.execute(query)}
-        known, found = {}, []
-        for incident in watched:
-            length = lengths.get(incident.id, 0)
-            kept = self._known.get(incident.id)
-            if kept is None or kept[0] != length or min(kept[1], default=now) < now:
-                kept = (length, self._work_out(conn, incident, now))
-            known[incident.id] = kept
-            found += kept[1]
-        self._known = known
-        return [at for at in found if at >= now]
+    def sla(self, conn: Connection, now: datetime, changed: set[int]) -> list[datetime]:
+        """Every warning and breach still ahead on open incidents' unmet targets, working out
+        again those of the ``changed`` incidents and of those whose earliest deadline passed;
+        whether the changed ones page on the way."""
+        passed = {i for i, found in self._known.items() if min(found, default=now) < now}
+        redo = changed | passed
+        if redo:
+            for incident_id in redo:
+                self._known.pop(incident_id, None)
+                self._untaken.discard(incident_id)
+            fetched = incident_store.incidents_among(conn, redo)
+            self._untaken.update(incident.id for incident in fetched if _untaken(incident))
+            watched = [incident for incident in fetched if _watched(incident)]
+            if watched:
+                facts = ClockFacts.read(conn, watched, now, self._rules)
+                for incident in watched:
+                    self._known[incident.id] = self._work_out(conn, incident, now, facts)
+        return [at for found in self._known.values() for at in found if at >= now]
 
-    def _work_out(self, conn: Connection, incident: IncidentView, now: datetime) -> list[datetime]:
+    def _work_out(
+        self, conn: Connection, incident: IncidentView, now: datetime, facts: ClockFacts
+    ) -> list[datetime]:
         fraction = self.config.mail.sla_warning_fraction
         found = []
-        clocks = incident_clocks(conn, incident, self._catalogue, now, self._rules)
+        clocks = incident_clocks(conn, incident, self._catalogue, now, self._rules, facts)
         for name, clock in clocks.items():
             if incident.met_at(name) is not None:
                 continue
@@ -90,14 +144,4 @@ class Deadlines:
     def reminders(self, conn: Connection) -> list[datetime]:
         """Open, mailed, unacknowledged faults are mailed again every reminder interval."""
         every = timedelta(seconds=self.config.mail.reminder_interval_s)
-        query = select(faults.c.last_notified_at).where(
-            faults.c.resolved_at.is_(None),
-            faults.c.acknowledged_at.is_(None),
-            faults.c.last_notified_at.is_not(None),
-        )
-        return [at + every for at in conn.scalars(query)]
-
-    @staticmethod
-    def paging(conn: Connection) -> bool:
-        """Whether an incident that pages waits for an engineer: paging decides every sweep."""
-        return bool(page_store.awaiting_engineer(conn))
+        return [at + every for at in conn.scalars(_MAILED)]

@@ -1,9 +1,9 @@
 """An incident's SLA clocks from its stored facts: terms, pauses, lifecycle moments.
 
-Reads the store, then hands plain facts to ``collector.domain.sla``. Pauses run until the
-incident was resolved or closed, or until ``now`` while they are still going: the due time is
-then the one that holds if access came back (or the customer answered) now, so the SLA sweep
-moves it on as a pause goes on and never reports a breach during one.
+Reads the store (``clock_facts``), then hands plain facts to ``collector.domain.sla``. Pauses
+run until the incident was resolved or closed, or until ``now`` while they are still going: the
+due time is then the one that holds if access came back (or the customer answered) now, so the
+SLA sweep moves it on as a pause goes on and never reports a breach during one.
 """
 
 from __future__ import annotations
@@ -15,18 +15,14 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from collector.config.settings import CollectorConfig
-from collector.domain import access
 from collector.domain.access import AccessRules
-from collector.domain.announcements import tier_with_announcements
 from collector.domain.calendar import Pause
 from collector.domain.sla import Explanation, TargetClock, earliest, explain_clock, target_clocks
 from collector.domain.tiers import DEFAULT_REGION, Tier
+from collector.engine.clock_facts import ClockFacts
 from collector.engine.incident_terms import rise_tiers, tier_from_policy
-from collector.store import announcements as announcement_store
-from collector.store import incident_pauses
 from collector.store.incident_view import IncidentView
 
-WAITING_WORDS = "waiting on the customer"
 DEFAULT_RULES = AccessRules()
 
 
@@ -39,58 +35,11 @@ def access_rules(config: CollectorConfig) -> AccessRules:
     )
 
 
-def pauses_until(incident: IncidentView, now: datetime) -> datetime:
-    """Pauses stop counting when the incident is resolved or closed, else at ``now``."""
-    ends = [t for t in (incident.resolved_at, incident.closed_at) if t is not None]
-    return min([now, *ends])
-
-
 def incident_pauses_for(
     conn: Connection, incident: IncidentView, now: datetime, rules: AccessRules = DEFAULT_RULES
 ) -> list[Pause]:
     """Access the customer withheld (``collector.domain.access``), and waits on them."""
-    until = pauses_until(incident, now)
-    pauses = access_lost_pauses(conn, incident, until, rules)
-    if access.access_is_on_request(incident.access_rule, None):
-        pauses += access.grant_pause(incident.opened_at, incident.access_granted_at, until)
-    for start, end in incident_pauses.waits(conn, incident.id):
-        stop = min(end or until, until)
-        if stop > start:
-            pauses.append(Pause(start, stop, WAITING_WORDS))
-    return pauses
-
-
-def access_lost_pauses(
-    conn: Connection, incident: IncidentView, until: datetime, rules: AccessRules
-) -> list[Pause]:
-    """The host's access checks failing while its agent reported and the vendor's network was
-    up; nothing for an incident that is itself about such an outage."""
-    if incident.host_id is None or access.is_outage_key(incident.check_key):
-        return []
-    since = incident.opened_at
-    losses = incident_pauses.access_losses(
-        conn, since=since, until=until, host_ids=[incident.host_id],
-        exclude_fault_id=incident.fault_id,
-    )  # fmt: skip
-    if not losses:
-        return []
-    silent = incident_pauses.silent_spans(
-        conn, incident.host_id, until=until, missed_intervals=rules.missed_intervals
-    )
-    return access.access_pauses(
-        losses, host_silent=silent, vendor_down=vendor_down(conn, since, until, rules), until=until
-    )
-
-
-def vendor_down(
-    conn: Connection, since: datetime, until: datetime, rules: AccessRules
-) -> list[access.Span]:
-    """When the vendor's own network was down between ``since`` and ``until``."""
-    everyone = incident_pauses.access_losses(conn, since=since, until=until)
-    canaries = incident_pauses.remote_losses_of_hosts(
-        conn, rules.canary_hosts, since=since, until=until
-    )
-    return access.vendor_network_spans(everyone, canaries, until, rules.vendor_network_customers)
+    return ClockFacts.read(conn, [incident], now, rules).pauses(incident)
 
 
 def incident_clocks(
@@ -99,21 +48,26 @@ def incident_clocks(
     catalogue: Mapping[str, Tier],
     now: datetime,
     rules: AccessRules = DEFAULT_RULES,
+    facts: ClockFacts | None = None,
 ) -> dict[str, TargetClock]:
     """Every started clock of the incident's terms; empty when it is not covered. After a
     severity rise each target is the earlier of the promise made at opening and the new
-    severity's, counted from the rise."""
+    severity's, counted from the rise. ``facts``: read for several incidents at ``now`` at
+    once (a sweep), else read for this one."""
     if not incident.covered:
         return {}
-    pauses = incident_pauses_for(conn, incident, now, rules)
-    announced = announcement_store.live(conn)
+    if facts is None:
+        facts = ClockFacts.read(conn, [incident], now, rules)
+    elif facts.now != now:
+        raise ValueError(f"clock facts read at {facts.now}, asked at {now}")
+    pauses = facts.pauses(incident)
     sets = []
     tier = tier_from_policy(incident.policy, incident.severity, catalogue, incident.tier)
     if tier is not None and tier.covered:
-        tier = tier_with_announcements(tier, announced)
+        tier = facts.announced_tier(tier)
         sets.append(_clocks(tier, incident.severity, incident.opened_at, pauses, incident))
     for raised_at, severity, raised in rise_tiers(incident.policy):
-        raised = tier_with_announcements(raised, announced)
+        raised = facts.announced_tier(raised)
         clocks = _clocks(raised, severity, raised_at, pauses, incident)
         sets.append({name: _from_rise(clock) for name, clock in clocks.items()})
     return earliest(*sets)

@@ -91,14 +91,7 @@ def rise_tiers(policy: Mapping[str, Any]) -> list[tuple[datetime, str, Tier]]:
     found = []
     for rise in policy.get("rises", []):
         severity = str(rise["severity"])
-        targets = {name: target_from_json(spec) for name, spec in rise["definition"].items()}
-        tier = Tier(
-            name=str(policy.get("tier", "")),
-            title=str(policy.get("title", "")),
-            covered=True,
-            calendar=None,
-            severities={s: (targets if s == severity else {}) for s in SEVERITIES},
-        )
+        tier = _defined_tier(policy, rise["definition"], severity)
         found.append((datetime.fromisoformat(rise["at"]), severity, tier))
     return found
 
@@ -119,14 +112,36 @@ def tier_from_policy(
         return catalogue.get(str(policy.get("tier", tier_name)))
     if not definition:
         return None
-    targets = {name: target_from_json(spec) for name, spec in definition.items()}
-    return Tier(
-        name=str(policy.get("tier", "")),
-        title=str(policy.get("title", "")),
-        covered=True,
-        calendar=None,
-        severities={s: (targets if s == severity else {}) for s in SEVERITIES},
-    )
+    return _defined_tier(policy, definition, severity)
+
+
+#: Tiers rebuilt from frozen definitions, by the definition's text: every recalculation of
+#: every open incident rebuilds one (calendars and all), and incidents opened under the same
+#: terms share it. Tiers are immutable, so one instance serves them all.
+_DEFINED: dict[tuple[str, str, str, str], Tier] = {}
+_DEFINED_KEPT = 512
+
+
+def _defined_tier(policy: Mapping[str, Any], definition: Mapping[str, Any], severity: str) -> Tier:
+    """The tier measuring ``severity`` by the targets ``definition`` freezes."""
+    name, title = str(policy.get("tier", "")), str(policy.get("title", ""))
+    # repr of the JSON read back is the same text for the same definition, and never for two
+    # different ones: JSON's types each print differently.
+    key = (repr(definition), severity, name, title)
+    tier = _DEFINED.get(key)
+    if tier is None:
+        targets = {target: target_from_json(spec) for target, spec in definition.items()}
+        tier = Tier(
+            name=name,
+            title=title,
+            covered=True,
+            calendar=None,
+            severities={s: (targets if s == severity else {}) for s in SEVERITIES},
+        )
+        if len(_DEFINED) >= _DEFINED_KEPT:
+            _DEFINED.clear()
+        _DEFINED[key] = tier
+    return tier
 
 
 def target_json(target: Target) -> dict[str, Any]:

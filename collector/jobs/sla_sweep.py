@@ -24,6 +24,7 @@ from sqlalchemy import Connection
 from collector.config.settings import CollectorConfig
 from collector.config.tiers import catalogue_for
 from collector.domain.sla import SlaAlerts, TargetClock, explain_clock, sla_warnings
+from collector.engine.clock_facts import ClockFacts
 from collector.engine.incident_clock import access_rules, incident_clocks
 from collector.notify import outbox, sla_messages
 from collector.notify.messages import Mail
@@ -51,15 +52,19 @@ def sweep_sla(conn: Connection, config: CollectorConfig, now: datetime) -> int:
     """One pass over open incidents' targets; returns how many mails it wrote."""
     catalogue, rules = catalogue_for(config), access_rules(config)
     written = 0
-    for incident in incident_store.open_covered(conn):
+    watched = incident_store.open_covered(conn)
+    # What the clocks read, read once for all: the sweep's own writes (due times, mail,
+    # timeline) are none of it.
+    facts = ClockFacts.read(conn, watched, now, rules)
+    for incident in watched:
         # Each incident's clocks are computed once a sweep; the stored response due time
         # follows them while the first response is awaited.
         awaiting = incident.responded_at is None and incident.sla_breached_at is None
         if awaiting:
-            clocks = recompute_due(conn, incident, catalogue, now, rules)
+            clocks = recompute_due(conn, incident, catalogue, now, rules, facts)
             written += _sweep_one(conn, config, incident, clocks.get("first_response"), now)
         else:
-            clocks = incident_clocks(conn, incident, catalogue, now, rules)
+            clocks = incident_clocks(conn, incident, catalogue, now, rules, facts)
         written += _sweep_lifecycle(conn, config, incident, clocks, now)
     return written
 

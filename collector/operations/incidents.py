@@ -22,6 +22,7 @@ from sqlalchemy import Connection
 from collector.domain.access import ON_REQUEST, AccessRules
 from collector.domain.sla import TargetClock, due_times, format_local
 from collector.domain.tiers import Tier, format_duration
+from collector.engine.clock_facts import ClockFacts
 from collector.engine.incident_clock import DEFAULT_RULES, incident_clocks, incident_pauses_for
 from collector.engine.incident_terms import NOT_COVERED, policy_for
 from collector.store import faults as fault_store
@@ -294,9 +295,11 @@ def recompute_due(
     catalogue: Mapping[str, Tier],
     now: datetime,
     rules: AccessRules = DEFAULT_RULES,
+    facts: ClockFacts | None = None,
 ) -> dict[str, TargetClock]:
-    """Every started target's clock with the pauses so far; stores the response due time."""
-    clocks = incident_clocks(conn, incident, catalogue, now, rules)
+    """Every started target's clock with the pauses so far; stores the response due time.
+    ``facts``: as ``incident_clocks`` takes them."""
+    clocks = incident_clocks(conn, incident, catalogue, now, rules, facts)
     response = clocks.get("first_response")
     due = response.due if response else None
     if incident.covered and due != incident.response_due_at:

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import BindParameter, Connection, Select, bindparam, insert, or_, select, update
 
@@ -28,6 +29,29 @@ WAITING = "waiting_on_customer"
 REMOTE_PREFIX = "remote."
 HOST_DOWN = "host.down"
 HEARTBEAT = "agent.heartbeat"
+#: Whose faults a statement reads: every host's, one host's, several's.
+HostsShape = Literal["every", "one", "several"]
+
+
+@dataclass(frozen=True)
+class RemoteFault:
+    """A ``remote.*`` fault as the clocks read it, and whether its check is remote access."""
+
+    id: int
+    customer_id: str
+    host_id: str | None
+    check_key: str
+    opened_at: datetime
+    resolved_at: datetime | None
+    access: bool
+
+    def overlaps(self, since: datetime, until: datetime) -> bool:
+        """Whether it overlaps ``[since, until)``, as ``access_losses`` selects."""
+        return self.opened_at < until and (self.resolved_at is None or self.resolved_at > since)
+
+    @property
+    def loss(self) -> AccessLoss:
+        return AccessLoss(self.customer_id, self.check_key, self.opened_at, self.resolved_at)
 
 
 def access_losses(
@@ -42,37 +66,71 @@ def access_losses(
     """Faults on remote-access checks overlapping ``[since, until)``, of the hosts named (every
     host when None), oldest first; with ``still_open``, only those not resolved yet (an index
     finds them, where the overlap with a window reads every fault resolved since)."""
-    query = _losses_query(host_ids is not None, exclude_fault_id is not None, still_open)
     params: dict[str, object] = {"until": until}
     if not still_open:
         params["since"] = since
-    if host_ids is not None:
-        params["hosts"] = sorted(set(host_ids))
+    hosts = _hosts_param(host_ids, params)
+    query = _losses_query(hosts, exclude_fault_id is not None, still_open)
     if exclude_fault_id is not None:
         params["exclude"] = exclude_fault_id
+    return [fault.loss for fault in _remote_faults(conn, query, params) if fault.access]
+
+
+def remote_faults(
+    conn: Connection, *, since: datetime, until: datetime, host_ids: Iterable[str] | None = None
+) -> list[RemoteFault]:
+    """Every ``remote.*`` fault overlapping ``[since, until)``, of the hosts named (every host
+    when None), oldest first, access checks or not: what several incidents' clocks share."""
+    params: dict[str, object] = {"since": since, "until": until}
+    hosts = _hosts_param(host_ids, params)
+    return _remote_faults(conn, _losses_query(hosts, False, False), params)
+
+
+def _hosts_param(host_ids: Iterable[str] | None, params: dict[str, object]) -> HostsShape:
+    """Which hosts a statement reads, its parameter set in ``params``: a list of ids costs
+    more to bind than one, and the clocks of one incident read one host's."""
+    if host_ids is None:
+        return "every"
+    ids = sorted(set(host_ids))
+    if len(ids) == 1:
+        params["host"] = ids[0]
+        return "one"
+    params["hosts"] = ids
+    return "several"
+
+
+def _remote_faults(
+    conn: Connection, query: Select[Any], params: dict[str, object]
+) -> list[RemoteFault]:
     rows = conn.execute(query, params).all()
     flags = _access_flags(conn, {row.host_id for row in rows if row.host_id is not None})
-    return [
-        AccessLoss(row.customer_id, row.check_key, row.opened_at, row.resolved_at)
-        for row in rows
-        if _is_access(row.check_key, flags.get((row.host_id, row.check_key)))
-    ]
+    return [_remote_fault(row, flags.get((row.host_id, row.check_key))) for row in rows]
+
+
+def _remote_fault(row: Any, flag: bool | None) -> RemoteFault:
+    return RemoteFault(
+        row.id, row.customer_id, row.host_id, row.check_key, row.opened_at, row.resolved_at,
+        _is_access(row.check_key, flag),
+    )  # fmt: skip
 
 
 @functools.cache
-def _losses_query(of_hosts: bool, excluding: bool, still_open: bool) -> Select[Any]:
+def _losses_query(hosts: HostsShape, excluding: bool, still_open: bool) -> Select[Any]:
     """``access_losses``' statement in each of its shapes, built once: every incident clock
     runs it, and building a statement costs more than running this one."""
     resolved = faults.c.resolved_at
     since: BindParameter[datetime] = bindparam("since", type_=resolved.type)
     query = select(
-        faults.c.customer_id, faults.c.host_id, faults.c.check_key, faults.c.opened_at, resolved,
+        faults.c.id, faults.c.customer_id, faults.c.host_id, faults.c.check_key,
+        faults.c.opened_at, resolved,
     ).where(
         faults.c.check_key.startswith(REMOTE_PREFIX),
         faults.c.opened_at < bindparam("until"),
         resolved.is_(None) if still_open else or_(resolved.is_(None), resolved > since),
     )  # fmt: skip
-    if of_hosts:
+    if hosts == "one":
+        query = query.where(faults.c.host_id == bindparam("host"))
+    elif hosts == "several":
         query = query.where(faults.c.host_id.in_(bindparam("hosts", expanding=True)))
     if excluding:
         query = query.where(faults.c.id != bindparam("exclude"))
@@ -84,9 +142,11 @@ def _is_access(check_key: str, flag: bool | None) -> bool:
     return is_access_check(kind, flag)
 
 
-_ACCESS_FLAGS = select(
+_FLAGS = select(
     host_checks.c.host_id, host_checks.c.kind, host_checks.c.name, host_checks.c.remote_access
-).where(host_checks.c.host_id.in_(bindparam("hosts", expanding=True)))
+)
+_FLAGS_OF_ONE = _FLAGS.where(host_checks.c.host_id == bindparam("host"))
+_FLAGS_OF = _FLAGS.where(host_checks.c.host_id.in_(bindparam("hosts", expanding=True)))
 
 
 def _access_flags(conn: Connection, host_ids: set[str]) -> dict[tuple[str, str], bool | None]:
@@ -94,55 +154,61 @@ def _access_flags(conn: Connection, host_ids: set[str]) -> dict[tuple[str, str],
     if not host_ids:
         return {}
     found: dict[tuple[str, str], bool | None] = {}
-    for row in conn.execute(_ACCESS_FLAGS, {"hosts": sorted(host_ids)}):
+    if len(host_ids) == 1:
+        rows = conn.execute(_FLAGS_OF_ONE, {"host": next(iter(host_ids))})
+    else:
+        rows = conn.execute(_FLAGS_OF, {"hosts": sorted(host_ids)})
+    for row in rows:
         key = f"{REMOTE_PREFIX}{row.kind}" + (f":{row.name}" if row.name else "")
         found[(row.host_id, key)] = row.remote_access
     return found
 
 
-_INTERVALS = select(hosts.c.interval_s, hosts.c.agent_interval_s).where(
-    hosts.c.id == bindparam("host")
+_INTERVALS = select(hosts.c.id, hosts.c.interval_s, hosts.c.agent_interval_s).where(
+    hosts.c.id.in_(bindparam("hosts", expanding=True))
 )
-_SILENCES = select(faults.c.check_key, faults.c.opened_at, faults.c.resolved_at).where(
-    faults.c.host_id == bindparam("host"),
+_SILENCES = select(
+    faults.c.host_id, faults.c.check_key, faults.c.opened_at, faults.c.resolved_at
+).where(
+    faults.c.host_id.in_(bindparam("hosts", expanding=True)),
     faults.c.check_key.in_([HEARTBEAT, HOST_DOWN]),
     faults.c.opened_at < bindparam("until"),
 )
 
 
-def silent_spans(
-    conn: Connection, host_id: str, *, until: datetime, missed_intervals: int
-) -> list[Span]:
-    """When the host's agent was silent (or the host down). A heartbeat fault opens
-    ``missed_intervals`` reporting intervals after the last report: the silence began then."""
-    host = conn.execute(_INTERVALS, {"host": host_id}).first()
-    # As the heartbeat reads it: the host's setting, else what its agent reports.
-    interval_s = (host and (host.interval_s or host.agent_interval_s)) or 60.0
-    lead = timedelta(seconds=float(interval_s) * missed_intervals)
-    rows = conn.execute(_SILENCES, {"host": host_id, "until": until})
-    spans = []
-    for row in rows:
-        start = row.opened_at - lead if row.check_key == HEARTBEAT else row.opened_at
-        spans.append((start, min(row.resolved_at or until, until)))
-    return spans
+@dataclass(frozen=True)
+class Silence:
+    """A heartbeat or host-down fault: the host's agent silent (or the host down)."""
+
+    opened_at: datetime
+    #: A heartbeat fault opens ``missed_intervals`` reporting intervals after the last report:
+    #: the silence began then.
+    start: datetime
+    resolved_at: datetime | None
+
+    def span(self, until: datetime) -> Span:
+        return (self.start, min(self.resolved_at or until, until))
 
 
-def remote_losses_of_hosts(
-    conn: Connection, host_ids: Iterable[str], *, since: datetime, until: datetime
-) -> list[Span]:
-    """Every ``remote.*`` fault of the hosts (the vendor's canaries), as spans."""
+def silences_of(
+    conn: Connection, host_ids: Iterable[str], *, until: datetime, missed_intervals: int
+) -> dict[str, list[Silence]]:
+    """Per host, its silences that began before ``until``."""
     ids = sorted(set(host_ids))
     if not ids:
-        return []
-    rows = conn.execute(
-        select(faults.c.opened_at, faults.c.resolved_at).where(
-            faults.c.host_id.in_(ids),
-            faults.c.check_key.startswith(REMOTE_PREFIX),
-            faults.c.opened_at < until,
-            or_(faults.c.resolved_at.is_(None), faults.c.resolved_at > since),
-        )
-    )
-    return [(row.opened_at, min(row.resolved_at or until, until)) for row in rows]
+        return {}
+    # As the heartbeat reads it: the host's setting, else what its agent reports.
+    intervals = {
+        row.id: row.interval_s or row.agent_interval_s
+        for row in conn.execute(_INTERVALS, {"hosts": ids})
+    }
+    found: dict[str, list[Silence]] = {host_id: [] for host_id in ids}
+    for row in conn.execute(_SILENCES, {"hosts": ids, "until": until}):
+        interval_s = intervals.get(row.host_id) or 60.0
+        lead = timedelta(seconds=float(interval_s) * missed_intervals)
+        start = row.opened_at - lead if row.check_key == HEARTBEAT else row.opened_at
+        found[row.host_id].append(Silence(row.opened_at, start, row.resolved_at))
+    return found
 
 
 def start_waiting(conn: Connection, incident_id: int, at: datetime) -> None:
@@ -181,19 +247,42 @@ def waiting_since(conn: Connection, incident_id: int) -> datetime | None:
     )
 
 
-_WAITS = (
-    select(incident_pauses.c.starts_at, incident_pauses.c.ends_at)
-    .where(
-        incident_pauses.c.incident_id == bindparam("incident"), incident_pauses.c.reason == WAITING
-    )
-    .order_by(incident_pauses.c.starts_at, incident_pauses.c.id)
+_WAITS = select(
+    incident_pauses.c.incident_id, incident_pauses.c.starts_at, incident_pauses.c.ends_at
+).order_by(incident_pauses.c.incident_id, incident_pauses.c.starts_at, incident_pauses.c.id)
+#: One incident's (its clocks worked out alone) and several's: a list of ids costs more to bind.
+_WAITS_OF_ONE = _WAITS.where(
+    incident_pauses.c.incident_id == bindparam("incident"), incident_pauses.c.reason == WAITING
+)
+_WAITS_OF = _WAITS.where(
+    incident_pauses.c.incident_id.in_(bindparam("incidents", expanding=True)),
+    incident_pauses.c.reason == WAITING,
 )
 
 
-def waits(conn: Connection, incident_id: int) -> list[tuple[datetime, datetime | None]]:
-    """Every wait on the customer as ``(start, end)``; end None while still waiting."""
-    rows = conn.execute(_WAITS, {"incident": incident_id})
-    return [(row.starts_at, row.ends_at) for row in rows]
+def waits_of(
+    conn: Connection, incident_ids: Iterable[int]
+) -> dict[int, list[tuple[datetime, datetime | None]]]:
+    """Per incident, every wait on the customer as ``(start, end)``, oldest first; end None
+    while still waiting."""
+    ids = sorted(set(incident_ids))
+    found: dict[int, list[tuple[datetime, datetime | None]]] = {}
+    if len(ids) == 1:
+        rows = conn.execute(_WAITS_OF_ONE, {"incident": ids[0]})
+    elif ids:
+        rows = conn.execute(_WAITS_OF, {"incidents": ids})
+    else:
+        return found
+    for row in rows:
+        found.setdefault(row.incident_id, []).append((row.starts_at, row.ends_at))
+    return found
+
+
+_FAILING = select(faults.c.host_id).where(
+    faults.c.host_id.in_(bindparam("hosts", expanding=True)),
+    faults.c.check_key.startswith(REMOTE_PREFIX),
+    faults.c.resolved_at.is_(None),
+)
 
 
 def failing_hosts(conn: Connection, host_ids: Iterable[str]) -> list[str]:
@@ -201,9 +290,4 @@ def failing_hosts(conn: Connection, host_ids: Iterable[str]) -> list[str]:
     ids = sorted(set(host_ids))
     if not ids:
         return []
-    query = select(faults.c.host_id).where(
-        faults.c.host_id.in_(ids),
-        faults.c.check_key.startswith(REMOTE_PREFIX),
-        faults.c.resolved_at.is_(None),
-    )
-    return sorted(set(conn.scalars(query)))
+    return sorted(set(conn.scalars(_FAILING, {"hosts": ids})))

@@ -8,6 +8,7 @@ pressing the same button change it once.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -152,6 +153,20 @@ _OPEN_COVERED = (
 def get_incident(conn: Connection, incident_id: int) -> IncidentView | None:
     row = conn.execute(_BY_ID, {"incident_id": incident_id}).first()
     return _view(row) if row else None
+
+
+_AMONG = (
+    _views().where(incidents.c.id.in_(bindparam("ids", expanding=True))).order_by(incidents.c.id)
+)
+
+
+def incidents_among(conn: Connection, incident_ids: Iterable[int]) -> list[IncidentView]:
+    """Those of the incidents that exist, by id."""
+    ids = sorted(set(incident_ids))
+    if len(ids) == 1:  # one id binds cheaper than a list of them
+        found = get_incident(conn, ids[0])
+        return [found] if found else []
+    return [_view(row) for row in conn.execute(_AMONG, {"ids": ids})] if ids else []
 
 
 def incident_for_fault(conn: Connection, fault_id: int) -> IncidentView | None:

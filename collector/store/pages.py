@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from collector.domain.faults import FaultState
 from collector.domain.references import incident_reference
@@ -106,8 +106,9 @@ _AWAITING_ENGINEER = (
 
 def awaiting_engineer(conn: Connection) -> list[PagingIncident]:
     """Open incidents no engineer has taken yet that their policy says page."""
-    found = (_incident(row) for row in conn.execute(_AWAITING_ENGINEER))
-    return [incident for incident in found if incident.pages_on_call]
+    # Whether it pages is asked of the row first: the fault's state is built only for those.
+    rows = conn.execute(_AWAITING_ENGINEER)
+    return [_incident(row) for row in rows if (row.policy or {}).get("pages_on_call")]
 
 
 def get_incident(conn: Connection, incident_id: int) -> PagingIncident | None:
@@ -115,9 +116,18 @@ def get_incident(conn: Connection, incident_id: int) -> PagingIncident | None:
     return _incident(row) if row else None
 
 
+_PAGES_FOR = (
+    select(pages)
+    .where(pages.c.incident_id == bindparam("incident"))
+    .order_by(pages.c.at, pages.c.id)
+)
+
+
 def pages_for(conn: Connection, incident_id: int) -> list[PageRow]:
-    query = select(pages).where(pages.c.incident_id == incident_id)
-    return [PageRow(**row._mapping) for row in conn.execute(query.order_by(pages.c.at, pages.c.id))]
+    """The incident's pages, oldest first (the paging sweep reads them for each incident that
+    waits on an engineer, every run: the statement is built once)."""
+    rows = conn.execute(_PAGES_FOR, {"incident": incident_id})
+    return [PageRow(**row._mapping) for row in rows]
 
 
 def record_page(

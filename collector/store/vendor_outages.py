@@ -18,13 +18,17 @@ class VendorOutage:
     cause: str
 
 
+#: Built once: the vendor-network sweep asks after every check run.
+_CURRENT = (
+    select(vendor_outages)
+    .where(vendor_outages.c.ended_at.is_(None))
+    .order_by(vendor_outages.c.id.desc())
+)
+
+
 def current(conn: Connection) -> VendorOutage | None:
     """The episode still going, if any."""
-    row = conn.execute(
-        select(vendor_outages)
-        .where(vendor_outages.c.ended_at.is_(None))
-        .order_by(vendor_outages.c.id.desc())
-    ).first()
+    row = conn.execute(_CURRENT).first()
     return VendorOutage(row.id, row.started_at, row.ended_at, row.cause) if row else None
 
 
