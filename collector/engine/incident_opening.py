@@ -15,7 +15,7 @@ incident not covered too, under the tier, saying why; the contract stands, so sa
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import Connection
 
@@ -69,6 +69,18 @@ class IncidentOpener:
         existing = incidents.covered_for_fault(conn, fault_id)
         if existing is not None:  # the fault has its incident already: one per fault
             return existing
+        return self.open_new(conn, fault_id, fault, at, explained)[0]
+
+    def open_new(
+        self,
+        conn: Connection,
+        fault_id: int,
+        fault: FaultState,
+        at: datetime,
+        explained: Sequence[FaultView] | None = None,
+    ) -> tuple[bool, incidents.MailedTerms]:
+        """``open`` for a fault the caller knows has no incident yet; returns also the terms
+        its mail quotes of the incident, as written."""
         # One incident per outage: as severe as the worst fault it explains.
         severity = outage_severity(conn, fault_id, fault.severity, explained).value
         tier = self.tier_for(conn, fault.key.customer_id, at)
@@ -82,16 +94,21 @@ class IncidentOpener:
         policy = policy_for(tier, severity, at, due)
         if excluded is not None:
             policy.update(excluded=excluded, definition={}, pages_on_call=False)
-        incidents.open_incident(
+        tier_name = tier.name if tier else NOT_COVERED
+        response_due = due.get("first_response")
+        incident_id = incidents.open_incident(
             conn,
             fault_id=fault_id,
             customer_id=fault.key.customer_id,
-            tier=tier.name if tier else NOT_COVERED,
+            tier=tier_name,
             covered=covered,
             severity=severity,
             opened_at=at,
-            response_due_at=due.get("first_response"),
+            response_due_at=response_due,
             # The terms, with each target's calendar, frozen onto the incident: incident_terms.
             policy=policy,
         )
-        return contract
+        # As the store hands them back: in UTC.
+        stored_due = None if response_due is None else response_due.astimezone(UTC)
+        terms = incidents.terms_of(incident_id, at.astimezone(UTC), tier_name, stored_due, policy)
+        return contract, terms

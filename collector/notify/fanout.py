@@ -61,12 +61,24 @@ def terms(
     target and the support numbers, in the customer's own zone (else their contract's clock).
     ``told`` is the customer's audience and ``explains`` the open faults the fault explains,
     when the caller has read them already."""
-    vendor = config.mail.vendor_name
     if explains is None:
         explains = explained_by(conn, fault)
+    told = told or audience(conn, fault.customer_id)
+    return terms_of(fault, config, told, explains, incident_store.mailed_terms(conn, fault.id))
+
+
+def terms_of(
+    fault: FaultView,
+    config: CollectorConfig,
+    told: Audience,
+    explains: Sequence[FaultView],
+    incident: incident_store.MailedTerms | None,
+) -> messages.Terms:
+    """``terms`` from what the caller has read or written already: the customer's audience,
+    the open faults the fault explains and its incident's terms (None: it has no incident)."""
+    vendor = config.mail.vendor_name
     explained = tuple(_explained_line(fault, other) for other in explains)
-    own_zone = (told or audience(conn, fault.customer_id)).zone
-    incident = incident_store.mailed_terms(conn, fault.id)
+    own_zone = told.zone
     if incident is None:
         return messages.Terms(vendor, explained=explained, zone=_zone(own_zone, None))
     tier = catalogue_for(config).get(incident.tier)
@@ -108,12 +120,13 @@ def fault_opened(
     *,
     covered: bool,
     told: Audience | None = None,
-    explains: Sequence[FaultView] | None = None,
+    said: messages.Terms | None = None,
 ) -> None:
     """The fault's opening to the customer's contacts and the NOC, and to sales when no
-    contract covers it. ``told`` and ``explains`` as for ``terms``."""
+    contract covers it. ``told``: the customer's audience, and ``said`` what the mail says of
+    the terms (``terms_of``), when the caller has them already."""
     told = told or audience(conn, fault.customer_id)
-    said = terms(conn, fault, config, told, explains)
+    said = terms(conn, fault, config, told) if said is None else said
     mails = [
         messages.fault_opened(fault, email, ack_url(config, fault.id, email, now), said)
         for email in told.emails
@@ -131,10 +144,10 @@ def fault_reminder(
     config: CollectorConfig,
     now: datetime,
     told: Audience | None = None,
-    explains: Sequence[FaultView] | None = None,
+    said: messages.Terms | None = None,
 ) -> None:
     told = told or audience(conn, fault.customer_id)
-    said = terms(conn, fault, config, told, explains)
+    said = terms(conn, fault, config, told) if said is None else said
     mails = [
         messages.fault_reminder(fault, email, ack_url(config, fault.id, email, now), said)
         for email in told.emails
@@ -150,10 +163,10 @@ def fault_resolved(
     config: CollectorConfig,
     now: datetime,
     told: Audience | None = None,
-    explains: Sequence[FaultView] | None = None,
+    said: messages.Terms | None = None,
 ) -> None:
     told = told or audience(conn, fault.customer_id)
-    said = terms(conn, fault, config, told, explains)
+    said = terms(conn, fault, config, told) if said is None else said
     mails = [messages.fault_resolved(fault, email, now, said) for email in told.emails]
     noc = for_vendor(said, config)
     mails.append(messages.fault_resolved(fault, config.mail.noc, now, noc))

@@ -47,7 +47,7 @@ def _views() -> Any:
     )
 
 
-def _view(row: Any) -> FaultView:
+def fault_view(row: Any) -> FaultView:
     return FaultView(
         row.id,
         row.host_id,
@@ -132,8 +132,19 @@ def save_state(
 
     Acknowledgement is people's, written by the acknowledge action; the engine never writes it.
     """
+    values = state_values(state)
+    if fault_id is not None:
+        conn.execute(_UPDATE_FAULT, {"fault_id": fault_id, **values})
+        return fault_id
+    result = conn.execute(_INSERT_FAULT, opening_values(state, title, values))
+    return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def state_values(state: FaultState) -> dict[str, Any]:
+    """The columns the engine's state sets, on every save (``save_state``'s, and
+    ``collector.store.fault_mail.save_for_mail``'s)."""
     notified = state.notified_severity
-    values = {
+    return {
         "severity": state.severity.value,
         "detail": state.detail,
         "resolved_at": state.resolved_at,
@@ -143,15 +154,15 @@ def save_state(
         "notified_severity": None if notified is None else notified.value,
         "recovery_notified": state.recovery_notified,
     }
-    if fault_id is not None:
-        conn.execute(_UPDATE_FAULT, {"fault_id": fault_id, **values})
-        return fault_id
+
+
+def opening_values(state: FaultState, title: str, values: dict[str, Any]) -> dict[str, Any]:
+    """A new fault's row: its identity, title and opening with the state's ``values``."""
     key = state.key
-    opening = {"customer_id": key.customer_id, "host_id": key.host_id, "check_key": key.check_key}
-    result = conn.execute(
-        _INSERT_FAULT, {**opening, "title": title, "opened_at": state.opened_at, **values}
-    )
-    return int(result.inserted_primary_key[0])  # type: ignore[index]
+    return {
+        "customer_id": key.customer_id, "host_id": key.host_id, "check_key": key.check_key,
+        "title": title, "opened_at": state.opened_at, **values,
+    }  # fmt: skip
 
 
 def open_fault(
@@ -240,7 +251,7 @@ _FAULT = _views().where(faults.c.id == bindparam("fault_id"))
 
 def get_fault(conn: Connection, fault_id: int) -> FaultView | None:
     row = conn.execute(_FAULT, {"fault_id": fault_id}).first()
-    return _view(row) if row else None
+    return fault_view(row) if row else None
 
 
 def acknowledge(
@@ -273,7 +284,7 @@ def list_faults(
         query = query.where(faults.c.host_id == host_id)
     if customer_id is not None:
         query = query.where(faults.c.customer_id == customer_id)
-    return [_view(row) for row in conn.execute(query)]
+    return [fault_view(row) for row in conn.execute(query)]
 
 
 _EXPLAINED_BY_SITE = (
@@ -297,7 +308,7 @@ def explained_by(conn: Connection, cause: FaultView) -> list[FaultView]:
         rows = conn.execute(_EXPLAINED_BY_SITE, params)
     else:
         rows = conn.execute(_EXPLAINED_BY_HOST, {**params, "host_id": cause.host_id})
-    return [_view(row) for row in rows]
+    return [fault_view(row) for row in rows]
 
 
 _SITE_CAUSE_OF = (

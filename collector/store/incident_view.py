@@ -3,8 +3,11 @@ target, and the order operators work the queue in."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from collector.domain.outcomes import Outcome, response_outcome
@@ -110,3 +113,79 @@ def queue_order(incident: IncidentView) -> tuple[Any, ...]:
         incident.opened_at,
         incident.id,
     )
+
+
+@dataclass(frozen=True)
+class MailedTerms:
+    """What a mail about a fault quotes of its incident: the reference, the contract (its
+    tier's name, and title as the incident's terms name it) and the response target."""
+
+    reference: str
+    tier: str
+    title: str
+    response_due_at: datetime | None
+
+
+def terms_of(
+    incident_id: int,
+    opened_at: datetime,
+    tier: str,
+    response_due_at: datetime | None,
+    policy: Mapping[str, Any] | None,
+) -> MailedTerms:
+    """The incident of these columns as its mail quotes it: what ``mailed_terms`` reads, for
+    a caller that has just written or read them."""
+    title = str((policy or {}).get("title") or tier)
+    return MailedTerms(incident_reference(incident_id, opened_at), tier, title, response_due_at)
+
+
+def incident_view(row: Any, policy: dict[str, Any] | None = None) -> IncidentView:
+    """The incident of ``row``; ``policy``: its terms, when the caller decoded them."""
+    return IncidentView(
+        id=row.id,
+        fault_id=row.fault_id,
+        customer_id=row.customer_id,
+        customer_name=row.customer_name,
+        host_name=row.host_name or "",
+        title=row.title,
+        tier=row.tier,
+        covered=row.covered,
+        severity=row.severity,
+        status=row.status,
+        opened_at=row.opened_at,
+        response_due_at=row.response_due_at,
+        closed_at=row.closed_at,
+        policy=(row.policy if policy is None else policy) or {},
+        host_id=row.host_id,
+        responded_at=row.responded_at,
+        onsite_requested_at=row.onsite_requested_at,
+        on_site_at=row.on_site_at,
+        resolved_at=row.resolved_at,
+        sla_warned_at=row.sla_warned_at,
+        sla_breached_at=row.sla_breached_at,
+        engineer_acknowledged_at=row.engineer_acknowledged_at,
+        engineer_acknowledged_by=row.engineer_acknowledged_by,
+        check_key=row.check_key,
+        access_rule=row.host_access or row.customer_access,
+        access_granted_at=row.access_granted_at,
+        access_granted_by=row.access_granted_by,
+        customer_timezone=row.customer_timezone,
+        customer_region=row.customer_region,
+        failure_confirmed_at=row.failure_confirmed_at,
+        parts_dispatched_at=row.parts_dispatched_at,
+        parts_delivered_at=row.parts_delivered_at,
+        part_returned_at=row.part_returned_at,
+    )
+
+
+def decoded_terms(text: str) -> dict[str, Any]:
+    """An incident's terms from their stored JSON text. Every SLA recalculation reads every
+    open covered incident, whose terms seldom change: each distinct text is decoded once. The
+    copy is the caller's; the values inside are shared, and no reader changes them."""
+    return dict(_decoded_terms(text))
+
+
+@lru_cache(maxsize=4096)
+def _decoded_terms(text: str) -> dict[str, Any]:
+    decoded: dict[str, Any] = json.loads(text)
+    return decoded

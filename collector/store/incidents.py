@@ -9,15 +9,20 @@ pressing the same button change it once.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, Text, bindparam, cast, insert, select, update
 
 from collector.domain.outcomes import Outcome, late_by, response_outcome
-from collector.domain.references import incident_reference
-from collector.store.incident_view import IncidentView, queue_order
+from collector.store.incident_view import (
+    IncidentView,
+    MailedTerms,
+    decoded_terms,
+    incident_view,
+    queue_order,
+    terms_of,
+)
 from collector.store.schema import (
     customers,
     faults,
@@ -60,10 +65,13 @@ def open_incident(
     return incident_id
 
 
-def _views() -> Any:
+def _views(policy: Any = incidents.c.policy) -> Any:
+    """Incidents with what their views show of their fault, host and customer; ``policy`` the
+    column their terms are read from."""
     return (
         select(
-            incidents,
+            *(column for column in incidents.c if column.name != "policy"),
+            policy.label("policy"),
             customers.c.name.label("customer_name"),
             hosts.c.name.label("host_name"),
             faults.c.host_id,
@@ -80,50 +88,14 @@ def _views() -> Any:
     )
 
 
-def _view(row: Any) -> IncidentView:
-    return IncidentView(
-        id=row.id,
-        fault_id=row.fault_id,
-        customer_id=row.customer_id,
-        customer_name=row.customer_name,
-        host_name=row.host_name or "",
-        title=row.title,
-        tier=row.tier,
-        covered=row.covered,
-        severity=row.severity,
-        status=row.status,
-        opened_at=row.opened_at,
-        response_due_at=row.response_due_at,
-        closed_at=row.closed_at,
-        policy=row.policy or {},
-        host_id=row.host_id,
-        responded_at=row.responded_at,
-        onsite_requested_at=row.onsite_requested_at,
-        on_site_at=row.on_site_at,
-        resolved_at=row.resolved_at,
-        sla_warned_at=row.sla_warned_at,
-        sla_breached_at=row.sla_breached_at,
-        engineer_acknowledged_at=row.engineer_acknowledged_at,
-        engineer_acknowledged_by=row.engineer_acknowledged_by,
-        check_key=row.check_key,
-        access_rule=row.host_access or row.customer_access,
-        access_granted_at=row.access_granted_at,
-        access_granted_by=row.access_granted_by,
-        customer_timezone=row.customer_timezone,
-        customer_region=row.customer_region,
-        failure_confirmed_at=row.failure_confirmed_at,
-        parts_dispatched_at=row.parts_dispatched_at,
-        parts_delivered_at=row.parts_delivered_at,
-        part_returned_at=row.part_returned_at,
-    )
-
-
 def list_incidents(
     conn: Connection, *, open_only: bool = True, limit: int = 200
 ) -> list[IncidentView]:
     """Open incidents in queue order (``queue_order``); with ``open_only`` False, followed by
     closed ones, most recently closed first."""
-    still_open = [_view(r) for r in conn.execute(_views().where(incidents.c.closed_at.is_(None)))]
+    still_open = [
+        incident_view(r) for r in conn.execute(_views().where(incidents.c.closed_at.is_(None)))
+    ]
     found = sorted(still_open, key=queue_order)
     if not open_only and len(found) < limit:
         closed = (
@@ -132,7 +104,7 @@ def list_incidents(
             .order_by(incidents.c.closed_at.desc(), incidents.c.id.desc())
             .limit(limit - len(found))
         )
-        found.extend(_view(row) for row in conn.execute(closed))
+        found.extend(incident_view(row) for row in conn.execute(closed))
     return found[:limit]
 
 
@@ -140,7 +112,7 @@ def list_incidents(
 _BY_ID = _views().where(incidents.c.id == bindparam("incident_id"))
 _BY_FAULT = _views().where(incidents.c.fault_id == bindparam("fault_id"))
 _OPEN_COVERED = (
-    _views()
+    _views(cast(incidents.c.policy, Text))  # decoded by ``_terms``
     .where(
         incidents.c.closed_at.is_(None),
         incidents.c.resolved_at.is_(None),  # a cleared fault resolves it: its clocks have ended
@@ -152,7 +124,7 @@ _OPEN_COVERED = (
 
 def get_incident(conn: Connection, incident_id: int) -> IncidentView | None:
     row = conn.execute(_BY_ID, {"incident_id": incident_id}).first()
-    return _view(row) if row else None
+    return incident_view(row) if row else None
 
 
 _AMONG = (
@@ -166,17 +138,17 @@ def incidents_among(conn: Connection, incident_ids: Iterable[int]) -> list[Incid
     if len(ids) == 1:  # one id binds cheaper than a list of them
         found = get_incident(conn, ids[0])
         return [found] if found else []
-    return [_view(row) for row in conn.execute(_AMONG, {"ids": ids})] if ids else []
+    return [incident_view(row) for row in conn.execute(_AMONG, {"ids": ids})] if ids else []
 
 
 def incident_for_fault(conn: Connection, fault_id: int) -> IncidentView | None:
     row = conn.execute(_BY_FAULT, {"fault_id": fault_id}).first()
-    return _view(row) if row else None
+    return incident_view(row) if row else None
 
 
 def open_for_customer(conn: Connection, customer_id: str) -> list[IncidentView]:
     query = _views().where(incidents.c.customer_id == customer_id, incidents.c.closed_at.is_(None))
-    return [_view(row) for row in conn.execute(query.order_by(incidents.c.id))]
+    return [incident_view(row) for row in conn.execute(query.order_by(incidents.c.id))]
 
 
 def customer_incidents(
@@ -191,23 +163,12 @@ def customer_incidents(
     )
     if open_only:
         query = query.where(incidents.c.closed_at.is_(None))
-    return [_view(row) for row in conn.execute(query)]
+    return [incident_view(row) for row in conn.execute(query)]
 
 
 def open_covered(conn: Connection) -> list[IncidentView]:
     """Open incidents a contract covers: those with targets to watch."""
-    return [_view(row) for row in conn.execute(_OPEN_COVERED)]
-
-
-@dataclass(frozen=True)
-class MailedTerms:
-    """What a mail about a fault quotes of its incident: the reference, the contract (its
-    tier's name, and title as the incident's terms name it) and the response target."""
-
-    reference: str
-    tier: str
-    title: str
-    response_due_at: datetime | None
+    return [incident_view(row, decoded_terms(row.policy)) for row in conn.execute(_OPEN_COVERED)]
 
 
 _TERMS_BY_FAULT = select(
@@ -224,9 +185,7 @@ def mailed_terms(conn: Connection, fault_id: int) -> MailedTerms | None:
     row = conn.execute(_TERMS_BY_FAULT, {"fault_id": fault_id}).first()
     if row is None:
         return None
-    title = str((row.policy or {}).get("title") or row.tier)
-    reference = incident_reference(row.id, row.opened_at)
-    return MailedTerms(reference, row.tier, title, row.response_due_at)
+    return terms_of(row.id, row.opened_at, row.tier, row.response_due_at, row.policy)
 
 
 _COVERED_BY_FAULT = select(incidents.c.covered).where(incidents.c.fault_id == bindparam("fault_id"))
@@ -238,31 +197,54 @@ def covered_for_fault(conn: Connection, fault_id: int) -> bool | None:
     return None if covered is None else bool(covered)
 
 
-_UNRESOLVED_OF_FAULT = select(
-    incidents.c.id, incidents.c.responded_at, incidents.c.response_due_at
-).where(
-    incidents.c.fault_id == bindparam("fault_id"),
+#: What resolving reads of the incident: its first response for the timeline, and its terms
+#: for the recovery mail.
+_RESOLVED_COLUMNS = (
+    incidents.c.id,
+    incidents.c.responded_at,
+    incidents.c.response_due_at,
+    incidents.c.opened_at,
+    incidents.c.tier,
+    incidents.c.policy,
+)
+_UNRESOLVED = (
     incidents.c.closed_at.is_(None),
     incidents.c.resolved_at.is_(None),
+)
+_UNRESOLVED_OF_FAULT = select(*_RESOLVED_COLUMNS).where(
+    incidents.c.fault_id == bindparam("fault_id"), *_UNRESOLVED
 )
 _RESOLVE = (
     update(incidents)
     .where(incidents.c.id == bindparam("incident_id"))
     .values(status="resolved", resolved_at=bindparam("at"))
 )
+#: Both in one statement where the database returns from an update (a fault has one incident).
+_RESOLVE_OF_FAULT = (
+    update(incidents)
+    .where(incidents.c.fault_id == bindparam("of_fault"), *_UNRESOLVED)
+    .values(status="resolved", resolved_at=bindparam("at"))
+    .returning(*_RESOLVED_COLUMNS)
+)
 
 
-def resolve_for_fault(conn: Connection, fault_id: int, at: datetime) -> None:
+def resolve_for_fault(conn: Connection, fault_id: int, at: datetime) -> MailedTerms | None:
     """The fault cleared: its incident, if it has one and nobody resolved it yet, is resolved,
-    with the outcome of its first-response target on the timeline. Operators close it."""
-    row = conn.execute(_UNRESOLVED_OF_FAULT, {"fault_id": fault_id}).first()
+    with the outcome of its first-response target on the timeline. Operators close it.
+    Returns the terms of the incident it resolved, as ``mailed_terms`` reads them."""
+    if conn.dialect.update_returning:
+        row = conn.execute(_RESOLVE_OF_FAULT, {"of_fault": fault_id, "at": at}).first()
+    else:
+        row = conn.execute(_UNRESOLVED_OF_FAULT, {"fault_id": fault_id}).first()
+        if row is not None:
+            conn.execute(_RESOLVE, {"incident_id": row.id, "at": at})
     if row is None:
-        return
-    conn.execute(_RESOLVE, {"incident_id": row.id, "at": at})
+        return None
     detail = "the fault cleared"
     if row.responded_at is None:
         detail += " before any response; " + _response_words(row.response_due_at, at)
     record_event(conn, row.id, at, "resolved", SYSTEM_ACTOR, detail)
+    return terms_of(row.id, row.opened_at, row.tier, row.response_due_at, row.policy)
 
 
 def _response_words(due: datetime | None, at: datetime) -> str:

@@ -278,7 +278,7 @@ def host_keys(conn: Connection) -> dict[str, bytes]:
 
 
 def get_host(conn: Connection, host_id: str) -> Host:
-    row = conn.execute(select(hosts).where(hosts.c.id == host_id)).first()
+    row = conn.execute(_HOST, {"host_id": host_id}).first()
     if row is None:
         raise NotFound(f"no host {host_id!r}")
     return _host(row)
@@ -292,11 +292,11 @@ def hosts_by_id(conn: Connection, host_ids: Iterable[str]) -> dict[str, Host]:
 
 def list_hosts(conn: Connection, customer_id: str | None = None) -> list[Host]:
     """The hosts watched (archived ones are history only)."""
-    query = select(*_HOST_COLUMNS).where(hosts.c.archived_at.is_(None))
-    query = query.order_by(hosts.c.customer_id, hosts.c.id)
-    if customer_id is not None:
-        query = query.where(hosts.c.customer_id == customer_id)
-    return [_host(row) for row in conn.execute(query)]
+    if customer_id is None:
+        rows = conn.execute(_LIVE_HOSTS)
+    else:
+        rows = conn.execute(_LIVE_HOSTS_OF, {"customer_id": customer_id})
+    return [_host(row) for row in rows]
 
 
 def hosts_to_look_at(conn: Connection, now: datetime, missed_intervals: int) -> list[Host]:
@@ -353,15 +353,24 @@ def list_customers(conn: Connection) -> list[dict[str, Any]]:
     return [{"id": r.id, "name": r.name, "created_at": r.created_at} for r in rows]
 
 
-#: What a ``Host`` is read from: a fleet's worth of rows is read for some pages, and the
-#: signing key and settings in the other columns are not for them.
+#: What a ``Host`` is read from, in its fields' order: a fleet's worth of rows is read for some
+#: pages, and the signing key and settings in the other columns are not for them.
 _HOST_COLUMNS = tuple(hosts.c[f.name] for f in fields(Host))
+#: Built once: the heartbeat sweep lists the fleet every time it runs.
+_HOST = select(*_HOST_COLUMNS).where(hosts.c.id == bindparam("host_id"))
+_LIVE_HOSTS = (
+    select(*_HOST_COLUMNS)
+    .where(hosts.c.archived_at.is_(None))
+    .order_by(hosts.c.customer_id, hosts.c.id)
+)
+_LIVE_HOSTS_OF = _LIVE_HOSTS.where(hosts.c.customer_id == bindparam("customer_id"))
 
 _HOSTS_BY_ID = select(*_HOST_COLUMNS).where(hosts.c.id.in_(bindparam("ids", expanding=True)))
 
 
 def _host(row: Any) -> Host:
-    return Host(*(getattr(row, f.name) for f in fields(Host)))
+    """The host of a row of ``_HOST_COLUMNS``, which are its fields in order."""
+    return Host(*row)
 
 
 def _require_customer(conn: Connection, customer_id: str) -> None:

@@ -1,0 +1,99 @@
+"""A fault saved for a mail about it, with what the mail needs read back in the same statement.
+
+Every fault mail follows a save of the fault's row (its mail ledger), and the mail needs that
+row, its host's and customer's names, whether its incident is covered (and whether it has
+one), and whether it explains other open faults. Read back by the save itself, where the
+database returns from a write (SQLite 3.35+, PostgreSQL), none of that costs a statement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Connection,
+    String,
+    bindparam,
+    insert,
+    literal_column,
+    select,
+    update,
+)
+
+from collector.domain.faults import FaultState
+from collector.store.faults import FaultView, fault_view, opening_values, save_state, state_values
+from collector.store.schema import faults
+
+_UPDATE = update(faults).where(faults.c.id == bindparam("fault_id"))
+_INSERT = insert(faults)
+
+
+@dataclass(frozen=True)
+class SavedFault:
+    """A fault as saved for a mail about it: its view, whether its incident is covered (None:
+    it has none) and whether it explains any other open fault (``faults.explained_by`` would
+    find some)."""
+
+    view: FaultView
+    incident_covered: bool | None
+    explains_others: bool
+
+
+#: What else a mail needs, by subqueries on the fault's row (not joins, so that an update can
+#: return them): its host's and customer's names, its incident's coverage, and whether it
+#: explains another open fault (``explained_by``'s condition). Written out in SQL: SQLAlchemy
+#: drops the table names inside subqueries of an SQLite RETURNING, which changes what they say.
+_HOST_NAME = "(SELECT hosts.name FROM hosts WHERE hosts.id = faults.host_id)"
+_CUSTOMER_NAME = "(SELECT customers.name FROM customers WHERE customers.id = faults.customer_id)"
+_INCIDENT_COVERED = "(SELECT incidents.covered FROM incidents WHERE incidents.fault_id = faults.id)"
+_EXPLAINS_OTHERS = (
+    "EXISTS (SELECT 1 FROM faults AS other WHERE other.customer_id = faults.customer_id"
+    " AND other.suppressed_by = faults.check_key AND other.resolved_at IS NULL"
+    " AND other.id != faults.id"
+    " AND (faults.host_id IS NULL OR other.host_id = faults.host_id))"
+)
+
+
+def _mail_columns() -> list[Any]:
+    """The fault's columns, then the subqueries' answers, named as ``fault_view`` reads them."""
+    return [
+        *faults.c,
+        literal_column(_HOST_NAME, String).label("host_name"),
+        literal_column(_CUSTOMER_NAME, String).label("customer_name"),
+        literal_column(_INCIDENT_COVERED, Boolean).label("incident_covered"),
+        literal_column(_EXPLAINS_OTHERS, Boolean).label("explains_others"),
+    ]
+
+
+_MAIL_COLUMNS = _mail_columns()
+_UPDATE_FOR_MAIL = _UPDATE.returning(*_MAIL_COLUMNS)
+_INSERT_FOR_MAIL = _INSERT.returning(*_MAIL_COLUMNS)
+_FOR_MAIL = select(*_MAIL_COLUMNS).where(faults.c.id == bindparam("fault_id"))
+
+
+def save_for_mail(
+    conn: Connection, fault_id: int | None, state: FaultState, title: str, at: datetime
+) -> tuple[int, SavedFault | None]:
+    """``save_state``, reading back in the same statement what a mail about the fault needs
+    (None when its customer is gone): the write that leads to every fault mail, so the mail
+    costs no further read of the fault. Where the database cannot return from a write, the
+    fault is read after it."""
+    values = state_values(state)
+    dialect = conn.dialect
+    if fault_id is not None and dialect.update_returning:
+        row = conn.execute(_UPDATE_FOR_MAIL, {"fault_id": fault_id, **values}).first()
+    elif fault_id is None and dialect.insert_returning:
+        row = conn.execute(_INSERT_FOR_MAIL, opening_values(state, title, values)).first()
+    else:
+        fault_id = save_state(conn, fault_id, state, title, at)
+        row = conn.execute(_FOR_MAIL, {"fault_id": fault_id}).first()
+    if row is None:  # no such fault (an insert always returns its row)
+        assert fault_id is not None
+        return fault_id, None
+    if row.customer_name is None:  # as ``get_fault`` finds it: none to mail
+        return int(row.id), None
+    covered = None if row.incident_covered is None else bool(row.incident_covered)
+    return int(row.id), SavedFault(fault_view(row), covered, bool(row.explains_others))
