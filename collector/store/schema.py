@@ -87,6 +87,9 @@ hosts = Table(
     # Set by ``host remove --force`` (or its customer's) while history refers to it: no longer
     # listed, probed or evaluated; its faults and incidents stay readable.
     Column("archived_at", UtcDateTime, nullable=True),
+    # A customer's hosts are read whenever one of their faults is decided and on every portal
+    # page; without it each read scans the whole fleet.
+    Index("ix_hosts_customer", "customer_id"),
 )
 
 reports = Table(
