@@ -36,8 +36,8 @@ from sqlalchemy import Connection, bindparam, func, select
 
 from collector.config.settings import CollectorConfig
 from collector.config.tiers import catalogue_for
-from collector.domain.sla import sla_warnings
 from collector.engine.clock_facts import ClockFacts
+from collector.engine.clock_memo import alerts_of
 from collector.engine.incident_clock import access_rules, incident_clocks
 from collector.store import incidents as incident_store
 from collector.store.incidents import IncidentView
@@ -134,11 +134,10 @@ class Deadlines:
         for name, clock in clocks.items():
             if incident.met_at(name) is not None:
                 continue
-            alerts = sla_warnings(
-                clock.calendar, clock.starts_at, clock.due, now,
-                fraction=fraction, pauses=clock.pauses,
-            )  # fmt: skip
-            found += [at for at in (alerts.warn_at, alerts.breach_at) if at > now]
+            times = alerts_of(
+                clock.calendar, clock.starts_at, clock.due, fraction=fraction, pauses=clock.pauses
+            )
+            found += [at for at in times if at > now]
         return found
 
     def reminders(self, conn: Connection) -> list[datetime]:
