@@ -72,6 +72,10 @@ class ClockFacts:
         """The incidents' waits on the customer, read (again: a step started or ended one)."""
         self._waits = incident_pauses.waits_of(conn, self._incidents)
 
+    def waiting(self, incident_id: int) -> bool:
+        """Whether the incident was waiting on the customer when the facts were read."""
+        return any(end is None for _, end in self._waits.get(incident_id, []))
+
     def _read_losses(self, conn: Connection, watched: list[IncidentView]) -> None:
         """The hosts' own remote faults; when any incident lost access, every host's (the
         vendor's network) and the silences of the hosts that lost it."""

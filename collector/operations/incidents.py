@@ -169,7 +169,7 @@ def perform(
     else:
         raise TransitionRefused(f"unknown action {action!r}; one of {', '.join(ACTIONS)}")
     incident = _get(conn, incident_id)
-    if facts is not None and action in _MOVING_WAITS:
+    if facts is not None and _moved_a_wait(action, facts, incident_id):
         facts.read_waits(conn)
     after = recompute_due(conn, incident, catalogue, now, rules, facts)
     incident = _as_stored(incident, after)
@@ -184,8 +184,14 @@ def perform(
     return incident
 
 
-#: The actions that can start or end a wait on the customer (resolving or closing ends one).
-_MOVING_WAITS = frozenset({"wait", "resume", "resolve", "close"})
+#: The actions that end a wait on the customer if there is one (resolving or closing too).
+_ENDING_WAITS = frozenset({"resume", "resolve", "close"})
+
+
+def _moved_a_wait(action: str, facts: ClockFacts, incident_id: int) -> bool:
+    """Whether the action (done) started or ended a wait on the customer: the waits in
+    ``facts`` were read before it, in the same transaction."""
+    return action == "wait" or (action in _ENDING_WAITS and facts.waiting(incident_id))
 
 
 def _as_stored(incident: IncidentView, clocks: Mapping[str, TargetClock]) -> IncidentView:
