@@ -43,14 +43,16 @@ from collector.store import incidents as incident_store
 from collector.store.incidents import IncidentView
 from collector.store.schema import faults, incident_events, outbox
 
-#: The newest timeline entry and the newest mail: nothing changes without one or the other.
-_NEWEST = select(
-    select(func.max(incident_events.c.id)).scalar_subquery(),
-    select(func.max(outbox.c.id)).scalar_subquery(),
-)
-#: The incidents whose timeline grew since an entry (no DISTINCT: with it SQLite reads the
-#: whole incident index rather than the newest rows).
-_CHANGED = select(incident_events.c.incident_id).where(incident_events.c.id > bindparam("last"))
+#: The newest mail, and the timeline entries after the last one seen (their incidents' timeline
+#: grew), in one statement: nothing changes without a mail or an entry. One row at least: the
+#: mail's, with no entry when none is new. (Entries are read by id, the table's rowid, not
+#: DISTINCT incidents: with it SQLite reads the whole incident index rather than the newest.)
+_NEWEST_MAIL = select(func.max(outbox.c.id).label("mail")).subquery()
+_SINCE = select(
+    _NEWEST_MAIL.c.mail, incident_events.c.id, incident_events.c.incident_id
+).select_from(
+    _NEWEST_MAIL.outerjoin(incident_events, incident_events.c.id > bindparam("last"))
+)  # fmt: skip
 #: Open, mailed, unacknowledged faults: mailed again every reminder interval.
 _MAILED = select(faults.c.last_notified_at).where(
     faults.c.resolved_at.is_(None),
@@ -93,14 +95,14 @@ class Deadlines:
 
     def ahead(self, conn: Connection, now: datetime) -> tuple[list[datetime], list[datetime], bool]:
         """SLA deadlines, reminder deadlines, and whether paging waits on an engineer."""
-        newest = conn.execute(_NEWEST).one()
-        seen = (newest[0] or 0, newest[1] or 0)
         before = self._seen
+        last_entry = before[0] if before else 0
+        rows = conn.execute(_SINCE, {"last": last_entry}).all()
+        entries = [(row.id, row.incident_id) for row in rows if row.id is not None]
+        seen = (max([last_entry, *(entry for entry, _ in entries)]), rows[0].mail or 0)
         if before is None or seen != before or any(at <= now for at in self._sla):
             self._seen = seen
-            changed = set()
-            if before is None or seen[0] != before[0]:
-                changed = set(conn.scalars(_CHANGED, {"last": before[0] if before else 0}))
+            changed = {incident_id for _, incident_id in entries}
             self._sla = self.sla(conn, now, changed)
             if before is None or seen[1] != before[1]:
                 self._reminders = self.reminders(conn)
