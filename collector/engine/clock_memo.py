@@ -5,7 +5,9 @@ changes between two of them but the pauses (an outage still going ends at ``now`
 Both functions kept here are pure: their results depend only on their arguments, all
 immutable. A tier or calendar is keyed by identity (hashing one walks all its hours) and kept
 in the entry with the result, so an entry is only ever found for the very object it was
-worked out for. Entries are dropped all at once when there are ``KEPT`` of them.
+worked out for. Entries are dropped all at once when there are ``KEPT`` of them. Moments are
+keyed as instants: the store gives them all in UTC, so a clock kept names its start as the
+caller's own.
 """
 
 from __future__ import annotations
