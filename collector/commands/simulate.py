@@ -12,6 +12,7 @@ import argparse
 import json
 import logging
 import sys
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,11 +26,12 @@ from collector.commands.simulation import run
 from collector.config.settings import CollectorConfig, load_yaml
 from collector.config.shipped import shipped_file
 from collector.config.tiers import catalogue_for
+from collector.engine.clock_facts import ClockFacts
 from collector.engine.incident_clock import access_rules, explain_incident
 from collector.operations.announcements import known_calendars
 from collector.store import incidents as incident_store
 from collector.store.engines import make_engine, migrate
-from collector.store.schema import faults, outbox, pages
+from collector.store.schema import faults, incident_events, incidents, outbox, pages
 
 EXIT_SCENARIO = 2
 #: Where the built-in rota's pagers point: nowhere, as nothing is sent.
@@ -100,9 +102,15 @@ def _z(at: datetime | None) -> str | None:
 def outcome_json(conn: Connection, config: CollectorConfig, end: datetime) -> dict[str, Any]:
     """What happened, in the documented ``--json`` shape."""
     catalogue, rules = catalogue_for(config), access_rules(config)
+    listed = incident_store.list_incidents(conn, open_only=False, limit=100_000)
+    # Each kind of fact is read once for every incident, not once per incident.
+    facts = ClockFacts.read(conn, [i for i in listed if i.covered], end, rules)
+    keys = _by_key(conn.execute(_FAULT_KEYS), "id", "check_key")
+    page_rows = _by_key(conn.execute(_PAGES), "incident_id")
+    timelines = _by_key(conn.execute(_TIMELINES), "incident_id")
     found = []
-    for incident in incident_store.list_incidents(conn, open_only=False, limit=100_000):
-        explained = explain_incident(conn, incident, catalogue, end, rules)
+    for incident in listed:
+        explained = explain_incident(conn, incident, catalogue, end, rules, facts)
         targets = {}
         for name, e in explained.items():
             met = incident.met_at(name)
@@ -116,19 +124,17 @@ def outcome_json(conn: Connection, config: CollectorConfig, end: datetime) -> di
             {"from": _z(p.start), "to": _z(p.end), "reason": p.reason}
             for p in (first.pauses if first else ())
         ]
-        keys = conn.scalars(select(faults.c.check_key).where(faults.c.id == incident.fault_id))
-        page_rows = conn.execute(
-            select(pages.c.at, pages.c.person).where(pages.c.incident_id == incident.id)
-        )
         found.append({
             "id": incident.id, "host": incident.host_id, "customer": incident.customer_id,
             "tier": incident.tier, "severity": incident.severity,
             "opened_at": _z(incident.opened_at),
-            "faults": list(keys), "targets": targets, "paused": paused,
-            "pages": [{"at": _z(row.at), "to": row.person} for row in page_rows],
+            "faults": keys.get(incident.fault_id, []), "targets": targets, "paused": paused,
+            "pages": [
+                {"at": _z(row.at), "to": row.person} for row in page_rows.get(incident.id, [])
+            ],
             "timeline": [
                 {"at": _z(e.at), "kind": e.kind, "by": e.actor, "detail": e.detail}
-                for e in incident_store.events(conn, incident.id)
+                for e in timelines.get(incident.id, [])
             ],
         })  # fmt: skip
     mails = conn.execute(select(outbox).order_by(outbox.c.id))
@@ -139,6 +145,29 @@ def outcome_json(conn: Connection, config: CollectorConfig, end: datetime) -> di
             for m in mails
         ],
     }
+
+
+#: Every incident's fault key, pages and timeline, each in the order one incident's own read
+#: gives (pages by their index on incident and time, timeline entries by time).
+_FAULT_KEYS = select(faults.c.id, faults.c.check_key).where(
+    faults.c.id.in_(select(incidents.c.fault_id))
+)
+_PAGES = select(pages.c.incident_id, pages.c.at, pages.c.person).order_by(
+    pages.c.incident_id, pages.c.at, pages.c.id
+)
+_TIMELINES = select(incident_events).order_by(
+    incident_events.c.incident_id, incident_events.c.at, incident_events.c.id
+)
+
+
+def _by_key(rows: Iterable[Any], key: str, value: str | None = None) -> dict[Any, list[Any]]:
+    """Rows grouped by one column, in the order read; each row, or one column of it."""
+    grouped: dict[Any, list[Any]] = {}
+    for row in rows:
+        grouped.setdefault(getattr(row, key), []).append(
+            row if value is None else getattr(row, value)
+        )
+    return grouped
 
 
 def _text(outcome: dict[str, Any]) -> str:

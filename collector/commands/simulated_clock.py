@@ -36,21 +36,23 @@ from sqlalchemy import Connection, bindparam, func, select
 
 from collector.config.settings import CollectorConfig
 from collector.config.tiers import catalogue_for
-from collector.domain.sla import sla_warnings
 from collector.engine.clock_facts import ClockFacts
+from collector.engine.clock_memo import alerts_of
 from collector.engine.incident_clock import access_rules, incident_clocks
 from collector.store import incidents as incident_store
 from collector.store.incidents import IncidentView
 from collector.store.schema import faults, incident_events, outbox
 
-#: The newest timeline entry and the newest mail: nothing changes without one or the other.
-_NEWEST = select(
-    select(func.max(incident_events.c.id)).scalar_subquery(),
-    select(func.max(outbox.c.id)).scalar_subquery(),
-)
-#: The incidents whose timeline grew since an entry (no DISTINCT: with it SQLite reads the
-#: whole incident index rather than the newest rows).
-_CHANGED = select(incident_events.c.incident_id).where(incident_events.c.id > bindparam("last"))
+#: The newest mail, and the timeline entries after the last one seen (their incidents' timeline
+#: grew), in one statement: nothing changes without a mail or an entry. One row at least: the
+#: mail's, with no entry when none is new. (Entries are read by id, the table's rowid, not
+#: DISTINCT incidents: with it SQLite reads the whole incident index rather than the newest.)
+_NEWEST_MAIL = select(func.max(outbox.c.id).label("mail")).subquery()
+_SINCE = select(
+    _NEWEST_MAIL.c.mail, incident_events.c.id, incident_events.c.incident_id
+).select_from(
+    _NEWEST_MAIL.outerjoin(incident_events, incident_events.c.id > bindparam("last"))
+)  # fmt: skip
 #: Open, mailed, unacknowledged faults: mailed again every reminder interval.
 _MAILED = select(faults.c.last_notified_at).where(
     faults.c.resolved_at.is_(None),
@@ -93,14 +95,14 @@ class Deadlines:
 
     def ahead(self, conn: Connection, now: datetime) -> tuple[list[datetime], list[datetime], bool]:
         """SLA deadlines, reminder deadlines, and whether paging waits on an engineer."""
-        newest = conn.execute(_NEWEST).one()
-        seen = (newest[0] or 0, newest[1] or 0)
         before = self._seen
+        last_entry = before[0] if before else 0
+        rows = conn.execute(_SINCE, {"last": last_entry}).all()
+        entries = [(row.id, row.incident_id) for row in rows if row.id is not None]
+        seen = (max([last_entry, *(entry for entry, _ in entries)]), rows[0].mail or 0)
         if before is None or seen != before or any(at <= now for at in self._sla):
             self._seen = seen
-            changed = set()
-            if before is None or seen[0] != before[0]:
-                changed = set(conn.scalars(_CHANGED, {"last": before[0] if before else 0}))
+            changed = {incident_id for _, incident_id in entries}
             self._sla = self.sla(conn, now, changed)
             if before is None or seen[1] != before[1]:
                 self._reminders = self.reminders(conn)
@@ -134,11 +136,10 @@ class Deadlines:
         for name, clock in clocks.items():
             if incident.met_at(name) is not None:
                 continue
-            alerts = sla_warnings(
-                clock.calendar, clock.starts_at, clock.due, now,
-                fraction=fraction, pauses=clock.pauses,
-            )  # fmt: skip
-            found += [at for at in (alerts.warn_at, alerts.breach_at) if at > now]
+            times = alerts_of(
+                clock.calendar, clock.starts_at, clock.due, fraction=fraction, pauses=clock.pauses
+            )
+            found += [at for at in times if at > now]
         return found
 
     def reminders(self, conn: Connection) -> list[datetime]:

@@ -275,14 +275,17 @@ def _step(
     return None
 
 
+#: Built once: building the statement cost more than running it, once per step.
+_LATEST_OPEN = (
+    select(func.max(incidents.c.id))
+    .join(faults, faults.c.id == incidents.c.fault_id)
+    .where(faults.c.host_id == bindparam("host"), incidents.c.closed_at.is_(None))
+)
+
+
 def _latest_open(conn: Connection, host_id: str) -> int | None:
     """The host's latest incident not closed yet."""
-    query = (
-        select(func.max(incidents.c.id))
-        .join(faults, faults.c.id == incidents.c.fault_id)
-        .where(faults.c.host_id == host_id, incidents.c.closed_at.is_(None))
-    )
-    found = conn.scalar(query)
+    found = conn.scalar(_LATEST_OPEN, {"host": host_id})
     return None if found is None else int(found)
 
 

@@ -34,6 +34,8 @@ MINUTES_PER_DAY = 24 * 60
 #: opens; failing beats looping forever.
 HORIZON_DAYS = 366 * 20
 _ONE_DAY = timedelta(days=1)
+#: Dates whose intervals a calendar keeps worked out (``_day_intervals``): years of them.
+_DAYS_KEPT = 4096
 _HOURS = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 
 
@@ -162,6 +164,11 @@ class BusinessCalendar:
     _extra_by_day: Mapping[date, str] = field(
         init=False, repr=False, compare=False, default_factory=dict
     )
+    #: Each local date's UTC intervals once worked out: the calendar is immutable, and every
+    #: due time and warning walks the same days again (``_day_intervals``).
+    _intervals_by_day: dict[date, tuple[Interval, ...]] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         ZoneInfo(self.zone)  # raises for an unknown zone
@@ -216,17 +223,27 @@ class BusinessCalendar:
 
     def intervals_on(self, day: date) -> list[Interval]:
         """The local date's working hours as UTC intervals; empty ones (inside a gap) dropped."""
-        midnight = datetime.combine(day, time())
-        found = []
-        for hours in self.hours_on(day):
-            start = local_to_utc(midnight + timedelta(minutes=hours.start), self.tz)
-            end = local_to_utc(midnight + timedelta(minutes=hours.end), self.tz)
-            if end > start:
-                found.append(Interval(start, end))
+        return list(self._day_intervals(day))
+
+    def _day_intervals(self, day: date) -> tuple[Interval, ...]:
+        """``intervals_on``, worked out once per date (a pure function of the calendar)."""
+        found = self._intervals_by_day.get(day)
+        if found is None:
+            if len(self._intervals_by_day) >= _DAYS_KEPT:
+                self._intervals_by_day.clear()
+            found = self._intervals_by_day[day] = tuple(self._work_out_intervals(day))
         return found
 
+    def _work_out_intervals(self, day: date) -> Iterator[Interval]:
+        midnight, zone = datetime.combine(day, time()), self.tz
+        for hours in self.hours_on(day):
+            start = local_to_utc(midnight + timedelta(minutes=hours.start), zone)
+            end = local_to_utc(midnight + timedelta(minutes=hours.end), zone)
+            if end > start:
+                yield Interval(start, end)
+
     def is_business_day(self, day: date) -> bool:
-        return bool(self.intervals_on(day))
+        return bool(self._day_intervals(day))
 
     def business_day_after(self, day: date, count: int = 1) -> date:
         """The ``count``-th business day strictly after ``day`` (a local date)."""
@@ -242,7 +259,7 @@ class BusinessCalendar:
 
     def close_of(self, day: date) -> datetime | None:
         """When a local date's last working interval ends; None if the day is closed."""
-        intervals = self.intervals_on(day)
+        intervals = self._day_intervals(day)
         return intervals[-1].end if intervals else None
 
     def is_open(self, at: datetime) -> bool:
@@ -251,7 +268,7 @@ class BusinessCalendar:
         return any(
             iv.start <= at < iv.end
             for day in (today - _ONE_DAY, today)
-            for iv in self.intervals_on(day)
+            for iv in self._day_intervals(day)
         )
 
     def next_open(self, at: datetime) -> datetime:
@@ -264,7 +281,7 @@ class BusinessCalendar:
         merged: list[Interval] = []
         day, last = start.astimezone(self.tz).date() - _ONE_DAY, end.astimezone(self.tz).date()
         while day <= last:
-            for iv in self.intervals_on(day):
+            for iv in self._day_intervals(day):
                 piece = Interval(max(iv.start, start), min(iv.end, end))
                 if piece.end <= piece.start:
                     continue
@@ -325,7 +342,7 @@ class BusinessCalendar:
         """Working intervals from ``start`` on, the first clipped to start at ``start``."""
         day = start.astimezone(self.tz).date() - _ONE_DAY
         for _ in range(HORIZON_DAYS):
-            for iv in self.intervals_on(day):
+            for iv in self._day_intervals(day):
                 if iv.end > start:
                     yield Interval(max(iv.start, start), iv.end)
             day += _ONE_DAY

@@ -260,14 +260,34 @@ def sla_warnings(
     Both are measured in working time on the target's calendar, so a warning at 75% of an
     8-working-hour target does not fire overnight. Pass the same pauses that gave ``due``.
     """
-    if not 0 < fraction <= 1:
-        raise ValueError(f"warning fraction {fraction} must be in (0, 1]")
+    _check_fraction(fraction)
     pauses = tuple(pauses)
-    now, due = require_aware(now, "now"), require_aware(due, "due")
-    budget = calendar.working_time_between(starts_at, due, pauses)
-    warn_at = min(calendar.add_working_time(starts_at, budget * fraction, pauses), due)
+    now = require_aware(now, "now")
+    warn_at, due = alert_times(calendar, starts_at, due, fraction=fraction, pauses=pauses)
     remaining = calendar.working_time_between(now, due, pauses) if now < due else timedelta()
     return SlaAlerts(warn_at, due, now >= warn_at, now >= due, remaining)
+
+
+def alert_times(
+    calendar: BusinessCalendar,
+    starts_at: datetime,
+    due: datetime,
+    *,
+    fraction: float = 0.75,
+    pauses: Iterable[Pause] = (),
+) -> tuple[datetime, datetime]:
+    """``sla_warnings``' warning and breach moments alone: what a sweep needs to know whether
+    anything is due, without the working time left (which depends on ``now``)."""
+    _check_fraction(fraction)
+    pauses = tuple(pauses)
+    due = require_aware(due, "due")
+    budget = calendar.working_time_between(starts_at, due, pauses)
+    return min(calendar.add_working_time(starts_at, budget * fraction, pauses), due), due
+
+
+def _check_fraction(fraction: float) -> None:
+    if not 0 < fraction <= 1:
+        raise ValueError(f"warning fraction {fraction} must be in (0, 1]")
 
 
 def _with_sentence(explanation: Explanation, calendar: BusinessCalendar) -> Explanation:

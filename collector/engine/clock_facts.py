@@ -62,11 +62,19 @@ class ClockFacts:
     ) -> ClockFacts:
         facts = cls(now, rules, {incident.id for incident in incidents})
         facts.announced = announcement_store.live(conn)
-        facts._waits = incident_pauses.waits_of(conn, facts._incidents)
+        facts.read_waits(conn)
         watched = [incident for incident in incidents if _pauses_access(incident)]
         if watched:
             facts._read_losses(conn, watched)
         return facts
+
+    def read_waits(self, conn: Connection) -> None:
+        """The incidents' waits on the customer, read (again: a step started or ended one)."""
+        self._waits = incident_pauses.waits_of(conn, self._incidents)
+
+    def waiting(self, incident_id: int) -> bool:
+        """Whether the incident was waiting on the customer when the facts were read."""
+        return any(end is None for _, end in self._waits.get(incident_id, []))
 
     def _read_losses(self, conn: Connection, watched: list[IncidentView]) -> None:
         """The hosts' own remote faults; when any incident lost access, every host's (the

@@ -17,9 +17,10 @@ from sqlalchemy import Connection
 from collector.config.settings import CollectorConfig
 from collector.domain.access import AccessRules
 from collector.domain.calendar import Pause
-from collector.domain.sla import Explanation, TargetClock, earliest, explain_clock, target_clocks
+from collector.domain.sla import Explanation, TargetClock, earliest, explain_clock
 from collector.domain.tiers import DEFAULT_REGION, Tier
 from collector.engine.clock_facts import ClockFacts
+from collector.engine.clock_memo import clocks_of
 from collector.engine.incident_terms import rise_tiers, tier_from_policy
 from collector.store.incident_view import IncidentView
 
@@ -81,11 +82,11 @@ def _from_rise(clock: TargetClock) -> TargetClock:
 def _clocks(
     tier: Tier, severity: str, start: datetime, pauses: list[Pause], incident: IncidentView
 ) -> dict[str, TargetClock]:
-    return target_clocks(
+    return clocks_of(
         tier,
         severity,
         start,
-        pauses=pauses,
+        pauses,
         onsite_requested_at=incident.onsite_requested_at,
         failure_confirmed_at=incident.failure_confirmed_at,
         region=incident.customer_region or DEFAULT_REGION,
@@ -99,7 +100,9 @@ def explain_incident(
     catalogue: Mapping[str, Tier],
     now: datetime,
     rules: AccessRules = DEFAULT_RULES,
+    facts: ClockFacts | None = None,
 ) -> dict[str, Explanation]:
-    """Why each of the incident's targets is due when it is."""
-    clocks = incident_clocks(conn, incident, catalogue, now, rules)
+    """Why each of the incident's targets is due when it is (``facts`` as ``incident_clocks``
+    takes them)."""
+    clocks = incident_clocks(conn, incident, catalogue, now, rules, facts)
     return {name: explain_clock(clock) for name, clock in clocks.items()}

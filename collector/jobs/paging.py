@@ -108,12 +108,11 @@ def sweep_paging(
     catalogue = catalogue if catalogue is not None else catalogue_for(config)
     windows = maintenance_store.active_windows(conn)
     written = 0
+    # Read before any is written: a page recorded for one incident is none of another's.
+    sent_pages = page_store.pages_by_incident(conn, [incident.id for incident in waiting])
     for incident in waiting:
         policy = paging_policy(incident, catalogue)
-        sent = [
-            PageSent(row.at, PageKind(row.kind), row.person)
-            for row in page_store.pages_for(conn, incident.id)
-        ]
+        sent = [PageSent(row.at, PageKind(row.kind), row.person) for row in sent_pages[incident.id]]
         chain = [person.name for person in rota.escalation_chain(incident.opened_at)]
         action = next_page(policy, facts_of(incident, now, windows), chain, sent, now)
         if action is not None:

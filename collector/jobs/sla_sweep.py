@@ -25,6 +25,7 @@ from collector.config.settings import CollectorConfig
 from collector.config.tiers import catalogue_for
 from collector.domain.sla import SlaAlerts, TargetClock, explain_clock, sla_warnings
 from collector.engine.clock_facts import ClockFacts
+from collector.engine.clock_memo import alerts_of
 from collector.engine.incident_clock import access_rules, incident_clocks
 from collector.notify import outbox, sla_messages
 from collector.notify.messages import Mail
@@ -82,21 +83,32 @@ def _sweep_lifecycle(
     for name, clock in clocks.items():
         if name == "first_response" or incident.met_at(name) is not None:
             continue
-        alerts = sla_warnings(
-            clock.calendar,
-            clock.starts_at,
-            clock.due,
-            now,
-            fraction=config.mail.sla_warning_fraction,
-            pauses=clock.pauses,
-        )
+        warn_at, breach_at = _alert_times(config, clock)
         # A breach found before any warning is mailed alone, as for the first response.
-        kind = "breach" if alerts.breached else "warning" if alerts.warning_due else None
+        kind = "breach" if now >= breach_at else "warning" if now >= warn_at else None
         if kind is None:
             continue
         if incident_store.claim_target_alert(conn, incident.id, name, kind, now):
+            alerts = _alerts(config, clock, now)
             written += _send_target(conn, config, incident, name, clock, alerts, now, kind)
     return written
+
+
+def _alert_times(config: CollectorConfig, clock: TargetClock) -> tuple[datetime, datetime]:
+    """When the target is to be warned about and when it is breached (kept: the same clocks
+    come back every sweep)."""
+    fraction = config.mail.sla_warning_fraction
+    return alerts_of(
+        clock.calendar, clock.starts_at, clock.due, fraction=fraction, pauses=clock.pauses
+    )
+
+
+def _alerts(config: CollectorConfig, clock: TargetClock, now: datetime) -> SlaAlerts:
+    """The alerts with the working time left at ``now``, which a mail quotes."""
+    fraction = config.mail.sla_warning_fraction
+    return sla_warnings(
+        clock.calendar, clock.starts_at, clock.due, now, fraction=fraction, pauses=clock.pauses
+    )
 
 
 def _send_target(
@@ -132,19 +144,14 @@ def _sweep_one(
 ) -> int:
     if clock is None:
         return 0
-    alerts = sla_warnings(
-        clock.calendar,
-        clock.starts_at,
-        clock.due,
-        now,
-        fraction=config.mail.sla_warning_fraction,
-        pauses=clock.pauses,
-    )
-    if alerts.breached:
-        return _send(conn, config, incident, clock, alerts, now, "sla_breached_at")
-    if alerts.warning_due and incident.sla_warned_at is None:
-        return _send(conn, config, incident, clock, alerts, now, "sla_warned_at")
-    return 0
+    warn_at, breach_at = _alert_times(config, clock)
+    if now >= breach_at:
+        column = "sla_breached_at"
+    elif now >= warn_at and incident.sla_warned_at is None:
+        column = "sla_warned_at"
+    else:
+        return 0
+    return _send(conn, config, incident, clock, _alerts(config, clock, now), now, column)
 
 
 def _send(

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from collector.config.settings import CollectorConfig
-from collector.domain.access import vendor_network_cause
+from collector.domain.access import AccessLoss, AccessRules, vendor_network_cause
 from collector.engine.incident_clock import access_rules
 from collector.notify import outbox, vendor_messages
 from collector.notify.messages import Mail
@@ -27,9 +27,7 @@ log = logging.getLogger(__name__)
 def sweep_vendor_network(conn: Connection, config: CollectorConfig, now: datetime) -> int:
     """Open or close the vendor-network episode; returns how many mails it wrote."""
     rules = access_rules(config)
-    # Only access still lost decides the episode, however long ago it went.
-    still_lost = incident_pauses.access_losses(conn, since=now, until=now, still_open=True)
-    canaries = incident_pauses.failing_hosts(conn, rules.canary_hosts)
+    still_lost, canaries = _still_failing(conn, rules, now)
     cause = vendor_network_cause(still_lost, canaries, now, rules.vendor_network_customers)
     going = vendor_outages.current(conn)
     if cause is not None and going is None:
@@ -43,6 +41,20 @@ def sweep_vendor_network(conn: Connection, config: CollectorConfig, now: datetim
         )
         return _mail(conn, mail, now)
     return 0
+
+
+def _still_failing(
+    conn: Connection, rules: AccessRules, now: datetime
+) -> tuple[list[AccessLoss], list[str]]:
+    """Access still lost (however long ago it went: only that decides the episode) and the
+    canaries failing, from one read of the ``remote.*`` faults open now."""
+    still_open = incident_pauses.still_open_remote(conn)
+    canaries = sorted(
+        {fault.host_id for fault in still_open if fault.host_id in rules.canary_hosts}
+    )
+    # Access lost is what ``access_losses`` reads: remote-access faults opened before now.
+    lost = [fault.loss for fault in still_open if fault.access and fault.opened_at < now]
+    return lost, canaries
 
 
 def _mail(conn: Connection, mail: Mail, now: datetime) -> int:

@@ -14,7 +14,7 @@ After every change the due times are recalculated from the incident's frozen ter
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
@@ -150,7 +150,10 @@ def perform(
             f"the fault of incident {incident.reference} ({incident.title}) is still open; "
             f"to {action} the incident anyway, confirm it (--force)"
         )
-    clocks = incident_clocks(conn, incident, catalogue, now, rules)
+    # The clocks' facts are read once for before and after: no step touches them but the
+    # waits on the customer, read again after the steps that start or end one.
+    facts = ClockFacts.read(conn, [incident], now, rules) if incident.covered else None
+    clocks = incident_clocks(conn, incident, catalogue, now, rules, facts)
     before: dict[str, datetime | None] = {name: clock.due for name, clock in clocks.items()}
     before["first_response"] = incident.response_due_at  # as last stored and shown
     if action in STEPS:
@@ -166,7 +169,10 @@ def perform(
     else:
         raise TransitionRefused(f"unknown action {action!r}; one of {', '.join(ACTIONS)}")
     incident = _get(conn, incident_id)
-    after = recompute_due(conn, incident, catalogue, now, rules)
+    if facts is not None and _moved_a_wait(action, facts, incident_id):
+        facts.read_waits(conn)
+    after = recompute_due(conn, incident, catalogue, now, rules, facts)
+    incident = _as_stored(incident, after)
     if incident.responded_at is not None:  # met: where it would fall now is beside the point
         after.pop("first_response", None)
     detail += _moved(before, after)
@@ -175,7 +181,25 @@ def perform(
     event = _event(action)
     detail = f"{detail}: {note}" if note else detail
     incident_store.record_event(conn, incident_id, now, event, by, detail)
-    return _get(conn, incident_id)
+    return incident
+
+
+#: The actions that end a wait on the customer if there is one (resolving or closing too).
+_ENDING_WAITS = frozenset({"resume", "resolve", "close"})
+
+
+def _moved_a_wait(action: str, facts: ClockFacts, incident_id: int) -> bool:
+    """Whether the action (done) started or ended a wait on the customer: the waits in
+    ``facts`` were read before it, in the same transaction."""
+    return action == "wait" or (action in _ENDING_WAITS and facts.waiting(incident_id))
+
+
+def _as_stored(incident: IncidentView, clocks: Mapping[str, TargetClock]) -> IncidentView:
+    """The incident once ``recompute_due`` stored its response due time from ``clocks``."""
+    if not incident.covered:
+        return incident
+    response = clocks.get("first_response")
+    return replace(incident, response_due_at=response.due if response else None)
 
 
 _EVENTS = {"wait": "waiting_on_customer", "resume": "resumed", "access-granted": "access_granted"}

@@ -20,7 +20,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import BindParameter, Connection, Select, bindparam, insert, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    Connection,
+    Select,
+    bindparam,
+    case,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 
 from collector.domain.access import AccessLoss, Span, is_access_check
 from collector.store.schema import faults, host_checks, hosts, incident_pauses
@@ -102,16 +113,30 @@ def _hosts_param(host_ids: Iterable[str] | None, params: dict[str, object]) -> H
 def _remote_faults(
     conn: Connection, query: Select[Any], params: dict[str, object]
 ) -> list[RemoteFault]:
-    rows = conn.execute(query, params).all()
-    flags = _access_flags(conn, {row.host_id for row in rows if row.host_id is not None})
-    return [_remote_fault(row, flags.get((row.host_id, row.check_key))) for row in rows]
+    return [_remote_fault(row) for row in conn.execute(query, params)]
 
 
-def _remote_fault(row: Any, flag: bool | None) -> RemoteFault:
+def _remote_fault(row: Any) -> RemoteFault:
     return RemoteFault(
         row.id, row.customer_id, row.host_id, row.check_key, row.opened_at, row.resolved_at,
-        _is_access(row.check_key, flag),
+        _is_access(row.check_key, row.remote_access),
     )  # fmt: skip
+
+
+#: The remote-access flag of the check a fault's key names (None: the check's kind's default,
+#: or the check is no longer configured), read with the fault: a check is one per host, kind
+#: and name, and its key is ``remote.<kind>`` or ``remote.<kind>:<name>``.
+_CHECK_KEY = (
+    literal(REMOTE_PREFIX)
+    + host_checks.c.kind
+    + case((host_checks.c.name != "", literal(":") + host_checks.c.name), else_=literal(""))
+)
+_FLAG = (
+    select(host_checks.c.remote_access)
+    .where(host_checks.c.host_id == faults.c.host_id, faults.c.check_key == _CHECK_KEY)
+    .scalar_subquery()
+    .label("remote_access")
+)
 
 
 @functools.cache
@@ -122,7 +147,7 @@ def _losses_query(hosts: HostsShape, excluding: bool, still_open: bool) -> Selec
     since: BindParameter[datetime] = bindparam("since", type_=resolved.type)
     query = select(
         faults.c.id, faults.c.customer_id, faults.c.host_id, faults.c.check_key,
-        faults.c.opened_at, resolved,
+        faults.c.opened_at, resolved, _FLAG,
     ).where(
         faults.c.check_key.startswith(REMOTE_PREFIX),
         faults.c.opened_at < bindparam("until"),
@@ -140,28 +165,6 @@ def _losses_query(hosts: HostsShape, excluding: bool, still_open: bool) -> Selec
 def _is_access(check_key: str, flag: bool | None) -> bool:
     kind = check_key.partition(":")[0].removeprefix(REMOTE_PREFIX)
     return is_access_check(kind, flag)
-
-
-_FLAGS = select(
-    host_checks.c.host_id, host_checks.c.kind, host_checks.c.name, host_checks.c.remote_access
-)
-_FLAGS_OF_ONE = _FLAGS.where(host_checks.c.host_id == bindparam("host"))
-_FLAGS_OF = _FLAGS.where(host_checks.c.host_id.in_(bindparam("hosts", expanding=True)))
-
-
-def _access_flags(conn: Connection, host_ids: set[str]) -> dict[tuple[str, str], bool | None]:
-    """(host id, check key) → the check's ``remote_access`` flag, for checks still configured."""
-    if not host_ids:
-        return {}
-    found: dict[tuple[str, str], bool | None] = {}
-    if len(host_ids) == 1:
-        rows = conn.execute(_FLAGS_OF_ONE, {"host": next(iter(host_ids))})
-    else:
-        rows = conn.execute(_FLAGS_OF, {"hosts": sorted(host_ids)})
-    for row in rows:
-        key = f"{REMOTE_PREFIX}{row.kind}" + (f":{row.name}" if row.name else "")
-        found[(row.host_id, key)] = row.remote_access
-    return found
 
 
 _INTERVALS = select(hosts.c.id, hosts.c.interval_s, hosts.c.agent_interval_s).where(
@@ -278,16 +281,15 @@ def waits_of(
     return found
 
 
-_FAILING = select(faults.c.host_id).where(
-    faults.c.host_id.in_(bindparam("hosts", expanding=True)),
-    faults.c.check_key.startswith(REMOTE_PREFIX),
-    faults.c.resolved_at.is_(None),
-)
+_STILL_OPEN = select(
+    faults.c.id, faults.c.customer_id, faults.c.host_id, faults.c.check_key,
+    faults.c.opened_at, faults.c.resolved_at, _FLAG,
+).where(
+    faults.c.check_key.startswith(REMOTE_PREFIX), faults.c.resolved_at.is_(None)
+).order_by(faults.c.opened_at, faults.c.id)  # fmt: skip
 
 
-def failing_hosts(conn: Connection, host_ids: Iterable[str]) -> list[str]:
-    """Those of the hosts with a ``remote.*`` fault open now."""
-    ids = sorted(set(host_ids))
-    if not ids:
-        return []
-    return sorted(set(conn.scalars(_FAILING, {"hosts": ids})))
+def still_open_remote(conn: Connection) -> list[RemoteFault]:
+    """Every ``remote.*`` fault open now, whichever its check (``access`` says whether it is
+    remote access), oldest first: the vendor-network sweep's one read."""
+    return [_remote_fault(row) for row in conn.execute(_STILL_OPEN)]

@@ -124,10 +124,25 @@ _PAGES_FOR = (
 
 
 def pages_for(conn: Connection, incident_id: int) -> list[PageRow]:
-    """The incident's pages, oldest first (the paging sweep reads them for each incident that
-    waits on an engineer, every run: the statement is built once)."""
+    """The incident's pages, oldest first."""
     rows = conn.execute(_PAGES_FOR, {"incident": incident_id})
     return [PageRow(**row._mapping) for row in rows]
+
+
+_PAGES_OF = (
+    select(pages)
+    .where(pages.c.incident_id.in_(bindparam("incidents", expanding=True)))
+    .order_by(pages.c.incident_id, pages.c.at, pages.c.id)
+)
+
+
+def pages_by_incident(conn: Connection, incident_ids: list[int]) -> dict[int, list[PageRow]]:
+    """``pages_for`` of several incidents in one statement: the paging sweep's every run."""
+    found: dict[int, list[PageRow]] = {incident_id: [] for incident_id in incident_ids}
+    if incident_ids:
+        for row in conn.execute(_PAGES_OF, {"incidents": sorted(set(incident_ids))}):
+            found[row.incident_id].append(PageRow(**row._mapping))
+    return found
 
 
 def record_page(

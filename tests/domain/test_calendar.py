@@ -226,3 +226,12 @@ def test_it_fails_rather_than_loops_when_the_calendar_never_opens() -> None:
     closed = BusinessCalendar("UTC", ((),) * 7)
     with pytest.raises(ValueError, match="no working time"):
         closed.add_working_time(utc("2026-03-09T09:00Z"), timedelta(hours=1))
+
+
+def test_a_dates_intervals_asked_again_are_the_same_and_changing_them_changes_nothing() -> None:
+    cal = BusinessCalendar.always_open("Europe/London")
+    first = cal.intervals_on(date(2026, 3, 29))
+    first.clear()
+    again = cal.intervals_on(date(2026, 3, 29))
+    assert again == cal.intervals_on(date(2026, 3, 29))
+    assert sum((iv.duration for iv in again), timedelta()) == timedelta(hours=23)

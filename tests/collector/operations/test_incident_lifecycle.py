@@ -264,3 +264,15 @@ def test_it_queues_front_of_queue_tiers_first_then_by_time_left(
 
     queue = [i.id for i in db.transaction(incident_store.list_incidents)]
     assert queue == [priority, responded, cat2, cat1]
+
+
+def test_each_step_returns_the_incident_as_the_store_reads_it_afterwards(
+    db: Database, config: CollectorConfig, catalogue: Mapping[str, Tier]
+) -> None:
+    incident_id = _open(db, config, "priority-uk")
+    steps = [("wait", 10), ("resume", 40), ("respond", 50), ("wait", 60), ("resolve", 70)]
+    for action, minutes in steps:
+        returned = _act(
+            db, catalogue, incident_id, action, MONDAY + timedelta(minutes=minutes), True
+        )
+        assert returned == _incident(db, incident_id), action
