@@ -146,6 +146,28 @@ def at_rest(state: WatchState) -> bool:
     )
 
 
+def steady_failing(state: WatchState, policy: CheckPolicy) -> bool:
+    """A raised fault at rest: not flapping, no status change in the flap window, and the
+    severity its policy gives its status (which is bad: it is raised).
+
+    Another reading of that same status (with no severity of its own, not older than the
+    last) makes no transition and leaves it so, changing only what no decision reads while
+    it is raised: when it was observed, its value and detail, and its count of bad readings
+    in a row (read only to raise, and zeroed by the ok that must come before a recovery;
+    its first bad moment stays). So for the observations that follow, folding that reading
+    in or leaving it out makes the same transitions, and the same state from the first ok
+    on: a sweep that would only find a silent agent silent again can leave it alone.
+    """
+    return (
+        state.raised
+        and not state.flapping
+        and not state.changes
+        and state.status is not None
+        and state.status is not Status.OK
+        and state.severity is policy.severity_for(state.status)
+    )
+
+
 def evaluate(
     state: WatchState, observation: Observation, policy: CheckPolicy, now: datetime
 ) -> tuple[WatchState, list[WatchTransition]]:

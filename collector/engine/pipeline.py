@@ -43,7 +43,15 @@ from collector.domain import rules, storms
 from collector.domain.faults import notifications_due as owed_notification
 from collector.domain.figures import Counters
 from collector.domain.maintenance import MaintenanceWindow
-from collector.domain.policy import CheckPolicy, Levels, NotificationPolicy, PolicyBook, Thresholds
+from collector.domain.policy import (
+    CheckPolicy,
+    Levels,
+    NotificationPolicy,
+    PolicyBook,
+    Status,
+    Thresholds,
+)
+from collector.domain.rules import AGENTLESS_KINDS, HEARTBEAT
 from collector.domain.watches import Observation, WatchState, WatchTransition, evaluate
 from collector.engine.customer_view import CustomerView
 from collector.engine.fault_writer import FaultWriter
@@ -288,7 +296,7 @@ def sweep(conn: Connection, config: CollectorConfig, now: datetime) -> datetime 
     hold_evaluation_lock(conn)
     run = Run(conn, config, now)
     missed = config.monitoring.heartbeat_missed_intervals
-    due, next_silence = _heartbeats_due(conn, now, missed)
+    due, next_silence = _heartbeats_due(run, missed)
     states = watch_states.load_many(conn, [host.id for host in due], [rules.HEARTBEAT])
     pending = _Pending(run)
     for host in due:
@@ -301,22 +309,25 @@ def sweep(conn: Connection, config: CollectorConfig, now: datetime) -> datetime 
     return next_silence
 
 
-def _heartbeats_due(
-    conn: Connection, now: datetime, missed: int
-) -> tuple[list[Host], datetime | None]:
+def _heartbeats_due(run: Run, missed: int) -> tuple[list[Host], datetime | None]:
     """The hosts whose heartbeat the sweep must evaluate, in its order, and the next moment
-    one of all the hosts would fall silent. The others' agents report and their heartbeats
-    are at rest: an ok heartbeat would change nothing a decision reads (``watches.at_rest``),
-    so they are neither decoded nor written, which keeps a sweep of a quiet fleet to a read."""
+    one of all the hosts would fall silent. The others' heartbeats would change nothing a
+    decision reads, so they are neither decoded nor written, which keeps a sweep of a quiet
+    fleet to a read: agents that report, whose heartbeat is at rest (an ok changes nothing:
+    ``watches.at_rest``), and agents long silent, whose heartbeat's fault is raised and steady
+    (another critical changes nothing: ``watches.steady_failing``)."""
+    conn, now = run.conn, run.now
+    failing = (Status.CRITICAL, run.policy(rules.HEARTBEAT).critical_severity)
     due: list[str] = []
     next_silence: datetime | None = None
-    for watched in watch_states.watched_hosts(conn, rules.HEARTBEAT, rules.AGENTLESS_KINDS):
+    for watched in watch_states.watched_hosts(conn, HEARTBEAT, AGENTLESS_KINDS, failing):
         last = watched.last_heard
         interval = inventory.heartbeat_interval(watched.interval_s, watched.agent_interval_s)
         deadline = rules.heartbeat_deadline(last, interval, missed)
         if deadline > now and (next_silence is None or deadline < next_silence):
             next_silence = deadline
-        if not watched.at_rest or rules.heartbeat_silent(last, interval, now, missed):
+        silent = rules.heartbeat_silent(last, interval, now, missed)
+        if not (watched.steady_failing if silent else watched.at_rest):
             due.append(watched.host_id)
     if not due:
         return [], next_silence

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Connection, Text, and_, bindparam, cast, f
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
-from collector.domain.policy import Status
+from collector.domain.policy import Severity, Status
 from collector.domain.watches import WatchState
 from collector.store.columns import UtcDateTime
 from collector.store.engines import bind_processor
@@ -99,13 +99,15 @@ def state_versions(
 class Watched(NamedTuple):  # a tuple: one for every host, every sweep
     """What the heartbeat sweep reads of every host: when it was last heard of (last seen,
     else added), its intervals, and whether its state of the check asked about is at rest
-    (``watches.at_rest``): False when not, or when it has no such state."""
+    (``watches.at_rest``), or a raised fault steady at the status asked about
+    (``watches.steady_failing``): each False when not, or when it has no such state."""
 
     host_id: str
     last_heard: datetime
     interval_s: float | None
     agent_interval_s: float | None
     at_rest: bool
+    steady_failing: bool
 
 
 def _stored_at_rest(state: Any) -> ColumnElement[bool]:
@@ -121,6 +123,20 @@ def _stored_at_rest(state: Any) -> ColumnElement[bool]:
     )
 
 
+def _stored_steady_failing(state: Any) -> ColumnElement[bool]:
+    """``watches.steady_failing`` of a stored state whose status is the ``failing`` parameter
+    and whose policy gives that status the ``severity`` parameter, in SQL: raised, at that
+    severity, neither flag nor list of changes stored (a state stored otherwise counts as not
+    steady, as in ``_stored_at_rest``)."""
+    return and_(
+        state["status"].as_string() == bindparam("failing"),
+        state["raised"].as_boolean().is_(True),
+        state["severity"].as_string() == bindparam("severity"),
+        state["flapping"].as_string().is_(None),
+        state["changes"].as_string().is_(None),
+    )
+
+
 _WATCHED = (
     select(
         hosts.c.id,
@@ -128,6 +144,7 @@ _WATCHED = (
         hosts.c.interval_s,
         hosts.c.agent_interval_s,
         _stored_at_rest(check_states.c.state),
+        _stored_steady_failing(check_states.c.state),
     )
     .select_from(
         hosts.outerjoin(
@@ -142,11 +159,20 @@ _WATCHED = (
 )
 
 
-def watched_hosts(conn: Connection, key: str, skip_kinds: Collection[str]) -> list[Watched]:
+def watched_hosts(
+    conn: Connection, key: str, skip_kinds: Collection[str], failing: tuple[Status, Severity]
+) -> list[Watched]:
     """Every host watched (not archived, not of ``skip_kinds``), in customer and host order,
-    with whether its state of check ``key`` is at rest: one query, no state decoded."""
-    rows = conn.execute(_WATCHED, {"key": key, "kinds": sorted(skip_kinds)})
-    return [Watched(host, heard, own, agent, bool(rest)) for host, heard, own, agent, rest in rows]
+    with whether its state of check ``key`` is at rest, or steady at the ``failing`` status
+    and severity: one query, no state decoded."""
+    status, severity = failing
+    params = {
+        "key": key, "kinds": sorted(skip_kinds), "failing": status.value, "severity": severity.value
+    }  # fmt: skip
+    return [
+        Watched(host, heard, own, agent, bool(rest), bool(steady))
+        for host, heard, own, agent, rest, steady in conn.execute(_WATCHED, params)
+    ]
 
 
 def raised_by_host(conn: Connection, customer_id: str) -> dict[str, tuple[set[str], set[str]]]:

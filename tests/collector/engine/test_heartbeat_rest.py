@@ -7,7 +7,9 @@ silent and comes back, one whose reports come and go until it flaps, an agentles
 archived host) goes into two databases of the same kind, one swept with the reference and one
 with the pipeline. Every fault, event, incident and mail must come out the same, ids included,
 and each sweep must name the same next silence. So must every check state, except what an ok
-at rest leaves unread (``watches.at_rest``): its time, value, detail and count of oks.
+at rest leaves unread (``watches.at_rest``): its time, value, detail and count of oks; and
+what a critical leaves unread in a raised fault steady at critical (``watches.steady_failing``):
+its time, value, detail and count of bad readings.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from sqlalchemy import Connection, select
 from agent import protocol
 from collector.config.settings import CollectorConfig, MailSettings
 from collector.domain import rules
-from collector.domain.watches import WatchState, at_rest
+from collector.domain.policy import PolicyBook
+from collector.domain.watches import WatchState, at_rest, steady_failing
 from collector.engine import pipeline
 from collector.store import archive, inventory, watch_states
 from collector.store.database import Database
@@ -131,9 +134,11 @@ def _outcome(conn: Connection) -> dict[str, list[Any]]:
 
 def _apart_from_unread(row: Any) -> tuple[WatchState, datetime | None]:
     state = WatchState.from_json(row.state)
-    if not at_rest(state):
-        return state, row.updated_at
-    return replace(state, observed_at=None, value=None, detail="", good_count=0), None
+    if at_rest(state):
+        return replace(state, observed_at=None, value=None, detail="", good_count=0), None
+    if steady_failing(state, PolicyBook().for_check(state.check_key)):
+        return replace(state, observed_at=None, value=None, detail="", bad_count=0), None
+    return state, row.updated_at
 
 
 @contextmanager
@@ -176,6 +181,7 @@ def test_it_decides_what_folding_a_heartbeat_into_every_host_decides(
         said = _timeline(db, config, pipeline.sweep)
         found = db.transaction(_outcome)
         steady_saved = db.transaction(_heartbeat_saved_at, STEADY[0])
+        never_saved = db.transaction(_heartbeat_saved_at, "never")
     assert said == expected_said
     assert found == expected
     # Not a vacuous comparison: there was something to decide, and something was left alone.
@@ -185,3 +191,8 @@ def test_it_decides_what_folding_a_heartbeat_into_every_host_decides(
     assert any(row.kind == "flapping" for row in found["events"])
     # The steady agents' heartbeats were last written by their reports, not by the sweeps.
     assert steady_saved == MONDAY + timedelta(minutes=MINUTES - 1)
+    # The agent that never reported fell silent at minute 3; its heartbeat was written by the
+    # sweeps until that change left the flap window (half an hour), and left alone after.
+    window = PolicyBook().for_check(rules.HEARTBEAT).flap_window_s
+    last_sweep = MONDAY + timedelta(minutes=MINUTES - 1, seconds=50)
+    assert never_saved < MONDAY + timedelta(minutes=4, seconds=window) < last_sweep

@@ -1,5 +1,6 @@
 """What the heartbeat sweep reads of every host: one row each, in its order, and whether the
-host's heartbeat is at rest, judged in SQL as ``watches.at_rest`` judges the state."""
+host's heartbeat is at rest, or its fault raised and steady at critical, judged in SQL as
+``watches.at_rest`` and ``watches.steady_failing`` judge the state."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from typing import Any
 from sqlalchemy import Connection, update
 from sqlalchemy.sql.dml import Update
 
-from collector.domain.policy import Severity, Status
-from collector.domain.watches import WatchState, at_rest
+from collector.domain.policy import CheckPolicy, Severity, Status
+from collector.domain.watches import WatchState, at_rest, steady_failing
 from collector.store import archive, inventory, watch_states
 from collector.store.database import Database
 from collector.store.schema import check_states, hosts
@@ -28,6 +29,18 @@ STATES = {
     "e-critical": replace(OK, status=Status.CRITICAL, bad_count=1, bad_since=T0, good_count=0),
     "f-unknown": replace(OK, status=Status.UNKNOWN, bad_count=1, bad_since=T0, good_count=0),
 }
+SILENT = replace(
+    OK, status=Status.CRITICAL, detail="agent silent", bad_count=9, bad_since=T0, good_count=0,
+    last_bad_status=Status.CRITICAL, raised=True, severity=Severity.CRITICAL,
+)  # fmt: skip
+STATES |= {
+    "f2-silent": SILENT,
+    "f3-silent-major": replace(SILENT, severity=Severity.MAJOR),  # a critical would change it
+    "f4-silent-changed": replace(SILENT, changes=(T0 - timedelta(minutes=5),)),
+    "f5-silent-flapping": replace(SILENT, flapping=True),
+    "f6-unknown-raised": replace(SILENT, status=Status.UNKNOWN, severity=Severity.MINOR),
+}
+FAILING = (Status.CRITICAL, Severity.CRITICAL)
 
 
 def _fleet(conn: Connection) -> None:
@@ -43,17 +56,37 @@ def _fleet(conn: Connection) -> None:
     watch_states.save(conn, "g-no-state", {"sip": OK}, T0)
 
 
+def _watched(db: Database) -> list[watch_states.Watched]:
+    return db.transaction(watch_states.watched_hosts, KEY, {"mitel"}, FAILING)
+
+
 def _set(conn: Connection, statement: Update, **values: Any) -> None:
     conn.execute(statement.values(**values))
 
 
 def test_it_reads_whether_each_watched_hosts_heartbeat_is_at_rest(db: Database) -> None:
     db.transaction(_fleet)
-    found = db.transaction(watch_states.watched_hosts, KEY, {"mitel"})
+    found = _watched(db)
     assert [w.host_id for w in found] == [*STATES, "g-no-state"]
     expected = {host_id: at_rest(state) for host_id, state in STATES.items()}
     assert {w.host_id: w.at_rest for w in found} == {**expected, "g-no-state": False}
     assert expected["a-ok"] and not any(v for k, v in expected.items() if k != "a-ok")
+
+
+def test_it_reads_whether_each_watched_hosts_heartbeat_is_raised_and_steady_at_critical(
+    db: Database,
+) -> None:
+    db.transaction(_fleet)
+    found = _watched(db)
+    policy = CheckPolicy()
+    expected = {
+        host_id: steady_failing(state, policy) and state.status is Status.CRITICAL
+        for host_id, state in STATES.items()
+    }
+    assert {w.host_id: w.steady_failing for w in found} == {**expected, "g-no-state": False}
+    assert [k for k, v in expected.items() if v] == ["f2-silent"]
+    # Steady too, but at another status than the one asked about.
+    assert steady_failing(STATES["f6-unknown-raised"], policy)
 
 
 def test_it_reads_when_each_host_was_last_heard_of_and_its_intervals(db: Database) -> None:
@@ -61,7 +94,7 @@ def test_it_reads_when_each_host_was_last_heard_of_and_its_intervals(db: Databas
     seen = T0 + timedelta(minutes=3)
     db.transaction(_set, update(hosts).where(hosts.c.id == "a-ok"), last_seen_at=seen,
                    agent_interval_s=30.0)  # fmt: skip
-    found = {w.host_id: w for w in db.transaction(watch_states.watched_hosts, KEY, {"mitel"})}
+    found = {w.host_id: w for w in _watched(db)}
     assert found["a-ok"][1:4] == (seen, None, 30.0)
     assert found["g-no-state"][1:4] == (T0, 20.0, None)  # never seen: heard of when added
 
@@ -73,5 +106,5 @@ def test_it_counts_a_state_stored_with_its_false_flags_as_not_at_rest(db: Databa
     heartbeat = (check_states.c.host_id == "a-ok", check_states.c.check_key == KEY)
     db.transaction(_set, update(check_states).where(*heartbeat), state=full)
     assert at_rest(WatchState.from_json(full))
-    found = {w.host_id: w for w in db.transaction(watch_states.watched_hosts, KEY, {"mitel"})}
+    found = {w.host_id: w for w in _watched(db)}
     assert not found["a-ok"].at_rest
