@@ -13,7 +13,7 @@ from sqlalchemy.sql.dml import Update
 
 from collector.domain.policy import CheckPolicy, Severity, Status
 from collector.domain.watches import WatchState, at_rest, steady_failing
-from collector.store import archive, inventory, watch_states
+from collector.store import archive, heartbeat_watch, inventory, watch_states
 from collector.store.database import Database
 from collector.store.schema import check_states, hosts
 
@@ -56,8 +56,8 @@ def _fleet(conn: Connection) -> None:
     watch_states.save(conn, "g-no-state", {"sip": OK}, T0)
 
 
-def _watched(db: Database) -> list[watch_states.Watched]:
-    return db.transaction(watch_states.watched_hosts, KEY, {"mitel"}, FAILING)
+def _watched(db: Database) -> list[heartbeat_watch.Watched]:
+    return db.transaction(heartbeat_watch.watched_hosts, KEY, {"mitel"}, FAILING)
 
 
 def _set(conn: Connection, statement: Update, **values: Any) -> None:
