@@ -13,7 +13,8 @@ no report is evaluated twice, whatever else evaluates), checks that the states t
 are still the stored ones, and stores the changed states and the fault decisions, each state
 written out before any transition that follows it is acted on, so dependencies and faults
 see exactly what evaluating one report at a time would have shown them.
-``process_reports`` is both steps in one transaction.
+``process_reports`` is both steps in one transaction; ``process_all`` takes the lock first and
+claims each batch as it reads it, so it has nothing left to check.
 
 A run (one transaction: a plan applied, a sweep, a batch of probe results) reads each customer's
 dependency facts and open faults once, the first time it acts on the customer, and keeps them
