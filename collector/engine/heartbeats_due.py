@@ -15,20 +15,19 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from collector.domain import rules
-from collector.domain.policy import Severity, Status
+from collector.domain.policy import CheckPolicy, Status
 from collector.store import inventory
 from collector.store.heartbeat_watch import Heard, Watched, hosts_to_sweep
 from collector.store.inventory import Host
 
 
 def heartbeats_due(
-    conn: Connection, now: datetime, missed: int, critical: Severity
+    conn: Connection, now: datetime, missed: int, policy: CheckPolicy
 ) -> tuple[list[Host], datetime | None]:
     """The hosts whose heartbeat the sweep must evaluate at ``now``, in its order (customer,
     then host), and the next moment one of all the watched hosts would fall silent after
-    ``missed`` intervals (None: none will). ``critical`` is the heartbeat policy's severity
-    for a silent agent."""
-    failing = (Status.CRITICAL, critical)
+    ``missed`` intervals (None: none will). ``policy`` is the heartbeat's."""
+    failing = (Status.CRITICAL, policy)
     maybe_due, maybe_next = hosts_to_sweep(
         conn, rules.HEARTBEAT, rules.AGENTLESS_KINDS, failing, now, missed
     )

@@ -318,8 +318,7 @@ def sweep(conn: Connection, config: CollectorConfig, now: datetime) -> datetime 
     hold_evaluation_lock(conn)
     run = Run(conn, config, now)
     missed = config.monitoring.heartbeat_missed_intervals
-    critical = run.policy(rules.HEARTBEAT).critical_severity
-    due, next_silence = heartbeats_due(conn, now, missed, critical)
+    due, next_silence = heartbeats_due(conn, now, missed, run.policy(rules.HEARTBEAT))
     states = watch_states.load_many(conn, [host.id for host in due], [rules.HEARTBEAT])
     pending = _Pending(run)
     for host in due:

@@ -24,6 +24,7 @@ from sqlalchemy import (
     case,
     cast,
     func,
+    or_,
     select,
     true,
 )
@@ -31,7 +32,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
-from collector.domain.policy import Severity, Status
+from collector.domain.policy import CheckPolicy, Status
 from collector.store.columns import UtcDateTime
 from collector.store.inventory import DEFAULT_INTERVAL_S
 from collector.store.schema import check_states, hosts
@@ -53,6 +54,10 @@ class Watched(NamedTuple):  # a tuple: one for every host read, every sweep
     agent_interval_s: float | None
     at_rest: bool
     steady_failing: bool
+
+
+#: A bad status, and the policy of the check asked about: ``steady_failing`` at that status.
+Failing = tuple[Status, CheckPolicy]
 
 
 class Heard(NamedTuple):
@@ -91,30 +96,37 @@ def _stored(fragment: Any) -> ColumnElement[bool]:
 
 def _stored_at_rest() -> ColumnElement[bool]:
     """``watches.at_rest`` of the stored state, in SQL. ``WatchState.to_json`` leaves out a
-    false flag and an empty list, so at rest is: status ok, and none of the three stored. A
+    false flag, so at rest is: status ok, neither flag stored, fewer changes than a spell. A
     state stored otherwise (a false flag written out) counts as not at rest: the caller then
     evaluates it, which is never wrong, only slower."""
     return and_(
         _status == Status.OK.value,
         ~_stored('"raised"'),
         ~_stored('"flapping"'),
-        ~_stored('"changes"'),
+        _fewer_changes_than_a_spell(),
     )
 
 
 def _stored_steady_failing() -> ColumnElement[bool]:
     """``watches.steady_failing`` of the stored state, for a status (the ``failing``
     parameter) that its policy gives the severity in the ``raised_at`` parameter (``"severity":
-    "critical"``, as JSON text writes it), in SQL: raised, at that severity, neither flag nor
-    list of changes stored. A state written otherwise (with other spacing, or a false flag
-    written out) counts as not steady: evaluated, as in ``_stored_at_rest``."""
+    "critical"``, as JSON text writes it), in SQL: raised, at that severity, not flapping,
+    fewer changes than a spell. A state written otherwise (with other spacing, or a false
+    flag written out) counts as not steady: evaluated, as in ``_stored_at_rest``."""
     return and_(
         _status == bindparam("failing"),
         _stored('"raised": true'),
         _stored(bindparam("raised_at")),
         ~_stored('"flapping"'),
-        ~_stored('"changes"'),
+        _fewer_changes_than_a_spell(),
     )
+
+
+def _fewer_changes_than_a_spell() -> ColumnElement[bool]:
+    """Fewer status changes stored than start a flapping spell (the ``flap_changes``
+    parameter): none, most often, which is seen without reading the JSON."""
+    count = func.json_array_length(check_states.c.state["changes"])
+    return or_(~_stored('"changes"'), count < bindparam("flap_changes"))
 
 
 _HEARD = func.coalesce(hosts.c.last_seen_at, hosts.c.created_at, type_=UtcDateTime)
@@ -169,13 +181,13 @@ _MAYBE_NEXT = (
 )
 
 
-def _params(
-    key: str, skip_kinds: Collection[str], failing: tuple[Status, Severity], missed: int
-) -> dict[str, Any]:
-    status, severity = failing
+def _params(key: str, skip_kinds: Collection[str], failing: Failing, missed: int) -> dict[str, Any]:
+    status, policy = failing
+    severity = policy.severity_for(status)
     return {
         "key": key, "kinds": sorted(skip_kinds), "failing": status.value,
-        "raised_at": f'"severity": "{severity.value}"', "missed": missed,
+        "raised_at": f'"severity": "{severity}"', "flap_changes": policy.flap_changes,
+        "missed": missed,
     }  # fmt: skip
 
 
@@ -187,11 +199,11 @@ def _watched(rows: Any) -> list[Watched]:
 
 
 def watched_hosts(
-    conn: Connection, key: str, skip_kinds: Collection[str], failing: tuple[Status, Severity]
+    conn: Connection, key: str, skip_kinds: Collection[str], failing: Failing
 ) -> list[Watched]:
     """Every host watched (not archived, not of ``skip_kinds``), in customer and host order,
-    with whether its state of check ``key`` is at rest, or steady at the ``failing`` status
-    and severity: one query, no state decoded."""
+    with whether its state of check ``key`` is at rest, or steady at the ``failing`` status,
+    by that check's policy: one query, no state decoded."""
     return _watched(conn.execute(_READ, _params(key, skip_kinds, failing, 0)))
 
 
@@ -199,7 +211,7 @@ def hosts_to_sweep(
     conn: Connection,
     key: str,
     skip_kinds: Collection[str],
-    failing: tuple[Status, Severity],
+    failing: Failing,
     now: datetime,
     missed: int,
 ) -> tuple[list[Watched], list[Heard]]:

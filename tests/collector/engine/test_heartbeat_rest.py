@@ -41,6 +41,7 @@ from tests.support.postgres import postgres_schema_url
 
 MONDAY = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 MINUTES = 40
+LAST_SWEEP = MONDAY + timedelta(minutes=MINUTES - 1, seconds=50)
 STEADY = ["steady-1", "steady-2", "steady-3"]
 Sweeper = Callable[[Connection, CollectorConfig, datetime], datetime | None]
 
@@ -134,10 +135,16 @@ def _outcome(conn: Connection) -> dict[str, list[Any]]:
 
 def _apart_from_unread(row: Any) -> tuple[WatchState, datetime | None]:
     state = WatchState.from_json(row.state)
-    if at_rest(state):
-        return replace(state, observed_at=None, value=None, detail="", good_count=0), None
-    if steady_failing(state, PolicyBook().for_check(state.check_key)):
-        return replace(state, observed_at=None, value=None, detail="", bad_count=0), None
+    policy = PolicyBook().for_check(state.check_key)
+    # The changes the last sweep's window has left behind: it drops them, or the next does.
+    horizon = LAST_SWEEP - timedelta(seconds=policy.flap_window_s)
+    changes = tuple(t for t in state.changes if t > horizon)
+    if at_rest(state, policy):
+        blanked = replace(state, observed_at=None, value=None, detail="", good_count=0)
+        return replace(blanked, changes=changes), None
+    if steady_failing(state, policy):
+        blanked = replace(state, observed_at=None, value=None, detail="", bad_count=0)
+        return replace(blanked, changes=changes), None
     return state, row.updated_at
 
 
@@ -191,8 +198,6 @@ def test_it_decides_what_folding_a_heartbeat_into_every_host_decides(
     assert any(row.kind == "flapping" for row in found["events"])
     # The steady agents' heartbeats were last written by their reports, not by the sweeps.
     assert steady_saved == MONDAY + timedelta(minutes=MINUTES - 1)
-    # The agent that never reported fell silent at minute 3; its heartbeat was written by the
-    # sweeps until that change left the flap window (half an hour), and left alone after.
-    window = PolicyBook().for_check(rules.HEARTBEAT).flap_window_s
-    last_sweep = MONDAY + timedelta(minutes=MINUTES - 1, seconds=50)
-    assert never_saved < MONDAY + timedelta(minutes=4, seconds=window) < last_sweep
+    # The agent that never reported fell silent at minute 3: its heartbeat was last written by
+    # the first sweep after, which raised its fault, and left alone by every sweep after it.
+    assert never_saved == MONDAY + timedelta(minutes=3, seconds=30)

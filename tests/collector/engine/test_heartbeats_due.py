@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Connection, update
 
 from collector.domain import rules
-from collector.domain.policy import Severity, Status
+from collector.domain.policy import CheckPolicy, Severity, Status
 from collector.domain.watches import WatchState
 from collector.engine.heartbeats_due import heartbeats_due
 from collector.store import heartbeat_watch, inventory, watch_states
@@ -54,7 +54,7 @@ def _fleet(conn: Connection) -> None:
 
 def _reading_every_host(conn: Connection, now: datetime) -> tuple[list[str], datetime | None]:
     """The reference: every watched host read and decided by the rules."""
-    failing = (Status.CRITICAL, Severity.CRITICAL)
+    failing = (Status.CRITICAL, CheckPolicy())
     due, next_silence = [], None
     for w in heartbeat_watch.watched_hosts(conn, KEY, rules.AGENTLESS_KINDS, failing):
         interval = inventory.heartbeat_interval(w.interval_s, w.agent_interval_s)
@@ -79,7 +79,7 @@ def _moments() -> list[datetime]:
 
 
 def _both(conn: Connection, now: datetime) -> tuple[tuple[list[str], datetime | None], ...]:
-    due, next_silence = heartbeats_due(conn, now, MISSED, Severity.CRITICAL)
+    due, next_silence = heartbeats_due(conn, now, MISSED, CheckPolicy())
     return ([host.id for host in due], next_silence), _reading_every_host(conn, now)
 
 
@@ -100,7 +100,7 @@ def test_it_names_the_hosts_due_and_the_next_silence_as_reading_every_host_does(
 
 def test_it_reads_only_the_hosts_that_may_be_due(db: Database) -> None:
     db.transaction(_fleet)
-    failing = (Status.CRITICAL, Severity.CRITICAL)
+    failing = (Status.CRITICAL, CheckPolicy())
     # No deadline near: the hosts at rest are left out, the steady ones (agents reporting
     # again) are not, nor those neither at rest nor steady.
     early = T0 + timedelta(seconds=10)

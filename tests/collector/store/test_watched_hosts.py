@@ -25,7 +25,8 @@ STATES = {
     "b-raised": replace(OK, raised=True, severity=Severity.MAJOR, good_count=1),
     # Flapping is raised too, in practice; the flag on its own here, to see it is read.
     "c-flapping": replace(OK, flapping=True, severity=Severity.MAJOR),
-    "d-changed": replace(OK, changes=(T0 - timedelta(minutes=5),)),
+    "d-changed": replace(OK, changes=(T0 - timedelta(minutes=5),)),  # at rest all the same
+    "d2-spell": replace(OK, changes=(T0 - timedelta(minutes=5),) * 6),  # as many as a spell
     "e-critical": replace(OK, status=Status.CRITICAL, bad_count=1, bad_since=T0, good_count=0),
     "f-unknown": replace(OK, status=Status.UNKNOWN, bad_count=1, bad_since=T0, good_count=0),
 }
@@ -37,10 +38,12 @@ STATES |= {
     "f2-silent": SILENT,
     "f3-silent-major": replace(SILENT, severity=Severity.MAJOR),  # a critical would change it
     "f4-silent-changed": replace(SILENT, changes=(T0 - timedelta(minutes=5),)),
+    "f45-silent-spell": replace(SILENT, changes=(T0 - timedelta(minutes=5),) * 6),
     "f5-silent-flapping": replace(SILENT, flapping=True),
     "f6-unknown-raised": replace(SILENT, status=Status.UNKNOWN, severity=Severity.MINOR),
 }
-FAILING = (Status.CRITICAL, Severity.CRITICAL)
+POLICY = CheckPolicy()
+FAILING = (Status.CRITICAL, POLICY)
 
 
 def _fleet(conn: Connection) -> None:
@@ -68,9 +71,9 @@ def test_it_reads_whether_each_watched_hosts_heartbeat_is_at_rest(db: Database) 
     db.transaction(_fleet)
     found = _watched(db)
     assert [w.host_id for w in found] == [*STATES, "g-no-state"]
-    expected = {host_id: at_rest(state) for host_id, state in STATES.items()}
+    expected = {host_id: at_rest(state, POLICY) for host_id, state in STATES.items()}
     assert {w.host_id: w.at_rest for w in found} == {**expected, "g-no-state": False}
-    assert expected["a-ok"] and not any(v for k, v in expected.items() if k != "a-ok")
+    assert [k for k, v in expected.items() if v] == ["a-ok", "d-changed"]
 
 
 def test_it_reads_whether_each_watched_hosts_heartbeat_is_raised_and_steady_at_critical(
@@ -78,15 +81,14 @@ def test_it_reads_whether_each_watched_hosts_heartbeat_is_raised_and_steady_at_c
 ) -> None:
     db.transaction(_fleet)
     found = _watched(db)
-    policy = CheckPolicy()
     expected = {
-        host_id: steady_failing(state, policy) and state.status is Status.CRITICAL
+        host_id: steady_failing(state, POLICY) and state.status is Status.CRITICAL
         for host_id, state in STATES.items()
     }
     assert {w.host_id: w.steady_failing for w in found} == {**expected, "g-no-state": False}
-    assert [k for k, v in expected.items() if v] == ["f2-silent"]
+    assert [k for k, v in expected.items() if v] == ["f2-silent", "f4-silent-changed"]
     # Steady too, but at another status than the one asked about.
-    assert steady_failing(STATES["f6-unknown-raised"], policy)
+    assert steady_failing(STATES["f6-unknown-raised"], POLICY)
 
 
 def test_it_reads_when_each_host_was_last_heard_of_and_its_intervals(db: Database) -> None:
@@ -105,6 +107,6 @@ def test_it_counts_a_state_stored_with_its_false_flags_as_not_at_rest(db: Databa
     full = {**OK.to_json(), "raised": False, "flapping": False, "changes": []}
     heartbeat = (check_states.c.host_id == "a-ok", check_states.c.check_key == KEY)
     db.transaction(_set, update(check_states).where(*heartbeat), state=full)
-    assert at_rest(WatchState.from_json(full))
+    assert at_rest(WatchState.from_json(full), POLICY)
     found = {w.host_id: w for w in _watched(db)}
     assert not found["a-ok"].at_rest
