@@ -342,9 +342,14 @@ def _seen(conn: Connection, sim: Simulation) -> None:
     last-seen time as its left-out reports would have moved it, where that moved."""
     assert sim.now is not None
     seen = {}
+    # Hosts that last reported together at one interval have reported together since.
+    latest: dict[tuple[datetime, float], datetime] = {}
     for state in sim.hosts.values():
         if state.reporting and state.unsettled <= 0 and state.last_report is not None:
-            last = _latest_report(state, sim.now)
+            key = (state.last_report, state.spec.interval_s)
+            last = latest.get(key)
+            if last is None:
+                last = latest[key] = _latest_report(state, sim.now)
             if sim.marked.get(state.spec.id) != last:
                 seen[state.spec.id] = last
     _mark_seen(conn, sim, seen)

@@ -130,19 +130,48 @@ class WatchState:
         )
 
 
-def at_rest(state: WatchState) -> bool:
-    """A check at rest: ok, no fault raised, not flapping, no status change in the flap window.
+def at_rest(state: WatchState, policy: CheckPolicy) -> bool:
+    """A check at rest: ok, no fault raised, not flapping (so it has fewer status changes in
+    the flap window than start a flapping spell: the last evaluation would have started one).
 
     An ok observation (not older than the last) makes no transition from a state at rest and
     leaves it at rest, changing only what no decision reads while it stays there: when it was
-    observed, its value and detail, and its count of oks in a row (read only to recover a
-    raised fault, and zeroed by the bad observation that must come before one). So for any
-    observations that follow (none older than it), evaluating from the state with that ok
-    folded in or left out makes the same transitions, and the same state from the first bad
-    one on: a sweep that would only confirm an ok at rest can leave the check alone.
+    observed, its value and detail, its count of oks in a row (read only to recover a raised
+    fault, and zeroed by the bad observation that must come before one), and its changes,
+    those out of the window dropped: the next observation drops them all the same, as its
+    window starts no earlier. So for any observations that follow (none older than it),
+    evaluating from the state with that ok folded in or left out makes the same transitions,
+    and the same state from the first bad one on: a sweep that would only confirm an ok at
+    rest can leave the check alone.
     """
     return (
-        state.status is Status.OK and not state.raised and not state.flapping and not state.changes
+        state.status is Status.OK
+        and not state.raised
+        and not state.flapping
+        and len(state.changes) < policy.flap_changes
+    )
+
+
+def steady_failing(state: WatchState, policy: CheckPolicy) -> bool:
+    """A raised fault at rest: not flapping (as in ``at_rest``), and at the severity its
+    policy gives its status (which is bad: it is raised).
+
+    Another reading of that same status (with no severity of its own, not older than the
+    last) makes no transition and leaves it so, changing only what no decision reads while
+    it is raised: when it was observed, its value and detail, its count of bad readings in a
+    row (read only to raise, and zeroed by the ok that must come before a recovery; its first
+    bad moment stays), and its changes out of the window, as in ``at_rest``. So for the
+    observations that follow, folding that reading in or leaving it out makes the same
+    transitions, and the same state from the first ok on: a sweep that would only find a
+    silent agent silent again can leave it alone.
+    """
+    return (
+        state.raised
+        and not state.flapping
+        and len(state.changes) < policy.flap_changes
+        and state.status is not None
+        and state.status is not Status.OK
+        and state.severity is policy.severity_for(state.status)
     )
 
 

@@ -13,7 +13,8 @@ no report is evaluated twice, whatever else evaluates), checks that the states t
 are still the stored ones, and stores the changed states and the fault decisions, each state
 written out before any transition that follows it is acted on, so dependencies and faults
 see exactly what evaluating one report at a time would have shown them.
-``process_reports`` is both steps in one transaction.
+``process_reports`` is both steps in one transaction; ``process_all`` takes the lock first and
+claims each batch as it reads it, so it has nothing left to check.
 
 A run (one transaction: a plan applied, a sweep, a batch of probe results) reads each customer's
 dependency facts and open faults once, the first time it acts on the customer, and keeps them
@@ -43,11 +44,18 @@ from collector.domain import rules, storms
 from collector.domain.faults import notifications_due as owed_notification
 from collector.domain.figures import Counters
 from collector.domain.maintenance import MaintenanceWindow
-from collector.domain.policy import CheckPolicy, Levels, NotificationPolicy, PolicyBook, Thresholds
+from collector.domain.policy import (
+    CheckPolicy,
+    Levels,
+    NotificationPolicy,
+    PolicyBook,
+    Thresholds,
+)
 from collector.domain.watches import Observation, WatchState, WatchTransition, evaluate
 from collector.engine.customer_view import CustomerView
 from collector.engine.fault_writer import FaultWriter
 from collector.engine.figures import CounterMemory, report_samples
+from collector.engine.heartbeats_due import heartbeats_due
 from collector.engine.incident_opening import IncidentOpener
 from collector.store import faults as fault_store
 from collector.store import inventory, watch_states
@@ -198,6 +206,17 @@ def plan_reports(
     seq), not to be read again; ``counters`` each host's last network counters.
     """
     rows = report_store.unprocessed_reports(conn, limit or BATCH_SIZE, bodies)
+    return _evaluate(conn, config, now, rows, counters)
+
+
+def _evaluate(
+    conn: Connection,
+    config: CollectorConfig,
+    now: datetime,
+    rows: list[report_store.Unprocessed],
+    counters: CounterMemory | None = None,
+) -> Plan | None:
+    """``plan_reports`` of the reports read."""
     if not rows:
         return None
     run = Run(conn, config, now)
@@ -244,6 +263,11 @@ def apply_plan(conn: Connection, config: CollectorConfig, plan: Plan) -> int:
     stored = watch_states.state_versions(conn, {host_id for host_id, _ in plan.depends_on})
     if any(stored.get(key) != version for key, version in plan.depends_on.items()):
         raise Conflict("check states changed while the reports were evaluated")
+    return _store(conn, config, plan)
+
+
+def _store(conn: Connection, config: CollectorConfig, plan: Plan) -> int:
+    """The plan's samples, states and fault decisions, its reports claimed."""
     series_store.record(conn, plan.samples)
     run = Run(conn, config, plan.now)
     for segment in plan.segments:
@@ -272,23 +296,29 @@ def process_all(
 ) -> int:
     """Evaluate the stored, unevaluated reports batch after batch in this transaction, until
     a batch finds fewer than it could take: all there were when it began. ``bodies`` are
-    bodies at hand, as ``plan_reports`` takes them. Returns how many were evaluated."""
+    bodies at hand, as ``plan_reports`` takes them. Returns how many were evaluated.
+
+    The evaluation lock is held from the start and each batch claimed as it is read, so no
+    one can change what it is evaluated from (``apply_plan``'s checks, made in advance)."""
+    hold_evaluation_lock(conn)
     done = 0
-    while (plan := plan_reports(conn, config, now, bodies=bodies)) is not None:
-        done += apply_plan(conn, config, plan)
+    while plan := _evaluate(
+        conn, config, now, report_store.claim_oldest(conn, BATCH_SIZE, now, bodies)
+    ):
+        done += _store(conn, config, plan)
         if len(plan.report_ids) < BATCH_SIZE:
             break
     return done
 
 
 def sweep(conn: Connection, config: CollectorConfig, now: datetime) -> datetime | None:
-    """Heartbeats for every host (evaluated where they can change: ``_heartbeats_due``), then
+    """Heartbeats for every host (evaluated where they can change: ``heartbeats_due``), then
     any mail owed: held back, or a reminder. Returns the next moment one of the hosts would
     fall silent if it reported no more (None: no host)."""
     hold_evaluation_lock(conn)
     run = Run(conn, config, now)
     missed = config.monitoring.heartbeat_missed_intervals
-    due, next_silence = _heartbeats_due(conn, now, missed)
+    due, next_silence = heartbeats_due(conn, now, missed, run.policy(rules.HEARTBEAT))
     states = watch_states.load_many(conn, [host.id for host in due], [rules.HEARTBEAT])
     pending = _Pending(run)
     for host in due:
@@ -299,29 +329,6 @@ def sweep(conn: Connection, config: CollectorConfig, now: datetime) -> datetime 
     run.announce_openings()
     mail_owed(run)
     return next_silence
-
-
-def _heartbeats_due(
-    conn: Connection, now: datetime, missed: int
-) -> tuple[list[Host], datetime | None]:
-    """The hosts whose heartbeat the sweep must evaluate, in its order, and the next moment
-    one of all the hosts would fall silent. The others' agents report and their heartbeats
-    are at rest: an ok heartbeat would change nothing a decision reads (``watches.at_rest``),
-    so they are neither decoded nor written, which keeps a sweep of a quiet fleet to a read."""
-    due: list[str] = []
-    next_silence: datetime | None = None
-    for watched in watch_states.watched_hosts(conn, rules.HEARTBEAT, rules.AGENTLESS_KINDS):
-        last = watched.last_heard
-        interval = inventory.heartbeat_interval(watched.interval_s, watched.agent_interval_s)
-        deadline = rules.heartbeat_deadline(last, interval, missed)
-        if deadline > now and (next_silence is None or deadline < next_silence):
-            next_silence = deadline
-        if not watched.at_rest or rules.heartbeat_silent(last, interval, now, missed):
-            due.append(watched.host_id)
-    if not due:
-        return [], next_silence
-    hosts = inventory.hosts_by_id(conn, due)
-    return [hosts[host_id] for host_id in due if host_id in hosts], next_silence
 
 
 def mail_owed(run: Run) -> None:

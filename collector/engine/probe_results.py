@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, select
@@ -32,7 +32,7 @@ from collector.store import series as series_store
 from collector.store.inventory import Host
 from collector.store.locks import hold_evaluation_lock
 from collector.store.probe_results import HostCheck, ResultLike
-from collector.store.schema import host_checks
+from collector.store.schema import host_checks, hosts
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ def record_runs(
     Runs of checks deleted while they were in flight are dropped: their host may be gone too.
     """
     hold_evaluation_lock(conn)
-    live = _existing_check_ids(conn, {run.check.id for run in runs})
+    live = _live_checks(conn, {run.check.id for run in runs})
     kept = sorted((run for run in runs if run.check.id in live), key=lambda run: run.at)
     if not kept:
         return 0
@@ -63,8 +63,8 @@ def record_runs(
         by_host[run.check.host_id].append(run)
     engine_run = pipeline.Run(conn, config, now)
     # Read once for the batch: each host's observing writes only its own states.
-    hosts = inventory.hosts_by_id(conn, by_host)
     all_states = watch_states.load_many(conn, list(by_host))
+    hosts = {host.id: host for host in live.values()}
     for host_id, host_runs in by_host.items():
         host, states = _host(hosts, host_id), all_states[host_id]
         found: list[Observation] = []
@@ -109,12 +109,17 @@ def _host(hosts: dict[str, Host], host_id: str) -> Host:
     return found
 
 
-_CHECKS_BY_ID = select(host_checks.c.id).where(
-    host_checks.c.id.in_(bindparam("ids", expanding=True))
+#: Checks by id, each with its host (every column of ``inventory.Host``, in its order).
+_LIVE_CHECKS = (
+    select(host_checks.c.id, *(hosts.c[f.name] for f in fields(Host)))
+    .join_from(host_checks, hosts, hosts.c.id == host_checks.c.host_id)
+    .where(host_checks.c.id.in_(bindparam("ids", expanding=True)))
 )
 
 
-def _existing_check_ids(conn: Connection, ids: set[int]) -> set[int]:
+def _live_checks(conn: Connection, ids: set[int]) -> dict[int, Host]:
+    """The checks of ``ids`` that still exist, by id, each with its host: one query."""
     if not ids:
-        return set()
-    return set(conn.scalars(_CHECKS_BY_ID, {"ids": sorted(ids)}))
+        return {}
+    rows = conn.execute(_LIVE_CHECKS, {"ids": sorted(ids)})
+    return {check_id: Host(*host) for check_id, *host in rows}

@@ -200,6 +200,23 @@ _CLAIM = (
 )
 
 
+#: The oldest unevaluated reports, claimed as they are read (``claim_oldest``).
+_CLAIM_OLDEST = (
+    update(reports)
+    .where(
+        reports.c.id.in_(
+            select(reports.c.id)
+            .where(reports.c.processed_at.is_(None))
+            .order_by(reports.c.id)
+            .limit(bindparam("limit"))
+        ),
+        reports.c.processed_at.is_(None),  # the compare-and-set, as in ``_CLAIM``
+    )
+    .values(processed_at=bindparam("now", type_=UtcDateTime))
+    .returning(reports.c.id, reports.c.host_id, reports.c.seq)
+)
+
+
 class Unprocessed(NamedTuple):  # a tuple: made for every report evaluated
     id: int
     host_id: str
@@ -215,7 +232,34 @@ def unprocessed_reports(
     ``known`` holds bodies already at hand, by (host id, seq): those are not read and decoded
     again (the collector keeps the bodies it has just stored until they are evaluated).
     """
-    rows = list(conn.execute(_UNPROCESSED, {"limit": limit}))
+    return _with_bodies(conn, list(conn.execute(_UNPROCESSED, {"limit": limit})), known)
+
+
+def claim_oldest(
+    conn: Connection,
+    limit: int,
+    now: datetime,
+    known: Mapping[tuple[str, int], Any] | None = None,
+) -> list[Unprocessed]:
+    """``unprocessed_reports`` and ``claim`` in one statement: up to ``limit`` of the oldest
+    reports not evaluated yet, marked evaluated at ``now`` as they are read, oldest first.
+    What another evaluator claimed first is not returned: none is evaluated twice.
+
+    For a transaction that evaluates them itself, holding the evaluation lock from before
+    this read: what it then reads cannot change under it, so it has nothing to check later.
+    """
+    rows = conn.execute(_CLAIM_OLDEST, {"limit": limit, "now": now}).all()
+    return _with_bodies(conn, sorted(rows, key=_by_id), known)
+
+
+def _by_id(row: Any) -> int:
+    return int(row.id)
+
+
+def _with_bodies(
+    conn: Connection, rows: Sequence[Any], known: Mapping[tuple[str, int], Any] | None
+) -> list[Unprocessed]:
+    """The rows (id, host id, seq) with their bodies: those in ``known``, the rest read."""
     at_hand, bodies, missing = known or {}, {}, []
     for row in rows:
         body = at_hand.get((row.host_id, row.seq))

@@ -10,15 +10,13 @@ import json
 from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from functools import cache
-from typing import Any, NamedTuple
+from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Text, and_, bindparam, cast, func, select
+from sqlalchemy import Connection, Text, bindparam, cast, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
-from collector.domain.policy import Status
 from collector.domain.watches import WatchState
-from collector.store.columns import UtcDateTime
 from collector.store.engines import bind_processor
 from collector.store.schema import check_states, hosts
 
@@ -94,59 +92,6 @@ def state_versions(
     if keys is not None:
         query, params = _SOME_STATES_OF_HOSTS, {**params, "keys": list(keys)}
     return {(host_id, key): text for host_id, key, text in conn.execute(query, params)}
-
-
-class Watched(NamedTuple):  # a tuple: one for every host, every sweep
-    """What the heartbeat sweep reads of every host: when it was last heard of (last seen,
-    else added), its intervals, and whether its state of the check asked about is at rest
-    (``watches.at_rest``): False when not, or when it has no such state."""
-
-    host_id: str
-    last_heard: datetime
-    interval_s: float | None
-    agent_interval_s: float | None
-    at_rest: bool
-
-
-def _stored_at_rest(state: Any) -> ColumnElement[bool]:
-    """``watches.at_rest`` of a stored state, in SQL. ``WatchState.to_json`` leaves out a false
-    flag and an empty list, so at rest is: status ok, and none of the three stored. A state
-    stored otherwise (a false flag written out) counts as not at rest: the caller then
-    evaluates it, which is never wrong, only slower."""
-    return and_(
-        state["status"].as_string() == Status.OK.value,
-        state["raised"].as_string().is_(None),
-        state["flapping"].as_string().is_(None),
-        state["changes"].as_string().is_(None),
-    )
-
-
-_WATCHED = (
-    select(
-        hosts.c.id,
-        func.coalesce(hosts.c.last_seen_at, hosts.c.created_at, type_=UtcDateTime),
-        hosts.c.interval_s,
-        hosts.c.agent_interval_s,
-        _stored_at_rest(check_states.c.state),
-    )
-    .select_from(
-        hosts.outerjoin(
-            check_states,
-            and_(
-                check_states.c.host_id == hosts.c.id, check_states.c.check_key == bindparam("key")
-            ),
-        )
-    )
-    .where(hosts.c.archived_at.is_(None), hosts.c.kind.not_in(bindparam("kinds", expanding=True)))
-    .order_by(hosts.c.customer_id, hosts.c.id)
-)
-
-
-def watched_hosts(conn: Connection, key: str, skip_kinds: Collection[str]) -> list[Watched]:
-    """Every host watched (not archived, not of ``skip_kinds``), in customer and host order,
-    with whether its state of check ``key`` is at rest: one query, no state decoded."""
-    rows = conn.execute(_WATCHED, {"key": key, "kinds": sorted(skip_kinds)})
-    return [Watched(host, heard, own, agent, bool(rest)) for host, heard, own, agent, rest in rows]
 
 
 def raised_by_host(conn: Connection, customer_id: str) -> dict[str, tuple[set[str], set[str]]]:

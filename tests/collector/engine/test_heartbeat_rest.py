@@ -7,7 +7,9 @@ silent and comes back, one whose reports come and go until it flaps, an agentles
 archived host) goes into two databases of the same kind, one swept with the reference and one
 with the pipeline. Every fault, event, incident and mail must come out the same, ids included,
 and each sweep must name the same next silence. So must every check state, except what an ok
-at rest leaves unread (``watches.at_rest``): its time, value, detail and count of oks.
+at rest leaves unread (``watches.at_rest``): its time, value, detail and count of oks; and
+what a critical leaves unread in a raised fault steady at critical (``watches.steady_failing``):
+its time, value, detail and count of bad readings.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from sqlalchemy import Connection, select
 from agent import protocol
 from collector.config.settings import CollectorConfig, MailSettings
 from collector.domain import rules
-from collector.domain.watches import WatchState, at_rest
+from collector.domain.policy import PolicyBook
+from collector.domain.watches import WatchState, at_rest, steady_failing
 from collector.engine import pipeline
 from collector.store import archive, inventory, watch_states
 from collector.store.database import Database
@@ -38,6 +41,7 @@ from tests.support.postgres import postgres_schema_url
 
 MONDAY = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 MINUTES = 40
+LAST_SWEEP = MONDAY + timedelta(minutes=MINUTES - 1, seconds=50)
 STEADY = ["steady-1", "steady-2", "steady-3"]
 Sweeper = Callable[[Connection, CollectorConfig, datetime], datetime | None]
 
@@ -131,9 +135,17 @@ def _outcome(conn: Connection) -> dict[str, list[Any]]:
 
 def _apart_from_unread(row: Any) -> tuple[WatchState, datetime | None]:
     state = WatchState.from_json(row.state)
-    if not at_rest(state):
-        return state, row.updated_at
-    return replace(state, observed_at=None, value=None, detail="", good_count=0), None
+    policy = PolicyBook().for_check(state.check_key)
+    # The changes the last sweep's window has left behind: it drops them, or the next does.
+    horizon = LAST_SWEEP - timedelta(seconds=policy.flap_window_s)
+    changes = tuple(t for t in state.changes if t > horizon)
+    if at_rest(state, policy):
+        blanked = replace(state, observed_at=None, value=None, detail="", good_count=0)
+        return replace(blanked, changes=changes), None
+    if steady_failing(state, policy):
+        blanked = replace(state, observed_at=None, value=None, detail="", bad_count=0)
+        return replace(blanked, changes=changes), None
+    return state, row.updated_at
 
 
 @contextmanager
@@ -176,6 +188,7 @@ def test_it_decides_what_folding_a_heartbeat_into_every_host_decides(
         said = _timeline(db, config, pipeline.sweep)
         found = db.transaction(_outcome)
         steady_saved = db.transaction(_heartbeat_saved_at, STEADY[0])
+        never_saved = db.transaction(_heartbeat_saved_at, "never")
     assert said == expected_said
     assert found == expected
     # Not a vacuous comparison: there was something to decide, and something was left alone.
@@ -185,3 +198,6 @@ def test_it_decides_what_folding_a_heartbeat_into_every_host_decides(
     assert any(row.kind == "flapping" for row in found["events"])
     # The steady agents' heartbeats were last written by their reports, not by the sweeps.
     assert steady_saved == MONDAY + timedelta(minutes=MINUTES - 1)
+    # The agent that never reported fell silent at minute 3: its heartbeat was last written by
+    # the first sweep after, which raised its fault, and left alone by every sweep after it.
+    assert never_saved == MONDAY + timedelta(minutes=3, seconds=30)

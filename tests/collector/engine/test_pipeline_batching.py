@@ -160,6 +160,39 @@ def test_it_decides_the_same_in_one_batch_or_many_as_one_report_at_a_time(
     _assert_the_timeline_did_its_job(expected)
 
 
+@pytest.mark.parametrize("batch_size", [4, 500])
+def test_it_decides_the_same_claiming_each_batch_as_it_reads_it(
+    twins: tuple[Database, Database],
+    config: CollectorConfig,
+    batch_size: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    batched, reference = twins
+    _one_at_a_time(reference, config)
+    monkeypatch.setattr(pipeline, "BATCH_SIZE", batch_size)
+    _store_all(batched)
+    at_hand = {(r.host_id, r.seq): r.body for r in _timeline()[::2]}  # the others are read
+
+    assert batched.transaction(pipeline.process_all, config, END, at_hand) == len(_timeline())
+    assert batched.transaction(report_store.unprocessed_count) == 0
+    assert batched.transaction(_outcome) == reference.transaction(_outcome)
+
+
+def test_it_claims_as_it_reads_only_what_no_evaluator_claimed_before(
+    twins: tuple[Database, Database],
+) -> None:
+    db, _ = twins
+    _first_reports(db)
+    first = db.transaction(report_store.unprocessed_reports, 2)
+    assert db.transaction(report_store.claim, [row.id for row in first], END)
+
+    claimed = db.transaction(report_store.claim_oldest, 10, END)
+    assert [(row.host_id, row.seq) for row in claimed] == [("pbx-1", 1)]
+    assert claimed[0].body == _timeline()[2].body
+    assert db.transaction(report_store.claim_oldest, 10, END) == []
+    assert db.transaction(report_store.unprocessed_count) == 0
+
+
 async def test_it_decides_the_same_when_the_monitor_plans_on_a_reader(
     twins: tuple[Database, Database], config: CollectorConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
