@@ -37,7 +37,7 @@ from collector.config.settings import CollectorConfig
 from collector.config.tiers import catalogue_for
 from collector.domain.control_characters import refuse_control_characters
 from collector.operations import inventory as inventory_ops
-from collector.operations.incidents import recalculate_for_customer
+from collector.operations.contract_terms import recalculate_for_customer
 from collector.operations.inventory import ContractIn, NewCustomer, NewHost
 from collector.store import inventory
 

@@ -1,4 +1,5 @@
-"""What people (and contract changes) do to incidents, each recorded with who and when.
+"""What people do to incidents, each recorded with who and when (contract changes:
+``collector.operations.contract_terms``).
 
 Lifecycle: open → responded → onsite_requested → on_site → resolved → closed. A visit is
 optional (responded → resolved), and a fault that clears resolves its incident by itself, with
@@ -20,16 +21,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection
 
 from collector.domain.access import ON_REQUEST, AccessRules
-from collector.domain.sla import TargetClock, due_times, format_local
+from collector.domain.sla import TargetClock, format_local
 from collector.domain.tiers import Tier, format_duration
 from collector.engine.clock_facts import ClockFacts
-from collector.engine.incident_clock import DEFAULT_RULES, incident_clocks, incident_pauses_for
-from collector.engine.incident_terms import NOT_COVERED, policy_for
+from collector.engine.incident_clock import DEFAULT_RULES, incident_clocks
 from collector.store import faults as fault_store
-from collector.store import incident_pauses, inventory
+from collector.store import incident_pauses
 from collector.store import incidents as incident_store
 from collector.store.incident_view import IncidentView
-from collector.store.incidents import SYSTEM_ACTOR
 
 
 class IncidentError(Exception):
@@ -344,60 +343,3 @@ def _moved(before: Mapping[str, datetime | None], after: Mapping[str, TargetCloc
 def due_words(clock: TargetClock) -> str:
     """``Tue 29 Dec 11:00 Europe/London``: the due time as the customer's clock shows it."""
     return f"{format_local(clock.due, clock.calendar)} {clock.calendar.zone}"
-
-
-def recalculate_for_customer(
-    conn: Connection,
-    customer_id: str,
-    now: datetime,
-    reason: str,
-    *,
-    catalogue: Mapping[str, Tier],
-) -> list[int]:
-    """Give the customer's open incidents the terms of the contract in force at ``now``.
-
-    Incidents already under that tier keep their terms. The others get the new tier's policy
-    (frozen from ``catalogue``) and due times counted from when
-    they opened, and an ``incident_events`` row saying why. Returns the incidents changed.
-    """
-    contract = inventory.current_contract(conn, customer_id, now)
-    tier = catalogue.get(contract.tier) if contract else None
-    changed = []
-    for incident in incident_store.open_for_customer(conn, customer_id):
-        if incident.tier == (tier.name if tier else NOT_COVERED):
-            continue
-        _apply_terms(conn, incident, tier, now, reason)
-        changed.append(incident.id)
-    return changed
-
-
-def _apply_terms(
-    conn: Connection, incident: IncidentView, tier: Tier | None, now: datetime, reason: str
-) -> None:
-    covered = tier is not None and tier.covered
-    due = {}
-    if tier is not None and covered:
-        due = due_times(
-            tier,
-            incident.severity,
-            incident.opened_at,
-            pauses=incident_pauses_for(conn, incident, now),
-            onsite_requested_at=incident.onsite_requested_at,
-        )
-    incident_store.set_terms(
-        conn,
-        incident.id,
-        tier=tier.name if tier else NOT_COVERED,
-        covered=covered,
-        policy=policy_for(tier, incident.severity, incident.opened_at, due),
-        response_due_at=due.get("first_response"),
-    )
-    new_tier = tier.name if tier else NOT_COVERED
-    was = incident.response_due_at
-    due_words = _utc(due.get("first_response")) + (f" (was {_utc(was)})" if was else "")
-    detail = f"{reason}: tier {incident.tier} → {new_tier}; response due {due_words}"
-    incident_store.record_event(conn, incident.id, now, "contract_changed", SYSTEM_ACTOR, detail)
-
-
-def _utc(at: datetime | None) -> str:
-    return f"{at:%Y-%m-%d %H:%M} UTC" if at else "none (not covered)"

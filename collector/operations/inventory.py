@@ -17,8 +17,8 @@ from collector.config.snmp import HostSnmpEntry, IpAddress
 from collector.config.tiers import catalogue_for
 from collector.domain.contracts import installation_contract, known_zone, start_of_day_utc
 from collector.domain.snmp_profiles import default_checks
+from collector.operations.contract_terms import recalculate_for_customer
 from collector.operations.fields import EMAIL, IDENTIFIER, Email, Name, StrictInput, Written
-from collector.operations.incidents import recalculate_for_customer
 from collector.store import inventory
 from collector.store import probe_results as probe_store
 from collector.store import snmp as snmp_store

@@ -15,7 +15,7 @@ from sqlalchemy import Connection
 from collector.app import create_app
 from collector.config.settings import CollectorConfig, load_config
 from collector.config.tiers import catalogue_for
-from collector.operations.incidents import recalculate_for_customer
+from collector.operations.contract_terms import recalculate_for_customer
 from collector.store import incidents as incident_store
 from collector.store import inventory
 from collector.store.database import Database
