@@ -24,6 +24,7 @@ from sqlalchemy import (
     BindParameter,
     Connection,
     Select,
+    and_,
     bindparam,
     case,
     insert,
@@ -34,6 +35,7 @@ from sqlalchemy import (
 )
 
 from collector.domain.access import AccessLoss, Span, is_access_check
+from collector.domain.rules import AGENTLESS_KINDS
 from collector.store.schema import faults, host_checks, hosts, incident_pauses
 
 WAITING = "waiting_on_customer"
@@ -170,18 +172,28 @@ def _is_access(check_key: str, flag: bool | None) -> bool:
 _INTERVALS = select(hosts.c.id, hosts.c.interval_s, hosts.c.agent_interval_s).where(
     hosts.c.id.in_(bindparam("hosts", expanding=True))
 )
-_SILENCES = select(
-    faults.c.host_id, faults.c.check_key, faults.c.opened_at, faults.c.resolved_at
-).where(
-    faults.c.host_id.in_(bindparam("hosts", expanding=True)),
-    faults.c.check_key.in_([HEARTBEAT, HOST_DOWN]),
-    faults.c.opened_at < bindparam("until"),
+#: When a host was down rather than withholding access: its agent's heartbeat fault. A host
+#: with no agent has none, so its host-down fault (every access check failing) stands in. An
+#: agent's host-down fault is no silence: while the agent reports it says "unreachable from the
+#: vendor", every access check failing with the host alive, which is access withheld.
+_SILENCES = (
+    select(faults.c.host_id, faults.c.check_key, faults.c.opened_at, faults.c.resolved_at)
+    .join(hosts, hosts.c.id == faults.c.host_id)
+    .where(
+        faults.c.host_id.in_(bindparam("hosts", expanding=True)),
+        or_(
+            faults.c.check_key == HEARTBEAT,
+            and_(faults.c.check_key == HOST_DOWN, hosts.c.kind.in_(sorted(AGENTLESS_KINDS))),
+        ),
+        faults.c.opened_at <= bindparam("until"),  # in force from the moment it opens
+    )
 )
 
 
 @dataclass(frozen=True)
 class Silence:
-    """A heartbeat or host-down fault: the host's agent silent (or the host down)."""
+    """A heartbeat fault (an agentless host's host-down fault): the host down, not reachable
+    and not reporting."""
 
     opened_at: datetime
     #: A heartbeat fault opens ``missed_intervals`` reporting intervals after the last report:
@@ -196,7 +208,7 @@ class Silence:
 def silences_of(
     conn: Connection, host_ids: Iterable[str], *, until: datetime, missed_intervals: int
 ) -> dict[str, list[Silence]]:
-    """Per host, its silences that began before ``until``."""
+    """Per host, its silences that began by ``until``."""
     ids = sorted(set(host_ids))
     if not ids:
         return {}

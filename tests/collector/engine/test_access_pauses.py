@@ -14,10 +14,11 @@ from collector.config.settings import CollectorConfig
 from collector.config.tiers import catalogue_for
 from collector.domain.sla import Explanation
 from collector.engine.incident_clock import access_rules, explain_incident
+from collector.store import faults as fault_store
 from collector.store import incidents as incident_store
 from collector.store import probe_results as probe_store
 from collector.store.database import Database
-from collector.store.schema import customers
+from collector.store.schema import customers, faults, hosts
 from tests.support.incidents import add_customer, lose_access, open_incident, silence_agent
 
 # Monday 2 November 2026, 10:00 UTC = 10:00 in London, inside priority-uk's hours (2 h target).
@@ -105,6 +106,30 @@ def test_it_pauses_nothing_while_the_host_is_down(db: Database, config: Collecto
 
     db.transaction(outage)
     assert _first_response(db, config, incident_id).due == PLAIN_DUE
+
+
+@pytest.mark.parametrize(("kind", "paused"), [("pbx", 40), ("mitel", 0)])
+def test_every_access_check_failing_is_access_withheld_unless_no_agent_can_say_the_host_lives(
+    db: Database, config: CollectorConfig, kind: str, paused: int
+) -> None:
+    """SSH and HTTP both fail: the engine derives host.down ("unreachable from the vendor").
+    While the host's agent reports, that is access withheld and pauses; a Mitel has no agent,
+    so its host.down is the host down, which pauses nothing."""
+    incident_id = _open(db, config)
+
+    def unreachable(conn: Connection) -> None:
+        conn.execute(update(hosts).where(hosts.c.id == "acme-pbx").values(kind=kind))
+        lose_access(conn, "acme-pbx", at(20), at(60))
+        lose_access(conn, "acme-pbx", at(20), at(60), "http")
+        down = fault_store.open_fault(
+            conn, host_id="acme-pbx", check_key="host.down", severity="critical",
+            title="acme-pbx is down", detail="host unreachable from the vendor", at=at(20),
+        )  # fmt: skip
+        conn.execute(update(faults).where(faults.c.id == down).values(resolved_at=at(60)))
+
+    db.transaction(unreachable)
+    explained = _first_response(db, config, incident_id)
+    assert explained.due == PLAIN_DUE + timedelta(minutes=paused)
 
 
 @pytest.mark.parametrize("own", ["host.down", "agent.heartbeat", "remote.http"])
