@@ -17,9 +17,9 @@ can come into or leave the open covered incidents.
 
 One fact moves a target earlier without an entry on the incident's timeline: a heartbeat fault
 dates the agent's silence back by its missed intervals, and access lost in those minutes stops
-pausing the host's incidents; a deadline kept can then be that much late (at most
-``monitoring.heartbeat_missed_intervals`` reporting intervals). So can editing a check's
-``remote_access`` flag or a customer's access rule, which the simulation never does.
+pausing the host's incidents. So a new fault on a host also has its incidents worked out again.
+(Editing a check's ``remote_access`` flag or a customer's access rule would too; the simulation
+never does either.)
 
 Reminders follow a fault's mail (``last_notified_at``), which is written with the mail into the
 outbox: they are read again only when the outbox grew. Whether an incident pages and waits on an
@@ -47,12 +47,17 @@ from collector.store.schema import faults, incident_events, outbox
 #: grew), in one statement: nothing changes without a mail or an entry. One row at least: the
 #: mail's, with no entry when none is new. (Entries are read by id, the table's rowid, not
 #: DISTINCT incidents: with it SQLite reads the whole incident index rather than the newest.)
-_NEWEST_MAIL = select(func.max(outbox.c.id).label("mail")).subquery()
+_NEWEST = select(
+    select(func.max(outbox.c.id)).scalar_subquery().label("mail"),
+    select(func.max(faults.c.id)).scalar_subquery().label("fault"),
+).subquery()
 _SINCE = select(
-    _NEWEST_MAIL.c.mail, incident_events.c.id, incident_events.c.incident_id
+    _NEWEST.c.mail, _NEWEST.c.fault, incident_events.c.id, incident_events.c.incident_id
 ).select_from(
-    _NEWEST_MAIL.outerjoin(incident_events, incident_events.c.id > bindparam("last"))
+    _NEWEST.outerjoin(incident_events, incident_events.c.id > bindparam("last"))
 )  # fmt: skip
+#: The hosts of the faults opened since the newest one seen.
+_NEW_FAULT_HOSTS = select(faults.c.host_id).where(faults.c.id > bindparam("last")).distinct()
 #: Open, mailed, unacknowledged faults: mailed again every reminder interval.
 _MAILED = select(faults.c.last_notified_at).where(
     faults.c.resolved_at.is_(None),
@@ -88,8 +93,10 @@ class Deadlines:
         self._known: dict[int, list[datetime]] = {}
         #: The incidents that page and wait for an engineer.
         self._untaken: set[int] = set()
-        #: The newest timeline entry and mail when last asked (None: never asked yet).
-        self._seen: tuple[int, int] | None = None
+        #: The host of each incident in ``_known``.
+        self._host_of: dict[int, str | None] = {}
+        #: The newest timeline entry, mail and fault when last asked (None: never asked yet).
+        self._seen: tuple[int, int, int] | None = None
         self._sla: list[datetime] = []
         self._reminders: list[datetime] = []
 
@@ -99,24 +106,32 @@ class Deadlines:
         last_entry = before[0] if before else 0
         rows = conn.execute(_SINCE, {"last": last_entry}).all()
         entries = [(row.id, row.incident_id) for row in rows if row.id is not None]
-        seen = (max([last_entry, *(entry for entry, _ in entries)]), rows[0].mail or 0)
+        newest = max([last_entry, *(entry for entry, _ in entries)])
+        seen = (newest, rows[0].mail or 0, rows[0].fault or 0)
         if before is None or seen != before or any(at <= now for at in self._sla):
             self._seen = seen
             changed = {incident_id for _, incident_id in entries}
+            if before is not None and seen[2] != before[2]:
+                changed |= self._on_hosts_with_new_faults(conn, before[2])
             self._sla = self.sla(conn, now, changed)
             if before is None or seen[1] != before[1]:
                 self._reminders = self.reminders(conn)
         return self._sla, self._reminders, bool(self._untaken)
 
+    def _on_hosts_with_new_faults(self, conn: Connection, last_fault: int) -> set[int]:
+        hosts = set(conn.scalars(_NEW_FAULT_HOSTS, {"last": last_fault}))
+        return {incident for incident, host in self._host_of.items() if host in hosts}
+
     def sla(self, conn: Connection, now: datetime, changed: set[int]) -> list[datetime]:
         """Every warning and breach still ahead on open incidents' unmet targets, working out
         again those of the ``changed`` incidents and of those whose earliest deadline passed;
         whether the changed ones page on the way."""
-        passed = {i for i, found in self._known.items() if min(found, default=now) < now}
+        passed = {i for i, found in self._known.items() if found and min(found) <= now}
         redo = changed | passed
         if redo:
             for incident_id in redo:
                 self._known.pop(incident_id, None)
+                self._host_of.pop(incident_id, None)
                 self._untaken.discard(incident_id)
             fetched = incident_store.incidents_among(conn, redo)
             self._untaken.update(incident.id for incident in fetched if _untaken(incident))
@@ -125,6 +140,7 @@ class Deadlines:
                 facts = ClockFacts.read(conn, watched, now, self._rules)
                 for incident in watched:
                     self._known[incident.id] = self._work_out(conn, incident, now, facts)
+                    self._host_of[incident.id] = incident.host_id
         return [at for found in self._known.values() for at in found if at >= now]
 
     def _work_out(

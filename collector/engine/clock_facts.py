@@ -133,7 +133,7 @@ class ClockFacts:
         if not losses or incident.host_id is None:
             return []
         silent = [
-            s.span(until) for s in self._silences.get(incident.host_id, []) if s.opened_at < until
+            s.span(until) for s in self._silences.get(incident.host_id, []) if s.opened_at <= until
         ]
         vendor_down = self._vendor_down(incident.opened_at, until)
         return access.access_pauses(
