@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from collector.store.database import Database
 from collector.store.engines import make_engine, migrate
+from tests.support.postgres import postgres_schema_url
 
 
 @contextmanager
@@ -19,3 +22,13 @@ def migrated_database(url: str) -> Iterator[Database]:
         yield database
     finally:
         database.close()
+
+
+@contextmanager
+def another_database_url(first: str, tmp_path: Path) -> Iterator[str]:
+    """Another empty database of the same kind as ``first``: a reference to compare with."""
+    if first.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'reference.db'}"
+        return
+    with postgres_schema_url(f"t_{uuid.uuid4().hex[:12]}") as other:
+        yield other

@@ -17,9 +17,7 @@ Then the outage as the customer sees it: one mail about the site, not one per ho
 from __future__ import annotations
 
 import re
-import uuid
-from collections.abc import Collection, Iterator
-from contextlib import contextmanager
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -45,7 +43,7 @@ from collector.store.probe_results import HostCheck
 from collector.store.reports import IncomingReport, store_reports
 from collector.store.schema import check_states, fault_events, faults, incidents, outbox
 from tests.support.collector import collector_config
-from tests.support.postgres import postgres_schema_url
+from tests.support.database import another_database_url, migrated_database
 
 MONDAY = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 INTERVAL = 60.0
@@ -95,27 +93,6 @@ NOC_MAIL = MailSettings(noc="noc@vendor.example")
 @pytest.fixture
 def config_settings() -> dict[str, Any]:
     return {"mail": NOC_MAIL}
-
-
-@contextmanager
-def _database(url: str) -> Iterator[Database]:
-    engine = make_engine(url)
-    migrate(engine)
-    database = Database(engine)
-    try:
-        yield database
-    finally:
-        database.close()
-
-
-@contextmanager
-def _second_url(first: str, tmp_path: Path) -> Iterator[str]:
-    """Another empty database of the same kind as ``first``."""
-    if first.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'reference.db'}"
-        return
-    with postgres_schema_url(f"t_{uuid.uuid4().hex[:12]}") as other:
-        yield other
 
 
 def _seed(conn: Connection) -> list[HostCheck]:
@@ -242,12 +219,15 @@ def test_it_decides_a_customer_wide_outage_as_reassessing_the_customer_for_each_
     config: CollectorConfig,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    with _second_url(database_url, tmp_path) as other, _database(other) as reference:
+    with (
+        another_database_url(database_url, tmp_path) as other,
+        migrated_database(other) as reference,
+    ):
         with monkeypatch.context() as patch:
             patch.setattr(pipeline, "act_on", _reassessing_everything)
             _timeline(reference, config)
         expected = reference.transaction(_outcome)
-    with _database(database_url) as db:
+    with migrated_database(database_url) as db:
         _timeline(db, config)
         found = db.transaction(_outcome)
     assert _apart_from_mail(found) == _apart_from_mail(expected)
@@ -390,7 +370,7 @@ RESOLVED_FOR_SITE = [
 def test_it_mails_the_site_down_only_when_every_host_of_a_customer_falls_silent_in_one_sweep(
     database_url: str, config: CollectorConfig
 ) -> None:
-    with _database(database_url) as db:
+    with migrated_database(database_url) as db:
         db.transaction(_silent_customer, 5)
         db.transaction(pipeline.sweep, config, SILENT_AT)
 
@@ -412,7 +392,7 @@ def test_it_mails_the_site_down_only_when_every_host_of_a_customer_falls_silent_
 def test_it_mails_the_site_recovery_only_when_the_hosts_of_a_silent_site_report_again(
     database_url: str, config: CollectorConfig
 ) -> None:
-    with _database(database_url) as db:
+    with migrated_database(database_url) as db:
         db.transaction(_silent_customer, 5)
         db.transaction(pipeline.sweep, config, SILENT_AT)
         back = SILENT_AT + timedelta(minutes=2)
@@ -427,7 +407,7 @@ def test_it_mails_the_site_recovery_only_when_the_hosts_of_a_silent_site_report_
 def test_it_mails_the_hosts_still_silent_once_their_site_is_no_longer_down(
     database_url: str, config: CollectorConfig
 ) -> None:
-    with _database(database_url) as db:
+    with migrated_database(database_url) as db:
         db.transaction(_silent_customer, 5)
         db.transaction(pipeline.sweep, config, SILENT_AT)
         back = SILENT_AT + timedelta(minutes=2)
@@ -447,7 +427,7 @@ def test_it_mails_the_hosts_still_silent_once_their_site_is_no_longer_down(
 def test_it_mails_a_host_that_falls_silent_alone_among_several(
     database_url: str, config: CollectorConfig
 ) -> None:
-    with _database(database_url) as db:
+    with migrated_database(database_url) as db:
         db.transaction(_silent_customer, 5)
         _report_back(db, config, FIVE[1:], MONDAY + timedelta(minutes=2))
         db.transaction(pipeline.sweep, config, SILENT_AT)
@@ -481,7 +461,7 @@ def _unreachable(db: Database, config: CollectorConfig, checks: list[HostCheck])
 def test_it_mails_the_site_down_only_when_every_host_becomes_unreachable_in_one_batch(
     database_url: str, config: CollectorConfig
 ) -> None:
-    with _database(database_url) as db:
+    with migrated_database(database_url) as db:
         checks = db.transaction(_reachable_customer, FIVE, [22])
         _unreachable(db, config, checks)
 
@@ -494,7 +474,7 @@ def test_it_mails_the_site_down_only_when_every_host_becomes_unreachable_in_one_
 def test_it_mails_host_down_only_when_a_host_is_unreachable_and_its_agent_silent(
     database_url: str, config: CollectorConfig
 ) -> None:
-    with _database(database_url) as db:
+    with migrated_database(database_url) as db:
         checks = db.transaction(_reachable_customer, ["pbx"], [22, 443])
         _unreachable(db, config, checks)
         db.transaction(pipeline.sweep, config, SILENT_AT)
@@ -509,7 +489,7 @@ def test_it_mails_host_down_only_when_a_host_is_unreachable_and_its_agent_silent
 def test_it_mails_a_fault_that_opens_and_clears_within_one_batch_as_it_did(
     database_url: str, config: CollectorConfig
 ) -> None:
-    with _database(database_url) as db:
+    with migrated_database(database_url) as db:
         (check,) = db.transaction(_reachable_customer, ["pbx"], [22])
         verdicts = [Verdict.CRITICAL, Verdict.CRITICAL, Verdict.OK, Verdict.OK]
         runs = [run for at, v in enumerate(verdicts, 1) for run in _probe_runs([check], at, v)]

@@ -14,9 +14,7 @@ its time, value, detail and count of bad readings.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,11 +31,10 @@ from collector.domain.watches import WatchState, at_rest, steady_failing
 from collector.engine import pipeline
 from collector.store import archive, inventory, watch_states
 from collector.store.database import Database
-from collector.store.engines import make_engine, migrate
 from collector.store.locks import hold_evaluation_lock
 from collector.store.reports import IncomingReport, store_reports
 from collector.store.schema import check_states, fault_events, faults, incidents, outbox
-from tests.support.postgres import postgres_schema_url
+from tests.support.database import another_database_url, migrated_database
 
 MONDAY = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 MINUTES = 40
@@ -148,27 +145,6 @@ def _apart_from_unread(row: Any) -> tuple[WatchState, datetime | None]:
     return state, row.updated_at
 
 
-@contextmanager
-def _database(url: str) -> Iterator[Database]:
-    engine = make_engine(url)
-    migrate(engine)
-    database = Database(engine)
-    try:
-        yield database
-    finally:
-        database.close()
-
-
-@contextmanager
-def _second_url(first: str, tmp_path: Path) -> Iterator[str]:
-    """Another empty database of the same kind as ``first``."""
-    if first.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'reference.db'}"
-        return
-    with postgres_schema_url(f"t_{uuid.uuid4().hex[:12]}") as other:
-        yield other
-
-
 def _heartbeat_saved_at(conn: Connection, host_id: str) -> datetime:
     query = select(check_states.c.updated_at).where(
         check_states.c.host_id == host_id, check_states.c.check_key == rules.HEARTBEAT
@@ -181,10 +157,13 @@ def _heartbeat_saved_at(conn: Connection, host_id: str) -> datetime:
 def test_it_decides_what_folding_a_heartbeat_into_every_host_decides(
     database_url: str, tmp_path: Path, config: CollectorConfig
 ) -> None:
-    with _second_url(database_url, tmp_path) as other, _database(other) as reference:
+    with (
+        another_database_url(database_url, tmp_path) as other,
+        migrated_database(other) as reference,
+    ):
         expected_said = _timeline(reference, config, _folding_every_host)
         expected = reference.transaction(_outcome)
-    with _database(database_url) as db:
+    with migrated_database(database_url) as db:
         said = _timeline(db, config, pipeline.sweep)
         found = db.transaction(_outcome)
         steady_saved = db.transaction(_heartbeat_saved_at, STEADY[0])

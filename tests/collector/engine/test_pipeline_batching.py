@@ -9,9 +9,7 @@ fault, event, incident, mail and check state must come out the same, ids include
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,7 +29,7 @@ from collector.store.database import Database
 from collector.store.engines import make_engine, migrate
 from collector.store.reports import IncomingReport, store_reports
 from collector.store.schema import check_states, fault_events, faults, incidents, outbox
-from tests.support.postgres import postgres_schema_url
+from tests.support.database import another_database_url
 
 MONDAY = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 MINUTES = 14
@@ -46,7 +44,7 @@ def config_settings() -> dict[str, Any]:
 @pytest.fixture
 def twins(database_url: str, tmp_path: Path) -> Iterator[tuple[Database, Database]]:
     """Two fresh databases of the same kind, seeded alike."""
-    with _second_url(database_url, tmp_path) as other:
+    with another_database_url(database_url, tmp_path) as other:
         databases = []
         for url in (database_url, other):
             engine = make_engine(url)
@@ -56,16 +54,6 @@ def twins(database_url: str, tmp_path: Path) -> Iterator[tuple[Database, Databas
         yield databases[0], databases[1]
         for database in databases:
             database.close()
-
-
-@contextmanager
-def _second_url(first: str, tmp_path: Path) -> Iterator[str]:
-    """Another empty database of the same kind as ``first``."""
-    if first.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'reference.db'}"
-        return
-    with postgres_schema_url(f"t_{uuid.uuid4().hex[:12]}") as other:
-        yield other
 
 
 def _seed(conn: Connection) -> None:
