@@ -6,7 +6,7 @@ Customers and the vendor's NOC hear about every fault, 24/7, whatever the contra
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -112,6 +112,34 @@ def _explained_line(cause: FaultView, fault: FaultView) -> str:
     return f"{fault_sentence(fault.check_key, fault.detail)}{where}"
 
 
+Letter = Callable[[str, str | None, messages.Terms], messages.Mail]
+
+
+def _contacts_then_noc(
+    conn: Connection,
+    fault: FaultView,
+    config: CollectorConfig,
+    now: datetime,
+    told: Audience | None,
+    said: messages.Terms | None,
+    letter: Letter,
+    *,
+    links: bool = True,
+) -> tuple[list[messages.Mail], messages.Terms]:
+    """A copy of ``letter`` (to, ack link, terms) for each of the customer's contacts, each
+    with their own ack link when ``links``, then the NOC's, in the vendor's zone and without
+    one; and the terms as the vendor reads them. ``told`` and ``said`` as ``fault_opened``."""
+    told = told or audience(conn, fault.customer_id)
+    said = terms(conn, fault, config, told) if said is None else said
+    mails = [
+        letter(email, ack_url(config, fault.id, email, now) if links else None, said)
+        for email in told.emails
+    ]
+    noc = for_vendor(said, config)
+    mails.append(letter(config.mail.noc, None, noc))
+    return mails, noc
+
+
 def fault_opened(
     conn: Connection,
     fault: FaultView,
@@ -125,14 +153,11 @@ def fault_opened(
     """The fault's opening to the customer's contacts and the NOC, and to sales when no
     contract covers it. ``told``: the customer's audience, and ``said`` what the mail says of
     the terms (``terms_of``), when the caller has them already."""
-    told = told or audience(conn, fault.customer_id)
-    said = terms(conn, fault, config, told) if said is None else said
-    mails = [
-        messages.fault_opened(fault, email, ack_url(config, fault.id, email, now), said)
-        for email in told.emails
-    ]
-    noc = for_vendor(said, config)
-    mails.append(messages.fault_opened(fault, config.mail.noc, None, noc))
+
+    def letter(to: str, link: str | None, said: messages.Terms) -> messages.Mail:
+        return messages.fault_opened(fault, to, link, said)
+
+    mails, noc = _contacts_then_noc(conn, fault, config, now, told, said, letter)
     if not covered:
         mails.append(messages.not_covered(fault, config.mail.sales, noc))
     _queue(conn, mails, fault, now)
@@ -146,14 +171,10 @@ def fault_reminder(
     told: Audience | None = None,
     said: messages.Terms | None = None,
 ) -> None:
-    told = told or audience(conn, fault.customer_id)
-    said = terms(conn, fault, config, told) if said is None else said
-    mails = [
-        messages.fault_reminder(fault, email, ack_url(config, fault.id, email, now), said)
-        for email in told.emails
-    ]
-    noc = for_vendor(said, config)
-    mails.append(messages.fault_reminder(fault, config.mail.noc, None, noc))
+    def letter(to: str, link: str | None, said: messages.Terms) -> messages.Mail:
+        return messages.fault_reminder(fault, to, link, said)
+
+    mails, _ = _contacts_then_noc(conn, fault, config, now, told, said, letter)
     _queue(conn, mails, fault, now)
 
 
@@ -165,11 +186,10 @@ def fault_resolved(
     told: Audience | None = None,
     said: messages.Terms | None = None,
 ) -> None:
-    told = told or audience(conn, fault.customer_id)
-    said = terms(conn, fault, config, told) if said is None else said
-    mails = [messages.fault_resolved(fault, email, now, said) for email in told.emails]
-    noc = for_vendor(said, config)
-    mails.append(messages.fault_resolved(fault, config.mail.noc, now, noc))
+    def letter(to: str, _link: str | None, said: messages.Terms) -> messages.Mail:
+        return messages.fault_resolved(fault, to, now, said)
+
+    mails, _ = _contacts_then_noc(conn, fault, config, now, told, said, letter, links=False)
     _queue(conn, mails, fault, now)
 
 
