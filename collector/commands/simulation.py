@@ -9,9 +9,9 @@ a silent agent's heartbeat running out. At each, the sweeps that can decide some
 run, as the collector's own would: the heartbeat sweep when a heartbeat can change (else its
 mail half, ``mail_owed``, after any change and at reminders), the vendor-network sweep after
 any reading, the SLA sweep at warnings and breaches, paging while an incident that pages waits
-for an engineer. A host whose statuses have not changed sends reports that would tell the
-engine nothing new, so they are left out, and its last-seen time is moved as they would have
-moved it; a check whose verdict holds is not run again either, for the same reason.
+for an engineer (and when its next page could come). A host whose statuses have not changed
+sends reports that would tell the engine nothing new, so they are left out, and its last-seen
+time is moved as they would have moved it; a check whose verdict holds is not run again either.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from collector.domain.contracts import installation_contract, start_of_day_utc
 from collector.engine.incident_clock import access_rules
 from collector.engine.pipeline import Run, mail_owed, process_all, sweep
 from collector.engine.probe_results import CheckRun, record_runs
-from collector.jobs.paging import sweep_paging
+from collector.jobs.paging import sweep_paging_ahead
 from collector.jobs.sla_sweep import sweep_sla
 from collector.jobs.vendor_network import sweep_vendor_network
 from collector.operations import announcements
@@ -172,9 +172,10 @@ def _sweeps(
     if now in sim.sla:
         sweep_sla(conn, config, now)
     sla, reminders, paging = deadlines.ahead(conn, now)
-    if paging:
-        sweep_paging(conn, config, now)
-        sim.at(sim.on_grid(now + TICK))
+    if paging:  # at every stop, as a new fact may page; and then when a page could come
+        ahead = sweep_paging_ahead(conn, config, now).next_at
+        if ahead is not None:  # one page an incident a sweep: a second due now waits a sweep
+            sim.at(sim.on_grid(ahead if ahead > now else now + TICK))
     for at in sla:
         sim.at(sim.on_grid(at), sim.sla)
     for at in reminders:
