@@ -109,10 +109,11 @@ class Simulation:
             self._scheduled.add(moment)
             heapq.heappush(self.moments, moment)
 
-    def on_grid(self, moment: datetime) -> datetime:
-        """The first sweep at or after ``moment``."""
-        steps = -((self.scenario.start - moment) // TICK)
-        return self.scenario.start + steps * TICK
+    def on_grid(self, moment: datetime, after: bool = False) -> datetime:
+        """The first sweep at or after ``moment`` (``after``: after it, for one off the grid)."""
+        start = self.scenario.start
+        steps = (moment - start) // TICK + 1 if after else -((start - moment) // TICK)
+        return start + steps * TICK
 
 
 def run(engine: Engine, config: CollectorConfig, scenario: Scenario) -> list[str]:
@@ -172,10 +173,9 @@ def _sweeps(
     if now in sim.sla:
         sweep_sla(conn, config, now)
     sla, reminders, paging = deadlines.ahead(conn, now)
-    if paging:  # at every stop, as a new fact may page; and then when a page could come
-        ahead = sweep_paging_ahead(conn, config, now).next_at
-        if ahead is not None:  # one page an incident a sweep: a second due now waits a sweep
-            sim.at(sim.on_grid(ahead if ahead > now else now + TICK))
+    ahead = sweep_paging_ahead(conn, config, now).next_at if paging else None
+    if ahead is not None:  # swept at every stop (a new fact may page), then when one could
+        sim.at(sim.on_grid(ahead, after=ahead <= now))  # one page an incident a sweep
     for at in sla:
         sim.at(sim.on_grid(at), sim.sla)
     for at in reminders:
@@ -387,7 +387,7 @@ def _check_runs(
                 continue
             state.unsettled_checks[name] -= 1
             if state.unsettled_checks[name]:
-                sim.at(sim.on_grid(now + TICK))
+                sim.at(sim.on_grid(now, after=True))
             status, detail = state.checks.get(name, ("ok", ""))
             result = ProbeResult(check.kind, check.target, Verdict(status), 1.0, detail)
             runs.append(CheckRun(check, result, now))
