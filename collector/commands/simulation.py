@@ -9,9 +9,9 @@ a silent agent's heartbeat running out. At each, the sweeps that can decide some
 run, as the collector's own would: the heartbeat sweep when a heartbeat can change (else its
 mail half, ``mail_owed``, after any change and at reminders), the vendor-network sweep after
 any reading, the SLA sweep at warnings and breaches, paging while an incident that pages waits
-for an engineer. A host whose statuses have not changed sends reports that would tell the
-engine nothing new, so they are left out, and its last-seen time is moved as they would have
-moved it; a check whose verdict holds is not run again either, for the same reason.
+for an engineer (and when its next page could come). A host whose statuses have not changed
+sends reports that would tell the engine nothing new, so they are left out, and its last-seen
+time is moved as they would have moved it; a check whose verdict holds is not run again either.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from collector.domain.contracts import installation_contract, start_of_day_utc
 from collector.engine.incident_clock import access_rules
 from collector.engine.pipeline import Run, mail_owed, process_all, sweep
 from collector.engine.probe_results import CheckRun, record_runs
-from collector.jobs.paging import sweep_paging
+from collector.jobs.paging import sweep_paging_ahead
 from collector.jobs.sla_sweep import sweep_sla
 from collector.jobs.vendor_network import sweep_vendor_network
 from collector.operations import announcements
@@ -109,10 +109,11 @@ class Simulation:
             self._scheduled.add(moment)
             heapq.heappush(self.moments, moment)
 
-    def on_grid(self, moment: datetime) -> datetime:
-        """The first sweep at or after ``moment``."""
-        steps = -((self.scenario.start - moment) // TICK)
-        return self.scenario.start + steps * TICK
+    def on_grid(self, moment: datetime, after: bool = False) -> datetime:
+        """The first sweep at or after ``moment`` (``after``: after it, for one off the grid)."""
+        start = self.scenario.start
+        steps = (moment - start) // TICK + 1 if after else -((start - moment) // TICK)
+        return start + steps * TICK
 
 
 def run(engine: Engine, config: CollectorConfig, scenario: Scenario) -> list[str]:
@@ -172,9 +173,9 @@ def _sweeps(
     if now in sim.sla:
         sweep_sla(conn, config, now)
     sla, reminders, paging = deadlines.ahead(conn, now)
-    if paging:
-        sweep_paging(conn, config, now)
-        sim.at(sim.on_grid(now + TICK))
+    ahead = sweep_paging_ahead(conn, config, now).next_at if paging else None
+    if ahead is not None:  # swept at every stop (a new fact may page), then when one could
+        sim.at(sim.on_grid(ahead, after=ahead <= now))  # one page an incident a sweep
     for at in sla:
         sim.at(sim.on_grid(at), sim.sla)
     for at in reminders:
@@ -386,7 +387,7 @@ def _check_runs(
                 continue
             state.unsettled_checks[name] -= 1
             if state.unsettled_checks[name]:
-                sim.at(sim.on_grid(now + TICK))
+                sim.at(sim.on_grid(now, after=True))
             status, detail = state.checks.get(name, ("ok", ""))
             result = ProbeResult(check.kind, check.target, Verdict(status), 1.0, detail)
             runs.append(CheckRun(check, result, now))

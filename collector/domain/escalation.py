@@ -25,12 +25,17 @@ respond to the customer).
 
 No person is paged again sooner than ``repage_after`` after their last page, whichever rule
 pages them — an escalation that would wrap round to someone just paged waits its turn.
+
+``next_page_at`` says when ``next_page`` will next have something to do, so that a caller can
+wait until then instead of asking every minute: the facts are taken as they stand now, except
+for the two that change with time alone — the staffed line closing and a maintenance window
+ending — whose moments the caller supplies.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -129,6 +134,62 @@ def next_page(
     if repage is not None and now - last_paged[current.person] >= repage:
         return PageAction(PageKind.REPAGE, current.person)
     return None
+
+
+def next_page_at(
+    policy: PagingPolicy,
+    facts: IncidentFacts,
+    chain: Sequence[str],
+    sent: Sequence[PageSent],
+    now: datetime,
+    *,
+    desk_closes_at: datetime | None = None,
+    hold_lifts_at: datetime | None = None,
+) -> datetime | None:
+    """The earliest moment at or after ``now`` at which ``next_page`` returns an action with no
+    new fact; None if none comes without one (an engineer takes it, it ends, a hold that does
+    not lift by itself, or every page is sent). The facts hold as at ``now``, but for two that
+    time changes alone: a staffed desk (``facts.desk_staffed``) stays staffed until
+    ``desk_closes_at`` (None: for good), and a hold stays until ``hold_lifts_at`` (None: until
+    a new fact lifts it, as another fault recovering lifts a suppression).
+
+    The desk reopening or a maintenance window starting later only defer pages, so a caller
+    who asks again at the moment returned misses nothing."""
+    if not policy.pages or not chain or facts.engineer_has_it or facts.ended_at is not None:
+        return None
+    if facts.held is not None:
+        if hold_lifts_at is None:
+            return None
+        lifts = max(now, hold_lifts_at)
+        staffed = facts.desk_staffed and (desk_closes_at is None or lifts < desk_closes_at)
+        unheld = replace(facts, held=None, desk_staffed=staffed)
+        return next_page_at(policy, unheld, chain, sent, lifts, desk_closes_at=desk_closes_at)
+    if not sent:
+        return desk_closes_at if facts.desk_staffed else now
+    moments = _escalation_and_repage_moments(policy, chain, sent)
+    return max(now, min(moments)) if moments else None
+
+
+def _escalation_and_repage_moments(
+    policy: PagingPolicy, chain: Sequence[str], sent: Sequence[PageSent]
+) -> list[datetime]:
+    """When escalating and when re-paging come due after the pages ``sent``, as ``next_page``
+    decides them: each holds from its moment on, so the earlier of the two is the next page."""
+    history = sorted(sent, key=lambda page: page.at)
+    levels = [page for page in history if page.kind is not PageKind.REPAGE]
+    current = (levels or history)[-1]
+    last_paged = {page.person: page.at for page in history}
+    moments = []
+    if policy.escalate_after is not None:
+        escalate = current.at + policy.escalate_after
+        following = last_paged.get(_following(chain, current.person))
+        rest = policy.rest_between_pages
+        if following is not None and rest is not None:
+            escalate = max(escalate, following + rest)  # they wait their turn
+        moments.append(escalate)
+    if policy.repage_after is not None:
+        moments.append(last_paged[current.person] + policy.repage_after)
+    return moments
 
 
 def _following(chain: Sequence[str], person: str) -> str:

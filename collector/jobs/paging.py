@@ -7,12 +7,16 @@ its retries), or for a webhook pager, ``pending`` for ``collector.jobs.webhook_p
 
 The escalation chain is the rota as it stood when the incident opened: a handover during an
 incident leaves it with the engineer who was paged for it.
+
+``sweep_paging_ahead`` is the same sweep that also says when the next page could come with no
+new fact (``next_page_at``): the simulated clock sweeps then instead of every minute.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
@@ -26,8 +30,9 @@ from collector.domain.escalation import (
     PageSent,
     PagingPolicy,
     next_page,
+    next_page_at,
 )
-from collector.domain.faults import hold_reason
+from collector.domain.faults import MAINTENANCE, hold_reason
 from collector.domain.maintenance import MaintenanceWindow
 from collector.domain.oncall import OnCallRota
 from collector.engine.incident_terms import calendar_from_json
@@ -41,6 +46,8 @@ from collector.store.pages import PagingIncident
 log = logging.getLogger(__name__)
 
 _TIMINGS = ("page_response", "repage_after", "escalate_after")
+#: How far ahead the staffed line's close is looked for: a line open longer is looked at again.
+_STAFFED_HORIZON = timedelta(days=8)
 
 
 def paging_policy(incident: PagingIncident, catalogue: Catalogue) -> PagingPolicy:
@@ -87,38 +94,98 @@ def desk_staffed(incident: PagingIncident, now: datetime) -> bool:
     return isinstance(hours, Mapping) and calendar_from_json(hours).is_open(now)
 
 
+def desk_closes_at(incident: PagingIncident, now: datetime) -> datetime | None:
+    """When the staffed line open at ``now`` next closes (within ``_STAFFED_HORIZON``, else its
+    end); None if it never closes."""
+    hours = incident.policy.get("staffed_hours")
+    if not isinstance(hours, Mapping):
+        return None
+    calendar = calendar_from_json(hours)
+    if calendar.is_always_open:
+        return None
+    open_now = calendar.working_intervals_between(now, now + _STAFFED_HORIZON)
+    return open_now[0].end if open_now and open_now[0].start <= now else now
+
+
+def hold_lifts_at(
+    incident: PagingIncident, held: str | None, now: datetime, windows: Sequence[MaintenanceWindow]
+) -> datetime | None:
+    """When the hold on ``incident`` lifts by itself: for maintenance, when the first of the
+    windows in force over its fault ends (another may still hold it then: it is looked at
+    again). None for a suppression, which lifts only when the fault explaining it recovers."""
+    if held != MAINTENANCE:
+        return None
+    key = incident.fault.key
+    ends = []
+    for window in windows:
+        span = window.occurrence_at(now) if window.covers(key.host_id, key.customer_id) else None
+        if span is not None:
+            ended = window.ended_at
+            ends.append(span[1] if ended is None else min(span[1], ended))
+    return min(ends, default=None)
+
+
 def ack_url(config: CollectorConfig, incident_id: int, person: str, now: datetime) -> str:
     expires = now + timedelta(seconds=config.oncall.page_link_ttl_s)
     token = make_page_token(config.secret_key, incident_id, person, expires)
     return f"{config.http.public_url.rstrip('/')}/page-ack/{token}"
 
 
+@dataclass
+class PagingSweep:
+    """What one paging sweep wrote, and when the next could page with no new fact (None:
+    not before one comes)."""
+
+    written: int = 0
+    next_at: datetime | None = None
+
+    def wait_for(self, at: datetime | None) -> None:
+        if at is not None and (self.next_at is None or at < self.next_at):
+            self.next_at = at
+
+
 def sweep_paging(
     conn: Connection, config: CollectorConfig, now: datetime, catalogue: Catalogue | None = None
 ) -> int:
     """Write every page due now; returns how many."""
+    return sweep_paging_ahead(conn, config, now, catalogue).written
+
+
+def sweep_paging_ahead(
+    conn: Connection, config: CollectorConfig, now: datetime, catalogue: Catalogue | None = None
+) -> PagingSweep:
+    """Write every page due now; how many, and when the next page could come."""
+    swept = PagingSweep()
     waiting = page_store.awaiting_engineer(conn)
     if not waiting:
-        return 0
+        return swept
     rota = config.oncall.rota()
     if rota.rotation is None:
         ids = ", ".join(f"#{incident.id}" for incident in waiting)
         log.warning("incidents %s should page on-call but oncall.rotation is not set", ids)
-        return 0
+        return swept
     catalogue = catalogue if catalogue is not None else catalogue_for(config)
     windows = maintenance_store.active_windows(conn)
-    written = 0
     # Read before any is written: a page recorded for one incident is none of another's.
     sent_pages = page_store.pages_by_incident(conn, [incident.id for incident in waiting])
     for incident in waiting:
         policy = paging_policy(incident, catalogue)
         sent = [PageSent(row.at, PageKind(row.kind), row.person) for row in sent_pages[incident.id]]
         chain = [person.name for person in rota.escalation_chain(incident.opened_at)]
-        action = next_page(policy, facts_of(incident, now, windows), chain, sent, now)
+        facts = facts_of(incident, now, windows)
+        action = next_page(policy, facts, chain, sent, now)
         if action is not None:
             _send(conn, config, rota, incident, policy, action, now)
-            written += 1
-    return written
+            swept.written += 1
+            sent.append(PageSent(now, action.kind, action.person))
+        closes = desk_closes_at(incident, now) if facts.desk_staffed and not sent else None
+        lifts = hold_lifts_at(incident, facts.held, now, windows)
+        swept.wait_for(
+            next_page_at(
+                policy, facts, chain, sent, now, desk_closes_at=closes, hold_lifts_at=lifts
+            )
+        )
+    return swept
 
 
 def _send(

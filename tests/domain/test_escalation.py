@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -16,6 +17,7 @@ from collector.domain.escalation import (
     PageSent,
     PagingPolicy,
     next_page,
+    next_page_at,
 )
 
 OPENED = datetime(2026, 11, 4, 8, 0, tzinfo=UTC)  # 03:00 in New York
@@ -203,3 +205,61 @@ def test_it_starts_with_the_person_on_call_at_the_first_sweep(
     sent = simulate(policy, IncidentFacts(OPENED), tuple(chain), sweeps)
     assert sent[0] == PageSent(sweeps[0], PageKind.PAGE, chain[0])
     assert all(page.kind is not PageKind.PAGE for page in sent[1:])
+
+
+# When the next page comes: never sooner than ``next_page_at`` says, and at that moment.
+
+later = st.one_of(st.none(), st.integers(1, 300).map(lambda m: timedelta(minutes=m)))
+
+
+@st.composite
+def waiting_incidents(draw: st.DrawFn) -> dict[str, Any]:
+    """An incident some minutes and pages into its wait, with a hold that lifts (or not) and a
+    staffed line that closes (or not) some minutes from ``now``."""
+    now = minutes(draw(st.integers(0, 600))) + timedelta(seconds=draw(st.integers(0, 59)))
+    people = st.sampled_from(["ann", "ben", "cat", "dev", "zed"])
+    sent = [
+        PageSent(now - timedelta(minutes=ago), kind, person)
+        for ago, kind, person in draw(
+            st.lists(st.tuples(st.integers(0, 180), st.sampled_from(PageKind), people), max_size=5)
+        )
+    ]
+    taken = draw(st.sampled_from([{}, {}, {}, {"responded_at": now}, {"ended_at": now}]))
+    return {
+        "now": now,
+        "sent": sent,
+        "facts": IncidentFacts(OPENED, **taken),
+        "held": draw(st.sampled_from([None, None, "maintenance"])),
+        "lifts": draw(later),
+        "staffed": draw(st.booleans()),
+        "closes": draw(later),
+    }
+
+
+@settings(max_examples=300, deadline=None)
+@given(policies, chains, waiting_incidents(), st.lists(st.floats(0, 1), max_size=6))
+def test_the_next_page_comes_at_the_moment_next_page_at_says_and_not_sooner(
+    policy: PagingPolicy, chain: list[str], case: dict[str, Any], fractions: list[float]
+) -> None:
+    now = case["now"]
+    lifts = None if case["lifts"] is None else now + case["lifts"]
+    closes = None if case["closes"] is None else now + case["closes"]
+
+    def page_at(at: datetime) -> PageAction | None:
+        """``next_page`` with the facts as time alone makes them at ``at``."""
+        held = case["held"] if lifts is None or at < lifts else None
+        staffed = case["staffed"] and (closes is None or at < closes)
+        facts = replace(case["facts"], held=held, desk_staffed=staffed)
+        return next_page(policy, facts, tuple(chain), case["sent"], at)
+
+    facts = replace(case["facts"], held=case["held"], desk_staffed=case["staffed"])
+    due = next_page_at(
+        policy, facts, tuple(chain), case["sent"], now, desk_closes_at=closes, hold_lifts_at=lifts
+    )
+    # None: nothing for days (sampled across them); else nothing before the moment, then a page.
+    until = due if due is not None else now + timedelta(days=3)
+    assert until >= now
+    before = [now, until - timedelta(seconds=1)] + [now + (until - now) * f for f in fractions]
+    assert all(page_at(at) is None for at in before if now <= at < until)
+    if due is not None:
+        assert page_at(due) is not None

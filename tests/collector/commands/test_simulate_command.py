@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 
 from collector.commands import simulation
+from collector.jobs.paging import sweep_paging
+from tests.collector.commands.simulated_paging import PAGING
 from tests.support.cli import Cli, Outcome
 
 SCENARIO = """\
@@ -369,8 +371,8 @@ def test_every_access_check_lost_while_the_agent_reports_pauses_until_it_falls_s
 
 
 def _ticking(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The clock stopped every minute with the SLA sweep run each time, as the running
-    collector sweeps: the reference the jumping clock must agree with."""
+    """The clock stopped every minute with the SLA and paging sweeps run each time, as the
+    running collector sweeps: the reference the jumping clock must agree with."""
     jumping = simulation._sweeps
 
     def every_minute(
@@ -378,13 +380,16 @@ def _ticking(monkeypatch: pytest.MonkeyPatch) -> None:
     ) -> None:
         sim.sla.add(now)
         jumping(conn, sim, deadlines, now, *rest)
+        sweep_paging(conn, sim.config, now)  # a second sweep at one moment pages nobody
         sim.at(sim.on_grid(now + simulation.TICK))
 
     monkeypatch.setattr(simulation, "_sweeps", every_minute)
 
 
 @pytest.mark.parametrize(
-    "scenario", [ACCESS_LOST, SETTLING, STEPS], ids=["access", "settling", "steps"]
+    "scenario",
+    [ACCESS_LOST, SETTLING, STEPS, PAGING],
+    ids=["access", "settling", "steps", "paging"],
 )
 def test_the_jumping_clock_decides_what_a_sweep_every_minute_would(
     cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scenario: str
@@ -398,3 +403,4 @@ def test_the_jumping_clock_decides_what_a_sweep_every_minute_would(
     assert code == 0, err
     assert json.loads(jumped) == json.loads(ticked)
     assert json.loads(jumped)["incidents"]
+    assert scenario != PAGING or all(i["pages"] for i in json.loads(jumped)["incidents"])
