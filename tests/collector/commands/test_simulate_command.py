@@ -9,10 +9,8 @@ from typing import Any
 
 import pytest
 
-from collector.commands import simulation
-from collector.jobs.paging import sweep_paging
-from tests.collector.commands.simulated_paging import PAGING
-from tests.support.cli import Cli, Outcome
+from tests.collector.commands.scenarios import STEPS, simulate
+from tests.support.cli import Cli
 
 SCENARIO = """\
 start: 2026-11-09T09:30:00Z
@@ -34,14 +32,8 @@ events:
 """
 
 
-def _simulate(cli: Cli, tmp_path: Path, text: str, *flags: str) -> Outcome:
-    path = tmp_path / "scenario.yaml"
-    path.write_text(text)
-    return cli.without_config()("simulate", str(path), *flags)
-
-
 def test_it_plays_a_scenario_through_the_pipeline(cli: Cli, tmp_path: Path) -> None:
-    code, out, err = _simulate(cli, tmp_path, SCENARIO, "--json")
+    code, out, err = simulate(cli, tmp_path, SCENARIO, "--json")
     assert code == 0, err
     outcome: dict[str, Any] = json.loads(out)
     disk, ssh, sip = outcome["incidents"]
@@ -87,7 +79,7 @@ def test_it_plays_a_scenario_through_the_pipeline(cli: Cli, tmp_path: Path) -> N
 def test_it_refuses_a_bad_scenario_naming_the_event_and_field(
     cli: Cli, tmp_path: Path, change: tuple[str, str], named: str
 ) -> None:
-    code, out, err = _simulate(cli, tmp_path, SCENARIO.replace(*change, 1))
+    code, out, err = simulate(cli, tmp_path, SCENARIO.replace(*change, 1))
     assert (code, out) == (2, "")
     assert str(tmp_path / "scenario.yaml") in err and named in err
 
@@ -114,40 +106,16 @@ def test_every_agent_reported_check_key_opens_its_fault(cli: Cli, tmp_path: Path
         "start: 2026-11-09T09:50:00Z\nend: 2026-11-09T10:30:00Z\n"
         "customers:\n  - {id: acme, tier: cat1}\nhosts:\n" + hosts + "events:\n" + events
     )
-    code, out, err = _simulate(cli, tmp_path, text, "--json")
+    code, out, err = simulate(cli, tmp_path, text, "--json")
     assert code == 0, err
     opened = {i["host"]: i["faults"] for i in json.loads(out)["incidents"]}
     assert opened == {f"h{i}": [key] for i, key in enumerate(keys)}
 
 
-STEPS = """\
-start: 2026-11-10T09:00:00Z
-end: 2026-11-12T12:00:00Z
-customers:
-  - {id: acme, tier: premier-plus, timezone: America/New_York, region: north_america}
-hosts:
-  - {id: srv, customer: acme}
-events:
-  - {at: 2026-11-10T09:10:00Z, host: srv, probe: "disk:/", status: critical}
-  - {at: 2026-11-10T09:30:00Z, host: srv, step: respond, by: sam}
-  - {at: 2026-11-10T09:40:00Z, host: srv, step: confirm, by: sam}
-  - {at: 2026-11-10T10:00:00Z, host: srv, step: onsite, by: sam}
-  - {at: 2026-11-10T11:00:00Z, host: srv, step: dispatch, by: sam}
-  - {at: 2026-11-10T12:00:00Z, host: srv, step: wait, by: sam}
-  - {at: 2026-11-10T12:30:00Z, host: srv, step: resume, by: sam}
-  - {at: 2026-11-11T10:00:00Z, host: srv, step: deliver, by: sam}
-  - {at: 2026-11-11T11:00:00Z, host: srv, step: arrived, by: sam}
-  - {at: 2026-11-11T12:00:00Z, host: srv, step: resolve, by: sam}
-  - {at: 2026-11-11T12:05:00Z, host: srv, step: resolve, by: sam, force: true, note: swapped}
-  - {at: 2026-11-11T13:00:00Z, host: srv, step: return, by: sam}
-  - {at: 2026-11-11T14:00:00Z, host: srv, step: close, by: sam, force: true}
-"""
-
-
 def test_incident_steps_meet_their_targets_and_refusals_are_reported(
     cli: Cli, tmp_path: Path
 ) -> None:
-    code, out, err = _simulate(cli, tmp_path, STEPS, "--json")
+    code, out, err = simulate(cli, tmp_path, STEPS, "--json")
     assert code == 0, err
     (incident,) = json.loads(out)["incidents"]
     # Premier Plus promises on-site and parts, each met by its step (no response target).
@@ -186,7 +154,7 @@ events:
   - {at: 2026-11-13T22:10:00Z, host: srv, probe: "disk:/", status: critical}
   - {at: 2026-11-13T23:00:00Z, announce: {calendar: uk-office, date: 2026-11-16, reason: flood}}
 """
-    code, out, err = _simulate(cli, tmp_path, text, "--json")
+    code, out, err = simulate(cli, tmp_path, text, "--json")
     assert code == 0, err
     outcome = json.loads(out)
     pbx, srv = sorted(outcome["incidents"], key=lambda i: str(i["host"]))
@@ -206,7 +174,7 @@ events:
 
 
 def test_the_json_has_the_documented_shape(cli: Cli, tmp_path: Path) -> None:
-    code, out, err = _simulate(cli, tmp_path, SCENARIO, "--json")
+    code, out, err = simulate(cli, tmp_path, SCENARIO, "--json")
     assert code == 0, err
     outcome = json.loads(out)
     assert set(outcome) == {"incidents", "mails"}
@@ -234,7 +202,7 @@ def test_the_json_has_the_documented_shape(cli: Cli, tmp_path: Path) -> None:
 def test_it_refuses_keys_statuses_and_actions_it_cannot_play(
     cli: Cli, tmp_path: Path, change: tuple[str, str], named: str
 ) -> None:
-    code, out, err = _simulate(cli, tmp_path, SCENARIO.replace(*change, 1))
+    code, out, err = simulate(cli, tmp_path, SCENARIO.replace(*change, 1))
     assert (code, out) == (2, "")
     assert str(tmp_path / "scenario.yaml") in err and named in err
 
@@ -243,7 +211,7 @@ def test_it_refuses_an_unknown_calendar(cli: Cli, tmp_path: Path) -> None:
     text = SCENARIO + (
         "  - {at: 2026-11-09T14:30:00Z, announce: {calendar: mars, date: 2026-12-29, reason: x}}\n"
     )
-    code, out, err = _simulate(cli, tmp_path, text)
+    code, out, err = simulate(cli, tmp_path, text)
     assert (code, out) == (2, "")
     assert "events.6.announce.calendar: unknown calendar 'mars'" in err
 
@@ -252,7 +220,7 @@ def test_the_readme_scenario_runs_as_documented(cli: Cli, tmp_path: Path) -> Non
     readme = (Path(__file__).parents[3] / "README.md").read_text()
     section = readme.split("### What-if: `simulate`", 1)[1]
     example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
-    code, out, err = _simulate(cli, tmp_path, example, "--json")
+    code, out, err = simulate(cli, tmp_path, example, "--json")
     assert code == 0, err
     faults = [i["faults"] for i in json.loads(out)["incidents"]]
     assert ["disk:/"] in faults and ["service:asterisk"] in faults
@@ -271,7 +239,7 @@ events:
   - {at: 2026-11-09T10:30:00Z, host: srv, step: access-granted, by: jo}
   - {at: 2026-11-09T11:00:00Z, host: srv, step: access-granted, by: jo}
 """
-    code, out, err = _simulate(cli, tmp_path, text, "--json")
+    code, out, err = simulate(cli, tmp_path, text, "--json")
     assert code == 0, err
     (incident,) = json.loads(out)["incidents"]
     assert incident["paused"] == [
@@ -284,123 +252,3 @@ events:
     # The hour the customer took to give access moves the target by an hour (09:30 → 10:30).
     assert incident["targets"]["first_response"]["due"] == "2026-11-10T10:30:00Z"
     assert "events.2 at 2026-11-09T11:00:00Z: step 'access-granted'" in err
-
-
-SETTLING = """\
-start: 2026-11-09T09:00:00Z
-end: 2026-11-09T13:00:00Z
-customers:
-  - {id: acme, tier: premium}
-hosts:
-  - {id: srv, customer: acme}
-events:
-  - {at: 2026-11-09T09:10:00Z, host: srv, probe: "disk:/", status: warning}
-  - {at: 2026-11-09T09:20:00Z, host: srv, probe: "disk:/", status: critical}
-  - {at: 2026-11-09T09:30:00Z, host: srv, probe: "service:asterisk", status: critical}
-  - {at: 2026-11-09T09:31:00Z, host: srv, probe: "service:asterisk", status: ok}
-  - {at: 2026-11-09T09:40:00Z, host: srv, probe: "unit:nginx.service", status: warning}
-  - {at: 2026-11-09T09:45:00Z, host: srv, probe: "port:5038", status: critical}
-  - {at: 2026-11-09T09:46:00Z, host: srv, probe: "inodes:/var", status: critical}
-  - {at: 2026-11-09T10:00:00Z, host: srv, probe: "disk:/", status: ok}
-  - {at: 2026-11-09T10:05:00Z, host: srv, probe: "port:5038", status: ok}
-  - {at: 2026-11-09T10:06:00Z, host: srv, probe: "port:5038", status: critical}
-  - {at: 2026-11-09T10:07:00Z, host: srv, probe: "port:5038", status: ok}
-  - {at: 2026-11-09T10:30:00Z, host: srv, probe: "unit:nginx.service", status: ok}
-  - {at: 2026-11-09T10:31:00Z, host: srv, probe: "inodes:/var", status: ok}
-"""
-
-
-def test_settling_each_key_by_its_own_policy_changes_no_outcome(
-    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # A check at rest under its own policy (a full disk raises on one reading) is left alone
-    # as soon as it is; the outcome must be what reporting until the slowest policy settles
-    # would have given, raises, recoveries, flapping and mail alike.
-    code, quick, err = _simulate(cli, tmp_path, SETTLING, "--json")
-    assert code == 0, err
-    monkeypatch.setattr(simulation, "settle_after", lambda *_: simulation.settle_count())
-    code, slow, err = _simulate(cli, tmp_path, SETTLING, "--json")
-    assert code == 0, err
-    assert json.loads(quick) == json.loads(slow)
-    assert len(json.loads(quick)["incidents"]) >= 4
-
-
-def test_a_key_settles_after_as_many_readings_as_its_policy_needs() -> None:
-    assert simulation.settle_after("disk:/", "critical") == 1  # a level: one reading
-    assert simulation.settle_after("service:asterisk", "critical") == 1  # a local fact
-    assert simulation.settle_after("service:asterisk", "ok") == 2  # recovery needs two
-    assert simulation.settle_after("unit:nginx.service", "warning") == 2  # a restart: two
-    assert simulation.settle_after("asterisk.ami", "critical") == simulation.settle_count()
-
-
-ACCESS_LOST = """\
-start: 2026-11-09T08:00:00Z
-end: 2026-11-10T10:00:00Z
-customers:
-  - {id: acme, tier: cat1, timezone: Europe/London, region: other}
-hosts:
-  - {id: srv, customer: acme, checks: [{name: ssh, kind: ssh}]}
-events:
-  - {at: 2026-11-09T09:00:00Z, host: srv, probe: "disk:/", status: critical}
-  - {at: 2026-11-09T10:00:00Z, host: srv, check: ssh, status: critical}
-  - {at: 2026-11-09T10:30:00Z, host: srv, agent: silent}
-"""
-
-
-def test_every_access_check_lost_while_the_agent_reports_pauses_until_it_falls_silent(
-    cli: Cli, tmp_path: Path
-) -> None:
-    # Its one access check failing makes the host "unreachable from the vendor" (host.down),
-    # with the agent still reporting: access withheld, so the disk incident pauses; from the
-    # last report before the agent fell silent (10:29) the host is down, which pauses nothing.
-    code, out, err = _simulate(cli, tmp_path, ACCESS_LOST, "--json")
-    assert code == 0, err
-    disk = json.loads(out)["incidents"][0]
-    assert disk["faults"] == ["disk:/"]
-    assert disk["paused"] == [
-        {
-            "from": "2026-11-09T10:01:00Z",
-            "to": "2026-11-09T10:29:00Z",
-            "reason": "SSH was unreachable",
-        }
-    ]
-    # 75% of its 8 h 28 min: the NOC is warned at 15:28, not at the 15:00 of the unpaused clock,
-    # nor at 15:31 as the pause counted on to when the heartbeat fault opened would say.
-    warnings = [m["at"] for m in json.loads(out)["mails"] if m["kind"] == "sla_warning"]
-    assert warnings[0] == "2026-11-09T15:28:00Z"
-
-
-def _ticking(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The clock stopped every minute with the SLA and paging sweeps run each time, as the
-    running collector sweeps: the reference the jumping clock must agree with."""
-    jumping = simulation._sweeps
-
-    def every_minute(
-        conn: Any, sim: simulation.Simulation, deadlines: Any, now: Any, *rest: Any
-    ) -> None:
-        sim.sla.add(now)
-        jumping(conn, sim, deadlines, now, *rest)
-        sweep_paging(conn, sim.config, now)  # a second sweep at one moment pages nobody
-        sim.at(sim.on_grid(now + simulation.TICK))
-
-    monkeypatch.setattr(simulation, "_sweeps", every_minute)
-
-
-@pytest.mark.parametrize(
-    "scenario",
-    [ACCESS_LOST, SETTLING, STEPS, PAGING],
-    ids=["access", "settling", "steps", "paging"],
-)
-def test_the_jumping_clock_decides_what_a_sweep_every_minute_would(
-    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scenario: str
-) -> None:
-    # Deadlines kept from an earlier look must never make the clock skip a warning: here a
-    # pause ends when the agent's silence is dated back, moving the warning earlier unannounced.
-    code, jumped, err = _simulate(cli, tmp_path, scenario, "--json")
-    assert code == 0, err
-    _ticking(monkeypatch)
-    code, ticked, err = _simulate(cli, tmp_path, scenario, "--json")
-    assert code == 0, err
-    assert json.loads(jumped) == json.loads(ticked)
-    assert json.loads(jumped)["incidents"]
-    assert scenario != PAGING or all(i["pages"] for i in json.loads(jumped)["incidents"])
