@@ -62,6 +62,8 @@ class HostFacts:
     def unreachable(self) -> bool:
         """Every remote-access check fails (and there is at least one), and that is not all
         explained by a service of the host: its agent is silent, or some failure is not."""
+        if not self.failing:  # the usual host: nothing fails, so nothing can be unreachable
+            return False
         remote = {key for key in self.checks | self.failing if key.startswith(REMOTE_PREFIX)}
         if not remote or not remote <= self.failing:
             return False
@@ -74,6 +76,8 @@ class HostFacts:
     @property
     def down(self) -> bool:
         """Down as far as anyone can tell: unreachable, or silent with nothing to probe."""
+        if not self.failing:
+            return False
         has_remote = any(key.startswith(REMOTE_PREFIX) for key in self.checks | self.failing)
         return self.unreachable or (self.silent and not has_remote)
 
@@ -208,6 +212,10 @@ class Assessment:
 
     def _refresh_host(self, host_id: str) -> None:
         host = self._hosts[host_id]
+        if not host.failing and not self._by_host[host_id]:
+            # Nothing fails on it, and nothing did: it explains nothing, is explained by
+            # nothing (a site fault explains only failing checks), and is not down.
+            return
         wanted = _own_suppressions(host)
         site = self._site_of[host_id]
         if self._site_is_down(site):
