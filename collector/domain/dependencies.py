@@ -37,6 +37,8 @@ from collector.domain.rules import HEARTBEAT
 from collector.domain.watches import WatchState
 
 HOST_DOWN = "host.down"
+#: How a host.down fault's detail starts while the host's agent still reports.
+UNREACHABLE = "host unreachable from the vendor"
 SITE_DOWN = "site.down"
 REMOTE_PREFIX = "remote."
 _VENDOR_SIDE = ("remote.", "cert.", "ssh.")  # what the collector probes from outside
@@ -280,7 +282,7 @@ def _host_down(host: HostFacts) -> DerivedFault:
     if host.silent:
         detail = f"host down: agent silent and not reachable ({remote})"
     else:
-        detail = f"host unreachable from the vendor ({remote}); the agent still reports"
+        detail = f"{UNREACHABLE} ({remote}); the agent still reports"
     return DerivedFault(host.key(HOST_DOWN), Severity.CRITICAL, detail)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from collector.domain.control_characters import escape_control_characters
+from collector.domain.dependencies import HOST_DOWN, UNREACHABLE
 from collector.domain.describe import describe_check
 
 #: check key (or prefix before the colon) → (the fault's sentence, its recovery's); ``{}`` is the
@@ -65,6 +66,9 @@ _LEVELS: dict[str, Callable[[str, str], tuple[str, str]]] = {"disk": _disk, "ino
 
 
 def _sentences(check_key: str, detail: str) -> tuple[str, str]:
+    if check_key == HOST_DOWN and detail.startswith(UNREACHABLE):
+        # Every access check fails but the agent reports: the host is up, out of our reach.
+        return "cannot be reached for remote support", "can be reached again"
     if check_key in _WHOLE:
         return _WHOLE[check_key]
     prefix, _, name = check_key.partition(":")

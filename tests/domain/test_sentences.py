@@ -21,6 +21,10 @@ from collector.domain.sentences import fault_sentence, recovery_sentence
         ("remote.sip:tcp", "", "SIP access (tcp) is lost", "SIP access (tcp) is back"),
         ("agent.heartbeat", "", "The agent has stopped reporting", "The agent is reporting again"),
         ("site.down", "", "The whole site is down", "The site is back up"),
+        ("host.down", "host down: agent silent and not reachable (remote.ssh)", "is down",
+         "is back up"),
+        ("host.down", "host unreachable from the vendor (remote.ssh); the agent still reports",
+         "cannot be reached for remote support", "can be reached again"),
         ("asterisk.trunk:BT", "", "Trunk BT is unreachable", "Trunk BT is reachable again"),
     ],
 )  # fmt: skip
