@@ -281,8 +281,10 @@ def _host_down(host: HostFacts) -> DerivedFault:
     remote = ", ".join(sorted(k for k in host.failing if k.startswith(REMOTE_PREFIX)))
     if host.silent:
         detail = f"host down: agent silent and not reachable ({remote})"
-    else:
+    elif HEARTBEAT in host.checks:
         detail = f"{UNREACHABLE} ({remote}); the agent still reports"
+    else:  # a Mitel: no agent to say the host is up
+        detail = f"host down: not reachable ({remote}), and it has no agent"
     return DerivedFault(host.key(HOST_DOWN), Severity.CRITICAL, detail)
 
 

@@ -59,6 +59,13 @@ def test_it_keeps_agent_faults_of_a_host_that_is_unreachable_but_still_reporting
     assert outcome.suppressed_by(pbx1.key("disk:/")) is None
 
 
+def test_a_host_with_no_agent_unreachable_is_down_as_far_as_anyone_can_tell() -> None:
+    remote = frozenset({"remote.snmp", "remote.http:admin"})
+    outcome = assess([HostFacts("mitel1", "acme", None, remote, remote)])
+    detail = outcome.derived[0].detail
+    assert detail.endswith("not reachable (remote.http:admin, remote.snmp), and it has no agent")
+
+
 def test_it_does_not_call_a_host_unreachable_while_one_remote_check_answers() -> None:
     outcome = assess([host("pbx1", "agent.heartbeat", "remote.ssh"), host("pbx2")])
     assert outcome.derived == ()
