@@ -53,7 +53,8 @@ def plain_text(letter: Letter) -> str:
     """The letter as the plain-text part: paragraphs, then the facts aligned as a table."""
     letter = letter.one_line()
     text = "\n\n".join(letter.lead) + "\n\n"
-    text += "".join(f"{label + ':':<9} {value}\n" for label, value in letter.facts)
+    width = max((len(label) + 1 for label, _ in letter.facts), default=0)  # "Reference:"
+    text += "".join(f"{label + ':':<{width}} {value}\n" for label, value in letter.facts)
     if letter.explained:
         text += f"\n{EXPLAINED_HEADING}:\n" + "".join(f"  - {line}\n" for line in letter.explained)
     if letter.closing:

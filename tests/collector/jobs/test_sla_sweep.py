@@ -83,7 +83,7 @@ async def test_it_warns_once_at_the_fraction_and_reports_the_breach_once(
     plain = breach.get_body(("plain",))
     assert plain is not None
     body = plain.get_content()
-    assert "Why:      due Mon 2 Nov 12:00 Europe/London — opened Mon 2 Nov 10:00" in body
+    assert "Why:       due Mon 2 Nov 12:00 Europe/London — opened Mon 2 Nov 10:00" in body
     assert f"http://127.0.0.1:8080/incidents/{incident_id}" in body
     incident = db.transaction(incident_store.get_incident, incident_id)
     assert incident is not None

@@ -79,10 +79,10 @@ async def test_it_lists_the_explained_faults_in_both_parts_and_escapes_the_custo
     assert opened["Subject"] == f"FAULT: asterisk is not running on {HOST_NAME} [INC-2026-0001]"
 
     text = part(opened, "plain")
-    assert f"Host:     {HOST_NAME} (smith-pbx)\n" in text  # plain text shows names as they are
+    assert f"Host:      {HOST_NAME} (smith-pbx)\n" in text  # plain text shows names as they are
     assert "".join(f"  - {line}\n" for line in EXPLAINED) in text
     # The fault opened at 10:03 UTC, with its first failing report: 11:03 in Berlin.
-    assert "Since:    Mon 02 Nov 2026 11:03 CET\n" in text
+    assert "Since:     Mon 02 Nov 2026 11:03 CET\n" in text
 
     html = part(opened, "html")
     parsed = HtmlTags(html)

@@ -118,11 +118,11 @@ async def test_it_threads_a_faults_opened_acknowledged_and_resolved_mails(
     text = _text(opened_jo)
     assert text.startswith("Avon Telecom has found a fault.\n")
     assert "Reference: INC-2026-0001 (please quote it)\n" in text
-    assert "Contract: Cat2 extended hours\n" in text
+    assert "Contract:  Cat2 extended hours\n" in text
     # The fault opened at 09:02 UTC: 04:02 in New York, where Jo is (EST, UTC-5), and Cat2's
     # 4 hours on the tier clock (London, 09:02-13:02 GMT) end at 08:02 there.
-    assert "Since:    Mon 02 Nov 2026 04:02 EST\n" in text
-    assert "Response: by Mon 02 Nov 2026 08:02 EST\n" in text
+    assert "Since:     Mon 02 Nov 2026 04:02 EST\n" in text
+    assert "Response:  by Mon 02 Nov 2026 08:02 EST\n" in text
     assert "What happens next: Avon Telecom's engineers have been told and will respond by" in text
     assert "To speak to us, call 01225 580025, quoting INC-2026-0001.\n" in text
     assert "UTC" not in text and "GMT" not in text
@@ -131,8 +131,8 @@ async def test_it_threads_a_faults_opened_acknowledged_and_resolved_mails(
     assert ">Acknowledge</a>" in html and "/ack/" in html
     # The NOC reads the same in the vendor's zone (Paris, CET).
     noc_text = _text(opened_noc)
-    assert "Since:    Mon 02 Nov 2026 10:02 CET\n" in noc_text
-    assert "Response: by Mon 02 Nov 2026 14:02 CET\n" in noc_text
+    assert "Since:     Mon 02 Nov 2026 10:02 CET\n" in noc_text
+    assert "Response:  by Mon 02 Nov 2026 14:02 CET\n" in noc_text
     assert "The fault has cleared at Mon 02 Nov 2026 04:05 EST." in _text(mails[3])
     assert "The fault has cleared at Mon 02 Nov 2026 10:05 CET." in _text(mails[4])
     assert opened_jo["In-Reply-To"] is None and opened_jo["References"] is None

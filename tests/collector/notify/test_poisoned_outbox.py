@@ -99,8 +99,8 @@ async def test_it_sends_a_poisoned_fault_safely_and_fails_only_the_unbuildable_m
         plain = mail.get_body(("plain",))
         assert isinstance(plain, EmailMessage)
         facts = plain.get_content().replace("\r\n", "\n")
-        assert "Customer: Acme\\r\\nBcc: attacker@evil.example\n" in facts
-        assert "Host:     pbx\\nX-Injected: yes (pbx-1)\n" in facts
+        assert "Customer:  Acme\\r\\nBcc: attacker@evil.example\n" in facts
+        assert "Host:      pbx\\nX-Injected: yes (pbx-1)\n" in facts
         customer = " (Acme\\r\\nBcc: attacker@evil.example)" if mail["To"] == NOC else ""
         label = "MAJOR" if mail["To"] == NOC else "FAULT"
         assert mail["Subject"] == (

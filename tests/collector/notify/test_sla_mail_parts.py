@@ -92,10 +92,10 @@ async def test_it_mails_the_noc_a_threaded_two_part_warning_and_breach_on_its_cl
 
     text = part(warning, "plain")
     assert "30 min of working time is left before the first-response target" in text
-    assert f"Host:     {HOST_NAME} (smith-pbx)\n" in text  # plain text shows names as they are
-    assert "Since:    Mon 02 Nov 2026 11:00 CET\n" in text
-    assert "Due:      Mon 02 Nov 2026 13:00 CET\n" in text
-    assert f"Incident: http://127.0.0.1:8080/incidents/{incident_id}\n" in text
+    assert f"Host:      {HOST_NAME} (smith-pbx)\n" in text  # plain text shows names as they are
+    assert "Since:     Mon 02 Nov 2026 11:00 CET\n" in text
+    assert "Due:       Mon 02 Nov 2026 13:00 CET\n" in text
+    assert f"Incident:  http://127.0.0.1:8080/incidents/{incident_id}\n" in text
 
     html = part(breach, "html")
     parsed = HtmlTags(html)
