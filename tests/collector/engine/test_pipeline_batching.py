@@ -127,6 +127,21 @@ def _outcome(conn: Connection) -> dict[str, list[Any]]:
     return found
 
 
+def _stored_in_batches_of(
+    batch_size: int,
+    twins: tuple[Database, Database],
+    config: CollectorConfig,
+    monkeypatch: pytest.MonkeyPatch,
+) -> tuple[Database, Database]:
+    """The timeline evaluated one report at a time in the reference, and stored unevaluated
+    in the other, to be evaluated ``batch_size`` reports at a time."""
+    batched, reference = twins
+    _one_at_a_time(reference, config)
+    monkeypatch.setattr(pipeline, "BATCH_SIZE", batch_size)
+    _store_all(batched)
+    return batched, reference
+
+
 @pytest.mark.parametrize("batch_size", [4, 500])
 def test_it_decides_the_same_in_one_batch_or_many_as_one_report_at_a_time(
     twins: tuple[Database, Database],
@@ -134,10 +149,7 @@ def test_it_decides_the_same_in_one_batch_or_many_as_one_report_at_a_time(
     batch_size: int,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    batched, reference = twins
-    _one_at_a_time(reference, config)
-    monkeypatch.setattr(pipeline, "BATCH_SIZE", batch_size)
-    _store_all(batched)
+    batched, reference = _stored_in_batches_of(batch_size, twins, config, monkeypatch)
     batches = 0
     while batched.transaction(pipeline.process_reports, config, END):
         batches += 1
@@ -155,10 +167,7 @@ def test_it_decides_the_same_claiming_each_batch_as_it_reads_it(
     batch_size: int,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    batched, reference = twins
-    _one_at_a_time(reference, config)
-    monkeypatch.setattr(pipeline, "BATCH_SIZE", batch_size)
-    _store_all(batched)
+    batched, reference = _stored_in_batches_of(batch_size, twins, config, monkeypatch)
     at_hand = {(r.host_id, r.seq): r.body for r in _timeline()[::2]}  # the others are read
 
     assert batched.transaction(pipeline.process_all, config, END, at_hand) == len(_timeline())
