@@ -7,12 +7,13 @@ A v1 Trap-PDU becomes the notification OID RFC 3584 gives it (``enterprise.0.spe
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from ipaddress import IPv4Address
 from typing import Any
 
 from pyasn1.codec.ber import decoder
 from pyasn1.error import PyAsn1Error
 from pyasn1.type import univ
-from pysnmp.proto import api
+from pysnmp.proto import api, rfc1155, rfc1902
 from pysnmp.proto.error import ProtocolError
 
 SNMP_TRAP_OID = "1.3.6.1.6.3.1.1.4.1.0"
@@ -109,15 +110,31 @@ def v1_notification_oid(enterprise: Any, generic_trap: Any, specific_trap: Any) 
 
 
 def plain(value: Any) -> Any:
-    """An ASN.1 value as JSON-able data: integers as int, OIDs dotted, strings as text."""
+    """An ASN.1 value as JSON-able data: integers (TimeTicks and counters too) as int, OIDs
+    dotted, IP addresses as dotted quads, strings as text, binary strings as hex."""
     if isinstance(value, univ.Integer):
         return int(value)
     if isinstance(value, univ.ObjectIdentifier):
         return str(value)
+    if isinstance(value, _IP_ADDRESSES):  # an OCTET STRING of 4 bytes, not text
+        return str(IPv4Address(bytes(value)))
     if isinstance(value, univ.OctetString):
-        raw = bytes(value)
-        try:
-            return raw.decode("utf-8")
-        except UnicodeDecodeError:
-            return raw.hex()
+        return _text_or_hex(bytes(value))
     return value.prettyPrint() if hasattr(value, "prettyPrint") else str(value)
+
+
+#: SNMPv2's IpAddress, and SNMPv1's that a v1 message decodes to.
+_IP_ADDRESSES = (rfc1902.IpAddress, rfc1155.IpAddress)
+
+
+def _text_or_hex(raw: bytes) -> str:
+    """Printable UTF-8 as text; any other bytes (a MAC address, a bit string) as hex, even
+    when they happen to decode as UTF-8 (control characters, a NUL within)."""
+    try:
+        # One trailing NUL is a C string's terminator, which some agents send along.
+        text = raw.decode("utf-8").removesuffix("\x00")
+    except UnicodeDecodeError:
+        return raw.hex()
+    if (text or not raw) and all(ch.isprintable() or ch in "\t\n\r" for ch in text):
+        return text
+    return raw.hex()

@@ -59,3 +59,11 @@ def test_it_exits_2_without_an_answer_and_3_on_bad_usage(
 
     assert probe_snmp(silent).code == 3  # no community
     assert probe_snmp(silent, "--community", "x", "--oid", "sysDescr").code == 3
+
+
+def test_it_shows_an_ip_address_object_as_a_dotted_quad(probe_snmp: Cli, snmpd: MitelAgent) -> None:
+    address = "1.3.6.1.2.1.4.20.1.1.127.0.0.1"  # ipAdEntAddr of the loopback interface
+    code, out, _ = probe_snmp(f"127.0.0.1:{snmpd.port}", "--community", snmpd.community,
+                              "--oid", address)  # fmt: skip
+    assert code == 0
+    assert out.startswith(f"SNMP OK - {address} = 127.0.0.1 in ")

@@ -9,13 +9,15 @@ import random
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from collector.config.settings import CollectorConfig
 from collector.store import snmp as snmp_store
 from collector.store.snmp import AlarmStatus
+from collector.store.telemetry_schema import snmp_traps
 from tests.support.snmp_collector import HOST, MITEL_ALARM, SnmpCollector, add_mitel, snmp_collector
 from tests.support.snmptrap import (
     ENGINE_ID,
@@ -208,22 +210,22 @@ async def _wait_for_metric(
 UPS_TRAP = "1.3.6.1.4.1.99999.0.7"
 UPS_STATE = "1.3.6.1.4.1.99999.1.1.0"
 UPS_WHAT = "1.3.6.1.4.1.99999.1.2.0"
+UPS = {
+    "label": "UPS state",
+    "alarms": [{"notification": UPS_TRAP, "level": UPS_STATE,
+                "values": {1: "ok", 2: "major", 3: "critical"}, "detail": UPS_WHAT}],
+}  # fmt: skip
+
+
+def _ups_host(conn: Connection, config: CollectorConfig) -> None:
+    add_mitel(conn, config, host_id="acme-ups", profile="ups")
 
 
 async def test_it_reads_another_model_from_a_configured_mapping(
     sqlite_url: str, tmp_path: Path
 ) -> None:
-    ups = {
-        "label": "UPS state",
-        "alarms": [{"notification": UPS_TRAP, "level": UPS_STATE,
-                    "values": {1: "ok", 2: "major", 3: "critical"}, "detail": UPS_WHAT}],
-    }  # fmt: skip
-
-    def ups_host(conn: Connection, config: CollectorConfig) -> None:
-        add_mitel(conn, config, host_id="acme-ups", profile="ups")
-
     async with snmp_collector(
-        sqlite_url, tmp_path, add_host=ups_host, profiles={"ups": ups}
+        sqlite_url, tmp_path, add_host=_ups_host, profiles={"ups": UPS}
     ) as collector:
         send_trap(collector.port, UPS_TRAP, [UPS_STATE, "i", "2", UPS_WHAT, "s", "on battery"])
         await collector.wait_for_traps(1)
@@ -232,3 +234,25 @@ async def test_it_reads_another_model_from_a_configured_mapping(
         [fault] = await collector.open_faults("snmp.alarm:UPS state")
         assert fault.severity == "major"
         assert (fault.title, fault.detail) == ("UPS state", "UPS state: major; on battery")
+
+
+@pytest.mark.parametrize("version", ["1", "2c"])
+async def test_it_stores_and_shows_an_ip_address_varbind_as_a_dotted_quad(
+    database_url: str, tmp_path: Path, version: str
+) -> None:
+    # 127.0.0.1's bytes are valid UTF-8: once stored as those 4 characters, not the address.
+    async with snmp_collector(
+        database_url, tmp_path, add_host=_ups_host, profiles={"ups": UPS}
+    ) as collector:
+        send_trap(collector.port, UPS_TRAP, [UPS_STATE, "i", "2", UPS_WHAT, "a", "127.0.0.1"],
+                  version=version)  # fmt: skip
+        await collector.wait_for_traps(1)
+        assert await collector.db.read(_stored_varbinds) == [{UPS_STATE: 2, UPS_WHAT: "127.0.0.1"}]
+
+        await collector.duty.tick()
+        [fault] = await collector.open_faults("snmp.alarm:UPS state")
+        assert fault.detail == "UPS state: major; 127.0.0.1"
+
+
+def _stored_varbinds(conn: Connection) -> list[dict[str, Any]]:
+    return [dict(row) for row in conn.scalars(select(snmp_traps.c.varbinds))]
