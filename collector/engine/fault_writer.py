@@ -122,7 +122,10 @@ class FaultWriter:
         incident = resolved
         if opening_announced(before, after):
             if saved.incident_covered is None:
-                covered, incident = self._opener.open_new(conn, fault_id, after, at, explained)
+                tier = saved.contract_tier  # in force at ``at``, read back by the save
+                covered, incident = self._opener.open_new(
+                    conn, fault_id, after, at, tier, explained
+                )
             else:  # the fault has its incident already: one per fault
                 covered = saved.incident_covered
         if incident is None and saved.incident_covered is not None:

@@ -2,8 +2,9 @@
 
 Every fault mail follows a save of the fault's row (its mail ledger), and the mail needs that
 row, its host's and customer's names, whether its incident is covered (and whether it has
-one), and whether it explains other open faults. Read back by the save itself, where the
-database returns from a write (SQLite 3.35+, PostgreSQL), none of that costs a statement.
+one), whether it explains other open faults, and for an opening, the contract in force (its
+incident's tier). Read back by the save itself, where the database returns from a write
+(SQLite 3.35+, PostgreSQL), none of that costs a statement.
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ from sqlalchemy import (
     insert,
     literal_column,
     select,
+    text,
+    type_coerce,
     update,
 )
 
 from collector.domain.faults import FaultState
 from collector.store.faults import FaultView, fault_view, opening_values, save_state, state_values
-from collector.store.schema import faults
+from collector.store.schema import contracts, faults
 
 _UPDATE = update(faults).where(faults.c.id == bindparam("fault_id"))
 _INSERT = insert(faults)
@@ -34,12 +37,14 @@ _INSERT = insert(faults)
 @dataclass(frozen=True)
 class SavedFault:
     """A fault as saved for a mail about it: its view, whether its incident is covered (None:
-    it has none) and whether it explains any other open fault (``faults.explained_by`` would
-    find some)."""
+    it has none), whether it explains any other open fault (``faults.explained_by`` would
+    find some) and the tier of its customer's contract in force at the save's moment (None:
+    none is; ``inventory.current_contract``'s)."""
 
     view: FaultView
     incident_covered: bool | None
     explains_others: bool
+    contract_tier: str | None
 
 
 #: What else a mail needs, by subqueries on the fault's row (not joins, so that an update can
@@ -55,6 +60,13 @@ _EXPLAINS_OTHERS = (
     " AND other.id != faults.id"
     " AND (faults.host_id IS NULL OR other.host_id = faults.host_id))"
 )
+#: ``current_contract``'s choice: the latest contract started by ``at`` and not ended then.
+_CONTRACT_TIER = text(
+    "(SELECT contracts.tier FROM contracts WHERE contracts.customer_id = faults.customer_id"
+    " AND contracts.starts_on <= :at"
+    " AND (contracts.ends_on IS NULL OR contracts.ends_on > :at)"
+    " ORDER BY contracts.starts_on DESC, contracts.id DESC LIMIT 1)"
+).bindparams(bindparam("at", type_=contracts.c.starts_on.type))
 
 
 def _mail_columns() -> list[Any]:
@@ -65,6 +77,7 @@ def _mail_columns() -> list[Any]:
         literal_column(_CUSTOMER_NAME, String).label("customer_name"),
         literal_column(_INCIDENT_COVERED, Boolean).label("incident_covered"),
         literal_column(_EXPLAINS_OTHERS, Boolean).label("explains_others"),
+        type_coerce(_CONTRACT_TIER, String).label("contract_tier"),
     ]
 
 
@@ -84,16 +97,18 @@ def save_for_mail(
     values = state_values(state)
     dialect = conn.dialect
     if fault_id is not None and dialect.update_returning:
-        row = conn.execute(_UPDATE_FOR_MAIL, {"fault_id": fault_id, **values}).first()
+        row = conn.execute(_UPDATE_FOR_MAIL, {"fault_id": fault_id, "at": at, **values}).first()
     elif fault_id is None and dialect.insert_returning:
-        row = conn.execute(_INSERT_FOR_MAIL, opening_values(state, title, values)).first()
+        opening = opening_values(state, title, values)
+        row = conn.execute(_INSERT_FOR_MAIL, {**opening, "at": at}).first()
     else:
         fault_id = save_state(conn, fault_id, state, title, at)
-        row = conn.execute(_FOR_MAIL, {"fault_id": fault_id}).first()
+        row = conn.execute(_FOR_MAIL, {"fault_id": fault_id, "at": at}).first()
     if row is None:  # no such fault (an insert always returns its row)
         assert fault_id is not None
         return fault_id, None
     if row.customer_name is None:  # as ``get_fault`` finds it: none to mail
         return int(row.id), None
     covered = None if row.incident_covered is None else bool(row.incident_covered)
-    return int(row.id), SavedFault(fault_view(row), covered, bool(row.explains_others))
+    saved = SavedFault(fault_view(row), covered, bool(row.explains_others), row.contract_tier)
+    return int(row.id), saved
