@@ -1,7 +1,8 @@
 """What a fault mail needs, read back by the writes that lead to it, on SQLite and PostgreSQL:
 the fault saved for a mail is the fault ``get_fault`` reads, with its incident's coverage and
-whether it explains others as separate reads find them, and the contract in force as
-``current_contract`` picks it; resolving an incident hands back the
+whether it explains others as separate reads find them, its customer's zone and contacts as
+``zone_and_contacts`` reads them, and the contract in force as ``current_contract`` picks it;
+resolving an incident hands back the
 terms ``mailed_terms`` reads; the SLA sweep's incidents carry the terms stored. And where the
 database cannot return from a write, the same comes of a read after it."""
 
@@ -98,6 +99,31 @@ def test_it_explains_others_exactly_when_explained_by_finds_some(db: Database) -
     resolved = replace(PORT, suppressed_by="host.down", resolved_at=T0)
     _saved(db, explained.view.id, resolved)
     assert not _saved(db, cause.view.id, HOST_DOWN).explains_others  # open faults only
+
+
+def _audience(db: Database, saved: fault_mail.SavedFault) -> tuple[str | None, list[str]]:
+    assert saved.view.customer_id == "acme"
+    read = db.transaction(inventory.zone_and_contacts, "acme")
+    assert (saved.customer_zone, list(saved.contact_emails)) == read
+    return read
+
+
+@pytest.mark.usefixtures("returning")
+def test_it_reads_the_customers_zone_and_contacts_as_zone_and_contacts_does(
+    db: Database,
+) -> None:
+    fault_id = _saved(db, None, PORT).view.id
+    assert _audience(db, _saved(db, fault_id, PORT)) == (None, [])
+    # More than nine, not in alphabetical order: in the order given (by id, not as text).
+    names = ("zoe", "amy", "kim", "bob", "eve", "dan", "ian", "cal", "hal", "fay", "gus")
+    emails = [f"{name}@acme.example" for name in names]
+    people = list(zip(names, emails, strict=True))
+    db.transaction(inventory.set_contacts, "acme", people)
+    terms = {"access": None, "timezone": "Europe/Berlin", "region": None}
+    db.transaction(inventory.set_customer_terms, "acme", **terms)
+    assert _audience(db, _saved(db, fault_id, PORT)) == ("Europe/Berlin", emails)
+    db.transaction(inventory.set_contacts, "acme", people[::-1])  # given again, another order
+    assert _audience(db, _saved(db, fault_id, PORT)) == ("Europe/Berlin", emails[::-1])
 
 
 def _contracts(conn: sa.Connection) -> None:
