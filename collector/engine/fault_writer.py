@@ -39,9 +39,6 @@ class FaultWriter:
         self._config = config
         self._now = now
         self._opener = opener
-        #: Each customer's audience (contacts, zone), read once per run: nothing in a run
-        #: changes them, and a customer's outage mails many times.
-        self._audiences: dict[str, fanout.Audience] = {}
 
     def apply(
         self, fault_id: int | None, before: FaultState | None, decision: FaultDecision
@@ -122,14 +119,17 @@ class FaultWriter:
         incident = resolved
         if opening_announced(before, after):
             if saved.incident_covered is None:
-                covered, incident = self._opener.open_new(conn, fault_id, after, at, explained)
+                tier = saved.contract_tier  # in force at ``at``, read back by the save
+                covered, incident = self._opener.open_new(
+                    conn, fault_id, after, at, tier, explained
+                )
             else:  # the fault has its incident already: one per fault
                 covered = saved.incident_covered
         if incident is None and saved.incident_covered is not None:
             # It had an incident as it was saved, and what followed may have changed its terms
             # (a severity that rose moves the response target).
             incident = incidents.mailed_terms(conn, fault_id)
-        told = self._audience(view.customer_id)
+        told = fanout.Audience(saved.contact_emails, saved.customer_zone)
         said = fanout.terms_of(view, self._config, told, explained, incident)
         if mail is Mail.RESOLVED:
             fanout.fault_resolved(conn, view, self._config, self._now, told, said)
@@ -139,9 +139,3 @@ class FaultWriter:
             fanout.fault_opened(
                 conn, view, self._config, self._now, covered=covered, told=told, said=said
             )
-
-    def _audience(self, customer_id: str) -> fanout.Audience:
-        found = self._audiences.get(customer_id)
-        if found is None:
-            found = self._audiences[customer_id] = fanout.audience(self._conn, customer_id)
-        return found

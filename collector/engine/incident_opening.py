@@ -24,7 +24,6 @@ from collector.config.tiers import Catalogue, catalogue_for
 from collector.domain.announcements import tier_with_announcements
 from collector.domain.faults import FaultState
 from collector.domain.sla import due_times
-from collector.domain.tiers import Tier
 from collector.engine.incident_severity import outage_severity
 from collector.engine.incident_terms import policy_for
 from collector.store import announcements, incidents, inventory
@@ -40,13 +39,6 @@ class IncidentOpener:
     @property
     def catalogue(self) -> Catalogue:
         return catalogue_for(self._config)
-
-    def tier_for(self, conn: Connection, customer_id: str, at: datetime) -> Tier | None:
-        """The tier of the contract in force at ``at``, or None when there is none."""
-        contract = inventory.current_contract(conn, customer_id, at)
-        if contract is None:
-            return None
-        return self.catalogue.get(contract.tier)
 
     def open(
         self,
@@ -69,7 +61,9 @@ class IncidentOpener:
         existing = incidents.covered_for_fault(conn, fault_id)
         if existing is not None:  # the fault has its incident already: one per fault
             return existing
-        return self.open_new(conn, fault_id, fault, at, explained)[0]
+        contract = inventory.current_contract(conn, fault.key.customer_id, at)
+        contract_tier = None if contract is None else contract.tier
+        return self.open_new(conn, fault_id, fault, at, contract_tier, explained)[0]
 
     def open_new(
         self,
@@ -77,13 +71,15 @@ class IncidentOpener:
         fault_id: int,
         fault: FaultState,
         at: datetime,
+        contract_tier: str | None,
         explained: Sequence[FaultView] | None = None,
     ) -> tuple[bool, incidents.MailedTerms]:
-        """``open`` for a fault the caller knows has no incident yet; returns also the terms
-        its mail quotes of the incident, as written."""
+        """``open`` for a fault the caller knows has no incident yet, under ``contract_tier``:
+        the tier of the customer's contract in force at ``at`` (None: none is), as the caller
+        read it. Returns also the terms its mail quotes of the incident, as written."""
         # One incident per outage: as severe as the worst fault it explains.
         severity = outage_severity(conn, fault_id, fault.severity, explained).value
-        tier = self.tier_for(conn, fault.key.customer_id, at)
+        tier = None if contract_tier is None else self.catalogue.get(contract_tier)
         contract = tier is not None and tier.covered
         excluded = tier.entitlement.excludes(fault.key.check_key) if tier and contract else None
         covered = contract and excluded is None

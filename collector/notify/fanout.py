@@ -38,7 +38,8 @@ class Audience:
 
 
 def audience(conn: Connection, customer_id: str) -> Audience:
-    """The customer's audience as it stands: a run that mails often reads it once."""
+    """The customer's audience as it stands (the fault writer's mail has it from the fault's
+    save: ``collector.store.fault_mail``)."""
     zone, emails = inventory.zone_and_contacts(conn, customer_id)
     return Audience(tuple(emails), zone)
 

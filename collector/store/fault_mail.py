@@ -2,17 +2,21 @@
 
 Every fault mail follows a save of the fault's row (its mail ledger), and the mail needs that
 row, its host's and customer's names, whether its incident is covered (and whether it has
-one), and whether it explains other open faults. Read back by the save itself, where the
-database returns from a write (SQLite 3.35+, PostgreSQL), none of that costs a statement.
+one), whether it explains other open faults, whom of the customer to tell in which zone, and
+for an opening, the contract in force (its incident's tier). Read back by the save itself,
+where the database returns from a write (SQLite 3.35+, PostgreSQL), none of that costs a
+statement.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Connection,
     String,
@@ -20,12 +24,14 @@ from sqlalchemy import (
     insert,
     literal_column,
     select,
+    text,
+    type_coerce,
     update,
 )
 
 from collector.domain.faults import FaultState
 from collector.store.faults import FaultView, fault_view, opening_values, save_state, state_values
-from collector.store.schema import faults
+from collector.store.schema import contracts, faults
 
 _UPDATE = update(faults).where(faults.c.id == bindparam("fault_id"))
 _INSERT = insert(faults)
@@ -34,20 +40,29 @@ _INSERT = insert(faults)
 @dataclass(frozen=True)
 class SavedFault:
     """A fault as saved for a mail about it: its view, whether its incident is covered (None:
-    it has none) and whether it explains any other open fault (``faults.explained_by`` would
-    find some)."""
+    it has none), whether it explains any other open fault (``faults.explained_by`` would
+    find some), its customer's audience (``inventory.zone_and_contacts``: its own zone and its
+    contacts' emails in the order given) and the tier of its contract in force at the save's
+    moment (None: none is; ``inventory.current_contract``'s)."""
 
     view: FaultView
     incident_covered: bool | None
     explains_others: bool
+    customer_zone: str | None
+    contact_emails: tuple[str, ...]
+    contract_tier: str | None
 
 
 #: What else a mail needs, by subqueries on the fault's row (not joins, so that an update can
-#: return them): its host's and customer's names, its incident's coverage, and whether it
-#: explains another open fault (``explained_by``'s condition). Written out in SQL: SQLAlchemy
-#: drops the table names inside subqueries of an SQLite RETURNING, which changes what they say.
+#: return them): its host's and customer's names, its incident's coverage, whether it explains
+#: another open fault (``explained_by``'s condition), its customer's zone and contacts, and the
+#: contract in force. Written out in SQL: SQLAlchemy drops the table names inside subqueries of
+#: an SQLite RETURNING, which changes what they say.
 _HOST_NAME = "(SELECT hosts.name FROM hosts WHERE hosts.id = faults.host_id)"
 _CUSTOMER_NAME = "(SELECT customers.name FROM customers WHERE customers.id = faults.customer_id)"
+_CUSTOMER_ZONE = (
+    "(SELECT customers.timezone FROM customers WHERE customers.id = faults.customer_id)"
+)
 _INCIDENT_COVERED = "(SELECT incidents.covered FROM incidents WHERE incidents.fault_id = faults.id)"
 _EXPLAINS_OTHERS = (
     "EXISTS (SELECT 1 FROM faults AS other WHERE other.customer_id = faults.customer_id"
@@ -55,23 +70,48 @@ _EXPLAINS_OTHERS = (
     " AND other.id != faults.id"
     " AND (faults.host_id IS NULL OR other.host_id = faults.host_id))"
 )
+#: The contacts as a JSON array of [id, email] pairs, sorted by id once read (``save_for_mail``):
+#: an aggregate keeps no order in SQLite before 3.44. None in PostgreSQL when there are none.
+_CONTACTS = (
+    "(SELECT {}({}(contacts.id, contacts.email)) FROM contacts"
+    " WHERE contacts.customer_id = faults.customer_id)"
+)
+#: Each dialect's JSON aggregate and array, by dialect name.
+_JSON_PAIRS = {
+    "sqlite": ("json_group_array", "json_array"),
+    "postgresql": ("json_agg", "json_build_array"),
+}
+#: ``current_contract``'s choice: the latest contract started by ``at`` and not ended then.
+_CONTRACT_TIER = text(
+    "(SELECT contracts.tier FROM contracts WHERE contracts.customer_id = faults.customer_id"
+    " AND contracts.starts_on <= :at"
+    " AND (contracts.ends_on IS NULL OR contracts.ends_on > :at)"
+    " ORDER BY contracts.starts_on DESC, contracts.id DESC LIMIT 1)"
+).bindparams(bindparam("at", type_=contracts.c.starts_on.type))
 
 
-def _mail_columns() -> list[Any]:
+def _mail_columns(dialect: str) -> list[Any]:
     """The fault's columns, then the subqueries' answers, named as ``fault_view`` reads them."""
+    contacts = _CONTACTS.format(*_JSON_PAIRS[dialect])
     return [
         *faults.c,
         literal_column(_HOST_NAME, String).label("host_name"),
         literal_column(_CUSTOMER_NAME, String).label("customer_name"),
         literal_column(_INCIDENT_COVERED, Boolean).label("incident_covered"),
         literal_column(_EXPLAINS_OTHERS, Boolean).label("explains_others"),
+        literal_column(_CUSTOMER_ZONE, String).label("customer_zone"),
+        literal_column(contacts, JSON).label("contacts"),
+        type_coerce(_CONTRACT_TIER, String).label("contract_tier"),
     ]
 
 
-_MAIL_COLUMNS = _mail_columns()
-_UPDATE_FOR_MAIL = _UPDATE.returning(*_MAIL_COLUMNS)
-_INSERT_FOR_MAIL = _INSERT.returning(*_MAIL_COLUMNS)
-_FOR_MAIL = select(*_MAIL_COLUMNS).where(faults.c.id == bindparam("fault_id"))
+@cache
+def _statements(dialect: str) -> tuple[Any, Any, Any]:
+    """The update and the insert returning what a mail needs, and the read after either; built
+    once per dialect (building a statement costs more than running it)."""
+    columns = _mail_columns(dialect)
+    read = select(*columns).where(faults.c.id == bindparam("fault_id"))
+    return _UPDATE.returning(*columns), _INSERT.returning(*columns), read
 
 
 def save_for_mail(
@@ -83,17 +123,24 @@ def save_for_mail(
     fault is read after it."""
     values = state_values(state)
     dialect = conn.dialect
+    update_for_mail, insert_for_mail, read_for_mail = _statements(dialect.name)
     if fault_id is not None and dialect.update_returning:
-        row = conn.execute(_UPDATE_FOR_MAIL, {"fault_id": fault_id, **values}).first()
+        row = conn.execute(update_for_mail, {"fault_id": fault_id, "at": at, **values}).first()
     elif fault_id is None and dialect.insert_returning:
-        row = conn.execute(_INSERT_FOR_MAIL, opening_values(state, title, values)).first()
+        opening = opening_values(state, title, values)
+        row = conn.execute(insert_for_mail, {**opening, "at": at}).first()
     else:
         fault_id = save_state(conn, fault_id, state, title, at)
-        row = conn.execute(_FOR_MAIL, {"fault_id": fault_id}).first()
+        row = conn.execute(read_for_mail, {"fault_id": fault_id, "at": at}).first()
     if row is None:  # no such fault (an insert always returns its row)
         assert fault_id is not None
         return fault_id, None
     if row.customer_name is None:  # as ``get_fault`` finds it: none to mail
         return int(row.id), None
     covered = None if row.incident_covered is None else bool(row.incident_covered)
-    return int(row.id), SavedFault(fault_view(row), covered, bool(row.explains_others))
+    emails = tuple(email for _, email in sorted(row.contacts or ()))
+    saved = SavedFault(
+        fault_view(row), covered, bool(row.explains_others), row.customer_zone, emails,
+        row.contract_tier,
+    )  # fmt: skip
+    return int(row.id), saved

@@ -1,6 +1,8 @@
 """What a fault mail needs, read back by the writes that lead to it, on SQLite and PostgreSQL:
 the fault saved for a mail is the fault ``get_fault`` reads, with its incident's coverage and
-whether it explains others as separate reads find them; resolving an incident hands back the
+whether it explains others as separate reads find them, its customer's zone and contacts as
+``zone_and_contacts`` reads them, and the contract in force as ``current_contract`` picks it;
+resolving an incident hands back the
 terms ``mailed_terms`` reads; the SLA sweep's incidents carry the terms stored. And where the
 database cannot return from a write, the same comes of a read after it."""
 
@@ -15,7 +17,7 @@ import sqlalchemy as sa
 
 from collector.domain.faults import FaultKey, FaultState
 from collector.domain.policy import Severity
-from collector.store import fault_mail
+from collector.store import fault_mail, inventory
 from collector.store import faults as fault_store
 from collector.store import incidents as incident_store
 from collector.store.database import Database
@@ -56,8 +58,10 @@ def _customer_and_host(conn: sa.Connection) -> None:
     )  # fmt: skip
 
 
-def _saved(db: Database, fault_id: int | None, state: FaultState) -> fault_mail.SavedFault:
-    found_id, saved = db.transaction(fault_mail.save_for_mail, fault_id, state, "Title", T0)
+def _saved(
+    db: Database, fault_id: int | None, state: FaultState, at: datetime = T0
+) -> fault_mail.SavedFault:
+    found_id, saved = db.transaction(fault_mail.save_for_mail, fault_id, state, "Title", at)
     assert saved is not None and saved.view.id == found_id
     assert saved.view == db.transaction(fault_store.get_fault, found_id)
     return saved
@@ -95,6 +99,65 @@ def test_it_explains_others_exactly_when_explained_by_finds_some(db: Database) -
     resolved = replace(PORT, suppressed_by="host.down", resolved_at=T0)
     _saved(db, explained.view.id, resolved)
     assert not _saved(db, cause.view.id, HOST_DOWN).explains_others  # open faults only
+
+
+def _audience(db: Database, saved: fault_mail.SavedFault) -> tuple[str | None, list[str]]:
+    assert saved.view.customer_id == "acme"
+    read = db.transaction(inventory.zone_and_contacts, "acme")
+    assert (saved.customer_zone, list(saved.contact_emails)) == read
+    return read
+
+
+@pytest.mark.usefixtures("returning")
+def test_it_reads_the_customers_zone_and_contacts_as_zone_and_contacts_does(
+    db: Database,
+) -> None:
+    fault_id = _saved(db, None, PORT).view.id
+    assert _audience(db, _saved(db, fault_id, PORT)) == (None, [])
+    # More than nine, not in alphabetical order: in the order given (by id, not as text).
+    names = ("zoe", "amy", "kim", "bob", "eve", "dan", "ian", "cal", "hal", "fay", "gus")
+    emails = [f"{name}@acme.example" for name in names]
+    people = list(zip(names, emails, strict=True))
+    db.transaction(inventory.set_contacts, "acme", people)
+    terms = {"access": None, "timezone": "Europe/Berlin", "region": None}
+    db.transaction(inventory.set_customer_terms, "acme", **terms)
+    assert _audience(db, _saved(db, fault_id, PORT)) == ("Europe/Berlin", emails)
+    db.transaction(inventory.set_contacts, "acme", people[::-1])  # given again, another order
+    assert _audience(db, _saved(db, fault_id, PORT)) == ("Europe/Berlin", emails[::-1])
+
+
+def _contracts(conn: sa.Connection) -> None:
+    """An ended contract, the one that followed it, and two starting later on the same day."""
+    day = timedelta(days=1)
+    inventory.add_contract(conn, "acme", "cat2", T0 - 30 * day, T0)
+    inventory.add_contract(conn, "acme", "cat1", T0, None)
+    inventory.add_contract(conn, "acme", "cat3", T0 + 10 * day, T0 + 20 * day)
+    inventory.add_contract(conn, "acme", "cat4", T0 + 10 * day, None)
+
+
+@pytest.mark.usefixtures("returning")
+def test_it_reads_the_contract_in_force_at_the_save_as_current_contract_picks_it(
+    db: Database,
+) -> None:
+    assert _saved(db, None, PORT).contract_tier is None  # no contract at all
+    db.transaction(_contracts)
+    fault_id = _saved(db, None, PORT).view.id
+    found = {}
+    for days in (-60, -30, -1, 0, 5, 10, 25):
+        at = T0 + timedelta(days=days)
+        contract = db.transaction(inventory.current_contract, "acme", at)
+        found[days] = _saved(db, fault_id, PORT, at).contract_tier
+        assert found[days] == (None if contract is None else contract.tier)
+    # Ended at T0; the later of two started the same day.
+    assert found == {
+        -60: None,
+        -30: "cat2",
+        -1: "cat2",
+        0: "cat1",
+        5: "cat1",
+        10: "cat4",
+        25: "cat4",
+    }
 
 
 def _a_resolvable_incident(conn: sa.Connection) -> int:
