@@ -354,6 +354,15 @@ def observe(
         act_on(run, host.customer_id, host.id, transitions)
 
 
+def observe_hosts(run: Run, observed: Iterable[tuple[Host, Iterable[Observation], States]]) -> None:
+    """``observe`` for many hosts, one after another, each with its states (updated in place):
+    their changed states are saved together up to the next transition, not host by host."""
+    pending = _Pending(run)
+    for host, observations, states in observed:
+        _advance(run, pending, host, observations, states)
+    pending.flush()
+
+
 def _advance(
     run: Run, pending: _Pending, host: Host, observations: Iterable[Observation], states: States
 ) -> None:

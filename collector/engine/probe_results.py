@@ -1,7 +1,7 @@
 """Probe results into the store and through the fault engine, in one transaction.
 
     check runs ─store─▶ probe_results
-               ─rules.observations_from_probe─▶ observations ─pipeline.observe─▶ faults, mail
+               ─rules.observations_from_probe─▶ observations ─pipeline.observe_hosts─▶ faults, mail
 
 A result and the fault it raises are committed together, so a crash never leaves a stored
 failure that the engine did not see (or a fault with no result behind it).
@@ -14,7 +14,7 @@ as a failure it could mark remote access lost, which pauses the customer's SLA c
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 
@@ -22,7 +22,7 @@ from sqlalchemy import Connection, bindparam, select
 
 from collector.config.settings import CollectorConfig
 from collector.domain import rules
-from collector.domain.watches import Observation
+from collector.domain.watches import Observation, WatchState
 from collector.engine import pipeline
 from collector.engine.figures import probe_metric
 from collector.probes.base import Verdict
@@ -65,14 +65,24 @@ def record_runs(
     # Read once for the batch: each host's observing writes only its own states.
     all_states = watch_states.load_many(conn, list(by_host))
     hosts = {host.id: host for host in live.values()}
+    pipeline.observe_hosts(engine_run, _observed(engine_run, by_host, hosts, all_states))
+    engine_run.announce_openings()
+    return len(kept)
+
+
+def _observed(
+    engine_run: pipeline.Run,
+    by_host: dict[str, list[CheckRun]],
+    hosts: dict[str, Host],
+    all_states: dict[str, dict[str, WatchState]],
+) -> Iterator[tuple[Host, list[Observation], dict[str, WatchState]]]:
+    """Each host with what its runs observed, and its states (the previous ones they read)."""
     for host_id, host_runs in by_host.items():
         host, states = _host(hosts, host_id), all_states[host_id]
         found: list[Observation] = []
         for run in host_runs:
             found += observations_of(run, engine_run, states)
-        pipeline.observe(engine_run, host, found, states)
-    engine_run.announce_openings()
-    return len(kept)
+        yield host, found, states
 
 
 def latency_sample(run: CheckRun) -> series_store.Sample | None:

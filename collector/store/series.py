@@ -49,7 +49,12 @@ def _insert(dialect: str) -> Any:
 
 @cache
 def _new_series(dialect: str) -> Insert:
-    return _insert(dialect)(series).on_conflict_do_nothing(index_elements=["host_id", "metric"])
+    """New series, each returned with its id (one made by someone else first is not)."""
+    return (
+        _insert(dialect)(series)
+        .on_conflict_do_nothing(index_elements=["host_id", "metric"])
+        .returning(series.c.id, series.c.host_id, series.c.metric)
+    )
 
 
 @cache
@@ -86,8 +91,10 @@ def series_ids(conn: Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[
     missing = sorted(wanted - found.keys())
     if missing:
         rows = [{"host_id": host, "metric": metric} for host, metric in missing]
-        conn.execute(_new_series(conn.dialect.name), rows)
-        found = _known(conn, hosts)
+        made = conn.execute(_new_series(conn.dialect.name), rows)
+        found.update({(row.host_id, row.metric): row.id for row in made})
+        if not wanted <= found.keys():  # another writer made some first: read theirs
+            found = _known(conn, hosts)
     return found
 
 

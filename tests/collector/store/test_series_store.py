@@ -98,3 +98,13 @@ def test_it_prunes_by_age_and_forgets_series_left_empty(db: Database) -> None:
     assert db.transaction(series_store.drop_empty_series, ids) == 1
     assert set(db.transaction(series_store.metrics_of, "web-1")) == {"cpu_percent"}
     assert db.transaction(all_points, "cpu_percent")["raw"] == [(5 * DAY, 2.0, 2.0, 2.0)]
+
+
+def test_it_gives_every_series_its_stored_id_whether_new_or_known(db: Database) -> None:
+    db.transaction(one_host)
+    db.transaction(series_store.series_ids, [("web-1", f"m{i}") for i in range(0, 40, 2)])
+    wanted = [("web-1", f"m{i}") for i in range(40)]
+    ids = db.transaction(series_store.series_ids, wanted)
+    stored = db.transaction(series_store.metrics_of, "web-1")
+    assert {key: ids[key] for key in wanted} == {("web-1", m): i for m, i in stored.items()}
+    assert len(stored) == 40
