@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -167,7 +168,7 @@ def perform(
         detail = _parts(conn, incident, PARTS_STEPS[action], now)
     else:
         raise TransitionRefused(f"unknown action {action!r}; one of {', '.join(ACTIONS)}")
-    incident = _get(conn, incident_id)
+    incident = _as_written(incident, action, by, now)
     if facts is not None and _moved_a_wait(action, facts, incident_id):
         facts.read_waits(conn)
     after = recompute_due(conn, incident, catalogue, now, rules, facts)
@@ -191,6 +192,20 @@ def _moved_a_wait(action: str, facts: ClockFacts, incident_id: int) -> bool:
     """Whether the action (done) started or ended a wait on the customer: the waits in
     ``facts`` were read before it, in the same transaction."""
     return action == "wait" or (action in _ENDING_WAITS and facts.waiting(incident_id))
+
+
+def _as_written(incident: IncidentView, action: str, by: str, now: datetime) -> IncidentView:
+    """The incident once ``action`` (done) was written: what reading it back would return,
+    known from the writes, which each changed the row or refused (compare-and-set)."""
+    at = now.astimezone(UTC)  # as the store hands it back
+    written: dict[str, Any] = {}  # waits are rows of their own: they change nothing here
+    if action in STEPS:
+        written = {"status": STEPS[action].to, STEPS[action].stamp: at}
+    elif action in PARTS_STEPS:
+        written = {PARTS_STEPS[action].column: at}
+    elif action == "access-granted":
+        written = {"access_granted_at": at, "access_granted_by": by[:100]}
+    return replace(incident, **written)
 
 
 def _as_stored(incident: IncidentView, clocks: Mapping[str, TargetClock]) -> IncidentView:
