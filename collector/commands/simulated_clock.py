@@ -21,6 +21,9 @@ pausing the host's incidents. So a new fault on a host also has its incidents wo
 (Editing a check's ``remote_access`` flag or a customer's access rule would too; the simulation
 never does either.)
 
+The announcements in force are kept too, and read again when one was made or withdrawn: the
+newest announcement and the count withdrawn are read with the timeline entries.
+
 Reminders follow a fault's mail (``last_notified_at``), which is written with the mail into the
 outbox: they are read again only when the outbox grew. Whether an incident pages and waits on an
 engineer changes only with its opening, first response, engineer's acknowledgement,
@@ -36,23 +39,31 @@ from sqlalchemy import Connection, bindparam, func, select
 
 from collector.config.settings import CollectorConfig
 from collector.config.tiers import catalogue_for
+from collector.domain.announcements import Announcement
 from collector.engine.clock_facts import ClockFacts
 from collector.engine.clock_memo import alerts_of
 from collector.engine.incident_clock import access_rules, incident_clocks
+from collector.store import announcements as announcement_store
 from collector.store import incidents as incident_store
 from collector.store.incidents import IncidentView
-from collector.store.schema import faults, incident_events, outbox
+from collector.store.schema import calendar_announcements, faults, incident_events, outbox
 
-#: The newest mail, and the timeline entries after the last one seen (their incidents' timeline
-#: grew), in one statement: nothing changes without a mail or an entry. One row at least: the
-#: mail's, with no entry when none is new. (Entries are read by id, the table's rowid, not
-#: DISTINCT incidents: with it SQLite reads the whole incident index rather than the newest.)
+#: The newest mail, fault and announcement, how many announcements were withdrawn, and the
+#: timeline entries after the last one seen (their incidents' timeline grew), in one statement:
+#: nothing changes without one of them. One row at least: the newest's, with no entry when none
+#: is new. (Entries are read by id, the table's rowid, not DISTINCT incidents: with it SQLite
+#: reads the whole incident index rather than the newest.)
 _NEWEST = select(
     select(func.max(outbox.c.id)).scalar_subquery().label("mail"),
     select(func.max(faults.c.id)).scalar_subquery().label("fault"),
+    select(func.max(calendar_announcements.c.id)).scalar_subquery().label("announced"),
+    select(func.count())
+    .where(calendar_announcements.c.withdrawn_at.is_not(None))
+    .scalar_subquery()
+    .label("withdrawn"),
 ).subquery()
 _SINCE = select(
-    _NEWEST.c.mail, _NEWEST.c.fault, incident_events.c.id, incident_events.c.incident_id
+    _NEWEST, incident_events.c.id, incident_events.c.incident_id
 ).select_from(
     _NEWEST.outerjoin(incident_events, incident_events.c.id > bindparam("last"))
 )  # fmt: skip
@@ -97,6 +108,10 @@ class Deadlines:
         self._host_of: dict[int, str | None] = {}
         #: The newest timeline entry, mail and fault when last asked (None: never asked yet).
         self._seen: tuple[int, int, int] | None = None
+        #: The announcements in force, and the newest and the count withdrawn when they were
+        #: read (None: to be read when next needed).
+        self._announced: list[Announcement] | None = None
+        self._announcements: tuple[int, int] = (0, 0)
         self._sla: list[datetime] = []
         self._reminders: list[datetime] = []
 
@@ -108,6 +123,9 @@ class Deadlines:
         entries = [(row.id, row.incident_id) for row in rows if row.id is not None]
         newest = max([last_entry, *(entry for entry, _ in entries)])
         seen = (newest, rows[0].mail or 0, rows[0].fault or 0)
+        announcements = (rows[0].announced or 0, rows[0].withdrawn)
+        if announcements != self._announcements:
+            self._announced, self._announcements = None, announcements
         if before is None or seen != before or any(at <= now for at in self._sla):
             self._seen = seen
             changed = {incident_id for _, incident_id in entries}
@@ -137,11 +155,16 @@ class Deadlines:
             self._untaken.update(incident.id for incident in fetched if _untaken(incident))
             watched = [incident for incident in fetched if _watched(incident)]
             if watched:
-                facts = ClockFacts.read(conn, watched, now, self._rules)
+                facts = ClockFacts.read(conn, watched, now, self._rules, self._live(conn))
                 for incident in watched:
                     self._known[incident.id] = self._work_out(conn, incident, now, facts)
                     self._host_of[incident.id] = incident.host_id
         return [at for found in self._known.values() for at in found if at >= now]
+
+    def _live(self, conn: Connection) -> list[Announcement]:
+        if self._announced is None:
+            self._announced = announcement_store.live(conn)
+        return self._announced
 
     def _work_out(
         self, conn: Connection, incident: IncidentView, now: datetime, facts: ClockFacts

@@ -58,10 +58,16 @@ class ClockFacts:
 
     @classmethod
     def read(
-        cls, conn: Connection, incidents: Sequence[IncidentView], now: datetime, rules: AccessRules
+        cls,
+        conn: Connection,
+        incidents: Sequence[IncidentView],
+        now: datetime,
+        rules: AccessRules,
+        announced: list[Announcement] | None = None,
     ) -> ClockFacts:
+        """``announced``: the announcements in force, when the caller knows them already."""
         facts = cls(now, rules, {incident.id for incident in incidents})
-        facts.announced = announcement_store.live(conn)
+        facts.announced = announcement_store.live(conn) if announced is None else announced
         facts.read_waits(conn)
         watched = [incident for incident in incidents if _pauses_access(incident)]
         if watched:
