@@ -33,6 +33,7 @@ incidents whose timeline grew.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, bindparam, func, select
@@ -45,14 +46,21 @@ from collector.engine.clock_memo import alerts_of
 from collector.engine.incident_clock import access_rules, incident_clocks
 from collector.store import announcements as announcement_store
 from collector.store import incidents as incident_store
+from collector.store.incident_view import incident_view
 from collector.store.incidents import IncidentView
-from collector.store.schema import calendar_announcements, faults, incident_events, outbox
+from collector.store.schema import (
+    calendar_announcements,
+    faults,
+    incident_events,
+    incidents,
+    outbox,
+)
 
 #: The newest mail, fault and announcement, how many announcements were withdrawn, and the
-#: timeline entries after the last one seen (their incidents' timeline grew), in one statement:
-#: nothing changes without one of them. One row at least: the newest's, with no entry when none
-#: is new. (Entries are read by id, the table's rowid, not DISTINCT incidents: with it SQLite
-#: reads the whole incident index rather than the newest.)
+#: timeline entries after the last one seen (their incidents' timeline grew) with their
+#: incidents, in one statement: nothing changes without one of them. One row at least: the
+#: newest's, with no entry when none is new. (Entries are read by id, the table's rowid, not
+#: DISTINCT incidents: with it SQLite reads the whole incident index rather than the newest.)
 _NEWEST = select(
     select(func.max(outbox.c.id)).scalar_subquery().label("mail"),
     select(func.max(faults.c.id)).scalar_subquery().label("fault"),
@@ -62,10 +70,15 @@ _NEWEST = select(
     .scalar_subquery()
     .label("withdrawn"),
 ).subquery()
+#: Joined, not a subquery: SQLite would build the subquery's every row at every stop.
+_VIEWS = incident_store.views()
+_ENTRIES = incident_events.join(
+    _VIEWS.get_final_froms()[0], incidents.c.id == incident_events.c.incident_id
+)
 _SINCE = select(
-    _NEWEST, incident_events.c.id, incident_events.c.incident_id
+    _NEWEST, incident_events.c.id.label("entry"), *_VIEWS.selected_columns
 ).select_from(
-    _NEWEST.outerjoin(incident_events, incident_events.c.id > bindparam("last"))
+    _NEWEST.outerjoin(_ENTRIES, incident_events.c.id > bindparam("last"))
 )  # fmt: skip
 #: The hosts of the faults opened since the newest one seen.
 _NEW_FAULT_HOSTS = select(faults.c.host_id).where(faults.c.id > bindparam("last")).distinct()
@@ -120,17 +133,20 @@ class Deadlines:
         before = self._seen
         last_entry = before[0] if before else 0
         rows = conn.execute(_SINCE, {"last": last_entry}).all()
-        entries = [(row.id, row.incident_id) for row in rows if row.id is not None]
-        newest = max([last_entry, *(entry for entry, _ in entries)])
+        newest = max([last_entry, *(row.entry for row in rows if row.entry is not None)])
         seen = (newest, rows[0].mail or 0, rows[0].fault or 0)
         announcements = (rows[0].announced or 0, rows[0].withdrawn)
         if announcements != self._announcements:
             self._announced, self._announcements = None, announcements
         if before is None or seen != before or any(at <= now for at in self._sla):
             self._seen = seen
-            changed = {incident_id for _, incident_id in entries}
+            # The incidents whose timeline grew, as they are now: read with their entries.
+            changed: dict[int, IncidentView | None] = {
+                row.id: incident_view(row) for row in rows if row.id is not None
+            }
             if before is not None and seen[2] != before[2]:
-                changed |= self._on_hosts_with_new_faults(conn, before[2])
+                for incident_id in self._on_hosts_with_new_faults(conn, before[2]):
+                    changed.setdefault(incident_id, None)
             self._sla = self.sla(conn, now, changed)
             if before is None or seen[1] != before[1]:
                 self._reminders = self.reminders(conn)
@@ -140,18 +156,23 @@ class Deadlines:
         hosts = set(conn.scalars(_NEW_FAULT_HOSTS, {"last": last_fault}))
         return {incident for incident, host in self._host_of.items() if host in hosts}
 
-    def sla(self, conn: Connection, now: datetime, changed: set[int]) -> list[datetime]:
+    def sla(
+        self, conn: Connection, now: datetime, changed: Mapping[int, IncidentView | None]
+    ) -> list[datetime]:
         """Every warning and breach still ahead on open incidents' unmet targets, working out
-        again those of the ``changed`` incidents and of those whose earliest deadline passed;
-        whether the changed ones page on the way."""
+        again those of the ``changed`` incidents (as read now; None: to be read) and of those
+        whose earliest deadline passed; whether the changed ones page on the way."""
         passed = {i for i, found in self._known.items() if found and min(found) <= now}
-        redo = changed | passed
+        redo = changed.keys() | passed
         if redo:
             for incident_id in redo:
                 self._known.pop(incident_id, None)
                 self._host_of.pop(incident_id, None)
                 self._untaken.discard(incident_id)
-            fetched = incident_store.incidents_among(conn, redo)
+            fetched = [incident for incident in changed.values() if incident is not None]
+            unread = redo - {incident.id for incident in fetched}
+            fetched += incident_store.incidents_among(conn, unread)
+            fetched.sort(key=lambda incident: incident.id)
             self._untaken.update(incident.id for incident in fetched if _untaken(incident))
             watched = [incident for incident in fetched if _watched(incident)]
             if watched:
