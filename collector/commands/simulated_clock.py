@@ -21,8 +21,10 @@ pausing the host's incidents. So a new fault on a host also has its incidents wo
 (Editing a check's ``remote_access`` flag or a customer's access rule would too; the simulation
 never does either.)
 
-The announcements in force are kept too, and read again when one was made or withdrawn: the
-newest announcement and the count withdrawn are read with the timeline entries.
+Only the incidents with a ``waiting_on_customer`` entry have waits on the customer to read: a
+wait is started by that step alone, which records the entry. The announcements in force are
+kept too, and read again when one was made or withdrawn: the newest announcement and the count
+withdrawn are read with the timeline entries.
 
 Reminders follow a fault's mail (``last_notified_at``), which is written with the mail into the
 outbox: they are read again only when the outbox grew. Whether an incident pages and waits on an
@@ -44,6 +46,7 @@ from collector.domain.announcements import Announcement
 from collector.engine.clock_facts import ClockFacts
 from collector.engine.clock_memo import alerts_of
 from collector.engine.incident_clock import access_rules, incident_clocks
+from collector.operations.incidents import WAITING_EVENT
 from collector.store import announcements as announcement_store
 from collector.store import incidents as incident_store
 from collector.store.incident_view import incident_view
@@ -76,7 +79,10 @@ _ENTRIES = incident_events.join(
     _VIEWS.get_final_froms()[0], incidents.c.id == incident_events.c.incident_id
 )
 _SINCE = select(
-    _NEWEST, incident_events.c.id.label("entry"), *_VIEWS.selected_columns
+    _NEWEST,
+    incident_events.c.id.label("entry"),
+    incident_events.c.kind.label("entry_kind"),
+    *_VIEWS.selected_columns,
 ).select_from(
     _NEWEST.outerjoin(_ENTRIES, incident_events.c.id > bindparam("last"))
 )  # fmt: skip
@@ -125,6 +131,8 @@ class Deadlines:
         #: read (None: to be read when next needed).
         self._announced: list[Announcement] | None = None
         self._announcements: tuple[int, int] = (0, 0)
+        #: The incidents that ever waited on the customer (None: no entry read yet).
+        self._waited: set[int] | None = None
         self._sla: list[datetime] = []
         self._reminders: list[datetime] = []
 
@@ -134,6 +142,8 @@ class Deadlines:
         last_entry = before[0] if before else 0
         rows = conn.execute(_SINCE, {"last": last_entry}).all()
         newest = max([last_entry, *(row.entry for row in rows if row.entry is not None)])
+        waited = {row.id for row in rows if row.entry_kind == WAITING_EVENT}
+        self._waited = waited | (self._waited or set())
         seen = (newest, rows[0].mail or 0, rows[0].fault or 0)
         announcements = (rows[0].announced or 0, rows[0].withdrawn)
         if announcements != self._announcements:
@@ -176,7 +186,8 @@ class Deadlines:
             self._untaken.update(incident.id for incident in fetched if _untaken(incident))
             watched = [incident for incident in fetched if _watched(incident)]
             if watched:
-                facts = ClockFacts.read(conn, watched, now, self._rules, self._live(conn))
+                announced, waited = self._live(conn), self._waited
+                facts = ClockFacts.read(conn, watched, now, self._rules, announced, waited)
                 for incident in watched:
                     self._known[incident.id] = self._work_out(conn, incident, now, facts)
                     self._host_of[incident.id] = incident.host_id

@@ -216,7 +216,9 @@ def _as_stored(incident: IncidentView, clocks: Mapping[str, TargetClock]) -> Inc
     return replace(incident, response_due_at=response.due if response else None)
 
 
-_EVENTS = {"wait": "waiting_on_customer", "resume": "resumed", "access-granted": "access_granted"}
+#: The timeline entry of a wait on the customer started: the only way one starts.
+WAITING_EVENT = "waiting_on_customer"
+_EVENTS = {"wait": WAITING_EVENT, "resume": "resumed", "access-granted": "access_granted"}
 _ENDINGS = frozenset({"resolve", "close"})
 
 

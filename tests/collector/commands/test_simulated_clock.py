@@ -112,6 +112,8 @@ hosts:
   - {id: pbx, customer: bath}
 events:
   - {at: 2026-11-13T16:30:00Z, host: srv, probe: "disk:/", status: critical}
+  - {at: 2026-11-13T16:40:00Z, host: srv, step: wait, by: sam}
+  - {at: 2026-11-13T16:50:00Z, host: srv, step: resume, by: sam}
   - {at: 2026-11-13T18:00:00Z, announce: {calendar: uk-office, date: 2026-11-16, reason: flood}}
   - {at: 2026-11-13T20:00:00Z, host: pbx, probe: "disk:/", status: critical}
 """
@@ -122,8 +124,9 @@ def test_the_deadlines_kept_are_those_of_every_incident_read_afresh(
     cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scenario: str
 ) -> None:
     # Kept between stops: each incident's deadlines, as read with the timeline entries that
-    # changed it, and the announcements in force. One made must reach the targets of the
-    # incidents it moved and of those opened after it (Monday closed: due on Tuesday).
+    # changed it, which incidents ever waited on the customer (their waits count), and the
+    # announcements in force. One made must reach the targets of the incidents it moved and
+    # of those opened after it (Monday closed: due on Tuesday).
     looked = []
     ahead = Deadlines.ahead
 
