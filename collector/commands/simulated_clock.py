@@ -17,7 +17,9 @@ can come into or leave the open covered incidents.
 
 One fact moves a target earlier without an entry on the incident's timeline: a heartbeat fault
 dates the agent's silence back by its missed intervals, and access lost in those minutes stops
-pausing the host's incidents. So a new fault on a host also has its incidents worked out again.
+pausing the host's incidents. So a new fault on a host of the kinds the pauses read (remote
+access, heartbeat, host down: ``clock_facts``) also has its incidents worked out again; no other
+fault moves a target.
 (Editing a check's ``remote_access`` flag or a customer's access rule would too; the simulation
 never does either.)
 
@@ -38,7 +40,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, bindparam, func, or_, select
 
 from collector.config.settings import CollectorConfig
 from collector.config.tiers import catalogue_for
@@ -49,6 +51,7 @@ from collector.engine.incident_clock import access_rules, incident_clocks
 from collector.operations.incidents import WAITING_EVENT
 from collector.store import announcements as announcement_store
 from collector.store import incidents as incident_store
+from collector.store.incident_pauses import HEARTBEAT, HOST_DOWN, REMOTE_PREFIX
 from collector.store.incident_view import incident_view
 from collector.store.incidents import IncidentView
 from collector.store.schema import (
@@ -59,14 +62,18 @@ from collector.store.schema import (
     outbox,
 )
 
-#: The newest mail, fault and announcement, how many announcements were withdrawn, and the
-#: timeline entries after the last one seen (their incidents' timeline grew) with their
+#: The faults the clocks' pauses read: access lost, and a host's silence.
+_PAUSING = or_(
+    faults.c.check_key.startswith(REMOTE_PREFIX), faults.c.check_key.in_((HEARTBEAT, HOST_DOWN))
+)
+#: The newest mail, fault (of those) and announcement, how many announcements were withdrawn,
+#: and the timeline entries after the last one seen (their incidents' timeline grew) with their
 #: incidents, in one statement: nothing changes without one of them. One row at least: the
 #: newest's, with no entry when none is new. (Entries are read by id, the table's rowid, not
 #: DISTINCT incidents: with it SQLite reads the whole incident index rather than the newest.)
 _NEWEST = select(
     select(func.max(outbox.c.id)).scalar_subquery().label("mail"),
-    select(func.max(faults.c.id)).scalar_subquery().label("fault"),
+    select(func.max(faults.c.id)).where(_PAUSING).scalar_subquery().label("fault"),
     select(func.max(calendar_announcements.c.id)).scalar_subquery().label("announced"),
     select(func.count())
     .where(calendar_announcements.c.withdrawn_at.is_not(None))
@@ -87,7 +94,9 @@ _SINCE = select(
     _NEWEST.outerjoin(_ENTRIES, incident_events.c.id > bindparam("last"))
 )  # fmt: skip
 #: The hosts of the faults opened since the newest one seen.
-_NEW_FAULT_HOSTS = select(faults.c.host_id).where(faults.c.id > bindparam("last")).distinct()
+_NEW_FAULT_HOSTS = (
+    select(faults.c.host_id).where(faults.c.id > bindparam("last"), _PAUSING).distinct()
+)
 #: Open, mailed, unacknowledged faults: mailed again every reminder interval.
 _MAILED = select(faults.c.last_notified_at).where(
     faults.c.resolved_at.is_(None),
