@@ -143,8 +143,10 @@ def perform(
     Resolving or closing while the incident's fault is still open is refused
     (``FaultStillOpen``) unless ``force``; then the timeline says it was done anyway."""
     incident = _get(conn, incident_id)
-    allowed = action in _ENDINGS and incident.status in STEPS[action].allowed_from
-    still_open = allowed and _fault_open(conn, incident)
+    step = STEPS.get(action)
+    if step is not None and incident.status not in step.allowed_from:
+        raise _refuse(incident, step.words, step.allowed_from)  # before reading anything more
+    still_open = action in _ENDINGS and _fault_open(conn, incident)
     if still_open and not force:
         raise FaultStillOpen(
             f"the fault of incident {incident.reference} ({incident.title}) is still open; "
@@ -156,8 +158,8 @@ def perform(
     clocks = incident_clocks(conn, incident, catalogue, now, rules, facts)
     before: dict[str, datetime | None] = {name: clock.due for name, clock in clocks.items()}
     before["first_response"] = incident.response_due_at  # as last stored and shown
-    if action in STEPS:
-        detail = _step(conn, incident, STEPS[action], now)
+    if step is not None:
+        detail = _step(conn, incident, step, now)
     elif action == "wait":
         detail = _wait(conn, incident, now)
     elif action == "resume":
@@ -283,8 +285,7 @@ def _refuse(incident: IncidentView, words: str, allowed: frozenset[str]) -> Tran
 
 
 def _step(conn: Connection, incident: IncidentView, step: IncidentStep, now: datetime) -> str:
-    if incident.status not in step.allowed_from:
-        raise _refuse(incident, step.words, step.allowed_from)
+    """Take the step the incident's status allows (``perform`` refused it otherwise)."""
     changed = incident_store.transition(
         conn, incident.id, from_status=incident.status, to_status=step.to, stamp=step.stamp, at=now
     )

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, update
 from collector.config.settings import CollectorConfig
 from collector.config.tiers import catalogue_for
 from collector.domain.tiers import Tier
+from collector.engine.clock_facts import ClockFacts
 from collector.engine.incident_clock import explain_incident
 from collector.operations.incidents import (
     FaultStillOpen,
@@ -291,3 +292,20 @@ def test_it_returns_the_incident_as_reading_it_back_would_after_every_action(
         at = MONDAY + timedelta(minutes=minutes, microseconds=minutes)
         returned = _act(db, catalogue, incident_id, action, at, force=True)
         assert returned == _incident(db, incident_id), action
+
+
+def test_it_refuses_a_step_the_status_does_not_allow_before_reading_the_clocks(
+    db: Database,
+    config: CollectorConfig,
+    catalogue: Mapping[str, Tier],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    incident_id = _open(db, config, "cat4")
+    _act(db, catalogue, incident_id, "respond", MONDAY)
+
+    def unread(*_: Any) -> None:
+        raise AssertionError("the clock facts were read for a refused step")
+
+    monkeypatch.setattr(ClockFacts, "read", unread)
+    with pytest.raises(TransitionRefused, match="is responded to; 'first response given' needs"):
+        _act(db, catalogue, incident_id, "respond", MONDAY + timedelta(minutes=1))
