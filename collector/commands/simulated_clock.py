@@ -17,9 +17,16 @@ can come into or leave the open covered incidents.
 
 One fact moves a target earlier without an entry on the incident's timeline: a heartbeat fault
 dates the agent's silence back by its missed intervals, and access lost in those minutes stops
-pausing the host's incidents. So a new fault on a host also has its incidents worked out again.
+pausing the host's incidents. So a new fault on a host of the kinds the pauses read (remote
+access, heartbeat, host down: ``clock_facts``) also has its incidents worked out again; no other
+fault moves a target.
 (Editing a check's ``remote_access`` flag or a customer's access rule would too; the simulation
 never does either.)
+
+Only the incidents with a ``waiting_on_customer`` entry have waits on the customer to read: a
+wait is started by that step alone, which records the entry. The announcements in force are
+kept too, and read again when one was made or withdrawn: the newest announcement and the count
+withdrawn are read with the timeline entries.
 
 Reminders follow a fault's mail (``last_notified_at``), which is written with the mail into the
 outbox: they are read again only when the outbox grew. Whether an incident pages and waits on an
@@ -30,34 +37,66 @@ incidents whose timeline grew.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, bindparam, func, or_, select
 
 from collector.config.settings import CollectorConfig
 from collector.config.tiers import catalogue_for
+from collector.domain.announcements import Announcement
 from collector.engine.clock_facts import ClockFacts
 from collector.engine.clock_memo import alerts_of
 from collector.engine.incident_clock import access_rules, incident_clocks
+from collector.operations.incidents import WAITING_EVENT
+from collector.store import announcements as announcement_store
 from collector.store import incidents as incident_store
+from collector.store.incident_pauses import HEARTBEAT, HOST_DOWN, REMOTE_PREFIX
+from collector.store.incident_view import incident_view
 from collector.store.incidents import IncidentView
-from collector.store.schema import faults, incident_events, outbox
+from collector.store.schema import (
+    calendar_announcements,
+    faults,
+    incident_events,
+    incidents,
+    outbox,
+)
 
-#: The newest mail, and the timeline entries after the last one seen (their incidents' timeline
-#: grew), in one statement: nothing changes without a mail or an entry. One row at least: the
-#: mail's, with no entry when none is new. (Entries are read by id, the table's rowid, not
+#: The faults the clocks' pauses read: access lost, and a host's silence.
+_PAUSING = or_(
+    faults.c.check_key.startswith(REMOTE_PREFIX), faults.c.check_key.in_((HEARTBEAT, HOST_DOWN))
+)
+#: The newest mail, fault (of those) and announcement, how many announcements were withdrawn,
+#: and the timeline entries after the last one seen (their incidents' timeline grew) with their
+#: incidents, in one statement: nothing changes without one of them. One row at least: the
+#: newest's, with no entry when none is new. (Entries are read by id, the table's rowid, not
 #: DISTINCT incidents: with it SQLite reads the whole incident index rather than the newest.)
 _NEWEST = select(
     select(func.max(outbox.c.id)).scalar_subquery().label("mail"),
-    select(func.max(faults.c.id)).scalar_subquery().label("fault"),
+    select(func.max(faults.c.id)).where(_PAUSING).scalar_subquery().label("fault"),
+    select(func.max(calendar_announcements.c.id)).scalar_subquery().label("announced"),
+    select(func.count())
+    .where(calendar_announcements.c.withdrawn_at.is_not(None))
+    .scalar_subquery()
+    .label("withdrawn"),
 ).subquery()
+#: Joined, not a subquery: SQLite would build the subquery's every row at every stop.
+_VIEWS = incident_store.views()
+_ENTRIES = incident_events.join(
+    _VIEWS.get_final_froms()[0], incidents.c.id == incident_events.c.incident_id
+)
 _SINCE = select(
-    _NEWEST.c.mail, _NEWEST.c.fault, incident_events.c.id, incident_events.c.incident_id
+    _NEWEST,
+    incident_events.c.id.label("entry"),
+    incident_events.c.kind.label("entry_kind"),
+    *_VIEWS.selected_columns,
 ).select_from(
-    _NEWEST.outerjoin(incident_events, incident_events.c.id > bindparam("last"))
+    _NEWEST.outerjoin(_ENTRIES, incident_events.c.id > bindparam("last"))
 )  # fmt: skip
 #: The hosts of the faults opened since the newest one seen.
-_NEW_FAULT_HOSTS = select(faults.c.host_id).where(faults.c.id > bindparam("last")).distinct()
+_NEW_FAULT_HOSTS = (
+    select(faults.c.host_id).where(faults.c.id > bindparam("last"), _PAUSING).distinct()
+)
 #: Open, mailed, unacknowledged faults: mailed again every reminder interval.
 _MAILED = select(faults.c.last_notified_at).where(
     faults.c.resolved_at.is_(None),
@@ -97,6 +136,12 @@ class Deadlines:
         self._host_of: dict[int, str | None] = {}
         #: The newest timeline entry, mail and fault when last asked (None: never asked yet).
         self._seen: tuple[int, int, int] | None = None
+        #: The announcements in force, and the newest and the count withdrawn when they were
+        #: read (None: to be read when next needed).
+        self._announced: list[Announcement] | None = None
+        self._announcements: tuple[int, int] = (0, 0)
+        #: The incidents that ever waited on the customer (None: no entry read yet).
+        self._waited: set[int] | None = None
         self._sla: list[datetime] = []
         self._reminders: list[datetime] = []
 
@@ -105,14 +150,22 @@ class Deadlines:
         before = self._seen
         last_entry = before[0] if before else 0
         rows = conn.execute(_SINCE, {"last": last_entry}).all()
-        entries = [(row.id, row.incident_id) for row in rows if row.id is not None]
-        newest = max([last_entry, *(entry for entry, _ in entries)])
+        newest = max([last_entry, *(row.entry for row in rows if row.entry is not None)])
+        waited = {row.id for row in rows if row.entry_kind == WAITING_EVENT}
+        self._waited = waited | (self._waited or set())
         seen = (newest, rows[0].mail or 0, rows[0].fault or 0)
+        announcements = (rows[0].announced or 0, rows[0].withdrawn)
+        if announcements != self._announcements:
+            self._announced, self._announcements = None, announcements
         if before is None or seen != before or any(at <= now for at in self._sla):
             self._seen = seen
-            changed = {incident_id for _, incident_id in entries}
+            # The incidents whose timeline grew, as they are now: read with their entries.
+            changed: dict[int, IncidentView | None] = {
+                row.id: incident_view(row) for row in rows if row.id is not None
+            }
             if before is not None and seen[2] != before[2]:
-                changed |= self._on_hosts_with_new_faults(conn, before[2])
+                for incident_id in self._on_hosts_with_new_faults(conn, before[2]):
+                    changed.setdefault(incident_id, None)
             self._sla = self.sla(conn, now, changed)
             if before is None or seen[1] != before[1]:
                 self._reminders = self.reminders(conn)
@@ -122,26 +175,37 @@ class Deadlines:
         hosts = set(conn.scalars(_NEW_FAULT_HOSTS, {"last": last_fault}))
         return {incident for incident, host in self._host_of.items() if host in hosts}
 
-    def sla(self, conn: Connection, now: datetime, changed: set[int]) -> list[datetime]:
+    def sla(
+        self, conn: Connection, now: datetime, changed: Mapping[int, IncidentView | None]
+    ) -> list[datetime]:
         """Every warning and breach still ahead on open incidents' unmet targets, working out
-        again those of the ``changed`` incidents and of those whose earliest deadline passed;
-        whether the changed ones page on the way."""
+        again those of the ``changed`` incidents (as read now; None: to be read) and of those
+        whose earliest deadline passed; whether the changed ones page on the way."""
         passed = {i for i, found in self._known.items() if found and min(found) <= now}
-        redo = changed | passed
+        redo = changed.keys() | passed
         if redo:
             for incident_id in redo:
                 self._known.pop(incident_id, None)
                 self._host_of.pop(incident_id, None)
                 self._untaken.discard(incident_id)
-            fetched = incident_store.incidents_among(conn, redo)
+            fetched = [incident for incident in changed.values() if incident is not None]
+            unread = redo - {incident.id for incident in fetched}
+            fetched += incident_store.incidents_among(conn, unread)
+            fetched.sort(key=lambda incident: incident.id)
             self._untaken.update(incident.id for incident in fetched if _untaken(incident))
             watched = [incident for incident in fetched if _watched(incident)]
             if watched:
-                facts = ClockFacts.read(conn, watched, now, self._rules)
+                announced, waited = self._live(conn), self._waited
+                facts = ClockFacts.read(conn, watched, now, self._rules, announced, waited)
                 for incident in watched:
                     self._known[incident.id] = self._work_out(conn, incident, now, facts)
                     self._host_of[incident.id] = incident.host_id
         return [at for found in self._known.values() for at in found if at >= now]
+
+    def _live(self, conn: Connection) -> list[Announcement]:
+        if self._announced is None:
+            self._announced = announcement_store.live(conn)
+        return self._announced
 
     def _work_out(
         self, conn: Connection, incident: IncidentView, now: datetime, facts: ClockFacts

@@ -12,7 +12,7 @@ going (``pauses_until``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import Connection
@@ -47,6 +47,8 @@ class ClockFacts:
     def __init__(self, now: datetime, rules: AccessRules, incident_ids: set[int]) -> None:
         self.now, self.rules = now, rules
         self._incidents = incident_ids
+        #: Those whose waits on the customer are read: the others never waited.
+        self._may_wait = incident_ids
         self.announced: list[Announcement] = []
         self._waits: dict[int, list[tuple[datetime, datetime | None]]] = {}
         #: Remote faults of the incidents' hosts, by host; of every host, once any is lost.
@@ -58,10 +60,21 @@ class ClockFacts:
 
     @classmethod
     def read(
-        cls, conn: Connection, incidents: Sequence[IncidentView], now: datetime, rules: AccessRules
+        cls,
+        conn: Connection,
+        incidents: Sequence[IncidentView],
+        now: datetime,
+        rules: AccessRules,
+        announced: list[Announcement] | None = None,
+        waited: Collection[int] | None = None,
     ) -> ClockFacts:
+        """``announced``: the announcements in force, when the caller knows them already;
+        ``waited``: the incidents that ever waited on the customer, when the caller knows
+        (the others' waits are not read: they have none)."""
         facts = cls(now, rules, {incident.id for incident in incidents})
-        facts.announced = announcement_store.live(conn)
+        if waited is not None:
+            facts._may_wait = facts._incidents & set(waited)
+        facts.announced = announcement_store.live(conn) if announced is None else announced
         facts.read_waits(conn)
         watched = [incident for incident in incidents if _pauses_access(incident)]
         if watched:
@@ -70,7 +83,7 @@ class ClockFacts:
 
     def read_waits(self, conn: Connection) -> None:
         """The incidents' waits on the customer, read (again: a step started or ended one)."""
-        self._waits = incident_pauses.waits_of(conn, self._incidents)
+        self._waits = incident_pauses.waits_of(conn, self._may_wait)
 
     def waiting(self, incident_id: int) -> bool:
         """Whether the incident was waiting on the customer when the facts were read."""

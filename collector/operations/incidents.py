@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -142,8 +143,10 @@ def perform(
     Resolving or closing while the incident's fault is still open is refused
     (``FaultStillOpen``) unless ``force``; then the timeline says it was done anyway."""
     incident = _get(conn, incident_id)
-    allowed = action in _ENDINGS and incident.status in STEPS[action].allowed_from
-    still_open = allowed and _fault_open(conn, incident)
+    step = STEPS.get(action)
+    if step is not None and incident.status not in step.allowed_from:
+        raise _refuse(incident, step.words, step.allowed_from)  # before reading anything more
+    still_open = action in _ENDINGS and _fault_open(conn, incident)
     if still_open and not force:
         raise FaultStillOpen(
             f"the fault of incident {incident.reference} ({incident.title}) is still open; "
@@ -155,8 +158,8 @@ def perform(
     clocks = incident_clocks(conn, incident, catalogue, now, rules, facts)
     before: dict[str, datetime | None] = {name: clock.due for name, clock in clocks.items()}
     before["first_response"] = incident.response_due_at  # as last stored and shown
-    if action in STEPS:
-        detail = _step(conn, incident, STEPS[action], now)
+    if step is not None:
+        detail = _step(conn, incident, step, now)
     elif action == "wait":
         detail = _wait(conn, incident, now)
     elif action == "resume":
@@ -167,7 +170,7 @@ def perform(
         detail = _parts(conn, incident, PARTS_STEPS[action], now)
     else:
         raise TransitionRefused(f"unknown action {action!r}; one of {', '.join(ACTIONS)}")
-    incident = _get(conn, incident_id)
+    incident = _as_written(incident, action, by, now)
     if facts is not None and _moved_a_wait(action, facts, incident_id):
         facts.read_waits(conn)
     after = recompute_due(conn, incident, catalogue, now, rules, facts)
@@ -193,6 +196,20 @@ def _moved_a_wait(action: str, facts: ClockFacts, incident_id: int) -> bool:
     return action == "wait" or (action in _ENDING_WAITS and facts.waiting(incident_id))
 
 
+def _as_written(incident: IncidentView, action: str, by: str, now: datetime) -> IncidentView:
+    """The incident once ``action`` (done) was written: what reading it back would return,
+    known from the writes, which each changed the row or refused (compare-and-set)."""
+    at = now.astimezone(UTC)  # as the store hands it back
+    written: dict[str, Any] = {}  # waits are rows of their own: they change nothing here
+    if action in STEPS:
+        written = {"status": STEPS[action].to, STEPS[action].stamp: at}
+    elif action in PARTS_STEPS:
+        written = {PARTS_STEPS[action].column: at}
+    elif action == "access-granted":
+        written = {"access_granted_at": at, "access_granted_by": by[:100]}
+    return replace(incident, **written)
+
+
 def _as_stored(incident: IncidentView, clocks: Mapping[str, TargetClock]) -> IncidentView:
     """The incident once ``recompute_due`` stored its response due time from ``clocks``."""
     if not incident.covered:
@@ -201,7 +218,9 @@ def _as_stored(incident: IncidentView, clocks: Mapping[str, TargetClock]) -> Inc
     return replace(incident, response_due_at=response.due if response else None)
 
 
-_EVENTS = {"wait": "waiting_on_customer", "resume": "resumed", "access-granted": "access_granted"}
+#: The timeline entry of a wait on the customer started: the only way one starts.
+WAITING_EVENT = "waiting_on_customer"
+_EVENTS = {"wait": WAITING_EVENT, "resume": "resumed", "access-granted": "access_granted"}
 _ENDINGS = frozenset({"resolve", "close"})
 
 
@@ -266,8 +285,7 @@ def _refuse(incident: IncidentView, words: str, allowed: frozenset[str]) -> Tran
 
 
 def _step(conn: Connection, incident: IncidentView, step: IncidentStep, now: datetime) -> str:
-    if incident.status not in step.allowed_from:
-        raise _refuse(incident, step.words, step.allowed_from)
+    """Take the step the incident's status allows (``perform`` refused it otherwise)."""
     changed = incident_store.transition(
         conn, incident.id, from_status=incident.status, to_status=step.to, stamp=step.stamp, at=now
     )

@@ -88,6 +88,12 @@ def _views(policy: Any = incidents.c.policy) -> Any:
     )
 
 
+def views() -> Any:
+    """The statement incident views are read with (``incident_view`` reads its rows), for a
+    caller joining them to rows of its own."""
+    return _views()
+
+
 def list_incidents(
     conn: Connection, *, open_only: bool = True, limit: int = 200
 ) -> list[IncidentView]:

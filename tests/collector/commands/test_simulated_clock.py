@@ -9,9 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from collector.commands import simulation
+from collector.commands.simulated_clock import Deadlines
 from collector.jobs.paging import sweep_paging
+from collector.store.schema import incidents
 from tests.collector.commands.scenarios import PAGING, STEPS, simulate
 from tests.support.cli import Cli
 
@@ -99,6 +102,50 @@ def test_every_access_check_lost_while_the_agent_reports_pauses_until_it_falls_s
     assert warnings[0] == "2026-11-09T15:28:00Z"
 
 
+ANNOUNCED = """\
+start: 2026-11-13T16:00:00Z
+end: 2026-11-14T02:00:00Z
+customers:
+  - {id: bath, tier: cat1, timezone: Europe/London, region: other}
+hosts:
+  - {id: srv, customer: bath}
+  - {id: pbx, customer: bath}
+events:
+  - {at: 2026-11-13T16:30:00Z, host: srv, probe: "disk:/", status: critical}
+  - {at: 2026-11-13T16:40:00Z, host: srv, step: wait, by: sam}
+  - {at: 2026-11-13T16:50:00Z, host: srv, step: resume, by: sam}
+  - {at: 2026-11-13T18:00:00Z, announce: {calendar: uk-office, date: 2026-11-16, reason: flood}}
+  - {at: 2026-11-13T20:00:00Z, host: pbx, probe: "disk:/", status: critical}
+"""
+
+
+@pytest.mark.parametrize("scenario", [ANNOUNCED, STEPS], ids=["announced", "steps"])
+def test_the_deadlines_kept_are_those_of_every_incident_read_afresh(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scenario: str
+) -> None:
+    # Kept between stops: each incident's deadlines, as read with the timeline entries that
+    # changed it, which incidents ever waited on the customer (their waits count), and the
+    # announcements in force. One made must reach the targets of the incidents it moved and
+    # of those opened after it (Monday closed: due on Tuesday).
+    looked = []
+    ahead = Deadlines.ahead
+
+    def compared(self: Deadlines, conn: Any, now: Any) -> Any:
+        found = ahead(self, conn, now)
+        every = dict.fromkeys(conn.scalars(select(incidents.c.id)))  # read one by one
+        looked.append((sorted(found[0]), sorted(Deadlines(self.config).sla(conn, now, every))))
+        return found
+
+    monkeypatch.setattr(Deadlines, "ahead", compared)
+    code, out, err = simulate(cli, tmp_path, scenario, "--json")
+    assert code == 0, err
+    assert looked and all(kept == fresh for kept, fresh in looked)
+    assert any(kept for kept, _ in looked)
+    if scenario == ANNOUNCED:
+        dues = [i["targets"]["first_response"]["due"] for i in json.loads(out)["incidents"]]
+        assert [due[:10] for due in dues] == ["2026-11-17", "2026-11-17"]
+
+
 def _ticking(monkeypatch: pytest.MonkeyPatch) -> None:
     """The clock stopped every minute with the SLA and paging sweeps run each time, as the
     running collector sweeps: the reference the jumping clock must agree with."""
@@ -117,14 +164,15 @@ def _ticking(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize(
     "scenario",
-    [ACCESS_LOST, SETTLING, STEPS, PAGING],
-    ids=["access", "settling", "steps", "paging"],
+    [ACCESS_LOST, SETTLING, STEPS, PAGING, ANNOUNCED],
+    ids=["access", "settling", "steps", "paging", "announced"],
 )
 def test_the_jumping_clock_decides_what_a_sweep_every_minute_would(
     cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scenario: str
 ) -> None:
     # Deadlines kept from an earlier look must never make the clock skip a warning: here a
-    # pause ends when the agent's silence is dated back, moving the warning earlier unannounced.
+    # pause ends when the agent's silence is dated back, moving the warning earlier unannounced;
+    # an announced closed day moves targets, of incidents open then and opened after.
     code, jumped, err = simulate(cli, tmp_path, scenario, "--json")
     assert code == 0, err
     _ticking(monkeypatch)

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, update
 from collector.config.settings import CollectorConfig
 from collector.config.tiers import catalogue_for
 from collector.domain.tiers import Tier
+from collector.engine.clock_facts import ClockFacts
 from collector.engine.incident_clock import explain_incident
 from collector.operations.incidents import (
     FaultStillOpen,
@@ -22,7 +23,7 @@ from collector.operations.incidents import (
 from collector.store import incidents as incident_store
 from collector.store.database import Database
 from collector.store.incident_view import IncidentView
-from collector.store.schema import faults
+from collector.store.schema import customers, faults
 from tests.support.incidents import add_customer, lose_access, open_incident
 
 # Monday 2 November 2026, 10:00 UTC = 10:00 in London (GMT), inside every UK calendar's hours.
@@ -276,3 +277,35 @@ def test_each_step_returns_the_incident_as_the_store_reads_it_afterwards(
             db, catalogue, incident_id, action, MONDAY + timedelta(minutes=minutes), True
         )
         assert returned == _incident(db, incident_id), action
+
+
+def test_it_returns_the_incident_as_reading_it_back_would_after_every_action(
+    db: Database, config: CollectorConfig, catalogue: Mapping[str, Tier]
+) -> None:
+    incident_id = _open(db, config, "cat4")
+    db.transaction(lambda conn: conn.execute(update(customers).values(access="on_request")))
+    actions = [
+        "wait", "resume", "respond", "confirm", "dispatch", "deliver", "onsite", "arrived",
+        "access-granted", "wait", "resolve", "return", "close",
+    ]  # fmt: skip
+    for minutes, action in enumerate(actions, start=1):
+        at = MONDAY + timedelta(minutes=minutes, microseconds=minutes)
+        returned = _act(db, catalogue, incident_id, action, at, force=True)
+        assert returned == _incident(db, incident_id), action
+
+
+def test_it_refuses_a_step_the_status_does_not_allow_before_reading_the_clocks(
+    db: Database,
+    config: CollectorConfig,
+    catalogue: Mapping[str, Tier],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    incident_id = _open(db, config, "cat4")
+    _act(db, catalogue, incident_id, "respond", MONDAY)
+
+    def unread(*_: Any) -> None:
+        raise AssertionError("the clock facts were read for a refused step")
+
+    monkeypatch.setattr(ClockFacts, "read", unread)
+    with pytest.raises(TransitionRefused, match="is responded to; 'first response given' needs"):
+        _act(db, catalogue, incident_id, "respond", MONDAY + timedelta(minutes=1))
