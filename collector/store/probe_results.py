@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Row
 
 from collector.store.schema import host_checks, hosts, probe_results
@@ -99,7 +99,8 @@ def add_check(
     enabled: bool = True,
     remote_access: bool | None = None,
 ) -> HostCheck:
-    """Create the check, or update it in place when ``(host, kind, name)`` already exists.
+    """Create the check, or update it in place when ``(host, kind, name)`` already exists;
+    returns it as written (not read back: the caller has every value of it).
 
     Updating rather than refusing makes loading an inventory file twice harmless.
     """
@@ -107,25 +108,35 @@ def add_check(
         raise ValueError(f"unknown check kind {kind!r}; expected one of {', '.join(CHECK_KINDS)}")
     if interval_s <= 0:
         raise ValueError("interval_s must be positive")
+    written = dict(options or {})
     values = {
         "target": target,
-        "options": dict(options or {}),
+        "options": written,
         "interval_s": float(interval_s),
         "enabled": enabled,
         "remote_access": remote_access,
     }
     existing = get_check_by_name(conn, host_id, kind, name)
     if existing is not None:
-        conn.execute(update(host_checks).where(host_checks.c.id == existing.id).values(**values))
+        conn.execute(_UPDATE_CHECK, {"check_id": existing.id, **values})
         check_id = existing.id
     else:
-        statement = insert(host_checks).values(
-            host_id=host_id, kind=kind, name=name, created_at=now, **values
-        )
-        check_id = int(conn.execute(statement).inserted_primary_key[0])  # type: ignore[index]
-    found = get_check(conn, check_id)
-    assert found is not None
-    return found
+        new = {"host_id": host_id, "kind": kind, "name": name, "created_at": now, **values}
+        check_id = int(conn.execute(_INSERT_CHECK, new).inserted_primary_key[0])  # type: ignore[index]
+    return HostCheck(
+        check_id, host_id, kind, name, target, written, float(interval_s), enabled, remote_access
+    )
+
+
+#: Built once: loading an inventory runs them for every check (each takes its values as
+#: parameters, an update's being its SET clause).
+_CHECK_BY_NAME = select(host_checks).where(
+    host_checks.c.host_id == bindparam("host_id"),
+    host_checks.c.kind == bindparam("kind"),
+    host_checks.c.name == bindparam("name"),
+)
+_INSERT_CHECK = insert(host_checks)
+_UPDATE_CHECK = update(host_checks).where(host_checks.c.id == bindparam("check_id"))
 
 
 def get_check(conn: Connection, check_id: int) -> HostCheck | None:
@@ -136,10 +147,7 @@ def get_check(conn: Connection, check_id: int) -> HostCheck | None:
 def get_check_by_name(
     conn: Connection, host_id: str, kind: str, name: str = ""
 ) -> HostCheck | None:
-    query = select(host_checks).where(
-        host_checks.c.host_id == host_id, host_checks.c.kind == kind, host_checks.c.name == name
-    )
-    row = conn.execute(query).first()
+    row = conn.execute(_CHECK_BY_NAME, {"host_id": host_id, "kind": kind, "name": name}).first()
     return _check(row) if row is not None else None
 
 
