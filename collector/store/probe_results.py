@@ -10,10 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
+from sqlalchemy.sql.dml import ReturningInsert
 
 from collector.store.schema import host_checks, hosts, probe_results
 
@@ -116,27 +119,25 @@ def add_check(
         "enabled": enabled,
         "remote_access": remote_access,
     }
-    existing = get_check_by_name(conn, host_id, kind, name)
-    if existing is not None:
-        conn.execute(_UPDATE_CHECK, {"check_id": existing.id, **values})
-        check_id = existing.id
-    else:
-        new = {"host_id": host_id, "kind": kind, "name": name, "created_at": now, **values}
-        check_id = int(conn.execute(_INSERT_CHECK, new).inserted_primary_key[0])  # type: ignore[index]
+    new = {"host_id": host_id, "kind": kind, "name": name, "created_at": now, **values}
+    check_id = int(conn.execute(_upsert_check(conn.dialect.name), new).scalar_one())
     return HostCheck(
         check_id, host_id, kind, name, target, written, float(interval_s), enabled, remote_access
     )
 
 
-#: Built once: loading an inventory runs them for every check (each takes its values as
-#: parameters, an update's being its SET clause).
-_CHECK_BY_NAME = select(host_checks).where(
-    host_checks.c.host_id == bindparam("host_id"),
-    host_checks.c.kind == bindparam("kind"),
-    host_checks.c.name == bindparam("name"),
-)
-_INSERT_CHECK = insert(host_checks)
-_UPDATE_CHECK = update(host_checks).where(host_checks.c.id == bindparam("check_id"))
+@cache
+def _upsert_check(dialect: str) -> ReturningInsert[int]:
+    """``add_check``'s one statement, built once per dialect (loading an inventory runs it for
+    every check): insert, or update in place the settings of the check of that host, kind and
+    name (its creation time stays); the check's id either way."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(host_checks)
+    settings = ("target", "options", "interval_s", "enabled", "remote_access")
+    return statement.on_conflict_do_update(
+        index_elements=["host_id", "kind", "name"],
+        set_={column: statement.excluded[column] for column in settings},
+    ).returning(host_checks.c.id)
 
 
 def get_check(conn: Connection, check_id: int) -> HostCheck | None:
@@ -147,7 +148,10 @@ def get_check(conn: Connection, check_id: int) -> HostCheck | None:
 def get_check_by_name(
     conn: Connection, host_id: str, kind: str, name: str = ""
 ) -> HostCheck | None:
-    row = conn.execute(_CHECK_BY_NAME, {"host_id": host_id, "kind": kind, "name": name}).first()
+    query = select(host_checks).where(
+        host_checks.c.host_id == host_id, host_checks.c.kind == kind, host_checks.c.name == name
+    )
+    row = conn.execute(query).first()
     return _check(row) if row is not None else None
 
 

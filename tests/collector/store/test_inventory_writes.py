@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from collector.store import inventory
 from collector.store import probe_results as probe_store
 from collector.store.database import Database
-from collector.store.schema import customers
+from collector.store.schema import customers, host_checks
 from tests.support.database import migrated_database
 
 T0 = datetime(2026, 11, 9, 10, 0, tzinfo=UTC)
@@ -79,10 +79,13 @@ def test_a_check_added_or_updated_is_returned_as_read_back(db: Database) -> None
         )
         for name, access in (("", None), ("jump", True))
     ]
+    later = T0 + timedelta(hours=1)
     updated = db.transaction(
-        probe_store.add_check, "acme-0", "ssh", "pbx:2222", T0, name="jump", enabled=False
+        probe_store.add_check, "acme-0", "ssh", "pbx:2222", later, name="jump", enabled=False
     )
     assert updated.id == added[1].id
+    created = sa.select(host_checks.c.created_at).where(host_checks.c.id == updated.id)
+    assert db.transaction(lambda conn: conn.scalar(created)) == T0  # an update keeps it
     for check in (added[0], updated):
         assert db.transaction(probe_store.get_check, check.id) == check
     assert db.transaction(probe_store.list_checks, "acme-0") == [added[0], updated]
