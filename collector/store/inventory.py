@@ -83,10 +83,12 @@ def new_host_key() -> str:
     return secrets.token_hex(32)
 
 
-#: The inventory's writes and the reads before them, built once: loading an inventory (or a
-#: simulation's fleet) runs them per customer and host, and building one costs more than
-#: running it.
+#: The inventory's writes and the reads before them, built once: loading an inventory runs
+#: them per customer and host, and building one costs more than running it.
 _CUSTOMER_ARCHIVED = select(customers.c.archived_at).where(customers.c.id == bindparam("id"))
+_LIVE_CUSTOMER = select(customers.c.id).where(
+    customers.c.id == bindparam("customer_id"), customers.c.archived_at.is_(None)
+)
 _INSERT_CUSTOMER = insert(customers)
 
 
@@ -254,10 +256,12 @@ def add_host(
     access: str | None = None,
 ) -> str:
     """Create a host and return its signing key (the only time it is handed out)."""
-    _require_customer(conn, customer_id)
-    found = conn.execute(_HOST_ARCHIVED, {"host_id": host_id}).first()
-    if found is not None:
-        archived = " (archived, with its history)" if found.archived_at else ""
+    found = conn.execute(_BEFORE_ADDING_HOST, {"customer_id": customer_id, "host_id": host_id})
+    customer_live, host_taken, archived_at = found.one()
+    if not customer_live:
+        raise NotFound(f"no customer {customer_id!r}")
+    if host_taken:
+        archived = " (archived, with its history)" if archived_at else ""
         raise AlreadyExists(f"host {host_id!r} exists already{archived}")
     key = key or new_host_key()
     conn.execute(
@@ -270,7 +274,14 @@ def add_host(
     return key
 
 
-_HOST_ARCHIVED = select(hosts.c.archived_at).where(hosts.c.id == bindparam("host_id"))
+_HOST_NAMED = hosts.c.id == bindparam("host_id")
+#: What ``add_host`` must know first, in one statement: whether the customer is live (as
+#: ``_require_customer`` asks), whether the host id is taken, and if so whether archived.
+_BEFORE_ADDING_HOST = select(
+    _LIVE_CUSTOMER.exists(),
+    select(hosts.c.id).where(_HOST_NAMED).exists(),
+    select(hosts.c.archived_at).where(_HOST_NAMED).scalar_subquery(),
+)
 _INSERT_HOST = insert(hosts)
 
 
@@ -387,8 +398,3 @@ def _host(row: Any) -> Host:
 def _require_customer(conn: Connection, customer_id: str) -> None:
     if not conn.execute(_LIVE_CUSTOMER, {"customer_id": customer_id}).first():
         raise NotFound(f"no customer {customer_id!r}")
-
-
-_LIVE_CUSTOMER = select(customers.c.id).where(
-    customers.c.id == bindparam("customer_id"), customers.c.archived_at.is_(None)
-)

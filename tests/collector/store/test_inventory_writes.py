@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from collector.store import inventory
 from collector.store import probe_results as probe_store
 from collector.store.database import Database
-from collector.store.schema import customers, host_checks
+from collector.store.schema import customers, host_checks, hosts
 from tests.support.database import migrated_database
 
 T0 = datetime(2026, 11, 9, 10, 0, tzinfo=UTC)
@@ -56,8 +56,13 @@ def test_it_refuses_an_id_taken_and_a_customer_missing_or_archived(db: Database)
         db.transaction(inventory.add_host, "acme-0", "globex", T0)
     with pytest.raises(inventory.NotFound, match="no customer 'initech'"):
         db.transaction(inventory.add_host, "initech-0", "initech", T0)
-    archive = sa.update(customers).where(customers.c.id == "globex").values(archived_at=T0)
-    db.transaction(lambda conn: conn.execute(archive))
+    for table, row in ((hosts, "globex-0"), (customers, "globex")):
+        archive = sa.update(table).where(table.c.id == row).values(archived_at=T0)
+        db.transaction(lambda conn, statement=archive: conn.execute(statement))
+    with pytest.raises(inventory.AlreadyExists, match=r"'globex-0' exists already \(archived"):
+        db.transaction(inventory.add_host, "globex-0", "acme", T0)
+    with pytest.raises(inventory.NotFound, match="no customer 'globex'"):
+        db.transaction(inventory.add_host, "globex-2", "globex", T0)
     with pytest.raises(inventory.NotFound, match="no customer 'globex'"):
         db.transaction(inventory.add_contract, "globex", "premium", T0, None)
 
