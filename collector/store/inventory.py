@@ -83,6 +83,15 @@ def new_host_key() -> str:
     return secrets.token_hex(32)
 
 
+#: The inventory's writes and the reads before them, built once: loading an inventory runs
+#: them per customer and host, and building one costs more than running it.
+_CUSTOMER_ARCHIVED = select(customers.c.archived_at).where(customers.c.id == bindparam("id"))
+_LIVE_CUSTOMER = select(customers.c.id).where(
+    customers.c.id == bindparam("customer_id"), customers.c.archived_at.is_(None)
+)
+_INSERT_CUSTOMER = insert(customers)
+
+
 def add_customer(
     conn: Connection,
     customer_id: str,
@@ -93,15 +102,16 @@ def add_customer(
     timezone: str | None = None,
     region: str | None = None,
 ) -> None:
-    found = conn.execute(select(customers.c.archived_at).where(customers.c.id == customer_id))
+    found = conn.execute(_CUSTOMER_ARCHIVED, {"id": customer_id})
     if (row := found.first()) is not None:
         archived = " (archived, with its history)" if row.archived_at else ""
         raise AlreadyExists(f"customer {customer_id!r} exists already{archived}")
     conn.execute(
-        insert(customers).values(
-            id=customer_id, name=name, created_at=now, access=access, timezone=timezone,
-            region=region,
-        )
+        _INSERT_CUSTOMER,
+        {
+            "id": customer_id, "name": name, "created_at": now, "access": access,
+            "timezone": timezone, "region": region,
+        },
     )  # fmt: skip
 
 
@@ -137,13 +147,17 @@ def customer_locale(conn: Connection, customer_id: str) -> CustomerLocale:
     return CustomerLocale(row.timezone, row.region) if row else CustomerLocale(None, None)
 
 
+_DELETE_CONTACTS = delete(contacts).where(contacts.c.customer_id == bindparam("customer"))
+_INSERT_CONTACTS = insert(contacts)
+
+
 def set_contacts(conn: Connection, customer_id: str, people: Iterable[tuple[str, str]]) -> None:
     """Replace the customer's contacts with ``(name, email)`` pairs."""
     _require_customer(conn, customer_id)
-    conn.execute(delete(contacts).where(contacts.c.customer_id == customer_id))
+    conn.execute(_DELETE_CONTACTS, {"customer": customer_id})
     rows = [{"customer_id": customer_id, "name": n, "email": e} for n, e in people]
     if rows:
-        conn.execute(insert(contacts), rows)
+        conn.execute(_INSERT_CONTACTS, rows)
 
 
 def contacts_of(conn: Connection, customer_id: str) -> list[tuple[str, str]]:
@@ -184,15 +198,15 @@ def add_contract(
 ) -> None:
     _require_customer(conn, customer_id)
     conn.execute(
-        insert(contracts).values(
-            customer_id=customer_id,
-            tier=tier,
-            starts_on=starts_on,
-            ends_on=ends_on,
-            ports=ports,
-            note=note,
-        )
-    )
+        _INSERT_CONTRACT,
+        {
+            "customer_id": customer_id, "tier": tier, "starts_on": starts_on, "ends_on": ends_on,
+            "ports": ports, "note": note,
+        },
+    )  # fmt: skip
+
+
+_INSERT_CONTRACT = insert(contracts)
 
 
 #: Built once: every incident that opens asks it.
@@ -242,25 +256,33 @@ def add_host(
     access: str | None = None,
 ) -> str:
     """Create a host and return its signing key (the only time it is handed out)."""
-    _require_customer(conn, customer_id)
-    found = conn.execute(select(hosts.c.archived_at).where(hosts.c.id == host_id)).first()
-    if found is not None:
-        archived = " (archived, with its history)" if found.archived_at else ""
+    found = conn.execute(_BEFORE_ADDING_HOST, {"customer_id": customer_id, "host_id": host_id})
+    customer_live, host_taken, archived_at = found.one()
+    if not customer_live:
+        raise NotFound(f"no customer {customer_id!r}")
+    if host_taken:
+        archived = " (archived, with its history)" if archived_at else ""
         raise AlreadyExists(f"host {host_id!r} exists already{archived}")
     key = key or new_host_key()
     conn.execute(
-        insert(hosts).values(
-            id=host_id,
-            customer_id=customer_id,
-            name=name or host_id,
-            kind=kind,
-            key=key,
-            interval_s=interval_s,
-            created_at=now,
-            access=access,
-        )
-    )
+        _INSERT_HOST,
+        {
+            "id": host_id, "customer_id": customer_id, "name": name or host_id, "kind": kind,
+            "key": key, "interval_s": interval_s, "created_at": now, "access": access,
+        },
+    )  # fmt: skip
     return key
+
+
+_HOST_NAMED = hosts.c.id == bindparam("host_id")
+#: What ``add_host`` must know first, in one statement: whether the customer is live (as
+#: ``_require_customer`` asks), whether the host id is taken, and if so whether archived.
+_BEFORE_ADDING_HOST = select(
+    _LIVE_CUSTOMER.exists(),
+    select(hosts.c.id).where(_HOST_NAMED).exists(),
+    select(hosts.c.archived_at).where(_HOST_NAMED).scalar_subquery(),
+)
+_INSERT_HOST = insert(hosts)
 
 
 def rotate_host_key(conn: Connection, host_id: str) -> str:
@@ -374,8 +396,5 @@ def _host(row: Any) -> Host:
 
 
 def _require_customer(conn: Connection, customer_id: str) -> None:
-    live = select(customers.c.id).where(
-        customers.c.id == customer_id, customers.c.archived_at.is_(None)
-    )
-    if not conn.execute(live).first():
+    if not conn.execute(_LIVE_CUSTOMER, {"customer_id": customer_id}).first():
         raise NotFound(f"no customer {customer_id!r}")

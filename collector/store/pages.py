@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, Text, bindparam, cast, insert, select, update
 
 from collector.domain.faults import FaultState
 from collector.domain.references import incident_reference
@@ -91,7 +91,12 @@ def _incident(row: Any) -> PagingIncident:
     )  # fmt: skip
 
 
-#: Built once: every sweep asks, and building the statement costs more than running it.
+#: The policy's ``pages_on_call`` as JSON text: "false" on PostgreSQL, "0" on SQLite (which
+#: reads a JSON false as 0), "null" (SQLite) or NULL (PostgreSQL) when it is missing.
+_PAGES_ON_CALL = cast(incidents.c.policy["pages_on_call"], Text)
+#: Built once: every sweep asks, and building the statement costs more than running it. Most
+#: waiting incidents do not page: those whose policy says so plainly (false, 0, null, missing)
+#: are left out in SQL, the rest decided in Python (``awaiting_engineer``).
 _AWAITING_ENGINEER = (
     _incidents()
     .where(
@@ -99,6 +104,9 @@ _AWAITING_ENGINEER = (
         incidents.c.resolved_at.is_(None),
         incidents.c.engineer_acknowledged_at.is_(None),
         incidents.c.responded_at.is_(None),
+        _PAGES_ON_CALL != "false",
+        _PAGES_ON_CALL != "0",
+        _PAGES_ON_CALL != "null",
     )
     .order_by(incidents.c.id)
 )
@@ -107,6 +115,7 @@ _AWAITING_ENGINEER = (
 def awaiting_engineer(conn: Connection) -> list[PagingIncident]:
     """Open incidents no engineer has taken yet that their policy says page."""
     # Whether it pages is asked of the row first: the fault's state is built only for those.
+    # (The SQL has left out only policies that surely do not page; Python has the last word.)
     rows = conn.execute(_AWAITING_ENGINEER)
     return [_incident(row) for row in rows if (row.policy or {}).get("pages_on_call")]
 

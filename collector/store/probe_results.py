@@ -10,10 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
+from sqlalchemy.sql.dml import ReturningInsert
 
 from collector.store.schema import host_checks, hosts, probe_results
 
@@ -99,7 +102,8 @@ def add_check(
     enabled: bool = True,
     remote_access: bool | None = None,
 ) -> HostCheck:
-    """Create the check, or update it in place when ``(host, kind, name)`` already exists.
+    """Create the check, or update it in place when ``(host, kind, name)`` already exists;
+    returns it as written (not read back: the caller has every value of it).
 
     Updating rather than refusing makes loading an inventory file twice harmless.
     """
@@ -107,25 +111,33 @@ def add_check(
         raise ValueError(f"unknown check kind {kind!r}; expected one of {', '.join(CHECK_KINDS)}")
     if interval_s <= 0:
         raise ValueError("interval_s must be positive")
+    written = dict(options or {})
     values = {
         "target": target,
-        "options": dict(options or {}),
+        "options": written,
         "interval_s": float(interval_s),
         "enabled": enabled,
         "remote_access": remote_access,
     }
-    existing = get_check_by_name(conn, host_id, kind, name)
-    if existing is not None:
-        conn.execute(update(host_checks).where(host_checks.c.id == existing.id).values(**values))
-        check_id = existing.id
-    else:
-        statement = insert(host_checks).values(
-            host_id=host_id, kind=kind, name=name, created_at=now, **values
-        )
-        check_id = int(conn.execute(statement).inserted_primary_key[0])  # type: ignore[index]
-    found = get_check(conn, check_id)
-    assert found is not None
-    return found
+    new = {"host_id": host_id, "kind": kind, "name": name, "created_at": now, **values}
+    check_id = int(conn.execute(_upsert_check(conn.dialect.name), new).scalar_one())
+    return HostCheck(
+        check_id, host_id, kind, name, target, written, float(interval_s), enabled, remote_access
+    )
+
+
+@cache
+def _upsert_check(dialect: str) -> ReturningInsert[int]:
+    """``add_check``'s one statement, built once per dialect (loading an inventory runs it for
+    every check): insert, or update in place the settings of the check of that host, kind and
+    name (its creation time stays); the check's id either way."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(host_checks)
+    settings = ("target", "options", "interval_s", "enabled", "remote_access")
+    return statement.on_conflict_do_update(
+        index_elements=["host_id", "kind", "name"],
+        set_={column: statement.excluded[column] for column in settings},
+    ).returning(host_checks.c.id)
 
 
 def get_check(conn: Connection, check_id: int) -> HostCheck | None:
