@@ -346,12 +346,10 @@ def mail_owed(run: Run) -> None:
 def observe(
     run: Run, host: Host, observations: Iterable[Observation], states: dict[str, WatchState]
 ) -> None:
-    """Fold observations into the host's checks and act on what changed; the faults opened
-    are mailed by ``run.announce_openings``, which the caller runs when it has observed all."""
-    changed, transitions = _fold(run, observations, states)
-    run.save_states({host.id: changed})
-    if transitions:
-        act_on(run, host.customer_id, host.id, transitions)
+    """Fold observations into the host's checks (``states``, updated in place) and act on what
+    changed; the faults opened are mailed by ``run.announce_openings``, which the caller runs
+    when it has observed all."""
+    observe_hosts(run, [(host, observations, states)])
 
 
 def observe_hosts(run: Run, observed: Iterable[tuple[Host, Iterable[Observation], States]]) -> None:
