@@ -17,13 +17,8 @@ from agent.probes.ami import (
     md5_key,
     parse_header_line,
 )
-from tests.support.ami_server import (
-    AmiScenario,
-    AmiTestServer,
-    Endpoint,
-    closed_port,
-    running_ami_server,
-)
+from tests.support.ami_scenario import AmiScenario, Endpoint
+from tests.support.ami_server import AmiTestServer, closed_port, running_ami_server
 
 LISTING = "Channel              Location             State   Application(Data)\n"
 CHANNELS = LISTING + "PJSIP/201-00000001   s@from-internal:1    Up      Dial(PJSIP/itsp)\n"

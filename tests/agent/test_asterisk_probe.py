@@ -12,9 +12,8 @@ import pytest
 
 from agent.probes.asterisk import AsteriskSettings, collect, detect_events
 from agent.probes.base import run_probe
-from tests.support.ami_server import (
+from tests.support.ami_scenario import (
     AmiScenario,
-    AmiTestServer,
     Channel,
     Contact,
     Endpoint,
@@ -22,9 +21,8 @@ from tests.support.ami_server import (
     Registration,
     SipPeer,
     SipRegistry,
-    closed_port,
-    running_ami_server,
 )
+from tests.support.ami_server import AmiTestServer, closed_port, running_ami_server
 
 
 @pytest.fixture

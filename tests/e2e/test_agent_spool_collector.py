@@ -3,7 +3,7 @@
 The collector goes away mid-stream, the agent is restarted cleanly and then killed with
 SIGKILL while it spools, and the collector comes back on the same port: every ``seq`` the
 agent produced must end up stored once, in order, with nothing left in the spool.
-(tests/agent/test_daemon.py runs the same story in-process against a stand-in server that
+(tests/agent/test_daemon_process.py runs the same story against a stand-in server that
 also records every POST, duplicates included; this is the real thing.)
 """
 
