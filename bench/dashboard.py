@@ -12,9 +12,9 @@ months) of ``--metrics`` figures, and 7 days of evaluated reports (one a minute,
 own fractional figures, stored as the collector stores them: compressed). Pages are timed
 through HTTP on loopback (client round trip, in the same process), ``--requests`` times each;
 the baseline is the collector's own ``/healthz``, so the ratios say what a page costs beyond
-serving anything. The overview is timed as an operator lands on it, and filtered (every host
-read and matched). Storage is the database file's growth per history host after a WAL
-checkpoint, with each table's share (its indexes included).
+serving anything. The overview is timed as an operator lands on it, and filtered (a fifth of
+the hosts match, and only those are read). Storage is the database file's growth per history
+host after a WAL checkpoint, with each table's share (its indexes included).
 Goals (issue 14): overview p95 <= 300 ms, host page <= 150 ms, a graph's data <= 50 ms, storage
 <= 25 MB per host with 20 figures.
 """

@@ -136,10 +136,12 @@ def triage(
     site_faults: Iterable[FaultView],
     filters: Filters,
     quiet: Mapping[str, int] | None = None,
+    fleet: int | None = None,
 ) -> Triage:
     """Problems first (customers by their most urgent host, then name; hosts by urgency),
     then every customer with a host that passes the filters. ``quiet``: per customer, hosts
-    left out of ``hosts`` as certainly ok (only when no filter is active)."""
+    left out of ``hosts`` as certainly ok (only when no filter is active). ``fleet``: how
+    many hosts there are, when ``hosts`` holds only those that may pass the filters."""
     quiet = quiet or {}
     groups = {
         cid: CustomerGroup(cid, name, tier, quiet=quiet.get(cid, 0))
@@ -168,7 +170,7 @@ def triage(
         group.hosts.sort(key=lambda h: (-h.urgency, h.host.name))
     ordered = sorted(problems.values(), key=lambda g: (-g.urgency, g.name.casefold()))
     listed = [g for g in groups.values() if g.host_count or g.site_faults or not filters.active]
-    return Triage(ordered, listed, shown, total)
+    return Triage(ordered, listed, shown, total if fleet is None else fleet)
 
 
 def _customer_matches(group: CustomerGroup, filters: Filters) -> bool:

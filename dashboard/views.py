@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import Connection
+from sqlalchemy import Connection, and_, select
 
 from collector.domain.maintenance import MaintenanceWindow
 from collector.notify import outbox
 from collector.store import faults as fault_store
 from collector.store import incidents as incident_store
-from collector.store import inventory, probe_results
+from collector.store import inventory, probe_results, schema
 from collector.store import maintenance as maintenance_store
 from collector.store.faults import FaultView
 from collector.store.inventory import Host
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
+from dashboard.overview_hosts import LOOKED_AT_STATES, search_narrowing, state_narrowing
 from dashboard.render import render
 from dashboard.sessions import require_operator
 from dashboard.status import host_status
@@ -41,37 +43,61 @@ class OverviewFacts:
     targets: dict[str, list[str]]
     #: Per customer, the hosts not in ``hosts`` because they are certainly fine: counted only.
     quiet: dict[str, int] = field(default_factory=dict)
+    filters: Filters = field(default_factory=Filters)
+    #: Filtered: the hosts that may pass the filters (``triage`` finishes), in list order.
+    matches: list[Host] | None = None
 
 
-def overview_facts(conn: Connection, now: datetime, missed: int | None = None) -> OverviewFacts:
+def overview_facts(
+    conn: Connection, now: datetime, missed: int, query: Mapping[str, str]
+) -> OverviewFacts:
     """Everything on the overview, read in one transaction so its parts agree.
 
-    Unfiltered (``missed`` given: the heartbeat's missed intervals) the page draws only hosts
-    that need someone, so only those that may are read; the rest are counted per customer in
-    SQL. Ten thousand quiet hosts read one by one cost more than all the rest of the page.
+    The page draws only hosts that need someone and counts the rest, so only those that may
+    need someone are read (``missed``: the heartbeat's missed intervals); the rest are counted
+    per customer in SQL. Ten thousand quiet hosts read one by one cost more than all the rest
+    of the page. Filtered (``query``), it reads besides only the hosts the filters may keep.
     """
     customers = inventory.list_customers(conn)
     faults = fault_store.list_faults(conn, open_only=True, limit=10_000)
     tiers, windows = inventory.current_tiers(conn, now), maintenance_store.active_windows(conn)
-    if missed is None:
-        hosts = inventory.list_hosts(conn)
-        targets = probe_results.targets_by_host(conn)  # for the search
-        return OverviewFacts(customers, hosts, faults, tiers, tuple(windows), targets)
     hosts = inventory.hosts_to_look_at(conn, now, missed)
     quiet = inventory.host_counts(conn)
     for host in hosts:
         quiet[host.customer_id] -= 1
-    return OverviewFacts(customers, hosts, faults, tiers, tuple(windows), {}, quiet)
+    filters = Filters.from_query(query, tiers.values())
+    facts = OverviewFacts(customers, hosts, faults, tiers, tuple(windows), {}, quiet, filters)
+    return _with_matches(conn, facts, now) if filters.active else facts
 
 
-def triage_hosts(facts: OverviewFacts, now: datetime, missed_intervals: int) -> list[TriageHost]:
+def _with_matches(conn: Connection, facts: OverviewFacts, now: datetime) -> OverviewFacts:
+    """The facts with the hosts the filters may keep: for a state only a host that may need
+    someone is in, those already read; else those SQL narrows to. Check targets serve the
+    search only, and are read for the hosts it may find."""
+    filters = facts.filters
+    names = [(c["id"], c["name"]) for c in facts.customers]
+    searched = search_narrowing(filters, names, facts.tiers)
+    if filters.state in LOOKED_AT_STATES:
+        matches = facts.hosts
+    else:
+        in_state = state_narrowing(filters.state, facts.windows, now)
+        matches = inventory.list_hosts(conn, where=and_(searched, in_state))
+    host_ids = select(schema.hosts.c.id).where(searched)
+    targets = probe_results.targets_by_host(conn, host_ids) if filters.q else {}
+    return replace(facts, matches=matches, targets=targets)
+
+
+def triage_hosts(
+    facts: OverviewFacts, now: datetime, missed_intervals: int, hosts: list[Host] | None = None
+) -> list[TriageHost]:
+    """``hosts`` (by default ``facts.hosts``) with their status, tier and maintenance."""
     severities: dict[str | None, list[str]] = defaultdict(list)  # read with get: no new keys
     for fault in facts.open_faults:
         severities[fault.host_id].append(fault.severity)
     names = {c["id"]: c["name"] for c in facts.customers}
     in_force = [w for w in facts.windows if w.active_at(now)]
     rows = []
-    for host in facts.hosts:
+    for host in facts.hosts if hosts is None else hosts:
         status = host_status(
             host.last_seen_at,
             host.heartbeat_interval_s,
@@ -96,30 +122,35 @@ def triage_hosts(facts: OverviewFacts, now: datetime, missed_intervals: int) -> 
 async def overview(request: web.Request) -> web.Response:
     now = request.app[CLOCK]()
     missed = request.app[CONFIG].monitoring.heartbeat_missed_intervals
-    # Any filter asked for needs every host read (an unknown value is dropped later: then the
-    # page is only slower, never wrong).
-    filtered = any(request.query.get(name) for name in ("q", "tier", "kind", "state"))
-    facts = await request.app[DATABASE].read(overview_facts, now, None if filtered else missed)
-    rows = triage_hosts(facts, now, missed)
-    tiers = sorted(set(facts.tiers.values()))
-    filters = Filters.from_query(request.query, tiers)
-    customers = [(c["id"], c["name"], facts.tiers.get(c["id"])) for c in facts.customers]
-    site_faults = [f for f in facts.open_faults if f.host_id is None]
+    facts = await request.app[DATABASE].read(overview_facts, now, missed, request.query)
+    return await render(request, "overview.html", overview_context(facts, now, missed))
+
+
+def overview_context(facts: OverviewFacts, now: datetime, missed: int) -> dict[str, Any]:
+    """What the overview draws: the counts over the fleet, then the triage of the hosts that
+    need someone, or filtered, of the matches."""
+    looked_at = triage_hosts(facts, now, missed)
     counts: dict[str, int] = defaultdict(int)
     counts["ok"] = sum(facts.quiet.values())
-    for row in rows:
+    for row in looked_at:
         counts[row.status.level] += 1
-    context = {
-        "triage": triage(rows, customers, site_faults, filters, facts.quiet),
-        "filters": filters,
-        "tiers": tiers,
+    fleet = len(looked_at) + sum(facts.quiet.values())
+    if facts.matches is None:
+        rows, quiet = looked_at, facts.quiet
+    else:  # the groups count only the matches, every one of them read
+        rows, quiet = triage_hosts(facts, now, missed, facts.matches), {}
+    customers = [(c["id"], c["name"], facts.tiers.get(c["id"])) for c in facts.customers]
+    site_faults = [f for f in facts.open_faults if f.host_id is None]
+    return {
+        "triage": triage(rows, customers, site_faults, facts.filters, quiet, fleet),
+        "filters": facts.filters,
+        "tiers": sorted(set(facts.tiers.values())),
         "kinds": KINDS,
         "states": STATES,
         "counts": counts,
         "open_faults": facts.open_faults,
         "full_rows": FULL_ROWS,
     }
-    return await render(request, "overview.html", context)
 
 
 @require_operator

@@ -312,12 +312,13 @@ def hosts_by_id(conn: Connection, host_ids: Iterable[str]) -> dict[str, Host]:
     return {row.id: Host(*row) for row in rows}
 
 
-def list_hosts(conn: Connection, customer_id: str | None = None) -> list[Host]:
-    """The hosts watched (archived ones are history only)."""
-    if customer_id is None:
-        rows = conn.execute(_LIVE_HOSTS)
-    else:
-        rows = conn.execute(_LIVE_HOSTS_OF, {"customer_id": customer_id})
+def list_hosts(
+    conn: Connection, customer_id: str | None = None, where: ColumnElement[bool] | None = None
+) -> list[Host]:
+    """The hosts watched (archived ones are history only): of one customer, or ``where`` keeps."""
+    if customer_id is not None:
+        return [_host(row) for row in conn.execute(_LIVE_HOSTS_OF, {"customer_id": customer_id})]
+    rows = conn.execute(_LIVE_HOSTS if where is None else _LIVE_HOSTS.where(where))
     return [_host(row) for row in rows]
 
 
@@ -386,7 +387,6 @@ _LIVE_HOSTS = (
     .order_by(hosts.c.customer_id, hosts.c.id)
 )
 _LIVE_HOSTS_OF = _LIVE_HOSTS.where(hosts.c.customer_id == bindparam("customer_id"))
-
 _HOSTS_BY_ID = select(*_HOST_COLUMNS).where(hosts.c.id.in_(bindparam("ids", expanding=True)))
 
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, Select, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.sql.dml import ReturningInsert
@@ -308,10 +308,12 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def targets_by_host(conn: Connection) -> dict[str, list[str]]:
-    """Each host's check targets (addresses the collector reaches it at), for search."""
+def targets_by_host(conn: Connection, host_ids: Select[tuple[str]]) -> dict[str, list[str]]:
+    """The check targets (addresses the collector reaches them at) of the hosts ``host_ids``
+    selects, by host, for search."""
+    query = select(host_checks.c.host_id, host_checks.c.target)
     found: dict[str, list[str]] = {}
-    for host_id, target in conn.execute(select(host_checks.c.host_id, host_checks.c.target)):
+    for host_id, target in conn.execute(query.where(host_checks.c.host_id.in_(host_ids))):
         found.setdefault(host_id, []).append(target)
     return found
 
