@@ -12,6 +12,7 @@ from aiohttp import web
 from markupsafe import Markup, escape
 
 from collector.operations.maintenance import describe_recurrence
+from collector.web.access_log import HIDDEN, redact
 from collector.web.appkeys import CLOCK
 from dashboard import sessions, timefmt
 from dashboard.live import LIVE
@@ -36,16 +37,20 @@ SECURITY_HEADERS = {
 _URL = re.compile(r"https?://[^\s<>\"']+")
 
 
-def link_own_urls(text: str, public_url: str) -> Markup:
-    """Escape a mail body and make links of the collector's own URLs (the ack links) only.
+def mail_body(text: str, public_url: str) -> Markup:
+    """A mail body as operators may read it: escaped, its one-time links hidden, and the
+    collector's own other URLs (incident and portal pages) made links.
 
+    An ack or password link is the customer's credential: whoever reads it can acknowledge as
+    them, or set their password. It is hidden by the access log's ``redact``, for every role.
     Fault details quote what agents sent; a URL in there is not ours and stays plain text.
     """
+    text = redact(text)
     prefix, out, last = public_url.rstrip("/") + "/", [], 0
     for match in _URL.finditer(text):
         out.append(escape(text[last : match.start()]))
         url = match.group(0)
-        if url.startswith(prefix):
+        if url.startswith(prefix) and HIDDEN not in url:
             out.append(Markup('<a class="mail-link" href="{0}">{0}</a>').format(url))
         else:
             out.append(escape(url))
@@ -66,7 +71,7 @@ def _environment() -> jinja2.Environment:
     env.filters["local"] = _local
     env.filters["ago"] = timefmt.ago
     env.filters["due"] = timefmt.due
-    env.filters["link_own_urls"] = link_own_urls
+    env.filters["mail_body"] = mail_body
     env.filters["recurrence"] = describe_recurrence
     return env
 

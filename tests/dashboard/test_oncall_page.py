@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -14,7 +16,8 @@ from collector.config.settings import CollectorConfig
 from collector.web.appkeys import DATABASE
 from dashboard import sessions
 from tests.support.clock import Clock
-from tests.support.dashboard import START, Seeded, session_cookie
+from tests.support.dashboard import START, Seeded, make_config, seed, session_cookie
+from tests.support.incidents import add_customer, open_incident
 
 Client = TestClient[web.Request, web.Application]
 
@@ -42,6 +45,28 @@ async def oncall_client(
         yield client
 
 
+@pytest.fixture
+async def paging_client(database_url: str, tmp_path: Path) -> AsyncIterator[Client]:
+    """The collector on SQLite or PostgreSQL with a premium customer's critical incident open:
+    one that pages on-call (the seeded incident's policy pages no one)."""
+    base = make_config(tmp_path)
+    config = base.model_copy(
+        update={
+            "database": base.database.model_copy(update={"url": database_url}),
+            "oncall": OnCallSettings.model_validate(ROTA),
+        }
+    )
+    app = create_app(config, clock=Clock(START), run_schedules=False)
+    async with TestClient(TestServer(app)) as client:
+        db = app[DATABASE]
+        seeded = await db.write(seed, config, START)
+        host = await db.write(add_customer, "zeta", "premium", START)
+        await db.write(open_incident, config, host, START, severity="critical")
+        cookie = session_cookie(db, config, "operator", seeded.operator.id, START)
+        client.session.cookie_jar.update_cookies({sessions.COOKIE: cookie}, client.make_url("/"))
+        yield client
+
+
 async def test_it_shows_who_is_on_call_now_and_next_and_the_coming_weeks(
     oncall_client: Client,
 ) -> None:
@@ -59,3 +84,13 @@ async def test_it_shows_who_is_on_call_now_and_next_and_the_coming_weeks(
 async def test_it_says_when_no_rotation_is_configured(operator_client: Client) -> None:
     html = await (await operator_client.get("/oncall")).text()
     assert 'id="no-rota"' in html
+
+
+async def test_it_lists_the_incident_paging_now_with_its_customer(paging_client: Client) -> None:
+    response = await paging_client.get("/oncall")
+    assert response.status == 200
+    html = await response.text()
+    [row] = re.findall(r'<tr data-incident-id="\d+">.*?</tr>', html, re.DOTALL)
+    assert '<a href="/customers/zeta">Zeta Ltd</a>' in row
+    assert "Disk space /" in row and "none yet" in row
+    assert "No incident is paging anyone." not in html
