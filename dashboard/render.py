@@ -11,6 +11,7 @@ import jinja2
 from aiohttp import web
 from markupsafe import Markup, escape
 
+from collector.domain.stored_times import split_stored_times
 from collector.operations.maintenance import describe_recurrence
 from collector.web.access_log import HIDDEN, redact
 from collector.web.appkeys import CLOCK
@@ -69,6 +70,7 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["utc"] = timefmt.utc
     env.filters["local"] = _local
+    env.filters["local_words"] = _local_words
     env.filters["ago"] = timefmt.ago
     env.filters["due"] = timefmt.due
     env.filters["mail_body"] = mail_body
@@ -87,6 +89,16 @@ def _local(
         return Markup('<span class="muted">{}</span>').format(shown)
     return Markup('<time datetime="{}" title="{}">{}</time>').format(
         moment.isoformat(), timefmt.utc(moment), shown
+    )
+
+
+@jinja2.pass_context
+def _local_words(context: jinja2.runtime.Context, words: str, zone: str | None = None) -> Markup:
+    """Stored words (a timeline entry's), escaped, with each UTC time they name shown as
+    ``local`` shows times: the words were written at the event, the reader reads them now."""
+    return Markup("").join(
+        escape(piece) if isinstance(piece, str) else _local(context, piece, zone)
+        for piece in split_stored_times(words)
     )
 
 

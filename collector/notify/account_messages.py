@@ -6,11 +6,12 @@ database keeps its SHA-256, the audit log never sees it).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from sqlalchemy import Connection
 
 from collector.config.settings import CollectorConfig
+from collector.notify.messages import when
 from collector.notify.outbox import enqueue
 
 
@@ -59,11 +60,19 @@ def password_reset(
 
 
 def lockout(
-    conn: Connection, *, recipient: str, account: str, until: datetime, failures: int, now: datetime
+    conn: Connection,
+    *,
+    recipient: str,
+    account: str,
+    until: datetime,
+    zone: tzinfo,
+    failures: int,
+    now: datetime,
 ) -> None:
+    """Mail the block to the account's owner, its end in ``zone`` (the account's own)."""
     body = (
         f"There were {failures} failed attempts to sign in as {account}, so signing in to this\n"
-        f"account is blocked until {until:%Y-%m-%d %H:%M} UTC.\n\n"
+        f"account is blocked until {when(until, zone)}.\n\n"
         "If these attempts were not yours, someone may be guessing your password: tell the\n"
         "vendor's NOC, and choose a new password once the block lifts.\n"
     )

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from collector.domain.sla import due_times
+from collector.domain.stored_times import stored_utc
 from collector.domain.tiers import Tier
 from collector.engine.incident_clock import incident_pauses_for
 from collector.engine.incident_terms import NOT_COVERED, policy_for
@@ -77,4 +78,4 @@ def _apply_terms(
 
 
 def _utc(at: datetime | None) -> str:
-    return f"{at:%Y-%m-%d %H:%M} UTC" if at else "none (not covered)"
+    return stored_utc(at) if at else "none (not covered)"  # a page shows it in its reader's zone

@@ -10,12 +10,14 @@ audit log and mailed to the account's owner.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Connection
 
 from collector.config.settings import CollectorConfig
 from collector.notify import account_messages
+from collector.operations.announced_days import customer_tier, customer_zone
 from collector.store import archive, audit, customer_users, login_failures, operators, sessions
 
 ACCOUNT_LIMIT = 10
@@ -116,10 +118,25 @@ def failed(
     )
     if found is not None:
         recipient = found.name if found.kind == "customer" else config.mail.noc
+        zone = _zone_of(conn, found, config, now)
         account_messages.lockout(
-            conn, recipient=recipient, account=name, until=until, failures=count, now=now
+            conn, recipient=recipient, account=name, until=until, zone=zone, failures=count, now=now
         )
     return until
+
+
+def _zone_of(conn: Connection, who: Account, config: CollectorConfig, now: datetime) -> tzinfo:
+    """The zone the account's owner reads times in: a customer user's customer's (as their
+    fault mails and portal pages), an operator's chosen one (else the vendor's)."""
+    if who.customer_id:
+        tier = customer_tier(conn, who.customer_id, now, config)
+        name = customer_zone(conn, who.customer_id, tier, config)
+    else:
+        name = who.timezone or config.dashboard.timezone
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
 
 
 def succeeded(

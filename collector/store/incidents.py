@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Text, bindparam, cast, insert, select, update
 
 from collector.domain.outcomes import Outcome, late_by, response_outcome
+from collector.domain.stored_times import stored_utc
 from collector.store.incident_view import (
     IncidentView,
     MailedTerms,
@@ -257,7 +258,7 @@ def _response_words(due: datetime | None, at: datetime) -> str:
     outcome = response_outcome(due, None, at)
     if due is None or outcome is None:
         return "no first-response target applied"
-    when = due.strftime("%Y-%m-%d %H:%M UTC")
+    when = stored_utc(due)  # a page shows it in its reader's zone
     if outcome is Outcome.MET:
         return f"first-response target met (due {when})"
     return f"first-response target breached (due {when}, {late_by(due, at)} late)"

@@ -130,7 +130,6 @@ async def ticket_page(request: web.Request) -> web.Response:
     if facts is None:
         return await _not_found(request)
     facts["met"] = scope.target_met(facts["ticket"], request.app[CLOCK]())
-    facts["zone"] = facts["ticket"].policy.get("timezone", "UTC")
     return await render(request, "portal/ticket.html", facts)
 
 
