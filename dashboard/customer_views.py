@@ -23,7 +23,7 @@ from dashboard.customer_words import hours_in_words, targets_in_words
 from dashboard.host_views import WindowRow
 from dashboard.render import render
 from dashboard.sessions import require_operator
-from dashboard.views import OverviewFacts, triage_hosts
+from dashboard.views import OverviewFacts, triage_hosts, with_watched
 
 
 def customer_facts(
@@ -33,17 +33,20 @@ def customer_facts(
     customer = next((c for c in inventory.list_customers(conn) if c["id"] == customer_id), None)
     if customer is None:
         return None
-    facts = OverviewFacts(
-        [customer],
-        inventory.list_hosts(conn, customer_id),
-        [
-            f
-            for f in fault_store.list_faults(conn, open_only=True, limit=10_000)
-            if f.customer_id == customer_id
-        ],
-        inventory.current_tiers(conn, now),
-        tuple(maintenance_store.active_windows(conn)),
-        {},  # check targets serve the overview's search only
+    facts = with_watched(
+        conn,
+        OverviewFacts(
+            [customer],
+            inventory.list_hosts(conn, customer_id),
+            [
+                f
+                for f in fault_store.list_faults(conn, open_only=True, limit=10_000)
+                if f.customer_id == customer_id
+            ],
+            inventory.current_tiers(conn, now),
+            tuple(maintenance_store.active_windows(conn)),
+            {},  # check targets serve the overview's search only
+        ),
     )
     windows = [
         WindowRow(w, window_state(w, now))

@@ -9,6 +9,8 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import Connection
 
+from collector.domain.host_status import host_status
+from collector.domain.rules import AGENTLESS_KINDS
 from collector.store import faults as fault_store
 from collector.store import inventory, probe_results
 from collector.store import maintenance as maintenance_store
@@ -23,7 +25,6 @@ from dashboard.figure_views import host_figures
 from dashboard.graph_views import graph_choices
 from dashboard.render import render
 from dashboard.sessions import require_operator
-from dashboard.status import host_status
 
 #: A screenful of each; older results and faults are in the API (``?limit=``) and the database.
 RESULTS = 50
@@ -81,7 +82,15 @@ def host_facts(conn: Connection, host_id: str, now: datetime) -> dict[str, Any] 
         "faults": [FaultRow(f, fault_store.events(conn, f.id)) for f in faults],
         "windows": [w for w in windows if w.state != "ended"],
         **snmp_facts(conn, host_id),
+        "watched_at": _watched_at(conn, host),
     }
+
+
+def _watched_at(conn: Connection, host: inventory.Host) -> datetime | None:
+    """When what watches a host with no agent last had its say (its status needs it)."""
+    if host.kind not in AGENTLESS_KINDS:
+        return None
+    return snmp_store.last_watched(conn, [host.id]).get(host.id)
 
 
 def snmp_facts(conn: Connection, host_id: str) -> dict[str, Any]:
@@ -106,9 +115,7 @@ async def host_page(request: web.Request) -> web.Response:
     host = facts["host"]
     open_severities = [row.fault.severity for row in facts["faults"] if row.fault.is_open]
     missed = request.app[CONFIG].monitoring.heartbeat_missed_intervals
-    facts["status"] = host_status(
-        host.last_seen_at, host.heartbeat_interval_s, open_severities, now, missed
-    )
+    facts["status"] = host_status(host, facts["watched_at"], open_severities, now, missed)
     facts["verdict_level"] = VERDICT_LEVEL
     facts.update(alarm_words(request, facts["snmp"]), **graph_choices(request))
     return await render(request, "host.html", facts)

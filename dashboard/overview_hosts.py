@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 
 from collector.domain.maintenance import MaintenanceWindow
+from collector.domain.rules import AGENTLESS_KINDS
 from collector.store.schema import faults, host_checks, hosts
 from dashboard.triage import Filters
 
@@ -60,11 +61,13 @@ def state_narrowing(
         by_host = sorted({w.host_id for w in in_force if w.host_id is not None})
         by_customer = sorted({w.customer_id for w in in_force if w.customer_id is not None})
         return or_(false(), hosts.c.id.in_(by_host), hosts.c.customer_id.in_(by_customer))
-    if state == "ok":  # reported, and no open fault; lateness is left to the host's status
+    if state == "ok":  # reported (or watched without an agent), and no open fault; lateness
+        # and whether a host with no agent was watched yet are left to the host's status
         faulty = select(faults.c.host_id).where(
             faults.c.resolved_at.is_(None), faults.c.host_id.is_not(None)
         )
-        return and_(hosts.c.last_seen_at.is_not(None), hosts.c.id.not_in(faulty))
+        heard = or_(hosts.c.last_seen_at.is_not(None), hosts.c.kind.in_(sorted(AGENTLESS_KINDS)))
+        return and_(heard, hosts.c.id.not_in(faulty))
     return true()
 
 

@@ -11,9 +11,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from collector.domain.host_status import SEVERITY_RANK, HostStatus
+from collector.domain.rules import HOST_KINDS
 from collector.store.faults import FaultView
 from collector.store.inventory import Host
-from dashboard.status import SEVERITY_RANK, HostStatus
 
 #: How urgent a host's state is: a silent host ranks between critical and major, as its badge.
 URGENCY = {"critical": 4, "silent": 3, "major": 2, "minor": 1}
@@ -25,7 +26,7 @@ STATES = {
     "ok": "ok",
     "waiting": "no reports yet",
 }
-KINDS = ("server", "pbx")
+KINDS = HOST_KINDS
 
 
 @dataclass(frozen=True)

@@ -11,19 +11,21 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import Connection, and_, select
 
+from collector.domain.host_status import host_status
 from collector.domain.maintenance import MaintenanceWindow
+from collector.domain.rules import AGENTLESS_KINDS
 from collector.notify import outbox
 from collector.store import faults as fault_store
 from collector.store import incidents as incident_store
 from collector.store import inventory, probe_results, schema
 from collector.store import maintenance as maintenance_store
+from collector.store import snmp as snmp_store
 from collector.store.faults import FaultView
 from collector.store.inventory import Host
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
 from dashboard.overview_hosts import LOOKED_AT_STATES, search_narrowing, state_narrowing
 from dashboard.render import render
 from dashboard.sessions import require_operator
-from dashboard.status import host_status
 from dashboard.triage import KINDS, STATES, Filters, TriageHost, triage
 
 #: Enough for a screenful of history; older mail is in the database.
@@ -46,6 +48,8 @@ class OverviewFacts:
     filters: Filters = field(default_factory=Filters)
     #: Filtered: the hosts that may pass the filters (``triage`` finishes), in list order.
     matches: list[Host] | None = None
+    #: Hosts with no agent that were read: when what watches them last had its say.
+    watched: dict[str, datetime] = field(default_factory=dict)
 
 
 def overview_facts(
@@ -67,7 +71,15 @@ def overview_facts(
         quiet[host.customer_id] -= 1
     filters = Filters.from_query(query, tiers.values())
     facts = OverviewFacts(customers, hosts, faults, tiers, tuple(windows), {}, quiet, filters)
-    return _with_matches(conn, facts, now) if filters.active else facts
+    return with_watched(conn, _with_matches(conn, facts, now) if filters.active else facts)
+
+
+def with_watched(conn: Connection, facts: OverviewFacts) -> OverviewFacts:
+    """The facts with when its hosts with no agent were last watched: their status needs it
+    where an agent's host has its last report."""
+    read = [*facts.hosts, *(facts.matches or ())]
+    agentless = [host.id for host in read if host.kind in AGENTLESS_KINDS]
+    return replace(facts, watched=snmp_store.last_watched(conn, agentless))
 
 
 def _with_matches(conn: Connection, facts: OverviewFacts, now: datetime) -> OverviewFacts:
@@ -99,11 +111,7 @@ def triage_hosts(
     rows = []
     for host in facts.hosts if hosts is None else hosts:
         status = host_status(
-            host.last_seen_at,
-            host.heartbeat_interval_s,
-            severities.get(host.id, ()),
-            now,
-            missed_intervals,
+            host, facts.watched.get(host.id), severities.get(host.id, ()), now, missed_intervals
         )
         rows.append(
             TriageHost(

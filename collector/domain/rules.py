@@ -37,6 +37,8 @@ _VERDICT_STATUS = {"ok": Status.OK, "warning": Status.WARNING, "critical": Statu
 
 Previous = Mapping[str, WatchState]
 
+#: Every kind of host there is: the inventory's choices, the overview's filter.
+HOST_KINDS = ("server", "pbx", "mitel")
 #: Kinds of host that cannot run the agent (a Mitel PBX is watched over SNMP): no heartbeat.
 AGENTLESS_KINDS = frozenset({"mitel"})
 

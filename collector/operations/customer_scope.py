@@ -7,14 +7,18 @@ and the JSON API answer 404 to both and a guessed id reveals nothing.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import Connection
 
+from collector.domain.host_status import HostStatus, host_status
+from collector.domain.rules import AGENTLESS_KINDS
 from collector.store import faults as fault_store
 from collector.store import incidents as incident_store
 from collector.store import inventory, maintenance
+from collector.store import snmp as snmp_store
 from collector.store.faults import FaultView
 from collector.store.incident_view import IncidentView
 from collector.store.inventory import Host
@@ -42,17 +46,15 @@ class TimelineEntry:
     words: str
 
 
-def host_status(
-    host: Host, open_faults: int, in_maintenance: bool, now: datetime, missed_intervals: int
-) -> str:
-    """Maintenance says why nothing is mailed; silence beats faults (nothing else can be
-    trusted); then faults; else ok."""
+def portal_status(status: HostStatus, in_maintenance: bool) -> str:
+    """The portal's word for the operators' status: maintenance says why nothing is mailed;
+    not heard from in time (``silent``) beats faults (nothing else can be trusted); then
+    faults; else ok."""
     if in_maintenance:
         return "maintenance"
-    limit = timedelta(seconds=host.heartbeat_interval_s * missed_intervals)
-    if host.last_seen_at is None or now - host.last_seen_at > limit:
+    if status.late:
         return "silent"
-    return "fault" if open_faults else "ok"
+    return "fault" if status.open_faults else "ok"
 
 
 def hosts(
@@ -60,16 +62,16 @@ def hosts(
 ) -> list[PortalHost]:
     """The customer's hosts with their state; ``only`` narrows to one host id."""
     windows = [w.window for w in maintenance.list_windows(conn, customer_id=customer_id)]
-    counts: dict[str | None, int] = {}
+    severities: dict[str | None, list[str]] = defaultdict(list)
     for fault in faults(conn, customer_id, open_only=True, limit=100_000):
-        counts[fault.host_id] = counts.get(fault.host_id, 0) + 1
+        severities[fault.host_id].append(fault.severity)
+    shown = [h for h in inventory.list_hosts(conn, customer_id) if not only or h.id == only]
+    watched = snmp_store.last_watched(conn, [h.id for h in shown if h.kind in AGENTLESS_KINDS])
     rows = []
-    for host in inventory.list_hosts(conn, customer_id):
-        if only and host.id != only:
-            continue
+    for host in shown:
         held = any(w.covers(host.id, customer_id) and w.active_at(now) for w in windows)
-        status = host_status(host, counts.get(host.id, 0), held, now, missed_intervals)
-        rows.append(PortalHost(host, status, counts.get(host.id, 0)))
+        status = host_status(host, watched.get(host.id), severities[host.id], now, missed_intervals)
+        rows.append(PortalHost(host, portal_status(status, held), status.open_faults))
     return rows
 
 

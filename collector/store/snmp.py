@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, union_all, update
 
-from collector.store.schema import hosts
+from collector.store.columns import UtcDateTime
+from collector.store.schema import hosts, probe_results
 from collector.store.telemetry_schema import host_events, host_snmp, snmp_status, snmp_traps
 
 VERSIONS = ("1", "2c", "3")
@@ -170,6 +171,28 @@ def save_status(conn: Connection, status: AlarmStatus, now: datetime) -> None:
     )
     if not done.rowcount:
         conn.execute(insert(snmp_status).values(host_id=status.host_id, **values))
+
+
+def last_watched(conn: Connection, host_ids: Iterable[str]) -> dict[str, datetime]:
+    """When what watches each host from outside last had its say: its newest SNMP poll
+    (answered or not), trap or remote check run; a host never watched yet is left out.
+    What a host with no agent has instead of its agent's last report."""
+    ids = sorted(set(host_ids))
+    if not ids:
+        return {}
+    of_hosts = snmp_status.c.host_id.in_(ids)
+    runs = (
+        select(probe_results.c.host_id, func.max(probe_results.c.at))
+        .where(probe_results.c.host_id.in_(ids))
+        .group_by(probe_results.c.host_id)
+    )
+    said = union_all(
+        select(snmp_status.c.host_id, snmp_status.c.polled_at.label("at")).where(of_hosts),
+        select(snmp_status.c.host_id, snmp_status.c.last_trap_at).where(of_hosts),
+        runs,
+    ).subquery()
+    query = select(said.c.host_id, func.max(said.c.at, type_=UtcDateTime)).group_by(said.c.host_id)
+    return {host_id: at for host_id, at in conn.execute(query) if at is not None}
 
 
 def add_event(

@@ -15,13 +15,15 @@ from collector.domain.maintenance import MaintenanceWindow
 from collector.store import archive, inventory, probe_results
 from collector.store import faults as fault_store
 from collector.store import maintenance as maintenance_store
+from collector.store import snmp as snmp_store
 from collector.store.database import Database
 from collector.store.engines import make_engine, migrate
 from collector.store.schema import faults, hosts
+from collector.store.snmp import AlarmStatus
 from dashboard.overview_hosts import FOLDS_INTO_ASCII
 from dashboard.render import ENVIRONMENT
 from dashboard.triage import Filters
-from dashboard.views import OverviewFacts, overview_context, overview_facts
+from dashboard.views import OverviewFacts, overview_context, overview_facts, with_watched
 from tests.support.database import migrated_database
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -49,6 +51,8 @@ HOSTS: dict[str, tuple[str, str, str, int | None, str | None]] = {
     "s2": ("strasse", "\u212aelvin box", "server", 30, None),  # with the Kelvin sign
     "s3": ("strasse", "s3", "server", 600, "minor"),
     "gone": ("acme", "gone", "pbx", 30, None),  # archived below
+    "a-mitel": ("acme", "a-mitel", "mitel", None, None),  # no agent: polled below
+    "z-mitel": ("zed", "z-mitel", "mitel", None, None),  # no agent, not polled yet
 }
 #: Searches in any case, some matching only by a check target, or as "ß" and "\u212a" fold.
 SEARCHES = (
@@ -65,6 +69,9 @@ QUERIES = [
     {"tier": "unknown"},
     {"kind": "pbx"},
     {"kind": "server"},
+    {"kind": "mitel"},
+    {"kind": "mitel", "state": "ok"},
+    {"kind": "mitel", "state": "waiting"},
     {"tier": "cat1"},
     {"tier": "cat2"},
     *({"state": state} for state in ("problem", "silent", "maintenance", "ok", "waiting")),
@@ -114,13 +121,14 @@ def varied_fleet(conn: Connection) -> None:
         conn, MaintenanceWindow("w2", "once", customer_id="bob", **during), "bob", "op", NOW
     )
     archive.archive_hosts(conn, ["gone"], NOW, "test")
+    snmp_store.save_status(conn, AlarmStatus("a-mitel", "ok", polled_at=NOW), NOW)
 
 
 def every_host_matched(conn: Connection, query: dict[str, str]) -> OverviewFacts:
     """The overview's facts as it read them before: every host, every check target."""
     tiers = inventory.current_tiers(conn, NOW)
     every = inventory.list_hosts(conn)
-    return OverviewFacts(
+    facts = OverviewFacts(
         inventory.list_customers(conn),
         every,
         fault_store.list_faults(conn, open_only=True, limit=10_000),
@@ -131,6 +139,7 @@ def every_host_matched(conn: Connection, query: dict[str, str]) -> OverviewFacts
         Filters.from_query(query, tiers.values()),
         every,
     )
+    return with_watched(conn, facts)
 
 
 def page(facts: OverviewFacts) -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from collector.domain.host_status import HostStatus
 from collector.store.inventory import Host
-from dashboard.status import HostStatus
 from dashboard.triage import Filters, TriageHost, triage
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
