@@ -75,7 +75,9 @@ async def invite(request: web.Request) -> web.StreamResponse:
     except ValidationError:
         return await _page(request, "Give an email address and a role.", status=400)
     except AlreadyExists:
-        return await _page(request, "That address has an account already.", status=409)
+        # Only an address of the admin's own organisation gets here (another customer's is
+        # answered as invited: ``invite_colleague``), so this tells them nothing new.
+        return await _page(request, "That address is already one of your portal users.", 409)
     raise web.HTTPSeeOther("/portal/people")
 
 

@@ -1,5 +1,5 @@
 """The portal's People page: a customer-admin's named contacts (refused rows keep what was typed
-and are named)."""
+and are named) and invitations that never tell one customer who another's users are."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import re
 import pytest
 from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient
+from sqlalchemy import select
 
 from collector.config.settings import CollectorConfig
-from collector.store import inventory
+from collector.store import customer_users, inventory, people_schema, schema
 from collector.store.database import Database
 from dashboard.sessions import COOKIE
 from tests.support.dashboard import START, Seeded, csrf_token
@@ -56,6 +57,11 @@ def _error(html: str) -> str:
     match = re.search(r'id="people-error"[^>]*>([^<]*)<', html)
     assert match, "no error on the page"
     return match.group(1)
+
+
+def _invites(db: Database) -> list[str]:
+    query = select(schema.outbox.c.recipient).where(schema.outbox.c.kind == "account_invite")
+    return list(db.transaction(lambda conn: conn.scalars(query).all()))
 
 
 async def test_it_refuses_the_same_address_twice_naming_the_row_and_keeping_the_form(
@@ -105,3 +111,33 @@ async def test_it_saves_rows_in_any_order_skipping_blank_ones(admin: Client, db:
         ("ann@acme.example", "ann@acme.example"),
         ("Bob", "bob@acme.example"),
     ]
+
+
+async def test_it_answers_an_invite_of_another_customers_user_as_any_invite(
+    admin: Client, db: Database, globex: OtherCustomer
+) -> None:
+    fresh = await _answer(admin, PAGE + "/invite", email="sam@acme.example")
+    taken = await _answer(admin, PAGE + "/invite", email="Hank@globex.example")
+    assert (taken.status, taken.headers["Location"]) == (fresh.status, fresh.headers["Location"])
+    assert (await taken.text()) == (await fresh.text())
+    page = await (await admin.get(PAGE)).text()
+    assert "globex" not in page.lower() and "account already" not in page
+    hank = db.transaction(customer_users.user_by_email, "hank@globex.example")
+    assert hank is not None and hank.customer_id == "globex"
+    assert _invites(db) == ["sam@acme.example"]
+    exists = select(schema.outbox.c.recipient, schema.outbox.c.body).where(
+        schema.outbox.c.kind == "account_exists"
+    )
+    [(recipient, body)] = db.transaction(lambda conn: conn.execute(exists).all())
+    assert recipient == "hank@globex.example" and "Globex" not in body
+    declined = select(people_schema.audit_log.c.target, people_schema.audit_log.c.customer_id)
+    declined = declined.where(people_schema.audit_log.c.action == "user.invite_declined")
+    assert db.transaction(lambda conn: conn.execute(declined).all()) == [
+        ("customer:hank@globex.example", "acme")
+    ]
+
+
+async def test_it_still_tells_an_admin_of_their_own_colleagues_account(admin: Client) -> None:
+    status, html = await _post(admin, PAGE + "/invite", email="pat@acme.example")
+    assert status == 409
+    assert "already one of your" in _error(html)
