@@ -7,6 +7,7 @@ from aiohttp import web
 from collector.operations.signin import Account
 from collector.operations.tickets import NewComment, NotTheirs, comment
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
+from dashboard.render import render
 from dashboard.sessions import client_address
 
 
@@ -28,3 +29,10 @@ async def add_comment(
     except NotTheirs:
         return False
     return True
+
+
+async def nothing_to_add(request: web.Request, what: str) -> web.Response:
+    """The answer to a comment that is blank (or only white space) or too long: refused, so
+    nobody is told it was added when nothing was."""
+    context = {"title": "Nothing to add", "message": f"Write the {what} (up to 10,000 characters)."}
+    return await render(request, "error.html", context, status=400)

@@ -34,7 +34,7 @@ from collector.web.access import self_audited
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
 from collector.web.ids import row_id
 from dashboard import csrf
-from dashboard.comments import add_comment
+from dashboard.comments import add_comment, nothing_to_add
 from dashboard.render import render
 from dashboard.sessions import (
     logged_in_account,
@@ -169,11 +169,7 @@ async def incident_comment(request: web.Request) -> web.Response:
             {"text": form.get("text"), "public": form.get("visibility") == "public"}
         )
     except ValidationError:
-        context = {
-            "title": "Nothing to add",
-            "message": "Write the note (up to 10,000 characters).",
-        }
-        return await render(request, "error.html", context, status=400)
+        return await nothing_to_add(request, "note")
     if not await add_comment(request, logged_in_account(request), incident_id, body):
         return await _not_found(request)
     raise web.HTTPSeeOther(f"/incidents/{incident_id}")

@@ -153,7 +153,8 @@ async def post_ticket(request: web.Request, who: Account) -> web.Response:
             config=request.app[CONFIG],
         )
     except NotTheirs as exc:
-        raise refuse(400, str(exc), field="host_id") from None
+        # Another customer's host answers as one that does not exist: 404, naming the field.
+        raise refuse(404, str(exc), field="host_id") from None
     found = await db.read(_ticket_detail, _customer(who), incident_id, now)
     return web.json_response(found, status=201)
 

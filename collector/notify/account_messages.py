@@ -1,4 +1,4 @@
-"""Mail about people's accounts: an invitation, a password reset, a lockout.
+"""Mail about people's accounts: an invitation (or why none), a password reset, a lockout.
 
 The links in them carry a single-use token; the token is in the mail and nowhere else (the
 database keeps its SHA-256, the audit log never sees it).
@@ -38,6 +38,22 @@ def invitation(
     )
     subject = f"Your access to the {customer_name} support portal"
     enqueue(conn, kind="account_invite", recipient=email, subject=subject, body=body, now=now)
+
+
+def address_taken(
+    conn: Connection, config: CollectorConfig, *, email: str, customer_name: str, now: datetime
+) -> None:
+    """Instead of an invitation to an address that has its account with another customer:
+    its owner learns why none came, the inviter nothing."""
+    body = (
+        f"{customer_name} asked to give this address access to their support portal, but it\n"
+        "already signs in to a support portal account, and an address holds one account.\n"
+        "Nothing was changed, and your account stays as it is.\n\n"
+        f"If you need access for {customer_name} as well, ask them to invite another of your\n"
+        f"addresses. Sign in at {config.http.public_url.rstrip('/')}/login.\n"
+    )
+    subject = f"Your address was not added to the {customer_name} support portal"
+    enqueue(conn, kind="account_exists", recipient=email, subject=subject, body=body, now=now)
 
 
 def password_reset(

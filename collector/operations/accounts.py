@@ -149,14 +149,51 @@ def invite_colleague(
     address: str,
     now: datetime,
     config: CollectorConfig,
-) -> CustomerUser:
-    """A customer-admin invites someone of their own organisation, never another's."""
+) -> CustomerUser | None:
+    """A customer-admin invites someone of their own organisation, never another's.
+
+    An address that already signs in to another customer's portal is answered as any
+    invitation is, so one customer never learns who another's users are; but nothing is
+    changed (None): the address's owner is mailed why, and the audit log keeps the attempt."""
     if who.customer_id is None or who.role != "customer-admin":
         raise NotAllowed("only a customer-admin invites colleagues")
     body = NewCustomerUser.model_validate(
         {"email": email, "customer_id": who.customer_id, "role": role}
     )
+    holder = customer_users.user_by_email(conn, body.email)
+    if holder is not None and holder.customer_id != who.customer_id:
+        _decline_invitation(conn, who, holder, address=address, now=now, config=config)
+        return None
     return invite_user(conn, body, by=who.actor, address=address, now=now, config=config)
+
+
+def _decline_invitation(
+    conn: Connection,
+    who: Account,
+    holder: CustomerUser,
+    *,
+    address: str,
+    now: datetime,
+    config: CollectorConfig,
+) -> None:
+    assert who.customer_id is not None
+    account_messages.address_taken(
+        conn,
+        config,
+        email=holder.email,
+        customer_name=_customer_name(conn, who.customer_id),
+        now=now,
+    )
+    audit.record(
+        conn,
+        at=now,
+        actor=who.actor,
+        action="user.invite_declined",
+        target=f"customer:{holder.email}",
+        customer_id=who.customer_id,
+        address=address,
+        # Not whose account it is: an entry of the inviter's customer names no other customer.
+    )
 
 
 def set_named_contacts(

@@ -23,6 +23,7 @@ from collector.store.faults import FaultView
 from collector.store.incident_view import IncidentView
 from collector.store.inventory import Host
 from collector.store.maintenance import StoredWindow
+from collector.web.ids import unstorable
 
 #: Event kinds a customer sees (when, and what kind) though their words may be internal.
 PUBLIC_STEPS = frozenset(
@@ -85,6 +86,8 @@ def host_row(
 
 
 def host(conn: Connection, customer_id: str, host_id: str) -> Host | None:
+    if unstorable(host_id):  # no host has it, and PostgreSQL would refuse to compare a NUL
+        return None
     try:
         found = inventory.get_host(conn, host_id)
     except inventory.NotFound:

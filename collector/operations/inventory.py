@@ -6,6 +6,7 @@ A host's key is returned by its creation and by a rotation, and nowhere else.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -35,6 +36,17 @@ INSTALLATION_NOTE = "included with the installation: one month of Cat1"
 class ContactIn(StrictInput):
     name: Name = Field(min_length=1, max_length=200)
     email: Email = Field(pattern=EMAIL, max_length=320)
+
+
+def repeated_email(emails: Sequence[str]) -> tuple[int, int] | None:
+    """Where an address is first given again (in any case: mail reaches the same person), as
+    the indexes of its first and second appearance; None when they all differ."""
+    first: dict[str, int] = {}
+    for index, email in enumerate(emails):
+        earlier = first.setdefault(email.lower(), index)
+        if earlier != index:
+            return earlier, index
+    return None
 
 
 class ContractIn(StrictInput):
@@ -72,8 +84,7 @@ class NewCustomer(StrictInput):
     @field_validator("contacts")
     @classmethod
     def _distinct_emails(cls, value: list[ContactIn]) -> list[ContactIn]:
-        emails = [c.email.lower() for c in value]
-        if len(set(emails)) != len(emails):
+        if repeated_email([c.email for c in value]) is not None:
             raise ValueError("each contact needs a different email address")
         return value
 

@@ -27,7 +27,7 @@ from collector.operations.tickets import (
 from collector.store import inventory
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
 from dashboard import csrf
-from dashboard.comments import add_comment
+from dashboard.comments import add_comment, nothing_to_add
 from dashboard.render import render
 from dashboard.sessions import client_address, logged_in_account, require_customer
 
@@ -141,7 +141,7 @@ async def post_comment(request: web.Request) -> web.StreamResponse:
     try:
         body = NewComment.model_validate({"text": form.get("text")})
     except ValidationError:
-        raise web.HTTPSeeOther(f"/portal/tickets/{incident_id}") from None
+        return await nothing_to_add(request, "comment")
     if not await add_comment(request, _customer(request), incident_id, body):
         return await _not_found(request)
     raise web.HTTPSeeOther(f"/portal/tickets/{incident_id}")

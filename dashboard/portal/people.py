@@ -10,16 +10,20 @@ from pydantic import ValidationError
 from sqlalchemy import Connection
 
 from collector.operations.accounts import NotAllowed, invite_colleague, set_named_contacts
-from collector.operations.inventory import ContactIn, TooManyContacts, named_contacts_allowed
+from collector.operations.inventory import TooManyContacts, named_contacts_allowed
 from collector.store import customer_users, inventory
 from collector.store.inventory import AlreadyExists
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
 from dashboard import csrf
+from dashboard.portal.contacts_form import (
+    CONTACT_ROWS,
+    RefusedContacts,
+    Typed,
+    contacts_from,
+    typed_rows,
+)
 from dashboard.render import render
 from dashboard.sessions import client_address, logged_in_account, require_customer
-
-#: Rows of the contacts form; a tier may allow fewer, and the form says how many.
-CONTACT_ROWS = 6
 
 
 def _facts(conn: Connection, customer_id: str, request: web.Request) -> dict[str, Any]:
@@ -32,12 +36,17 @@ def _facts(conn: Connection, customer_id: str, request: web.Request) -> dict[str
     }
 
 
-async def _page(request: web.Request, error: str | None = None, status: int = 200) -> web.Response:
+async def _page(
+    request: web.Request, error: str | None = None, status: int = 200, typed: Typed | None = None
+) -> web.Response:
+    """The page; a refused contacts form (``typed``) is shown as it was typed, not as stored."""
     who = logged_in_account(request)
     if who.role != "customer-admin" or who.customer_id is None:
         raise web.HTTPNotFound()
     facts = await request.app[DATABASE].read(_facts, who.customer_id, request)
-    facts.update({"error": error, "rows": CONTACT_ROWS})
+    facts.update({"error": error, "rows": CONTACT_ROWS, "blamed": None})
+    if typed is not None:
+        facts.update({"contacts": typed.rows, "blamed": typed.field})
     return await render(request, "portal/people.html", facts, status=status)
 
 
@@ -66,22 +75,20 @@ async def invite(request: web.Request) -> web.StreamResponse:
     except ValidationError:
         return await _page(request, "Give an email address and a role.", status=400)
     except AlreadyExists:
-        return await _page(request, "That address has an account already.", status=409)
+        # Only an address of the admin's own organisation gets here (another customer's is
+        # answered as invited: ``invite_colleague``), so this tells them nothing new.
+        return await _page(request, "That address is already one of your portal users.", 409)
     raise web.HTTPSeeOther("/portal/people")
 
 
 @require_customer
 @csrf.protect
 async def save_contacts(request: web.Request) -> web.StreamResponse:
-    form = await request.post()
-    people = []
+    rows = typed_rows(await request.post())
     try:
-        for row in range(CONTACT_ROWS):
-            name, email = form.get(f"name{row}"), form.get(f"email{row}")
-            if isinstance(email, str) and email.strip():
-                people.append(ContactIn.model_validate({"name": name or email, "email": email}))
-    except ValidationError:
-        return await _page(request, "Each contact needs a name and an email address.", 400)
+        people = contacts_from(rows)
+    except RefusedContacts as exc:
+        return await _page(request, str(exc), 400, Typed(rows, exc.field))
     try:
         await request.app[DATABASE].write(
             set_named_contacts,
@@ -94,5 +101,5 @@ async def save_contacts(request: web.Request) -> web.StreamResponse:
     except NotAllowed:
         raise web.HTTPNotFound() from None
     except TooManyContacts as exc:
-        return await _page(request, f"Not saved: {exc}.", status=400)
+        return await _page(request, f"Not saved: {exc}.", 400, Typed(rows, None))
     raise web.HTTPSeeOther("/portal/people")

@@ -146,6 +146,18 @@ async def test_it_mails_comments_to_the_other_side_and_hides_internal_notes(
     assert "grumpy" not in html
 
 
+async def test_it_refuses_a_blank_comment_saying_there_is_nothing_to_add(
+    portal: Client, db: Database, seeded: Seeded
+) -> None:
+    page = f"/portal/tickets/{seeded.incident_id}"
+    html = await (await portal.get(page)).text()
+    form = {"csrf_token": csrf_token(html), "text": " \n\t "}
+    response = await portal.post(f"{page}/comments", data=form, allow_redirects=False)
+    assert response.status == 400
+    assert "Nothing to add" in await response.text()
+    assert _mail(db, "ticket_comment") == []
+
+
 async def test_it_states_the_contract_in_plain_words(portal: Client) -> None:
     html = await (await portal.get("/portal/contract")).text()
     assert 'id="tier"' in html

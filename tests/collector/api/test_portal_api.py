@@ -62,7 +62,7 @@ async def test_it_lets_a_customer_log_follow_and_comment_on_a_ticket(tokens: Tok
     assert (ticket["severity"], ticket["tier"], ticket["target_met"]) == ("critical", "cat2", None)
     assert ticket["response_due_at"] is not None
     path = f"/api/v1/portal/tickets/{ticket['id']}"
-    await call("POST", "/api/v1/portal/tickets", 400, json={"title": "x", "host_id": "other"})
+    await call("POST", "/api/v1/portal/tickets", 404, json={"title": "x", "host_id": "other"})
     await call("GET", "/api/v1/portal/tickets", 200)
     await call("GET", "/api/v1/portal/tickets/{id}", 200, path)
     await call("POST", "/api/v1/portal/tickets/{id}/comments", 201, path + "/comments",
