@@ -19,6 +19,7 @@ from collector.config.tiers import catalogue_for
 from collector.domain.access import AccessRules
 from collector.domain.tiers import Tier
 from collector.engine.incident_clock import DEFAULT_RULES, access_rules, explain_incident
+from collector.operations.fields import Text
 from collector.operations.incidents import (
     ACTIONS,
     IncidentNotFound,
@@ -42,7 +43,7 @@ ACTION_PATTERN = "|".join(ACTIONS)
 class IncidentStep(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    note: str = Field("", max_length=2000)
+    note: Text = Field("", max_length=2000)
     #: Resolve or close although the incident's fault is still open; the history says so.
     force: StrictBool = False
 

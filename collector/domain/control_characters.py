@@ -1,4 +1,5 @@
 """Control characters in names: refused where people type names, escaped where agents report them.
+Free text people type (a description, a comment) may hold tabs and line breaks, no other.
 
 A line break in a name would end a mail header early and start another of the sender's
 choosing (``"nginx\\r\\nBcc: someone@elsewhere"``), or forge a line of a mail's facts; a
@@ -36,6 +37,23 @@ def escape_control_characters(text: str) -> str:
     if not any(is_control_character(char) for char in text):
         return text
     return "".join(escaped(c) if is_control_character(c) else c for c in text)
+
+
+#: What free text (a description, a comment) may hold of the controls: it has lines and tabs.
+_LAYOUT = frozenset("\t\n\r")
+
+
+def refuse_control_characters_but_layout(text: str) -> str:
+    """``text`` as it is, or ValueError naming the first control character in it other than
+    a tab or a line break: a NUL (which PostgreSQL cannot store), an escape sequence that
+    would drive the terminal of whoever lists it, an override that reorders what follows."""
+    for char in text:
+        if char not in _LAYOUT and is_control_character(char):
+            raise ValueError(
+                f"must not contain control characters other than tabs and line breaks "
+                f"(found {escaped(char)})"
+            )
+    return text
 
 
 def refuse_control_characters(text: str) -> str:

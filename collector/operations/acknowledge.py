@@ -9,7 +9,7 @@ from sqlalchemy import Connection
 
 from collector.config.settings import CollectorConfig
 from collector.notify import fanout
-from collector.operations.fields import StrictInput
+from collector.operations.fields import StrictInput, Text
 from collector.store import audit
 from collector.store import faults as fault_store
 from collector.store import incidents as incident_store
@@ -20,7 +20,7 @@ class FaultNotFound(LookupError):
 
 
 class Acknowledgement(StrictInput):
-    comment: str = Field("", max_length=2000)
+    comment: Text = Field("", max_length=2000)
 
 
 def acknowledge_fault(

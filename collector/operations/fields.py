@@ -11,7 +11,10 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
-from collector.domain.control_characters import refuse_control_characters
+from collector.domain.control_characters import (
+    refuse_control_characters,
+    refuse_control_characters_but_layout,
+)
 
 #: Ids appear in URLs and mail subjects: letters, digits, dot, dash and underscore.
 IDENTIFIER = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
@@ -32,6 +35,9 @@ Written = BeforeValidator(_not_a_number)
 
 #: Names appear in mail subjects and on one line of the dashboard: no line breaks, no tabs.
 Name = Annotated[str, AfterValidator(refuse_control_characters)]
+
+#: Free text (a description, a comment, a note, a reason): lines and tabs, no other control.
+Text = Annotated[str, AfterValidator(refuse_control_characters_but_layout)]
 
 
 class StrictInput(BaseModel):

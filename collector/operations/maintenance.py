@@ -15,7 +15,7 @@ from pydantic import AwareDatetime, Field, ValidationInfo, field_validator
 from sqlalchemy import Connection
 
 from collector.domain.maintenance import MaintenanceWindow
-from collector.operations.fields import StrictInput, Written
+from collector.operations.fields import StrictInput, Text, Written
 from collector.store import inventory
 from collector.store import maintenance as maintenance_store
 from collector.store.maintenance import StoredWindow
@@ -46,7 +46,7 @@ class NewMaintenanceWindow(StrictInput):
     timezone: str = Field("UTC", min_length=1, max_length=64)
     weekdays: list[Weekday] = Field(default_factory=list, max_length=7, validate_default=True)
     duration_s: float | None = Field(None, gt=0, le=LONGEST_OCCURRENCE_S, validate_default=True)
-    reason: str = Field("", max_length=500)
+    reason: Text = Field("", max_length=500)
 
     @field_validator("starts_at")
     @classmethod

@@ -18,7 +18,7 @@ from collector.engine.incident_opening import IncidentOpener
 from collector.notify import fanout, ticket_messages
 from collector.operations.acknowledge import acknowledge_fault
 from collector.operations.customer_scope import fault, host, ticket
-from collector.operations.fields import Name, StrictInput
+from collector.operations.fields import Name, StrictInput, Text
 from collector.operations.signin import Account
 from collector.store import audit, customer_users, inventory
 from collector.store import faults as fault_store
@@ -36,13 +36,13 @@ class NotTheirs(LookupError):
 
 class NewTicket(StrictInput):
     title: Name = Field(min_length=1, max_length=200)
-    description: str = Field("", max_length=10_000)
+    description: Text = Field("", max_length=10_000)
     host_id: str | None = Field(None, max_length=128)
     urgency: Literal["high", "normal", "low"] = "normal"
 
 
 class NewComment(StrictInput):
-    text: str = Field(min_length=1, max_length=10_000)
+    text: Text = Field(min_length=1, max_length=10_000)
     #: Operators choose; a customer's comment is always public.
     public: StrictBool = False
 

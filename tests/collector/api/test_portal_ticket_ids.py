@@ -1,5 +1,6 @@
-"""Ids in the bodies of the customers' JSON API: a host that is another customer's, or none at
-all, is a 404 naming the field, as the README says, on SQLite and PostgreSQL."""
+"""The bodies of the customers' JSON API, on SQLite and PostgreSQL: a host that is another
+customer's, or none at all, is a 404 naming the field, as the README says; text holding a NUL,
+which PostgreSQL cannot store, is a 400 naming the field, not a 500."""
 
 from __future__ import annotations
 
@@ -56,3 +57,27 @@ async def test_it_refuses_a_blank_comment_naming_the_field(acme: Documented) -> 
     path = f"{TICKETS}/{ticket['id']}/comments"
     answer = await acme.call("POST", TICKETS + "/{id}/comments", 400, path, json={"text": "  "})
     assert answer["field"] == "text"
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        (TICKETS, {"title": "Phones down", "description": "line 1\n\x00"}, "description"),
+        (TICKETS + "/{id}/comments", {"text": "still down\x00"}, "text"),
+    ],
+)
+async def test_it_refuses_text_holding_a_nul_naming_the_field_and_stores_nothing(
+    acme: Documented, path: str, body: dict[str, str], field: str
+) -> None:
+    ticket = await acme.call("POST", TICKETS, 201, json={"title": "First"})
+    answer = await acme.call("POST", path, 400, path.format(id=ticket["id"]), json=body)
+    assert answer["field"] == field
+    tickets = await acme.call("GET", TICKETS, 200)
+    assert [t["title"] for t in tickets] == ["First"]
+
+
+async def test_it_keeps_the_line_breaks_and_tabs_of_a_description(acme: Documented) -> None:
+    body = {"title": "Phones down", "description": "since 9:00\n\tall handsets"}
+    ticket = await acme.call("POST", TICKETS, 201, json=body)
+    (reported,) = [entry for entry in ticket["timeline"] if entry["kind"] == "reported"]
+    assert reported["text"].endswith(": since 9:00\n\tall handsets")
