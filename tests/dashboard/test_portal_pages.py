@@ -43,10 +43,27 @@ async def _form_post(client: Client, page: str, action: str, **fields: str) -> i
 
 
 def _mail(db: Database, kind: str) -> list[tuple[str, str]]:
-    query = select(schema.outbox.c.recipient, schema.outbox.c.body).where(
-        schema.outbox.c.kind == kind
-    )
+    return [(recipient, body) for recipient, _, body in _mail_with_subjects(db, kind)]
+
+
+def _mail_with_subjects(
+    db: Database, kind: str, fault_id: int | None = None
+) -> list[tuple[str, str, str]]:
+    """Each ``kind`` mail's recipient, subject and body; about ``fault_id`` when given."""
+    outbox = schema.outbox.c
+    query = select(outbox.recipient, outbox.subject, outbox.body).where(outbox.kind == kind)
+    if fault_id is not None:
+        query = query.where(outbox.fault_id == fault_id)
     return [tuple(row) for row in db.transaction(lambda conn: conn.execute(query).all())]
+
+
+async def _log_ticket(portal: Client, **fields: str) -> int:
+    """Log a fault through the portal's form; returns the new ticket's (incident's) id."""
+    html = await (await portal.get("/portal/tickets/new")).text()
+    form = {"csrf_token": csrf_token(html), **fields}
+    response = await portal.post("/portal/tickets", data=form, allow_redirects=False)
+    assert response.status == 303
+    return int(response.headers["Location"].rsplit("/", 1)[1])
 
 
 async def test_it_shows_the_customer_their_own_hosts_only(portal: Client) -> None:
@@ -107,6 +124,26 @@ async def test_it_logs_a_fault_as_a_ticket_under_the_contract(
     page = await (await portal.get(f"/portal/tickets/{incident_id}")).text()
     assert "Reception phone shows No service" in page
     assert "since this morning" in page
+
+
+async def test_it_mails_a_logged_fault_as_the_customer_titled_it_and_as_theirs(
+    portal: Client, db: Database
+) -> None:
+    title = "Reception phone shows No service"
+    incident_id = await _log_ticket(
+        portal, title=title, description="since 9", host_id="pbx1", urgency="high"
+    )
+    incident = db.transaction(incident_store.get_incident, incident_id)
+    assert incident is not None
+    reference = f"INC-2024-{incident_id:04d}"
+    mails = {r: (s, b) for r, s, b in _mail_with_subjects(db, "fault_opened", incident.fault_id)}
+    assert mails["pat@acme.example"][0] == f"FAULT: {title} on acme-pbx [{reference}]"
+    assert mails["noc@vendor.example"][0] == (
+        f"CRITICAL: {title} on acme-pbx (Acme <Widgets> & Co) [{reference}]"
+    )
+    for _, body in mails.values():
+        assert body.startswith("Acme <Widgets> & Co has reported a fault.\n")
+        assert "has found a fault" not in body and "customer-report" not in body
 
 
 async def test_it_refuses_a_ticket_on_another_customers_host(
