@@ -28,6 +28,7 @@ class PagingIncident:
 
     id: int
     fault_id: int
+    customer_id: str
     customer_name: str
     host_name: str | None
     title: str
@@ -84,8 +85,8 @@ def _incidents() -> Any:
 def _incident(row: Any) -> PagingIncident:
     ended = row.closed_at or row.resolved_at
     return PagingIncident(
-        row.id, row.fault_id, row.customer_name, row.host_name, row.title, row.tier,
-        row.severity, row.opened_at, row.policy or {}, row.engineer_acknowledged_at,
+        row.id, row.fault_id, row.customer_id, row.customer_name, row.host_name, row.title,
+        row.tier, row.severity, row.opened_at, row.policy or {}, row.engineer_acknowledged_at,
         row.engineer_acknowledged_by, row.responded_at, ended, row.customer_acknowledged_at,
         engine_state(row, prefix="fault_"),
     )  # fmt: skip

@@ -25,7 +25,7 @@ def _incident(staffed: BusinessCalendar | None = WEEKDAYS) -> PagingIncident:
         policy["staffed_hours"] = calendar_json(staffed)
     fault = FaultState(FaultKey("acme", "acme-pbx", "host.down"), Severity.CRITICAL, HALF_SIX)
     return PagingIncident(
-        1, 1, "Acme", "acme-pbx", "down", "premium", "critical", HALF_SIX, policy,
+        1, 1, "acme", "Acme", "acme-pbx", "down", "premium", "critical", HALF_SIX, policy,
         None, None, None, None, None, fault,
     )  # fmt: skip
 
