@@ -66,7 +66,7 @@ def _page_on_call(conn: Connection, incident_id: int) -> None:
     conn.execute(update(table).where(table.c.id == incident_id).values(policy=paging))
 
 
-async def test_it_lists_each_incident_paging_now_with_its_customer(
+async def test_it_lists_each_incident_paging_now_by_its_reference_and_customer(
     oncall_client: Client, template: tuple[object, Seeded]
 ) -> None:
     incident_id = template[1].incident_id
@@ -76,6 +76,7 @@ async def test_it_lists_each_incident_paging_now_with_its_customer(
     assert response.status == 200
     html = await response.text()
     assert f'<tr data-incident-id="{incident_id}">' in html
+    assert f'<a href="/incidents/{incident_id}">INC-2024-{incident_id:04d}</a>' in html
     assert '<a href="/customers/acme">Acme &lt;Widgets&gt; &amp; Co</a>' in html
 
 

@@ -146,6 +146,18 @@ async def test_it_mails_a_logged_fault_as_the_customer_titled_it_and_as_theirs(
         assert "has found a fault" not in body and "customer-report" not in body
 
 
+async def test_it_quotes_the_incident_reference_on_the_ticket_list_and_page(
+    portal: Client, seeded: Seeded
+) -> None:
+    reference = f"INC-2024-{seeded.incident_id:04d}"
+    listed = await (await portal.get("/portal/tickets")).text()
+    assert f'<a href="/portal/tickets/{seeded.incident_id}">{reference}</a>' in listed
+    page = await (await portal.get(f"/portal/tickets/{seeded.incident_id}")).text()
+    assert f'<dd id="reference">{reference}</dd>' in page
+    assert f"<title>{reference}: Disk /var 97% full" in page
+    assert not re.search(r"#\d", listed + page)
+
+
 async def test_it_refuses_a_ticket_on_another_customers_host(
     portal: Client, db: Database, globex: OtherCustomer
 ) -> None:
@@ -181,6 +193,22 @@ async def test_it_mails_comments_to_the_other_side_and_hides_internal_notes(
     html = await (await portal.get(page)).text()
     assert "Still down here" in html and "Engineer on the way" in html
     assert "grumpy" not in html
+
+
+async def test_it_quotes_the_incident_reference_in_the_conversations_mails(
+    portal: Client, db: Database, config: CollectorConfig, seeded: Seeded
+) -> None:
+    reference, title = f"INC-2024-{seeded.incident_id:04d}", "Disk /var 97% full"
+    page = f"/portal/tickets/{seeded.incident_id}"
+    assert await _form_post(portal, page, f"{page}/comments", text="Still down here") == 303
+    olga = Account("operator", seeded.operator.id, "olga", "admin")
+    public = NewComment(text="Engineer on the way", public=True)
+    db.transaction(comment, olga, seeded.incident_id, public, address="", now=START, config=config)
+    [(_, asked, question)] = _mail_with_subjects(db, "ticket_comment")
+    [(_, replied, reply)] = _mail_with_subjects(db, "ticket_reply")
+    assert asked == f"[{reference}] Acme <Widgets> & Co: comment on {title}"
+    assert replied == f"[{reference}] Reply on your ticket: {title}"
+    assert f"ticket {reference}, {title}" in question and f"ticket {reference}, {title}" in reply
 
 
 async def test_it_states_the_contract_in_plain_words(portal: Client) -> None:
