@@ -11,6 +11,7 @@ import jinja2
 from aiohttp import web
 from markupsafe import Markup, escape
 
+from collector.operations.incidents import status_words
 from collector.operations.maintenance import describe_recurrence
 from collector.web.appkeys import CLOCK
 from dashboard import sessions, timefmt
@@ -68,6 +69,7 @@ def _environment() -> jinja2.Environment:
     env.filters["due"] = timefmt.due
     env.filters["link_own_urls"] = link_own_urls
     env.filters["recurrence"] = describe_recurrence
+    env.filters["status_words"] = status_words
     return env
 
 

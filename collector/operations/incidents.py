@@ -60,6 +60,12 @@ STATUS_WORDS = {
 _WORKING = frozenset({"open", "responded", "onsite_requested", "on_site"})
 
 
+def status_words(status: str) -> str:
+    """``onsite_requested`` → ``waiting for an on-site visit``: what people read, on the
+    operators' pages, the customers' and in refusals alike."""
+    return STATUS_WORDS.get(status, status)
+
+
 @dataclass(frozen=True)
 class IncidentStep:
     """A lifecycle step: from which states, to which, and the moment column it sets."""
@@ -280,9 +286,9 @@ def _get(conn: Connection, incident_id: int) -> IncidentView:
 
 def _refuse(incident: IncidentView, words: str, allowed: frozenset[str]) -> TransitionRefused:
     wanted = " or ".join(STATUS_WORDS[s] for s in sorted(allowed, key=list(STATUS_WORDS).index))
-    status = STATUS_WORDS.get(incident.status, incident.status)
     return TransitionRefused(
-        f"incident {incident.reference} is {status}; '{words}' needs it to be {wanted}"
+        f"incident {incident.reference} is {status_words(incident.status)}; "
+        f"'{words}' needs it to be {wanted}"
     )
 
 

@@ -158,6 +158,21 @@ async def test_it_quotes_the_incident_reference_on_the_ticket_list_and_page(
     assert not re.search(r"#\d", listed + page)
 
 
+async def test_it_shows_a_tickets_status_in_words(
+    portal: Client, db: Database, seeded: Seeded
+) -> None:
+    for was, status in (("open", "responded"), ("responded", "onsite_requested")):
+        db.transaction(
+            incident_store.transition, seeded.incident_id,
+            from_status=was, to_status=status, stamp=f"{status}_at", at=START,
+        )  # fmt: skip
+    listed = await (await portal.get("/portal/tickets")).text()
+    page = await (await portal.get(f"/portal/tickets/{seeded.incident_id}")).text()
+    assert '<dd id="ticket-status">waiting for an on-site visit</dd>' in page
+    assert "<td>waiting for an on-site visit</td>" in listed
+    assert ">onsite_requested<" not in listed + page
+
+
 async def test_it_refuses_a_ticket_on_another_customers_host(
     portal: Client, db: Database, globex: OtherCustomer
 ) -> None:
