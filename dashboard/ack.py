@@ -20,6 +20,7 @@ from sqlalchemy import Connection
 from collector.notify.ack_links import AckClaim, read_token
 from collector.operations.acknowledge import FaultNotFound, acknowledge_from_link
 from collector.store.faults import FaultView, get_fault
+from collector.store.incidents import incident_for_fault
 from collector.web.access import signed
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
 from collector.web.client import client_address
@@ -47,10 +48,13 @@ async def _page(
     request: web.Request, stage: str, fault: FaultView, claim: AckClaim, status: int = 200
 ) -> web.Response:
     token = request.match_info["token"]
+    # The mail quoted the incident's reference: the page names the outage the same way.
+    incident = await request.app[DATABASE].read(incident_for_fault, fault.id)
     context: dict[str, Any] = {
         "stage": stage,
         "fault": fault,
         "claim": claim,
+        "reference": incident.reference if incident else None,
         "ack_field": csrf.ack_form_token(request.app[CONFIG].secret_key, token),
         "max_comment": MAX_COMMENT,
         "display_zone": await customer_zone(request, fault.customer_id),

@@ -20,7 +20,6 @@ from collector.domain.tiers import Tier
 from collector.engine.incident_clock import DEFAULT_RULES, access_rules, explain_incident
 from collector.operations.incidents import (
     ACTIONS,
-    STATUS_WORDS,
     IncidentNotFound,
     TransitionRefused,
     allowed_actions,
@@ -87,7 +86,6 @@ def _incident_facts(
     waiting = incident_pauses.waiting_since(conn, incident_id)
     return {
         "incident": incident,
-        "status_words": STATUS_WORDS.get(incident.status, incident.status),
         "explanations": explain_incident(conn, incident, catalogue, now, rules),
         "events": incident_store.events(conn, incident_id),
         "fault_open": _fault_open(conn, incident.fault_id),

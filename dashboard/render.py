@@ -12,6 +12,7 @@ from aiohttp import web
 from markupsafe import Markup, escape
 
 from collector.domain.stored_times import split_stored_times
+from collector.operations.incidents import status_words
 from collector.operations.maintenance import describe_recurrence
 from collector.web.access_log import HIDDEN, redact
 from collector.web.appkeys import CLOCK
@@ -75,6 +76,7 @@ def _environment() -> jinja2.Environment:
     env.filters["due"] = timefmt.due
     env.filters["mail_body"] = mail_body
     env.filters["recurrence"] = describe_recurrence
+    env.filters["status_words"] = status_words
     return env
 
 

@@ -49,7 +49,7 @@ def ticket_json(incident: IncidentView, now: datetime) -> dict[str, Any]:
     """A ticket as the customer sees it: no internal terms, no operators' notes."""
     return {
         "id": incident.id,
-        "reference": f"#{incident.id}",
+        "reference": incident.reference,
         "fault_id": incident.fault_id,
         "title": incident.title,
         "host_id": incident.host_id,

@@ -26,6 +26,9 @@ from collector.domain.policy import (
 from collector.domain.watches import TransitionKind, WatchTransition
 
 MAINTENANCE = "maintenance"
+#: The check key of a fault the customer logged (a ticket), before a colon and a random suffix:
+#: each report is a fault of its own, under its own title.
+CUSTOMER_REPORT = "customer-report"
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,11 @@ class FaultKey:
     customer_id: str
     host_id: str | None
     check_key: str
+
+
+def reported_by_customer(check_key: str) -> bool:
+    """Whether the customer logged the fault, rather than monitoring finding it."""
+    return check_key.partition(":")[0] == CUSTOMER_REPORT
 
 
 class DecisionKind(StrEnum):

@@ -105,6 +105,9 @@ def fault_sentence(check_key: str, detail: str = "", title: str = "") -> str:
     return _sentences(check_key, detail)[0]
 
 
-def recovery_sentence(check_key: str, detail: str = "") -> str:
-    """``"service:sshd"`` → ``"sshd is running again"``."""
+def recovery_sentence(check_key: str, detail: str = "", title: str = "") -> str:
+    """``"service:sshd"`` → ``"sshd is running again"``; a check with no sentence of its own
+    reads as ``title`` cleared, when one is given, as ``fault_sentence`` does."""
+    if title and not knows(check_key):
+        return f"{escape_control_characters(title)}: cleared"
     return _sentences(check_key, detail)[1]

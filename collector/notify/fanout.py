@@ -15,7 +15,6 @@ from sqlalchemy import Connection
 
 from collector.config.settings import CollectorConfig
 from collector.config.tiers import catalogue_for
-from collector.domain.sentences import fault_sentence
 from collector.notify import ack_links, messages, outbox
 from collector.store import incidents as incident_store
 from collector.store import inventory
@@ -110,7 +109,7 @@ def _zone(*names: str | None) -> tzinfo:
 def _explained_line(cause: FaultView, fault: FaultView) -> str:
     """``Port 5038 is not listening``; under a site fault, which host: ``… on pbx1``."""
     where = f" on {fault.host_name}" if cause.host_id is None else ""
-    return f"{fault_sentence(fault.check_key, fault.detail)}{where}"
+    return f"{messages.sentence_of(fault)}{where}"
 
 
 Letter = Callable[[str, str | None, messages.Terms], messages.Mail]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from collector.domain.control_characters import escape_control_characters as one_line
+from collector.domain.faults import reported_by_customer
 from collector.domain.sentences import HOST_FIRST, fault_sentence, recovery_sentence
 from collector.notify import mail_html
 from collector.notify.letters import Letter, Tone, plain_text
@@ -73,6 +74,18 @@ def headline(fault: FaultView, sentence: str, terms: Terms) -> str:
     return f"{sentence} on {fault.host_name}{customer}"
 
 
+def sentence_of(fault: FaultView) -> str:
+    """What is wrong, in a sentence: a customer's own report reads as the title they gave it."""
+    return fault_sentence(fault.check_key, fault.detail, fault.title)
+
+
+def _found(fault: FaultView, terms: Terms) -> str:
+    """Who found the fault: the vendor's monitoring, or the customer, who logged it."""
+    if reported_by_customer(fault.check_key):
+        return f"{fault.customer_name} has reported a fault."
+    return f"{terms.vendor} has found a fault."
+
+
 def letter_mail(kind: str, recipient: str, letter: Letter) -> Mail:
     return Mail(kind, recipient, letter.subject, plain_text(letter), mail_html.render(letter))
 
@@ -124,13 +137,13 @@ def _opening(
         label = f"STILL {severity}" if terms.for_vendor else "REMINDER"
     else:
         label = severity if terms.for_vendor else "FAULT"
-    sentence = fault_sentence(fault.check_key, fault.detail)
+    sentence = sentence_of(fault)
     return Letter(
         subject(fault, label, sentence, terms),
         label,
         headline(fault, sentence, terms),
         _TONES.get(fault.severity, "unknown"),
-        (*lead, f"{terms.vendor} has found a fault."),
+        (*lead, _found(fault, terms)),
         _facts(fault, terms) + _contract(terms),
         terms.explained,
         _next(terms),
@@ -157,7 +170,7 @@ def fault_resolved(
     fault: FaultView, recipient: str, resolved_at: datetime, terms: Terms | None = None
 ) -> Mail:
     terms = terms or Terms()
-    sentence = recovery_sentence(fault.check_key, fault.detail)
+    sentence = recovery_sentence(fault.check_key, fault.detail, fault.title)
     duration = (("Duration", _duration(resolved_at - fault.opened_at)),)
     letter = Letter(
         subject(fault, "RESOLVED", sentence, terms),
@@ -174,7 +187,7 @@ def fault_acknowledged(
     fault: FaultView, recipient: str, by: str, comment: str, terms: Terms | None = None
 ) -> Mail:
     terms = terms or Terms()
-    sentence = fault_sentence(fault.check_key, fault.detail)
+    sentence = sentence_of(fault)
     letter = Letter(
         subject(fault, "ACKNOWLEDGED", sentence, terms),
         "ACKNOWLEDGED",
@@ -188,7 +201,7 @@ def fault_acknowledged(
 
 def not_covered(fault: FaultView, recipient: str, terms: Terms | None = None) -> Mail:
     terms = terms or Terms()
-    sentence = fault_sentence(fault.check_key, fault.detail)
+    sentence = sentence_of(fault)
     letter = Letter(
         subject(fault, "NO CONTRACT", sentence, terms),
         "NO CONTRACT",

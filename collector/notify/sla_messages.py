@@ -18,11 +18,18 @@ from sqlalchemy import Connection
 
 from collector.config.settings import CollectorConfig
 from collector.domain.control_characters import escape_control_characters as one_line
-from collector.domain.sentences import fault_sentence
 from collector.domain.sla import Explanation
 from collector.domain.tiers import format_duration
 from collector.notify.letters import Letter, Tone
-from collector.notify.messages import Mail, Terms, headline, letter_mail, subject, when
+from collector.notify.messages import (
+    Mail,
+    Terms,
+    headline,
+    letter_mail,
+    sentence_of,
+    subject,
+    when,
+)
 from collector.store import faults as fault_store
 from collector.store.faults import FaultView
 from collector.store.incident_view import IncidentView
@@ -48,8 +55,7 @@ class NocNotice:
 
     @property
     def sentence(self) -> str:
-        fault = self.fault
-        return fault_sentence(fault.check_key, fault.detail, fault.title)
+        return sentence_of(self.fault)
 
     @property
     def headline(self) -> str:

@@ -24,6 +24,7 @@ def customer_commented(
     config: CollectorConfig,
     *,
     incident_id: int,
+    reference: str,
     fault_id: int,
     customer_name: str,
     title: str,
@@ -32,7 +33,7 @@ def customer_commented(
     now: datetime,
 ) -> None:
     body = (
-        f"{author} ({customer_name}) commented on ticket #{incident_id}, {title}:\n\n"
+        f"{author} ({customer_name}) commented on ticket {reference}, {title}:\n\n"
         f"{text}\n\n"
         f"{config.http.public_url.rstrip('/')}/incidents/{incident_id}\n"
     )
@@ -40,7 +41,7 @@ def customer_commented(
         conn,
         kind="ticket_comment",
         recipient=config.mail.noc,
-        subject=f"[#{incident_id}] {customer_name}: comment on {title}",
+        subject=f"[{reference}] {customer_name}: comment on {title}",
         body=body,
         now=now,
         fault_id=fault_id,
@@ -52,6 +53,7 @@ def vendor_replied(
     config: CollectorConfig,
     *,
     incident_id: int,
+    reference: str,
     fault_id: int,
     title: str,
     author: str,
@@ -60,7 +62,7 @@ def vendor_replied(
     now: datetime,
 ) -> None:
     body = (
-        f"{author} replied on your ticket #{incident_id}, {title}:\n\n"
+        f"{author} replied on your ticket {reference}, {title}:\n\n"
         f"{text}\n\n"
         f"Read the ticket and answer in the portal: {portal_ticket_url(config, incident_id)}\n"
     )
@@ -69,7 +71,7 @@ def vendor_replied(
             conn,
             kind="ticket_reply",
             recipient=recipient,
-            subject=f"[#{incident_id}] Reply on your ticket: {title}",
+            subject=f"[{reference}] Reply on your ticket: {title}",
             body=body,
             now=now,
             fault_id=fault_id,

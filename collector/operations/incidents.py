@@ -60,6 +60,12 @@ STATUS_WORDS = {
 _WORKING = frozenset({"open", "responded", "onsite_requested", "on_site"})
 
 
+def status_words(status: str) -> str:
+    """``onsite_requested`` → ``waiting for an on-site visit``: what people read, on the
+    operators' pages, the customers' and in refusals alike."""
+    return STATUS_WORDS.get(status, status)
+
+
 @dataclass(frozen=True)
 class IncidentStep:
     """A lifecycle step: from which states, to which, and the moment column it sets."""
@@ -237,9 +243,11 @@ def _parts(conn: Connection, incident: IncidentView, step: PartsStep, now: datet
         raise _refuse(incident, step.words, _PARTS_FROM)
     if step.after is not None and getattr(incident, step.after) is None:
         needed = _BEFORE_WORDS[step.after]
-        raise TransitionRefused(f"incident #{incident.id}: '{step.words}' needs {needed} first")
+        raise TransitionRefused(
+            f"incident {incident.reference}: '{step.words}' needs {needed} first"
+        )
     if not incident_store.record_moment(conn, incident.id, step.column, now):
-        raise TransitionRefused(f"incident #{incident.id}: {step.words} was recorded already")
+        raise TransitionRefused(f"incident {incident.reference}: {step.words} was recorded already")
     return step.words
 
 
@@ -278,9 +286,9 @@ def _get(conn: Connection, incident_id: int) -> IncidentView:
 
 def _refuse(incident: IncidentView, words: str, allowed: frozenset[str]) -> TransitionRefused:
     wanted = " or ".join(STATUS_WORDS[s] for s in sorted(allowed, key=list(STATUS_WORDS).index))
-    status = STATUS_WORDS.get(incident.status, incident.status)
     return TransitionRefused(
-        f"incident #{incident.id} is {status}; '{words}' needs it to be {wanted}"
+        f"incident {incident.reference} is {status_words(incident.status)}; "
+        f"'{words}' needs it to be {wanted}"
     )
 
 
@@ -302,7 +310,8 @@ def _wait(conn: Connection, incident: IncidentView, now: datetime) -> str:
     since = incident_pauses.waiting_since(conn, incident.id)
     if since is not None:
         raise TransitionRefused(
-            f"incident #{incident.id} is already waiting on the customer, since {since:%H:%M} UTC"
+            f"incident {incident.reference} is already waiting on the customer, "
+            f"since {since:%H:%M} UTC"
         )
     incident_pauses.start_waiting(conn, incident.id, now)
     return "waiting on the customer: the response and resolution clocks stop"
@@ -311,7 +320,7 @@ def _wait(conn: Connection, incident: IncidentView, now: datetime) -> str:
 def _resume(conn: Connection, incident: IncidentView, now: datetime) -> str:
     since = incident_pauses.stop_waiting(conn, incident.id, now)
     if since is None:
-        raise TransitionRefused(f"incident #{incident.id} is not waiting on the customer")
+        raise TransitionRefused(f"incident {incident.reference} is not waiting on the customer")
     waited = format_duration(max(now - since, timedelta()))
     return f"the customer answered after {waited}; the clocks run again"
 
@@ -319,13 +328,15 @@ def _resume(conn: Connection, incident: IncidentView, now: datetime) -> str:
 def _grant(conn: Connection, incident: IncidentView, by: str, now: datetime) -> str:
     if incident.access_rule != ON_REQUEST:
         raise TransitionRefused(
-            f"incident #{incident.id}: the customer gives access without being asked; "
+            f"incident {incident.reference}: the customer gives access without being asked; "
             "there is nothing to grant"
         )
     if incident.status not in _WORKING:
         raise _refuse(incident, "access granted", _WORKING)
     if not incident_store.grant_access(conn, incident.id, by=by, at=now):
-        raise TransitionRefused(f"incident #{incident.id}: access was already recorded as given")
+        raise TransitionRefused(
+            f"incident {incident.reference}: access was already recorded as given"
+        )
     waited = format_duration(max(now - incident.opened_at, timedelta()))
     return f"the customer gave access after {waited}; the clocks run again"
 

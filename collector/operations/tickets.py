@@ -12,7 +12,7 @@ from pydantic import Field, StrictBool
 from sqlalchemy import Connection
 
 from collector.config.settings import CollectorConfig
-from collector.domain.faults import FaultKey, FaultState
+from collector.domain.faults import CUSTOMER_REPORT, FaultKey, FaultState
 from collector.domain.policy import Severity
 from collector.engine.incident_opening import IncidentOpener
 from collector.notify import fanout, ticket_messages
@@ -27,7 +27,6 @@ from collector.store.incident_view import IncidentView
 
 #: What the customer says about urgency, as the fault severity the contract's targets key on.
 URGENCY = {"high": Severity.CRITICAL, "normal": Severity.MAJOR, "low": Severity.MINOR}
-REPORTED = "customer-report"
 
 
 class NotTheirs(LookupError):
@@ -94,7 +93,7 @@ def log_fault(
     if body.host_id is not None and host(conn, customer_id, body.host_id) is None:
         raise NotTheirs(f"no host {body.host_id!r}")
     severity = URGENCY[body.urgency]
-    key = FaultKey(customer_id, body.host_id, f"{REPORTED}:{secrets.token_hex(6)}")
+    key = FaultKey(customer_id, body.host_id, f"{CUSTOMER_REPORT}:{secrets.token_hex(6)}")
     state = FaultState(
         key,
         severity,
@@ -161,6 +160,7 @@ def comment(
             conn,
             config,
             incident_id=incident.id,
+            reference=incident.reference,
             fault_id=incident.fault_id,
             customer_name=incident.customer_name,
             title=incident.title,
@@ -173,6 +173,7 @@ def comment(
             conn,
             config,
             incident_id=incident.id,
+            reference=incident.reference,
             fault_id=incident.fault_id,
             title=incident.title,
             author=who.name,

@@ -49,6 +49,7 @@ async def test_it_shows_the_fault_and_asks_without_acknowledging(
             assert fact in html
         assert "2024-05-06 09:30 UTC" in html
         assert "not acknowledged" in html
+        assert f'<dd id="reference">INC-2024-{seeded.incident_id:04d}</dd>' in html
     assert (await client.head(path)).status == 200
     assert await db.read(snapshot) == before
 

@@ -153,7 +153,9 @@ async def test_a_customer_works_through_the_portal_in_chromium(
             await operator.locator("table.events", has_text=text).wait_for()
 
         await vendor.sender.deliver_due()
-        reply = await vendor.inbox.wait_for(CUSTOMER, f"[#{incident_id}] Reply on your ticket")
+        reply = await vendor.inbox.wait_for(
+            CUSTOMER, f"[INC-2024-{incident_id:04d}] Reply on your ticket"
+        )
         assert "An engineer is looking at the trunk now" in reply.get_content()
         assert "cross" not in reply.get_content()
         assert _link(reply.get_content(), vendor.base_url, f"/portal/tickets/{incident_id}")

@@ -43,6 +43,8 @@ async def test_it_shows_the_contract_in_plain_words_hosts_incidents_and_maintena
     assert 'Pat &lt;<a href="mailto:pat@acme.example">pat@acme.example</a>&gt;' in html
     assert 'data-host-id="pbx1" data-status="critical"' in html
     assert f'data-incident-id="{seeded.incident_id}"' in html and 'href="/hosts/pbx1"' in html
+    reference = f"INC-2024-{seeded.incident_id:04d}"
+    assert f'<a href="/incidents/{seeded.incident_id}">{reference}</a>' in html
     assert "PBX upgrade" in html
 
 

@@ -9,10 +9,13 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import Connection, select, update
 
 from collector.app import create_app
 from collector.config.oncall import OnCallSettings
 from collector.config.settings import CollectorConfig
+from collector.store import schema
+from collector.store.database import Database
 from collector.web.appkeys import DATABASE
 from dashboard import sessions
 from tests.support.clock import Clock
@@ -79,6 +82,27 @@ async def test_it_shows_who_is_on_call_now_and_next_and_the_coming_weeks(
     assert html.count('<tr data-person="') == 8
     assert '<dd id="chain">bob → alice</dd>' in html
     assert "No incident is paging anyone." in html
+
+
+def _page_on_call(conn: Connection, incident_id: int) -> None:
+    table = schema.incidents
+    policy = conn.scalar(select(table.c.policy).where(table.c.id == incident_id))
+    paging = {**policy, "pages_on_call": True}
+    conn.execute(update(table).where(table.c.id == incident_id).values(policy=paging))
+
+
+async def test_it_lists_each_incident_paging_now_by_its_reference_and_customer(
+    oncall_client: Client, template: tuple[object, Seeded]
+) -> None:
+    incident_id = template[1].incident_id
+    db: Database = oncall_client.server.app[DATABASE]
+    await db.write(_page_on_call, incident_id)
+    response = await oncall_client.get("/oncall")
+    assert response.status == 200
+    html = await response.text()
+    assert f'<tr data-incident-id="{incident_id}">' in html
+    assert f'<a href="/incidents/{incident_id}">INC-2024-{incident_id:04d}</a>' in html
+    assert '<a href="/customers/acme">Acme &lt;Widgets&gt; &amp; Co</a>' in html
 
 
 async def test_it_says_when_no_rotation_is_configured(operator_client: Client) -> None:

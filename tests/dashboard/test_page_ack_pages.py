@@ -52,7 +52,7 @@ async def test_it_shows_the_incident_and_asks_without_acknowledging(
         response = await client.get(path)
         assert response.status == 200
         html = await response.text()
-        assert 'id="confirm"' in html and f"Take incident #{seeded.incident_id}" in html
+        assert 'id="confirm"' in html and f"Take incident INC-2024-{seeded.incident_id:04d}" in html
         assert "Acme &lt;Widgets&gt; &amp; Co" in html and "Disk /var 97% full" in html
         assert response.headers["Referrer-Policy"] == "no-referrer"
     assert (await client.head(path)).status == 200

@@ -43,10 +43,27 @@ async def _form_post(client: Client, page: str, action: str, **fields: str) -> i
 
 
 def _mail(db: Database, kind: str) -> list[tuple[str, str]]:
-    query = select(schema.outbox.c.recipient, schema.outbox.c.body).where(
-        schema.outbox.c.kind == kind
-    )
+    return [(recipient, body) for recipient, _, body in _mail_with_subjects(db, kind)]
+
+
+def _mail_with_subjects(
+    db: Database, kind: str, fault_id: int | None = None
+) -> list[tuple[str, str, str]]:
+    """Each ``kind`` mail's recipient, subject and body; about ``fault_id`` when given."""
+    outbox = schema.outbox.c
+    query = select(outbox.recipient, outbox.subject, outbox.body).where(outbox.kind == kind)
+    if fault_id is not None:
+        query = query.where(outbox.fault_id == fault_id)
     return [tuple(row) for row in db.transaction(lambda conn: conn.execute(query).all())]
+
+
+async def _log_ticket(portal: Client, **fields: str) -> int:
+    """Log a fault through the portal's form; returns the new ticket's (incident's) id."""
+    html = await (await portal.get("/portal/tickets/new")).text()
+    form = {"csrf_token": csrf_token(html), **fields}
+    response = await portal.post("/portal/tickets", data=form, allow_redirects=False)
+    assert response.status == 303
+    return int(response.headers["Location"].rsplit("/", 1)[1])
 
 
 async def test_it_shows_the_customer_their_own_hosts_only(portal: Client) -> None:
@@ -109,6 +126,53 @@ async def test_it_logs_a_fault_as_a_ticket_under_the_contract(
     assert "since this morning" in page
 
 
+async def test_it_mails_a_logged_fault_as_the_customer_titled_it_and_as_theirs(
+    portal: Client, db: Database
+) -> None:
+    title = "Reception phone shows No service"
+    incident_id = await _log_ticket(
+        portal, title=title, description="since 9", host_id="pbx1", urgency="high"
+    )
+    incident = db.transaction(incident_store.get_incident, incident_id)
+    assert incident is not None
+    reference = f"INC-2024-{incident_id:04d}"
+    mails = {r: (s, b) for r, s, b in _mail_with_subjects(db, "fault_opened", incident.fault_id)}
+    assert mails["pat@acme.example"][0] == f"FAULT: {title} on acme-pbx [{reference}]"
+    assert mails["noc@vendor.example"][0] == (
+        f"CRITICAL: {title} on acme-pbx (Acme <Widgets> & Co) [{reference}]"
+    )
+    for _, body in mails.values():
+        assert body.startswith("Acme <Widgets> & Co has reported a fault.\n")
+        assert "has found a fault" not in body and "customer-report" not in body
+
+
+async def test_it_quotes_the_incident_reference_on_the_ticket_list_and_page(
+    portal: Client, seeded: Seeded
+) -> None:
+    reference = f"INC-2024-{seeded.incident_id:04d}"
+    listed = await (await portal.get("/portal/tickets")).text()
+    assert f'<a href="/portal/tickets/{seeded.incident_id}">{reference}</a>' in listed
+    page = await (await portal.get(f"/portal/tickets/{seeded.incident_id}")).text()
+    assert f'<dd id="reference">{reference}</dd>' in page
+    assert f"<title>{reference}: Disk /var 97% full" in page
+    assert not re.search(r"#\d", listed + page)
+
+
+async def test_it_shows_a_tickets_status_in_words(
+    portal: Client, db: Database, seeded: Seeded
+) -> None:
+    for was, status in (("open", "responded"), ("responded", "onsite_requested")):
+        db.transaction(
+            incident_store.transition, seeded.incident_id,
+            from_status=was, to_status=status, stamp=f"{status}_at", at=START,
+        )  # fmt: skip
+    listed = await (await portal.get("/portal/tickets")).text()
+    page = await (await portal.get(f"/portal/tickets/{seeded.incident_id}")).text()
+    assert '<dd id="ticket-status">waiting for an on-site visit</dd>' in page
+    assert "<td>waiting for an on-site visit</td>" in listed
+    assert ">onsite_requested<" not in listed + page
+
+
 async def test_it_refuses_a_ticket_on_another_customers_host(
     portal: Client, db: Database, globex: OtherCustomer
 ) -> None:
@@ -156,6 +220,22 @@ async def test_it_refuses_a_blank_comment_saying_there_is_nothing_to_add(
     assert response.status == 400
     assert "Nothing to add" in await response.text()
     assert _mail(db, "ticket_comment") == []
+
+
+async def test_it_quotes_the_incident_reference_in_the_conversations_mails(
+    portal: Client, db: Database, config: CollectorConfig, seeded: Seeded
+) -> None:
+    reference, title = f"INC-2024-{seeded.incident_id:04d}", "Disk /var 97% full"
+    page = f"/portal/tickets/{seeded.incident_id}"
+    assert await _form_post(portal, page, f"{page}/comments", text="Still down here") == 303
+    olga = Account("operator", seeded.operator.id, "olga", "admin")
+    public = NewComment(text="Engineer on the way", public=True)
+    db.transaction(comment, olga, seeded.incident_id, public, address="", now=START, config=config)
+    [(_, asked, question)] = _mail_with_subjects(db, "ticket_comment")
+    [(_, replied, reply)] = _mail_with_subjects(db, "ticket_reply")
+    assert asked == f"[{reference}] Acme <Widgets> & Co: comment on {title}"
+    assert replied == f"[{reference}] Reply on your ticket: {title}"
+    assert f"ticket {reference}, {title}" in question and f"ticket {reference}, {title}" in reply
 
 
 async def test_it_states_the_contract_in_plain_words(portal: Client) -> None:

@@ -46,6 +46,10 @@ def test_it_reads_a_customers_own_report_as_what_they_wrote() -> None:
     title = "Phones say\nNo service"
     assert fault_sentence("customer-report:1a2b", title=title) == "Phones say\\nNo service"
     assert fault_sentence("service:sshd", title="sshd") == "sshd is not running"
+    assert (
+        recovery_sentence("customer-report:1a2b", title=title) == "Phones say\\nNo service: cleared"
+    )
+    assert recovery_sentence("service:sshd", title="sshd") == "sshd is running again"
 
 
 def test_it_keeps_an_agents_name_on_one_line() -> None:

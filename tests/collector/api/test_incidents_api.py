@@ -88,7 +88,7 @@ async def test_it_takes_steps_as_the_tokens_operator_and_refuses_the_others(api:
         "detail": "first response given: called Jo",
     }
     refusal = await api.call("POST", STEP, path, 409)
-    assert "incident #1 is responded to" in refusal["error"]
+    assert "incident INC-2026-0001 is responded to" in refusal["error"]
     waiting = await api.call("POST", STEP, "/api/v1/incidents/1/wait", 200)
     assert waiting["waiting_since"] == "2026-11-02T11:30:00Z"
     await api.call("POST", STEP, "/api/v1/incidents/2/respond", 404)

@@ -61,9 +61,11 @@ async def test_it_lets_a_customer_log_follow_and_comment_on_a_ticket(tokens: Tok
     )
     assert (ticket["severity"], ticket["tier"], ticket["target_met"]) == ("critical", "cat2", None)
     assert ticket["response_due_at"] is not None
+    assert ticket["reference"] == f"INC-2026-{ticket['id']:04d}"
     path = f"/api/v1/portal/tickets/{ticket['id']}"
     await call("POST", "/api/v1/portal/tickets", 404, json={"title": "x", "host_id": "other"})
-    await call("GET", "/api/v1/portal/tickets", 200)
+    listed = await call("GET", "/api/v1/portal/tickets", 200)
+    assert [t["reference"] for t in listed] == [ticket["reference"]]
     await call("GET", "/api/v1/portal/tickets/{id}", 200, path)
     await call("POST", "/api/v1/portal/tickets/{id}/comments", 201, path + "/comments",
                json={"text": "still down"})  # fmt: skip

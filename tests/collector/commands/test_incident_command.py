@@ -88,7 +88,10 @@ def test_it_records_lifecycle_steps_under_the_name_given(run: Cli) -> None:
 def test_it_refuses_a_step_the_state_does_not_allow_with_exit_1(run: Cli) -> None:
     outcome = run("arrived", "1", "--by", "alice")
     assert outcome.code == 1
-    assert "incident #1 is open (no response yet); 'engineer on site' needs it" in outcome.err
+    assert (
+        "incident INC-2020-0001 is open (no response yet); 'engineer on site' needs it"
+        in outcome.err
+    )
     assert run("explain", "99").err == "faultdesk-collector: no incident #99\n"
     assert run("respond", "99", "--by", "alice").code == 1
 
