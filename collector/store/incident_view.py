@@ -10,7 +10,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from collector.domain.outcomes import Outcome, response_outcome
+from collector.domain.outcomes import Outcome, target_outcome
 from collector.domain.references import incident_reference
 
 #: The lifecycle moment that meets each target.
@@ -89,11 +89,17 @@ class IncidentView:
         """Resolved or closed: it shows its outcome, no clock."""
         return self.resolved_at is not None or self.closed_at is not None
 
+    def outcome(
+        self, target: str, due: datetime | None, now: datetime | None = None
+    ) -> Outcome | None:
+        """``target``'s outcome with ``due`` its due time (``target_outcome``); with ``now``,
+        a target past due without its step is breached already."""
+        return target_outcome(due, self.met_at(target), self.resolved_at or self.closed_at, now)
+
     @property
     def response_outcome(self) -> Outcome | None:
-        return response_outcome(
-            self.response_due_at, self.responded_at, self.resolved_at or self.closed_at
-        )
+        """The first response's outcome once it is in, or once the incident ended."""
+        return self.outcome("first_response", self.response_due_at)
 
     @property
     def front_of_queue(self) -> bool:
