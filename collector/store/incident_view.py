@@ -89,12 +89,22 @@ class IncidentView:
         """Resolved or closed: it shows its outcome, no clock."""
         return self.resolved_at is not None or self.closed_at is not None
 
+    @property
+    def ended_at(self) -> datetime | None:
+        return self.resolved_at or self.closed_at
+
+    def finished_before(self, target: str, now: datetime) -> bool:
+        """Whether ``target``'s step, or the incident's end, came before ``now``: its due time
+        is then history, which nothing recalculates (an announced day, a later step)."""
+        done = [t for t in (self.met_at(target), self.ended_at) if t is not None]
+        return bool(done) and min(done) < now
+
     def outcome(
         self, target: str, due: datetime | None, now: datetime | None = None
     ) -> Outcome | None:
         """``target``'s outcome with ``due`` its due time (``target_outcome``); with ``now``,
         a target past due without its step is breached already."""
-        return target_outcome(due, self.met_at(target), self.resolved_at or self.closed_at, now)
+        return target_outcome(due, self.met_at(target), self.ended_at, now)
 
     @property
     def response_outcome(self) -> Outcome | None:
