@@ -93,11 +93,16 @@ class IncidentView:
     def ended_at(self) -> datetime | None:
         return self.resolved_at or self.closed_at
 
-    def finished_before(self, target: str, now: datetime) -> bool:
-        """Whether ``target``'s step, or the incident's end, came before ``now``: its due time
-        is then history, which nothing recalculates (an announced day, a later step)."""
+    def finished_at(self, target: str) -> datetime | None:
+        """When ``target`` finished: its step, or the incident's end, whichever came first."""
         done = [t for t in (self.met_at(target), self.ended_at) if t is not None]
-        return bool(done) and min(done) < now
+        return min(done) if done else None
+
+    def finished_before(self, target: str, now: datetime) -> bool:
+        """Whether ``target`` finished before ``now``: its due time is then history, which
+        nothing recalculates (an announced day, a later step)."""
+        finished = self.finished_at(target)
+        return finished is not None and finished < now
 
     def outcome(
         self, target: str, due: datetime | None, now: datetime | None = None
