@@ -12,14 +12,14 @@ from sqlalchemy import Connection
 from collector.config.settings import CollectorConfig
 from collector.config.tiers import catalogue_for
 from collector.operations.announced_days import announced_days
-from collector.operations.contract_words import support_phones
+from collector.operations.contract_words import support_phones, targets_in_words
 from collector.store import faults as fault_store
 from collector.store import incidents as incident_store
 from collector.store import inventory
 from collector.store import maintenance as maintenance_store
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
 from collector.web.render import window_state
-from dashboard.customer_words import hours_in_words, targets_in_words
+from dashboard.customer_words import hours_in_words
 from dashboard.host_views import WindowRow
 from dashboard.render import render
 from dashboard.sessions import require_operator

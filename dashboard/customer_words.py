@@ -1,19 +1,11 @@
-"""A contract tier in plain words, for the customer page: its hours and its targets."""
+"""A contract tier's hours in plain words, for the customer page (its targets are worded by
+``collector.operations.contract_words``, which the portal shares)."""
 
 from __future__ import annotations
 
 from collector.domain.calendar import BusinessCalendar, WorkingHours
-from collector.domain.tiers import SEVERITIES, TARGET_NAMES, Tier
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-TARGET_WORDS = {
-    "first_response": "first response",
-    "resolution": "resolution",
-    "on_site": "engineer on site",
-    "parts_dispatch": "parts dispatched",
-    "parts_delivery": "parts delivered",
-    "part_return": "faulty part returned",
-}
 
 
 def _clock(minutes: int) -> str:
@@ -42,17 +34,3 @@ def hours_in_words(calendar: BusinessCalendar | None) -> str:
         f", {calendar.holiday_country} public holidays off" if calendar.holiday_country else ""
     )
     return f"{', '.join(parts)} ({calendar.zone}){holidays}"
-
-
-def targets_in_words(tier: Tier) -> list[tuple[str, list[str]]]:
-    """Per severity, each target as ``first response: 4 h working time``."""
-    found = []
-    for severity in SEVERITIES:
-        targets = tier.targets(severity)
-        words = [
-            f"{TARGET_WORDS[name]}: {targets[name].describe()}"
-            for name in TARGET_NAMES
-            if name in targets
-        ]
-        found.append((severity, words or ["no response target"]))
-    return found

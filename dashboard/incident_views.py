@@ -16,6 +16,8 @@ from sqlalchemy import Connection
 
 from collector.config.tiers import catalogue_for
 from collector.domain.access import AccessRules
+from collector.domain.outcomes import Outcome
+from collector.domain.sla import Explanation
 from collector.domain.tiers import Tier
 from collector.engine.incident_clock import DEFAULT_RULES, access_rules, explain_incident
 from collector.operations.incidents import (
@@ -29,6 +31,7 @@ from collector.operations.tickets import NewComment
 from collector.store import faults as fault_store
 from collector.store import incident_pauses
 from collector.store import incidents as incident_store
+from collector.store.incident_view import IncidentView
 from collector.web.access import self_audited
 from collector.web.appkeys import CLOCK, CONFIG, DATABASE
 from collector.web.ids import row_id
@@ -84,9 +87,11 @@ def _incident_facts(
     if incident is None:
         return None
     waiting = incident_pauses.waiting_since(conn, incident_id)
+    explanations = explain_incident(conn, incident, catalogue, now, rules)
     return {
         "incident": incident,
-        "explanations": explain_incident(conn, incident, catalogue, now, rules),
+        "explanations": explanations,
+        "outcomes": _outcomes(incident, explanations, now),
         "events": incident_store.events(conn, incident_id),
         "fault_open": _fault_open(conn, incident.fault_id),
         "explained": _explained(conn, incident.fault_id),
@@ -94,6 +99,18 @@ def _incident_facts(
         "actions": [(a, ACTION_LABELS[a]) for a in allowed_actions(incident, waiting is not None)],
         "max_note": MAX_NOTE,
     }
+
+
+def _outcomes(
+    incident: IncidentView, explanations: Mapping[str, Explanation], now: datetime
+) -> dict[str, tuple[datetime | None, Outcome | None]]:
+    """Each target's due time and outcome, as every other view judges it: the first response
+    against its due time as stored (and mailed), the others against their clocks'."""
+    found = {}
+    for name, e in explanations.items():
+        due = incident.response_due_at if name == "first_response" else e.due
+        found[name] = (due, incident.outcome(name, due, now))
+    return found
 
 
 def _fault_open(conn: Connection, fault_id: int) -> bool:

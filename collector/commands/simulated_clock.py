@@ -204,7 +204,7 @@ class Deadlines:
 
     def _live(self, conn: Connection) -> list[Announcement]:
         if self._announced is None:
-            self._announced = announcement_store.live(conn)
+            self._announced = announcement_store.every(conn)
         return self._announced
 
     def _work_out(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 
 from collector.domain.calendar import BusinessCalendar, DateOverride, WorkingHours
 from collector.domain.tiers import Target, Tier
@@ -24,10 +24,18 @@ class Announcement:
     hours: tuple[WorkingHours, ...]
     reason: str
     id: int = 0
+    #: When it was made and withdrawn (None: not recorded, or not withdrawn).
+    announced_at: datetime | None = None
+    withdrawn_at: datetime | None = None
 
     @property
     def closed(self) -> bool:
         return not self.hours
+
+    def in_force_at(self, at: datetime) -> bool:
+        """Whether it counted at ``at``: made by then and not yet withdrawn."""
+        made = self.announced_at is None or self.announced_at <= at
+        return made and (self.withdrawn_at is None or self.withdrawn_at > at)
 
     def describe(self) -> str:
         kept = "closed" if self.closed else "open " + ", ".join(map(str, self.hours))

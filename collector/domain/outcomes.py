@@ -1,4 +1,4 @@
-"""Whether a response target was met: the outcome an ended incident shows instead of a clock."""
+"""Whether a target was met: the outcome a finished target shows instead of a clock."""
 
 from __future__ import annotations
 
@@ -11,19 +11,22 @@ class Outcome(StrEnum):
     BREACHED = "breached"
 
 
-def response_outcome(
-    due: datetime | None, responded_at: datetime | None, ended_at: datetime | None
+def target_outcome(
+    due: datetime | None,
+    met_at: datetime | None,
+    ended_at: datetime | None,
+    now: datetime | None = None,
 ) -> Outcome | None:
-    """The first-response target's outcome: met when the response (or, with none, the end of
-    the incident, as when its fault cleared first) came by the due time; breached when it came
-    later, or nothing came and the due time has passed by ``ended_at``. None: no target, or
-    still running."""
+    """A target's outcome, the one every page, mail and API shows: met when its step (or, with
+    none, the end of the incident, as when its fault cleared before any response) came by the
+    due time; breached when it came later, or nothing came and ``now`` is past the due time.
+    None: no target, or it can still be met (without ``now``: still running)."""
     if due is None:
         return None
-    done = responded_at or ended_at
-    if done is None:
-        return None
-    return Outcome.MET if done <= due else Outcome.BREACHED
+    done = met_at or ended_at
+    if done is not None:
+        return Outcome.MET if done <= due else Outcome.BREACHED
+    return Outcome.BREACHED if now is not None and now > due else None
 
 
 def late_by(due: datetime, done: datetime) -> str:

@@ -55,8 +55,9 @@ class ClockFacts:
         self._own: dict[str | None, list[RemoteFault]] = {}
         self._everyone: list[RemoteFault] = []
         self._silences: dict[str, list[Silence]] = {}
-        #: Tiers with the announcements applied, by the id of the tier (kept alive here).
-        self._announced_tiers: dict[int, tuple[Tier, Tier]] = {}
+        #: Tiers with the announcements applied, by the ids of the tier and of the announcements
+        #: in force (all kept alive here).
+        self._announced_tiers: dict[tuple[int, ...], tuple[Tier, Tier]] = {}
 
     @classmethod
     def read(
@@ -68,13 +69,14 @@ class ClockFacts:
         announced: list[Announcement] | None = None,
         waited: Collection[int] | None = None,
     ) -> ClockFacts:
-        """``announced``: the announcements in force, when the caller knows them already;
+        """``announced``: every announcement, withdrawn ones too (``announcements.every``),
+        when the caller knows them already;
         ``waited``: the incidents that ever waited on the customer, when the caller knows
         (the others' waits are not read: they have none)."""
         facts = cls(now, rules, {incident.id for incident in incidents})
         if waited is not None:
             facts._may_wait = facts._incidents & set(waited)
-        facts.announced = announcement_store.live(conn) if announced is None else announced
+        facts.announced = announcement_store.every(conn) if announced is None else announced
         facts.read_waits(conn)
         watched = [incident for incident in incidents if _pauses_access(incident)]
         if watched:
@@ -120,12 +122,22 @@ class ClockFacts:
                 pauses.append(Pause(start, stop, WAITING_WORDS))
         return pauses
 
-    def announced_tier(self, tier: Tier) -> Tier:
-        """The tier with the announcements in force applied to its calendars."""
-        kept = self._announced_tiers.get(id(tier))
+    def in_force(self, at: datetime | None = None) -> list[Announcement]:
+        """The announcements in force at ``at`` (None: ``now``)."""
+        moment = self.now if at is None else at
+        return [a for a in self.announced if a.in_force_at(moment)]
+
+    def announced_tier(self, tier: Tier, at: datetime | None = None) -> Tier:
+        """The tier with the announcements in force at ``at`` (None: ``now``) applied to its
+        calendars."""
+        if not self.announced:
+            return tier
+        in_force = self.in_force(at)
+        key = (id(tier), *map(id, in_force))
+        kept = self._announced_tiers.get(key)
         if kept is None:
-            kept = (tier, tier_with_announcements(tier, self.announced))
-            self._announced_tiers[id(tier)] = kept
+            kept = (tier, tier_with_announcements(tier, in_force))
+            self._announced_tiers[key] = kept
         return kept[1]
 
     def _own_losses(self, incident: IncidentView) -> list[access.AccessLoss]:

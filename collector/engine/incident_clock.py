@@ -61,14 +61,32 @@ def incident_clocks(
         facts = ClockFacts.read(conn, [incident], now, rules)
     elif facts.now != now:
         raise ValueError(f"clock facts read at {facts.now}, asked at {now}")
+    clocks = _clocks_with(incident, catalogue, facts, None)
+    in_force = facts.in_force()
+    for name in list(clocks):
+        # A finished target's due time is history: the days announced when it finished count,
+        # not those announced (or withdrawn) since.
+        finished = incident.finished_at(name)
+        if finished is not None and finished < now and facts.in_force(finished) != in_force:
+            clocks[name] = _clocks_with(incident, catalogue, facts, finished)[name]
+    return clocks
+
+
+def _clocks_with(
+    incident: IncidentView,
+    catalogue: Mapping[str, Tier],
+    facts: ClockFacts,
+    announced_at: datetime | None,
+) -> dict[str, TargetClock]:
+    """The clocks with the days announced at ``announced_at`` (None: now) applied."""
     pauses = facts.pauses(incident)
     sets = []
     tier = tier_from_policy(incident.policy, incident.severity, catalogue, incident.tier)
     if tier is not None and tier.covered:
-        tier = facts.announced_tier(tier)
+        tier = facts.announced_tier(tier, announced_at)
         sets.append(_clocks(tier, incident.severity, incident.opened_at, pauses, incident))
     for raised_at, severity, raised in rise_tiers(incident.policy):
-        raised = facts.announced_tier(raised)
+        raised = facts.announced_tier(raised, announced_at)
         clocks = _clocks(raised, severity, raised_at, pauses, incident)
         sets.append({name: _from_rise(clock) for name, clock in clocks.items()})
     return earliest(*sets)

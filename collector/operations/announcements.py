@@ -56,6 +56,16 @@ def known_calendars(catalogue: Mapping[str, Tier]) -> set[str]:
     return {name for tier in catalogue.values() for name in calendars_of(tier)}
 
 
+def _today_on(catalogue: Mapping[str, Tier], calendar: str, now: datetime) -> date:
+    """Today's date on the calendar's own wall clock."""
+    for tier in catalogue.values():
+        for targets in tier.severities.values():
+            for target in targets.values():
+                if target.calendar.name == calendar:
+                    return target.calendar.local(now).date()
+    raise LookupError(calendar)
+
+
 def announce(
     conn: Connection,
     body: NewAnnouncement,
@@ -70,6 +80,14 @@ def announce(
     if body.calendar not in known:
         names = ", ".join(sorted(known))
         raise AnnouncementRefused(f"unknown calendar {body.calendar!r}; one of {names}", "calendar")
+    today = _today_on(catalogue, body.calendar, now)
+    if body.day < today:
+        # A day gone by has been counted already: announcing it would rewrite history.
+        raise AnnouncementRefused(
+            f"day {body.day} is already past on {body.calendar} (today there is {today}): "
+            "announce today or a later day",
+            "day",
+        )
     clash = [a for a in store.live(conn) if (a.calendar, a.day) == (body.calendar, body.day)]
     if clash:
         raise AnnouncementRefused(
@@ -119,13 +137,22 @@ def open_clocks(
     catalogue: Mapping[str, Tier],
     rules: AccessRules,
 ) -> list[tuple[IncidentView, Clocks]]:
-    """The open incidents with a target on ``calendar``, with their clocks as they stand."""
+    """The open incidents with a target still owed on ``calendar``, with their clocks as they
+    stand. Resolved ones are left out: their clocks ended."""
     found = []
-    for incident in incident_store.list_incidents(conn, open_only=True, limit=100_000):
+    for incident in incident_store.open_covered(conn):
         clocks = incident_clocks(conn, incident, catalogue, now, rules)
-        if any(clock.calendar.name == calendar for clock in clocks.values()):
+        if any(clock.calendar.name == calendar for clock in _owed(incident, clocks, now).values()):
             found.append((incident, clocks))
     return found
+
+
+def _owed(incident: IncidentView, clocks: Clocks, now: datetime) -> Clocks:
+    """The clocks of the targets not finished before ``now``: a met target's due time is
+    history, which no announcement moves."""
+    return {
+        name: clock for name, clock in clocks.items() if not incident.finished_before(name, now)
+    }
 
 
 def recalculate(
@@ -139,7 +166,7 @@ def recalculate(
 ) -> list[int]:
     """Recalculate each incident; each gets a timeline entry saying why and what moved."""
     for incident, was in before:
-        after = recompute_due(conn, incident, catalogue, now, rules)
+        after = _owed(incident, recompute_due(conn, incident, catalogue, now, rules), now)
         moved = [
             f"{name.replace('_', ' ')} due {format_local(clock.due, clock.calendar)} "
             f"{clock.calendar.zone} (was {format_local(was[name].due, clock.calendar)})"

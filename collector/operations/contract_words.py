@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import Connection
 
 from collector.config.settings import CollectorConfig
 from collector.config.tiers import catalogue_for
 from collector.domain.calendar import BusinessCalendar
-from collector.domain.tiers import SEVERITIES, Target, Tier
+from collector.domain.tiers import SEVERITIES, TARGET_NAMES, Target, Tier
 from collector.store import inventory
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -19,6 +19,8 @@ TARGET_WORDS = {
     "resolution": "resolution",
     "on_site": "engineer on site",
     "parts_dispatch": "parts dispatched",
+    "parts_delivery": "parts delivered",
+    "part_return": "faulty part returned",
 }
 
 
@@ -59,28 +61,35 @@ def hours_words(calendar: BusinessCalendar | None) -> list[str]:
     return lines
 
 
-def _duration(delta: timedelta) -> str:
-    hours = delta.total_seconds() / 3600
-    return f"{hours:g} working hour{'s' if hours != 1 else ''}"
-
-
 def target_words(name: str, target: Target) -> str:
-    what = TARGET_WORDS.get(name, name.replace("_", " "))
-    if target.within is not None:
-        return f"{what} within {_duration(target.within)}"
-    days = target.days_by_region()
-    spans = ", ".join(f"{n} business day{'s' if n != 1 else ''}" for n in set(days.values()))
-    return f"{what} within {spans}"
+    """``first response: 1 h around the clock``: the target as the tier defines it, on its
+    own calendar (a severity's target may run on another than the tier's hours). The
+    operators' customer page and the customer's portal both word targets with it."""
+    return f"{TARGET_WORDS.get(name, name.replace('_', ' '))}: {target.describe()}"
+
+
+#: What a severity without any target reads as.
+NO_TARGET = "no response target"
+
+
+def targets_in_words(tier: Tier) -> list[tuple[str, list[str]]]:
+    """Per severity, each target as ``first response: 4 h working time``."""
+    found = []
+    for severity in SEVERITIES:
+        targets = tier.targets(severity)
+        words = [target_words(name, targets[name]) for name in TARGET_NAMES if name in targets]
+        found.append((severity, words or [NO_TARGET]))
+    return found
 
 
 def tier_targets(tier: Tier) -> list[str]:
-    lines = []
-    for severity in SEVERITIES:
-        targets = tier.targets(severity)
-        if targets:
-            words = "; ".join(target_words(n, t) for n, t in targets.items())
-            lines.append(f"{severity.capitalize()} faults: {words}.")
-    return lines
+    """``Critical faults: first response: 1 h around the clock.``, for each severity with
+    targets."""
+    return [
+        f"{severity.capitalize()} faults: {'; '.join(words)}."
+        for severity, words in targets_in_words(tier)
+        if words != [NO_TARGET]
+    ]
 
 
 def support_phones(tier: Tier | None, config: CollectorConfig) -> list[str]:

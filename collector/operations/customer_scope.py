@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from collector.domain.host_status import HostStatus, host_status
+from collector.domain.outcomes import Outcome
 from collector.domain.rules import AGENTLESS_KINDS
 from collector.store import faults as fault_store
 from collector.store import incidents as incident_store
@@ -137,13 +138,10 @@ def public_timeline(conn: Connection, incident_id: int) -> list[TimelineEntry]:
 
 
 def target_met(incident: IncidentView, now: datetime) -> bool | None:
-    """Whether the first response came in time: None while it still can, or with no target."""
-    due = incident.response_due_at
-    if due is None:
-        return None
-    if incident.responded_at is not None:
-        return incident.responded_at <= due
-    return False if now > due else None
+    """Whether the first-response target was met, as operators see it (``IncidentView.outcome``):
+    None while it still can be, or with no target."""
+    outcome = incident.outcome("first_response", incident.response_due_at, now)
+    return None if outcome is None else outcome is Outcome.MET
 
 
 def upcoming_maintenance(conn: Connection, customer_id: str, now: datetime) -> list[StoredWindow]:

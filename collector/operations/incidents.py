@@ -180,7 +180,7 @@ def perform(
     if facts is not None and _moved_a_wait(action, facts, incident_id):
         facts.read_waits(conn)
     after = recompute_due(conn, incident, catalogue, now, rules, facts)
-    incident = _as_stored(incident, after)
+    incident = _as_stored(incident, after, now)
     if incident.responded_at is not None:  # met: where it would fall now is beside the point
         after.pop("first_response", None)
     detail += _moved(before, after)
@@ -216,9 +216,11 @@ def _as_written(incident: IncidentView, action: str, by: str, now: datetime) -> 
     return replace(incident, **written)
 
 
-def _as_stored(incident: IncidentView, clocks: Mapping[str, TargetClock]) -> IncidentView:
+def _as_stored(
+    incident: IncidentView, clocks: Mapping[str, TargetClock], now: datetime
+) -> IncidentView:
     """The incident once ``recompute_due`` stored its response due time from ``clocks``."""
-    if not incident.covered:
+    if not _response_due_moves(incident, now):
         return incident
     response = clocks.get("first_response")
     return replace(incident, response_due_at=response.due if response else None)
@@ -349,14 +351,22 @@ def recompute_due(
     rules: AccessRules = DEFAULT_RULES,
     facts: ClockFacts | None = None,
 ) -> dict[str, TargetClock]:
-    """Every started target's clock with the pauses so far; stores the response due time.
-    ``facts``: as ``incident_clocks`` takes them."""
+    """Every started target's clock with the pauses so far; stores the response due time
+    while it may still move: until the response (or the incident's end), the last time at the
+    moment it comes. ``facts``: as ``incident_clocks`` takes them."""
     clocks = incident_clocks(conn, incident, catalogue, now, rules, facts)
-    response = clocks.get("first_response")
-    due = response.due if response else None
-    if incident.covered and due != incident.response_due_at:
-        incident_store.set_response_due(conn, incident.id, due)
+    if _response_due_moves(incident, now):
+        response = clocks.get("first_response")
+        due = response.due if response else None
+        if due != incident.response_due_at:
+            incident_store.set_response_due(conn, incident.id, due)
     return clocks
+
+
+def _response_due_moves(incident: IncidentView, now: datetime) -> bool:
+    """A covered incident's stored response due time follows its clock until the target
+    finished, before ``now``: after that it is history."""
+    return incident.covered and not incident.finished_before("first_response", now)
 
 
 def _moved(before: Mapping[str, datetime | None], after: Mapping[str, TargetClock]) -> str:

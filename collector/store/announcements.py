@@ -29,6 +29,8 @@ def _row(row: Any) -> AnnouncementRow:
         hours=tuple(WorkingHours.parse(h) for h in row.hours),
         reason=row.reason,
         id=row.id,
+        announced_at=row.announced_at,
+        withdrawn_at=row.withdrawn_at,
     )
     return AnnouncementRow(
         announcement, row.announced_by, row.announced_at, row.withdrawn_at, row.withdrawn_by
@@ -42,6 +44,15 @@ _LIVE = select(table).where(table.c.withdrawn_at.is_(None)).order_by(table.c.day
 def live(conn: Connection) -> list[Announcement]:
     """Every announcement in force (not withdrawn)."""
     return [_row(row).announcement for row in conn.execute(_LIVE)]
+
+
+#: Withdrawn ones too: a target that finished while one was in force keeps that due time.
+_EVERY = select(table).order_by(table.c.day, table.c.id)
+
+
+def every(conn: Connection) -> list[Announcement]:
+    """Every announcement ever made, withdrawn ones too, for the clocks (``in_force_at``)."""
+    return [_row(row).announcement for row in conn.execute(_EVERY)]
 
 
 def listing(conn: Connection, *, include_withdrawn: bool = False) -> list[AnnouncementRow]:

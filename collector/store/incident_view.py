@@ -10,7 +10,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from collector.domain.outcomes import Outcome, response_outcome
+from collector.domain.outcomes import Outcome, target_outcome
 from collector.domain.references import incident_reference
 
 #: The lifecycle moment that meets each target.
@@ -90,10 +90,31 @@ class IncidentView:
         return self.resolved_at is not None or self.closed_at is not None
 
     @property
+    def ended_at(self) -> datetime | None:
+        return self.resolved_at or self.closed_at
+
+    def finished_at(self, target: str) -> datetime | None:
+        """When ``target`` finished: its step, or the incident's end, whichever came first."""
+        done = [t for t in (self.met_at(target), self.ended_at) if t is not None]
+        return min(done) if done else None
+
+    def finished_before(self, target: str, now: datetime) -> bool:
+        """Whether ``target`` finished before ``now``: its due time is then history, which
+        nothing recalculates (an announced day, a later step)."""
+        finished = self.finished_at(target)
+        return finished is not None and finished < now
+
+    def outcome(
+        self, target: str, due: datetime | None, now: datetime | None = None
+    ) -> Outcome | None:
+        """``target``'s outcome with ``due`` its due time (``target_outcome``); with ``now``,
+        a target past due without its step is breached already."""
+        return target_outcome(due, self.met_at(target), self.ended_at, now)
+
+    @property
     def response_outcome(self) -> Outcome | None:
-        return response_outcome(
-            self.response_due_at, self.responded_at, self.resolved_at or self.closed_at
-        )
+        """The first response's outcome once it is in, or once the incident ended."""
+        return self.outcome("first_response", self.response_due_at)
 
     @property
     def front_of_queue(self) -> bool:

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Text, bindparam, cast, insert, select, update
 
-from collector.domain.outcomes import Outcome, late_by, response_outcome
+from collector.domain.outcomes import Outcome, late_by, target_outcome
 from collector.domain.stored_times import stored_utc
 from collector.store.incident_view import (
     IncidentView,
@@ -255,7 +255,7 @@ def resolve_for_fault(conn: Connection, fault_id: int, at: datetime) -> MailedTe
 
 
 def _response_words(due: datetime | None, at: datetime) -> str:
-    outcome = response_outcome(due, None, at)
+    outcome = target_outcome(due, None, at)
     if due is None or outcome is None:
         return "no first-response target applied"
     when = stored_utc(due)  # a page shows it in its reader's zone

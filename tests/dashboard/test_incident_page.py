@@ -67,6 +67,18 @@ async def test_it_explains_why_the_incident_is_due_when_it_is(
     assert 'id="action-close"' not in html
 
 
+async def test_it_shows_a_met_target_as_met_rather_than_counting_down(
+    operator_client: Client, seeded: Seeded
+) -> None:
+    path = f"/incidents/{seeded.incident_id}"
+    token = csrf_token(await (await operator_client.get(path)).text())
+    await operator_client.post(f"{path}/respond", data={"csrf_token": token})
+    html = await (await operator_client.get(path)).text()
+    row = re.search(r'<tr data-target="first_response">.*?</tr>', html, re.S)
+    assert row is not None
+    assert 'data-outcome="met"' in row.group(0) and 'class="rel' not in row.group(0)
+
+
 async def test_it_records_a_step_under_the_operator_and_shows_it(
     operator_client: Client, db: Database, seeded: Seeded
 ) -> None:

@@ -102,6 +102,9 @@ async def test_it_refuses_unknown_calendars_and_bad_hours_changing_nothing(
     unknown = {"calendar": "moon-base", "day": "2026-11-03", "reason": "x"}
     refused = await _call(client, "POST", LIST, LIST, 400, unknown)
     assert refused["field"] == "calendar"
+    past = {"calendar": "uk-office", "day": "2020-01-01", "reason": "x"}
+    refused = await _call(client, "POST", LIST, LIST, 400, past)
+    assert refused["field"] == "day" and "already past" in refused["error"]
     bad = {"calendar": "uk-office", "day": "2026-11-03", "hours": ["9-12"], "reason": "x"}
     assert (await client.post(LIST, json=bad)).status == 400
     assert await _call(client, "GET", LIST, LIST, 200) == []

@@ -31,3 +31,9 @@ def test_it_refuses_an_unknown_calendar_naming_the_known_ones(calendar: Cli) -> 
     code, out, err = calendar("announce", "moon", "2026-12-24", "--reason", "x", "--by", "alice")
     assert (code, out) == (2, "")
     assert "unknown calendar 'moon'; one of" in err and "uk-office" in err
+
+
+def test_it_refuses_a_day_already_past(calendar: Cli) -> None:
+    code, out, err = calendar("announce", "uk-office", "2020-01-01", "--reason", "x", "--by", "a")
+    assert (code, out) == (2, "")
+    assert "day 2020-01-01 is already past on uk-office" in err
