@@ -31,6 +31,7 @@ from tests.support.dashboard import (
     seed,
     session_cookie,
 )
+from tests.support.portal import OtherCustomer, add_acme_user, add_globex, customer_cookie
 
 
 @pytest.fixture
@@ -81,6 +82,26 @@ def db(app: web.Application, client: TestClient[web.Request, web.Application]) -
 def seeded(db: Database, template: tuple[Path, Seeded]) -> Seeded:
     """What the test's copy of the seeded database holds."""
     return template[1]
+
+
+@pytest.fixture
+def globex(db: Database, seeded: Seeded) -> OtherCustomer:
+    """Another customer, with a host, a fault and an incident of its own."""
+    return db.transaction(add_globex, START)
+
+
+@pytest.fixture
+def portal(
+    client: TestClient[web.Request, web.Application],
+    db: Database,
+    config: CollectorConfig,
+    globex: OtherCustomer,
+) -> TestClient[web.Request, web.Application]:
+    """The client, signed in to the portal as Acme's customer admin, with Globex beside."""
+    user_id = db.transaction(add_acme_user, START)
+    cookie = customer_cookie(db, config, user_id, START)
+    client.session.cookie_jar.update_cookies({sessions.COOKIE: cookie}, client.make_url("/"))
+    return client
 
 
 @pytest.fixture

@@ -21,23 +21,17 @@ from collector.store import customer_users, schema
 from collector.store.database import Database
 from collector.web.access import Access
 from dashboard.sessions import COOKIE
-from tests.support.dashboard import START, Seeded, csrf_token
+from tests.support.dashboard import START, csrf_token
 from tests.support.isolation import RouteRule, fill, routes, unruled
 from tests.support.portal import (
     GLOBEX_MARKERS,
     OtherCustomer,
     add_acme_user,
-    add_globex,
     customer_cookie,
 )
 
 Client = TestClient[web.Request, web.Application]
 GUESSED = "987654"
-
-
-@pytest.fixture
-def globex(db: Database, seeded: Seeded) -> OtherCustomer:
-    return db.transaction(add_globex, START)
 
 
 @pytest.fixture

@@ -9,19 +9,12 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from sqlalchemy import Connection
 
-from collector.config.settings import CollectorConfig
 from collector.store import series as series_store
 from collector.store.database import Database
 from collector.store.series import Sample
-from dashboard.sessions import COOKIE
-from tests.support.dashboard import START, Seeded
 from tests.support.figures import NOW_S, add_mitel, pbx_history
 from tests.support.portal import (
-    OtherCustomer,
-    add_acme_user,
-    add_globex,
     announce_christmas,
-    customer_cookie,
 )
 
 Client = TestClient[web.Request, web.Application]
@@ -29,17 +22,10 @@ CPU = "/portal/hosts/pbx1/series.json?range=1h&metric=cpu_percent"
 
 
 @pytest.fixture
-def globex(db: Database, seeded: Seeded) -> OtherCustomer:
-    return db.transaction(add_globex, START)
-
-
-@pytest.fixture
-def portal(client: Client, db: Database, config: CollectorConfig, globex: OtherCustomer) -> Client:
+def portal(portal: Client, db: Database) -> Client:
+    """The conftest's portal, with Acme's PBX's history of figures."""
     db.transaction(pbx_history)
-    user_id = db.transaction(add_acme_user, START)
-    cookie = customer_cookie(db, config, user_id, START)
-    client.session.cookie_jar.update_cookies({COOKIE: cookie}, client.make_url("/"))
-    return client
+    return portal
 
 
 async def test_it_links_each_host_on_the_status_page_to_its_page(portal: Client) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
@@ -17,22 +16,9 @@ from collector.store import incidents as incident_store
 from collector.store.database import Database
 from dashboard.sessions import COOKIE
 from tests.support.dashboard import START, Seeded, csrf_token
-from tests.support.portal import OtherCustomer, add_acme_user, add_globex, customer_cookie
+from tests.support.portal import OtherCustomer, customer_cookie
 
 Client = TestClient[web.Request, web.Application]
-
-
-@pytest.fixture
-def globex(db: Database, seeded: Seeded) -> OtherCustomer:
-    return db.transaction(add_globex, START)
-
-
-@pytest.fixture
-def portal(client: Client, db: Database, config: CollectorConfig, globex: OtherCustomer) -> Client:
-    user_id = db.transaction(add_acme_user, START)
-    cookie = customer_cookie(db, config, user_id, START)
-    client.session.cookie_jar.update_cookies({COOKIE: cookie}, client.make_url("/"))
-    return client
 
 
 async def _form_post(client: Client, page: str, action: str, **fields: str) -> int:

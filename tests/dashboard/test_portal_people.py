@@ -5,35 +5,19 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from collector.config.settings import CollectorConfig
 from collector.store import customer_users, inventory, people_schema, schema
 from collector.store.database import Database
-from dashboard.sessions import COOKIE
-from tests.support.dashboard import START, Seeded, csrf_token
-from tests.support.portal import OtherCustomer, add_acme_user, add_globex, customer_cookie
+from tests.support.dashboard import csrf_token
+from tests.support.portal import OtherCustomer
 
 Client = TestClient[web.Request, web.Application]
 PAGE = "/portal/people"
 CONTACTS = "/portal/people/contacts"
 STORED = ["pat@acme.example"]  # the seeded contact
-
-
-@pytest.fixture
-def globex(db: Database, seeded: Seeded) -> OtherCustomer:
-    return db.transaction(add_globex, START)
-
-
-@pytest.fixture
-def admin(client: Client, db: Database, config: CollectorConfig, globex: OtherCustomer) -> Client:
-    user_id = db.transaction(add_acme_user, START)
-    cookie = customer_cookie(db, config, user_id, START)
-    client.session.cookie_jar.update_cookies({COOKIE: cookie}, client.make_url("/"))
-    return client
 
 
 async def _answer(client: Client, action: str, **fields: str) -> ClientResponse:
@@ -65,10 +49,10 @@ def _invites(db: Database) -> list[str]:
 
 
 async def test_it_refuses_the_same_address_twice_naming_the_row_and_keeping_the_form(
-    admin: Client, db: Database
+    portal: Client, db: Database
 ) -> None:
     status, html = await _post(
-        admin, CONTACTS, name0="Ann", email0="a@b.example", name1="Bob", email1="A@B.example"
+        portal, CONTACTS, name0="Ann", email0="a@b.example", name1="Bob", email1="A@B.example"
     )
     assert status == 400
     assert "Contact 2" in _error(html)
@@ -77,9 +61,11 @@ async def test_it_refuses_the_same_address_twice_naming_the_row_and_keeping_the_
     assert db.transaction(inventory.contact_emails, "acme") == STORED
 
 
-async def test_it_refuses_a_contact_with_a_name_and_no_address(admin: Client, db: Database) -> None:
+async def test_it_refuses_a_contact_with_a_name_and_no_address(
+    portal: Client, db: Database
+) -> None:
     status, html = await _post(
-        admin, CONTACTS, name0="Ann", email0="ann@acme.example", name2="Bob", email2=" "
+        portal, CONTACTS, name0="Ann", email0="ann@acme.example", name2="Bob", email2=" "
     )
     assert status == 400
     assert "Contact 3" in _error(html) and 'data-field="email2"' in html
@@ -88,23 +74,23 @@ async def test_it_refuses_a_contact_with_a_name_and_no_address(admin: Client, db
 
 
 async def test_it_refuses_to_leave_the_customer_with_no_contact(
-    admin: Client, db: Database
+    portal: Client, db: Database
 ) -> None:
-    status, html = await _post(admin, CONTACTS, name0="", email0="")
+    status, html = await _post(portal, CONTACTS, name0="", email0="")
     assert status == 400
     assert "at least one contact" in _error(html)
     assert db.transaction(inventory.contact_emails, "acme") == STORED
 
 
-async def test_it_keeps_what_was_typed_when_an_address_is_not_one(admin: Client) -> None:
-    status, html = await _post(admin, CONTACTS, name0="Ann", email0="not an address")
+async def test_it_keeps_what_was_typed_when_an_address_is_not_one(portal: Client) -> None:
+    status, html = await _post(portal, CONTACTS, name0="Ann", email0="not an address")
     assert status == 400
     assert "Contact 1" in _error(html)
     assert _typed(html, "email0") == "not an address"
 
 
-async def test_it_saves_rows_in_any_order_skipping_blank_ones(admin: Client, db: Database) -> None:
-    status, _ = await _post(admin, CONTACTS, email1="ann@acme.example", name3="Bob",
+async def test_it_saves_rows_in_any_order_skipping_blank_ones(portal: Client, db: Database) -> None:
+    status, _ = await _post(portal, CONTACTS, email1="ann@acme.example", name3="Bob",
                             email3="bob@acme.example")  # fmt: skip
     assert status == 303
     assert db.transaction(inventory.contacts_of, "acme") == [
@@ -114,13 +100,13 @@ async def test_it_saves_rows_in_any_order_skipping_blank_ones(admin: Client, db:
 
 
 async def test_it_answers_an_invite_of_another_customers_user_as_any_invite(
-    admin: Client, db: Database, globex: OtherCustomer
+    portal: Client, db: Database, globex: OtherCustomer
 ) -> None:
-    fresh = await _answer(admin, PAGE + "/invite", email="sam@acme.example")
-    taken = await _answer(admin, PAGE + "/invite", email="Hank@globex.example")
+    fresh = await _answer(portal, PAGE + "/invite", email="sam@acme.example")
+    taken = await _answer(portal, PAGE + "/invite", email="Hank@globex.example")
     assert (taken.status, taken.headers["Location"]) == (fresh.status, fresh.headers["Location"])
     assert (await taken.text()) == (await fresh.text())
-    page = await (await admin.get(PAGE)).text()
+    page = await (await portal.get(PAGE)).text()
     assert "globex" not in page.lower() and "account already" not in page
     hank = db.transaction(customer_users.user_by_email, "hank@globex.example")
     assert hank is not None and hank.customer_id == "globex"
@@ -137,7 +123,7 @@ async def test_it_answers_an_invite_of_another_customers_user_as_any_invite(
     ]
 
 
-async def test_it_still_tells_an_admin_of_their_own_colleagues_account(admin: Client) -> None:
-    status, html = await _post(admin, PAGE + "/invite", email="pat@acme.example")
+async def test_it_still_tells_an_admin_of_their_own_colleagues_account(portal: Client) -> None:
+    status, html = await _post(portal, PAGE + "/invite", email="pat@acme.example")
     assert status == 409
     assert "already one of your" in _error(html)
