@@ -227,10 +227,15 @@ def load_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+    loader = _SAFE_LOADER(text)
     try:
-        return yaml.load(text, Loader=_SAFE_LOADER), yaml.compose(text, Loader=_SAFE_LOADER)
+        # Parsed once: the data is built from the very node tree that is kept.
+        node = loader.get_single_node()
+        return (None if node is None else loader.construct_document(node)), node
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    finally:
+        loader.dispose()
 
 
 def line_of(node: yaml.Node | None, location: tuple[str | int, ...]) -> int | None:
