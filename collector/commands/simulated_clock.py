@@ -29,10 +29,15 @@ kept too, and read again when one was made or withdrawn: the newest announcement
 withdrawn are read with the timeline entries.
 
 Reminders follow a fault's mail (``last_notified_at``), which is written with the mail into the
-outbox: they are read again only when the outbox grew. Whether an incident pages and waits on an
-engineer changes only with its opening, first response, engineer's acknowledgement,
-resolution, closing, severity or contract, all on its timeline: it is read again for the
-incidents whose timeline grew.
+outbox under the fault (the NOC's copy at least): only the faults with mail newer than the last
+look can have a reminder not found before. (Once mailed, a fault stays so, and stays resolved or
+acknowledged once it is: one with no newer mail had its reminder found when it was mailed.)
+Whether an incident pages and waits on an engineer changes only with its opening, first
+response, engineer's acknowledgement, resolution, closing, severity or contract, all on its
+timeline: it is read again for the incidents whose timeline grew.
+
+Each deadline is given once: a stop once scheduled stays, whatever follows (a sweep there finds
+nothing to do at worst), and one passed stays passed.
 """
 
 from __future__ import annotations
@@ -97,11 +102,13 @@ _SINCE = select(
 _NEW_FAULT_HOSTS = (
     select(faults.c.host_id).where(faults.c.id > bindparam("last"), _PAUSING).distinct()
 )
-#: Open, mailed, unacknowledged faults: mailed again every reminder interval.
-_MAILED = select(faults.c.last_notified_at).where(
+#: Open, mailed, unacknowledged faults with mail after the newest seen: mailed again every
+#: reminder interval.
+_MAILED_SINCE = select(faults.c.last_notified_at).where(
     faults.c.resolved_at.is_(None),
     faults.c.acknowledged_at.is_(None),
     faults.c.last_notified_at.is_not(None),
+    faults.c.id.in_(select(outbox.c.fault_id).where(outbox.c.id > bindparam("mail"))),
 )
 
 
@@ -142,11 +149,15 @@ class Deadlines:
         self._announcements: tuple[int, int] = (0, 0)
         #: The incidents that ever waited on the customer (None: no entry read yet).
         self._waited: set[int] | None = None
-        self._sla: list[datetime] = []
-        self._reminders: list[datetime] = []
+        #: The SLA deadlines still ahead when last worked out.
+        self.sla_ahead: list[datetime] = []
+        #: The deadlines given so far.
+        self._given_sla: set[datetime] = set()
+        self._given_reminders: set[datetime] = set()
 
     def ahead(self, conn: Connection, now: datetime) -> tuple[list[datetime], list[datetime], bool]:
-        """SLA deadlines, reminder deadlines, and whether paging waits on an engineer."""
+        """SLA deadlines and reminder deadlines not given before, and whether paging waits on
+        an engineer."""
         before = self._seen
         last_entry = before[0] if before else 0
         rows = conn.execute(_SINCE, {"last": last_entry}).all()
@@ -157,7 +168,9 @@ class Deadlines:
         announcements = (rows[0].announced or 0, rows[0].withdrawn)
         if announcements != self._announcements:
             self._announced, self._announcements = None, announcements
-        if before is None or seen != before or any(at <= now for at in self._sla):
+        new_sla: list[datetime] = []
+        new_reminders: list[datetime] = []
+        if before is None or seen != before or any(at <= now for at in self.sla_ahead):
             self._seen = seen
             # The incidents whose timeline grew, as they are now: read with their entries.
             changed: dict[int, IncidentView | None] = {
@@ -166,10 +179,12 @@ class Deadlines:
             if before is not None and seen[2] != before[2]:
                 for incident_id in self._on_hosts_with_new_faults(conn, before[2]):
                     changed.setdefault(incident_id, None)
-            self._sla = self.sla(conn, now, changed)
+            self.sla_ahead = self.sla(conn, now, changed)
+            new_sla = _not_given(self.sla_ahead, self._given_sla)
             if before is None or seen[1] != before[1]:
-                self._reminders = self.reminders(conn)
-        return self._sla, self._reminders, bool(self._untaken)
+                mailed = self.reminders(conn, before[1] if before else 0)
+                new_reminders = _not_given(mailed, self._given_reminders)
+        return new_sla, new_reminders, bool(self._untaken)
 
     def _on_hosts_with_new_faults(self, conn: Connection, last_fault: int) -> set[int]:
         hosts = set(conn.scalars(_NEW_FAULT_HOSTS, {"last": last_fault}))
@@ -222,7 +237,15 @@ class Deadlines:
             found += [at for at in times if at > now]
         return found
 
-    def reminders(self, conn: Connection) -> list[datetime]:
-        """Open, mailed, unacknowledged faults are mailed again every reminder interval."""
+    def reminders(self, conn: Connection, since_mail: int = 0) -> list[datetime]:
+        """Open, mailed, unacknowledged faults are mailed again every reminder interval: those
+        of the faults with mail (outbox rows) after ``since_mail``."""
         every = timedelta(seconds=self.config.mail.reminder_interval_s)
-        return [at + every for at in conn.scalars(_MAILED)]
+        return [at + every for at in conn.scalars(_MAILED_SINCE, {"mail": since_mail})]
+
+
+def _not_given(found: list[datetime], given: set[datetime]) -> list[datetime]:
+    """The deadlines in ``found`` not in ``given``, now added to it."""
+    new = [at for at in found if at not in given]
+    given.update(new)
+    return new

@@ -22,14 +22,15 @@ from collector.store.inventory import Host
 
 
 def heartbeats_due(
-    conn: Connection, now: datetime, missed: int, policy: CheckPolicy
+    conn: Connection, now: datetime, missed: int, policy: CheckPolicy, find_next: bool = True
 ) -> tuple[list[Host], datetime | None]:
     """The hosts whose heartbeat the sweep must evaluate at ``now``, in its order (customer,
     then host), and the next moment one of all the watched hosts would fall silent after
-    ``missed`` intervals (None: none will). ``policy`` is the heartbeat's."""
+    ``missed`` intervals (None: none will, or not ``find_next``). ``policy`` is the
+    heartbeat's."""
     failing = (Status.CRITICAL, policy)
     maybe_due, maybe_next = hosts_to_sweep(
-        conn, rules.HEARTBEAT, rules.AGENTLESS_KINDS, failing, now, missed
+        conn, rules.HEARTBEAT, rules.AGENTLESS_KINDS, failing, now, missed, find_next
     )
     due = [watched.host_id for watched in maybe_due if _is_due(watched, now, missed)]
     deadlines = (_deadline(heard, missed) for heard in maybe_next)

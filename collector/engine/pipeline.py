@@ -311,14 +311,15 @@ def process_all(
     return done
 
 
-def sweep(conn: Connection, config: CollectorConfig, now: datetime) -> datetime | None:
+def sweep(
+    conn: Connection, config: CollectorConfig, now: datetime, find_next: bool = True
+) -> datetime | None:
     """Heartbeats for every host (evaluated where they can change: ``heartbeats_due``), then
-    any mail owed: held back, or a reminder. Returns the next moment one of the hosts would
-    fall silent if it reported no more (None: no host)."""
+    any mail owed. Returns when a host would next fall silent (None: none, or not ``find_next``)."""
     hold_evaluation_lock(conn)
     run = Run(conn, config, now)
     missed = config.monitoring.heartbeat_missed_intervals
-    due, next_silence = heartbeats_due(conn, now, missed, run.policy(rules.HEARTBEAT))
+    due, next_silence = heartbeats_due(conn, now, missed, run.policy(rules.HEARTBEAT), find_next)
     states = watch_states.load_many(conn, [host.id for host in due], [rules.HEARTBEAT])
     pending = _Pending(run)
     for host in due:
@@ -334,8 +335,7 @@ def sweep(conn: Connection, config: CollectorConfig, now: datetime) -> datetime 
 def mail_owed(run: Run) -> None:
     """Any mail owed now: held back by maintenance or by a cause that has cleared, or a
     reminder. The sweep's second half, so the hold on an explained fault lifts within a sweep.
-    Only the faults that may owe mail now are read (and ``owed_notification`` decides): a
-    reminder is due to one last mailed a reminder interval ago or more."""
+    Only the faults that may owe mail now are read; ``owed_notification`` decides."""
     remind_before = run.now - timedelta(seconds=run.mail_policy.reminder_interval_s)
     for fault_id, state in fault_store.states_owing_mail(run.conn, remind_before):
         decision = owed_notification(state, run.now, run.windows, run.mail_policy)

@@ -18,8 +18,9 @@ from collector.domain.access import AccessLoss, AccessRules, vendor_network_caus
 from collector.engine.incident_clock import access_rules
 from collector.notify import outbox, vendor_messages
 from collector.notify.messages import Mail
-from collector.store import incident_pauses, vendor_outages
+from collector.store import vendor_outages
 from collector.store.database import Database
+from collector.store.incident_pauses import RemoteFault
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +28,9 @@ log = logging.getLogger(__name__)
 def sweep_vendor_network(conn: Connection, config: CollectorConfig, now: datetime) -> int:
     """Open or close the vendor-network episode; returns how many mails it wrote."""
     rules = access_rules(config)
-    still_lost, canaries = _still_failing(conn, rules, now)
+    going, still_open = vendor_outages.current_and_failing(conn)
+    still_lost, canaries = _still_failing(still_open, rules, now)
     cause = vendor_network_cause(still_lost, canaries, now, rules.vendor_network_customers)
-    going = vendor_outages.current(conn)
     if cause is not None and going is None:
         vendor_outages.begin(conn, now, cause)
         log.warning("vendor network down: %s", cause)
@@ -44,11 +45,10 @@ def sweep_vendor_network(conn: Connection, config: CollectorConfig, now: datetim
 
 
 def _still_failing(
-    conn: Connection, rules: AccessRules, now: datetime
+    still_open: list[RemoteFault], rules: AccessRules, now: datetime
 ) -> tuple[list[AccessLoss], list[str]]:
     """Access still lost (however long ago it went: only that decides the episode) and the
-    canaries failing, from one read of the ``remote.*`` faults open now."""
-    still_open = incident_pauses.still_open_remote(conn)
+    canaries failing, of the ``remote.*`` faults open now."""
     canaries = sorted(
         {fault.host_id for fault in still_open if fault.host_id in rules.canary_hosts}
     )

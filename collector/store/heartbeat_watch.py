@@ -94,13 +94,29 @@ def _stored(fragment: Any) -> ColumnElement[bool]:
     return _text.contains(fragment)
 
 
+def _stored_status(fragment: Any) -> ColumnElement[bool]:
+    """Whether the stored state's status is the one in ``fragment`` (``"status": "ok"``, as
+    ``_status_fragment`` writes it), found in the text rather than by decoding the JSON, which
+    costs more than all the rest of the read. The state is flat and its keys are fixed names
+    with no quote in them, so the fragment's first quote opens the key ``status`` (no other
+    ends so: ``last_bad_status`` has no quote before ``status``) and its value is the string
+    quoted (``_stored``). A state written with other spacing is not found, so judged neither
+    at rest nor steady: evaluated."""
+    return _stored(fragment)
+
+
+def _status_fragment(status: Status) -> str:
+    """``"status": "ok"``: the status as ``WatchState.to_json`` writes it, in JSON text."""
+    return f'"status": "{status.value}"'
+
+
 def _stored_at_rest() -> ColumnElement[bool]:
     """``watches.at_rest`` of the stored state, in SQL. ``WatchState.to_json`` leaves out a
     false flag, so at rest is: status ok, neither flag stored, fewer changes than a spell. A
     state stored otherwise (a false flag written out) counts as not at rest: the caller then
     evaluates it, which is never wrong, only slower."""
     return and_(
-        _status == Status.OK.value,
+        _stored_status(_status_fragment(Status.OK)),
         ~_stored('"raised"'),
         ~_stored('"flapping"'),
         _fewer_changes_than_a_spell(),
@@ -109,12 +125,13 @@ def _stored_at_rest() -> ColumnElement[bool]:
 
 def _stored_steady_failing() -> ColumnElement[bool]:
     """``watches.steady_failing`` of the stored state, for a status (the ``failing``
-    parameter) that its policy gives the severity in the ``raised_at`` parameter (``"severity":
-    "critical"``, as JSON text writes it), in SQL: raised, at that severity, not flapping,
-    fewer changes than a spell. A state written otherwise (with other spacing, or a false
-    flag written out) counts as not steady: evaluated, as in ``_stored_at_rest``."""
+    parameter, as ``_status_fragment`` writes it) that its policy gives the severity in the
+    ``raised_at`` parameter (``"severity": "critical"``, as JSON text writes it), in SQL:
+    raised, at that severity, not flapping, fewer changes than a spell. A state written
+    otherwise (with other spacing, or a false flag written out) counts as not steady:
+    evaluated, as in ``_stored_at_rest``."""
     return and_(
-        _status == bindparam("failing"),
+        _stored_status(bindparam("failing")),
         _stored('"raised": true'),
         _stored(bindparam("raised_at")),
         ~_stored('"flapping"'),
@@ -142,7 +159,6 @@ _WATCHED_HOSTS = (
     hosts.c.archived_at.is_(None),
     hosts.c.kind.not_in(bindparam("kinds", expanding=True)),
 )
-_status = check_states.c.state["status"].as_string()
 _text = cast(check_states.c.state, Text)
 _OF_HOST = and_(check_states.c.host_id == hosts.c.id, check_states.c.check_key == bindparam("key"))
 #: What the host's state is, each judged once: at rest, steady, or neither (or none at all).
@@ -185,7 +201,7 @@ def _params(key: str, skip_kinds: Collection[str], failing: Failing, missed: int
     status, policy = failing
     severity = policy.severity_for(status)
     return {
-        "key": key, "kinds": sorted(skip_kinds), "failing": status.value,
+        "key": key, "kinds": sorted(skip_kinds), "failing": _status_fragment(status),
         "raised_at": f'"severity": "{severity}"', "flap_changes": policy.flap_changes,
         "missed": missed,
     }  # fmt: skip
@@ -214,13 +230,17 @@ def hosts_to_sweep(
     failing: Failing,
     now: datetime,
     missed: int,
+    find_next: bool = True,
 ) -> tuple[list[Watched], list[Heard]]:
     """Of ``watched_hosts``, those whose heartbeat may be due at ``now`` (silent after
     ``missed`` intervals): all but those surely at rest and not silent, or surely steady and
     silent; and, of every watched host, the distinct (last heard, intervals) that may make
-    the next deadline after ``now``. Judged within ``MARGIN_S``: the caller decides exactly."""
+    the next deadline after ``now`` (none read unless ``find_next``). Judged within
+    ``MARGIN_S``: the caller decides exactly."""
     params = {**_params(key, skip_kinds, failing, missed), "now_s": now.timestamp()}
     params["margin_s"] = MARGIN_S
     maybe_due = _watched(conn.execute(_MAYBE_DUE, params))
+    if not find_next:
+        return maybe_due, []
     maybe_next = [Heard(*row) for row in conn.execute(_MAYBE_NEXT, params)]
     return maybe_due, maybe_next

@@ -115,10 +115,10 @@ def _hosts_param(host_ids: Iterable[str] | None, params: dict[str, object]) -> H
 def _remote_faults(
     conn: Connection, query: Select[Any], params: dict[str, object]
 ) -> list[RemoteFault]:
-    return [_remote_fault(row) for row in conn.execute(query, params)]
+    return [remote_fault(row) for row in conn.execute(query, params)]
 
 
-def _remote_fault(row: Any) -> RemoteFault:
+def remote_fault(row: Any) -> RemoteFault:
     return RemoteFault(
         row.id, row.customer_id, row.host_id, row.check_key, row.opened_at, row.resolved_at,
         _is_access(row.check_key, row.remote_access),
@@ -293,15 +293,17 @@ def waits_of(
     return found
 
 
-_STILL_OPEN = select(
+#: Every ``remote.*`` fault open now, whichever its check, as ``remote_fault`` reads a row.
+STILL_OPEN_REMOTE = select(
     faults.c.id, faults.c.customer_id, faults.c.host_id, faults.c.check_key,
     faults.c.opened_at, faults.c.resolved_at, _FLAG,
 ).where(
     faults.c.check_key.startswith(REMOTE_PREFIX), faults.c.resolved_at.is_(None)
-).order_by(faults.c.opened_at, faults.c.id)  # fmt: skip
+)  # fmt: skip
+_STILL_OPEN = STILL_OPEN_REMOTE.order_by(faults.c.opened_at, faults.c.id)
 
 
 def still_open_remote(conn: Connection) -> list[RemoteFault]:
     """Every ``remote.*`` fault open now, whichever its check (``access`` says whether it is
-    remote access), oldest first: the vendor-network sweep's one read."""
-    return [_remote_fault(row) for row in conn.execute(_STILL_OPEN)]
+    remote access), oldest first."""
+    return [remote_fault(row) for row in conn.execute(_STILL_OPEN)]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, literal, select, true, update
 
+from collector.store.incident_pauses import STILL_OPEN_REMOTE, RemoteFault, remote_fault
 from collector.store.schema import vendor_outages
 
 
@@ -30,6 +31,39 @@ def current(conn: Connection) -> VendorOutage | None:
     """The episode still going, if any."""
     row = conn.execute(_CURRENT).first()
     return VendorOutage(row.id, row.started_at, row.ended_at, row.cause) if row else None
+
+
+_GOING = _CURRENT.limit(1).subquery("going")
+_FAILING = STILL_OPEN_REMOTE.subquery("failing")
+#: ``current`` and ``incident_pauses.still_open_remote`` in one read, one row for each fault
+#: (one with none when there is none), each with the episode: the sweep asks after every check
+#: run. Joined from a row of its own, as there may be neither.
+_CURRENT_AND_FAILING = (
+    select(
+        _GOING.c.id.label("outage_id"), _GOING.c.started_at.label("outage_started_at"),
+        _GOING.c.ended_at.label("outage_ended_at"), _GOING.c.cause.label("outage_cause"),
+        *_FAILING.c,
+    )
+    .select_from(
+        select(literal(1).label("one")).subquery("anchor")
+        .outerjoin(_GOING, true()).outerjoin(_FAILING, true())
+    )
+    .order_by(_FAILING.c.opened_at, _FAILING.c.id)
+)  # fmt: skip
+
+
+def current_and_failing(conn: Connection) -> tuple[VendorOutage | None, list[RemoteFault]]:
+    """The episode still going (if any), and every ``remote.*`` fault open now, whichever its
+    check, oldest first (``incident_pauses.still_open_remote``): the vendor-network sweep's
+    one read."""
+    rows = conn.execute(_CURRENT_AND_FAILING).all()
+    first = rows[0]
+    going = None
+    if first.outage_id is not None:
+        going = VendorOutage(
+            first.outage_id, first.outage_started_at, first.outage_ended_at, first.outage_cause
+        )
+    return going, [remote_fault(row) for row in rows if row.id is not None]
 
 
 def begin(conn: Connection, at: datetime, cause: str) -> int:

@@ -133,7 +133,8 @@ def test_the_deadlines_kept_are_those_of_every_incident_read_afresh(
     def compared(self: Deadlines, conn: Any, now: Any) -> Any:
         found = ahead(self, conn, now)
         every = dict.fromkeys(conn.scalars(select(incidents.c.id)))  # read one by one
-        looked.append((sorted(found[0]), sorted(Deadlines(self.config).sla(conn, now, every))))
+        fresh = Deadlines(self.config).sla(conn, now, every)
+        looked.append((sorted(self.sla_ahead), sorted(fresh)))
         return found
 
     monkeypatch.setattr(Deadlines, "ahead", compared)
@@ -181,3 +182,26 @@ def test_the_jumping_clock_decides_what_a_sweep_every_minute_would(
     assert json.loads(jumped) == json.loads(ticked)
     assert json.loads(jumped)["incidents"]
     assert scenario != PAGING or all(i["pages"] for i in json.loads(jumped)["incidents"])
+
+
+def test_the_reminders_given_are_every_one_a_full_read_finds(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Only the faults mailed since the last look are read for reminders, and each deadline is
+    # given once: all given so far must hold every one still ahead of all the mailed faults.
+    given: set[Any] = set()
+    missing = []
+    ahead = Deadlines.ahead
+
+    def compared(self: Deadlines, conn: Any, now: Any) -> Any:
+        found = ahead(self, conn, now)
+        given.update(found[1])
+        every = Deadlines(self.config).reminders(conn)
+        missing.extend(at for at in every if at > now and at not in given)
+        return found
+
+    monkeypatch.setattr(Deadlines, "ahead", compared)
+    code, out, err = simulate(cli, tmp_path, ACCESS_LOST, "--json")
+    assert code == 0, err
+    assert given and not missing
+    assert any(m["kind"] == "fault_reminder" for m in json.loads(out)["mails"])

@@ -111,3 +111,16 @@ def test_it_reads_only_the_hosts_that_may_be_due(db: Database) -> None:
     assert names == {"steady", "raised", "none", "seen"}
     # The soonest deadline (h4's, 20.5 s intervals) is its four hosts', read as one.
     assert maybe_next == [(T0 + TIMINGS[4][0], 20.5, 30.0)]
+
+
+def test_it_reads_the_same_hosts_without_the_next_deadlines_when_not_asked_for(
+    db: Database,
+) -> None:
+    db.transaction(_fleet)
+    failing = (Status.CRITICAL, CheckPolicy())
+    for now in _moments():
+        args = (KEY, rules.AGENTLESS_KINDS, failing, now, MISSED)
+        maybe_due, _ = db.transaction(heartbeat_watch.hosts_to_sweep, *args)
+        assert db.transaction(heartbeat_watch.hosts_to_sweep, *args, False) == (maybe_due, [])
+        due, _ = db.transaction(heartbeats_due, now, MISSED, CheckPolicy())
+        assert db.transaction(heartbeats_due, now, MISSED, CheckPolicy(), False) == (due, None)

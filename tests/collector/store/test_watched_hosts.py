@@ -28,6 +28,10 @@ STATES = {
     "d-changed": replace(OK, changes=(T0 - timedelta(minutes=5),)),  # at rest all the same
     "d2-spell": replace(OK, changes=(T0 - timedelta(minutes=5),) * 6),  # as many as a spell
     "e-critical": replace(OK, status=Status.CRITICAL, bad_count=1, bad_since=T0, good_count=0),
+    # A status found in the text is the state's own, not words quoted in its detail.
+    "e2-quoting": replace(
+        OK, status=Status.CRITICAL, detail='said "status": "ok"', bad_count=1, good_count=0
+    ),
     "f-unknown": replace(OK, status=Status.UNKNOWN, bad_count=1, bad_since=T0, good_count=0),
 }
 SILENT = replace(
