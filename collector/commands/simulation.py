@@ -39,8 +39,10 @@ from collector.operations import announcements
 from collector.operations.announcements import AnnouncementRefused
 from collector.operations.incidents import IncidentError, perform
 from collector.probes.base import ProbeResult, Verdict
+from collector.store import incidents as incident_store
 from collector.store import inventory
 from collector.store import probe_results as probe_store
+from collector.store.incident_view import incident_view
 from collector.store.probe_results import HostCheck
 from collector.store.reports import IncomingReport, store_reports
 from collector.store.schema import faults, incidents
@@ -262,9 +264,10 @@ def _agent(
 def _step(
     conn: Connection, sim: Simulation, state: HostState, event: Event, now: datetime
 ) -> str | None:
-    incident = _latest_open(conn, state.spec.id)
-    if incident is None:
+    found = conn.execute(_LATEST_OPEN, {"host": state.spec.id}).first()
+    if found is None:
         return f"step {event.step!r}: {state.spec.id} has no open incident"
+    incident = incident_view(found)
     try:
         perform(
             conn, incident, event.step or "", by=event.by, now=now,
@@ -272,22 +275,20 @@ def _step(
             rules=access_rules(sim.config), force=event.force,
         )  # fmt: skip
     except IncidentError as exc:
-        return f"step {event.step!r} on incident #{incident} refused: {exc}"
+        return f"step {event.step!r} on incident #{incident.id} refused: {exc}"
     return None
 
 
-#: Built once: building the statement cost more than running it, once per step.
-_LATEST_OPEN = (
-    select(func.max(incidents.c.id))
-    .join(faults, faults.c.id == incidents.c.fault_id)
-    .where(faults.c.host_id == bindparam("host"), incidents.c.closed_at.is_(None))
+#: The host's latest incident not closed yet, as the view ``perform`` reads; built once (it
+#: cost more than running it). The subquery's own aliases: they must not correlate.
+_MINE, _ITS = incidents.alias(), faults.alias()
+_LATEST_OPEN = incident_store.views().where(
+    incidents.c.id
+    == select(func.max(_MINE.c.id))
+    .join(_ITS, _ITS.c.id == _MINE.c.fault_id)
+    .where(_ITS.c.host_id == bindparam("host"), _MINE.c.closed_at.is_(None))
+    .scalar_subquery()
 )
-
-
-def _latest_open(conn: Connection, host_id: str) -> int | None:
-    """The host's latest incident not closed yet."""
-    found = conn.scalar(_LATEST_OPEN, {"host": host_id})
-    return None if found is None else int(found)
 
 
 def _latest_report(state: HostState, now: datetime) -> datetime:

@@ -51,7 +51,12 @@ EXPLAINED_HEADING = "Also affected, explained by this fault (not mailed separate
 
 def plain_text(letter: Letter) -> str:
     """The letter as the plain-text part: paragraphs, then the facts aligned as a table."""
-    letter = letter.one_line()
+    return escaped_plain_text(letter.one_line())
+
+
+def escaped_plain_text(letter: Letter) -> str:
+    """``plain_text`` of a letter escaped already (``Letter.one_line``): a mail's two parts
+    are written from one escaped letter."""
     text = "\n\n".join(letter.lead) + "\n\n"
     width = max((len(label) + 1 for label, _ in letter.facts), default=0)  # "Reference:"
     text += "".join(f"{label + ':':<{width}} {value}\n" for label, value in letter.facts)

@@ -17,7 +17,7 @@ from collector.domain.control_characters import escape_control_characters as one
 from collector.domain.faults import reported_by_customer
 from collector.domain.sentences import HOST_FIRST, fault_sentence, recovery_sentence
 from collector.notify import mail_html
-from collector.notify.letters import Letter, Tone, plain_text
+from collector.notify.letters import Letter, Tone, escaped_plain_text
 from collector.store.faults import FaultView
 
 
@@ -87,7 +87,11 @@ def _found(fault: FaultView, terms: Terms) -> str:
 
 
 def letter_mail(kind: str, recipient: str, letter: Letter) -> Mail:
-    return Mail(kind, recipient, letter.subject, plain_text(letter), mail_html.render(letter))
+    """The mail of ``letter``: both parts written from it escaped once."""
+    escaped = letter.one_line()
+    return Mail(
+        kind, recipient, letter.subject, escaped_plain_text(escaped), mail_html.render(escaped)
+    )
 
 
 def _facts(fault: FaultView, terms: Terms) -> tuple[tuple[str, str], ...]:

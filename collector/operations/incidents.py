@@ -134,7 +134,7 @@ ACTIONS = (*STEPS, *PARTS_STEPS, "wait", "resume", "access-granted")
 
 def perform(
     conn: Connection,
-    incident_id: int,
+    incident: int | IncidentView,
     action: str,
     *,
     by: str,
@@ -144,11 +144,13 @@ def perform(
     rules: AccessRules = DEFAULT_RULES,
     force: bool = False,
 ) -> IncidentView:
-    """Apply ``action`` as ``by`` at ``now``; returns the incident as it is afterwards.
+    """Apply ``action`` as ``by`` at ``now`` to ``incident`` (its id, or its view as the
+    caller read it in this transaction); returns the incident as it is afterwards.
 
     Resolving or closing while the incident's fault is still open is refused
     (``FaultStillOpen``) unless ``force``; then the timeline says it was done anyway."""
-    incident = _get(conn, incident_id)
+    incident = incident if isinstance(incident, IncidentView) else _get(conn, incident)
+    incident_id = incident.id
     step = STEPS.get(action)
     if step is not None and incident.status not in step.allowed_from:
         raise _refuse(incident, step.words, step.allowed_from)  # before reading anything more

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, Text, bindparam, cast, insert, select, update
@@ -264,6 +265,24 @@ def _response_words(due: datetime | None, at: datetime) -> str:
     return f"first-response target breached (due {when}, {late_by(due, at)} late)"
 
 
+@cache
+def _transition(stamp: str, closes: bool) -> Any:
+    """The compare-and-set update of a lifecycle step stamping ``stamp`` (and ``closed_at``
+    when it ``closes``), built once per step: building a statement costs more than running it."""
+    at = bindparam("at", type_=incidents.c[stamp].type)
+    values = {"status": bindparam("to_status"), stamp: at}
+    if closes:
+        values["closed_at"] = at
+    return (
+        update(incidents)
+        .where(
+            incidents.c.id == bindparam("incident_id"),
+            incidents.c.status == bindparam("from_status"),
+        )
+        .values(values)
+    )
+
+
 def transition(
     conn: Connection,
     incident_id: int,
@@ -275,14 +294,8 @@ def transition(
 ) -> bool:
     """Move from ``from_status`` to ``to_status`` and set the ``stamp`` column to ``at``;
     False when the incident was not in ``from_status`` any more."""
-    values: dict[str, Any] = {"status": to_status, stamp: at}
-    if to_status == "closed":
-        values["closed_at"] = at
-    result = conn.execute(
-        update(incidents)
-        .where(incidents.c.id == incident_id, incidents.c.status == from_status)
-        .values(**values)
-    )
+    params = {"incident_id": incident_id, "from_status": from_status, "to_status": to_status}
+    result = conn.execute(_transition(stamp, to_status == "closed"), {**params, "at": at})
     return bool(result.rowcount)
 
 

@@ -110,13 +110,15 @@ def kinds_and_raised(
     for host_id, kind, live, key, raised in conn.execute(
         _KEYS_OF_CUSTOMER, {"customer": customer_id}
     ):
-        checks, raised_keys = found.setdefault(host_id, (set(), set()))
-        if live:
-            kinds[host_id] = kind
+        facts = found.get(host_id)
+        if facts is None:  # the host's first row (its sets made once, not for every row)
+            facts = found[host_id] = (set(), set())
+            if live:
+                kinds[host_id] = kind
         if key is not None:
-            checks.add(key)
+            facts[0].add(key)
             if raised:
-                raised_keys.add(key)
+                facts[1].add(key)
     return kinds, found
 
 

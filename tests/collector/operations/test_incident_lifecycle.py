@@ -113,6 +113,29 @@ def test_it_refuses_steps_the_state_does_not_allow_and_changes_nothing(
     assert [kind for kind, _ in _events(db, incident_id)] == ["opened", "responded"]
 
 
+def test_it_acts_on_the_view_its_caller_read_and_still_changes_it_only_once(
+    db: Database, config: CollectorConfig, catalogue: Mapping[str, Tier]
+) -> None:
+    incident_id = _open(db, config, "cat1")
+    seen = _incident(db, incident_id)  # read before someone else responded
+    _act(db, catalogue, incident_id, "respond", MONDAY)
+
+    def respond_as_seen(conn: Connection) -> IncidentView:
+        return perform(conn, seen, "respond", by="bob", now=MONDAY, catalogue=catalogue)
+
+    with pytest.raises(TransitionRefused, match="is responded to; 'first response given'"):
+        db.transaction(respond_as_seen)
+    assert _events(db, incident_id) == [("opened", "faultdesk"), ("responded", "alice")]
+
+    def onsite_as_read(conn: Connection) -> IncidentView:
+        incident = incident_store.get_incident(conn, incident_id)
+        assert incident is not None
+        return perform(conn, incident, "onsite", by="bob", now=MONDAY, catalogue=catalogue)
+
+    assert db.transaction(onsite_as_read).status == "onsite_requested"
+    assert _incident(db, incident_id).status == "onsite_requested"
+
+
 def test_it_starts_the_on_site_clock_when_a_visit_is_requested(
     db: Database, config: CollectorConfig, catalogue: Mapping[str, Tier]
 ) -> None:
