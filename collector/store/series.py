@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Table, bindparam, delete, func, select
+from sqlalchemy import Connection, Table, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
 from collector.domain.figures import bucket_sums
+from collector.store.fixed_in import FixedIn
 from collector.store.schema import hosts
 from collector.store.telemetry_schema import series, series_1h, series_5m, series_raw
 
@@ -78,8 +79,9 @@ def _merge_rollup(dialect: str, table: Table) -> Insert:
     )
 
 
-_SERIES_OF_HOSTS = select(series.c.id, series.c.host_id, series.c.metric).where(
-    series.c.host_id.in_(bindparam("hosts", expanding=True))
+#: Every batch of reports or probe results reads the series of its host or two.
+_SERIES_OF_HOSTS = FixedIn(
+    series.c.host_id, select(series.c.id, series.c.host_id, series.c.metric).where
 )
 
 
@@ -101,7 +103,7 @@ def series_ids(conn: Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[
 def _known(conn: Connection, hosts: list[str]) -> dict[tuple[str, str], int]:
     if not hosts:
         return {}
-    rows = conn.execute(_SERIES_OF_HOSTS, {"hosts": hosts})
+    rows = conn.execute(*_SERIES_OF_HOSTS.bind(hosts))
     return {(row.host_id, row.metric): row.id for row in rows}
 
 

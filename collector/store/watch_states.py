@@ -18,15 +18,17 @@ from sqlalchemy.sql.dml import Insert
 
 from collector.domain.watches import WatchState
 from collector.store.engines import bind_processor
+from collector.store.fixed_in import FixedIn
 from collector.store.schema import check_states, hosts
 
 # The state as stored, as text: it is its own version (see ``load_versioned``).
-_STATES_OF_HOSTS = select(
-    check_states.c.host_id, check_states.c.check_key, cast(check_states.c.state, Text)
-).where(check_states.c.host_id.in_(bindparam("hosts", expanding=True)))
+_STATES = select(check_states.c.host_id, check_states.c.check_key, cast(check_states.c.state, Text))
+#: Evaluation reads the states of a report's host or two for every batch.
+_STATES_OF_HOSTS = FixedIn(check_states.c.host_id, _STATES.where)
 
-_SOME_STATES_OF_HOSTS = _STATES_OF_HOSTS.where(
-    check_states.c.check_key.in_(bindparam("keys", expanding=True))
+_SOME_STATES_OF_HOSTS = _STATES.where(
+    check_states.c.host_id.in_(bindparam("hosts", expanding=True)),
+    check_states.c.check_key.in_(bindparam("keys", expanding=True)),
 )
 
 #: Of each of a customer's hosts: its kind, whether it is live (not archived), and of each of
@@ -88,9 +90,10 @@ def state_versions(
     """The stored text of each state of the hosts, by (host id, check key)."""
     if not host_ids:
         return {}
-    query, params = _STATES_OF_HOSTS, {"hosts": list(host_ids)}
-    if keys is not None:
-        query, params = _SOME_STATES_OF_HOSTS, {**params, "keys": list(keys)}
+    if keys is None:
+        query, params = _STATES_OF_HOSTS.bind(list(host_ids))
+    else:
+        query, params = _SOME_STATES_OF_HOSTS, {"hosts": list(host_ids), "keys": list(keys)}
     return {(host_id, key): text for host_id, key, text in conn.execute(query, params)}
 
 
