@@ -220,8 +220,12 @@ def record_result(conn: Connection, check: HostCheck, result: ResultLike, at: da
 def record_results(conn: Connection, runs: Sequence[tuple[HostCheck, ResultLike, datetime]]) -> int:
     """Store several runs in one statement (the scheduler writes in batches); returns how many."""
     if runs:
-        conn.execute(insert(probe_results), [_result_row(*run) for run in runs])
+        conn.execute(_INSERT_RESULT, [_result_row(*run) for run in runs])
     return len(runs)
+
+
+#: Built once: the collector stores a batch of results every few seconds.
+_INSERT_RESULT = insert(probe_results)
 
 
 def _result_row(check: HostCheck, result: ResultLike, at: datetime) -> dict[str, Any]:

@@ -13,13 +13,24 @@ statement built per report.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import BigInteger, Connection, bindparam, case, delete, func, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Dialect,
+    bindparam,
+    case,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert, Update
 
@@ -186,8 +197,7 @@ def _store_sqlite(
     cost several times what SQLite itself does here. Values go through the columns' own bind
     processors, so they are stored exactly as Core stores them.
     """
-    when = bind_processor(conn.dialect, reports.c.received_at)
-    as_json = bind_processor(conn.dialect, reports.c.body)
+    when, as_json = _sqlite_processors(conn.dialect)
     received, processed = when(now), None if claimed is None else when(claimed)
     params: list[Any] = []
     for item in batch:
@@ -207,6 +217,12 @@ def _store_sqlite(
     finally:
         cursor.close()
     return inserted
+
+
+@lru_cache(maxsize=4)
+def _sqlite_processors(dialect: Dialect) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
+    """How Core would bind a time and a body, looked up once per dialect."""
+    return bind_processor(dialect, reports.c.received_at), bind_processor(dialect, reports.c.body)
 
 
 _UNPROCESSED = (

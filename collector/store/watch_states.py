@@ -7,12 +7,12 @@ statement for any number of hosts (compiled once, then cached by SQLAlchemy).
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Text, bindparam, cast, select
+from sqlalchemy import Connection, Dialect, Text, bindparam, cast, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
@@ -165,13 +165,27 @@ _SQLITE_UPSERT = (
 def _save_sqlite(
     conn: Connection, states: Mapping[str, Mapping[str, WatchState]], now: datetime
 ) -> None:
-    """``save_many`` as one plain SQL statement run for every row: evaluation saves a state per
-    observation, and SQLAlchemy's per-row handling costs more than SQLite's upsert."""
-    as_json = bind_processor(conn.dialect, check_states.c.state)
-    updated = bind_processor(conn.dialect, check_states.c.updated_at)(now)
+    """``save_many`` as one plain SQL statement run for every row on the driver's own cursor,
+    in the same transaction: evaluation saves a state per observation, and SQLAlchemy's
+    statement and per-row handling cost more than SQLite's upsert."""
+    as_json, when = _sqlite_processors(conn.dialect)
+    updated = when(now)
     rows = [
         (host_id, key, as_json(state.to_json()), updated)
         for host_id, by_key in states.items()
         for key, state in by_key.items()
     ]
-    conn.exec_driver_sql(_SQLITE_UPSERT, rows)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(_SQLITE_UPSERT, rows)
+    finally:
+        cursor.close()
+
+
+@lru_cache(maxsize=4)
+def _sqlite_processors(dialect: Dialect) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
+    """How Core would bind a state and a time, looked up once per dialect."""
+    return (
+        bind_processor(dialect, check_states.c.state),
+        bind_processor(dialect, check_states.c.updated_at),
+    )
