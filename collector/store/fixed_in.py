@@ -5,7 +5,8 @@ statement at every execution, which costs more than SQLite takes to run a lookup
 two hosts. A statement with a fixed number of parameters is compiled once and then only
 executed. Short lists are padded to the next power of two by repeating their last value
 (which changes no ``IN``), so a query needs a handful of statements, not one per length;
-long ones, where the rewriting costs little beside the query, use an expanding parameter.
+long ones (and empty ones), where the rewriting costs little beside the query, use an
+expanding parameter.
 """
 
 from __future__ import annotations
@@ -26,6 +27,15 @@ def padded_size(count: int) -> int:
     return 1 << max(count - 1, 0).bit_length()
 
 
+def padded(values: Sequence[Any]) -> list[Any]:
+    """``values`` padded to ``padded_size`` by repeating the last, when short enough to be
+    bound to fixed parameters: for plain SQL, whose text then repeats too."""
+    found = list(values)
+    if len(found) <= MOST_FIXED:
+        found += found[-1:] * (padded_size(len(found)) - len(found))
+    return found
+
+
 class FixedIn(Generic[S]):
     """A statement filtered by ``column IN (values)``, built on first use for each size.
 
@@ -42,8 +52,8 @@ class FixedIn(Generic[S]):
         self._built: dict[int, S] = {}
 
     def bind(self, values: Sequence[Any]) -> tuple[S, dict[str, Any]]:
-        """The statement for ``values`` (at least one) and the parameters binding them."""
-        if len(values) > MOST_FIXED:
+        """The statement for ``values`` and the parameters binding them."""
+        if not values or len(values) > MOST_FIXED:
             return self._statement(0), {"in_values": list(values)}
         size = padded_size(len(values))
         last = len(values) - 1

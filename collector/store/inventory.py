@@ -309,10 +309,7 @@ def get_host(conn: Connection, host_id: str) -> Host:
 
 def hosts_by_id(conn: Connection, host_ids: Iterable[str]) -> dict[str, Host]:
     """The named hosts that exist (archived ones too), by id, in one query."""
-    ids = sorted(host_ids)
-    if not ids:
-        return {}
-    return {row.id: Host(*row) for row in conn.execute(*_HOSTS_BY_ID.bind(ids))}
+    return {row.id: Host(*row) for row in conn.execute(*_HOSTS_BY_ID.bind(sorted(host_ids)))}
 
 
 def list_hosts(
@@ -390,7 +387,6 @@ _LIVE_HOSTS = (
     .order_by(hosts.c.customer_id, hosts.c.id)
 )
 _LIVE_HOSTS_OF = _LIVE_HOSTS.where(hosts.c.customer_id == bindparam("customer_id"))
-#: Evaluation reads the hosts of every batch of reports: a host or two, mostly.
 _HOSTS_BY_ID = FixedIn(hosts.c.id, select(*_HOST_COLUMNS).where)
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.sql.dml import Insert
 
 from collector.domain.watches import WatchState
 from collector.store.engines import bind_processor
-from collector.store.fixed_in import FixedIn
+from collector.store.fixed_in import FixedIn, padded
 from collector.store.schema import check_states, hosts
 
 # The state as stored, as text: it is its own version (see ``load_versioned``).
@@ -90,11 +90,32 @@ def state_versions(
     """The stored text of each state of the hosts, by (host id, check key)."""
     if not host_ids:
         return {}
+    if keys is None and conn.dialect.name == "sqlite":
+        return _versions_sqlite(conn, list(host_ids))
     if keys is None:
         query, params = _STATES_OF_HOSTS.bind(list(host_ids))
     else:
         query, params = _SOME_STATES_OF_HOSTS, {"hosts": list(host_ids), "keys": list(keys)}
     return {(host_id, key): text for host_id, key, text in conn.execute(query, params)}
+
+
+@lru_cache(maxsize=16)
+def _sqlite_states_sql(hosts: int) -> str:
+    marks = ", ".join(["?"] * hosts)
+    return (
+        f"SELECT host_id, check_key, CAST(state AS TEXT) FROM {check_states.name} "
+        f"WHERE host_id IN ({marks})"
+    )
+
+
+def _versions_sqlite(conn: Connection, host_ids: list[str]) -> Versions:
+    """``state_versions`` of all the hosts' states as plain SQL on the driver's own cursor, in
+    the same transaction: evaluation reads them for every batch, and SQLAlchemy's statement
+    handling costs several times what SQLite takes to answer."""
+    params = padded(host_ids)
+    driver = conn.connection.driver_connection
+    rows = driver.execute(_sqlite_states_sql(len(params)), params)  # type: ignore[union-attr]
+    return {(host_id, key): text for host_id, key, text in rows}
 
 
 def raised_by_host(conn: Connection, customer_id: str) -> dict[str, tuple[set[str], set[str]]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, insert, select
 
-from collector.store.fixed_in import MOST_FIXED, FixedIn, padded_size
+from collector.store.fixed_in import MOST_FIXED, FixedIn, padded, padded_size
 
 _metadata = MetaData()
 _things = Table(
@@ -19,7 +19,7 @@ def test_it_pads_a_list_to_a_power_of_two(count: int, size: int) -> None:
     assert padded_size(count) == size
 
 
-@pytest.mark.parametrize("count", [1, 2, 3, 7, 8, 9, MOST_FIXED, MOST_FIXED + 1, 200])
+@pytest.mark.parametrize("count", [0, 1, 2, 3, 7, 8, 9, MOST_FIXED, MOST_FIXED + 1, 200])
 def test_it_finds_exactly_the_rows_named(count: int) -> None:
     engine = create_engine("sqlite://")
     _metadata.create_all(engine)
@@ -39,3 +39,9 @@ def test_it_builds_one_statement_per_padded_size() -> None:
     long, params = _BY_ID.bind(list(range(MOST_FIXED + 1)))
     assert params == {"in_values": list(range(MOST_FIXED + 1))}
     assert _BY_ID.bind(list(range(MOST_FIXED + 5)))[0] is long
+
+
+def test_it_pads_plain_sql_values_as_it_binds_them() -> None:
+    assert padded(["a", "b", "c"]) == ["a", "b", "c", "c"]
+    assert padded([]) == []
+    assert padded(list(range(MOST_FIXED + 1))) == list(range(MOST_FIXED + 1))
