@@ -30,7 +30,7 @@ from collector.config.settings import CollectorConfig
 from collector.config.tiers import catalogue_for
 from collector.domain.contracts import installation_contract, start_of_day_utc
 from collector.engine.incident_clock import access_rules
-from collector.engine.pipeline import Run, mail_owed, process_all, sweep
+from collector.engine.pipeline import Run, mail_owed, process_new, sweep
 from collector.engine.probe_results import CheckRun, record_runs
 from collector.jobs.paging import sweep_paging_ahead
 from collector.jobs.sla_sweep import sweep_sla
@@ -44,7 +44,7 @@ from collector.store import inventory
 from collector.store import probe_results as probe_store
 from collector.store.incident_view import incident_view
 from collector.store.probe_results import HostCheck
-from collector.store.reports import IncomingReport, store_reports
+from collector.store.reports import IncomingReport
 from collector.store.schema import faults, incidents
 from collector.store.schema import hosts as hosts_table
 
@@ -334,8 +334,7 @@ def _report(conn: Connection, sim: Simulation, now: datetime) -> bool:
         sent.append(IncomingReport(state.spec.id, state.seq, now, body))
     sim.reported_at = now
     if sent:
-        store_reports(conn, sent, now)
-        process_all(conn, sim.config, now, {(r.host_id, r.seq): r.body for r in sent})
+        process_new(conn, sim.config, now, sent)
     return bool(sent)
 
 

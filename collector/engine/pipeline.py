@@ -14,7 +14,8 @@ are still the stored ones, and stores the changed states and the fault decisions
 written out before any transition that follows it is acted on, so dependencies and faults
 see exactly what evaluating one report at a time would have shown them.
 ``process_reports`` is both steps in one transaction; ``process_all`` takes the lock first and
-claims each batch as it reads it, so it has nothing left to check.
+claims each batch as it reads it, so it has nothing left to check; ``process_new`` stores
+reports already claimed and evaluates them in the transaction that stores them.
 
 A run (one transaction: a plan applied, a sweep, a batch of probe results) reads each customer's
 dependency facts and open faults once, the first time it acts on the customer, and keeps them
@@ -30,7 +31,7 @@ faults of each report are mailed after it, as evaluating it alone would.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -57,6 +58,7 @@ from collector.engine.fault_writer import FaultWriter
 from collector.engine.figures import CounterMemory, report_samples
 from collector.engine.heartbeats_due import heartbeats_due
 from collector.engine.incident_opening import IncidentOpener
+from collector.engine.plans import Conflict, Plan, Segment, States
 from collector.store import faults as fault_store
 from collector.store import inventory, watch_states
 from collector.store import maintenance as maintenance_store
@@ -64,12 +66,11 @@ from collector.store import reports as report_store
 from collector.store import series as series_store
 from collector.store.inventory import Host
 from collector.store.locks import hold_evaluation_lock
+from collector.store.reports import IncomingReport
 
 #: Reports evaluated per transaction: big enough to amortise the bulk loads and saves, small
 #: enough that the ingest commits sharing the writer thread are not held up for long.
 BATCH_SIZE = 500
-
-States = dict[str, WatchState]
 
 
 @dataclass
@@ -158,36 +159,6 @@ class _Pending:
     def flush(self) -> None:
         self._run.save_states(self._states)
         self._states = {}
-
-
-class Conflict(Exception):
-    """Someone changed what a plan was computed from (claimed its reports, or saved one of its
-    check states) before it was applied: roll back and plan again."""
-
-
-@dataclass(frozen=True)
-class Segment:
-    """Check states to store, then the transitions one report made, to act on with those
-    states (and every earlier segment's) in the database."""
-
-    states: dict[str, States]  # host id → check key → state
-    host: Host | None = None
-    transitions: tuple[WatchTransition, ...] = ()
-
-
-@dataclass(frozen=True)
-class Plan:
-    """A batch of reports evaluated against the check states as they were read."""
-
-    now: datetime
-    report_ids: list[int]
-    report_keys: list[tuple[str, int]]  # (host id, seq) of each report
-    #: The versions of the states the evaluation read, None for those that did not exist yet.
-    depends_on: dict[tuple[str, str], str | None]
-    segments: list[Segment]
-    #: The reports' figures, stored with the plan; and each host's newest network counters.
-    samples: list[series_store.Sample] = field(default_factory=list)
-    counters: dict[str, Counters] = field(default_factory=dict)
 
 
 def plan_reports(
@@ -309,6 +280,21 @@ def process_all(
         if len(plan.report_ids) < BATCH_SIZE:
             break
     return done
+
+
+def process_new(
+    conn: Connection, config: CollectorConfig, now: datetime, batch: Sequence[IncomingReport]
+) -> int:
+    """Store the reports and evaluate the new ones in this transaction, in batches as
+    ``process_all`` would; returns how many. They are stored already claimed, so no other
+    evaluator takes them, and committed with what they decide or not at all."""
+    hold_evaluation_lock(conn)
+    rows = report_store.store_claimed(conn, batch, now)
+    for start in range(0, len(rows), BATCH_SIZE):
+        plan = _evaluate(conn, config, now, rows[start : start + BATCH_SIZE])
+        if plan is not None:
+            _store(conn, config, plan)
+    return len(rows)
 
 
 def sweep(

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, select
 
 from collector.config.settings import CollectorConfig
 from collector.domain import rules
@@ -29,6 +29,7 @@ from collector.probes.base import Verdict
 from collector.store import inventory, watch_states
 from collector.store import probe_results as probe_store
 from collector.store import series as series_store
+from collector.store.fixed_in import FixedIn
 from collector.store.inventory import Host
 from collector.store.locks import hold_evaluation_lock
 from collector.store.probe_results import HostCheck, ResultLike
@@ -120,10 +121,11 @@ def _host(hosts: dict[str, Host], host_id: str) -> Host:
 
 
 #: Checks by id, each with its host (every column of ``inventory.Host``, in its order).
-_LIVE_CHECKS = (
+_LIVE_CHECKS = FixedIn(
+    host_checks.c.id,
     select(host_checks.c.id, *(hosts.c[f.name] for f in fields(Host)))
     .join_from(host_checks, hosts, hosts.c.id == host_checks.c.host_id)
-    .where(host_checks.c.id.in_(bindparam("ids", expanding=True)))
+    .where,
 )
 
 
@@ -131,5 +133,5 @@ def _live_checks(conn: Connection, ids: set[int]) -> dict[int, Host]:
     """The checks of ``ids`` that still exist, by id, each with its host: one query."""
     if not ids:
         return {}
-    rows = conn.execute(_LIVE_CHECKS, {"ids": sorted(ids)})
+    rows = conn.execute(*_LIVE_CHECKS.bind(sorted(ids)))
     return {check_id: Host(*host) for check_id, *host in rows}

@@ -20,6 +20,7 @@ from sqlalchemy import (
     update,
 )
 
+from collector.store.fixed_in import FixedIn
 from collector.store.schema import contacts, contracts, customers, faults, hosts
 
 
@@ -308,8 +309,7 @@ def get_host(conn: Connection, host_id: str) -> Host:
 
 def hosts_by_id(conn: Connection, host_ids: Iterable[str]) -> dict[str, Host]:
     """The named hosts that exist (archived ones too), by id, in one query."""
-    rows = conn.execute(_HOSTS_BY_ID, {"ids": sorted(host_ids)})
-    return {row.id: Host(*row) for row in rows}
+    return {row.id: Host(*row) for row in conn.execute(*_HOSTS_BY_ID.bind(sorted(host_ids)))}
 
 
 def list_hosts(
@@ -387,7 +387,7 @@ _LIVE_HOSTS = (
     .order_by(hosts.c.customer_id, hosts.c.id)
 )
 _LIVE_HOSTS_OF = _LIVE_HOSTS.where(hosts.c.customer_id == bindparam("customer_id"))
-_HOSTS_BY_ID = select(*_HOST_COLUMNS).where(hosts.c.id.in_(bindparam("ids", expanding=True)))
+_HOSTS_BY_ID = FixedIn(hosts.c.id, select(*_HOST_COLUMNS).where)
 
 
 def _host(row: Any) -> Host:

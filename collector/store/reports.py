@@ -13,13 +13,24 @@ statement built per report.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import BigInteger, Connection, bindparam, case, delete, func, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Dialect,
+    bindparam,
+    case,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert, Update
 
@@ -38,6 +49,10 @@ class IncomingReport:
     text: str | None = None
 
 
+#: New reports by (host id, seq), each with its id.
+_Inserted = dict[tuple[str, int], int]
+
+
 @cache
 def _insert_reports(dialect: str) -> Insert:
     """New reports only; RETURNING names the rows really inserted (a stored seq is not)."""
@@ -45,7 +60,7 @@ def _insert_reports(dialect: str) -> Insert:
     return (
         insert(reports)
         .on_conflict_do_nothing(index_elements=["host_id", "seq"])
-        .returning(reports.c.host_id, reports.c.seq)
+        .returning(reports.c.id, reports.c.host_id, reports.c.seq)
     )
 
 
@@ -74,21 +89,42 @@ _SEEN_HOSTS = _seen_hosts()
 def store_reports(conn: Connection, batch: Sequence[IncomingReport], now: datetime) -> list[bool]:
     """Insert the reports; returns, per report, whether it was new (False: stored before,
     or an earlier copy in the same batch)."""
-    if not batch:
-        return []
-    if conn.dialect.name == "sqlite":
-        inserted = _store_sqlite(conn, batch, now)
-    else:
-        inserted = _store_core(conn, batch, now)
+    inserted = _store(conn, batch, now, None)
     outcome = []
     for item in batch:
         key = (item.host_id, item.seq)
-        outcome.append(key in inserted)
-        inserted.discard(key)
+        outcome.append(inserted.pop(key, None) is not None)
     return outcome
 
 
-def _newest_by_host(inserted: set[tuple[str, int]]) -> list[tuple[str, int]]:
+def store_claimed(
+    conn: Connection, batch: Sequence[IncomingReport], now: datetime
+) -> list[Unprocessed]:
+    """``store_reports`` for a transaction that evaluates the new reports itself: they are
+    stored already claimed (evaluated at ``now``), so no other evaluator ever finds them
+    unclaimed. Returns the new ones as ``claim_oldest`` would, oldest first, with their
+    bodies (a report already stored, or an earlier copy in the batch, is not returned)."""
+    inserted = _store(conn, batch, now, now)
+    bodies: dict[tuple[str, int], Mapping[str, Any]] = {}
+    for item in batch:
+        bodies.setdefault((item.host_id, item.seq), item.body)  # the first copy is the stored one
+    found = [Unprocessed(i, h, seq, bodies[h, seq]) for (h, seq), i in inserted.items()]
+    return sorted(found, key=_by_id)
+
+
+def _store(
+    conn: Connection, batch: Sequence[IncomingReport], now: datetime, claimed: datetime | None
+) -> _Inserted:
+    """Insert the reports (evaluated at ``claimed``, when given) and move their hosts'
+    last-seen times; the new ones."""
+    if not batch:
+        return {}
+    if conn.dialect.name == "sqlite":
+        return _store_sqlite(conn, batch, now, claimed)
+    return _store_core(conn, batch, now, claimed)
+
+
+def _newest_by_host(inserted: _Inserted) -> list[tuple[str, int]]:
     """Each host that has a new report, with its highest new seq, in one order for every
     writer (no deadlocks on PostgreSQL)."""
     newest: dict[str, int] = {}
@@ -98,19 +134,21 @@ def _newest_by_host(inserted: set[tuple[str, int]]) -> list[tuple[str, int]]:
 
 
 def _store_core(
-    conn: Connection, batch: Sequence[IncomingReport], now: datetime
-) -> set[tuple[str, int]]:
+    conn: Connection, batch: Sequence[IncomingReport], now: datetime, claimed: datetime | None
+) -> _Inserted:
     rows = [
         {
             "host_id": item.host_id,
             "seq": item.seq,
             "sampled_at": item.sampled_at,
             "received_at": now,
+            "processed_at": claimed,
             "body": item.body,
         }
         for item in batch
     ]
-    inserted = {(h, seq) for h, seq in conn.execute(_insert_reports(conn.dialect.name), rows)}
+    made = conn.execute(_insert_reports(conn.dialect.name), rows)
+    inserted = {(h, seq): report_id for report_id, h, seq in made}
     seen = _newest_by_host(inserted)
     if seen:
         interval = _intervals(batch)
@@ -135,10 +173,10 @@ def _intervals(batch: Sequence[IncomingReport]) -> dict[tuple[str, int], float |
 
 @cache
 def _sqlite_insert_sql(rows: int) -> str:
-    values = ", ".join(["(?, ?, ?, ?, ?)"] * rows)
+    values = ", ".join(["(?, ?, ?, ?, ?, ?)"] * rows)
     return (
-        f"INSERT INTO {reports.name} (host_id, seq, sampled_at, received_at, body) "
-        f"VALUES {values} ON CONFLICT (host_id, seq) DO NOTHING RETURNING host_id, seq"
+        f"INSERT INTO {reports.name} (host_id, seq, sampled_at, received_at, processed_at, body) "
+        f"VALUES {values} ON CONFLICT (host_id, seq) DO NOTHING RETURNING id, host_id, seq"
     )
 
 
@@ -151,26 +189,25 @@ _SQLITE_SEEN_HOSTS = (
 
 
 def _store_sqlite(
-    conn: Connection, batch: Sequence[IncomingReport], now: datetime
-) -> set[tuple[str, int]]:
+    conn: Connection, batch: Sequence[IncomingReport], now: datetime, claimed: datetime | None
+) -> _Inserted:
     """``_store_core`` as plain SQL on the driver's own cursor, inside the same transaction.
 
     This is the collector's hottest write, and SQLAlchemy's statement and result handling
     cost several times what SQLite itself does here. Values go through the columns' own bind
     processors, so they are stored exactly as Core stores them.
     """
-    when = bind_processor(conn.dialect, reports.c.received_at)
-    as_json = bind_processor(conn.dialect, reports.c.body)
-    received = when(now)
+    when, as_json = _sqlite_processors(conn.dialect)
+    received, processed = when(now), None if claimed is None else when(claimed)
     params: list[Any] = []
     for item in batch:
         body = PackedJSON.pack_text(item.text) if item.text is not None else as_json(item.body)
-        params += (item.host_id, item.seq, when(item.sampled_at), received, body)
+        params += (item.host_id, item.seq, when(item.sampled_at), received, processed, body)
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        # SQLite allows 32766 parameters per statement: 6553 reports, far above any batch.
+        # SQLite allows 32766 parameters per statement: 5461 reports, far above any batch.
         cursor.execute(_sqlite_insert_sql(len(batch)), params)
-        inserted = {(host, seq) for host, seq in cursor.fetchall()}
+        inserted = {(host, seq): report_id for report_id, host, seq in cursor.fetchall()}
         seen = _newest_by_host(inserted)
         interval = _intervals(batch)
         cursor.executemany(
@@ -180,6 +217,12 @@ def _store_sqlite(
     finally:
         cursor.close()
     return inserted
+
+
+@lru_cache(maxsize=4)
+def _sqlite_processors(dialect: Dialect) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
+    """How Core would bind a time and a body, looked up once per dialect."""
+    return bind_processor(dialect, reports.c.received_at), bind_processor(dialect, reports.c.body)
 
 
 _UNPROCESSED = (

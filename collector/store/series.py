@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Table, bindparam, delete, func, select
+from sqlalchemy import Connection, Table, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
 from collector.domain.figures import bucket_sums
+from collector.store.fixed_in import FixedIn, padded
 from collector.store.schema import hosts
 from collector.store.telemetry_schema import series, series_1h, series_5m, series_raw
 
@@ -78,8 +79,9 @@ def _merge_rollup(dialect: str, table: Table) -> Insert:
     )
 
 
-_SERIES_OF_HOSTS = select(series.c.id, series.c.host_id, series.c.metric).where(
-    series.c.host_id.in_(bindparam("hosts", expanding=True))
+#: Every batch of reports or probe results reads the series of its host or two.
+_SERIES_OF_HOSTS = FixedIn(
+    series.c.host_id, select(series.c.id, series.c.host_id, series.c.metric).where
 )
 
 
@@ -101,8 +103,20 @@ def series_ids(conn: Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[
 def _known(conn: Connection, hosts: list[str]) -> dict[tuple[str, str], int]:
     if not hosts:
         return {}
-    rows = conn.execute(_SERIES_OF_HOSTS, {"hosts": hosts})
+    if conn.dialect.name == "sqlite":
+        # Plain SQL on the driver's cursor, as ``_write_sqlite``: read for every batch.
+        params = padded(hosts)
+        driver = conn.connection.driver_connection
+        rows = driver.execute(_sqlite_series_sql(len(params)), params)  # type: ignore[union-attr]
+        return {(host_id, metric): series_id for series_id, host_id, metric in rows}
+    rows = conn.execute(*_SERIES_OF_HOSTS.bind(hosts))
     return {(row.host_id, row.metric): row.id for row in rows}
+
+
+@lru_cache(maxsize=16)
+def _sqlite_series_sql(hosts: int) -> str:
+    marks = ", ".join(["?"] * hosts)
+    return f"SELECT id, host_id, metric FROM {series.name} WHERE host_id IN ({marks})"
 
 
 def record(conn: Connection, samples: Sequence[Sample]) -> None:

@@ -175,6 +175,24 @@ def test_it_decides_the_same_claiming_each_batch_as_it_reads_it(
     assert batched.transaction(_outcome) == reference.transaction(_outcome)
 
 
+@pytest.mark.parametrize("batch_size", [4, 500])
+def test_it_decides_the_same_storing_and_evaluating_new_reports_in_one_transaction(
+    twins: tuple[Database, Database],
+    config: CollectorConfig,
+    batch_size: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    batched, reference = twins
+    _one_at_a_time(reference, config)
+    monkeypatch.setattr(pipeline, "BATCH_SIZE", batch_size)
+    timeline = _timeline()
+
+    assert batched.transaction(pipeline.process_new, config, END, timeline) == len(timeline)
+    assert batched.transaction(pipeline.process_new, config, END, timeline[:3]) == 0  # stored
+    assert batched.transaction(report_store.unprocessed_count) == 0
+    assert batched.transaction(_outcome) == reference.transaction(_outcome)
+
+
 def test_it_claims_as_it_reads_only_what_no_evaluator_claimed_before(
     twins: tuple[Database, Database],
 ) -> None:

@@ -3,14 +3,13 @@ transition, not host by host, and come out as recording each host's runs on its 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import Connection
 
 from collector.config.settings import CollectorConfig
 from collector.engine.probe_results import CheckRun, record_runs
@@ -46,17 +45,19 @@ def _runs(checks: list[HostCheck], minute: int) -> list[CheckRun]:
 
 
 @pytest.fixture
-def upserts() -> Iterator[list[int]]:
-    """The check-state upserts run by each ``record_runs`` transaction, counted as statements."""
+def upserts(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The check-state saves (one upsert statement each) run by each ``record_runs``
+    transaction: counted at ``save_many``, as on SQLite they bypass SQLAlchemy's events."""
     counted: list[int] = []
+    save_many = watch_states.save_many
 
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if statement.startswith("INSERT INTO check_states") and counted:
+    def count(conn: Connection, states: Mapping[str, Mapping[str, Any]], now: datetime) -> None:
+        if any(states.values()) and counted:
             counted[-1] += 1
+        save_many(conn, states, now)
 
-    event.listen(Engine, "before_cursor_execute", count)
-    yield counted
-    event.remove(Engine, "before_cursor_execute", count)
+    monkeypatch.setattr(watch_states, "save_many", count)
+    return counted
 
 
 def test_it_saves_a_batchs_states_once_when_they_make_no_transition(

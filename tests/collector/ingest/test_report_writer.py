@@ -17,7 +17,12 @@ from collector.ingest.writer import HostKeys, ReportWriter
 from collector.store import inventory
 from collector.store.database import Database
 from collector.store.engines import make_engine, migrate
-from collector.store.reports import IncomingReport, store_reports
+from collector.store.reports import (
+    IncomingReport,
+    store_claimed,
+    store_reports,
+    unprocessed_count,
+)
 from collector.store.schema import hosts, reports
 
 NOW = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
@@ -65,6 +70,20 @@ def test_it_stores_each_seq_once_even_twice_in_one_batch(db: Database) -> None:
     assert [(host, seq) for host, seq, _ in stored] == [("pbx-1", 1), ("pbx-2", 7)]
     assert [body for _, _, body in stored] == [batch[0].body, batch[2].body]
     assert db.transaction(_last_seqs) == {"pbx-1": 1, "pbx-2": 7}
+
+
+def test_it_stores_reports_claimed_returning_only_the_new_ones(db: Database) -> None:
+    db.transaction(store_reports, [_report("pbx-1", 1)], NOW)
+    batch = [_report("pbx-2", 7), _report("pbx-1", 1), _report("pbx-1", 2), _report("pbx-2", 7)]
+
+    claimed = db.transaction(store_claimed, batch, NOW)
+    assert [(row.host_id, row.seq, row.body) for row in claimed] == [
+        ("pbx-2", 7, batch[0].body),
+        ("pbx-1", 2, batch[2].body),
+    ]
+    assert [row.id for row in claimed] == sorted(row.id for row in claimed)
+    assert db.transaction(_last_seqs) == {"pbx-1": 2, "pbx-2": 7}
+    assert db.transaction(unprocessed_count) == 1  # only the one stored unclaimed before
 
 
 def test_it_moves_last_seen_only_for_hosts_with_a_new_report(db: Database) -> None:
