@@ -1,5 +1,6 @@
 """What every table is declared on: one ``MetaData`` with the constraint naming convention, and
-the column types of our own.
+the column types of our own; and what a column does to a value before the driver sees it, for
+the hot statements written as plain SQL (``bind_processor``).
 
 All timestamps are UTC. SQLite has no time zone type, so ``UtcDateTime`` stores naive UTC and
 hands back aware UTC datetimes on both databases.
@@ -14,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    Column,
     DateTime,
     Dialect,
     LargeBinary,
@@ -94,3 +96,10 @@ metadata = MetaData(
         "pk": "pk_%(table_name)s",
     }
 )
+
+
+def bind_processor(dialect: Dialect, column: Column[Any]) -> Callable[[Any], Any]:
+    """What SQLAlchemy does to a value of ``column`` before the driver sees it, for the few
+    hot statements written as plain SQL: their values are stored exactly as Core stores them."""
+    processor = column.type.dialect_impl(dialect).bind_processor(dialect)
+    return processor or (lambda value: value)

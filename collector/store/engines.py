@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Column, Dialect, Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 
 from collector.store.private_files import make_private_database
@@ -54,13 +53,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
-
-
-def bind_processor(dialect: Dialect, column: Column[Any]) -> Callable[[Any], Any]:
-    """What SQLAlchemy does to a value of ``column`` before the driver sees it, for the few
-    hot statements written as plain SQL: their values are stored exactly as Core stores them."""
-    processor = column.type.dialect_impl(dialect).bind_processor(dialect)
-    return processor or (lambda value: value)
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.sql.dml import ReturningInsert
 
-from collector.store.engines import bind_processor
+from collector.store.columns import bind_processor
 from collector.store.schema import host_checks, hosts, probe_results
 
 CHECK_KINDS = ("ssh", "http", "sip", "tcp")

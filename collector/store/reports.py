@@ -34,8 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert, Update
 
-from collector.store.columns import PackedJSON, UtcDateTime
-from collector.store.engines import bind_processor
+from collector.store.columns import PackedJSON, UtcDateTime, bind_processor
 from collector.store.schema import hosts, reports
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
 from collector.domain.watches import WatchState
-from collector.store.engines import bind_processor
+from collector.store.columns import bind_processor
 from collector.store.fixed_in import FixedIn, padded
 from collector.store.schema import check_states, hosts
 
