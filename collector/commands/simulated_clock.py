@@ -56,6 +56,7 @@ from collector.engine.incident_clock import access_rules, incident_clocks
 from collector.operations.incidents import WAITING_EVENT
 from collector.store import announcements as announcement_store
 from collector.store import incidents as incident_store
+from collector.store.hot_reads import HotRead, keyed
 from collector.store.incident_pauses import HEARTBEAT, HOST_DOWN, REMOTE_PREFIX
 from collector.store.incident_view import incident_view
 from collector.store.incidents import IncidentView
@@ -98,17 +99,22 @@ _SINCE = select(
 ).select_from(
     _NEWEST.outerjoin(_ENTRIES, incident_events.c.id > bindparam("last"))
 )  # fmt: skip
+#: Read at every stop: through the driver's cursor on SQLite (``hot_reads``).
+_SINCE_READ = HotRead(_SINCE)
+_ENTRY = _SINCE_READ.keys.index("entry")
 #: The hosts of the faults opened since the newest one seen.
-_NEW_FAULT_HOSTS = (
+_NEW_FAULT_HOSTS = HotRead(
     select(faults.c.host_id).where(faults.c.id > bindparam("last"), _PAUSING).distinct()
 )
 #: Open, mailed, unacknowledged faults with mail after the newest seen: mailed again every
 #: reminder interval.
-_MAILED_SINCE = select(faults.c.last_notified_at).where(
-    faults.c.resolved_at.is_(None),
-    faults.c.acknowledged_at.is_(None),
-    faults.c.last_notified_at.is_not(None),
-    faults.c.id.in_(select(outbox.c.fault_id).where(outbox.c.id > bindparam("mail"))),
+_MAILED_SINCE = HotRead(
+    select(faults.c.last_notified_at).where(
+        faults.c.resolved_at.is_(None),
+        faults.c.acknowledged_at.is_(None),
+        faults.c.last_notified_at.is_not(None),
+        faults.c.id.in_(select(outbox.c.fault_id).where(outbox.c.id > bindparam("mail"))),
+    )
 )
 
 
@@ -160,12 +166,15 @@ class Deadlines:
         an engineer."""
         before = self._seen
         last_entry = before[0] if before else 0
-        rows = conn.execute(_SINCE, {"last": last_entry}).all()
-        newest = max([last_entry, *(row.entry for row in rows if row.entry is not None)])
-        waited = {row.id for row in rows if row.entry_kind == WAITING_EVENT}
+        rows = _SINCE_READ.rows(conn, {"last": last_entry})
+        mail, fault, announced, withdrawn = rows[0][:4]
+        # The timeline entries (none: the one row has none) with their incidents, by name.
+        entries = [keyed(_SINCE_READ, row) for row in rows if row[_ENTRY] is not None]
+        newest = max([last_entry, *(entry._mapping["entry"] for entry in entries)])
+        waited = {e._mapping["id"] for e in entries if e._mapping["entry_kind"] == WAITING_EVENT}
         self._waited = waited | (self._waited or set())
-        seen = (newest, rows[0].mail or 0, rows[0].fault or 0)
-        announcements = (rows[0].announced or 0, rows[0].withdrawn)
+        seen = (newest, mail or 0, fault or 0)
+        announcements = (announced or 0, withdrawn)
         if announcements != self._announcements:
             self._announced, self._announcements = None, announcements
         new_sla: list[datetime] = []
@@ -174,7 +183,7 @@ class Deadlines:
             self._seen = seen
             # The incidents whose timeline grew, as they are now: read with their entries.
             changed: dict[int, IncidentView | None] = {
-                row.id: incident_view(row) for row in rows if row.id is not None
+                entry._mapping["id"]: incident_view(entry) for entry in entries
             }
             if before is not None and seen[2] != before[2]:
                 for incident_id in self._on_hosts_with_new_faults(conn, before[2]):
@@ -187,7 +196,7 @@ class Deadlines:
         return new_sla, new_reminders, bool(self._untaken)
 
     def _on_hosts_with_new_faults(self, conn: Connection, last_fault: int) -> set[int]:
-        hosts = set(conn.scalars(_NEW_FAULT_HOSTS, {"last": last_fault}))
+        hosts = {host for (host,) in _NEW_FAULT_HOSTS.rows(conn, {"last": last_fault})}
         return {incident for incident, host in self._host_of.items() if host in hosts}
 
     def sla(
@@ -241,7 +250,7 @@ class Deadlines:
         """Open, mailed, unacknowledged faults are mailed again every reminder interval: those
         of the faults with mail (outbox rows) after ``since_mail``."""
         every = timedelta(seconds=self.config.mail.reminder_interval_s)
-        return [at + every for at in conn.scalars(_MAILED_SINCE, {"mail": since_mail})]
+        return [at + every for (at,) in _MAILED_SINCE.rows(conn, {"mail": since_mail})]
 
 
 def _not_given(found: list[datetime], given: set[datetime]) -> list[datetime]:

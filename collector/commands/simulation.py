@@ -20,12 +20,13 @@ import heapq
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, bindparam, func, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, select
 
 from agent import protocol
 from collector.commands.scenario import Event, HostSpec, Scenario
 from collector.commands.simulated_clock import Deadlines
 from collector.commands.simulated_reports import probes_for, settle_after, settle_count
+from collector.commands.simulated_seen import mark_seen
 from collector.config.settings import CollectorConfig
 from collector.config.tiers import catalogue_for
 from collector.domain.contracts import installation_contract, start_of_day_utc
@@ -46,7 +47,6 @@ from collector.store.incident_view import incident_view
 from collector.store.probe_results import HostCheck
 from collector.store.reports import IncomingReport
 from collector.store.schema import faults, incidents
-from collector.store.schema import hosts as hosts_table
 
 #: The collector's sweeps and checks run on this grid of simulated time.
 TICK = timedelta(seconds=60)
@@ -357,21 +357,9 @@ def _seen(conn: Connection, sim: Simulation) -> None:
 
 
 def _mark_seen(conn: Connection, sim: Simulation, seen: dict[str, datetime]) -> None:
-    """Move hosts' last-seen times as their left-out reports would have: one statement for
-    each time, as hosts that report at one interval from one start share theirs."""
-    by_time: dict[datetime, list[str]] = {}
-    for host_id, at in seen.items():
-        by_time.setdefault(at, []).append(host_id)
-    for at, host_ids in by_time.items():
-        conn.execute(_MARK_SEEN, {"hosts": host_ids, "seen": at})
+    """Move hosts' last-seen times as their left-out reports would have."""
+    mark_seen(conn, seen)
     sim.marked.update(seen)
-
-
-_MARK_SEEN = (
-    update(hosts_table)
-    .where(hosts_table.c.id.in_(bindparam("hosts", expanding=True)))
-    .values(last_seen_at=bindparam("seen"))
-)
 
 
 def _check_runs(

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from collector.domain.announcements import Announcement
 from collector.domain.calendar import WorkingHours
+from collector.store.hot_reads import HotRead, keyed
 from collector.store.schema import calendar_announcements as table
 
 
@@ -23,36 +24,41 @@ class AnnouncementRow:
 
 
 def _row(row: Any) -> AnnouncementRow:
+    value = row._mapping  # by key: Core's rows and a hot read's (``hot_reads.keyed``) alike
     announcement = Announcement(
-        calendar=row.calendar,
-        day=date.fromisoformat(row.day),
-        hours=tuple(WorkingHours.parse(h) for h in row.hours),
-        reason=row.reason,
-        id=row.id,
-        announced_at=row.announced_at,
-        withdrawn_at=row.withdrawn_at,
+        calendar=value["calendar"],
+        day=date.fromisoformat(value["day"]),
+        hours=tuple(WorkingHours.parse(h) for h in value["hours"]),
+        reason=value["reason"],
+        id=value["id"],
+        announced_at=value["announced_at"],
+        withdrawn_at=value["withdrawn_at"],
     )
     return AnnouncementRow(
-        announcement, row.announced_by, row.announced_at, row.withdrawn_at, row.withdrawn_by
-    )
+        announcement, value["announced_by"], value["announced_at"], value["withdrawn_at"],
+        value["withdrawn_by"],
+    )  # fmt: skip
 
 
-#: Built once: every incident's clocks read it (statement building costs more than the query).
-_LIVE = select(table).where(table.c.withdrawn_at.is_(None)).order_by(table.c.day, table.c.id)
+#: Built once, and read hot (``hot_reads``): every incident opening reads it.
+_LIVE = HotRead(
+    select(table).where(table.c.withdrawn_at.is_(None)).order_by(table.c.day, table.c.id)
+)
 
 
 def live(conn: Connection) -> list[Announcement]:
     """Every announcement in force (not withdrawn)."""
-    return [_row(row).announcement for row in conn.execute(_LIVE)]
+    return [_row(keyed(_LIVE, row)).announcement for row in _LIVE.rows(conn)]
 
 
 #: Withdrawn ones too: a target that finished while one was in force keeps that due time.
-_EVERY = select(table).order_by(table.c.day, table.c.id)
+#: Read hot (``hot_reads``): the clocks of every SLA sweep and incident step read it.
+_EVERY = HotRead(select(table).order_by(table.c.day, table.c.id))
 
 
 def every(conn: Connection) -> list[Announcement]:
     """Every announcement ever made, withdrawn ones too, for the clocks (``in_force_at``)."""
-    return [_row(row).announcement for row in conn.execute(_EVERY)]
+    return [_row(keyed(_EVERY, row)).announcement for row in _EVERY.rows(conn)]
 
 
 def listing(conn: Connection, *, include_withdrawn: bool = False) -> list[AnnouncementRow]:

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, u
 
 from collector.domain.faults import FaultKey, FaultState
 from collector.domain.policy import Severity
+from collector.store.hot_reads import HotRead, keyed
 from collector.store.schema import customers, fault_events, faults, hosts
 
 
@@ -206,20 +207,22 @@ _OWING_MAIL = _STATES.where(or_(faults.c.resolved_at.is_(None), _RECOVERY_OWED))
 #: The same, less the open faults that cannot owe mail at ``remind_before``: mailed at their
 #: severity, and acknowledged, or last mailed after it (no reminder is due yet). The two
 #: branches are those of ``_OWING_MAIL``, each answered by its index, in the same order.
-_MAYBE_OWING_MAIL = _STATES.where(
-    or_(
-        and_(
-            faults.c.resolved_at.is_(None),
-            or_(
-                faults.c.notified_severity.is_(None),
-                faults.c.notified_severity != faults.c.severity,
-                and_(
-                    faults.c.acknowledged_at.is_(None),
-                    faults.c.last_notified_at <= bindparam("remind_before"),
+_MAYBE_OWING_MAIL = HotRead(
+    _STATES.where(
+        or_(
+            and_(
+                faults.c.resolved_at.is_(None),
+                or_(
+                    faults.c.notified_severity.is_(None),
+                    faults.c.notified_severity != faults.c.severity,
+                    and_(
+                        faults.c.acknowledged_at.is_(None),
+                        faults.c.last_notified_at <= bindparam("remind_before"),
+                    ),
                 ),
             ),
-        ),
-        and_(_RECOVERY_OWED, faults.c.resolved_at.is_not(None)),
+            and_(_RECOVERY_OWED, faults.c.resolved_at.is_not(None)),
+        )
     )
 )
 
@@ -234,9 +237,10 @@ def states_owing_mail(
     mailed then or before. The rest would be read only to be found owing nothing."""
     if remind_before is None:
         rows = conn.execute(_OWING_MAIL)
-    else:
-        rows = conn.execute(_MAYBE_OWING_MAIL, {"remind_before": remind_before})
-    return [(row.id, engine_state(row)) for row in rows]
+        return [(row.id, engine_state(row)) for row in rows]
+    # Most often none: the sweep's mail half asks after almost every change the clock makes.
+    owing = _MAYBE_OWING_MAIL.rows(conn, {"remind_before": remind_before})
+    return [(row[0], engine_state(keyed(_MAYBE_OWING_MAIL, row))) for row in owing]
 
 
 _FAULT = _views().where(faults.c.id == bindparam("fault_id"))

@@ -10,7 +10,9 @@ the microsecond) and leaving the exact decision to the caller.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -34,6 +36,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from collector.domain.policy import CheckPolicy, Status
 from collector.store.columns import UtcDateTime
+from collector.store.hot_reads import HotRead
 from collector.store.inventory import DEFAULT_INTERVAL_S
 from collector.store.schema import check_states, hosts
 
@@ -155,53 +158,69 @@ _INTERVAL = case(
 )
 #: When the host falls silent (``rules.heartbeat_deadline``), in seconds since 1970.
 _DEADLINE = epoch_seconds(_HEARD) + bindparam("missed") * _INTERVAL
-_WATCHED_HOSTS = (
-    hosts.c.archived_at.is_(None),
-    hosts.c.kind.not_in(bindparam("kinds", expanding=True)),
-)
 _text = cast(check_states.c.state, Text)
 _OF_HOST = and_(check_states.c.host_id == hosts.c.id, check_states.c.check_key == bindparam("key"))
 #: What the host's state is, each judged once: at rest, steady, or neither (or none at all).
 _REST, _STEADY, _NEITHER = 1, 2, 0
 _KIND = case((_stored_at_rest(), _REST), (_stored_steady_failing(), _STEADY), else_=_NEITHER)
-_READ = (
-    select(hosts.c.id, _HEARD, hosts.c.interval_s, hosts.c.agent_interval_s, _KIND.label("kind"))
-    .select_from(hosts.outerjoin(check_states, _OF_HOST))
-    .where(*_WATCHED_HOSTS)
-    .order_by(hosts.c.customer_id, hosts.c.id)
-)
 _NOW = bindparam("now_s", type_=Float)
 _MARGIN = bindparam("margin_s", type_=Float)
-#: Hosts whose heartbeat may be due: at rest and maybe silent; steady and maybe reporting
-#: again; or neither.
-_MAYBE_DUE = _READ.where(
-    case(
-        (_KIND == _REST, _DEADLINE <= _NOW + _MARGIN),
-        (_KIND == _STEADY, _DEADLINE > _NOW - _MARGIN),
-        else_=true(),
-    )
-)
-#: Of the hosts whose deadline may be after now, those whose deadline may be the soonest:
-#: within two margins of the soonest surely after now (or of now, when there is none).
-_SOONEST = (
-    select(func.min(_DEADLINE)).where(*_WATCHED_HOSTS, _DEADLINE > _NOW + _MARGIN).scalar_subquery()
-)
-_MAYBE_NEXT = (
-    select(_HEARD, hosts.c.interval_s, hosts.c.agent_interval_s)
-    .distinct()
-    .where(
-        *_WATCHED_HOSTS,
-        _DEADLINE > _NOW - _MARGIN,
-        func.coalesce(_SOONEST, _NOW) + 2 * _MARGIN >= _DEADLINE,
-    )
-)
 
 
-def _params(key: str, skip_kinds: Collection[str], failing: Failing, missed: int) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Reads:
+    """The reads of the hosts watched: every one, those maybe due, those maybe next."""
+
+    every: HotRead
+    maybe_due: HotRead
+    maybe_next: HotRead
+
+
+@functools.cache
+def _reads(skip_kinds: frozenset[str]) -> _Reads:
+    """The reads of the hosts not of ``skip_kinds``, built once for them: the kinds are part
+    of the statement, not a list parameter, so the heartbeat sweep's read is read hot
+    (``hot_reads``)."""
+    watched = (hosts.c.archived_at.is_(None), hosts.c.kind.not_in(sorted(skip_kinds)))
+    read = (
+        select(
+            hosts.c.id, _HEARD, hosts.c.interval_s, hosts.c.agent_interval_s, _KIND.label("kind")
+        )
+        .select_from(hosts.outerjoin(check_states, _OF_HOST))
+        .where(*watched)
+        .order_by(hosts.c.customer_id, hosts.c.id)
+    )
+    # Hosts whose heartbeat may be due: at rest and maybe silent; steady and maybe reporting
+    # again; or neither.
+    maybe_due = read.where(
+        case(
+            (_KIND == _REST, _DEADLINE <= _NOW + _MARGIN),
+            (_KIND == _STEADY, _DEADLINE > _NOW - _MARGIN),
+            else_=true(),
+        )
+    )
+    # Of the hosts whose deadline may be after now, those whose deadline may be the soonest:
+    # within two margins of the soonest surely after now (or of now, when there is none).
+    soonest = (
+        select(func.min(_DEADLINE)).where(*watched, _DEADLINE > _NOW + _MARGIN).scalar_subquery()
+    )
+    maybe_next = (
+        select(_HEARD, hosts.c.interval_s, hosts.c.agent_interval_s)
+        .distinct()
+        .where(
+            *watched,
+            _DEADLINE > _NOW - _MARGIN,
+            func.coalesce(soonest, _NOW) + 2 * _MARGIN >= _DEADLINE,
+        )
+    )
+    return _Reads(HotRead(read), HotRead(maybe_due), HotRead(maybe_next))
+
+
+def _params(key: str, failing: Failing, missed: int) -> dict[str, Any]:
     status, policy = failing
     severity = policy.severity_for(status)
     return {
-        "key": key, "kinds": sorted(skip_kinds), "failing": _status_fragment(status),
+        "key": key, "failing": _status_fragment(status),
         "raised_at": f'"severity": "{severity}"', "flap_changes": policy.flap_changes,
         "missed": missed,
     }  # fmt: skip
@@ -220,7 +239,7 @@ def watched_hosts(
     """Every host watched (not archived, not of ``skip_kinds``), in customer and host order,
     with whether its state of check ``key`` is at rest, or steady at the ``failing`` status,
     by that check's policy: one query, no state decoded."""
-    return _watched(conn.execute(_READ, _params(key, skip_kinds, failing, 0)))
+    return _watched(_reads(frozenset(skip_kinds)).every.rows(conn, _params(key, failing, 0)))
 
 
 def hosts_to_sweep(
@@ -237,10 +256,11 @@ def hosts_to_sweep(
     silent; and, of every watched host, the distinct (last heard, intervals) that may make
     the next deadline after ``now`` (none read unless ``find_next``). Judged within
     ``MARGIN_S``: the caller decides exactly."""
-    params = {**_params(key, skip_kinds, failing, missed), "now_s": now.timestamp()}
+    params = {**_params(key, failing, missed), "now_s": now.timestamp()}
     params["margin_s"] = MARGIN_S
-    maybe_due = _watched(conn.execute(_MAYBE_DUE, params))
+    reads = _reads(frozenset(skip_kinds))
+    maybe_due = _watched(reads.maybe_due.rows(conn, params))
     if not find_next:
         return maybe_due, []
-    maybe_next = [Heard(*row) for row in conn.execute(_MAYBE_NEXT, params)]
+    maybe_next = [Heard(*row) for row in reads.maybe_next.rows(conn, params)]
     return maybe_due, maybe_next

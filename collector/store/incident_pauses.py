@@ -15,7 +15,7 @@ Two sources, one mechanism each:
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -36,6 +36,7 @@ from sqlalchemy import (
 
 from collector.domain.access import AccessLoss, Span, is_access_check
 from collector.domain.rules import AGENTLESS_KINDS
+from collector.store.hot_reads import HotFixedIn, HotRead
 from collector.store.schema import faults, host_checks, hosts, incident_pauses
 
 WAITING = "waiting_on_customer"
@@ -83,10 +84,10 @@ def access_losses(
     if not still_open:
         params["since"] = since
     hosts = _hosts_param(host_ids, params)
-    query = _losses_query(hosts, exclude_fault_id is not None, still_open)
+    read = _losses_read(hosts, exclude_fault_id is not None, still_open)
     if exclude_fault_id is not None:
         params["exclude"] = exclude_fault_id
-    return [fault.loss for fault in _remote_faults(conn, query, params) if fault.access]
+    return [fault.loss for fault in _remote_faults(conn, read, params) if fault.access]
 
 
 def remote_faults(
@@ -96,7 +97,7 @@ def remote_faults(
     when None), oldest first, access checks or not: what several incidents' clocks share."""
     params: dict[str, object] = {"since": since, "until": until}
     hosts = _hosts_param(host_ids, params)
-    return _remote_faults(conn, _losses_query(hosts, False, False), params)
+    return _remote_faults(conn, _losses_read(hosts, False, False), params)
 
 
 def _hosts_param(host_ids: Iterable[str] | None, params: dict[str, object]) -> HostsShape:
@@ -113,15 +114,17 @@ def _hosts_param(host_ids: Iterable[str] | None, params: dict[str, object]) -> H
 
 
 def _remote_faults(
-    conn: Connection, query: Select[Any], params: dict[str, object]
+    conn: Connection, read: HotRead | HotFixedIn, params: dict[str, object]
 ) -> list[RemoteFault]:
-    return [remote_fault(row) for row in conn.execute(query, params)]
+    return [remote_fault(row) for row in read.rows(conn, params)]
 
 
-def remote_fault(row: Any) -> RemoteFault:
+def remote_fault(row: Sequence[Any]) -> RemoteFault:
+    """The fault of a row of ``STILL_OPEN_REMOTE``'s columns, in its order."""
+    fault_id, customer_id, host_id, check_key, opened_at, resolved_at, flag = row
     return RemoteFault(
-        row.id, row.customer_id, row.host_id, row.check_key, row.opened_at, row.resolved_at,
-        _is_access(row.check_key, row.remote_access),
+        fault_id, customer_id, host_id, check_key, opened_at, resolved_at,
+        _is_access(check_key, flag),
     )  # fmt: skip
 
 
@@ -142,9 +145,20 @@ _FLAG = (
 
 
 @functools.cache
-def _losses_query(hosts: HostsShape, excluding: bool, still_open: bool) -> Select[Any]:
-    """``access_losses``' statement in each of its shapes, built once: every incident clock
-    runs it, and building a statement costs more than running this one."""
+def _losses_read(hosts: HostsShape, excluding: bool, still_open: bool) -> HotRead | HotFixedIn:
+    """``_losses_query``, read hot (``hot_reads``): the clocks read it at almost every stop of
+    the simulated clock. Several hosts are bound as ``FixedIn`` binds them (parameter
+    ``hosts``)."""
+    if hosts != "several":
+        return HotRead(_losses_query(hosts == "one", excluding, still_open))
+    every = _losses_query(False, excluding, still_open)
+    return HotFixedIn(faults.c.host_id, every.where, "hosts")
+
+
+def _losses_query(one_host: bool, excluding: bool, still_open: bool) -> Select[Any]:
+    """``access_losses``' statement in each of its shapes (of every host's faults, or of
+    the one in parameter ``host``), built once (``_losses_read``): every incident clock runs
+    it, and building a statement costs more than running this one."""
     resolved = faults.c.resolved_at
     since: BindParameter[datetime] = bindparam("since", type_=resolved.type)
     query = select(
@@ -155,10 +169,8 @@ def _losses_query(hosts: HostsShape, excluding: bool, still_open: bool) -> Selec
         faults.c.opened_at < bindparam("until"),
         resolved.is_(None) if still_open else or_(resolved.is_(None), resolved > since),
     )  # fmt: skip
-    if hosts == "one":
+    if one_host:
         query = query.where(faults.c.host_id == bindparam("host"))
-    elif hosts == "several":
-        query = query.where(faults.c.host_id.in_(bindparam("hosts", expanding=True)))
     if excluding:
         query = query.where(faults.c.id != bindparam("exclude"))
     return query.order_by(faults.c.opened_at, faults.c.id)
@@ -266,13 +278,17 @@ _WAITS = select(
     incident_pauses.c.incident_id, incident_pauses.c.starts_at, incident_pauses.c.ends_at
 ).order_by(incident_pauses.c.incident_id, incident_pauses.c.starts_at, incident_pauses.c.id)
 #: One incident's (its clocks worked out alone) and several's: a list of ids costs more to bind.
-_WAITS_OF_ONE = _WAITS.where(
-    incident_pauses.c.incident_id == bindparam("incident"), incident_pauses.c.reason == WAITING
+#: Read hot (``hot_reads``): the clocks read them at most stops of the simulated clock.
+_WAITS_OF_ONE = HotRead(
+    _WAITS.where(
+        incident_pauses.c.incident_id == bindparam("incident"),
+        incident_pauses.c.reason == WAITING,
+    )
 )
-_WAITS_OF = _WAITS.where(
-    incident_pauses.c.incident_id.in_(bindparam("incidents", expanding=True)),
-    incident_pauses.c.reason == WAITING,
-)
+_WAITS_OF = HotFixedIn(
+    incident_pauses.c.incident_id, _WAITS.where(incident_pauses.c.reason == WAITING).where,
+    "incidents",
+)  # fmt: skip
 
 
 def waits_of(
@@ -283,13 +299,13 @@ def waits_of(
     ids = sorted(set(incident_ids))
     found: dict[int, list[tuple[datetime, datetime | None]]] = {}
     if len(ids) == 1:
-        rows = conn.execute(_WAITS_OF_ONE, {"incident": ids[0]})
+        rows = _WAITS_OF_ONE.rows(conn, {"incident": ids[0]})
     elif ids:
-        rows = conn.execute(_WAITS_OF, {"incidents": ids})
+        rows = _WAITS_OF.rows(conn, {"incidents": ids})
     else:
         return found
-    for row in rows:
-        found.setdefault(row.incident_id, []).append((row.starts_at, row.ends_at))
+    for incident_id, starts_at, ends_at in rows:
+        found.setdefault(incident_id, []).append((starts_at, ends_at))
     return found
 
 

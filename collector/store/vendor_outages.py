@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, insert, literal, select, true, update
 
+from collector.store.hot_reads import HotRead
 from collector.store.incident_pauses import STILL_OPEN_REMOTE, RemoteFault, remote_fault
 from collector.store.schema import vendor_outages
 
@@ -37,8 +38,9 @@ _GOING = _CURRENT.limit(1).subquery("going")
 _FAILING = STILL_OPEN_REMOTE.subquery("failing")
 #: ``current`` and ``incident_pauses.still_open_remote`` in one read, one row for each fault
 #: (one with none when there is none), each with the episode: the sweep asks after every check
-#: run. Joined from a row of its own, as there may be neither.
-_CURRENT_AND_FAILING = (
+#: run (through the driver's cursor on SQLite: ``hot_reads``). Joined from a row of its own,
+#: as there may be neither.
+_CURRENT_AND_FAILING = HotRead(
     select(
         _GOING.c.id.label("outage_id"), _GOING.c.started_at.label("outage_started_at"),
         _GOING.c.ended_at.label("outage_ended_at"), _GOING.c.cause.label("outage_cause"),
@@ -56,14 +58,10 @@ def current_and_failing(conn: Connection) -> tuple[VendorOutage | None, list[Rem
     """The episode still going (if any), and every ``remote.*`` fault open now, whichever its
     check, oldest first (``incident_pauses.still_open_remote``): the vendor-network sweep's
     one read."""
-    rows = conn.execute(_CURRENT_AND_FAILING).all()
-    first = rows[0]
-    going = None
-    if first.outage_id is not None:
-        going = VendorOutage(
-            first.outage_id, first.outage_started_at, first.outage_ended_at, first.outage_cause
-        )
-    return going, [remote_fault(row) for row in rows if row.id is not None]
+    rows = _CURRENT_AND_FAILING.rows(conn)
+    outage_id, started_at, ended_at, cause = rows[0][:4]
+    going = None if outage_id is None else VendorOutage(outage_id, started_at, ended_at, cause)
+    return going, [remote_fault(row[4:]) for row in rows if row[4] is not None]
 
 
 def begin(conn: Connection, at: datetime, cause: str) -> int:

@@ -1,0 +1,115 @@
+"""Hot reads run Core's own SQL on SQLite's cursor: they must read exactly what Core reads."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection, bindparam, func, literal, select
+
+from collector.commands import simulated_clock
+from collector.store import faults as fault_store
+from collector.store import hot_reads, vendor_outages
+from collector.store.database import Database
+from collector.store.hot_reads import HotFixedIn, HotRead, keyed
+from collector.store.schema import faults, incidents
+from tests.collector.commands.scenarios import PAGING, simulate
+from tests.support.cli import Cli
+from tests.support.incidents import add_customer, lose_access, silence_agent
+
+MONDAY = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
+
+#: Times bound and read, a flag, a literal list, a count: each processed as Core does.
+_FAULTS = select(
+    faults.c.id, faults.c.host_id, faults.c.opened_at, faults.c.resolved_at, faults.c.flapping,
+    (faults.c.resolved_at.is_(None)).label("open"), literal(1).label("one"),
+).where(
+    faults.c.opened_at >= bindparam("since"), faults.c.check_key.in_(["agent.heartbeat", "x"])
+).order_by(faults.c.id)  # fmt: skip
+_COUNT = select(func.count()).select_from(faults).where(faults.c.host_id.is_not(None))
+
+
+def _core(conn: Connection, statement: Any, params: Mapping[str, Any] | None) -> list[Any]:
+    return [tuple(row) for row in conn.execute(statement, params)]
+
+
+def _as_tuples(rows: Sequence[Sequence[Any]]) -> list[Any]:
+    return [tuple(row) for row in rows]
+
+
+def _fleet(conn: Connection) -> None:
+    for customer in ("acme", "globex"):
+        add_customer(conn, customer, "cat1", MONDAY)
+    silence_agent(conn, "acme-pbx", MONDAY, MONDAY + timedelta(minutes=4))
+    silence_agent(conn, "globex-pbx", MONDAY + timedelta(minutes=1), None)
+    lose_access(conn, "acme-pbx", MONDAY, None)
+
+
+def test_it_reads_what_core_reads(db: Database) -> None:
+    db.transaction(_fleet)
+
+    def both(conn: Connection, statement: Any, params: Any) -> tuple[list[Any], list[Any]]:
+        return _as_tuples(HotRead(statement).rows(conn, params)), _core(conn, statement, params)
+
+    for since in (MONDAY - timedelta(days=1), MONDAY + timedelta(seconds=30)):
+        hot, core = db.transaction(both, _FAULTS, {"since": since})
+        assert hot == core and core
+        assert isinstance(hot[0][2], datetime) and hot[0][2].tzinfo is UTC
+    hot, core = db.transaction(both, _COUNT, None)
+    assert hot == core == [(3,)]
+
+
+def test_it_reads_rows_by_name(db: Database) -> None:
+    db.transaction(_fleet)
+    read = HotRead(_FAULTS)
+    rows = db.transaction(read.rows, {"since": MONDAY - timedelta(days=1)})
+    first = keyed(read, rows[0])._mapping
+    assert first["host_id"] == "acme-pbx" and first["opened_at"] == MONDAY
+    assert first["open"] is False and first["one"] == 1
+
+
+def test_it_binds_a_short_list_as_fixed_in_does_and_a_long_one_through_core(
+    db: Database,
+) -> None:
+    db.transaction(_fleet)
+    read = HotFixedIn(faults.c.host_id, select(faults.c.id).order_by(faults.c.id).where, "hosts")
+    few = db.transaction(read.rows, {"hosts": ["acme-pbx", "globex-pbx"]})
+    many = db.transaction(read.rows, {"hosts": ["globex-pbx"] + [f"h{i}" for i in range(99)]})
+    assert _as_tuples(few) == [(1,), (2,), (3,)] and _as_tuples(many) == [(2,)]
+
+
+def test_it_refuses_a_list_parameter(db: Database) -> None:
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("elsewhere a hot read is Core's, which binds lists")
+    listed = select(incidents.c.id).where(incidents.c.id.in_(bindparam("ids", expanding=True)))
+    with pytest.raises(ValueError, match="list parameter"):
+        db.transaction(HotRead(listed).rows, {"ids": [1]})
+
+
+def test_every_hot_read_of_a_simulated_night_reads_what_core_reads(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The statements the simulation reads hot, each checked against Core at every call."""
+    compared: Counter[int] = Counter()
+    hot = HotRead.rows
+
+    def checked(
+        self: HotRead, conn: Connection, params: Mapping[str, Any] | None = None
+    ) -> Sequence[Sequence[Any]]:
+        found = hot(self, conn, params)
+        assert _as_tuples(found) == _core(conn, self.statement, params)
+        compared[id(self)] += 1
+        return found
+
+    monkeypatch.setattr(hot_reads.HotRead, "rows", checked)
+    simulate(cli, tmp_path, PAGING)
+    hottest = (
+        simulated_clock._SINCE_READ, simulated_clock._MAILED_SINCE,
+        fault_store._MAYBE_OWING_MAIL, vendor_outages._CURRENT_AND_FAILING,
+    )  # fmt: skip
+    assert all(compared[id(read)] for read in hottest)
+    assert len(compared) > len(hottest)  # the remote faults' too
