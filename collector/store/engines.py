@@ -63,6 +63,14 @@ def bind_processor(dialect: Dialect, column: Column[Any]) -> Callable[[Any], Any
     return processor or (lambda value: value)
 
 
+def result_processor(dialect: Dialect, column: Column[Any]) -> Callable[[Any], Any] | None:
+    """What SQLAlchemy does to a value of ``column`` read back, for the few hot reads written
+    as plain SQL (None: the driver's value as is), so they read exactly what Core reads."""
+    processor: Callable[[Any], Any] | None
+    processor = column.type.dialect_impl(dialect).result_processor(dialect, None)
+    return processor
+
+
 def alembic_config(engine: Engine) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
