@@ -11,10 +11,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
-import json
 import logging
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,14 +21,16 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from collector.commands.console import Subparsers
+from collector.commands.indented_json import indented_json
 from collector.commands.scenario import ScenarioError, read_scenario
 from collector.commands.service import config_or_none
 from collector.commands.simulation import run
 from collector.config.settings import CollectorConfig, load_yaml
 from collector.config.shipped import shipped_file
 from collector.config.tiers import catalogue_for
+from collector.domain.sla import costly_pauses
 from collector.engine.clock_facts import ClockFacts
-from collector.engine.incident_clock import access_rules, explain_incident
+from collector.engine.incident_clock import access_rules, incident_clocks
 from collector.operations.announcements import known_calendars
 from collector.store import incidents as incident_store
 from collector.store.engines import make_engine, migrate
@@ -94,7 +95,7 @@ def simulate(args: argparse.Namespace) -> int:
             engine.dispose()
     for note in notes:
         sys.stderr.write(f"faultdesk-collector: {args.scenario}: {note}\n")
-    sys.stdout.write(json.dumps(outcome, indent=2) + "\n" if args.json else _text(outcome))
+    sys.stdout.write(indented_json(outcome) + "\n" if args.json else _text(outcome))
     return 0
 
 
@@ -114,78 +115,96 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def _z(at: datetime | None) -> str | None:
-    return None if at is None else at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _moments() -> Callable[[datetime | None], str | None]:
+    """Moments as the outcome writes them (UTC, to the second), each formatted once: an
+    outcome names the same moments again and again (a stop's mails and timeline entries)."""
+    made: dict[datetime, str] = {}
+
+    def z(at: datetime | None) -> str | None:
+        if at is None:
+            return None
+        text = made.get(at)
+        if text is None:
+            text = made[at] = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return text
+
+    return z
 
 
 def outcome_json(conn: Connection, config: CollectorConfig, end: datetime) -> dict[str, Any]:
     """What happened, in the documented ``--json`` shape."""
-    catalogue, rules = catalogue_for(config), access_rules(config)
+    catalogue, rules, z = catalogue_for(config), access_rules(config), _moments()
     listed = incident_store.list_incidents(conn, open_only=False, limit=100_000)
     # Each kind of fact is read once for every incident, not once per incident.
     facts = ClockFacts.read(conn, [i for i in listed if i.covered], end, rules)
-    keys = _by_key(conn.execute(_FAULT_KEYS), "id", "check_key")
-    page_rows = _by_key(conn.execute(_PAGES), "incident_id")
-    timelines = _by_key(conn.execute(_TIMELINES), "incident_id")
+    keys = _grouped(conn.execute(_FAULT_KEYS))
+    page_rows = _grouped(conn.execute(_PAGES))
+    timelines = _grouped(conn.execute(_TIMELINES))
     found = []
     for incident in listed:
-        explained = explain_incident(conn, incident, catalogue, end, rules, facts)
+        # The clocks as ``explain_incident`` explains them, without the words: the due time
+        # and the pauses that cost working time are all the outcome shows.
+        clocks = incident_clocks(conn, incident, catalogue, end, rules, facts)
         targets = {}
-        for name, e in explained.items():
+        for name, clock in clocks.items():
             met = incident.met_at(name)
             # A target's clock stops when it is met, or when the incident is resolved (its
             # fault cleared, or by hand) without meeting it: missed only if due before that.
             stopped = met or incident.resolved_at or incident.closed_at or end
-            breached = stopped > e.due
-            targets[name] = {"due": _z(e.due), "met_at": _z(met), "breached": breached}
-        first = explained.get("first_response")
+            breached = stopped > clock.due
+            targets[name] = {"due": z(clock.due), "met_at": z(met), "breached": breached}
+        first = clocks.get("first_response")
         paused = [
-            {"from": _z(p.start), "to": _z(p.end), "reason": p.reason}
-            for p in (first.pauses if first else ())
+            {"from": z(p.start), "to": z(p.end), "reason": p.reason}
+            for p in (costly_pauses(first) if first else ())
         ]
         found.append({
             "id": incident.id, "host": incident.host_id, "customer": incident.customer_id,
             "tier": incident.tier, "severity": incident.severity,
-            "opened_at": _z(incident.opened_at),
-            "faults": keys.get(incident.fault_id, []), "targets": targets, "paused": paused,
-            "pages": [
-                {"at": _z(row.at), "to": row.person} for row in page_rows.get(incident.id, [])
-            ],
+            "opened_at": z(incident.opened_at),
+            "faults": [key for (key,) in keys.get(incident.fault_id, [])],
+            "targets": targets, "paused": paused,
+            "pages": [{"at": z(at), "to": to} for at, to in page_rows.get(incident.id, [])],
             "timeline": [
-                {"at": _z(e.at), "kind": e.kind, "by": e.actor, "detail": e.detail}
-                for e in timelines.get(incident.id, [])
+                {"at": z(at), "kind": kind, "by": by, "detail": detail}
+                for at, kind, by, detail in timelines.get(incident.id, [])
             ],
         })  # fmt: skip
-    mails = conn.execute(select(outbox).order_by(outbox.c.id))
     return {
         "incidents": sorted(found, key=lambda i: i["id"]),
         "mails": [
-            {"at": _z(m.created_at), "kind": m.kind, "to": m.recipient, "subject": m.subject}
-            for m in mails
+            {"at": z(at), "kind": kind, "to": to, "subject": subject}
+            for at, kind, to, subject in conn.execute(_MAILS)
         ],
     }
 
 
-#: Every incident's fault key, pages and timeline, each in the order one incident's own read
-#: gives (pages by their index on incident and time, timeline entries by time).
+#: Every incident's fault key, pages and timeline (each keyed by its first column), each in
+#: the order one incident's own read gives (pages by their index on incident and time,
+#: timeline entries by time); and the mails, in the order queued.
 _FAULT_KEYS = select(faults.c.id, faults.c.check_key).where(
     faults.c.id.in_(select(incidents.c.fault_id))
 )
 _PAGES = select(pages.c.incident_id, pages.c.at, pages.c.person).order_by(
     pages.c.incident_id, pages.c.at, pages.c.id
 )
-_TIMELINES = select(incident_events).order_by(
-    incident_events.c.incident_id, incident_events.c.at, incident_events.c.id
+_TIMELINES = select(
+    incident_events.c.incident_id,
+    incident_events.c.at,
+    incident_events.c.kind,
+    incident_events.c.actor,
+    incident_events.c.detail,
+).order_by(incident_events.c.incident_id, incident_events.c.at, incident_events.c.id)
+_MAILS = select(outbox.c.created_at, outbox.c.kind, outbox.c.recipient, outbox.c.subject).order_by(
+    outbox.c.id
 )
 
 
-def _by_key(rows: Iterable[Any], key: str, value: str | None = None) -> dict[Any, list[Any]]:
-    """Rows grouped by one column, in the order read; each row, or one column of it."""
-    grouped: dict[Any, list[Any]] = {}
-    for row in rows:
-        grouped.setdefault(getattr(row, key), []).append(
-            row if value is None else getattr(row, value)
-        )
+def _grouped(rows: Iterable[Sequence[Any]]) -> dict[Any, list[Sequence[Any]]]:
+    """Rows grouped by their first column, in the order read; each the rest of its row."""
+    grouped: dict[Any, list[Sequence[Any]]] = {}
+    for key, *rest in rows:
+        grouped.setdefault(key, []).append(rest)
     return grouped
 
 

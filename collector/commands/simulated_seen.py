@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from sqlalchemy import Connection, bindparam, update
 
-from collector.store.engines import bind_processor
+from collector.store.columns import bind_processor
 from collector.store.schema import hosts
 
 _MARK_SEEN = (

@@ -17,16 +17,18 @@ time is moved as they would have moved it; a check whose verdict holds is not ru
 from __future__ import annotations
 
 import heapq
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, bindparam, func, select
+from sqlalchemy import Connection, Engine
 
 from agent import protocol
 from collector.commands.scenario import Event, HostSpec, Scenario
 from collector.commands.simulated_clock import Deadlines
 from collector.commands.simulated_reports import probes_for, settle_after, settle_count
 from collector.commands.simulated_seen import mark_seen
+from collector.commands.simulated_steps import take_step
 from collector.config.settings import CollectorConfig
 from collector.config.tiers import catalogue_for
 from collector.domain.contracts import installation_contract, start_of_day_utc
@@ -38,15 +40,11 @@ from collector.jobs.sla_sweep import sweep_sla
 from collector.jobs.vendor_network import sweep_vendor_network
 from collector.operations import announcements
 from collector.operations.announcements import AnnouncementRefused
-from collector.operations.incidents import IncidentError, perform
 from collector.probes.base import ProbeResult, Verdict
-from collector.store import incidents as incident_store
 from collector.store import inventory
 from collector.store import probe_results as probe_store
-from collector.store.incident_view import incident_view
 from collector.store.probe_results import HostCheck
 from collector.store.reports import IncomingReport
-from collector.store.schema import faults, incidents
 
 #: The collector's sweeps and checks run on this grid of simulated time.
 TICK = timedelta(seconds=60)
@@ -135,21 +133,26 @@ def run(engine: Engine, config: CollectorConfig, scenario: Scenario) -> list[str
         sim.at(edge, sim.sla)
     for event in scenario.events:
         sim.at(event.at)
-    events = list(enumerate(scenario.events))
+    events = deque(enumerate(scenario.events))
     deadlines = Deadlines(config)
-    while sim.moments:
-        now = sim.now = heapq.heappop(sim.moments)
-        with engine.begin() as conn:
-            changed = False
-            while events and events[0][1].at <= now:
-                index, event = events.pop(0)
-                changed = True
-                refused = _apply(conn, sim, event, now)
-                if refused:
-                    sim.notes.append(f"events.{index} at {event.at:%Y-%m-%dT%H:%M:%SZ}: {refused}")
-            reported = _report(conn, sim, now)
-            checked = _check_runs(conn, sim, checks, now)
-            _sweeps(conn, sim, deadlines, now, reported, checked, changed)
+    # One connection for the whole play, each stop a transaction of its own, committed at its
+    # end as before: taking a connection from the pool and handing it back at every stop cost
+    # more than some stops' work (the in-memory database has the one connection anyway).
+    with engine.connect() as conn:
+        while sim.moments:
+            now = sim.now = heapq.heappop(sim.moments)
+            with conn.begin():
+                changed = False
+                while events and events[0][1].at <= now:
+                    index, event = events.popleft()
+                    changed = True
+                    refused = _apply(conn, sim, event, now)
+                    if refused:
+                        at = f"{event.at:%Y-%m-%dT%H:%M:%SZ}"
+                        sim.notes.append(f"events.{index} at {at}: {refused}")
+                reported = _report(conn, sim, now)
+                checked = _check_runs(conn, sim, checks, now)
+                _sweeps(conn, sim, deadlines, now, reported, checked, changed)
     return sim.notes
 
 
@@ -238,7 +241,7 @@ def _apply(conn: Connection, sim: Simulation, event: Event, now: datetime) -> st
         status = state.statuses[event.probe] = event.status or "ok"
         _unsettle(sim, state, settle_after(event.probe, status))
     elif event.step is not None:
-        return _step(conn, sim, state, event, now)
+        return take_step(conn, state.spec.id, event, now, catalogue, rules)
     return None
 
 
@@ -259,36 +262,6 @@ def _agent(
         silent = sim.on_grid(last + missed * timedelta(seconds=state.spec.interval_s))
         sim.at(silent, sim.heartbeats)
     state.reporting = False
-
-
-def _step(
-    conn: Connection, sim: Simulation, state: HostState, event: Event, now: datetime
-) -> str | None:
-    found = conn.execute(_LATEST_OPEN, {"host": state.spec.id}).first()
-    if found is None:
-        return f"step {event.step!r}: {state.spec.id} has no open incident"
-    incident = incident_view(found)
-    try:
-        perform(
-            conn, incident, event.step or "", by=event.by, now=now,
-            catalogue=catalogue_for(sim.config), note=event.note,
-            rules=access_rules(sim.config), force=event.force,
-        )  # fmt: skip
-    except IncidentError as exc:
-        return f"step {event.step!r} on incident #{incident.id} refused: {exc}"
-    return None
-
-
-#: The host's latest incident not closed yet, as the view ``perform`` reads; built once (it
-#: cost more than running it). The subquery's own aliases: they must not correlate.
-_MINE, _ITS = incidents.alias(), faults.alias()
-_LATEST_OPEN = incident_store.views().where(
-    incidents.c.id
-    == select(func.max(_MINE.c.id))
-    .join(_ITS, _ITS.c.id == _MINE.c.fault_id)
-    .where(_ITS.c.host_id == bindparam("host"), _MINE.c.closed_at.is_(None))
-    .scalar_subquery()
-)
 
 
 def _latest_report(state: HostState, now: datetime) -> datetime:

@@ -212,12 +212,13 @@ def explain_clock(clock: TargetClock, region: str = DEFAULT_REGION) -> Explanati
         paused=tuple(PauseEffect(reason, lost) for reason, lost in effects.items()),
         sentence="",
         calendar=describe_calendar(calendar, clock.starts_at, clock.due),
-        pauses=_costly(clock),
+        pauses=costly_pauses(clock),
     )
     return _with_sentence(explanation, calendar)
 
 
-def _costly(clock: TargetClock) -> tuple[Pause, ...]:
+def costly_pauses(clock: TargetClock) -> tuple[Pause, ...]:
+    """Every pause that cost the clock working time, clipped to it, in order (as explained)."""
     found = []
     for pause in clock.pauses:
         start, end = max(pause.start, clock.starts_at), min(pause.end, clock.due)

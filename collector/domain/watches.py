@@ -19,7 +19,6 @@ from collector.domain.policy import (
     Severity,
     Status,
     from_iso,
-    opt_from_iso,
     to_iso,
 )
 
@@ -111,23 +110,40 @@ class WatchState:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> WatchState:
+        """The state ``to_json`` saved. Evaluation decodes every state of a report's host, so
+        the instance is made as ``_replaced`` makes one: its fields' defaults, then the saved
+        values (each field named, so one added later gets its default)."""
         get = data.get
         status, last_bad, severity = get("status"), get("last_bad_status"), get("severity")
-        return cls(
+        observed, since, changes = get("observed_at"), get("bad_since"), get("changes")
+        new = object.__new__(cls)
+        new.__dict__.update(
+            _DEFAULTS,
             check_key=data["check_key"],
-            status=None if status is None else Status(status),
+            status=None if status is None else _status(status),
             value=get("value"),
             detail=get("detail", ""),
-            observed_at=opt_from_iso(get("observed_at")),
+            observed_at=None if observed is None else from_iso(observed),
             bad_count=int(get("bad_count", 0)),
-            bad_since=opt_from_iso(get("bad_since")),
+            bad_since=None if since is None else from_iso(since),
             good_count=int(get("good_count", 0)),
-            last_bad_status=None if last_bad is None else Status(last_bad),
+            last_bad_status=None if last_bad is None else _status(last_bad),
             raised=bool(get("raised", False)),
-            severity=None if severity is None else Severity(severity),
+            severity=None if severity is None else _SEVERITIES.get(severity) or Severity(severity),
             flapping=bool(get("flapping", False)),
-            changes=tuple(map(from_iso, get("changes", ()))),
+            changes=() if not changes else tuple(map(from_iso, changes)),
         )
+        return new
+
+
+#: Every field's default, for ``WatchState.from_json``.
+_DEFAULTS = vars(WatchState(""))
+_STATUSES = {status.value: status for status in Status}
+_SEVERITIES = {severity.value: severity for severity in Severity}
+
+
+def _status(value: str) -> Status:
+    return _STATUSES.get(value) or Status(value)  # a value not known fails as Status does
 
 
 def at_rest(state: WatchState, policy: CheckPolicy) -> bool:

@@ -18,6 +18,7 @@ from collector.domain import rules
 from collector.domain.policy import CheckPolicy, Status
 from collector.store import inventory
 from collector.store.heartbeat_watch import Heard, Watched, hosts_to_sweep
+from collector.store.host_lookup import hosts_by_id
 from collector.store.inventory import Host
 
 
@@ -37,7 +38,7 @@ def heartbeats_due(
     next_silence = min((at for at in deadlines if at > now), default=None)
     if not due:
         return [], next_silence
-    hosts = inventory.hosts_by_id(conn, due)
+    hosts = hosts_by_id(conn, due)
     return [hosts[host_id] for host_id in due if host_id in hosts], next_silence
 
 

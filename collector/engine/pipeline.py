@@ -60,10 +60,11 @@ from collector.engine.heartbeats_due import heartbeats_due
 from collector.engine.incident_opening import IncidentOpener
 from collector.engine.plans import Conflict, Plan, Segment, States
 from collector.store import faults as fault_store
-from collector.store import inventory, watch_states
 from collector.store import maintenance as maintenance_store
 from collector.store import reports as report_store
 from collector.store import series as series_store
+from collector.store import watch_states
+from collector.store.host_lookup import hosts_by_id
 from collector.store.inventory import Host
 from collector.store.locks import hold_evaluation_lock
 from collector.store.reports import IncomingReport
@@ -191,7 +192,7 @@ def _evaluate(
     if not rows:
         return None
     run = Run(conn, config, now)
-    hosts = inventory.hosts_by_id(conn, {row.host_id for row in rows})
+    hosts = hosts_by_id(conn, {row.host_id for row in rows})
     states, versions = watch_states.load_versioned(conn, hosts)
     segments: list[Segment] = []
     pending: dict[str, States] = {}

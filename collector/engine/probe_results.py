@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from collector.config.settings import CollectorConfig
 from collector.domain import rules
@@ -29,11 +29,10 @@ from collector.probes.base import Verdict
 from collector.store import inventory, watch_states
 from collector.store import probe_results as probe_store
 from collector.store import series as series_store
-from collector.store.fixed_in import FixedIn
+from collector.store.host_lookup import hosts_of_checks
 from collector.store.inventory import Host
 from collector.store.locks import hold_evaluation_lock
 from collector.store.probe_results import HostCheck, ResultLike
-from collector.store.schema import host_checks, hosts
 
 
 @dataclass(frozen=True)
@@ -53,7 +52,7 @@ def record_runs(
     Runs of checks deleted while they were in flight are dropped: their host may be gone too.
     """
     hold_evaluation_lock(conn)
-    live = _live_checks(conn, {run.check.id for run in runs})
+    live = hosts_of_checks(conn, {run.check.id for run in runs})
     kept = sorted((run for run in runs if run.check.id in live), key=lambda run: run.at)
     if not kept:
         return 0
@@ -118,20 +117,3 @@ def _host(hosts: dict[str, Host], host_id: str) -> Host:
     if found is None:
         raise inventory.NotFound(f"no host {host_id!r}")
     return found
-
-
-#: Checks by id, each with its host (every column of ``inventory.Host``, in its order).
-_LIVE_CHECKS = FixedIn(
-    host_checks.c.id,
-    select(host_checks.c.id, *(hosts.c[f.name] for f in fields(Host)))
-    .join_from(host_checks, hosts, hosts.c.id == host_checks.c.host_id)
-    .where,
-)
-
-
-def _live_checks(conn: Connection, ids: set[int]) -> dict[int, Host]:
-    """The checks of ``ids`` that still exist, by id, each with its host: one query."""
-    if not ids:
-        return {}
-    rows = conn.execute(*_LIVE_CHECKS.bind(sorted(ids)))
-    return {check_id: Host(*host) for check_id, *host in rows}

@@ -103,3 +103,11 @@ def bind_processor(dialect: Dialect, column: Column[Any]) -> Callable[[Any], Any
     hot statements written as plain SQL: their values are stored exactly as Core stores them."""
     processor = column.type.dialect_impl(dialect).bind_processor(dialect)
     return processor or (lambda value: value)
+
+
+def result_processor(dialect: Dialect, column: Column[Any]) -> Callable[[Any], Any] | None:
+    """What SQLAlchemy does to a value of ``column`` read back, for the few hot reads written
+    as plain SQL (None: the driver's value as is), so they read exactly what Core reads."""
+    processor: Callable[[Any], Any] | None
+    processor = column.type.dialect_impl(dialect).result_processor(dialect, None)
+    return processor

@@ -20,7 +20,6 @@ from sqlalchemy import (
     update,
 )
 
-from collector.store.fixed_in import FixedIn
 from collector.store.schema import contacts, contracts, customers, faults, hosts
 
 
@@ -307,11 +306,6 @@ def get_host(conn: Connection, host_id: str) -> Host:
     return _host(row)
 
 
-def hosts_by_id(conn: Connection, host_ids: Iterable[str]) -> dict[str, Host]:
-    """The named hosts that exist (archived ones too), by id, in one query."""
-    return {row.id: Host(*row) for row in conn.execute(*_HOSTS_BY_ID.bind(sorted(host_ids)))}
-
-
 def list_hosts(
     conn: Connection, customer_id: str | None = None, where: ColumnElement[bool] | None = None
 ) -> list[Host]:
@@ -387,7 +381,6 @@ _LIVE_HOSTS = (
     .order_by(hosts.c.customer_id, hosts.c.id)
 )
 _LIVE_HOSTS_OF = _LIVE_HOSTS.where(hosts.c.customer_id == bindparam("customer_id"))
-_HOSTS_BY_ID = FixedIn(hosts.c.id, select(*_HOST_COLUMNS).where)
 
 
 def _host(row: Any) -> Host:

@@ -169,6 +169,8 @@ def test_it_round_trips_its_state_through_json() -> None:
     state, _ = run([CRIT, OK] * 5 + [WARN])
     assert WatchState.from_json(state.to_json()) == state
     assert WatchState.from_json(WatchState("disk:/").to_json()) == WatchState("disk:/")
+    with pytest.raises(ValueError, match="bogus"):
+        WatchState.from_json({"check_key": "disk:/", "status": "bogus"})
 
 
 @pytest.mark.parametrize(
