@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 
 from collector.domain.faults import FaultKey, FaultState
 from collector.domain.policy import Severity
+from collector.store.plain_insert import PlainInsert
 from collector.store.schema import customers, fault_events, faults, hosts
 
 
@@ -72,13 +73,21 @@ def fault_view(row: Any) -> FaultView:
 
 #: The engine's writes, built once: building a statement costs more than running it. Each
 #: takes its values as parameters (an update's are its SET clause).
-_INSERT_EVENT = insert(fault_events)
-_INSERT_FAULT = insert(faults)
+_INSERT_EVENT = PlainInsert(fault_events, ("fault_id", "at", "kind", "detail"))
+#: A new fault's row: ``opening_values``' columns.
+_INSERT_FAULT = PlainInsert(
+    faults,
+    (
+        "customer_id", "host_id", "check_key", "title", "opened_at", "severity", "detail",
+        "resolved_at", "last_notified_at", "suppressed_by", "flapping", "notified_severity",
+        "recovery_notified",
+    ),
+)  # fmt: skip
 _UPDATE_FAULT = update(faults).where(faults.c.id == bindparam("fault_id"))
 
 
 def record_event(conn: Connection, fault_id: int, at: datetime, kind: str, detail: str) -> None:
-    conn.execute(_INSERT_EVENT, {"fault_id": fault_id, "at": at, "kind": kind, "detail": detail})
+    _INSERT_EVENT.one(conn, {"fault_id": fault_id, "at": at, "kind": kind, "detail": detail})
 
 
 #: The faults columns the engine's view of a fault is read from.
@@ -129,8 +138,7 @@ def save_state(
     if fault_id is not None:
         conn.execute(_UPDATE_FAULT, {"fault_id": fault_id, **values})
         return fault_id
-    result = conn.execute(_INSERT_FAULT, opening_values(state, title, values))
-    return int(result.inserted_primary_key[0])  # type: ignore[index]
+    return _INSERT_FAULT.one(conn, opening_values(state, title, values))
 
 
 def state_values(state: FaultState) -> dict[str, Any]:

@@ -24,11 +24,10 @@ from collector.store.incident_view import (
     incident_view,
     queue_order,
     terms_of,
+    views,
 )
+from collector.store.plain_insert import PlainInsert
 from collector.store.schema import (
-    customers,
-    faults,
-    hosts,
     incident_events,
     incidents,
     target_alerts,
@@ -39,8 +38,16 @@ SYSTEM_ACTOR = "faultdesk"
 
 
 #: The writes of every incident, built once: building a statement costs more than running it.
-_INSERT_INCIDENT = insert(incidents)
-_INSERT_EVENT = insert(incident_events)
+_INSERT_INCIDENT = PlainInsert(
+    incidents,
+    (
+        "fault_id", "customer_id", "tier", "covered", "severity", "status", "opened_at",
+        "response_due_at", "policy",
+    ),
+)  # fmt: skip
+_INSERT_EVENT = PlainInsert(
+    incident_events, ("incident_id", "at", "kind", "actor", "detail", "public")
+)
 
 
 def open_incident(
@@ -60,40 +67,10 @@ def open_incident(
         severity=severity, status="open", opened_at=opened_at,
         response_due_at=response_due_at, policy=policy,
     )  # fmt: skip
-    result = conn.execute(_INSERT_INCIDENT, row)
-    incident_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+    incident_id = _INSERT_INCIDENT.one(conn, row)
     terms = f"under {tier}" if covered else f"not covered ({tier})"
     record_event(conn, incident_id, opened_at, "opened", SYSTEM_ACTOR, f"{severity}, {terms}")
     return incident_id
-
-
-def _views(policy: Any = incidents.c.policy) -> Any:
-    """Incidents with what their views show of their fault, host and customer; ``policy`` the
-    column their terms are read from."""
-    return (
-        select(
-            *(column for column in incidents.c if column.name != "policy"),
-            policy.label("policy"),
-            customers.c.name.label("customer_name"),
-            hosts.c.name.label("host_name"),
-            faults.c.host_id,
-            faults.c.title,
-            faults.c.check_key,
-            customers.c.access.label("customer_access"),
-            hosts.c.access.label("host_access"),
-            customers.c.timezone.label("customer_timezone"),
-            customers.c.region.label("customer_region"),
-        )
-        .join_from(incidents, faults)
-        .outerjoin(hosts, hosts.c.id == faults.c.host_id)
-        .join(customers, customers.c.id == incidents.c.customer_id)
-    )
-
-
-def views() -> Any:
-    """The statement incident views are read with (``incident_view`` reads its rows), for a
-    caller joining them to rows of its own."""
-    return _views()
 
 
 def list_incidents(
@@ -102,12 +79,12 @@ def list_incidents(
     """Open incidents in queue order (``queue_order``); with ``open_only`` False, followed by
     closed ones, most recently closed first."""
     still_open = [
-        incident_view(r) for r in conn.execute(_views().where(incidents.c.closed_at.is_(None)))
+        incident_view(r) for r in conn.execute(views().where(incidents.c.closed_at.is_(None)))
     ]
     found = sorted(still_open, key=queue_order)
     if not open_only and len(found) < limit:
         closed = (
-            _views()
+            views()
             .where(incidents.c.closed_at.is_not(None))
             .order_by(incidents.c.closed_at.desc(), incidents.c.id.desc())
             .limit(limit - len(found))
@@ -117,10 +94,10 @@ def list_incidents(
 
 
 #: The hot lookups, built once: building a statement costs more than running it.
-_BY_ID = _views().where(incidents.c.id == bindparam("incident_id"))
-_BY_FAULT = _views().where(incidents.c.fault_id == bindparam("fault_id"))
+_BY_ID = views().where(incidents.c.id == bindparam("incident_id"))
+_BY_FAULT = views().where(incidents.c.fault_id == bindparam("fault_id"))
 _OPEN_COVERED = (
-    _views(cast(incidents.c.policy, Text))  # decoded by ``_terms``
+    views(cast(incidents.c.policy, Text))  # decoded by ``_terms``
     .where(
         incidents.c.closed_at.is_(None),
         incidents.c.resolved_at.is_(None),  # a cleared fault resolves it: its clocks have ended
@@ -136,7 +113,7 @@ def get_incident(conn: Connection, incident_id: int) -> IncidentView | None:
 
 
 _AMONG = (
-    _views().where(incidents.c.id.in_(bindparam("ids", expanding=True))).order_by(incidents.c.id)
+    views().where(incidents.c.id.in_(bindparam("ids", expanding=True))).order_by(incidents.c.id)
 )
 
 
@@ -155,7 +132,7 @@ def incident_for_fault(conn: Connection, fault_id: int) -> IncidentView | None:
 
 
 def open_for_customer(conn: Connection, customer_id: str) -> list[IncidentView]:
-    query = _views().where(incidents.c.customer_id == customer_id, incidents.c.closed_at.is_(None))
+    query = views().where(incidents.c.customer_id == customer_id, incidents.c.closed_at.is_(None))
     return [incident_view(row) for row in conn.execute(query.order_by(incidents.c.id))]
 
 
@@ -164,7 +141,7 @@ def customer_incidents(
 ) -> list[IncidentView]:
     """One customer's incidents, newest first."""
     query = (
-        _views()
+        views()
         .where(incidents.c.customer_id == customer_id)
         .order_by(incidents.c.opened_at.desc(), incidents.c.id.desc())
         .limit(limit)
@@ -395,8 +372,8 @@ def record_event(
     *,
     public: bool = False,
 ) -> None:
-    conn.execute(
-        _INSERT_EVENT,
+    _INSERT_EVENT.one(
+        conn,
         dict(incident_id=incident_id, at=at, kind=kind, actor=actor, detail=detail, public=public),
     )
 
