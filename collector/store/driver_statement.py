@@ -30,6 +30,7 @@ class DriverStatement:
 
     def __init__(self, statement: Executable) -> None:
         self._statement = statement
+        self._keys = tuple(statement.exported_columns.keys())  # type: ignore[attr-defined]
         #: By dialect and sorted parameter names: the SQL, its parameters' names and bind
         #: processors in order, and the result columns' processors.
         self._compiled: dict[tuple[Dialect, tuple[str, ...]], _Plain] = {}
@@ -37,7 +38,12 @@ class DriverStatement:
     @property
     def keys(self) -> tuple[str, ...]:
         """The names of the result columns, in the order of each row's values."""
-        return tuple(self._statement.exported_columns.keys())  # type: ignore[attr-defined]
+        return self._keys
+
+    def mappings(self, conn: Connection, params: Params) -> list[dict[str, Any]]:
+        """``rows``, each as a dict by column name."""
+        keys = self._keys
+        return [dict(zip(keys, row, strict=True)) for row in self.rows(conn, params)]
 
     def rows(self, conn: Connection, params: Params) -> list[tuple[Any, ...]]:
         """The rows the statement returns with ``params``."""

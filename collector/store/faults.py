@@ -11,6 +11,7 @@ from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 
 from collector.domain.faults import FaultKey, FaultState
 from collector.domain.policy import Severity
+from collector.store.driver_statement import DriverStatement
 from collector.store.plain_insert import PlainInsert
 from collector.store.schema import customers, fault_events, faults, hosts
 
@@ -117,6 +118,11 @@ def engine_state(row: Any, prefix: str = "") -> FaultState:
     value = row._mapping
     if prefix:
         value = {name: value[prefix + name] for name in STATE_COLUMNS}
+    return engine_state_of(value)
+
+
+def engine_state_of(value: Mapping[str, Any]) -> FaultState:
+    """The engine's view of a fault's columns, by name."""
     notified = value["notified_severity"]
     return FaultState(
         key=FaultKey(value["customer_id"], value["host_id"], value["check_key"]),
@@ -195,17 +201,20 @@ def open_fault(
 
 #: The engine's reads, built once, of the columns it uses only.
 _STATES = select(faults.c.id, *(faults.c[name] for name in STATE_COLUMNS))
-_OPEN_STATES = _STATES.where(
-    faults.c.customer_id == bindparam("customer_id"), faults.c.resolved_at.is_(None)
-).order_by(faults.c.id)
+#: Read for every customer a run acts on: on SQLite's own cursor.
+_OPEN_STATES = DriverStatement(
+    _STATES.where(
+        faults.c.customer_id == bindparam("customer_id"), faults.c.resolved_at.is_(None)
+    ).order_by(faults.c.id)
+)
 
 
 def open_states(conn: Connection, customer_id: str) -> dict[FaultKey, tuple[int, FaultState]]:
     """The customer's open faults as the engine sees them, by key, in id order."""
     found = {}
-    for row in conn.execute(_OPEN_STATES, {"customer_id": customer_id}):
-        state = engine_state(row)
-        found[state.key] = (row.id, state)
+    for row in _OPEN_STATES.mappings(conn, {"customer_id": customer_id}):
+        state = engine_state_of(row)
+        found[state.key] = (row["id"], state)
     return found
 
 

@@ -12,8 +12,9 @@ import pytest
 import sqlalchemy as sa
 
 from collector.domain.faults import FaultKey, FaultState
+from collector.domain.maintenance import MaintenanceWindow
 from collector.domain.policy import Severity
-from collector.store import fault_mail
+from collector.store import fault_mail, maintenance
 from collector.store import faults as fault_store
 from collector.store.database import Database
 from collector.store.driver_statement import DriverStatement
@@ -76,6 +77,22 @@ def test_it_reads_what_core_reads(db: Database) -> None:
         "Acmé",
         "cat2",
     )
+
+
+def test_the_engines_hot_reads_read_what_core_reads(db: Database) -> None:
+    def window(conn: sa.Connection) -> None:
+        spec = MaintenanceWindow("0", "once", T0, LATER, host_id="pbx", reason="swap ✓")
+        maintenance.add_window(conn, spec, "acme", "ops", T0)
+
+    db.transaction(window)
+    windows = db.transaction(maintenance.active_windows)
+    assert [(w.window_id, w.ends_at, w.reason) for w in windows] == [("1", LATER, "swap ✓")]
+    for statement, params in (
+        (fault_store._OPEN_STATES, {"customer_id": "acme"}),
+        (maintenance._ACTIVE, {}),
+    ):
+        core, driver = _both(db, statement, params)
+        assert driver == core and driver
 
 
 def test_it_writes_and_returns_what_core_does(db: Database) -> None:
