@@ -192,7 +192,13 @@ def incident_view(row: Any, policy: dict[str, Any] | None = None) -> IncidentVie
 
     Read by key from the row's mapping: a row's attribute is found only after Python's own
     attribute lookup fails, which costs several times more, on the SLA sweep's every row."""
-    value = row._mapping
+    return incident_view_of(row._mapping, policy)
+
+
+def incident_view_of(
+    value: Mapping[Any, Any], policy: dict[str, Any] | None = None
+) -> IncidentView:
+    """``incident_view`` of the row's columns by name."""
     return IncidentView(
         id=value["id"],
         fault_id=value["fault_id"],

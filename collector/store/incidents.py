@@ -8,7 +8,7 @@ pressing the same button change it once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -17,11 +17,13 @@ from sqlalchemy import Connection, Text, bindparam, cast, insert, select, update
 
 from collector.domain.outcomes import Outcome, late_by, target_outcome
 from collector.domain.stored_times import stored_utc
+from collector.store.driver_statement import DriverStatement
 from collector.store.incident_view import (
     IncidentView,
     MailedTerms,
     decoded_terms,
     incident_view,
+    incident_view_of,
     queue_order,
     terms_of,
     views,
@@ -96,8 +98,9 @@ def list_incidents(
 #: The hot lookups, built once: building a statement costs more than running it.
 _BY_ID = views().where(incidents.c.id == bindparam("incident_id"))
 _BY_FAULT = views().where(incidents.c.fault_id == bindparam("fault_id"))
-_OPEN_COVERED = (
-    views(cast(incidents.c.policy, Text))  # decoded by ``_terms``
+#: Read at every SLA sweep, with every open covered incident: on SQLite's own cursor.
+_OPEN_COVERED = DriverStatement(
+    views(cast(incidents.c.policy, Text))  # decoded by ``decoded_terms``
     .where(
         incidents.c.closed_at.is_(None),
         incidents.c.resolved_at.is_(None),  # a cleared fault resolves it: its clocks have ended
@@ -153,7 +156,8 @@ def customer_incidents(
 
 def open_covered(conn: Connection) -> list[IncidentView]:
     """Open incidents a contract covers: those with targets to watch."""
-    return [incident_view(row, decoded_terms(row.policy)) for row in conn.execute(_OPEN_COVERED)]
+    rows = _OPEN_COVERED.mappings(conn, {})
+    return [incident_view_of(row, decoded_terms(row["policy"])) for row in rows]
 
 
 _TERMS_BY_FAULT = select(
@@ -204,8 +208,9 @@ _RESOLVE = (
     .where(incidents.c.id == bindparam("incident_id"))
     .values(status="resolved", resolved_at=bindparam("at"))
 )
-#: Both in one statement where the database returns from an update (a fault has one incident).
-_RESOLVE_OF_FAULT = (
+#: Both in one statement where the database returns from an update (a fault has one incident),
+#: run on SQLite's own cursor: every fault that clears runs it.
+_RESOLVE_OF_FAULT = DriverStatement(
     update(incidents)
     .where(incidents.c.fault_id == bindparam("of_fault"), *_UNRESOLVED)
     .values(status="resolved", resolved_at=bindparam("at"))
@@ -217,19 +222,22 @@ def resolve_for_fault(conn: Connection, fault_id: int, at: datetime) -> MailedTe
     """The fault cleared: its incident, if it has one and nobody resolved it yet, is resolved,
     with the outcome of its first-response target on the timeline. Operators close it.
     Returns the terms of the incident it resolved, as ``mailed_terms`` reads them."""
+    row: Mapping[Any, Any] | None
     if conn.dialect.update_returning:
-        row = conn.execute(_RESOLVE_OF_FAULT, {"of_fault": fault_id, "at": at}).first()
+        found = _RESOLVE_OF_FAULT.mappings(conn, {"of_fault": fault_id, "at": at})
+        row = found[0] if found else None
     else:
-        row = conn.execute(_UNRESOLVED_OF_FAULT, {"fault_id": fault_id}).first()
+        read = conn.execute(_UNRESOLVED_OF_FAULT, {"fault_id": fault_id}).first()
+        row = None if read is None else read._mapping
         if row is not None:
-            conn.execute(_RESOLVE, {"incident_id": row.id, "at": at})
+            conn.execute(_RESOLVE, {"incident_id": row["id"], "at": at})
     if row is None:
         return None
     detail = "the fault cleared"
-    if row.responded_at is None:
-        detail += " before any response; " + _response_words(row.response_due_at, at)
-    record_event(conn, row.id, at, "resolved", SYSTEM_ACTOR, detail)
-    return terms_of(row.id, row.opened_at, row.tier, row.response_due_at, row.policy)
+    if row["responded_at"] is None:
+        detail += " before any response; " + _response_words(row["response_due_at"], at)
+    record_event(conn, row["id"], at, "resolved", SYSTEM_ACTOR, detail)
+    return terms_of(row["id"], row["opened_at"], row["tier"], row["response_due_at"], row["policy"])
 
 
 def _response_words(due: datetime | None, at: datetime) -> str:
@@ -243,14 +251,15 @@ def _response_words(due: datetime | None, at: datetime) -> str:
 
 
 @cache
-def _transition(stamp: str, closes: bool) -> Any:
+def _transition(stamp: str, closes: bool) -> DriverStatement:
     """The compare-and-set update of a lifecycle step stamping ``stamp`` (and ``closed_at``
-    when it ``closes``), built once per step: building a statement costs more than running it."""
+    when it ``closes``), built once per step: building a statement costs more than running it.
+    Run on SQLite's own cursor: operators and the simulation step incidents often."""
     at = bindparam("at", type_=incidents.c[stamp].type)
     values = {"status": bindparam("to_status"), stamp: at}
     if closes:
         values["closed_at"] = at
-    return (
+    return DriverStatement(
         update(incidents)
         .where(
             incidents.c.id == bindparam("incident_id"),
@@ -272,8 +281,7 @@ def transition(
     """Move from ``from_status`` to ``to_status`` and set the ``stamp`` column to ``at``;
     False when the incident was not in ``from_status`` any more."""
     params = {"incident_id": incident_id, "from_status": from_status, "to_status": to_status}
-    result = conn.execute(_transition(stamp, to_status == "closed"), {**params, "at": at})
-    return bool(result.rowcount)
+    return bool(_transition(stamp, to_status == "closed").rowcount(conn, {**params, "at": at}))
 
 
 def set_terms(

@@ -16,6 +16,7 @@ from collector.domain.maintenance import MaintenanceWindow
 from collector.domain.policy import Severity
 from collector.store import fault_mail, maintenance
 from collector.store import faults as fault_store
+from collector.store import incidents as incident_store
 from collector.store.database import Database
 from collector.store.driver_statement import DriverStatement
 from collector.store.schema import contacts, contracts, customers, faults, hosts, incident_events
@@ -93,6 +94,26 @@ def test_the_engines_hot_reads_read_what_core_reads(db: Database) -> None:
     ):
         core, driver = _both(db, statement, params)
         assert driver == core and driver
+
+
+def test_the_incidents_hot_statements_read_and_write_what_core_does(db: Database) -> None:
+    def incidents(conn: sa.Connection) -> None:
+        for fault_id in (1, 2):
+            incident_store.open_incident(
+                conn, fault_id=fault_id, customer_id="acme", tier="cat2", covered=True,
+                severity="major", opened_at=T0, response_due_at=LATER, policy={"title": "Cat 2"},
+            )  # fmt: skip
+
+    db.transaction(incidents)
+    core, driver = _both(db, incident_store._OPEN_COVERED, {})
+    assert driver == core and len(driver) == 2
+    resolve = incident_store._RESOLVE_OF_FAULT
+    by_core = db.transaction(
+        lambda conn: conn.execute(resolve._statement, {"of_fault": 1, "at": LATER}).all()
+    )
+    by_driver = db.transaction(resolve.rows, {"of_fault": 2, "at": LATER})
+    assert [row[1:] for row in by_driver] == [tuple(row)[1:] for row in by_core]  # but the id
+    assert by_driver[0][resolve.keys.index("policy")] == {"title": "Cat 2"}
 
 
 def test_it_writes_and_returns_what_core_does(db: Database) -> None:
