@@ -19,9 +19,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Dialect, Insert, Table, insert
 
-from collector.store.engines import bind_processor
-
 Row = Mapping[str, Any]
+#: Each column's name and bind processor (None: the value goes to the driver as it is).
+_Binds = tuple[tuple[str, Callable[[Any], Any] | None], ...]
 
 
 class PlainInsert:
@@ -34,8 +34,8 @@ class PlainInsert:
         self._table = table
         self._columns = tuple(columns)
         self._core: Insert = insert(table)
-        #: The plain SQL and the columns' bind processors, by dialect: made on first use.
-        self._plain: dict[Dialect, tuple[str, tuple[Callable[[Any], Any], ...]]] = {}
+        #: The plain SQL and the columns' own bind processors, by dialect: made on first use.
+        self._plain: dict[Dialect, tuple[str, _Binds]] = {}
 
     def one(self, conn: Connection, row: Row) -> int:
         """Insert ``row``; returns its primary key (the table's integer id)."""
@@ -64,16 +64,20 @@ class PlainInsert:
         finally:
             cursor.close()
 
-    def _values(self, binds: tuple[Callable[[Any], Any], ...], row: Row) -> tuple[Any, ...]:
-        return tuple(bind(row[name]) for name, bind in zip(self._columns, binds, strict=True))
+    @staticmethod
+    def _values(binds: _Binds, row: Row) -> list[Any]:
+        return [row[name] if bind is None else bind(row[name]) for name, bind in binds]
 
-    def _sqlite(self, dialect: Dialect) -> tuple[str, tuple[Callable[[Any], Any], ...]]:
+    def _sqlite(self, dialect: Dialect) -> tuple[str, _Binds]:
         found = self._plain.get(dialect)
         if found is None:
             quote = dialect.identifier_preparer.quote
             names = ", ".join(quote(name) for name in self._columns)
             marks = ", ".join("?" * len(self._columns))
             sql = f"INSERT INTO {quote(self._table.name)} ({names}) VALUES ({marks})"
-            binds = tuple(bind_processor(dialect, self._table.c[name]) for name in self._columns)
+            binds = tuple(
+                (name, self._table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+                for name in self._columns
+            )
             found = self._plain[dialect] = (sql, binds)
         return found
