@@ -20,12 +20,13 @@ import heapq
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, bindparam, func, select, update
+from sqlalchemy import Connection, Engine, bindparam, update
 
 from agent import protocol
 from collector.commands.scenario import Event, HostSpec, Scenario
 from collector.commands.simulated_clock import Deadlines
 from collector.commands.simulated_reports import probes_for, settle_after, settle_count
+from collector.commands.simulated_steps import incident_step
 from collector.config.settings import CollectorConfig
 from collector.config.tiers import catalogue_for
 from collector.domain.contracts import installation_contract, start_of_day_utc
@@ -37,15 +38,11 @@ from collector.jobs.sla_sweep import sweep_sla
 from collector.jobs.vendor_network import sweep_vendor_network
 from collector.operations import announcements
 from collector.operations.announcements import AnnouncementRefused
-from collector.operations.incidents import IncidentError, perform
 from collector.probes.base import ProbeResult, Verdict
-from collector.store import incidents as incident_store
 from collector.store import inventory
 from collector.store import probe_results as probe_store
-from collector.store.incident_view import incident_view
 from collector.store.probe_results import HostCheck
 from collector.store.reports import IncomingReport
-from collector.store.schema import faults, incidents
 from collector.store.schema import hosts as hosts_table
 
 #: The collector's sweeps and checks run on this grid of simulated time.
@@ -264,31 +261,7 @@ def _agent(
 def _step(
     conn: Connection, sim: Simulation, state: HostState, event: Event, now: datetime
 ) -> str | None:
-    found = conn.execute(_LATEST_OPEN, {"host": state.spec.id}).first()
-    if found is None:
-        return f"step {event.step!r}: {state.spec.id} has no open incident"
-    incident = incident_view(found)
-    try:
-        perform(
-            conn, incident, event.step or "", by=event.by, now=now,
-            catalogue=catalogue_for(sim.config), note=event.note,
-            rules=access_rules(sim.config), force=event.force,
-        )  # fmt: skip
-    except IncidentError as exc:
-        return f"step {event.step!r} on incident #{incident.id} refused: {exc}"
-    return None
-
-
-#: The host's latest incident not closed yet, as the view ``perform`` reads; built once (it
-#: cost more than running it). The subquery's own aliases: they must not correlate.
-_MINE, _ITS = incidents.alias(), faults.alias()
-_LATEST_OPEN = incident_store.views().where(
-    incidents.c.id
-    == select(func.max(_MINE.c.id))
-    .join(_ITS, _ITS.c.id == _MINE.c.fault_id)
-    .where(_ITS.c.host_id == bindparam("host"), _MINE.c.closed_at.is_(None))
-    .scalar_subquery()
-)
+    return incident_step(conn, sim.config, state.spec.id, event, now)
 
 
 def _latest_report(state: HostState, now: datetime) -> datetime:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from collector.commands import simulated_steps
 from collector.domain.faults import FaultKey, FaultState
 from collector.domain.maintenance import MaintenanceWindow
 from collector.domain.policy import Severity
@@ -107,6 +108,8 @@ def test_the_incidents_hot_statements_read_and_write_what_core_does(db: Database
     db.transaction(incidents)
     core, driver = _both(db, incident_store._OPEN_COVERED, {})
     assert driver == core and len(driver) == 2
+    core, driver = _both(db, simulated_steps._LATEST_OPEN, {"host": "pbx"})
+    assert driver == core and len(driver) == 1
     resolve = incident_store._RESOLVE_OF_FAULT
     by_core = db.transaction(
         lambda conn: conn.execute(resolve._statement, {"of_fault": 1, "at": LATER}).all()
