@@ -135,16 +135,19 @@ def kinds_and_raised(
         rows = conn.execute(_KEYS_OF_CUSTOMER, {"customer": customer_id})
     kinds: dict[str, str] = {}
     found: dict[str, tuple[set[str], set[str]]] = {}
+    current: str | None = None
+    checks: set[str] = set()
+    raised_keys: set[str] = set()
     for host_id, kind, live, key, raised in rows:
-        facts = found.get(host_id)
-        if facts is None:  # the host's first row (its sets made once, not for every row)
-            facts = found[host_id] = (set(), set())
+        if host_id != current:  # the host's first row: its rows come together, in host order
+            current, checks, raised_keys = host_id, set(), set()
+            found[host_id] = (checks, raised_keys)
             if live:
                 kinds[host_id] = kind
         if key is not None:
-            facts[0].add(key)
+            checks.add(key)
             if raised:
-                facts[1].add(key)
+                raised_keys.add(key)
     return kinds, found
 
 
