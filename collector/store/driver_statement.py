@@ -115,7 +115,7 @@ class _Plain:
     def arguments(self, params: Params) -> list[Any]:
         """The statement's positional arguments: the given values, and any the statement
         fixes itself, each through its bind processor."""
-        values = self._compiled.construct_params(dict(params))
+        values = self._compiled.construct_params(dict(params), escape_names=False)
         return [
             value if bind is None else bind(value)
             for bind, value in zip(self._binds, map(values.__getitem__, self._names), strict=True)
