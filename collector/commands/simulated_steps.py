@@ -1,6 +1,7 @@
 """A scenario's incident step, taken as an engineer takes it: on the host's latest incident not
-closed yet, through the operations' own ``perform``. What the incident's state refuses comes
-back as one line, for the notes ``simulate`` prints; the play goes on.
+closed yet, through the operations' own ``perform`` (the one the API and the CLI use). What the
+incident's state refuses comes back as one line, for the notes ``simulate`` prints; the play
+goes on.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from collector.domain.access import AccessRules
 from collector.domain.tiers import Tier
 from collector.operations.incidents import IncidentError, perform
 from collector.store import incidents as incident_store
-from collector.store.incident_view import incident_view
+from collector.store.driver_statement import DriverStatement
+from collector.store.incident_view import incident_view_of
 from collector.store.schema import faults, incidents
 
 
@@ -28,10 +30,10 @@ def take_step(
     rules: AccessRules,
 ) -> str | None:
     """Take the event's step on the host's latest open incident; what was refused, if anything."""
-    found = conn.execute(_LATEST_OPEN, {"host": host_id}).first()
-    if found is None:
+    found = _LATEST_OPEN.mappings(conn, {"host": host_id})
+    if not found:
         return f"step {event.step!r}: {host_id} has no open incident"
-    incident = incident_view(found)
+    incident = incident_view_of(found[0])
     try:
         perform(
             conn, incident, event.step or "", by=event.by, now=now, catalogue=catalogue,
@@ -43,12 +45,15 @@ def take_step(
 
 
 #: The host's latest incident not closed yet, as the view ``perform`` reads; built once (it
-#: cost more than running it). The subquery's own aliases: they must not correlate.
+#: cost more than running it) and run on SQLite's own cursor. The subquery's own aliases: they
+#: must not correlate.
 _MINE, _ITS = incidents.alias(), faults.alias()
-_LATEST_OPEN = incident_store.views().where(
-    incidents.c.id
-    == select(func.max(_MINE.c.id))
-    .join(_ITS, _ITS.c.id == _MINE.c.fault_id)
-    .where(_ITS.c.host_id == bindparam("host"), _MINE.c.closed_at.is_(None))
-    .scalar_subquery()
+_LATEST_OPEN = DriverStatement(
+    incident_store.views().where(
+        incidents.c.id
+        == select(func.max(_MINE.c.id))
+        .join(_ITS, _ITS.c.id == _MINE.c.fault_id)
+        .where(_ITS.c.host_id == bindparam("host"), _MINE.c.closed_at.is_(None))
+        .scalar_subquery()
+    )
 )

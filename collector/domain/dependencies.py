@@ -155,9 +155,7 @@ class Assessment:
         self._rank = {host_id: rank for rank, host_id in enumerate(self._hosts)}
         groups = _sites(self._hosts.values())
         #: Each site's site.down key (its fault's identity), in the order assess lists sites.
-        self._site_key = {
-            site: _site_down_fault(*site, len(members)).key for site, members in groups.items()
-        }
+        self._site_key = {site: _site_down_key(*site) for site in groups}
         self._site_rank = {key: rank for rank, key in enumerate(self._site_key.values())}
         self._members = {
             site: [host.host_id for host in members] for site, members in groups.items()
@@ -206,15 +204,18 @@ class Assessment:
         return len(self._members[site]) >= 2 and self._down[site] == len(self._members[site])
 
     def _refresh_site(self, site: tuple[str, str | None]) -> None:
-        customer_id, label = site
-        fault = _site_down_fault(customer_id, label, len(self._members[site]))
-        self._set_derived(fault.key, fault if self._site_is_down(site) else None)
+        fault = None
+        if self._site_is_down(site):
+            customer_id, label = site
+            fault = _site_down_fault(customer_id, label, len(self._members[site]))
+        self._set_derived(self._site_key[site], fault)
         for host_id in self._members[site]:
             self._refresh_host(host_id)
 
     def _refresh_host(self, host_id: str) -> None:
         host = self._hosts[host_id]
-        if not host.failing and not self._by_host[host_id]:
+        before = self._by_host[host_id]
+        if not host.failing and not before:
             # Nothing fails on it, and nothing did: it explains nothing, is explained by
             # nothing (a site fault explains only failing checks), and is not down.
             return
@@ -222,7 +223,6 @@ class Assessment:
         site = self._site_of[host_id]
         if self._site_is_down(site):
             wanted.update(_site_suppressions(host, self._site_key[site].check_key))
-        before = self._by_host[host_id]
         for key in before.keys() | wanted.keys():
             if before.get(key) != wanted.get(key):
                 self._changed.add(key)
@@ -270,11 +270,14 @@ def _site_down(members: Collection[HostFacts]) -> bool:
     return len(members) >= 2 and all(host.down for host in members)
 
 
+def _site_down_key(customer_id: str, site: str | None) -> FaultKey:
+    return FaultKey(customer_id, None, SITE_DOWN if site is None else f"{SITE_DOWN}:{site}")
+
+
 def _site_down_fault(customer_id: str, site: str | None, members: int) -> DerivedFault:
-    site_key = SITE_DOWN if site is None else f"{SITE_DOWN}:{site}"
     where = f"site {site}" if site else "every site"
     detail = f"all {members} hosts of {where} are down or unreachable"
-    return DerivedFault(FaultKey(customer_id, None, site_key), Severity.CRITICAL, detail)
+    return DerivedFault(_site_down_key(customer_id, site), Severity.CRITICAL, detail)
 
 
 def _host_down(host: HostFacts) -> DerivedFault:

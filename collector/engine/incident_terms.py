@@ -18,10 +18,11 @@ How the copied policy and later recalculation interact:
 
 from __future__ import annotations
 
+import marshal
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from collector.domain.calendar import BusinessCalendar, DateOverride, Holiday, WorkingHours
 from collector.domain.tiers import SEVERITIES, Target, Tier
@@ -118,16 +119,14 @@ def tier_from_policy(
 #: Tiers rebuilt from frozen definitions, by the definition's text: every recalculation of
 #: every open incident rebuilds one (calendars and all), and incidents opened under the same
 #: terms share it. Tiers are immutable, so one instance serves them all.
-_DEFINED: dict[tuple[str, str, str, str], Tier] = {}
+_DEFINED: dict[tuple[bytes | str, str, str, str], Tier] = {}
 _DEFINED_KEPT = 512
 
 
 def _defined_tier(policy: Mapping[str, Any], definition: Mapping[str, Any], severity: str) -> Tier:
     """The tier measuring ``severity`` by the targets ``definition`` freezes."""
     name, title = str(policy.get("tier", "")), str(policy.get("title", ""))
-    # repr of the JSON read back is the same text for the same definition, and never for two
-    # different ones: JSON's types each print differently.
-    key = (repr(definition), severity, name, title)
+    key = (_content_key(definition), severity, name, title)
     tier = _DEFINED.get(key)
     if tier is None:
         targets = {target: target_from_json(spec) for target, spec in definition.items()}
@@ -142,6 +141,17 @@ def _defined_tier(policy: Mapping[str, Any], definition: Mapping[str, Any], seve
             _DEFINED.clear()
         _DEFINED[key] = tier
     return tier
+
+
+def _content_key(definition: Mapping[str, Any]) -> bytes | str:
+    """A key equal only for equal definitions: the JSON read back, marshalled (several times
+    cheaper than its repr, and as exact: marshal writes each type apart and reads back what it
+    wrote, so two different definitions never give the same bytes; an equal one may, at worst,
+    give other bytes and a tier of its own). Its repr for a value marshal cannot write."""
+    try:
+        return marshal.dumps(cast(Any, definition))
+    except ValueError:
+        return repr(definition)
 
 
 def target_json(target: Target) -> dict[str, Any]:

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, select, update
 
 from collector.store.database import note
+from collector.store.plain_insert import PlainInsert
 from collector.store.schema import faults, hosts, outbox
 
 #: How long a claim stands after its sender last renewed it: a dead sender's messages wait
@@ -59,7 +60,13 @@ class Composed(Protocol):
 
 
 #: Built once: building an insert costs more than running it, and mail is queued in bulk.
-_INSERT = insert(outbox)
+_INSERT = PlainInsert(
+    outbox,
+    (
+        "created_at", "fault_id", "kind", "recipient", "subject", "body", "html", "status",
+        "attempts", "next_attempt_at",
+    ),
+)  # fmt: skip
 
 
 def enqueue(
@@ -74,9 +81,9 @@ def enqueue(
     html: str | None = None,
 ) -> int:
     row = _row(kind, recipient, subject, body, html, now, fault_id)
-    result = conn.execute(_INSERT, row)
+    message_id = _INSERT.one(conn, row)
     note(conn, QUEUED)
-    return int(result.inserted_primary_key[0])  # type: ignore[index]
+    return message_id
 
 
 def enqueue_many(
@@ -87,7 +94,7 @@ def enqueue_many(
     if not messages:
         return
     rows = [_row(m.kind, m.recipient, m.subject, m.body, m.html, now, fault_id) for m in messages]
-    conn.execute(_INSERT, rows)
+    _INSERT.many(conn, rows)
     note(conn, QUEUED)
 
 

@@ -30,7 +30,14 @@ from sqlalchemy import (
 )
 
 from collector.domain.faults import FaultState
-from collector.store.faults import FaultView, fault_view, opening_values, save_state, state_values
+from collector.store.driver_statement import DriverStatement
+from collector.store.faults import (
+    FaultView,
+    fault_view_of,
+    opening_values,
+    save_state,
+    state_values,
+)
 from collector.store.schema import contracts, faults
 
 _UPDATE = update(faults).where(faults.c.id == bindparam("fault_id"))
@@ -106,12 +113,14 @@ def _mail_columns(dialect: str) -> list[Any]:
 
 
 @cache
-def _statements(dialect: str) -> tuple[Any, Any, Any]:
+def _statements(dialect: str) -> tuple[DriverStatement, DriverStatement, DriverStatement]:
     """The update and the insert returning what a mail needs, and the read after either; built
-    once per dialect (building a statement costs more than running it)."""
+    once per dialect (building a statement costs more than running it), and run on SQLite's
+    own cursor: every fault mail follows one of them."""
     columns = _mail_columns(dialect)
     read = select(*columns).where(faults.c.id == bindparam("fault_id"))
-    return _UPDATE.returning(*columns), _INSERT.returning(*columns), read
+    update_for_mail, insert_for_mail = _UPDATE.returning(*columns), _INSERT.returning(*columns)
+    return DriverStatement(update_for_mail), DriverStatement(insert_for_mail), DriverStatement(read)
 
 
 def save_for_mail(
@@ -125,22 +134,23 @@ def save_for_mail(
     dialect = conn.dialect
     update_for_mail, insert_for_mail, read_for_mail = _statements(dialect.name)
     if fault_id is not None and dialect.update_returning:
-        row = conn.execute(update_for_mail, {"fault_id": fault_id, "at": at, **values}).first()
+        statement, params = update_for_mail, {"fault_id": fault_id, "at": at, **values}
     elif fault_id is None and dialect.insert_returning:
-        opening = opening_values(state, title, values)
-        row = conn.execute(insert_for_mail, {**opening, "at": at}).first()
+        statement, params = insert_for_mail, {**opening_values(state, title, values), "at": at}
     else:
         fault_id = save_state(conn, fault_id, state, title, at)
-        row = conn.execute(read_for_mail, {"fault_id": fault_id, "at": at}).first()
-    if row is None:  # no such fault (an insert always returns its row)
+        statement, params = read_for_mail, {"fault_id": fault_id, "at": at}
+    found = statement.first(conn, params)
+    if found is None:  # no such fault (an insert always returns its row)
         assert fault_id is not None
         return fault_id, None
-    if row.customer_name is None:  # as ``get_fault`` finds it: none to mail
-        return int(row.id), None
-    covered = None if row.incident_covered is None else bool(row.incident_covered)
-    emails = tuple(email for _, email in sorted(row.contacts or ()))
+    row = dict(zip(statement.keys, found, strict=True))
+    if row["customer_name"] is None:  # as ``get_fault`` finds it: none to mail
+        return int(row["id"]), None
+    covered = None if row["incident_covered"] is None else bool(row["incident_covered"])
+    emails = tuple(email for _, email in sorted(row["contacts"] or ()))
     saved = SavedFault(
-        fault_view(row), covered, bool(row.explains_others), row.customer_zone, emails,
-        row.contract_tier,
+        fault_view_of(row), covered, bool(row["explains_others"]), row["customer_zone"], emails,
+        row["contract_tier"],
     )  # fmt: skip
-    return int(row.id), saved
+    return int(row["id"]), saved

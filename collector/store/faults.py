@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 
 from collector.domain.faults import FaultKey, FaultState
 from collector.domain.policy import Severity
+from collector.store.driver_statement import DriverStatement
 from collector.store.hot_reads import HotRead, keyed
+from collector.store.plain_insert import PlainInsert
 from collector.store.schema import customers, fault_events, faults, hosts
 
 
@@ -49,7 +52,12 @@ def _views() -> Any:
 
 
 def fault_view(row: Any) -> FaultView:
-    value = row._mapping  # by key: a row's attributes cost several times more (incident_view)
+    # By key: a row's attributes cost several times more (incident_view).
+    return fault_view_of(row._mapping)
+
+
+def fault_view_of(value: Mapping[str, Any]) -> FaultView:
+    """The view of a fault's columns, by name (and its host's and customer's names)."""
     return FaultView(
         value["id"],
         value["host_id"],
@@ -73,13 +81,21 @@ def fault_view(row: Any) -> FaultView:
 
 #: The engine's writes, built once: building a statement costs more than running it. Each
 #: takes its values as parameters (an update's are its SET clause).
-_INSERT_EVENT = insert(fault_events)
-_INSERT_FAULT = insert(faults)
+_INSERT_EVENT = PlainInsert(fault_events, ("fault_id", "at", "kind", "detail"))
+#: A new fault's row: ``opening_values``' columns.
+_INSERT_FAULT = PlainInsert(
+    faults,
+    (
+        "customer_id", "host_id", "check_key", "title", "opened_at", "severity", "detail",
+        "resolved_at", "last_notified_at", "suppressed_by", "flapping", "notified_severity",
+        "recovery_notified",
+    ),
+)  # fmt: skip
 _UPDATE_FAULT = update(faults).where(faults.c.id == bindparam("fault_id"))
 
 
 def record_event(conn: Connection, fault_id: int, at: datetime, kind: str, detail: str) -> None:
-    conn.execute(_INSERT_EVENT, {"fault_id": fault_id, "at": at, "kind": kind, "detail": detail})
+    _INSERT_EVENT.one(conn, {"fault_id": fault_id, "at": at, "kind": kind, "detail": detail})
 
 
 #: The faults columns the engine's view of a fault is read from.
@@ -103,6 +119,11 @@ def engine_state(row: Any, prefix: str = "") -> FaultState:
     value = row._mapping
     if prefix:
         value = {name: value[prefix + name] for name in STATE_COLUMNS}
+    return engine_state_of(value)
+
+
+def engine_state_of(value: Mapping[str, Any]) -> FaultState:
+    """The engine's view of a fault's columns, by name."""
     notified = value["notified_severity"]
     return FaultState(
         key=FaultKey(value["customer_id"], value["host_id"], value["check_key"]),
@@ -130,8 +151,7 @@ def save_state(
     if fault_id is not None:
         conn.execute(_UPDATE_FAULT, {"fault_id": fault_id, **values})
         return fault_id
-    result = conn.execute(_INSERT_FAULT, opening_values(state, title, values))
-    return int(result.inserted_primary_key[0])  # type: ignore[index]
+    return _INSERT_FAULT.one(conn, opening_values(state, title, values))
 
 
 def state_values(state: FaultState) -> dict[str, Any]:
@@ -182,17 +202,20 @@ def open_fault(
 
 #: The engine's reads, built once, of the columns it uses only.
 _STATES = select(faults.c.id, *(faults.c[name] for name in STATE_COLUMNS))
-_OPEN_STATES = _STATES.where(
-    faults.c.customer_id == bindparam("customer_id"), faults.c.resolved_at.is_(None)
-).order_by(faults.c.id)
+#: Read for every customer a run acts on: on SQLite's own cursor.
+_OPEN_STATES = DriverStatement(
+    _STATES.where(
+        faults.c.customer_id == bindparam("customer_id"), faults.c.resolved_at.is_(None)
+    ).order_by(faults.c.id)
+)
 
 
 def open_states(conn: Connection, customer_id: str) -> dict[FaultKey, tuple[int, FaultState]]:
     """The customer's open faults as the engine sees them, by key, in id order."""
     found = {}
-    for row in conn.execute(_OPEN_STATES, {"customer_id": customer_id}):
-        state = engine_state(row)
-        found[state.key] = (row.id, state)
+    for row in _OPEN_STATES.mappings(conn, {"customer_id": customer_id}):
+        state = engine_state_of(row)
+        found[state.key] = (row["id"], state)
     return found
 
 

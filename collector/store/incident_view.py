@@ -1,5 +1,5 @@
-"""What an incident row reads as: its terms, its lifecycle moments and the outcome of each
-target, and the order operators work the queue in."""
+"""What an incident row reads as (its terms, its lifecycle moments and the outcome of each
+target, and the order operators work the queue in), and the statement that reads it."""
 
 from __future__ import annotations
 
@@ -10,8 +10,11 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+from sqlalchemy import select
+
 from collector.domain.outcomes import Outcome, target_outcome
 from collector.domain.references import incident_reference
+from collector.store.schema import customers, faults, hosts, incidents
 
 #: The lifecycle moment that meets each target.
 _MET_BY = {
@@ -22,6 +25,30 @@ _MET_BY = {
     "parts_delivery": "parts_delivered_at",
     "part_return": "part_returned_at",
 }
+
+
+def views(policy: Any = incidents.c.policy) -> Any:
+    """The statement incident views are read with (``incident_view`` reads its rows), for a
+    caller joining them to rows of its own: incidents with what their views show of their
+    fault, host and customer; ``policy`` the column their terms are read from."""
+    return (
+        select(
+            *(column for column in incidents.c if column.name != "policy"),
+            policy.label("policy"),
+            customers.c.name.label("customer_name"),
+            hosts.c.name.label("host_name"),
+            faults.c.host_id,
+            faults.c.title,
+            faults.c.check_key,
+            customers.c.access.label("customer_access"),
+            hosts.c.access.label("host_access"),
+            customers.c.timezone.label("customer_timezone"),
+            customers.c.region.label("customer_region"),
+        )
+        .join_from(incidents, faults)
+        .outerjoin(hosts, hosts.c.id == faults.c.host_id)
+        .join(customers, customers.c.id == incidents.c.customer_id)
+    )
 
 
 @dataclass(frozen=True)
@@ -165,7 +192,13 @@ def incident_view(row: Any, policy: dict[str, Any] | None = None) -> IncidentVie
 
     Read by key from the row's mapping: a row's attribute is found only after Python's own
     attribute lookup fails, which costs several times more, on the SLA sweep's every row."""
-    value = row._mapping
+    return incident_view_of(row._mapping, policy)
+
+
+def incident_view_of(
+    value: Mapping[Any, Any], policy: dict[str, Any] | None = None
+) -> IncidentView:
+    """``incident_view`` of the row's columns by name."""
     return IncidentView(
         id=value["id"],
         fault_id=value["fault_id"],

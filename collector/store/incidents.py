@@ -8,7 +8,7 @@ pressing the same button change it once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -17,18 +17,19 @@ from sqlalchemy import Connection, Text, bindparam, cast, insert, select, update
 
 from collector.domain.outcomes import Outcome, late_by, target_outcome
 from collector.domain.stored_times import stored_utc
+from collector.store.driver_statement import DriverStatement
 from collector.store.incident_view import (
     IncidentView,
     MailedTerms,
     decoded_terms,
     incident_view,
+    incident_view_of,
     queue_order,
     terms_of,
+    views,
 )
+from collector.store.plain_insert import PlainInsert
 from collector.store.schema import (
-    customers,
-    faults,
-    hosts,
     incident_events,
     incidents,
     target_alerts,
@@ -39,8 +40,16 @@ SYSTEM_ACTOR = "faultdesk"
 
 
 #: The writes of every incident, built once: building a statement costs more than running it.
-_INSERT_INCIDENT = insert(incidents)
-_INSERT_EVENT = insert(incident_events)
+_INSERT_INCIDENT = PlainInsert(
+    incidents,
+    (
+        "fault_id", "customer_id", "tier", "covered", "severity", "status", "opened_at",
+        "response_due_at", "policy",
+    ),
+)  # fmt: skip
+_INSERT_EVENT = PlainInsert(
+    incident_events, ("incident_id", "at", "kind", "actor", "detail", "public")
+)
 
 
 def open_incident(
@@ -60,40 +69,10 @@ def open_incident(
         severity=severity, status="open", opened_at=opened_at,
         response_due_at=response_due_at, policy=policy,
     )  # fmt: skip
-    result = conn.execute(_INSERT_INCIDENT, row)
-    incident_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+    incident_id = _INSERT_INCIDENT.one(conn, row)
     terms = f"under {tier}" if covered else f"not covered ({tier})"
     record_event(conn, incident_id, opened_at, "opened", SYSTEM_ACTOR, f"{severity}, {terms}")
     return incident_id
-
-
-def _views(policy: Any = incidents.c.policy) -> Any:
-    """Incidents with what their views show of their fault, host and customer; ``policy`` the
-    column their terms are read from."""
-    return (
-        select(
-            *(column for column in incidents.c if column.name != "policy"),
-            policy.label("policy"),
-            customers.c.name.label("customer_name"),
-            hosts.c.name.label("host_name"),
-            faults.c.host_id,
-            faults.c.title,
-            faults.c.check_key,
-            customers.c.access.label("customer_access"),
-            hosts.c.access.label("host_access"),
-            customers.c.timezone.label("customer_timezone"),
-            customers.c.region.label("customer_region"),
-        )
-        .join_from(incidents, faults)
-        .outerjoin(hosts, hosts.c.id == faults.c.host_id)
-        .join(customers, customers.c.id == incidents.c.customer_id)
-    )
-
-
-def views() -> Any:
-    """The statement incident views are read with (``incident_view`` reads its rows), for a
-    caller joining them to rows of its own."""
-    return _views()
 
 
 def list_incidents(
@@ -102,12 +81,12 @@ def list_incidents(
     """Open incidents in queue order (``queue_order``); with ``open_only`` False, followed by
     closed ones, most recently closed first."""
     still_open = [
-        incident_view(r) for r in conn.execute(_views().where(incidents.c.closed_at.is_(None)))
+        incident_view(r) for r in conn.execute(views().where(incidents.c.closed_at.is_(None)))
     ]
     found = sorted(still_open, key=queue_order)
     if not open_only and len(found) < limit:
         closed = (
-            _views()
+            views()
             .where(incidents.c.closed_at.is_not(None))
             .order_by(incidents.c.closed_at.desc(), incidents.c.id.desc())
             .limit(limit - len(found))
@@ -117,10 +96,11 @@ def list_incidents(
 
 
 #: The hot lookups, built once: building a statement costs more than running it.
-_BY_ID = _views().where(incidents.c.id == bindparam("incident_id"))
-_BY_FAULT = _views().where(incidents.c.fault_id == bindparam("fault_id"))
-_OPEN_COVERED = (
-    _views(cast(incidents.c.policy, Text))  # decoded by ``_terms``
+_BY_ID = views().where(incidents.c.id == bindparam("incident_id"))
+_BY_FAULT = views().where(incidents.c.fault_id == bindparam("fault_id"))
+#: Read at every SLA sweep, with every open covered incident: on SQLite's own cursor.
+_OPEN_COVERED = DriverStatement(
+    views(cast(incidents.c.policy, Text))  # decoded by ``decoded_terms``
     .where(
         incidents.c.closed_at.is_(None),
         incidents.c.resolved_at.is_(None),  # a cleared fault resolves it: its clocks have ended
@@ -136,7 +116,7 @@ def get_incident(conn: Connection, incident_id: int) -> IncidentView | None:
 
 
 _AMONG = (
-    _views().where(incidents.c.id.in_(bindparam("ids", expanding=True))).order_by(incidents.c.id)
+    views().where(incidents.c.id.in_(bindparam("ids", expanding=True))).order_by(incidents.c.id)
 )
 
 
@@ -155,7 +135,7 @@ def incident_for_fault(conn: Connection, fault_id: int) -> IncidentView | None:
 
 
 def open_for_customer(conn: Connection, customer_id: str) -> list[IncidentView]:
-    query = _views().where(incidents.c.customer_id == customer_id, incidents.c.closed_at.is_(None))
+    query = views().where(incidents.c.customer_id == customer_id, incidents.c.closed_at.is_(None))
     return [incident_view(row) for row in conn.execute(query.order_by(incidents.c.id))]
 
 
@@ -164,7 +144,7 @@ def customer_incidents(
 ) -> list[IncidentView]:
     """One customer's incidents, newest first."""
     query = (
-        _views()
+        views()
         .where(incidents.c.customer_id == customer_id)
         .order_by(incidents.c.opened_at.desc(), incidents.c.id.desc())
         .limit(limit)
@@ -176,7 +156,8 @@ def customer_incidents(
 
 def open_covered(conn: Connection) -> list[IncidentView]:
     """Open incidents a contract covers: those with targets to watch."""
-    return [incident_view(row, decoded_terms(row.policy)) for row in conn.execute(_OPEN_COVERED)]
+    rows = _OPEN_COVERED.mappings(conn, {})
+    return [incident_view_of(row, decoded_terms(row["policy"])) for row in rows]
 
 
 _TERMS_BY_FAULT = select(
@@ -227,8 +208,9 @@ _RESOLVE = (
     .where(incidents.c.id == bindparam("incident_id"))
     .values(status="resolved", resolved_at=bindparam("at"))
 )
-#: Both in one statement where the database returns from an update (a fault has one incident).
-_RESOLVE_OF_FAULT = (
+#: Both in one statement where the database returns from an update (a fault has one incident),
+#: run on SQLite's own cursor: every fault that clears runs it.
+_RESOLVE_OF_FAULT = DriverStatement(
     update(incidents)
     .where(incidents.c.fault_id == bindparam("of_fault"), *_UNRESOLVED)
     .values(status="resolved", resolved_at=bindparam("at"))
@@ -240,19 +222,22 @@ def resolve_for_fault(conn: Connection, fault_id: int, at: datetime) -> MailedTe
     """The fault cleared: its incident, if it has one and nobody resolved it yet, is resolved,
     with the outcome of its first-response target on the timeline. Operators close it.
     Returns the terms of the incident it resolved, as ``mailed_terms`` reads them."""
+    row: Mapping[Any, Any] | None
     if conn.dialect.update_returning:
-        row = conn.execute(_RESOLVE_OF_FAULT, {"of_fault": fault_id, "at": at}).first()
+        found = _RESOLVE_OF_FAULT.mappings(conn, {"of_fault": fault_id, "at": at})
+        row = found[0] if found else None
     else:
-        row = conn.execute(_UNRESOLVED_OF_FAULT, {"fault_id": fault_id}).first()
+        read = conn.execute(_UNRESOLVED_OF_FAULT, {"fault_id": fault_id}).first()
+        row = None if read is None else read._mapping
         if row is not None:
-            conn.execute(_RESOLVE, {"incident_id": row.id, "at": at})
+            conn.execute(_RESOLVE, {"incident_id": row["id"], "at": at})
     if row is None:
         return None
     detail = "the fault cleared"
-    if row.responded_at is None:
-        detail += " before any response; " + _response_words(row.response_due_at, at)
-    record_event(conn, row.id, at, "resolved", SYSTEM_ACTOR, detail)
-    return terms_of(row.id, row.opened_at, row.tier, row.response_due_at, row.policy)
+    if row["responded_at"] is None:
+        detail += " before any response; " + _response_words(row["response_due_at"], at)
+    record_event(conn, row["id"], at, "resolved", SYSTEM_ACTOR, detail)
+    return terms_of(row["id"], row["opened_at"], row["tier"], row["response_due_at"], row["policy"])
 
 
 def _response_words(due: datetime | None, at: datetime) -> str:
@@ -266,14 +251,15 @@ def _response_words(due: datetime | None, at: datetime) -> str:
 
 
 @cache
-def _transition(stamp: str, closes: bool) -> Any:
+def _transition(stamp: str, closes: bool) -> DriverStatement:
     """The compare-and-set update of a lifecycle step stamping ``stamp`` (and ``closed_at``
-    when it ``closes``), built once per step: building a statement costs more than running it."""
+    when it ``closes``), built once per step: building a statement costs more than running it.
+    Run on SQLite's own cursor: operators and the simulation step incidents often."""
     at = bindparam("at", type_=incidents.c[stamp].type)
     values = {"status": bindparam("to_status"), stamp: at}
     if closes:
         values["closed_at"] = at
-    return (
+    return DriverStatement(
         update(incidents)
         .where(
             incidents.c.id == bindparam("incident_id"),
@@ -295,8 +281,7 @@ def transition(
     """Move from ``from_status`` to ``to_status`` and set the ``stamp`` column to ``at``;
     False when the incident was not in ``from_status`` any more."""
     params = {"incident_id": incident_id, "from_status": from_status, "to_status": to_status}
-    result = conn.execute(_transition(stamp, to_status == "closed"), {**params, "at": at})
-    return bool(result.rowcount)
+    return bool(_transition(stamp, to_status == "closed").rowcount(conn, {**params, "at": at}))
 
 
 def set_terms(
@@ -395,8 +380,8 @@ def record_event(
     *,
     public: bool = False,
 ) -> None:
-    conn.execute(
-        _INSERT_EVENT,
+    _INSERT_EVENT.one(
+        conn,
         dict(incident_id=incident_id, at=at, kind=kind, actor=actor, detail=detail, public=public),
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, insert, or_, select, update
 
 from collector.domain.maintenance import MaintenanceWindow
+from collector.store.driver_statement import DriverStatement
 from collector.store.schema import hosts, maintenance_windows
 
 
@@ -36,14 +38,16 @@ def end_window(conn: Connection, window_id: int, now: datetime) -> bool:
     return bool(result.rowcount)
 
 
-#: Built once: every run of the engine reads it.
-_ACTIVE = select(maintenance_windows).where(maintenance_windows.c.ended_at.is_(None))
+#: Built once, and run on SQLite's own cursor: every run of the engine reads it.
+_ACTIVE = DriverStatement(
+    select(maintenance_windows).where(maintenance_windows.c.ended_at.is_(None))
+)
 
 
 def active_windows(conn: Connection) -> list[MaintenanceWindow]:
     """Windows not ended by hand, with their ids; whether one is in force at a moment is the
     domain's call."""
-    return [_stored(row).window for row in conn.execute(_ACTIVE)]
+    return [_stored(row).window for row in _ACTIVE.mappings(conn, {})]
 
 
 @dataclass(frozen=True)
@@ -77,17 +81,20 @@ class StoredWindow:
         return now >= last_moment
 
 
-def _stored(row: Any) -> StoredWindow:
+def _stored(value: Mapping[Any, Any]) -> StoredWindow:
+    """The window of a row's columns, by name."""
     # The spec was written before the row had an id, and ending by hand only sets the column.
-    spec = MaintenanceWindow.from_json(row.spec)
-    window = replace(spec, window_id=str(row.id), ended_at=row.ended_at)
-    return StoredWindow(row.id, row.customer_id, window, row.created_by, row.created_at)
+    spec = MaintenanceWindow.from_json(value["spec"])
+    window = replace(spec, window_id=str(value["id"]), ended_at=value["ended_at"])
+    return StoredWindow(
+        value["id"], value["customer_id"], window, value["created_by"], value["created_at"]
+    )
 
 
 def get_window(conn: Connection, window_id: int) -> StoredWindow | None:
     row = conn.execute(select(maintenance_windows).where(maintenance_windows.c.id == window_id))
     found = row.first()
-    return _stored(found) if found else None
+    return _stored(found._mapping) if found else None
 
 
 def list_windows(
@@ -106,4 +113,4 @@ def list_windows(
                 and_(table.c.host_id.is_(None), table.c.customer_id == owner),
             )
         )
-    return [_stored(row) for row in conn.execute(query)]
+    return [_stored(row._mapping) for row in conn.execute(query)]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from itsdangerous import URLSafeSerializer
 
 from collector.notify.ack_links import InvalidLink, make_token, read_token
 from collector.notify.page_links import make_page_token, read_page_token
@@ -78,3 +80,14 @@ def test_it_binds_a_form_signature_to_one_link_and_one_purpose() -> None:
     assert not tokens.bound_signature_matches(SECRET, Purpose.ACK_FORM, "link-2", field)
     assert not tokens.bound_signature_matches(SECRET, Purpose.PAGE_ACK_FORM, "link-1", field)
     assert not tokens.bound_signature_matches(SECRET, Purpose.ACK_FORM, "link-1", None)
+
+
+def test_it_issues_the_token_itsdangerous_would_make() -> None:
+    # The serializer and signer are made once per secret and purpose: the token is unchanged.
+    made = URLSafeSerializer(
+        SECRET, salt=Purpose.ACK_LINK.value, signer_kwargs={"digest_method": hashlib.sha256}
+    ).dumps({"f": 7, "r": "jo@acme.example", "x": int(LATER.timestamp())})
+    for _ in range(2):
+        assert (
+            tokens.issue(SECRET, Purpose.ACK_LINK, {"f": 7, "r": "jo@acme.example"}, LATER) == made
+        )

@@ -5,13 +5,15 @@ live host's kind, and each host's checks and those raised, read from the stored 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 
 from collector.domain.watches import WatchState
 from collector.store import watch_states
 from collector.store.database import Database
-from collector.store.schema import customers, hosts
+from collector.store.schema import check_states, customers, hosts
+from tests.support.database import migrated_database
 
 T0 = datetime(2026, 11, 9, 10, 0, tzinfo=UTC)
 
@@ -54,3 +56,38 @@ def test_it_reads_kinds_checks_and_raised_checks_of_the_customers_hosts(db: Data
     }
     assert list(facts) == sorted(facts)  # in the store's host order
     assert db.transaction(watch_states.raised_by_host, "acme") == facts
+
+
+def test_it_reads_on_sqlite_what_the_core_statement_reads(sqlite_url: str) -> None:
+    # SQLite reads through the driver's cursor, parsing a state's JSON only where its text
+    # names "raised": a state whose detail is the word, or with the flag written out false,
+    # must still read as Core's JSON read does.
+    with migrated_database(sqlite_url) as sqlite_db:
+        sqlite_db.transaction(_fleet)
+        mentions = WatchState("port:5060", bad_count=1, detail="raised")
+        watch_states_of = {"files": {"port:5060": mentions, "ssh": WatchState("ssh", raised=True)}}
+        sqlite_db.transaction(watch_states.save_many, watch_states_of, T0)
+        written_false = {"check_key": "disk:/", "raised": False, "bad_count": 2}
+        sqlite_db.transaction(
+            lambda conn: conn.execute(
+                sa.update(check_states)
+                .where(check_states.c.host_id == "files", check_states.c.check_key == "disk:/")
+                .values(state=written_false)
+            )
+        )
+
+        def both(conn: sa.Connection) -> tuple[list[Any], list[Any]]:
+            core = conn.execute(watch_states._KEYS_OF_CUSTOMER, {"customer": "acme"})
+            driver = watch_states._raised_rows_sqlite(conn, "acme")
+            return [_truth(row) for row in core], [_truth(row) for row in driver]
+
+        core, driver = sqlite_db.transaction(both)
+        assert driver == core
+        assert ("files", "server", True, "port:5060", False) in driver
+        assert ("files", "server", True, "disk:/", False) in driver
+        assert ("files", "server", True, "ssh", True) in driver
+
+
+def _truth(row: Any) -> tuple[Any, ...]:
+    host_id, kind, live, key, raised = row
+    return host_id, kind, bool(live), key, bool(raised)
