@@ -253,24 +253,26 @@ def test_it_decides_a_customer_wide_outage_as_reassessing_the_customer_for_each_
 
 
 def _store_work_of_an_outage(url: str, config: CollectorConfig, hosts: int) -> tuple[int, int]:
-    """Statements run, and rows read back, by the sweep in which every host of one customer
+    """Statements SQLite ran, and rows read back, by the sweep in which every host of one customer
     falls silent: its hosts' heartbeat faults open, then its site goes down."""
     counted = {"statements": 0, "rows": 0}
     counting = False
 
-    def count_statement(*_: Any) -> None:
+    def count_statement(_sql: str) -> None:
         counted["statements"] += counting
 
-    def count_rows(dbapi_connection: Any, _record: Any) -> None:
+    def count_at_the_driver(dbapi_connection: Any, _record: Any) -> None:
+        # SQLite's own trace and row factory see every statement and row, whether Core ran
+        # it or a hot statement went straight to the driver's cursor.
         def row(_cursor: Any, values: tuple[Any, ...]) -> tuple[Any, ...]:
             counted["rows"] += counting
             return values  # unchanged: what SQLAlchemy would have got
 
         dbapi_connection.row_factory = row
+        dbapi_connection.set_trace_callback(count_statement)
 
     engine = make_engine(url)
-    event.listen(engine, "connect", count_rows)
-    event.listen(engine, "before_cursor_execute", count_statement)
+    event.listen(engine, "connect", count_at_the_driver)
     migrate(engine)
     db = Database(engine)
     try:
