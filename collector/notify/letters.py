@@ -30,6 +30,13 @@ class Letter:
 
     def one_line(self) -> Letter:
         """The letter with control characters escaped in every text."""
+        values = [value for _, value in self.facts]
+        whole = "".join([self.subject, self.headline, *self.lead, *values, *self.explained])
+        whole += "".join(self.closing)
+        # Printable ASCII holds no control character (``escape_control_characters``), and
+        # every text is, when all of them together are: each stays as it is. The usual letter.
+        if whole.isascii() and whole.isprintable():
+            return self
         line = escape_control_characters
         return Letter(
             line(self.subject),
@@ -57,13 +64,16 @@ def plain_text(letter: Letter) -> str:
 def escaped_plain_text(letter: Letter) -> str:
     """``plain_text`` of a letter escaped already (``Letter.one_line``): a mail's two parts
     are written from one escaped letter."""
+    # List comprehensions, not generators: a generator costs a call for every item it yields.
     text = "\n\n".join(letter.lead) + "\n\n"
-    width = max((len(label) + 1 for label, _ in letter.facts), default=0)  # "Reference:"
-    text += "".join(f"{label + ':':<{width}} {value}\n" for label, value in letter.facts)
+    width = max([len(label) + 1 for label, _ in letter.facts], default=0)  # "Reference:"
+    text += "".join([f"{label + ':':<{width}} {value}\n" for label, value in letter.facts])
     if letter.explained:
-        text += f"\n{EXPLAINED_HEADING}:\n" + "".join(f"  - {line}\n" for line in letter.explained)
+        text += f"\n{EXPLAINED_HEADING}:\n" + "".join(
+            [f"  - {line}\n" for line in letter.explained]
+        )
     if letter.closing:
-        text += "\n" + "".join(f"{paragraph}\n" for paragraph in letter.closing)
+        text += "\n" + "".join([f"{paragraph}\n" for paragraph in letter.closing])
     if letter.ack_url:
         text += f"\n{ACK_INVITATION}:\n{letter.ack_url}\n"
     return text
