@@ -7,7 +7,7 @@ partial dict and keeps the defaults for what it leaves out) and hands them to th
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -221,14 +221,31 @@ DEFAULT_OVERRIDES: tuple[tuple[str, CheckPolicy], ...] = (
 )
 
 
+#: Check keys whose policy a ``PolicyBook`` keeps found: more than a fleet has.
+_FOUND_KEPT = 65_536
+
+
 @dataclass(frozen=True)
 class PolicyBook:
     """Which ``CheckPolicy`` applies to a check key."""
 
     default: CheckPolicy = CheckPolicy()
     overrides: tuple[tuple[str, CheckPolicy], ...] = DEFAULT_OVERRIDES
+    #: check key → its policy, as found: the book is immutable, so an answer never changes.
+    #: Every check of every report asks (a prefix scan), and a book serves many runs.
+    _found: dict[str, CheckPolicy] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     def for_check(self, check_key: str) -> CheckPolicy:
+        found = self._found.get(check_key)
+        if found is None:
+            if len(self._found) >= _FOUND_KEPT:  # keys of checks long deleted, say
+                self._found.clear()
+            found = self._found[check_key] = self._scan(check_key)
+        return found
+
+    def _scan(self, check_key: str) -> CheckPolicy:
         matches = [(len(p), policy) for p, policy in self.overrides if check_key.startswith(p)]
         return max(matches, key=lambda match: match[0])[1] if matches else self.default
 

@@ -74,6 +74,10 @@ from collector.store.reports import IncomingReport
 BATCH_SIZE = 500
 
 
+#: The default policies, one book for every run: it keeps each check's policy once found.
+_POLICIES = PolicyBook()
+
+
 @dataclass
 class Run:
     """One transaction's worth of engine work: its facts, loaded once."""
@@ -81,7 +85,7 @@ class Run:
     conn: Connection
     config: CollectorConfig
     now: datetime
-    policies: PolicyBook = field(default_factory=PolicyBook)
+    policies: PolicyBook = _POLICIES
     _policy_cache: dict[str, CheckPolicy] = field(default_factory=dict, init=False, repr=False)
     _views: dict[str, CustomerView] = field(default_factory=dict, init=False, repr=False)
     _view_of_host: dict[str, CustomerView] = field(default_factory=dict, init=False, repr=False)
