@@ -86,7 +86,6 @@ class Run:
     config: CollectorConfig
     now: datetime
     policies: PolicyBook = _POLICIES
-    _policy_cache: dict[str, CheckPolicy] = field(default_factory=dict, init=False, repr=False)
     _views: dict[str, CustomerView] = field(default_factory=dict, init=False, repr=False)
     _view_of_host: dict[str, CustomerView] = field(default_factory=dict, init=False, repr=False)
     #: The views acted on since the openings were last announced.
@@ -111,11 +110,8 @@ class Run:
         return FaultWriter(self.conn, self.config, self.now, IncidentOpener(self.config))
 
     def policy(self, check_key: str) -> CheckPolicy:
-        """The check's policy; looked up once per key and run (a prefix scan each time)."""
-        found = self._policy_cache.get(check_key)
-        if found is None:
-            found = self._policy_cache[check_key] = self.policies.for_check(check_key)
-        return found
+        """The check's policy (the book keeps each one found)."""
+        return self.policies.for_check(check_key)
 
     def view(self, customer_id: str) -> CustomerView:
         """The customer's facts and open faults, read on first use and kept current after."""
