@@ -50,21 +50,26 @@ class FixedIn(Generic[S]):
         self._column = column
         self._make = make
         self._built: dict[int, S] = {}
+        #: The parameters' names of each size's statement.
+        self._names: dict[int, tuple[str, ...]] = {}
 
-    def bind(self, values: Sequence[Any]) -> tuple[S, dict[str, Any]]:
-        """The statement for ``values`` and the parameters binding them."""
-        if not values or len(values) > MOST_FIXED:
+    def bind(self, values: Sequence[Any], most: int = MOST_FIXED) -> tuple[S, dict[str, Any]]:
+        """The statement for ``values`` and the parameters binding them: fixed ones for up to
+        ``most`` values."""
+        if not values or len(values) > most:
             return self._statement(0), {"in_values": list(values)}
         size = padded_size(len(values))
-        last = len(values) - 1
-        return self._statement(size), {f"in_{i}": values[min(i, last)] for i in range(size)}
+        statement = self._statement(size)
+        padding = [values[-1]] * (size - len(values))  # changes no ``IN``
+        return statement, dict(zip(self._names[size], [*values, *padding], strict=True))
 
     def _statement(self, size: int) -> S:
         """The statement with ``size`` parameters (0: an expanding one)."""
         statement = self._built.get(size)
         if statement is None:
             if size:
-                condition = self._column.in_([bindparam(f"in_{i}") for i in range(size)])
+                names = self._names[size] = tuple(f"in_{i}" for i in range(size))
+                condition = self._column.in_([bindparam(name) for name in names])
             else:
                 condition = self._column.in_(bindparam("in_values", expanding=True))
             statement = self._built[size] = self._make(condition)

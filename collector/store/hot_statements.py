@@ -24,11 +24,12 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Dialect, Executable, Select, Table, insert
 
-from collector.store.fixed_in import FixedIn
+from collector.store.fixed_in import MOST_FIXED, FixedIn
 
 Processor = Callable[[Any], Any] | None
 Params = Mapping[str, Any]
 _NO_PARAMS: Params = {}
+_UNKNOWN: Any = object()
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,15 @@ class _Plan:
     slots: tuple[tuple[str | None, Any, Processor], ...]
     #: Each result column's processor, in order; None when no column has one.
     results: tuple[Processor, ...] | None
+
+    def binding(self, given: Params) -> _Plan:
+        """This plan with the parameters of ``given`` bound already."""
+        slots = [
+            (name, value, processor) if name is None or name not in given
+            else (None, given[name] if processor is None else processor(given[name]), None)
+            for name, value, processor in self.slots
+        ]  # fmt: skip
+        return _Plan(self.sql, tuple(slots), self.results)
 
 
 class HotStatement:
@@ -99,17 +109,32 @@ class HotStatement:
         driver = conn.connection.driver_connection
         return int(driver.execute(plan.sql, _values(plan, row)).lastrowid)  # type: ignore[union-attr]
 
-    def execute_many(self, conn: Connection, rows: Sequence[Params]) -> None:
+    def execute_many(
+        self, conn: Connection, rows: Sequence[Params], same: Params | None = None
+    ) -> None:
         """Run the statement once per row of ``rows`` (each naming the same parameters), in
-        their order; an insert's ids follow it."""
+        their order (an insert's ids follow it); ``same``: values every row shares, bound
+        once."""
         if not rows:
             return
+        shared = same or _NO_PARAMS
         if conn.dialect.name != "sqlite":
-            conn.execute(self.statement, [dict(row) for row in rows])
+            conn.execute(self.statement, [{**row, **shared} for row in rows])
             return
-        plan = self._plan(conn.dialect, rows[0])
+        plan = self._plan(conn.dialect, {**rows[0], **shared})
+        if shared:
+            plan = plan.binding(shared)
         driver = conn.connection.driver_connection
-        driver.executemany(plan.sql, [_values(plan, row) for row in rows])  # type: ignore[union-attr]
+        # The arguments of each row in one comprehension, as ``_values`` makes them for one.
+        arguments = [
+            [
+                value if name is None else given[name] if processor is None
+                else processor(given[name])
+                for name, value, processor in plan.slots
+            ]
+            for given in rows
+        ]  # fmt: skip
+        driver.executemany(plan.sql, arguments)  # type: ignore[union-attr]
 
     def _plan(self, dialect: Dialect, params: Params) -> _Plan:
         key = (dialect, frozenset(params))
@@ -146,9 +171,13 @@ def _plan(statement: Executable, dialect: Dialect, names: frozenset[str]) -> _Pl
     expanded = compiled.construct_expanded_state(dict.fromkeys(wanted))
     origin = {new: old for old, news in expanded.parameter_expansion.items() for new in news}
     slots: list[tuple[str | None, Any, Processor]] = []
+    processors: dict[int, Processor] = {}  # by type: a long ``IN`` has many binds of one
     for name in expanded.positiontup or ():
         bind = binds[origin.get(name, name)]
-        processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        processor = processors.get(id(bind.type), _UNKNOWN)
+        if processor is _UNKNOWN:
+            processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            processors[id(bind.type)] = processor
         if name in wanted:
             slots.append((name, None, processor))
         else:
@@ -172,10 +201,17 @@ def hot_insert(table: Table, columns: Sequence[str]) -> HotStatement:
     return HotStatement(insert(table))
 
 
+#: The longest list ``HotFixedIn`` binds to fixed parameters on SQLite (a statement per power
+#: of two, up to this; SQLite allows 32766 parameters): a fleet's hosts at once, say.
+MOST_HOT_FIXED = 4096
+
+
 class HotFixedIn:
     """A statement filtered by ``column IN (values)`` (``fixed_in.FixedIn``), run hot: its
-    parameter ``key`` holds the values. A list too long for fixed parameters (or an empty
-    one) goes through Core, whose list parameter changes the statement's text."""
+    parameter ``key`` holds the values. An empty list, or one too long for fixed parameters
+    (``fixed_in.MOST_FIXED`` elsewhere, ``MOST_HOT_FIXED`` on SQLite, where a statement is
+    cheap to run but costly to execute through Core), goes through Core, whose list
+    parameter changes the statement's text."""
 
     def __init__(
         self, column: ColumnElement[Any], make: Callable[[ColumnElement[bool]], Select[Any]],
@@ -188,7 +224,8 @@ class HotFixedIn:
     def rows(self, conn: Connection, params: Params) -> Sequence[Sequence[Any]]:
         """Every row the statement reads with ``params``."""
         others = {name: value for name, value in params.items() if name != self._key}
-        statement, bound = self._fixed.bind(params[self._key])
+        most = MOST_HOT_FIXED if conn.dialect.name == "sqlite" else MOST_FIXED
+        statement, bound = self._fixed.bind(params[self._key], most)
         if "in_values" in bound:
             return conn.execute(statement, {**bound, **others}).all()
         hot = self._hot.get(id(statement))
