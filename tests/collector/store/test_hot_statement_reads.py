@@ -97,6 +97,17 @@ def test_it_binds_a_short_list_as_fixed_in_does_and_a_long_one_through_core(
     assert _as_tuples(few) == [(1,), (2,), (3,)] and _as_tuples(many) == [(2,)]
 
 
+def test_it_binds_a_fleets_list_to_fixed_parameters_on_sqlite(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db.transaction(_fleet)
+    read = HotFixedIn(faults.c.host_id, select(faults.c.id).order_by(faults.c.id).where, "hosts")
+    hosts = ["acme-pbx"] + [f"h{i}" for i in range(199)]
+    if db.engine.dialect.name == "sqlite":  # not through Core: its list parameter
+        monkeypatch.setattr(Connection, "execute", None)
+    assert _as_tuples(db.transaction(read.rows, {"hosts": hosts})) == [(1,), (3,)]
+
+
 def test_it_refuses_a_list_parameter(db: Database) -> None:
     if db.engine.dialect.name != "sqlite":
         pytest.skip("elsewhere a hot statement is Core's, which binds lists")

@@ -214,3 +214,24 @@ def test_it_refuses_a_statement_that_core_completes_in_python(acme_db: Database)
     row = dict(incident_id=1, at=ACME_AT, kind="opened", actor="", detail="")
     with pytest.raises(ValueError, match="default"):
         acme_db.transaction(statement.rowcount, row)
+
+
+def test_values_shared_by_every_row_are_stored_as_core_stores_them(sqlite_url: str) -> None:
+    rows = dict(ROWS)[outbox]
+    shared = {"created_at": AT, "next_attempt_at": AT + timedelta(hours=1)}
+    hot = hot_insert(outbox, list(rows[0]))
+    with migrated_database(sqlite_url) as db:
+        db.transaction(_parents)
+
+        def by_core(conn: sa.Connection) -> list[tuple[Any, ...]]:
+            conn.execute(sa.insert(outbox), [{**row, **shared} for row in rows])
+            stored = _stored(conn, outbox)
+            conn.execute(sa.delete(outbox))
+            return stored
+
+        def by_hot(conn: sa.Connection) -> list[tuple[Any, ...]]:
+            hot.execute_many(conn, [{**row, "created_at": None} for row in rows], shared)
+            return _stored(conn, outbox)
+
+        stored_by_core = db.transaction(by_core)
+        assert db.transaction(by_hot) == stored_by_core
