@@ -72,7 +72,7 @@ class HotStatement:
         if conn.dialect.name != "sqlite":
             return conn.execute(self.statement, dict(given)).all()
         plan = self._plan(conn.dialect, given)
-        driver = conn.connection.driver_connection
+        driver = conn.connection.dbapi_connection
         found = driver.execute(plan.sql, _values(plan, given)).fetchall()  # type: ignore[union-attr]
         if plan.results is None or not found:
             return found
@@ -97,7 +97,7 @@ class HotStatement:
         if conn.dialect.name != "sqlite":
             return int(conn.execute(self.statement, dict(given)).rowcount)
         plan = self._plan(conn.dialect, given)
-        driver = conn.connection.driver_connection
+        driver = conn.connection.dbapi_connection
         return int(driver.execute(plan.sql, _values(plan, given)).rowcount)  # type: ignore[union-attr]
 
     def insert(self, conn: Connection, row: Params) -> int:
@@ -106,7 +106,7 @@ class HotStatement:
             result = conn.execute(self.statement, dict(row))
             return int(result.inserted_primary_key[0])  # type: ignore[index]
         plan = self._plan(conn.dialect, row)
-        driver = conn.connection.driver_connection
+        driver = conn.connection.dbapi_connection
         return int(driver.execute(plan.sql, _values(plan, row)).lastrowid)  # type: ignore[union-attr]
 
     def execute_many(
@@ -124,7 +124,7 @@ class HotStatement:
         plan = self._plan(conn.dialect, {**rows[0], **shared})
         if shared:
             plan = plan.binding(shared)
-        driver = conn.connection.driver_connection
+        driver = conn.connection.dbapi_connection
         # The arguments of each row in one comprehension, as ``_values`` makes them for one.
         arguments = [
             [
@@ -157,6 +157,9 @@ def _values(plan: _Plan, given: Params) -> list[Any]:
 def _plan(statement: Executable, dialect: Dialect, names: frozenset[str]) -> _Plan:
     """The statement as Core would send it to SQLite with parameters ``names``, and how Core
     would bind and read it."""
+    # The cursor used is the DB-API connection's, which pysqlite's is: sqlite3's own.
+    if dialect.driver != "pysqlite":
+        raise ValueError(f"SQLite through {dialect.driver}: run this statement by Core")
     compile_for = statement.compile  # type: ignore[attr-defined]
     compiled = compile_for(dialect=dialect, column_keys=sorted(names))
     if compiled.insert_prefetch or compiled.update_prefetch:
