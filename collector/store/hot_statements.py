@@ -71,9 +71,16 @@ class HotStatement:
         given = params or _NO_PARAMS
         if conn.dialect.name != "sqlite":
             return conn.execute(self.statement, dict(given)).all()
-        plan = self._plan(conn.dialect, given)
+        dialect = conn.dialect
+        plan = self._plans.get((dialect, frozenset(given))) or self._plan(dialect, given)
+        # ``_values``, inline: this is the hottest path of all.
+        arguments = [
+            value if name is None else given[name] if processor is None
+            else processor(given[name])
+            for name, value, processor in plan.slots
+        ]  # fmt: skip
         driver = conn.connection.dbapi_connection
-        found = driver.execute(plan.sql, _values(plan, given)).fetchall()  # type: ignore[union-attr]
+        found = driver.execute(plan.sql, arguments).fetchall()  # type: ignore[union-attr]
         if plan.results is None or not found:
             return found
         # Column by column, each processor mapped over its column: the loops run in C.
@@ -96,7 +103,8 @@ class HotStatement:
         given = params or _NO_PARAMS
         if conn.dialect.name != "sqlite":
             return int(conn.execute(self.statement, dict(given)).rowcount)
-        plan = self._plan(conn.dialect, given)
+        dialect = conn.dialect
+        plan = self._plans.get((dialect, frozenset(given))) or self._plan(dialect, given)
         driver = conn.connection.dbapi_connection
         return int(driver.execute(plan.sql, _values(plan, given)).rowcount)  # type: ignore[union-attr]
 
@@ -105,7 +113,8 @@ class HotStatement:
         if conn.dialect.name != "sqlite":
             result = conn.execute(self.statement, dict(row))
             return int(result.inserted_primary_key[0])  # type: ignore[index]
-        plan = self._plan(conn.dialect, row)
+        dialect = conn.dialect
+        plan = self._plans.get((dialect, frozenset(row))) or self._plan(dialect, row)
         driver = conn.connection.dbapi_connection
         return int(driver.execute(plan.sql, _values(plan, row)).lastrowid)  # type: ignore[union-attr]
 
@@ -137,10 +146,11 @@ class HotStatement:
         driver.executemany(plan.sql, arguments)  # type: ignore[union-attr]
 
     def _plan(self, dialect: Dialect, params: Params) -> _Plan:
-        key = (dialect, frozenset(params))
-        found = self._plans.get(key)
+        """The plan for ``params``' names, made on first use (then found by the callers)."""
+        names = frozenset(params)
+        found = self._plans.get((dialect, names))
         if found is None:
-            found = self._plans[key] = _plan(self.statement, dialect, key[1])
+            found = self._plans[(dialect, names)] = _plan(self.statement, dialect, names)
         return found
 
 
@@ -226,12 +236,13 @@ class HotFixedIn:
 
     def rows(self, conn: Connection, params: Params) -> Sequence[Sequence[Any]]:
         """Every row the statement reads with ``params``."""
-        others = {name: value for name, value in params.items() if name != self._key}
         most = MOST_HOT_FIXED if conn.dialect.name == "sqlite" else MOST_FIXED
         statement, bound = self._fixed.bind(params[self._key], most)
+        if len(params) > 1:  # the statement's own parameters
+            bound.update((name, value) for name, value in params.items() if name != self._key)
         if "in_values" in bound:
-            return conn.execute(statement, {**bound, **others}).all()
+            return conn.execute(statement, bound).all()
         hot = self._hot.get(id(statement))
         if hot is None:  # ``FixedIn`` keeps the statement, so its id stays its own
             hot = self._hot[id(statement)] = HotStatement(statement)
-        return hot.rows(conn, {**bound, **others})
+        return hot.rows(conn, bound)
