@@ -12,7 +12,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Text, bindparam, cast, select
+from sqlalchemy import ColumnElement, Connection, Select, Text, bindparam, case, cast, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from collector.domain.watches import WatchState
@@ -29,19 +29,35 @@ _SOME_STATES_OF_HOSTS = _STATES.where(
     check_states.c.check_key.in_(bindparam("keys", expanding=True)),
 )
 
+
 #: Of each of a customer's hosts: its kind, whether it is live (not archived), and of each of
 #: its checks whether its fault is raised, read from the JSON rather than decoding it all.
-_KEYS_OF_CUSTOMER = (
-    select(
-        hosts.c.id,
-        hosts.c.kind,
-        hosts.c.archived_at.is_(None),
-        check_states.c.check_key,
-        check_states.c.state["raised"].as_boolean(),
+def _keys_of_customer(raised: ColumnElement[Any]) -> Select[Any]:
+    return (
+        select(hosts.c.id, hosts.c.kind, hosts.c.archived_at.is_(None), check_states.c.check_key)
+        .add_columns(raised)
+        .select_from(hosts.outerjoin(check_states, check_states.c.host_id == hosts.c.id))
+        .where(hosts.c.customer_id == bindparam("customer"))
+        .order_by(hosts.c.id)
     )
-    .select_from(hosts.outerjoin(check_states, check_states.c.host_id == hosts.c.id))
-    .where(hosts.c.customer_id == bindparam("customer"))
-    .order_by(hosts.c.id)
+
+
+_KEYS_OF_CUSTOMER = _keys_of_customer(check_states.c.state["raised"].as_boolean())
+#: ``_KEYS_OF_CUSTOMER`` on SQLite, run hot (every run that acts on a customer reads it), its
+#: JSON read only where the state's text names ``"raised"``: ``WatchState.to_json`` writes the
+#: flag only when it is true, so most states (those at rest) are not parsed at all, and a
+#: state whose text merely mentions the word (in its detail, say) is still judged by its flag
+#: (0/1, which ``kinds_and_raised`` only tests for truth). Parsing every state's JSON cost
+#: SQLite more than the rest of the query.
+_SQLITE_KEYS_OF_CUSTOMER = HotStatement(
+    _keys_of_customer(
+        case(
+            (
+                func.instr(check_states.c.state, '"raised"') > 0,
+                func.json_extract(check_states.c.state, '$."raised"'),
+            )
+        )
+    )
 )
 
 
@@ -108,7 +124,7 @@ def kinds_and_raised(
     (not archived) host, by id; and for each host, by id, its check keys and those whose fault
     is raised. The states are not decoded, only their ``raised`` flag read."""
     if conn.dialect.name == "sqlite":
-        rows: Iterable[Any] = _raised_rows_sqlite(conn, customer_id)
+        rows: Iterable[Any] = _SQLITE_KEYS_OF_CUSTOMER.rows(conn, {"customer": customer_id})
     else:
         rows = conn.execute(_KEYS_OF_CUSTOMER, {"customer": customer_id})
     kinds: dict[str, str] = {}
@@ -127,30 +143,6 @@ def kinds_and_raised(
             if raised:
                 raised_keys.add(key)
     return kinds, found
-
-
-#: ``_KEYS_OF_CUSTOMER`` in plain SQL, its JSON read only where the state's text names
-#: ``"raised"``: ``WatchState.to_json`` writes the flag only when it is true, so most states
-#: (those at rest) are not parsed at all, and a state whose text merely mentions the word
-#: (in its detail, say) is still judged by its flag. Parsing every state's JSON cost SQLite
-#: more than the rest of the query.
-_SQLITE_KEYS_OF_CUSTOMER = (
-    f"SELECT {hosts.name}.id, {hosts.name}.kind, {hosts.name}.archived_at IS NULL,"
-    f" {check_states.name}.check_key,"
-    f" CASE WHEN instr({check_states.name}.state, '\"raised\"') > 0"
-    f" THEN json_extract({check_states.name}.state, '$.\"raised\"') END"
-    f" FROM {hosts.name} LEFT OUTER JOIN {check_states.name}"
-    f" ON {check_states.name}.host_id = {hosts.name}.id"
-    f" WHERE {hosts.name}.customer_id = ? ORDER BY {hosts.name}.id"
-)
-
-
-def _raised_rows_sqlite(conn: Connection, customer_id: str) -> Iterable[Any]:
-    """The rows of ``_KEYS_OF_CUSTOMER`` on the driver's own cursor, in the same transaction
-    (flags as 0/1, which ``kinds_and_raised`` only tests for truth): every run that acts on a
-    customer reads them, and SQLAlchemy's statement handling cost nearly what SQLite does."""
-    driver = conn.connection.driver_connection
-    return driver.execute(_SQLITE_KEYS_OF_CUSTOMER, (customer_id,))  # type: ignore[union-attr]
 
 
 @cache
