@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Dialect, Executable, Select, Table, insert
+from sqlalchemy import ColumnElement, Connection, Dialect, Executable, Table, insert
 
 from collector.store.fixed_in import MOST_FIXED, FixedIn
 
@@ -227,7 +227,7 @@ class HotFixedIn:
     parameter changes the statement's text."""
 
     def __init__(
-        self, column: ColumnElement[Any], make: Callable[[ColumnElement[bool]], Select[Any]],
+        self, column: ColumnElement[Any], make: Callable[[ColumnElement[bool]], Executable],
         key: str,
     ) -> None:  # fmt: skip
         self._fixed = FixedIn(column, make)
@@ -236,13 +236,32 @@ class HotFixedIn:
 
     def rows(self, conn: Connection, params: Params) -> Sequence[Sequence[Any]]:
         """Every row the statement reads with ``params``."""
+        hot, statement, bound = self._bound(conn, params)
+        if hot is None:
+            return conn.execute(statement, bound).all()
+        return hot.rows(conn, bound)
+
+    def rowcount(self, conn: Connection, params: Params) -> int:
+        """Run a statement that returns no rows; how many rows it matched."""
+        hot, statement, bound = self._bound(conn, params)
+        if hot is None:
+            return int(conn.execute(statement, bound).rowcount)
+        return hot.rowcount(conn, bound)
+
+    def _bound(
+        self, conn: Connection, params: Params
+    ) -> tuple[HotStatement | None, Executable, dict[str, Any]]:
+        """The statement for ``params``' list (hot, or None: to run by Core) and its
+        parameters."""
         most = MOST_HOT_FIXED if conn.dialect.name == "sqlite" else MOST_FIXED
         statement, bound = self._fixed.bind(params[self._key], most)
         if len(params) > 1:  # the statement's own parameters
-            bound.update((name, value) for name, value in params.items() if name != self._key)
+            for name, value in params.items():
+                if name != self._key:
+                    bound[name] = value
         if "in_values" in bound:
-            return conn.execute(statement, bound).all()
+            return None, statement, bound
         hot = self._hot.get(id(statement))
         if hot is None:  # ``FixedIn`` keeps the statement, so its id stays its own
             hot = self._hot[id(statement)] = HotStatement(statement)
-        return hot.rows(conn, bound)
+        return hot, statement, bound
