@@ -11,9 +11,11 @@ other database (PostgreSQL) it is ``conn.execute``.
 
 What it guarantees, or refuses as it first compiles: a literal list (``IN ('a', 'b')``) is
 expanded once and a value given in the statement is bound once, as Core binds them; a list
-parameter (whose text changes with the list: ``HotFixedIn`` binds short lists as
-``fixed_in`` does) and a default Core computes in Python are refused (``hot_insert`` checks
-an insert names every column with a default as it is built).
+parameter (whose text changes with the list: ``HotFixedIn`` binds lists to fixed parameters
+as ``fixed_in`` does) and a default Core computes in Python are refused (``hot_insert``
+checks an insert names every column with a default as it is built). This is the one way a
+Core statement is run on SQLite's cursor; the few hand-written SQL statements left (a batch
+of reports in one statement) bind through ``columns.bind_processor``.
 """
 
 from __future__ import annotations
