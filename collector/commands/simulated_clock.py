@@ -56,9 +56,9 @@ from collector.engine.incident_clock import access_rules, incident_clocks
 from collector.operations.incidents import WAITING_EVENT
 from collector.store import announcements as announcement_store
 from collector.store import incidents as incident_store
-from collector.store.hot_reads import HotRead, keyed
+from collector.store.hot_statements import HotStatement
 from collector.store.incident_pauses import HEARTBEAT, HOST_DOWN, REMOTE_PREFIX
-from collector.store.incident_view import incident_view
+from collector.store.incident_view import incident_view_of
 from collector.store.incidents import IncidentView
 from collector.store.schema import (
     calendar_announcements,
@@ -99,16 +99,15 @@ _SINCE = select(
 ).select_from(
     _NEWEST.outerjoin(_ENTRIES, incident_events.c.id > bindparam("last"))
 )  # fmt: skip
-#: Read at every stop: through the driver's cursor on SQLite (``hot_reads``).
-_SINCE_READ = HotRead(_SINCE)
-_ENTRY = _SINCE_READ.keys.index("entry")
+#: Read at every stop: through the driver's cursor on SQLite (``hot_statements``).
+_SINCE_READ = HotStatement(_SINCE)
 #: The hosts of the faults opened since the newest one seen.
-_NEW_FAULT_HOSTS = HotRead(
+_NEW_FAULT_HOSTS = HotStatement(
     select(faults.c.host_id).where(faults.c.id > bindparam("last"), _PAUSING).distinct()
 )
 #: Open, mailed, unacknowledged faults with mail after the newest seen: mailed again every
 #: reminder interval.
-_MAILED_SINCE = HotRead(
+_MAILED_SINCE = HotStatement(
     select(faults.c.last_notified_at).where(
         faults.c.resolved_at.is_(None),
         faults.c.acknowledged_at.is_(None),
@@ -166,12 +165,15 @@ class Deadlines:
         an engineer."""
         before = self._seen
         last_entry = before[0] if before else 0
-        rows = _SINCE_READ.rows(conn, {"last": last_entry})
-        mail, fault, announced, withdrawn = rows[0][:4]
+        rows = _SINCE_READ.mappings(conn, {"last": last_entry})
+        head = rows[0]
+        mail, fault, announced, withdrawn = (
+            head["mail"], head["fault"], head["announced"], head["withdrawn"],
+        )  # fmt: skip
         # The timeline entries (none: the one row has none) with their incidents, by name.
-        entries = [keyed(_SINCE_READ, row) for row in rows if row[_ENTRY] is not None]
-        newest = max([last_entry, *(entry._mapping["entry"] for entry in entries)])
-        waited = {e._mapping["id"] for e in entries if e._mapping["entry_kind"] == WAITING_EVENT}
+        entries = [row for row in rows if row["entry"] is not None]
+        newest = max([last_entry, *(entry["entry"] for entry in entries)])
+        waited = {e["id"] for e in entries if e["entry_kind"] == WAITING_EVENT}
         self._waited = waited | (self._waited or set())
         seen = (newest, mail or 0, fault or 0)
         announcements = (announced or 0, withdrawn)
@@ -183,7 +185,7 @@ class Deadlines:
             self._seen = seen
             # The incidents whose timeline grew, as they are now: read with their entries.
             changed: dict[int, IncidentView | None] = {
-                entry._mapping["id"]: incident_view(entry) for entry in entries
+                entry["id"]: incident_view_of(entry) for entry in entries
             }
             if before is not None and seen[2] != before[2]:
                 for incident_id in self._on_hosts_with_new_faults(conn, before[2]):

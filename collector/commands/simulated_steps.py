@@ -16,7 +16,7 @@ from collector.domain.access import AccessRules
 from collector.domain.tiers import Tier
 from collector.operations.incidents import IncidentError, perform
 from collector.store import incidents as incident_store
-from collector.store.driver_statement import DriverStatement
+from collector.store.hot_statements import HotStatement
 from collector.store.incident_view import incident_view_of
 from collector.store.schema import faults, incidents
 
@@ -48,7 +48,7 @@ def take_step(
 #: cost more than running it) and run on SQLite's own cursor. The subquery's own aliases: they
 #: must not correlate.
 _MINE, _ITS = incidents.alias(), faults.alias()
-_LATEST_OPEN = DriverStatement(
+_LATEST_OPEN = HotStatement(
     incident_store.views().where(
         incidents.c.id
         == select(func.max(_MINE.c.id))

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, func, select, update
 
 from collector.store.database import note
-from collector.store.plain_insert import PlainInsert
+from collector.store.hot_statements import hot_insert
 from collector.store.schema import faults, hosts, outbox
 
 #: How long a claim stands after its sender last renewed it: a dead sender's messages wait
@@ -60,7 +60,7 @@ class Composed(Protocol):
 
 
 #: Built once: building an insert costs more than running it, and mail is queued in bulk.
-_INSERT = PlainInsert(
+_INSERT = hot_insert(
     outbox,
     (
         "created_at", "fault_id", "kind", "recipient", "subject", "body", "html", "status",
@@ -81,7 +81,7 @@ def enqueue(
     html: str | None = None,
 ) -> int:
     row = _row(kind, recipient, subject, body, html, now, fault_id)
-    message_id = _INSERT.one(conn, row)
+    message_id = _INSERT.insert(conn, row)
     note(conn, QUEUED)
     return message_id
 
@@ -94,7 +94,7 @@ def enqueue_many(
     if not messages:
         return
     rows = [_row(m.kind, m.recipient, m.subject, m.body, m.html, now, fault_id) for m in messages]
-    _INSERT.many(conn, rows)
+    _INSERT.execute_many(conn, rows)
     note(conn, QUEUED)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -10,7 +11,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from collector.domain.announcements import Announcement
 from collector.domain.calendar import WorkingHours
-from collector.store.hot_reads import HotRead, keyed
+from collector.store.hot_statements import HotStatement
 from collector.store.schema import calendar_announcements as table
 
 
@@ -23,8 +24,8 @@ class AnnouncementRow:
     withdrawn_by: str | None
 
 
-def _row(row: Any) -> AnnouncementRow:
-    value = row._mapping  # by key: Core's rows and a hot read's (``hot_reads.keyed``) alike
+def _row(value: Mapping[Any, Any]) -> AnnouncementRow:
+    """An announcement's row, by column name (a Core row's ``_mapping`` or a hot read's)."""
     announcement = Announcement(
         calendar=value["calendar"],
         day=date.fromisoformat(value["day"]),
@@ -40,37 +41,37 @@ def _row(row: Any) -> AnnouncementRow:
     )  # fmt: skip
 
 
-#: Built once, and read hot (``hot_reads``): every incident opening reads it.
-_LIVE = HotRead(
+#: Built once, and read hot (``hot_statements``): every incident opening reads it.
+_LIVE = HotStatement(
     select(table).where(table.c.withdrawn_at.is_(None)).order_by(table.c.day, table.c.id)
 )
 
 
 def live(conn: Connection) -> list[Announcement]:
     """Every announcement in force (not withdrawn)."""
-    return [_row(keyed(_LIVE, row)).announcement for row in _LIVE.rows(conn)]
+    return [_row(row).announcement for row in _LIVE.mappings(conn)]
 
 
 #: Withdrawn ones too: a target that finished while one was in force keeps that due time.
-#: Read hot (``hot_reads``): the clocks of every SLA sweep and incident step read it.
-_EVERY = HotRead(select(table).order_by(table.c.day, table.c.id))
+#: Read hot (``hot_statements``): the clocks of every SLA sweep and incident step read it.
+_EVERY = HotStatement(select(table).order_by(table.c.day, table.c.id))
 
 
 def every(conn: Connection) -> list[Announcement]:
     """Every announcement ever made, withdrawn ones too, for the clocks (``in_force_at``)."""
-    return [_row(keyed(_EVERY, row)).announcement for row in _EVERY.rows(conn)]
+    return [_row(row).announcement for row in _EVERY.mappings(conn)]
 
 
 def listing(conn: Connection, *, include_withdrawn: bool = False) -> list[AnnouncementRow]:
     query = select(table).order_by(table.c.day, table.c.id)
     if not include_withdrawn:
         query = query.where(table.c.withdrawn_at.is_(None))
-    return [_row(row) for row in conn.execute(query)]
+    return [_row(row._mapping) for row in conn.execute(query)]
 
 
 def get(conn: Connection, announcement_id: int) -> AnnouncementRow | None:
     row = conn.execute(select(table).where(table.c.id == announcement_id)).first()
-    return _row(row) if row else None
+    return _row(row._mapping) if row else None
 
 
 def announce(conn: Connection, announcement: Announcement, *, by: str, at: datetime) -> int:

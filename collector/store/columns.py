@@ -1,6 +1,7 @@
 """What every table is declared on: one ``MetaData`` with the constraint naming convention, and
 the column types of our own; and what a column does to a value before the driver sees it, for
-the hot statements written as plain SQL (``bind_processor``).
+the few hot statements that stay hand-written SQL (``bind_processor``; Core statements run hot
+through ``hot_statements``).
 
 All timestamps are UTC. SQLite has no time zone type, so ``UtcDateTime`` stores naive UTC and
 hands back aware UTC datetimes on both databases.
@@ -103,11 +104,3 @@ def bind_processor(dialect: Dialect, column: Column[Any]) -> Callable[[Any], Any
     hot statements written as plain SQL: their values are stored exactly as Core stores them."""
     processor = column.type.dialect_impl(dialect).bind_processor(dialect)
     return processor or (lambda value: value)
-
-
-def result_processor(dialect: Dialect, column: Column[Any]) -> Callable[[Any], Any] | None:
-    """What SQLAlchemy does to a value of ``column`` read back, for the few hot reads written
-    as plain SQL (None: the driver's value as is), so they read exactly what Core reads."""
-    processor: Callable[[Any], Any] | None
-    processor = column.type.dialect_impl(dialect).result_processor(dialect, None)
-    return processor

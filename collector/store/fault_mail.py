@@ -30,7 +30,6 @@ from sqlalchemy import (
 )
 
 from collector.domain.faults import FaultState
-from collector.store.driver_statement import DriverStatement
 from collector.store.faults import (
     FaultView,
     fault_view_of,
@@ -38,6 +37,7 @@ from collector.store.faults import (
     save_state,
     state_values,
 )
+from collector.store.hot_statements import HotStatement
 from collector.store.schema import contracts, faults
 
 _UPDATE = update(faults).where(faults.c.id == bindparam("fault_id"))
@@ -113,14 +113,14 @@ def _mail_columns(dialect: str) -> list[Any]:
 
 
 @cache
-def _statements(dialect: str) -> tuple[DriverStatement, DriverStatement, DriverStatement]:
+def _statements(dialect: str) -> tuple[HotStatement, HotStatement, HotStatement]:
     """The update and the insert returning what a mail needs, and the read after either; built
     once per dialect (building a statement costs more than running it), and run on SQLite's
     own cursor: every fault mail follows one of them."""
     columns = _mail_columns(dialect)
     read = select(*columns).where(faults.c.id == bindparam("fault_id"))
     update_for_mail, insert_for_mail = _UPDATE.returning(*columns), _INSERT.returning(*columns)
-    return DriverStatement(update_for_mail), DriverStatement(insert_for_mail), DriverStatement(read)
+    return HotStatement(update_for_mail), HotStatement(insert_for_mail), HotStatement(read)
 
 
 def save_for_mail(

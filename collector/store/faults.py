@@ -11,9 +11,7 @@ from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 
 from collector.domain.faults import FaultKey, FaultState
 from collector.domain.policy import Severity
-from collector.store.driver_statement import DriverStatement
-from collector.store.hot_reads import HotRead, keyed
-from collector.store.plain_insert import PlainInsert
+from collector.store.hot_statements import HotStatement, hot_insert
 from collector.store.schema import customers, fault_events, faults, hosts
 
 
@@ -81,9 +79,9 @@ def fault_view_of(value: Mapping[str, Any]) -> FaultView:
 
 #: The engine's writes, built once: building a statement costs more than running it. Each
 #: takes its values as parameters (an update's are its SET clause).
-_INSERT_EVENT = PlainInsert(fault_events, ("fault_id", "at", "kind", "detail"))
+_INSERT_EVENT = hot_insert(fault_events, ("fault_id", "at", "kind", "detail"))
 #: A new fault's row: ``opening_values``' columns.
-_INSERT_FAULT = PlainInsert(
+_INSERT_FAULT = hot_insert(
     faults,
     (
         "customer_id", "host_id", "check_key", "title", "opened_at", "severity", "detail",
@@ -95,7 +93,7 @@ _UPDATE_FAULT = update(faults).where(faults.c.id == bindparam("fault_id"))
 
 
 def record_event(conn: Connection, fault_id: int, at: datetime, kind: str, detail: str) -> None:
-    _INSERT_EVENT.one(conn, {"fault_id": fault_id, "at": at, "kind": kind, "detail": detail})
+    _INSERT_EVENT.insert(conn, {"fault_id": fault_id, "at": at, "kind": kind, "detail": detail})
 
 
 #: The faults columns the engine's view of a fault is read from.
@@ -151,7 +149,7 @@ def save_state(
     if fault_id is not None:
         conn.execute(_UPDATE_FAULT, {"fault_id": fault_id, **values})
         return fault_id
-    return _INSERT_FAULT.one(conn, opening_values(state, title, values))
+    return _INSERT_FAULT.insert(conn, opening_values(state, title, values))
 
 
 def state_values(state: FaultState) -> dict[str, Any]:
@@ -203,7 +201,7 @@ def open_fault(
 #: The engine's reads, built once, of the columns it uses only.
 _STATES = select(faults.c.id, *(faults.c[name] for name in STATE_COLUMNS))
 #: Read for every customer a run acts on: on SQLite's own cursor.
-_OPEN_STATES = DriverStatement(
+_OPEN_STATES = HotStatement(
     _STATES.where(
         faults.c.customer_id == bindparam("customer_id"), faults.c.resolved_at.is_(None)
     ).order_by(faults.c.id)
@@ -230,7 +228,7 @@ _OWING_MAIL = _STATES.where(or_(faults.c.resolved_at.is_(None), _RECOVERY_OWED))
 #: The same, less the open faults that cannot owe mail at ``remind_before``: mailed at their
 #: severity, and acknowledged, or last mailed after it (no reminder is due yet). The two
 #: branches are those of ``_OWING_MAIL``, each answered by its index, in the same order.
-_MAYBE_OWING_MAIL = HotRead(
+_MAYBE_OWING_MAIL = HotStatement(
     _STATES.where(
         or_(
             and_(
@@ -262,8 +260,8 @@ def states_owing_mail(
         rows = conn.execute(_OWING_MAIL)
         return [(row.id, engine_state(row)) for row in rows]
     # Most often none: the sweep's mail half asks after almost every change the clock makes.
-    owing = _MAYBE_OWING_MAIL.rows(conn, {"remind_before": remind_before})
-    return [(row[0], engine_state(keyed(_MAYBE_OWING_MAIL, row))) for row in owing]
+    owing = _MAYBE_OWING_MAIL.mappings(conn, {"remind_before": remind_before})
+    return [(row["id"], engine_state_of(row)) for row in owing]
 
 
 _FAULT = _views().where(faults.c.id == bindparam("fault_id"))

@@ -18,22 +18,14 @@ from sqlalchemy import ColumnElement, Executable, bindparam
 
 S = TypeVar("S", bound=Executable)
 
-#: The longest list bound to fixed parameters.
+#: The longest list bound to fixed parameters, unless ``bind`` is told otherwise (a hot
+#: statement on SQLite, ``hot_statements.HotFixedIn``, binds longer ones too).
 MOST_FIXED = 64
 
 
 def padded_size(count: int) -> int:
     """The number of parameters a list of ``count`` values is bound to: a power of two."""
     return 1 << max(count - 1, 0).bit_length()
-
-
-def padded(values: Sequence[Any]) -> list[Any]:
-    """``values`` padded to ``padded_size`` by repeating the last, when short enough to be
-    bound to fixed parameters: for plain SQL, whose text then repeats too."""
-    found = list(values)
-    if len(found) <= MOST_FIXED:
-        found += found[-1:] * (padded_size(len(found)) - len(found))
-    return found
 
 
 class FixedIn(Generic[S]):
@@ -50,21 +42,29 @@ class FixedIn(Generic[S]):
         self._column = column
         self._make = make
         self._built: dict[int, S] = {}
+        #: The parameters' names of each size's statement.
+        self._names: dict[int, tuple[str, ...]] = {}
 
-    def bind(self, values: Sequence[Any]) -> tuple[S, dict[str, Any]]:
-        """The statement for ``values`` and the parameters binding them."""
-        if not values or len(values) > MOST_FIXED:
+    def bind(self, values: Sequence[Any], most: int = MOST_FIXED) -> tuple[S, dict[str, Any]]:
+        """The statement for ``values`` and the parameters binding them: fixed ones for up to
+        ``most`` values."""
+        count = len(values)
+        if not count or count > most:
             return self._statement(0), {"in_values": list(values)}
-        size = padded_size(len(values))
-        last = len(values) - 1
-        return self._statement(size), {f"in_{i}": values[min(i, last)] for i in range(size)}
+        size = 1 << (count - 1).bit_length()  # ``padded_size``, inline: a hot path
+        statement = self._built.get(size)
+        if statement is None:
+            statement = self._statement(size)
+        padding = [values[-1]] * (size - count)  # changes no ``IN``
+        return statement, dict(zip(self._names[size], [*values, *padding], strict=True))
 
     def _statement(self, size: int) -> S:
         """The statement with ``size`` parameters (0: an expanding one)."""
         statement = self._built.get(size)
         if statement is None:
             if size:
-                condition = self._column.in_([bindparam(f"in_{i}") for i in range(size)])
+                names = self._names[size] = tuple(f"in_{i}" for i in range(size))
+                condition = self._column.in_([bindparam(name) for name in names])
             else:
                 condition = self._column.in_(bindparam("in_values", expanding=True))
             statement = self._built[size] = self._make(condition)

@@ -36,7 +36,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from collector.domain.policy import CheckPolicy, Status
 from collector.store.columns import UtcDateTime
-from collector.store.hot_reads import HotRead
+from collector.store.hot_statements import HotStatement
 from collector.store.inventory import DEFAULT_INTERVAL_S
 from collector.store.schema import check_states, hosts
 
@@ -171,16 +171,16 @@ _MARGIN = bindparam("margin_s", type_=Float)
 class _Reads:
     """The reads of the hosts watched: every one, those maybe due, those maybe next."""
 
-    every: HotRead
-    maybe_due: HotRead
-    maybe_next: HotRead
+    every: HotStatement
+    maybe_due: HotStatement
+    maybe_next: HotStatement
 
 
 @functools.cache
 def _reads(skip_kinds: frozenset[str]) -> _Reads:
     """The reads of the hosts not of ``skip_kinds``, built once for them: the kinds are part
     of the statement, not a list parameter, so the heartbeat sweep's read is read hot
-    (``hot_reads``)."""
+    (``hot_statements``)."""
     watched = (hosts.c.archived_at.is_(None), hosts.c.kind.not_in(sorted(skip_kinds)))
     read = (
         select(
@@ -213,7 +213,7 @@ def _reads(skip_kinds: frozenset[str]) -> _Reads:
             func.coalesce(soonest, _NOW) + 2 * _MARGIN >= _DEADLINE,
         )
     )
-    return _Reads(HotRead(read), HotRead(maybe_due), HotRead(maybe_next))
+    return _Reads(HotStatement(read), HotStatement(maybe_due), HotStatement(maybe_next))
 
 
 def _params(key: str, failing: Failing, missed: int) -> dict[str, Any]:

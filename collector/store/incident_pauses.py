@@ -36,7 +36,7 @@ from sqlalchemy import (
 
 from collector.domain.access import AccessLoss, Span, is_access_check
 from collector.domain.rules import AGENTLESS_KINDS
-from collector.store.hot_reads import HotFixedIn, HotRead
+from collector.store.hot_statements import HotFixedIn, HotStatement
 from collector.store.schema import faults, host_checks, hosts, incident_pauses
 
 WAITING = "waiting_on_customer"
@@ -114,7 +114,7 @@ def _hosts_param(host_ids: Iterable[str] | None, params: dict[str, object]) -> H
 
 
 def _remote_faults(
-    conn: Connection, read: HotRead | HotFixedIn, params: dict[str, object]
+    conn: Connection, read: HotStatement | HotFixedIn, params: dict[str, object]
 ) -> list[RemoteFault]:
     return [remote_fault(row) for row in read.rows(conn, params)]
 
@@ -145,12 +145,12 @@ _FLAG = (
 
 
 @functools.cache
-def _losses_read(hosts: HostsShape, excluding: bool, still_open: bool) -> HotRead | HotFixedIn:
-    """``_losses_query``, read hot (``hot_reads``): the clocks read it at almost every stop of
+def _losses_read(hosts: HostsShape, excluding: bool, still_open: bool) -> HotStatement | HotFixedIn:
+    """``_losses_query``, read hot (``hot_statements``): the clocks read it at almost every stop of
     the simulated clock. Several hosts are bound as ``FixedIn`` binds them (parameter
     ``hosts``)."""
     if hosts != "several":
-        return HotRead(_losses_query(hosts == "one", excluding, still_open))
+        return HotStatement(_losses_query(hosts == "one", excluding, still_open))
     every = _losses_query(False, excluding, still_open)
     return HotFixedIn(faults.c.host_id, every.where, "hosts")
 
@@ -278,8 +278,8 @@ _WAITS = select(
     incident_pauses.c.incident_id, incident_pauses.c.starts_at, incident_pauses.c.ends_at
 ).order_by(incident_pauses.c.incident_id, incident_pauses.c.starts_at, incident_pauses.c.id)
 #: One incident's (its clocks worked out alone) and several's: a list of ids costs more to bind.
-#: Read hot (``hot_reads``): the clocks read them at most stops of the simulated clock.
-_WAITS_OF_ONE = HotRead(
+#: Read hot (``hot_statements``): the clocks read them at most stops of the simulated clock.
+_WAITS_OF_ONE = HotStatement(
     _WAITS.where(
         incident_pauses.c.incident_id == bindparam("incident"),
         incident_pauses.c.reason == WAITING,

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Text, bindparam, cast, insert, select, update
 
 from collector.domain.outcomes import Outcome, late_by, target_outcome
 from collector.domain.stored_times import stored_utc
-from collector.store.driver_statement import DriverStatement
+from collector.store.hot_statements import HotStatement, hot_insert
 from collector.store.incident_view import (
     IncidentView,
     MailedTerms,
@@ -28,7 +28,6 @@ from collector.store.incident_view import (
     terms_of,
     views,
 )
-from collector.store.plain_insert import PlainInsert
 from collector.store.schema import (
     incident_events,
     incidents,
@@ -40,14 +39,14 @@ SYSTEM_ACTOR = "faultdesk"
 
 
 #: The writes of every incident, built once: building a statement costs more than running it.
-_INSERT_INCIDENT = PlainInsert(
+_INSERT_INCIDENT = hot_insert(
     incidents,
     (
         "fault_id", "customer_id", "tier", "covered", "severity", "status", "opened_at",
         "response_due_at", "policy",
     ),
 )  # fmt: skip
-_INSERT_EVENT = PlainInsert(
+_INSERT_EVENT = hot_insert(
     incident_events, ("incident_id", "at", "kind", "actor", "detail", "public")
 )
 
@@ -69,7 +68,7 @@ def open_incident(
         severity=severity, status="open", opened_at=opened_at,
         response_due_at=response_due_at, policy=policy,
     )  # fmt: skip
-    incident_id = _INSERT_INCIDENT.one(conn, row)
+    incident_id = _INSERT_INCIDENT.insert(conn, row)
     terms = f"under {tier}" if covered else f"not covered ({tier})"
     record_event(conn, incident_id, opened_at, "opened", SYSTEM_ACTOR, f"{severity}, {terms}")
     return incident_id
@@ -99,7 +98,7 @@ def list_incidents(
 _BY_ID = views().where(incidents.c.id == bindparam("incident_id"))
 _BY_FAULT = views().where(incidents.c.fault_id == bindparam("fault_id"))
 #: Read at every SLA sweep, with every open covered incident: on SQLite's own cursor.
-_OPEN_COVERED = DriverStatement(
+_OPEN_COVERED = HotStatement(
     views(cast(incidents.c.policy, Text))  # decoded by ``decoded_terms``
     .where(
         incidents.c.closed_at.is_(None),
@@ -210,7 +209,7 @@ _RESOLVE = (
 )
 #: Both in one statement where the database returns from an update (a fault has one incident),
 #: run on SQLite's own cursor: every fault that clears runs it.
-_RESOLVE_OF_FAULT = DriverStatement(
+_RESOLVE_OF_FAULT = HotStatement(
     update(incidents)
     .where(incidents.c.fault_id == bindparam("of_fault"), *_UNRESOLVED)
     .values(status="resolved", resolved_at=bindparam("at"))
@@ -251,7 +250,7 @@ def _response_words(due: datetime | None, at: datetime) -> str:
 
 
 @cache
-def _transition(stamp: str, closes: bool) -> DriverStatement:
+def _transition(stamp: str, closes: bool) -> HotStatement:
     """The compare-and-set update of a lifecycle step stamping ``stamp`` (and ``closed_at``
     when it ``closes``), built once per step: building a statement costs more than running it.
     Run on SQLite's own cursor: operators and the simulation step incidents often."""
@@ -259,7 +258,7 @@ def _transition(stamp: str, closes: bool) -> DriverStatement:
     values = {"status": bindparam("to_status"), stamp: at}
     if closes:
         values["closed_at"] = at
-    return DriverStatement(
+    return HotStatement(
         update(incidents)
         .where(
             incidents.c.id == bindparam("incident_id"),
@@ -380,7 +379,7 @@ def record_event(
     *,
     public: bool = False,
 ) -> None:
-    _INSERT_EVENT.one(
+    _INSERT_EVENT.insert(
         conn,
         dict(incident_id=incident_id, at=at, kind=kind, actor=actor, detail=detail, public=public),
     )

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, insert, or_, select, update
 
 from collector.domain.maintenance import MaintenanceWindow
-from collector.store.driver_statement import DriverStatement
+from collector.store.hot_statements import HotStatement
 from collector.store.schema import hosts, maintenance_windows
 
 
@@ -39,9 +39,7 @@ def end_window(conn: Connection, window_id: int, now: datetime) -> bool:
 
 
 #: Built once, and run on SQLite's own cursor: every run of the engine reads it.
-_ACTIVE = DriverStatement(
-    select(maintenance_windows).where(maintenance_windows.c.ended_at.is_(None))
-)
+_ACTIVE = HotStatement(select(maintenance_windows).where(maintenance_windows.c.ended_at.is_(None)))
 
 
 def active_windows(conn: Connection) -> list[MaintenanceWindow]:

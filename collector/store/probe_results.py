@@ -7,18 +7,18 @@ the fault engine can be fed in the same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Dialect, Select, delete, func, insert, select, update
+from sqlalchemy import Connection, Select, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.sql.dml import ReturningInsert
 
-from collector.store.columns import bind_processor
+from collector.store.hot_statements import hot_insert
 from collector.store.schema import host_checks, hosts, probe_results
 
 CHECK_KINDS = ("ssh", "http", "sip", "tcp")
@@ -214,47 +214,22 @@ def due_checks(conn: Connection, now: datetime) -> list[HostCheck]:
 
 def record_result(conn: Connection, check: HostCheck, result: ResultLike, at: datetime) -> int:
     """Store one run; returns the row id."""
-    statement = insert(probe_results).values(**_result_row(check, result, at))
-    return int(conn.execute(statement).inserted_primary_key[0])  # type: ignore[index]
+    return _INSERT_RESULT.insert(conn, _result_row(check, result, at))
 
 
 def record_results(conn: Connection, runs: Sequence[tuple[HostCheck, ResultLike, datetime]]) -> int:
     """Store several runs in one statement (the scheduler writes in batches); returns how many."""
     if not runs:
         return 0
-    rows = [_result_row(*run) for run in runs]
-    if conn.dialect.name == "sqlite":
-        _record_sqlite(conn, rows)
-    else:
-        conn.execute(_INSERT_RESULT, rows)
+    _INSERT_RESULT.execute_many(conn, [_result_row(*run) for run in runs])
     return len(runs)
 
 
-#: Built once: the collector stores a batch of results every few seconds.
-_INSERT_RESULT = insert(probe_results)
-_COLUMNS = ("check_id", "host_id", "at", "verdict", "latency_ms", "detail", "data")
-_SQLITE_INSERT_RESULT = (
-    f"INSERT INTO {probe_results.name} ({', '.join(_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+#: Built once, and run hot (``hot_statements``): the collector stores a batch of results
+#: every few seconds, and SQLAlchemy's statement handling costs more than SQLite's insert.
+_INSERT_RESULT = hot_insert(
+    probe_results, ("check_id", "host_id", "at", "verdict", "latency_ms", "detail", "data")
 )
-
-
-def _record_sqlite(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """``record_results``' insert as plain SQL on the driver's own cursor, in the same
-    transaction, as reports and check states are stored: SQLAlchemy's statement handling
-    costs more than SQLite's insert. Values go through the columns' own bind processors."""
-    processors = _sqlite_processors(conn.dialect)
-    params = [tuple(bind(row[name]) for name, bind in processors) for row in rows]
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.executemany(_SQLITE_INSERT_RESULT, params)
-    finally:
-        cursor.close()
-
-
-@lru_cache(maxsize=4)
-def _sqlite_processors(dialect: Dialect) -> tuple[tuple[str, Callable[[Any], Any]], ...]:
-    """Each column of ``_COLUMNS`` with how Core would bind its values, looked up once."""
-    return tuple((name, bind_processor(dialect, probe_results.c[name])) for name in _COLUMNS)
 
 
 def _result_row(check: HostCheck, result: ResultLike, at: datetime) -> dict[str, Any]:

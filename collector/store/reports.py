@@ -35,6 +35,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert, Update
 
 from collector.store.columns import PackedJSON, UtcDateTime, bind_processor
+from collector.store.hot_statements import HotStatement
 from collector.store.schema import hosts, reports
 
 
@@ -82,7 +83,8 @@ def _seen_hosts() -> Update:
     )
 
 
-_SEEN_HOSTS = _seen_hosts()
+#: Run hot (``hot_statements``): every batch of reports marks its hosts seen.
+_SEEN_HOSTS = HotStatement(_seen_hosts())
 
 
 def store_reports(conn: Connection, batch: Sequence[IncomingReport], now: datetime) -> list[bool]:
@@ -148,15 +150,19 @@ def _store_core(
     ]
     made = conn.execute(_insert_reports(conn.dialect.name), rows)
     inserted = {(h, seq): report_id for report_id, h, seq in made}
+    _mark_seen(conn, batch, inserted, now)
+    return inserted
+
+
+def _mark_seen(
+    conn: Connection, batch: Sequence[IncomingReport], inserted: _Inserted, now: datetime
+) -> None:
+    """Each host with a new report seen at ``now``, with its newest seq and interval."""
     seen = _newest_by_host(inserted)
     if seen:
         interval = _intervals(batch)
-        params = [
-            {"host": h, "newest": seq, "now": now, "interval": interval[(h, seq)]}
-            for h, seq in seen
-        ]
-        conn.execute(_SEEN_HOSTS, params)
-    return inserted
+        rows = [{"host": h, "newest": seq, "interval": interval[(h, seq)]} for h, seq in seen]
+        _SEEN_HOSTS.execute_many(conn, rows, {"now": now})
 
 
 def _intervals(batch: Sequence[IncomingReport]) -> dict[tuple[str, int], float | None]:
@@ -179,18 +185,13 @@ def _sqlite_insert_sql(rows: int) -> str:
     )
 
 
-_SQLITE_SEEN_HOSTS = (
-    f"UPDATE {hosts.name} SET last_seen_at = ?, "
-    "agent_interval_s = CASE WHEN last_seq IS NULL OR last_seq < ? THEN ? "
-    "ELSE agent_interval_s END, "
-    "last_seq = CASE WHEN last_seq IS NULL OR last_seq < ? THEN ? ELSE last_seq END WHERE id = ?"
-)
-
-
 def _store_sqlite(
     conn: Connection, batch: Sequence[IncomingReport], now: datetime, claimed: datetime | None
 ) -> _Inserted:
-    """``_store_core`` as plain SQL on the driver's own cursor, inside the same transaction.
+    """``_store_core``'s insert as plain SQL on the driver's own cursor, inside the same
+    transaction: all the batch's rows in one statement that returns the new ones, each body
+    stored as the agent's own text where there is one (``PackedJSON.pack_text``), which no
+    Core statement does the same way; the hosts are marked seen as ``_store_core`` does.
 
     This is the collector's hottest write, and SQLAlchemy's statement and result handling
     cost several times what SQLite itself does here. Values go through the columns' own bind
@@ -202,19 +203,11 @@ def _store_sqlite(
     for item in batch:
         body = PackedJSON.pack_text(item.text) if item.text is not None else as_json(item.body)
         params += (item.host_id, item.seq, when(item.sampled_at), received, processed, body)
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        # SQLite allows 32766 parameters per statement: 5461 reports, far above any batch.
-        cursor.execute(_sqlite_insert_sql(len(batch)), params)
-        inserted = {(host, seq): report_id for report_id, host, seq in cursor.fetchall()}
-        seen = _newest_by_host(inserted)
-        interval = _intervals(batch)
-        cursor.executemany(
-            _SQLITE_SEEN_HOSTS,
-            [(received, s, interval[(h, s)], s, s, h) for h, s in seen],
-        )
-    finally:
-        cursor.close()
+    driver = conn.connection.dbapi_connection
+    # SQLite allows 32766 parameters per statement: 5461 reports, far above any batch.
+    made = driver.execute(_sqlite_insert_sql(len(batch)), params)  # type: ignore[union-attr]
+    inserted = {(host, seq): report_id for report_id, host, seq in made.fetchall()}
+    _mark_seen(conn, batch, inserted, now)
     return inserted
 
 

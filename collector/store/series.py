@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Table, delete, func, select
@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
 from collector.domain.figures import bucket_sums
-from collector.store.fixed_in import FixedIn, padded
+from collector.store.hot_statements import HotFixedIn, HotStatement
 from collector.store.schema import hosts
 from collector.store.telemetry_schema import series, series_1h, series_5m, series_raw
 
@@ -58,17 +58,20 @@ def _new_series(dialect: str) -> Insert:
     )
 
 
+# The writes of ``record``, run hot (``hot_statements``): they share the writer thread with
+# ingest, and SQLAlchemy's per-row handling costs about as much as SQLite's own work here.
 @cache
-def _new_raw(dialect: str) -> Insert:
-    return _insert(dialect)(series_raw).on_conflict_do_nothing(index_elements=["series_id", "at"])
+def _new_raw(dialect: str) -> HotStatement:
+    raw = _insert(dialect)(series_raw)
+    return HotStatement(raw.on_conflict_do_nothing(index_elements=["series_id", "at"]))
 
 
 @cache
-def _merge_rollup(dialect: str, table: Table) -> Insert:
+def _merge_rollup(dialect: str, table: Table) -> HotStatement:
     """Insert a bucket, or merge it into the stored one."""
     statement = _insert(dialect)(table)
     low, high = (func.least, func.greatest) if dialect == "postgresql" else (func.min, func.max)
-    return statement.on_conflict_do_update(
+    merge = statement.on_conflict_do_update(
         index_elements=["series_id", "at"],
         set_={
             "low": low(table.c.low, statement.excluded.low),
@@ -77,11 +80,12 @@ def _merge_rollup(dialect: str, table: Table) -> Insert:
             "count": table.c.count + statement.excluded.count,
         },
     )
+    return HotStatement(merge)
 
 
-#: Every batch of reports or probe results reads the series of its host or two.
-_SERIES_OF_HOSTS = FixedIn(
-    series.c.host_id, select(series.c.id, series.c.host_id, series.c.metric).where
+#: Every batch of reports or probe results reads the series of its host or two: run hot.
+_SERIES_OF_HOSTS = HotFixedIn(
+    series.c.host_id, select(series.c.id, series.c.host_id, series.c.metric).where, "hosts"
 )
 
 
@@ -103,20 +107,8 @@ def series_ids(conn: Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[
 def _known(conn: Connection, hosts: list[str]) -> dict[tuple[str, str], int]:
     if not hosts:
         return {}
-    if conn.dialect.name == "sqlite":
-        # Plain SQL on the driver's cursor, as ``_write_sqlite``: read for every batch.
-        params = padded(hosts)
-        driver = conn.connection.driver_connection
-        rows = driver.execute(_sqlite_series_sql(len(params)), params)  # type: ignore[union-attr]
-        return {(host_id, metric): series_id for series_id, host_id, metric in rows}
-    rows = conn.execute(*_SERIES_OF_HOSTS.bind(hosts))
-    return {(row.host_id, row.metric): row.id for row in rows}
-
-
-@lru_cache(maxsize=16)
-def _sqlite_series_sql(hosts: int) -> str:
-    marks = ", ".join(["?"] * hosts)
-    return f"SELECT id, host_id, metric FROM {series.name} WHERE host_id IN ({marks})"
+    rows = _SERIES_OF_HOSTS.rows(conn, {"hosts": hosts})
+    return {(host_id, metric): series_id for series_id, host_id, metric in rows}
 
 
 def record(conn: Connection, samples: Sequence[Sample]) -> None:
@@ -133,42 +125,15 @@ def record(conn: Connection, samples: Sequence[Sample]) -> None:
         ]
         for resolution in ROLLUPS
     }
-    if conn.dialect.name == "sqlite":
-        _write_sqlite(conn, raw, buckets)
-        return
-    conn.execute(_new_raw(conn.dialect.name), [dict(zip(_RAW, row, strict=True)) for row in raw])
+    name = conn.dialect.name
+    _new_raw(name).execute_many(conn, [dict(zip(_RAW, row, strict=True)) for row in raw])
     for resolution in ROLLUPS:
         rows = [dict(zip(_BUCKET, row, strict=True)) for row in buckets[resolution.table.name]]
-        conn.execute(_merge_rollup(conn.dialect.name, resolution.table), rows)
+        _merge_rollup(name, resolution.table).execute_many(conn, rows)
 
 
 _RAW = ("series_id", "at", "value")
 _BUCKET = ("series_id", "at", "low", "high", "total", "count")
-_SQLITE_RAW = (
-    f"INSERT INTO {series_raw.name} (series_id, at, value) VALUES (?, ?, ?) "
-    "ON CONFLICT (series_id, at) DO NOTHING"
-)
-_SQLITE_MERGE = (
-    "INSERT INTO {table} (series_id, at, low, high, total, count) VALUES (?, ?, ?, ?, ?, ?) "
-    "ON CONFLICT (series_id, at) DO UPDATE SET low = min(low, excluded.low), "
-    "high = max(high, excluded.high), total = total + excluded.total, "
-    "count = count + excluded.count"
-)
-
-
-def _write_sqlite(
-    conn: Connection, raw: list[tuple[Any, ...]], buckets: dict[str, list[tuple[Any, ...]]]
-) -> None:
-    """``record``'s writes as plain SQL on the driver's own cursor, in the same transaction:
-    they share the writer thread with ingest, and SQLAlchemy's per-row handling costs about
-    as much as SQLite's own work here. Every value is an int or a float, stored as is."""
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.executemany(_SQLITE_RAW, raw)
-        for table, rows in buckets.items():
-            cursor.executemany(_SQLITE_MERGE.format(table=table), rows)
-    finally:
-        cursor.close()
 
 
 def metrics_of(conn: Connection, host_id: str) -> dict[str, int]:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, insert, literal, select, true, update
 
-from collector.store.hot_reads import HotRead
+from collector.store.hot_statements import HotStatement
 from collector.store.incident_pauses import STILL_OPEN_REMOTE, RemoteFault, remote_fault
 from collector.store.schema import vendor_outages
 
@@ -38,9 +38,9 @@ _GOING = _CURRENT.limit(1).subquery("going")
 _FAILING = STILL_OPEN_REMOTE.subquery("failing")
 #: ``current`` and ``incident_pauses.still_open_remote`` in one read, one row for each fault
 #: (one with none when there is none), each with the episode: the sweep asks after every check
-#: run (through the driver's cursor on SQLite: ``hot_reads``). Joined from a row of its own,
+#: run (through the driver's cursor on SQLite: ``hot_statements``). Joined from a row of its own,
 #: as there may be neither.
-_CURRENT_AND_FAILING = HotRead(
+_CURRENT_AND_FAILING = HotStatement(
     select(
         _GOING.c.id.label("outage_id"), _GOING.c.started_at.label("outage_started_at"),
         _GOING.c.ended_at.label("outage_ended_at"), _GOING.c.cause.label("outage_cause"),

@@ -7,43 +7,57 @@ statement for any number of hosts (compiled once, then cached by SQLAlchemy).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, Text, bindparam, cast, select
+from sqlalchemy import ColumnElement, Connection, Select, Text, bindparam, case, cast, func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.sql.dml import Insert
 
 from collector.domain.watches import WatchState
-from collector.store.columns import bind_processor
-from collector.store.fixed_in import FixedIn, padded
+from collector.store.hot_statements import HotFixedIn, HotStatement
 from collector.store.schema import check_states, hosts
 
 # The state as stored, as text: it is its own version (see ``load_versioned``).
 _STATES = select(check_states.c.host_id, check_states.c.check_key, cast(check_states.c.state, Text))
-#: Evaluation reads the states of a report's host or two for every batch.
-_STATES_OF_HOSTS = FixedIn(check_states.c.host_id, _STATES.where)
+#: Evaluation reads the states of a report's host or two for every batch: run hot.
+_STATES_OF_HOSTS = HotFixedIn(check_states.c.host_id, _STATES.where, "hosts")
 
 _SOME_STATES_OF_HOSTS = _STATES.where(
     check_states.c.host_id.in_(bindparam("hosts", expanding=True)),
     check_states.c.check_key.in_(bindparam("keys", expanding=True)),
 )
 
+
 #: Of each of a customer's hosts: its kind, whether it is live (not archived), and of each of
 #: its checks whether its fault is raised, read from the JSON rather than decoding it all.
-_KEYS_OF_CUSTOMER = (
-    select(
-        hosts.c.id,
-        hosts.c.kind,
-        hosts.c.archived_at.is_(None),
-        check_states.c.check_key,
-        check_states.c.state["raised"].as_boolean(),
+def _keys_of_customer(raised: ColumnElement[Any]) -> Select[Any]:
+    return (
+        select(hosts.c.id, hosts.c.kind, hosts.c.archived_at.is_(None), check_states.c.check_key)
+        .add_columns(raised)
+        .select_from(hosts.outerjoin(check_states, check_states.c.host_id == hosts.c.id))
+        .where(hosts.c.customer_id == bindparam("customer"))
+        .order_by(hosts.c.id)
     )
-    .select_from(hosts.outerjoin(check_states, check_states.c.host_id == hosts.c.id))
-    .where(hosts.c.customer_id == bindparam("customer"))
-    .order_by(hosts.c.id)
+
+
+_KEYS_OF_CUSTOMER = _keys_of_customer(check_states.c.state["raised"].as_boolean())
+#: ``_KEYS_OF_CUSTOMER`` on SQLite, run hot (every run that acts on a customer reads it), its
+#: JSON read only where the state's text names ``"raised"``: ``WatchState.to_json`` writes the
+#: flag only when it is true, so most states (those at rest) are not parsed at all, and a
+#: state whose text merely mentions the word (in its detail, say) is still judged by its flag
+#: (0/1, which ``kinds_and_raised`` only tests for truth). Parsing every state's JSON cost
+#: SQLite more than the rest of the query.
+_SQLITE_KEYS_OF_CUSTOMER = HotStatement(
+    _keys_of_customer(
+        case(
+            (
+                func.instr(check_states.c.state, '"raised"') > 0,
+                func.json_extract(check_states.c.state, '$."raised"'),
+            )
+        )
+    )
 )
 
 
@@ -90,31 +104,11 @@ def state_versions(
     """The stored text of each state of the hosts, by (host id, check key)."""
     if not host_ids:
         return {}
-    if keys is None and conn.dialect.name == "sqlite":
-        return _versions_sqlite(conn, list(host_ids))
     if keys is None:
-        query, params = _STATES_OF_HOSTS.bind(list(host_ids))
+        rows = _STATES_OF_HOSTS.rows(conn, {"hosts": list(host_ids)})
     else:
-        query, params = _SOME_STATES_OF_HOSTS, {"hosts": list(host_ids), "keys": list(keys)}
-    return {(host_id, key): text for host_id, key, text in conn.execute(query, params)}
-
-
-@lru_cache(maxsize=16)
-def _sqlite_states_sql(hosts: int) -> str:
-    marks = ", ".join(["?"] * hosts)
-    return (
-        f"SELECT host_id, check_key, CAST(state AS TEXT) FROM {check_states.name} "
-        f"WHERE host_id IN ({marks})"
-    )
-
-
-def _versions_sqlite(conn: Connection, host_ids: list[str]) -> Versions:
-    """``state_versions`` of all the hosts' states as plain SQL on the driver's own cursor, in
-    the same transaction: evaluation reads them for every batch, and SQLAlchemy's statement
-    handling costs several times what SQLite takes to answer."""
-    params = padded(host_ids)
-    driver = conn.connection.driver_connection
-    rows = driver.execute(_sqlite_states_sql(len(params)), params)  # type: ignore[union-attr]
+        params = {"hosts": list(host_ids), "keys": list(keys)}
+        rows = conn.execute(_SOME_STATES_OF_HOSTS, params).all()
     return {(host_id, key): text for host_id, key, text in rows}
 
 
@@ -130,7 +124,7 @@ def kinds_and_raised(
     (not archived) host, by id; and for each host, by id, its check keys and those whose fault
     is raised. The states are not decoded, only their ``raised`` flag read."""
     if conn.dialect.name == "sqlite":
-        rows: Iterable[Any] = _raised_rows_sqlite(conn, customer_id)
+        rows: Iterable[Any] = _SQLITE_KEYS_OF_CUSTOMER.rows(conn, {"customer": customer_id})
     else:
         rows = conn.execute(_KEYS_OF_CUSTOMER, {"customer": customer_id})
     kinds: dict[str, str] = {}
@@ -151,37 +145,17 @@ def kinds_and_raised(
     return kinds, found
 
 
-#: ``_KEYS_OF_CUSTOMER`` in plain SQL, its JSON read only where the state's text names
-#: ``"raised"``: ``WatchState.to_json`` writes the flag only when it is true, so most states
-#: (those at rest) are not parsed at all, and a state whose text merely mentions the word
-#: (in its detail, say) is still judged by its flag. Parsing every state's JSON cost SQLite
-#: more than the rest of the query.
-_SQLITE_KEYS_OF_CUSTOMER = (
-    f"SELECT {hosts.name}.id, {hosts.name}.kind, {hosts.name}.archived_at IS NULL,"
-    f" {check_states.name}.check_key,"
-    f" CASE WHEN instr({check_states.name}.state, '\"raised\"') > 0"
-    f" THEN json_extract({check_states.name}.state, '$.\"raised\"') END"
-    f" FROM {hosts.name} LEFT OUTER JOIN {check_states.name}"
-    f" ON {check_states.name}.host_id = {hosts.name}.id"
-    f" WHERE {hosts.name}.customer_id = ? ORDER BY {hosts.name}.id"
-)
-
-
-def _raised_rows_sqlite(conn: Connection, customer_id: str) -> Iterable[Any]:
-    """The rows of ``_KEYS_OF_CUSTOMER`` on the driver's own cursor, in the same transaction
-    (flags as 0/1, which ``kinds_and_raised`` only tests for truth): every run that acts on a
-    customer reads them, and SQLAlchemy's statement handling cost nearly what SQLite does."""
-    driver = conn.connection.driver_connection
-    return driver.execute(_SQLITE_KEYS_OF_CUSTOMER, (customer_id,))  # type: ignore[union-attr]
-
-
 @cache
-def _upsert(dialect: str) -> Insert:
+def _upsert(dialect: str) -> HotStatement:
+    """The upsert of states, run hot: evaluation saves a state per observation, and
+    SQLAlchemy's statement and per-row handling cost more than SQLite's upsert."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(check_states)
-    return statement.on_conflict_do_update(
-        index_elements=["host_id", "check_key"],
-        set_={"state": statement.excluded.state, "updated_at": statement.excluded.updated_at},
+    return HotStatement(
+        statement.on_conflict_do_update(
+            index_elements=["host_id", "check_key"],
+            set_={"state": statement.excluded.state, "updated_at": statement.excluded.updated_at},
+        )
     )
 
 
@@ -196,48 +170,9 @@ def save_many(
     """Insert or replace the given states of many hosts (host id → check key → state)."""
     if not any(states.values()):
         return
-    if conn.dialect.name == "sqlite":
-        _save_sqlite(conn, states, now)
-        return
     rows: list[dict[str, Any]] = [
-        {"host_id": host_id, "check_key": key, "state": state.to_json(), "updated_at": now}
+        {"host_id": host_id, "check_key": key, "state": state.to_json()}
         for host_id, by_key in states.items()
         for key, state in by_key.items()
     ]
-    conn.execute(_upsert(conn.dialect.name), rows)
-
-
-_SQLITE_UPSERT = (
-    f"INSERT INTO {check_states.name} (host_id, check_key, state, updated_at) VALUES (?, ?, ?, ?)"
-    " ON CONFLICT (host_id, check_key)"
-    " DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at"
-)
-
-
-def _save_sqlite(
-    conn: Connection, states: Mapping[str, Mapping[str, WatchState]], now: datetime
-) -> None:
-    """``save_many`` as one plain SQL statement run for every row on the driver's own cursor,
-    in the same transaction: evaluation saves a state per observation, and SQLAlchemy's
-    statement and per-row handling cost more than SQLite's upsert."""
-    as_json, when = _sqlite_processors(conn.dialect)
-    updated = when(now)
-    rows = [
-        (host_id, key, as_json(state.to_json()), updated)
-        for host_id, by_key in states.items()
-        for key, state in by_key.items()
-    ]
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.executemany(_SQLITE_UPSERT, rows)
-    finally:
-        cursor.close()
-
-
-@lru_cache(maxsize=4)
-def _sqlite_processors(dialect: Dialect) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
-    """How Core would bind a state and a time, looked up once per dialect."""
-    return (
-        bind_processor(dialect, check_states.c.state),
-        bind_processor(dialect, check_states.c.updated_at),
-    )
+    _upsert(conn.dialect.name).execute_many(conn, rows, {"updated_at": now})

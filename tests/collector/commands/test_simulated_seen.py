@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, select, text, update
 
 from collector.commands import simulated_seen
 from collector.store.database import Database
@@ -36,7 +36,8 @@ def test_it_stores_the_time_as_core_stores_it(db: Database) -> None:
     db.transaction(simulated_seen.mark_seen, {"acme-pbx": MONDAY})
 
     def by_core(conn: Connection) -> None:
-        conn.execute(simulated_seen._MARK_SEEN, {"hosts": ["bolt-pbx"], "seen": MONDAY})
+        by_id = hosts.c.id.in_(["bolt-pbx"])
+        conn.execute(update(hosts).where(by_id).values(last_seen_at=MONDAY))
 
     db.transaction(by_core)
 

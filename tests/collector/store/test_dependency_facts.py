@@ -59,7 +59,7 @@ def test_it_reads_kinds_checks_and_raised_checks_of_the_customers_hosts(db: Data
 
 
 def test_it_reads_on_sqlite_what_the_core_statement_reads(sqlite_url: str) -> None:
-    # SQLite reads through the driver's cursor, parsing a state's JSON only where its text
+    # SQLite reads hot (``hot_statements``), parsing a state's JSON only where its text
     # names "raised": a state whose detail is the word, or with the flag written out false,
     # must still read as Core's JSON read does.
     with migrated_database(sqlite_url) as sqlite_db:
@@ -78,7 +78,7 @@ def test_it_reads_on_sqlite_what_the_core_statement_reads(sqlite_url: str) -> No
 
         def both(conn: sa.Connection) -> tuple[list[Any], list[Any]]:
             core = conn.execute(watch_states._KEYS_OF_CUSTOMER, {"customer": "acme"})
-            driver = watch_states._raised_rows_sqlite(conn, "acme")
+            driver = watch_states._SQLITE_KEYS_OF_CUSTOMER.rows(conn, {"customer": "acme"})
             return [_truth(row) for row in core], [_truth(row) for row in driver]
 
         core, driver = sqlite_db.transaction(both)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, insert, select
 
-from collector.store.fixed_in import MOST_FIXED, FixedIn, padded, padded_size
+from collector.store.fixed_in import MOST_FIXED, FixedIn, padded_size
 
 _metadata = MetaData()
 _things = Table(
@@ -41,7 +41,8 @@ def test_it_builds_one_statement_per_padded_size() -> None:
     assert _BY_ID.bind(list(range(MOST_FIXED + 5)))[0] is long
 
 
-def test_it_pads_plain_sql_values_as_it_binds_them() -> None:
-    assert padded(["a", "b", "c"]) == ["a", "b", "c", "c"]
-    assert padded([]) == []
-    assert padded(list(range(MOST_FIXED + 1))) == list(range(MOST_FIXED + 1))
+def test_it_binds_up_to_the_most_it_is_given_to_fixed_parameters() -> None:
+    wanted = list(range(100))
+    statement, params = _BY_ID.bind(wanted, most=128)
+    assert len(params) == 128 and params["in_99"] == params["in_127"] == 99
+    assert statement is _BY_ID.bind(list(range(70)), most=128)[0]

@@ -1,5 +1,5 @@
-"""Storing probe results: a batch is stored exactly as one result at a time is (on SQLite the
-batch goes through the driver's cursor, the single result through SQLAlchemy Core)."""
+"""Storing probe results: a batch is stored exactly as one result at a time is (both through
+``hot_statements``: a batch by ``execute_many``, a single result by ``insert``)."""
 
 from __future__ import annotations
 
