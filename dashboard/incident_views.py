@@ -28,8 +28,8 @@ from collector.operations.incidents import (
     perform,
 )
 from collector.operations.tickets import NewComment
+from collector.store import fault_causes, incident_pauses
 from collector.store import faults as fault_store
-from collector.store import incident_pauses
 from collector.store import incidents as incident_store
 from collector.store.incident_view import IncidentView
 from collector.web.access import self_audited
@@ -121,7 +121,7 @@ def _fault_open(conn: Connection, fault_id: int) -> bool:
 def _explained(conn: Connection, fault_id: int) -> list[fault_store.FaultView]:
     """The open faults the incident's fault explains: one outage, listed under its cause."""
     fault = fault_store.get_fault(conn, fault_id)
-    return fault_store.explained_by(conn, fault) if fault is not None else []
+    return fault_causes.explained_by(conn, fault) if fault is not None else []
 
 
 @require_operator

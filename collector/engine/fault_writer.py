@@ -24,7 +24,7 @@ from collector.domain.faults import (
 from collector.engine.incident_opening import IncidentOpener
 from collector.engine.incident_severity import follow_explained, follow_fault
 from collector.notify import fanout
-from collector.store import fault_mail, incidents
+from collector.store import fault_causes, fault_mail, incidents
 from collector.store import faults as fault_store
 
 #: Decisions that set a fault's severity: as it opens, and as it rises.
@@ -114,7 +114,7 @@ class FaultWriter:
         # Read once for both the incident (its outage's severity) and the mail (what else the
         # outage explains), and only when it explains some: opening the incident changes
         # neither.
-        explained = fault_store.explained_by(conn, view) if saved.explains_others else []
+        explained = fault_causes.explained_by(conn, view) if saved.explains_others else []
         covered = True  # sales hear of a fault once, with its opening
         incident = resolved
         if opening_announced(before, after):

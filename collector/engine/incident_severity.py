@@ -25,8 +25,8 @@ from collector.domain.sla import TargetClock, format_local
 from collector.engine.incident_clock import access_rules, incident_clocks
 from collector.engine.incident_terms import raised_policy
 from collector.notify import outbox, sla_messages
+from collector.store import fault_causes, incidents
 from collector.store import faults as fault_store
-from collector.store import incidents
 from collector.store.faults import FaultView
 from collector.store.incidents import SYSTEM_ACTOR
 
@@ -38,7 +38,7 @@ def outage_severity(
     (``explained``, when the caller has read them already)."""
     if explained is None:
         view = fault_store.get_fault(conn, fault_id)
-        explained = fault_store.explained_by(conn, view) if view is not None else []
+        explained = fault_causes.explained_by(conn, view) if view is not None else []
     return max([own, *(Severity(fault.severity) for fault in explained)], key=_rank)
 
 
@@ -53,7 +53,7 @@ def follow_explained(
     higher: the explained fault is part of that outage. True when raised."""
     if explained.suppressed_by is None:
         return False
-    cause_id = fault_store.cause_of(conn, explained.key, explained.suppressed_by)
+    cause_id = fault_causes.cause_of(conn, explained.key, explained.suppressed_by)
     if cause_id is None:
         return False
     source = f"{describe_check(explained.key.check_key)}, which its fault explains,"

@@ -18,7 +18,8 @@ from collector.config.tiers import catalogue_for
 from collector.notify import ack_links, messages, outbox
 from collector.store import incidents as incident_store
 from collector.store import inventory
-from collector.store.faults import FaultView, explained_by
+from collector.store.fault_causes import explained_by
+from collector.store.faults import FaultView
 
 
 def ack_url(config: CollectorConfig, fault_id: int, recipient: str, now: datetime) -> str:

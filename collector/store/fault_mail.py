@@ -47,7 +47,7 @@ _INSERT = insert(faults)
 @dataclass(frozen=True)
 class SavedFault:
     """A fault as saved for a mail about it: its view, whether its incident is covered (None:
-    it has none), whether it explains any other open fault (``faults.explained_by`` would
+    it has none), whether it explains any other open fault (``fault_causes.explained_by`` would
     find some), its customer's audience (``inventory.zone_and_contacts``: its own zone and its
     contacts' emails in the order given) and the tier of its contract in force at the save's
     moment (None: none is; ``inventory.current_contract``'s)."""

@@ -40,7 +40,7 @@ class FaultView:
         return self.resolved_at is None
 
 
-def _views() -> Any:
+def views() -> Any:
     # Outer join: a site fault (site.down) has no host, and must be listed and mailed too.
     return (
         select(faults, hosts.c.name.label("host_name"), customers.c.name.label("customer_name"))
@@ -264,7 +264,7 @@ def states_owing_mail(
     return [(row["id"], engine_state_of(row)) for row in owing]
 
 
-_FAULT = _views().where(faults.c.id == bindparam("fault_id"))
+_FAULT = views().where(faults.c.id == bindparam("fault_id"))
 
 
 def get_fault(conn: Connection, fault_id: int) -> FaultView | None:
@@ -295,7 +295,7 @@ def list_faults(
     customer_id: str | None = None,
     limit: int = 200,
 ) -> list[FaultView]:
-    query = _views().order_by(faults.c.opened_at.desc(), faults.c.id.desc()).limit(limit)
+    query = views().order_by(faults.c.opened_at.desc(), faults.c.id.desc()).limit(limit)
     if open_only:
         query = query.where(faults.c.resolved_at.is_(None))
     if host_id is not None:
@@ -303,58 +303,6 @@ def list_faults(
     if customer_id is not None:
         query = query.where(faults.c.customer_id == customer_id)
     return [fault_view(row) for row in conn.execute(query)]
-
-
-_EXPLAINED_BY_SITE = (
-    _views()
-    .where(
-        faults.c.customer_id == bindparam("customer_id"),
-        faults.c.suppressed_by == bindparam("check_key"),
-        faults.c.resolved_at.is_(None),
-        faults.c.id != bindparam("cause_id"),
-    )
-    .order_by(faults.c.id)
-)
-_EXPLAINED_BY_HOST = _EXPLAINED_BY_SITE.where(faults.c.host_id == bindparam("host_id"))
-
-
-def explained_by(conn: Connection, cause: FaultView) -> list[FaultView]:
-    """The open faults ``cause`` explains (recorded, not mailed): of its host, or for a site
-    fault, of any host of its customer; in the order they opened."""
-    params = {"customer_id": cause.customer_id, "check_key": cause.check_key, "cause_id": cause.id}
-    if cause.host_id is None:
-        rows = conn.execute(_EXPLAINED_BY_SITE, params)
-    else:
-        rows = conn.execute(_EXPLAINED_BY_HOST, {**params, "host_id": cause.host_id})
-    return [fault_view(row) for row in rows]
-
-
-_SITE_CAUSE_OF = (
-    select(faults.c.id)
-    .where(
-        faults.c.customer_id == bindparam("customer_id"),
-        faults.c.check_key == bindparam("by"),
-        faults.c.resolved_at.is_(None),
-    )
-    .limit(1)
-)
-_SITE_CAUSE = _SITE_CAUSE_OF.where(faults.c.host_id.is_(None)).order_by(faults.c.id)
-_CAUSE_OF = (
-    _SITE_CAUSE_OF.where(
-        or_(faults.c.host_id == bindparam("host_id"), faults.c.host_id.is_(None))
-    ).order_by(faults.c.host_id.is_(None), faults.c.id)  # the host's own first
-)
-
-
-def cause_of(conn: Connection, explained: FaultKey, by: str) -> int | None:
-    """The open fault with check key ``by`` that explains ``explained``: on the same host, or
-    a site fault (no host) of its customer; None when it is not recorded (yet)."""
-    params = {"customer_id": explained.customer_id, "by": by}
-    if explained.host_id is None:  # a site fault: only another site fault explains it
-        found = conn.scalar(_SITE_CAUSE, params)
-    else:
-        found = conn.scalar(_CAUSE_OF, {**params, "host_id": explained.host_id})
-    return None if found is None else int(found)
 
 
 def events(conn: Connection, fault_id: int) -> list[Any]:

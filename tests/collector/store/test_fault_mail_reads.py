@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from collector.domain.faults import FaultKey, FaultState
 from collector.domain.policy import Severity
-from collector.store import fault_mail, inventory
+from collector.store import fault_causes, fault_mail, inventory
 from collector.store import faults as fault_store
 from collector.store import incidents as incident_store
 from collector.store.database import Database
@@ -94,7 +94,7 @@ def test_it_explains_others_exactly_when_explained_by_finds_some(db: Database) -
     site = _saved(db, None, SITE_DOWN)
     explained = _saved(db, None, replace(PORT, suppressed_by="host.down"))
     assert _saved(db, cause.view.id, HOST_DOWN).explains_others
-    assert db.transaction(fault_store.explained_by, cause.view) == [explained.view]
+    assert db.transaction(fault_causes.explained_by, cause.view) == [explained.view]
     assert not _saved(db, site.view.id, SITE_DOWN).explains_others  # none names the site
     resolved = replace(PORT, suppressed_by="host.down", resolved_at=T0)
     _saved(db, explained.view.id, resolved)
