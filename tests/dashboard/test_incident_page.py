@@ -70,10 +70,7 @@ async def test_it_explains_why_the_incident_is_due_when_it_is(
 async def test_it_shows_a_met_target_as_met_rather_than_counting_down(
     operator_client: Client, seeded: Seeded
 ) -> None:
-    path = f"/incidents/{seeded.incident_id}"
-    token = csrf_token(await (await operator_client.get(path)).text())
-    await operator_client.post(f"{path}/respond", data={"csrf_token": token})
-    html = await (await operator_client.get(path)).text()
+    _, html = await _responded(operator_client, seeded)
     row = re.search(r'<tr data-target="first_response">.*?</tr>', html, re.S)
     assert row is not None
     assert 'data-outcome="met"' in row.group(0) and 'class="rel' not in row.group(0)
@@ -159,10 +156,7 @@ async def test_it_keeps_a_note_internal_and_mails_a_public_reply(
 async def test_it_asks_to_confirm_resolving_while_the_fault_is_open_and_says_so_after(
     operator_client: Client, seeded: Seeded
 ) -> None:
-    path = f"/incidents/{seeded.incident_id}"
-    token = csrf_token(await (await operator_client.get(path)).text())
-    await operator_client.post(f"{path}/respond", data={"csrf_token": token})
-    html = await (await operator_client.get(path)).text()
+    path, html = await _responded(operator_client, seeded)
     assert 'id="force"' in html and "is still open: resolve or close anyway" in html
     token = csrf_token(html)
     refused = await operator_client.post(f"{path}/resolve", data={"csrf_token": token})
@@ -208,3 +202,11 @@ async def test_it_lists_the_faults_its_fault_explains_under_it(
     assert match is not None
     assert f'<li data-fault-id="{fault_id}"><a href="/faults/{fault_id}">' in match.group(1)
     assert "Service &lt;logrotate&gt;" in match.group(1)  # escaped
+
+
+async def _responded(operator_client: Client, seeded: Seeded) -> tuple[str, str]:
+    """Respond to the seeded incident from its page; the page's path and its HTML after."""
+    path = f"/incidents/{seeded.incident_id}"
+    token = csrf_token(await (await operator_client.get(path)).text())
+    await operator_client.post(f"{path}/respond", data={"csrf_token": token})
+    return path, await (await operator_client.get(path)).text()
