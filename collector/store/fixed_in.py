@@ -51,10 +51,8 @@ class FixedIn(Generic[S]):
         count = len(values)
         if not count or count > most:
             return self._statement(0), {"in_values": list(values)}
-        size = 1 << (count - 1).bit_length()  # ``padded_size``, inline: a hot path
-        statement = self._built.get(size)
-        if statement is None:
-            statement = self._statement(size)
+        size = padded_size(count)
+        statement = self._statement(size)
         padding = [values[-1]] * (size - count)  # changes no ``IN``
         return statement, dict(zip(self._names[size], [*values, *padding], strict=True))
 
